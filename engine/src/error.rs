@@ -1,0 +1,133 @@
+//! The engine's error type.
+//!
+//! Every fallible engine operation returns [`Result`]. Variants carry enough context (file path,
+//! page id, LSN) for a caller to tell the user what went wrong and where. Data read from disk is
+//! never trusted: a bad checksum or an impossible length is a [`Error::Corruption`] or
+//! [`Error::WalCorruption`], never a panic.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::types::{Lsn, PageId};
+
+/// A specialised `Result` for engine operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong inside the engine.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An I/O operation on a file failed (including a failed or injected fsync).
+    #[error("I/O error while {op} {path}: {source}")]
+    Io {
+        /// What the engine was doing, e.g. "writing page to".
+        op: &'static str,
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// A page failed its checksum or structural validation when read from disk.
+    #[error("corruption in {page}: {detail}")]
+    Corruption {
+        /// The page that failed validation.
+        page: PageId,
+        /// What was wrong with it.
+        detail: String,
+    },
+    /// The write-ahead log holds a record that cannot be valid (not a torn tail, which recovery
+    /// truncates silently, but e.g. an unknown segment format).
+    #[error("corrupt write-ahead log {path} at {lsn}: {detail}")]
+    WalCorruption {
+        /// The log segment file.
+        path: PathBuf,
+        /// Where in the log.
+        lsn: Lsn,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The file is not a Lightning DB database (bad magic number).
+    #[error("{path} is not a Lightning DB database (bad magic number)")]
+    NotADatabase {
+        /// The file opened.
+        path: PathBuf,
+    },
+    /// The database was written by a newer (or unknown) format version.
+    #[error("{path} has format version {found}; this build reads version {supported}")]
+    UnsupportedVersion {
+        /// The file opened.
+        path: PathBuf,
+        /// The version found in the file header.
+        found: u32,
+        /// The version this build understands.
+        supported: u32,
+    },
+    /// The file is shorter than its header says it must be.
+    #[error("{path} is truncated: expected at least {expected} bytes, found {found}")]
+    Truncated {
+        /// The file opened.
+        path: PathBuf,
+        /// The minimum length required.
+        expected: u64,
+        /// The actual length.
+        found: u64,
+    },
+    /// Another process (or handle) holds the database open for writing.
+    #[error("database is locked: {path} is open for writing by another process")]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// A database already exists where one was to be created.
+    #[error("a database already exists at {path}")]
+    AlreadyExists {
+        /// The path.
+        path: PathBuf,
+    },
+    /// No database exists at the path.
+    #[error("no database at {path}")]
+    NotFound {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A key or value is larger than the engine accepts.
+    #[error("{what} is {len} bytes; the maximum is {max}")]
+    TooLarge {
+        /// "key" or "value".
+        what: &'static str,
+        /// The length given.
+        len: usize,
+        /// The maximum allowed.
+        max: usize,
+    },
+    /// A caller passed an invalid argument or option.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// An earlier durability failure (e.g. a failed fsync) left the handle unusable; the
+    /// database must be reopened, which runs recovery. A failed fsync is never retried blindly.
+    #[error("database handle is poisoned by an earlier failure: {reason}")]
+    Poisoned {
+        /// The original failure.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with what was being done and to which file.
+    pub fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Error::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Builds a [`Error::Corruption`] for `page`.
+    pub fn corruption(page: PageId, detail: impl Into<String>) -> Self {
+        Error::Corruption {
+            page,
+            detail: detail.into(),
+        }
+    }
+}
