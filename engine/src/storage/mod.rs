@@ -1,0 +1,33 @@
+//! Storage: fixed-size checksummed pages, the pager, the buffer pool (page cache) and the freelist.
+//!
+//! The layer above (the B+tree) sees storage only through [`PageStore`]: read a verified page,
+//! allocate a page id, install a written page, free a page. Pages reachable from the last
+//! checkpoint are never overwritten in place (copy-on-write), so a dirty page can be written back
+//! at any time — on eviction or at a checkpoint — without endangering the durable state.
+
+pub mod page;
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::types::PageId;
+
+pub use page::{Page, PageType};
+
+/// What the B+tree needs from the page layer. All methods take `&self`: readers run
+/// concurrently with the single writer.
+pub trait PageStore: Send + Sync {
+    /// The page size in bytes.
+    fn page_size(&self) -> usize;
+    /// Returns the current image of page `id`: from the cache, or read from disk and verified.
+    fn read_page(&self, id: PageId) -> Result<Arc<Page>>;
+    /// Hands out a page id that no live page uses. The page has no contents until
+    /// [`PageStore::write_page`] installs some.
+    fn allocate(&self) -> Result<PageId>;
+    /// Installs a new image for `page.id()` (a page obtained from [`PageStore::allocate`]).
+    /// The store seals the checksum before the page reaches disk.
+    fn write_page(&self, page: Page) -> Result<()>;
+    /// Declares that the current tree no longer references `id`. The store decides when the id
+    /// may be handed out again (never while a checkpoint or a reader's snapshot still needs it).
+    fn free(&self, id: PageId) -> Result<()>;
+}
