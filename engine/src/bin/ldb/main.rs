@@ -1,5 +1,149 @@
-//! `ldb` — the Lightning DB command-line tool. A thin layer over the `lightning_db` library.
+//! `ldb` — the Lightning DB command-line tool: a thin layer over the `lightning_db` library.
+//!
+//! Exit codes: 0 success; 1 a check found problems, or `get` found no such key; 2 an error
+//! (bad arguments, a bad or locked database file, an I/O failure).
 
-fn main() {
-    println!("ldb {}", env!("CARGO_PKG_VERSION"));
+mod bench;
+mod commands;
+mod text;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Lightning DB — an embedded transactional key-value engine.
+#[derive(Parser, Debug)]
+#[command(name = "ldb", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options shared by the commands that open a database.
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// The database directory.
+    db: PathBuf,
+    /// WAL durability mode: `standard` fsyncs every commit; `unified` shares fsyncs between
+    /// concurrent committers (group commit).
+    #[arg(long, value_enum, default_value_t = Mode::Standard, global = true)]
+    wal_mode: Mode,
+    /// Page cache budget in MiB.
+    #[arg(long, default_value_t = 64, global = true)]
+    cache_mb: usize,
+}
+
+/// WAL mode as a command-line value.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Mode {
+    /// One fsync per commit.
+    Standard,
+    /// Group commit.
+    Unified,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a new, empty database directory.
+    Init {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Page size in bytes (a power of two, 1024..=65536).
+        #[arg(long, default_value_t = 4096)]
+        page_size: usize,
+    },
+    /// Set a key to a value (one durable commit).
+    Put {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        /// Take the key and value as hexadecimal.
+        #[arg(long)]
+        hex: bool,
+    },
+    /// Print the value of a key (exit code 1 if it is absent).
+    Get {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The key.
+        key: String,
+        /// Take the key and print the value as hexadecimal.
+        #[arg(long)]
+        hex: bool,
+    },
+    /// Delete a key (one durable commit).
+    Del {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The key.
+        key: String,
+        /// Take the key as hexadecimal.
+        #[arg(long)]
+        hex: bool,
+    },
+    /// Print `key<TAB>value` lines for a key range (`--from` inclusive, `--to` exclusive).
+    Scan {
+        #[command(flatten)]
+        db: DbArgs,
+        /// First key (inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// End key (exclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// Descending order.
+        #[arg(long)]
+        reverse: bool,
+        /// Stop after this many entries.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Keys and values (and --from/--to) as hexadecimal.
+        #[arg(long)]
+        hex: bool,
+    },
+    /// Print counters of every layer (page cache, WAL, freelist, tree).
+    Stats {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every page checksum, the B+tree structure and the freelist (exit code 1 on findings).
+    Check {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Crash-loop test on the simulated disk: crash at every I/O operation of a seeded workload,
+    /// recover, verify (exit code 1 on any violation).
+    Crashtest(commands::CrashtestArgs),
+    /// Quick measurements of the storage core (the criterion benches are the careful ones).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// What `ldb bench` measures.
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// fsync baseline, commit latency (Standard), commits/s (Standard and Unified, 8 threads),
+    /// batch load, cached point gets and range scans, with cache hit ratio and peak RSS.
+    Storage(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli.command) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("ldb: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
 }

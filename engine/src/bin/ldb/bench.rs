@@ -1,0 +1,257 @@
+//! `ldb bench storage`: a quick, self-contained measurement of the storage core, printed as
+//! metrics (text or the project's metrics JSON) for the evidence pipeline.
+//!
+//! Steps, in order, on a fresh database in a temporary directory (removed afterwards):
+//! 1. raw fsync latency of a 4 KiB write (the machine's baseline);
+//! 2. single-insert commit latency in `Standard` mode;
+//! 3. commits/s with 8 threads in `Standard` and in `Unified` mode;
+//! 4. a bulk load in 1,000-insert commits (inserts/s), with peak RSS;
+//! 5. random point gets over the loaded keys (latency, cache hit ratio);
+//! 6. a full forward range scan (keys/s).
+//!
+//! The criterion benches (`cargo bench -p lightning-db`) are the careful measurement; this is the
+//! quick one that `sitegen run --profile quick` records on every commit.
+
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use lightning_db::util::rng::Rng;
+use lightning_db::vfs::{OpenMode, RealVfs, Vfs};
+use lightning_db::wal::WalMode;
+use lightning_db::{Database, Options, workload};
+use serde::Serialize;
+
+/// Arguments of `ldb bench storage`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Keys to load (24-byte random keys, 150-byte values).
+    #[arg(long, default_value_t = 200_000)]
+    keys: u64,
+    /// Page cache budget in MiB.
+    #[arg(long, default_value_t = 256)]
+    cache_mb: usize,
+    /// Workload seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Directory for the temporary database (default: the system temp dir).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Print the project's metrics JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One measured figure, in the project's metrics format.
+#[derive(Serialize, Debug)]
+struct Metric {
+    name: String,
+    value: f64,
+    unit: &'static str,
+    direction: &'static str,
+}
+
+fn metric(name: &str, value: f64, unit: &'static str, higher_is_better: bool) -> Metric {
+    Metric {
+        name: name.to_string(),
+        value,
+        unit,
+        direction: if higher_is_better { "higher_is_better" } else { "lower_is_better" },
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn scratch_dir(base: Option<&Path>) -> Result<PathBuf> {
+    let base = base.map(Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("ldb-bench-{}-{}", std::process::id(), chrono_free_stamp()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("while creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+fn chrono_free_stamp() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// Peak resident set size of this process in MiB (Linux `VmHWM`), if known.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn fsync_baseline(dir: &Path) -> Result<Duration> {
+    let path = dir.join("fsync-probe");
+    let file = RealVfs
+        .open(&path, OpenMode::CreateNew)
+        .with_context(|| format!("while creating {}", path.display()))?;
+    let buf = vec![0xA5u8; 4096];
+    let mut samples = Vec::new();
+    for i in 0..200u64 {
+        let start = Instant::now();
+        file.write_at(&buf, (i % 16) * 4096)?;
+        file.sync()?;
+        samples.push(start.elapsed());
+    }
+    samples.sort();
+    Ok(percentile(&samples, 0.5))
+}
+
+fn commit_latency(dir: &Path, mode: WalMode) -> Result<Vec<Duration>> {
+    let db = Database::create(dir, Options { wal_mode: mode, ..Options::default() })?;
+    let mut samples = Vec::new();
+    for i in 0..300u64 {
+        let start = Instant::now();
+        db.put(&workload::key(1, i), &workload::value(1, i))?;
+        samples.push(start.elapsed());
+    }
+    db.close()?;
+    samples.sort();
+    Ok(samples)
+}
+
+fn concurrent_commits_per_sec(dir: &Path, mode: WalMode, threads: u64) -> Result<f64> {
+    let db = Database::create(dir, Options { wal_mode: mode, ..Options::default() })?;
+    let per_thread = 150u64;
+    let start = Instant::now();
+    std::thread::scope(|s| -> Result<()> {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let db = &db;
+                s.spawn(move || -> lightning_db::Result<()> {
+                    for i in 0..per_thread {
+                        let n = t * 1_000_000 + i;
+                        db.put(&workload::key(2, n), &workload::value(2, n))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().map_err(|_| anyhow::anyhow!("a committer thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    let rate = (threads * per_thread) as f64 / start.elapsed().as_secs_f64();
+    db.close()?;
+    Ok(rate)
+}
+
+/// Runs the storage benchmark and prints its metrics.
+pub fn run(args: BenchArgs) -> Result<()> {
+    let dir = scratch_dir(args.dir.as_deref())?;
+    let result = measure(&args, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    let metrics = result?;
+    if args.json {
+        let doc = serde_json::json!({ "format_version": 1, "metrics": metrics });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        for m in &metrics {
+            println!("{:<40} {:>14.3} {}", m.name, m.value, m.unit);
+        }
+    }
+    Ok(())
+}
+
+fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<Metric>> {
+    let mut out = Vec::new();
+    let fsync = fsync_baseline(dir)?;
+    out.push(metric("engine.fsync_4k.p50_us", fsync.as_secs_f64() * 1e6, "us", false));
+
+    let std_lat = commit_latency(&dir.join("std"), WalMode::Standard)?;
+    let p50 = percentile(&std_lat, 0.5).as_secs_f64() * 1e6;
+    out.push(metric("engine.commit.standard.p50_us", p50, "us", false));
+    out.push(metric(
+        "engine.commit.standard.p99_us",
+        percentile(&std_lat, 0.99).as_secs_f64() * 1e6,
+        "us",
+        false,
+    ));
+    out.push(metric(
+        "engine.commit.standard.fsync_ratio",
+        p50 / (fsync.as_secs_f64() * 1e6).max(1e-9),
+        "ratio",
+        false,
+    ));
+    let std8 = concurrent_commits_per_sec(&dir.join("std8"), WalMode::Standard, 8)?;
+    let uni8 = concurrent_commits_per_sec(&dir.join("uni8"), WalMode::Unified, 8)?;
+    out.push(metric("engine.commit.standard_8t.per_sec", std8, "commits/s", true));
+    out.push(metric("engine.commit.unified_8t.per_sec", uni8, "commits/s", true));
+    out.push(metric(
+        "engine.commit.unified_8t.speedup",
+        uni8 / std8.max(1e-9),
+        "ratio",
+        true,
+    ));
+
+    let db = Database::create(
+        dir.join("load"),
+        Options { cache_bytes: args.cache_mb.max(1) << 20, ..Options::default() },
+    )?;
+    let start = Instant::now();
+    workload::load(&db, args.seed, 0, args.keys, 1000)?;
+    let load = start.elapsed();
+    out.push(metric(
+        "engine.load.batch1000.inserts_per_sec",
+        args.keys as f64 / load.as_secs_f64(),
+        "inserts/s",
+        true,
+    ));
+    db.checkpoint()?;
+    // Warm the cache, then measure random gets.
+    for entry in db.range(Bound::Unbounded, Bound::Unbounded, false)? {
+        entry?;
+    }
+    let before = db.stats()?.storage.cache;
+    let mut rng = Rng::new(args.seed);
+    let gets = 200_000u64;
+    let start = Instant::now();
+    for _ in 0..gets {
+        let i = rng.below(args.keys.max(1));
+        let found = db.get(&workload::key(args.seed, i))?;
+        anyhow::ensure!(found.is_some(), "loaded key {i} missing");
+    }
+    let get_ns = start.elapsed().as_nanos() as f64 / gets as f64;
+    let after = db.stats()?.storage.cache;
+    out.push(metric("engine.get.cached.mean_ns", get_ns, "ns", false));
+    let hits = after.hits.saturating_sub(before.hits) as f64;
+    let misses = after.misses.saturating_sub(before.misses) as f64;
+    out.push(metric(
+        "page_cache.hit_ratio",
+        if hits + misses > 0.0 { hits / (hits + misses) } else { 0.0 },
+        "ratio",
+        true,
+    ));
+    let start = Instant::now();
+    let mut n = 0u64;
+    for entry in db.range(Bound::Unbounded, Bound::Unbounded, false)? {
+        entry?;
+        n += 1;
+    }
+    out.push(metric(
+        "engine.scan.keys_per_sec",
+        n as f64 / start.elapsed().as_secs_f64(),
+        "keys/s",
+        true,
+    ));
+    let report = db.check()?;
+    anyhow::ensure!(report.is_clean(), "integrity check after the benchmark: {report}");
+    db.close()?;
+    if let Some(rss) = peak_rss_mib() {
+        out.push(metric("engine.peak_rss_mib", rss, "MiB", false));
+    }
+    Ok(out)
+}

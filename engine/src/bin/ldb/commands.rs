@@ -1,0 +1,233 @@
+//! The implementation of each `ldb` command: open the database, call the library, print.
+
+use std::io::{BufWriter, Write};
+use std::ops::Bound;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use lightning_db::crashtest::{self, CrashConfig};
+use lightning_db::wal::WalMode;
+use lightning_db::{Database, Options};
+
+use crate::text::{decode, encode};
+use crate::{Command, DbArgs, Mode};
+
+/// Arguments of `ldb crashtest`.
+#[derive(Args, Debug)]
+pub struct CrashtestArgs {
+    /// Workload seed (the first of `--seeds` consecutive seeds).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// How many consecutive seeds to run.
+    #[arg(long, default_value_t = 1)]
+    seeds: u64,
+    /// Commits per workload.
+    #[arg(long, default_value_t = 40)]
+    commits: usize,
+    /// Crash points per seed at most (every I/O operation up to this many).
+    #[arg(long, default_value_t = 100_000)]
+    points: u64,
+    /// WAL mode to test.
+    #[arg(long, value_enum, default_value_t = Mode::Standard)]
+    mode: Mode,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+fn wal_mode(mode: Mode) -> WalMode {
+    match mode {
+        Mode::Standard => WalMode::Standard,
+        Mode::Unified => WalMode::Unified,
+    }
+}
+
+fn options(db: &DbArgs) -> Options {
+    Options {
+        wal_mode: wal_mode(db.wal_mode),
+        cache_bytes: db.cache_mb.max(1) << 20,
+        ..Options::default()
+    }
+}
+
+fn open(db: &DbArgs) -> Result<Database> {
+    Database::open(&db.db, options(db))
+        .with_context(|| format!("while opening database {}", db.db.display()))
+}
+
+fn close(handle: Database) -> Result<()> {
+    let path = handle.path().to_path_buf();
+    handle
+        .close()
+        .with_context(|| format!("while closing database {}", path.display()))
+}
+
+fn bound(arg: &Option<String>, hex: bool, what: &str, included: bool) -> Result<Bound<Vec<u8>>> {
+    Ok(match arg {
+        None => Bound::Unbounded,
+        Some(s) if included => Bound::Included(decode(s, hex, what)?),
+        Some(s) => Bound::Excluded(decode(s, hex, what)?),
+    })
+}
+
+fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(v) => Bound::Included(v.as_slice()),
+        Bound::Excluded(v) => Bound::Excluded(v.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// Runs one command; the returned code is the process exit code.
+pub fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Init { db, page_size } => {
+            let opts = Options {
+                page_size,
+                ..options(&db)
+            };
+            let handle = Database::create(&db.db, opts)
+                .with_context(|| format!("while creating database {}", db.db.display()))?;
+            close(handle)?;
+            println!("created {} (page size {page_size})", db.db.display());
+        }
+        Command::Put {
+            db,
+            key,
+            value,
+            hex,
+        } => {
+            let (key, value) = (decode(&key, hex, "key")?, decode(&value, hex, "value")?);
+            let handle = open(&db)?;
+            handle.put(&key, &value).context("while committing the put")?;
+            close(handle)?;
+        }
+        Command::Get { db, key, hex } => {
+            let key = decode(&key, hex, "key")?;
+            let handle = open(&db)?;
+            match handle.get(&key).context("while reading")? {
+                Some(value) => println!("{}", encode(&value, hex)),
+                None => {
+                    eprintln!("ldb: key not found: {}", encode(&key, hex));
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        Command::Del { db, key, hex } => {
+            let key = decode(&key, hex, "key")?;
+            let handle = open(&db)?;
+            let existed = handle.delete(&key).context("while committing the delete")?;
+            close(handle)?;
+            if !existed {
+                eprintln!("ldb: key was not present: {}", encode(&key, hex));
+            }
+        }
+        Command::Scan {
+            db,
+            from,
+            to,
+            reverse,
+            limit,
+            hex,
+        } => {
+            let from = bound(&from, hex, "--from", true)?;
+            let to = bound(&to, hex, "--to", false)?;
+            let handle = open(&db)?;
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            let iter = handle
+                .range(as_ref(&from), as_ref(&to), reverse)
+                .context("while starting the scan")?;
+            for entry in iter.take(limit.unwrap_or(usize::MAX)) {
+                let (k, v) = entry.context("while scanning")?;
+                writeln!(out, "{}\t{}", encode(&k, hex), encode(&v, hex))?;
+            }
+            out.flush()?;
+        }
+        Command::Stats { db, json } => {
+            let handle = open(&db)?;
+            let stats = handle.stats()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print!("{}", crate_stats_text(&stats)?);
+            }
+        }
+        Command::Check { db, json } => {
+            let handle = open(&db)?;
+            let report = handle.check().context("while checking")?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{report}");
+            }
+            if !report.is_clean() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Crashtest(args) => return crashtest_cmd(args),
+        Command::Bench(crate::BenchCommand::Storage(args)) => crate::bench::run(args)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn crate_stats_text(stats: &lightning_db::Stats) -> Result<String> {
+    // The JSON tree, flattened to `a.b.c  value` lines: every counter, one per line.
+    let value = serde_json::to_value(stats)?;
+    let mut out = String::new();
+    flatten("", &value, &mut out);
+    Ok(out)
+}
+
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => out.push_str(&format!("{prefix:<40} {other}\n")),
+    }
+}
+
+fn crashtest_cmd(args: CrashtestArgs) -> Result<ExitCode> {
+    let mut reports = Vec::new();
+    for seed in args.seed..args.seed.saturating_add(args.seeds.max(1)) {
+        let cfg = CrashConfig {
+            seed,
+            commits: args.commits,
+            wal_mode: wal_mode(args.mode),
+            ..CrashConfig::default()
+        };
+        let report = crashtest::run_loop(&cfg, 1, args.points)
+            .with_context(|| format!("while running the crash loop for seed {seed}"))?;
+        if !args.json {
+            println!(
+                "seed {seed}: {} crash points over {} I/O operations, {} violations ({} in-flight commits found applied)",
+                report.points,
+                report.io_ops,
+                report.violations.len(),
+                report.inflight_applied
+            );
+            for v in &report.violations {
+                println!("  VIOLATION {v}");
+            }
+        }
+        reports.push(report);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    }
+    let failed = reports.iter().any(|r| !r.violations.is_empty());
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,82 @@
+//! [`WriteBatch`]: the operations of one atomic commit.
+
+use crate::error::{Error, Result};
+use crate::wal::Op;
+
+/// Largest key accepted, in bytes.
+pub use crate::btree::MAX_KEY_LEN;
+/// Largest value accepted, in bytes.
+pub const MAX_VALUE_LEN: usize = 64 << 20;
+
+/// A set of puts and deletes applied atomically by [`crate::Database::commit`], in order.
+#[derive(Clone, Debug, Default)]
+pub struct WriteBatch {
+    pub(crate) ops: Vec<Op>,
+    bytes: usize,
+}
+
+impl WriteBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value`.
+    pub fn put(&mut self, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> &mut Self {
+        let (key, value) = (key.into(), value.into());
+        self.bytes += key.len() + value.len();
+        self.ops.push(Op::Put { key, value });
+        self
+    }
+
+    /// Removes `key` (a no-op if it is absent).
+    pub fn delete(&mut self, key: impl Into<Vec<u8>>) -> &mut Self {
+        let key = key.into();
+        self.bytes += key.len();
+        self.ops.push(Op::Delete { key });
+        self
+    }
+
+    /// Number of operations.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Whether the batch holds no operation.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Total key and value bytes in the batch.
+    pub fn byte_size(&self) -> usize {
+        self.bytes
+    }
+
+    /// Checks every key and value against the engine's limits, before anything is written.
+    pub(crate) fn validate(&self) -> Result<()> {
+        for op in &self.ops {
+            let (key, value_len) = match op {
+                Op::Put { key, value } => (key, value.len()),
+                Op::Delete { key } => (key, 0),
+            };
+            if key.is_empty() {
+                return Err(Error::InvalidArgument("keys must not be empty".into()));
+            }
+            if key.len() > MAX_KEY_LEN {
+                return Err(Error::TooLarge {
+                    what: "key",
+                    len: key.len(),
+                    max: MAX_KEY_LEN,
+                });
+            }
+            if value_len > MAX_VALUE_LEN {
+                return Err(Error::TooLarge {
+                    what: "value",
+                    len: value_len,
+                    max: MAX_VALUE_LEN,
+                });
+            }
+        }
+        Ok(())
+    }
+}

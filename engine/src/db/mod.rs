@@ -1,0 +1,473 @@
+//! The [`Database`] handle: the public face of the engine, tying storage, the B+tree and the WAL
+//! together.
+//!
+//! A commit, in order:
+//! 1. validate the batch (key and value limits) — nothing is written for an invalid batch;
+//! 2. under the writer lock: append the batch to the WAL as one commit record (its LSN orders it),
+//!    then apply it to the copy-on-write tree, producing a new root;
+//! 3. make the record durable — in `Standard` mode still under the writer lock (one fsync per
+//!    commit), in `Unified` mode after releasing it, so concurrent committers share an fsync;
+//! 4. publish the new root to readers (a commit is never visible before it is durable);
+//! 5. checkpoint if enough WAL has accumulated.
+//!
+//! Any failure after step 2 began poisons the handle: the in-memory tree may be ahead of the
+//! durable log, so every later call returns [`Error::Poisoned`] until the database is reopened,
+//! which runs recovery. Opening runs recovery: the tree of the last checkpoint plus a redo of
+//! every complete commit record after it.
+
+mod batch;
+mod options;
+mod snapshot;
+mod stats;
+
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::btree::{self, TreeWriter};
+use crate::error::{Error, Result};
+use crate::integrity::{self, IntegrityReport};
+use crate::storage::{Meta, Storage};
+use crate::types::{Lsn, PageId, TxnId};
+use crate::vfs::{OpenMode, VfsFile};
+use crate::wal::{Op, Wal, WalMode, WalOptions};
+
+pub use batch::{MAX_KEY_LEN, MAX_VALUE_LEN, WriteBatch};
+pub use options::Options;
+pub use snapshot::Snapshot;
+use snapshot::SnapshotRegistry;
+pub use stats::Stats;
+
+/// File name of the page file inside a database directory.
+pub const DATA_FILE: &str = "data.ldb";
+/// Directory of WAL segments inside a database directory.
+pub const WAL_DIR: &str = "wal";
+/// Lock file inside a database directory.
+pub const LOCK_FILE: &str = "LOCK";
+
+/// What a successful commit reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// The transaction id assigned to the commit.
+    pub txn: TxnId,
+    /// The LSN of its WAL record.
+    pub lsn: Lsn,
+}
+
+/// An open Lightning DB database. Cheap to share across threads (`&Database` is `Sync`).
+#[derive(Debug)]
+pub struct Database {
+    path: PathBuf,
+    opts: Options,
+    storage: Storage,
+    wal: Wal,
+    writer: Mutex<WriterState>,
+    snapshots: SnapshotRegistry,
+    poisoned: AtomicBool,
+    poison_reason: Mutex<Option<String>>,
+    commits: AtomicU64,
+    checkpoints: AtomicU64,
+    recovered_txns: u64,
+    // Held for the life of the handle: the exclusive lock on `<db>/LOCK`.
+    _lock: Box<dyn VfsFile>,
+}
+
+/// State owned by the single tree writer.
+#[derive(Debug)]
+struct WriterState {
+    root: PageId,
+    entries: u64,
+    next_txn: TxnId,
+    seq: u64,
+    last_lsn: Lsn,
+    wal_end_at_checkpoint: u64,
+}
+
+impl Database {
+    /// Creates a new, empty database in directory `path` (created if missing). Fails with
+    /// [`Error::AlreadyExists`] if it already holds a database.
+    pub fn create(path: impl AsRef<Path>, opts: Options) -> Result<Database> {
+        let path = path.as_ref().to_path_buf();
+        let vfs = Arc::clone(&opts.vfs);
+        if !opts.page_size.is_power_of_two()
+            || !(crate::storage::page::MIN_PAGE_SIZE..=crate::storage::page::MAX_PAGE_SIZE)
+                .contains(&opts.page_size)
+        {
+            return Err(Error::InvalidArgument(format!(
+                "page size {} must be a power of two between {} and {}",
+                opts.page_size,
+                crate::storage::page::MIN_PAGE_SIZE,
+                crate::storage::page::MAX_PAGE_SIZE
+            )));
+        }
+        let data = path.join(DATA_FILE);
+        if vfs.exists(&data) {
+            return Err(Error::AlreadyExists { path });
+        }
+        vfs.create_dir_all(&path)
+            .map_err(|e| Error::io("creating directory", &path, e))?;
+        let lock = Self::lock(&opts, &path)?;
+        let storage = Storage::create(Arc::clone(&vfs), &data, opts.page_size, opts.cache_bytes)?;
+        vfs.sync_dir(&path)
+            .map_err(|e| Error::io("syncing directory", &path, e))?;
+        drop(storage);
+        drop(lock);
+        Self::open(path, opts)
+    }
+
+    /// Opens the database in directory `path`, running crash recovery. Fails with
+    /// [`Error::NotFound`] if there is none, [`Error::Locked`] if another handle has it open.
+    pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Database> {
+        let path = path.as_ref().to_path_buf();
+        let vfs = Arc::clone(&opts.vfs);
+        let data = path.join(DATA_FILE);
+        if !vfs.exists(&data) {
+            return Err(Error::NotFound { path });
+        }
+        let lock = Self::lock(&opts, &path)?;
+        let (storage, meta) = Storage::open(Arc::clone(&vfs), &data, opts.cache_bytes)?;
+        let wal_opts = WalOptions {
+            mode: opts.wal_mode,
+            segment_size: opts.wal_segment_size,
+        };
+        let (wal, recovered) = Wal::open(
+            Arc::clone(&vfs),
+            &path.join(WAL_DIR),
+            storage.page_size() as u32,
+            meta.checkpoint_lsn,
+            wal_opts,
+        )?;
+        let mut state = WriterState {
+            root: meta.root,
+            entries: meta.entry_count,
+            next_txn: meta.next_txn_id.max(TxnId(1)),
+            seq: 0,
+            last_lsn: meta.checkpoint_lsn,
+            wal_end_at_checkpoint: 0,
+        };
+        let recovered_txns = recovered.len() as u64;
+        for txn in recovered {
+            storage.begin_commit(state.seq + 1, state.seq + 1);
+            let (root, entries) = apply_ops(&storage, state.root, state.entries, txn.lsn, &txn.ops)?;
+            state.root = root;
+            state.entries = entries;
+            state.seq += 1;
+            state.last_lsn = txn.lsn;
+            state.next_txn = TxnId(state.next_txn.0.max(txn.txn.0 + 1));
+        }
+        let snapshots = SnapshotRegistry::new(Snapshot {
+            seq: state.seq,
+            lsn: state.last_lsn,
+            root: state.root,
+            entries: state.entries,
+        });
+        let db = Database {
+            path,
+            opts,
+            storage,
+            wal,
+            writer: Mutex::new(state),
+            snapshots,
+            poisoned: AtomicBool::new(false),
+            poison_reason: Mutex::new(None),
+            commits: AtomicU64::new(0),
+            checkpoints: AtomicU64::new(0),
+            recovered_txns,
+            _lock: lock,
+        };
+        if recovered_txns > 0 {
+            db.checkpoint()?;
+        } else {
+            let end = db.wal.end_lsn().0;
+            db.writer().wal_end_at_checkpoint = end;
+        }
+        Ok(db)
+    }
+
+    fn lock(opts: &Options, dir: &Path) -> Result<Box<dyn VfsFile>> {
+        let lock_path = dir.join(LOCK_FILE);
+        let file = opts
+            .vfs
+            .open(&lock_path, OpenMode::CreateOrOpen)
+            .map_err(|e| Error::io("opening lock file", &lock_path, e))?;
+        match file.try_lock_exclusive() {
+            Ok(true) => Ok(file),
+            Ok(false) => Err(Error::Locked { path: lock_path }),
+            Err(e) => Err(Error::io("locking", &lock_path, e)),
+        }
+    }
+
+    /// The database directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The page size of this database.
+    pub fn page_size(&self) -> usize {
+        self.storage.page_size()
+    }
+
+    /// The WAL mode this handle was opened with.
+    pub fn wal_mode(&self) -> WalMode {
+        self.opts.wal_mode
+    }
+
+    /// Reads `key` from the latest durable commit.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.check_poison()?;
+        let snap = self.snapshots.current();
+        btree::get(&self.storage, snap.root, key)
+    }
+
+    /// The latest durable committed state; reading through it (see [`Database::get_at`] and
+    /// [`Database::range_at`]) gives a consistent view however many commits follow.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshots.current()
+    }
+
+    /// Reads `key` as of `snap`.
+    pub fn get_at(&self, snap: &Snapshot, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.check_poison()?;
+        btree::get(&self.storage, snap.root, key)
+    }
+
+    /// Iterates the keys in `(from, to)` in ascending order, or descending if `reverse`, over the
+    /// latest durable commit.
+    pub fn range(
+        &self,
+        from: Bound<&[u8]>,
+        to: Bound<&[u8]>,
+        reverse: bool,
+    ) -> Result<Range<'_>> {
+        self.range_at(self.snapshots.current(), from, to, reverse)
+    }
+
+    /// Like [`Database::range`], over `snap`.
+    pub fn range_at(
+        &self,
+        snap: Arc<Snapshot>,
+        from: Bound<&[u8]>,
+        to: Bound<&[u8]>,
+        reverse: bool,
+    ) -> Result<Range<'_>> {
+        self.check_poison()?;
+        let inner = btree::Range::new(&self.storage, snap.root, from, to, reverse)?;
+        Ok(Range { _snap: snap, inner })
+    }
+
+    /// Sets `key` to `value` in a commit of its own.
+    pub fn put(&self, key: &[u8], value: &[u8]) -> Result<CommitInfo> {
+        let mut batch = WriteBatch::new();
+        batch.put(key, value);
+        self.commit(batch)
+    }
+
+    /// Deletes `key` in a commit of its own; returns whether it existed.
+    pub fn delete(&self, key: &[u8]) -> Result<bool> {
+        let existed = self.get(key)?.is_some();
+        let mut batch = WriteBatch::new();
+        batch.delete(key);
+        self.commit(batch)?;
+        Ok(existed)
+    }
+
+    /// Applies `batch` atomically and durably: when this returns `Ok`, the commit is on disk and
+    /// visible to readers.
+    pub fn commit(&self, batch: WriteBatch) -> Result<CommitInfo> {
+        self.check_poison()?;
+        batch.validate()?;
+        if batch.is_empty() {
+            let snap = self.snapshots.current();
+            return Ok(CommitInfo {
+                txn: TxnId(0),
+                lsn: snap.lsn,
+            });
+        }
+        let (info, snap) = {
+            let mut w = self.writer();
+            self.check_poison()?;
+            let txn = w.next_txn;
+            let lsn = self
+                .wal
+                .append(txn, &batch.ops)
+                .map_err(|e| self.poison(e))?;
+            let seq = w.seq + 1;
+            self.storage.begin_commit(seq, self.snapshots.oldest_pinned());
+            let (root, entries) = apply_ops(&self.storage, w.root, w.entries, lsn, &batch.ops)
+                .map_err(|e| self.poison(e))?;
+            w.root = root;
+            w.entries = entries;
+            w.seq = seq;
+            w.last_lsn = lsn;
+            w.next_txn = TxnId(txn.0 + 1);
+            let snap = Arc::new(Snapshot {
+                seq,
+                lsn,
+                root,
+                entries,
+            });
+            if self.opts.wal_mode == WalMode::Standard {
+                self.wal.wait_durable(lsn).map_err(|e| self.poison(e))?;
+                self.snapshots.publish(Arc::clone(&snap));
+            }
+            (CommitInfo { txn, lsn }, snap)
+        };
+        if self.opts.wal_mode == WalMode::Unified {
+            self.wal.wait_durable(info.lsn).map_err(|e| self.poison(e))?;
+            self.snapshots.publish(snap);
+        }
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        // The commit is durable and visible: report it as such. A failed automatic checkpoint
+        // has already poisoned the handle, so the next call reports that failure.
+        let _ = self.maybe_checkpoint();
+        Ok(info)
+    }
+
+    fn maybe_checkpoint(&self) -> Result<()> {
+        let every = self.opts.checkpoint_wal_bytes;
+        if every == 0 {
+            return Ok(());
+        }
+        let since = self.wal.end_lsn().0.saturating_sub(self.writer().wal_end_at_checkpoint);
+        if since >= every {
+            self.checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// Writes every dirty page and a new meta slot, making the data file alone describe the
+    /// latest commit, then recycles the WAL before it. Bounds recovery time; runs automatically
+    /// every [`Options::checkpoint_wal_bytes`] of log.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.check_poison()?;
+        let mut w = self.writer();
+        self.check_poison()?;
+        self.wal.flush().map_err(|e| self.poison(e))?;
+        self.snapshots.publish(Arc::new(Snapshot {
+            seq: w.seq,
+            lsn: w.last_lsn,
+            root: w.root,
+            entries: w.entries,
+        }));
+        let meta = Meta {
+            checkpoint_lsn: w.last_lsn,
+            root: w.root,
+            entry_count: w.entries,
+            next_txn_id: w.next_txn,
+            ..Meta::default()
+        };
+        self.storage
+            .checkpoint(&meta, self.snapshots.oldest_pinned())
+            .map_err(|e| self.poison(e))?;
+        self.wal
+            .recycle_before(w.last_lsn)
+            .map_err(|e| self.poison(e))?;
+        w.wal_end_at_checkpoint = self.wal.end_lsn().0;
+        self.checkpoints.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Checks the whole database: every page checksum, B+tree order and structure, overflow
+    /// chains, and that the freelist and the tree never share a page. Returns every finding
+    /// rather than stopping at the first.
+    pub fn check(&self) -> Result<IntegrityReport> {
+        self.check_poison()?;
+        let _w = self.writer();
+        let snap = self.snapshots.current();
+        integrity::check(&self.storage, snap.root, snap.entries)
+    }
+
+    /// Counters and sizes of every layer.
+    pub fn stats(&self) -> Result<Stats> {
+        let snap = self.snapshots.current();
+        Ok(Stats {
+            path: self.path.display().to_string(),
+            page_size: self.storage.page_size(),
+            wal_mode: match self.opts.wal_mode {
+                WalMode::Standard => "standard",
+                WalMode::Unified => "unified",
+            },
+            entries: snap.entries,
+            last_commit_lsn: snap.lsn.0,
+            commits: self.commits.load(Ordering::Relaxed),
+            checkpoints: self.checkpoints.load(Ordering::Relaxed),
+            recovered_txns: self.recovered_txns,
+            storage: self.storage.stats(),
+            wal: self.wal.stats(),
+        })
+    }
+
+    /// Checkpoints and closes the database, reporting any failure (dropping the handle
+    /// instead skips the checkpoint; the WAL still has every commit).
+    pub fn close(self) -> Result<()> {
+        self.checkpoint()
+    }
+
+    fn writer(&self) -> MutexGuard<'_, WriterState> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn check_poison(&self) -> Result<()> {
+        if self.poisoned.load(Ordering::Acquire) {
+            let reason = self
+                .poison_reason
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+                .unwrap_or_default();
+            return Err(Error::Poisoned { reason });
+        }
+        Ok(())
+    }
+
+    /// Marks the handle unusable after a failure that may have left memory ahead of disk.
+    fn poison(&self, err: Error) -> Error {
+        let mut reason = self.poison_reason.lock().unwrap_or_else(|e| e.into_inner());
+        if reason.is_none() {
+            *reason = Some(err.to_string());
+        }
+        self.poisoned.store(true, Ordering::Release);
+        err
+    }
+}
+
+/// Applies `ops` to the tree at `root`, returning the new root and entry count.
+fn apply_ops(
+    storage: &Storage,
+    root: PageId,
+    mut entries: u64,
+    lsn: Lsn,
+    ops: &[Op],
+) -> Result<(PageId, u64)> {
+    let mut tree = TreeWriter::new(storage, root, lsn);
+    for op in ops {
+        match op {
+            Op::Put { key, value } => {
+                if !tree.put(key, value)? {
+                    entries += 1;
+                }
+            }
+            Op::Delete { key } => {
+                if tree.delete(key)? {
+                    entries = entries.saturating_sub(1);
+                }
+            }
+        }
+    }
+    Ok((tree.finish()?, entries))
+}
+
+/// An iterator over a key range of one snapshot; yields `(key, value)` pairs.
+pub struct Range<'db> {
+    _snap: Arc<Snapshot>,
+    inner: btree::Range<'db, Storage>,
+}
+
+impl Iterator for Range<'_> {
+    type Item = Result<(Vec<u8>, Vec<u8>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next()
+    }
+}

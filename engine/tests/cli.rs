@@ -1,0 +1,151 @@
+//! End-to-end tests of the `ldb` command line: every command, its output format, its exit codes,
+//! and its errors on bad input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn ldb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ldb"))
+        .args(args)
+        .output()
+        .expect("ldb runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = ldb(args);
+    assert!(
+        out.status.success(),
+        "ldb {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn db_path(dir: &Path) -> String {
+    dir.join("db").display().to_string()
+}
+
+#[test]
+fn put_get_del_scan_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_path(dir.path());
+    ok(&["init", &db]);
+    for (k, v) in [("b", "2"), ("a", "1"), ("c", "three\tthree")] {
+        ok(&["put", &db, k, v]);
+    }
+    assert_eq!(ok(&["get", &db, "a"]), "1\n");
+    assert_eq!(ok(&["scan", &db]), "a\t1\nb\t2\nc\tthree\\tthree\n");
+    assert_eq!(ok(&["scan", &db, "--reverse"]), "c\tthree\\tthree\nb\t2\na\t1\n");
+    assert_eq!(ok(&["scan", &db, "--from", "b", "--to", "c"]), "b\t2\n");
+    assert_eq!(ok(&["scan", &db, "--limit", "1"]), "a\t1\n");
+    ok(&["del", &db, "b"]);
+    let out = ldb(&["get", &db, "b"]);
+    assert_eq!(out.status.code(), Some(1), "missing key exits 1");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("key not found"));
+    assert_eq!(ok(&["scan", &db]), "a\t1\nc\tthree\\tthree\n");
+}
+
+#[test]
+fn hex_keys_and_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_path(dir.path());
+    ok(&["init", &db, "--page-size", "1024"]);
+    ok(&["put", &db, "--hex", "00ff", "0a0b"]);
+    assert_eq!(ok(&["get", &db, "--hex", "00ff"]), "0a0b\n");
+    assert_eq!(ok(&["scan", &db]), "\\x00\\xff\t\\n\\x0b\n");
+    let out = ldb(&["put", &db, "--hex", "zz", "00"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not hexadecimal"));
+}
+
+#[test]
+fn stats_and_check_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_path(dir.path());
+    ok(&["init", &db]);
+    ok(&["put", &db, "k", "v"]);
+    let stats: serde_json::Value =
+        serde_json::from_str(&ok(&["stats", &db, "--json"])).expect("stats is JSON");
+    assert_eq!(stats["entries"], 1);
+    assert_eq!(stats["page_size"], 4096);
+    let check: serde_json::Value =
+        serde_json::from_str(&ok(&["check", &db, "--json"])).expect("check is JSON");
+    assert_eq!(check["findings"].as_array().map(Vec::len), Some(0));
+    assert!(ok(&["stats", &db]).contains("entries"));
+}
+
+#[test]
+fn check_exits_nonzero_on_a_corrupt_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_path(dir.path());
+    ok(&["init", &db, "--page-size", "1024"]);
+    for i in 0..200 {
+        ok(&["put", &db, &format!("key{i:04}"), &"x".repeat(50)]);
+    }
+    // Flip one byte in the middle of page 2 of the data file.
+    let data = dir.path().join("db").join("data.ldb");
+    let mut bytes = std::fs::read(&data).expect("read data file");
+    bytes[2 * 1024 + 500] ^= 0x40;
+    std::fs::write(&data, &bytes).expect("write data file");
+    let out = ldb(&["check", &db]);
+    assert_ne!(out.status.code(), Some(0), "corruption must fail the check");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("page 2"), "the finding names the page: {text}");
+}
+
+#[test]
+fn bad_files_and_arguments_are_clear_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = db_path(dir.path());
+    let out = ldb(&["get", &missing, "k"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database"));
+
+    // A directory whose data file is not a database.
+    let bogus = dir.path().join("bogus");
+    std::fs::create_dir_all(&bogus).expect("mkdir");
+    std::fs::write(bogus.join("data.ldb"), vec![7u8; 8192]).expect("write");
+    let out = ldb(&["get", &bogus.display().to_string(), "k"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a Lightning DB database"));
+
+    let db = db_path(dir.path());
+    ok(&["init", &db]);
+    let out = ldb(&["init", &db]);
+    assert_eq!(out.status.code(), Some(2), "init over an existing database fails");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    let out = ldb(&["init", &format!("{db}2"), "--page-size", "1000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("power of two"));
+    let out = ldb(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn crashtest_command_runs_a_short_loop() {
+    let out = ok(&["crashtest", "--seed", "3", "--commits", "5", "--points", "40"]);
+    assert!(out.contains("seed 3: 40 crash points"), "{out}");
+    assert!(out.contains(" 0 violations"), "{out}");
+}
+
+#[test]
+fn a_second_process_gets_database_is_locked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_path(dir.path());
+    ok(&["init", &db]);
+    let held = lightning_db::Database::open(&db, lightning_db::Options::default())
+        .expect("open in this process");
+    let out = ldb(&["put", &db, "k", "v"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("database is locked"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(held);
+    ok(&["put", &db, "k", "v"]);
+}
