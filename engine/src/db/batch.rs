@@ -3,10 +3,7 @@
 use crate::error::{Error, Result};
 use crate::wal::Op;
 
-/// Largest key accepted, in bytes.
-pub use crate::btree::MAX_KEY_LEN;
-/// Largest value accepted, in bytes.
-pub const MAX_VALUE_LEN: usize = 64 << 20;
+pub use crate::btree::{MAX_KEY_LEN, MAX_VALUE_LEN};
 
 /// A set of puts and deletes applied atomically by [`crate::Database::commit`], in order.
 #[derive(Clone, Debug, Default)]
@@ -52,8 +49,10 @@ impl WriteBatch {
         self.bytes
     }
 
-    /// Checks every key and value against the engine's limits, before anything is written.
-    pub(crate) fn validate(&self) -> Result<()> {
+    /// Checks every key and value against the engine's limits for pages of `page_size` bytes,
+    /// before anything is written.
+    pub(crate) fn validate(&self, page_size: usize) -> Result<()> {
+        let max_key = crate::btree::max_key_len(page_size);
         for op in &self.ops {
             let (key, value_len) = match op {
                 Op::Put { key, value } => (key, value.len()),
@@ -62,11 +61,11 @@ impl WriteBatch {
             if key.is_empty() {
                 return Err(Error::InvalidArgument("keys must not be empty".into()));
             }
-            if key.len() > MAX_KEY_LEN {
+            if key.len() > max_key {
                 return Err(Error::TooLarge {
                     what: "key",
                     len: key.len(),
-                    max: MAX_KEY_LEN,
+                    max: max_key,
                 });
             }
             if value_len > MAX_VALUE_LEN {

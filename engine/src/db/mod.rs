@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::btree::{self, TreeWriter};
 use crate::error::{Error, Result};
 use crate::integrity::{self, IntegrityReport};
-use crate::storage::{Meta, Storage};
+use crate::storage::{CheckpointFields, Storage};
 use crate::types::{Lsn, PageId, TxnId};
 use crate::vfs::{OpenMode, VfsFile};
 use crate::wal::{Op, Wal, WalMode, WalOptions};
@@ -60,7 +60,7 @@ pub struct CommitInfo {
 pub struct Database {
     path: PathBuf,
     opts: Options,
-    storage: Storage,
+    storage: Arc<Storage>,
     wal: Wal,
     writer: Mutex<WriterState>,
     snapshots: SnapshotRegistry,
@@ -79,7 +79,6 @@ struct WriterState {
     root: PageId,
     entries: u64,
     next_txn: TxnId,
-    seq: u64,
     last_lsn: Lsn,
     wal_end_at_checkpoint: u64,
 }
@@ -108,7 +107,12 @@ impl Database {
         vfs.create_dir_all(&path)
             .map_err(|e| Error::io("creating directory", &path, e))?;
         let lock = Self::lock(&opts, &path)?;
-        let storage = Storage::create(Arc::clone(&vfs), &data, opts.page_size, opts.cache_bytes)?;
+        let storage = Storage::create(
+            Arc::clone(&vfs),
+            &data,
+            opts.page_size,
+            opts.cache_bytes as u64,
+        )?;
         vfs.sync_dir(&path)
             .map_err(|e| Error::io("syncing directory", &path, e))?;
         drop(storage);
@@ -126,7 +130,8 @@ impl Database {
             return Err(Error::NotFound { path });
         }
         let lock = Self::lock(&opts, &path)?;
-        let (storage, meta) = Storage::open(Arc::clone(&vfs), &data, opts.cache_bytes)?;
+        let (storage, meta) = Storage::open(Arc::clone(&vfs), &data, opts.cache_bytes as u64)?;
+        let storage = Arc::new(storage);
         let wal_opts = WalOptions {
             mode: opts.wal_mode,
             segment_size: opts.wal_segment_size,
@@ -142,26 +147,26 @@ impl Database {
             root: meta.root,
             entries: meta.entry_count,
             next_txn: meta.next_txn_id.max(TxnId(1)),
-            seq: 0,
             last_lsn: meta.checkpoint_lsn,
             wal_end_at_checkpoint: 0,
         };
         let recovered_txns = recovered.len() as u64;
         for txn in recovered {
-            storage.begin_commit(state.seq + 1, state.seq + 1);
-            let (root, entries) = apply_ops(&storage, state.root, state.entries, txn.lsn, &txn.ops)?;
+            let (root, entries) =
+                apply_ops(&storage, state.root, state.entries, txn.lsn, &txn.ops)?;
+            storage.publish();
             state.root = root;
             state.entries = entries;
-            state.seq += 1;
             state.last_lsn = txn.lsn;
             state.next_txn = TxnId(state.next_txn.0.max(txn.txn.0 + 1));
         }
-        let snapshots = SnapshotRegistry::new(Snapshot {
-            seq: state.seq,
-            lsn: state.last_lsn,
-            root: state.root,
-            entries: state.entries,
-        });
+        let snapshots = SnapshotRegistry::new(Snapshot::pinned(
+            &storage,
+            storage.epoch(),
+            state.last_lsn,
+            state.root,
+            state.entries,
+        ));
         let db = Database {
             path,
             opts,
@@ -276,7 +281,7 @@ impl Database {
     /// visible to readers.
     pub fn commit(&self, batch: WriteBatch) -> Result<CommitInfo> {
         self.check_poison()?;
-        batch.validate()?;
+        batch.validate(self.storage.page_size())?;
         if batch.is_empty() {
             let snap = self.snapshots.current();
             return Ok(CommitInfo {
@@ -292,28 +297,23 @@ impl Database {
                 .wal
                 .append(txn, &batch.ops)
                 .map_err(|e| self.poison(e))?;
-            let seq = w.seq + 1;
-            self.storage.begin_commit(seq, self.snapshots.oldest_pinned());
             let (root, entries) = apply_ops(&self.storage, w.root, w.entries, lsn, &batch.ops)
                 .map_err(|e| self.poison(e))?;
+            let epoch = self.storage.publish();
             w.root = root;
             w.entries = entries;
-            w.seq = seq;
             w.last_lsn = lsn;
             w.next_txn = TxnId(txn.0 + 1);
-            let snap = Arc::new(Snapshot {
-                seq,
-                lsn,
-                root,
-                entries,
-            });
+            let snap = Snapshot::pinned(&self.storage, epoch, lsn, root, entries);
             if self.opts.wal_mode == WalMode::Standard {
                 self.wal.wait_durable(lsn).map_err(|e| self.poison(e))?;
-                self.snapshots.publish(Arc::clone(&snap));
+                self.snapshots.publish(snap);
+                (CommitInfo { txn, lsn }, None)
+            } else {
+                (CommitInfo { txn, lsn }, Some(snap))
             }
-            (CommitInfo { txn, lsn }, snap)
         };
-        if self.opts.wal_mode == WalMode::Unified {
+        if let Some(snap) = snap {
             self.wal.wait_durable(info.lsn).map_err(|e| self.poison(e))?;
             self.snapshots.publish(snap);
         }
@@ -343,22 +343,23 @@ impl Database {
         self.check_poison()?;
         let mut w = self.writer();
         self.check_poison()?;
+        // Everything applied becomes durable, so everything applied may become visible.
         self.wal.flush().map_err(|e| self.poison(e))?;
-        self.snapshots.publish(Arc::new(Snapshot {
-            seq: w.seq,
-            lsn: w.last_lsn,
-            root: w.root,
-            entries: w.entries,
-        }));
-        let meta = Meta {
+        self.snapshots.publish(Snapshot::pinned(
+            &self.storage,
+            self.storage.epoch(),
+            w.last_lsn,
+            w.root,
+            w.entries,
+        ));
+        let fields = CheckpointFields {
             checkpoint_lsn: w.last_lsn,
             root: w.root,
             entry_count: w.entries,
             next_txn_id: w.next_txn,
-            ..Meta::default()
         };
         self.storage
-            .checkpoint(&meta, self.snapshots.oldest_pinned())
+            .checkpoint(fields)
             .map_err(|e| self.poison(e))?;
         self.wal
             .recycle_before(w.last_lsn)
