@@ -1,0 +1,340 @@
+//! The buffer pool: a byte-budgeted page cache with clock (second-chance) eviction.
+//!
+//! Structure: the page ids are spread over a power-of-two number of shards by a multiplicative
+//! hash. Each shard is an `RwLock` over a map `PageId → frame index` and a fixed ring of frames
+//! (`Arc<Page>`, an atomic reference bit, a dirty flag). A hit takes only the shard's read lock,
+//! sets the reference bit (an atomic store, skipped when already set) and clones the `Arc`, so
+//! concurrent readers never serialise on a global lock.
+//!
+//! Eviction (on insert into a full shard): the shard's clock hand sweeps the ring; a frame whose
+//! reference bit is set gets a second chance (bit cleared), the first frame without it is the
+//! victim. A dirty victim is written back through the caller's write-back function *before* it
+//! leaves the cache (still under the shard lock, so no reader can miss it and read a stale image);
+//! this is safe at any time because pages reachable from the last checkpoint are never modified
+//! in place. Readers holding an `Arc<Page>` keep their copy alive after eviction.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::error::Result;
+use crate::storage::page::Page;
+use crate::types::PageId;
+
+/// Cache counters, as reported by [`Cache::stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Lookups that found the page in the cache.
+    pub hits: u64,
+    /// Lookups that did not.
+    pub misses: u64,
+    /// Pages removed to make room.
+    pub evictions: u64,
+    /// Dirty pages written to the data file (on eviction or at a checkpoint).
+    pub dirty_writebacks: u64,
+    /// Bytes of page images resident (pages × page size).
+    pub current_bytes: u64,
+    /// Pages resident.
+    pub current_pages: u64,
+    /// Dirty pages resident.
+    pub dirty_pages: u64,
+    /// The configured budget in bytes.
+    pub budget_bytes: u64,
+}
+
+/// A hasher for `u64` keys: one multiply by a 64-bit odd constant (Fibonacci hashing).
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap = HashMap<PageId, u32, BuildHasherDefault<IdHasher>>;
+
+#[derive(Debug)]
+struct Frame {
+    page: Arc<Page>,
+    referenced: AtomicBool,
+    dirty: bool,
+}
+
+#[derive(Debug, Default)]
+struct ShardState {
+    map: IdMap,
+    frames: Vec<Option<Frame>>,
+    empty: Vec<u32>,
+    hand: usize,
+    dirty: u64,
+}
+
+#[derive(Debug, Default)]
+struct Shard {
+    state: RwLock<ShardState>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    evictions: AtomicU64,
+    writebacks: AtomicU64,
+}
+
+/// Writes a dirty page to the data file (supplied by the storage layer).
+pub type WriteBack<'a> = &'a dyn Fn(&Page) -> Result<()>;
+
+/// The page cache.
+#[derive(Debug)]
+pub struct Cache {
+    shards: Box<[Shard]>,
+    shard_bits: u32,
+    per_shard: usize,
+    page_size: usize,
+    budget_bytes: u64,
+}
+
+impl Shard {
+    fn read(&self) -> RwLockReadGuard<'_, ShardState> {
+        // A panic while holding the lock cannot leave the map and ring inconsistent (every
+        // mutation is a single assignment), so a poisoned lock is still usable.
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+    fn write(&self) -> RwLockWriteGuard<'_, ShardState> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Cache {
+    /// A cache holding at most `budget_bytes / page_size` pages (at least 8).
+    pub fn new(budget_bytes: u64, page_size: usize) -> Cache {
+        let pages = usize::try_from(budget_bytes / page_size as u64)
+            .unwrap_or(usize::MAX)
+            .max(8);
+        // About 256 frames per shard, between 1 and 64 shards.
+        let shards = (pages / 256).clamp(1, 64).next_power_of_two().min(64);
+        let shard_bits = shards.trailing_zeros();
+        Cache {
+            shards: (0..shards).map(|_| Shard::default()).collect(),
+            shard_bits,
+            per_shard: pages / shards,
+            page_size,
+            budget_bytes,
+        }
+    }
+
+    /// The number of pages the cache holds at most.
+    pub fn capacity_pages(&self) -> usize {
+        self.per_shard * self.shards.len()
+    }
+
+    fn shard(&self, id: PageId) -> &Shard {
+        let h = id.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let i = if self.shard_bits == 0 {
+            0
+        } else {
+            (h >> (64 - self.shard_bits)) as usize
+        };
+        // `i < 2^shard_bits == shards.len()` by construction.
+        &self.shards[i]
+    }
+
+    /// Looks a page up; counts a hit or a miss.
+    pub fn get(&self, id: PageId) -> Option<Arc<Page>> {
+        let shard = self.shard(id);
+        let st = shard.read();
+        let found = st
+            .map
+            .get(&id)
+            .and_then(|&i| st.frames.get(i as usize))
+            .and_then(Option::as_ref);
+        match found {
+            Some(f) => {
+                if !f.referenced.load(Ordering::Relaxed) {
+                    f.referenced.store(true, Ordering::Relaxed);
+                }
+                let page = Arc::clone(&f.page);
+                drop(st);
+                shard.hits.fetch_add(1, Ordering::Relaxed);
+                Some(page)
+            }
+            None => {
+                drop(st);
+                shard.misses.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Inserts a clean page just read from disk, unless the id is already cached; returns the
+    /// cached image (the existing one if another thread won the race).
+    pub fn insert_clean(&self, page: Arc<Page>, wb: WriteBack<'_>) -> Result<Arc<Page>> {
+        let id = page.id();
+        let shard = self.shard(id);
+        let mut st = shard.write();
+        if let Some(f) = st.map.get(&id).and_then(|&i| st.frames[i as usize].as_ref()) {
+            return Ok(Arc::clone(&f.page));
+        }
+        self.place(shard, &mut st, Arc::clone(&page), false, wb)?;
+        Ok(page)
+    }
+
+    /// Installs a new (dirty) image for `page.id()`, replacing any cached one.
+    pub fn insert_dirty(&self, page: Arc<Page>, wb: WriteBack<'_>) -> Result<()> {
+        let id = page.id();
+        let shard = self.shard(id);
+        let mut st = shard.write();
+        if let Some(&i) = st.map.get(&id) {
+            if let Some(f) = st.frames[i as usize].as_mut() {
+                let was_dirty = f.dirty;
+                f.page = page;
+                f.dirty = true;
+                f.referenced.store(true, Ordering::Relaxed);
+                if !was_dirty {
+                    st.dirty += 1;
+                }
+                return Ok(());
+            }
+        }
+        self.place(shard, &mut st, page, true, wb)
+    }
+
+    /// Drops `id` from the cache without writing it back (the page is free and unreachable).
+    pub fn discard(&self, id: PageId) {
+        let shard = self.shard(id);
+        let mut st = shard.write();
+        if let Some(i) = st.map.remove(&id) {
+            if let Some(f) = st.frames[i as usize].take() {
+                if f.dirty {
+                    st.dirty -= 1;
+                }
+            }
+            st.empty.push(i);
+        }
+    }
+
+    fn place(
+        &self,
+        shard: &Shard,
+        st: &mut ShardState,
+        page: Arc<Page>,
+        dirty: bool,
+        wb: WriteBack<'_>,
+    ) -> Result<()> {
+        let slot = match st.empty.pop() {
+            Some(i) => i,
+            None if st.frames.len() < self.per_shard => {
+                st.frames.push(None);
+                // `per_shard` is far below u32::MAX frames (it is a count of resident pages).
+                (st.frames.len() - 1) as u32
+            }
+            None => Self::evict_one(shard, st, wb)?,
+        };
+        let id = page.id();
+        st.frames[slot as usize] = Some(Frame {
+            page,
+            referenced: AtomicBool::new(false),
+            dirty,
+        });
+        if dirty {
+            st.dirty += 1;
+        }
+        st.map.insert(id, slot);
+        Ok(())
+    }
+
+    /// Runs the clock until a victim is found; writes it back if dirty; returns its free slot.
+    fn evict_one(shard: &Shard, st: &mut ShardState, wb: WriteBack<'_>) -> Result<u32> {
+        let n = st.frames.len();
+        // Two sweeps always suffice: the first clears every reference bit it passes.
+        for _ in 0..2 * n + 1 {
+            let i = st.hand % n;
+            st.hand = (i + 1) % n;
+            let Some(f) = st.frames[i].as_ref() else {
+                return Ok(i as u32);
+            };
+            if f.referenced.swap(false, Ordering::Relaxed) {
+                continue;
+            }
+            if f.dirty {
+                wb(&f.page)?;
+                shard.writebacks.fetch_add(1, Ordering::Relaxed);
+                st.dirty -= 1;
+            }
+            let id = f.page.id();
+            st.frames[i] = None;
+            st.map.remove(&id);
+            shard.evictions.fetch_add(1, Ordering::Relaxed);
+            return Ok(i as u32);
+        }
+        unreachable!("the clock sweeps every frame twice and clears every reference bit")
+    }
+
+    /// Every dirty page, sorted by id (for a checkpoint to write them in file order).
+    pub fn dirty_pages(&self) -> Vec<Arc<Page>> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let st = shard.read();
+            out.extend(
+                st.frames
+                    .iter()
+                    .flatten()
+                    .filter(|f| f.dirty)
+                    .map(|f| Arc::clone(&f.page)),
+            );
+        }
+        out.sort_by_key(|p| p.id());
+        out
+    }
+
+    /// Marks `page` clean after it was written, if the cache still holds that very image.
+    pub fn mark_clean(&self, page: &Arc<Page>) {
+        let shard = self.shard(page.id());
+        let mut st = shard.write();
+        let Some(&i) = st.map.get(&page.id()) else {
+            return;
+        };
+        if let Some(f) = st.frames[i as usize].as_mut() {
+            if f.dirty && Arc::ptr_eq(&f.page, page) {
+                f.dirty = false;
+                st.dirty -= 1;
+                shard.writebacks.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Whether `id` is resident and dirty.
+    pub fn is_dirty(&self, id: PageId) -> bool {
+        let st = self.shard(id).read();
+        st.map
+            .get(&id)
+            .and_then(|&i| st.frames[i as usize].as_ref())
+            .is_some_and(|f| f.dirty)
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> CacheStats {
+        let mut s = CacheStats {
+            budget_bytes: self.budget_bytes,
+            ..CacheStats::default()
+        };
+        for shard in self.shards.iter() {
+            s.hits += shard.hits.load(Ordering::Relaxed);
+            s.misses += shard.misses.load(Ordering::Relaxed);
+            s.evictions += shard.evictions.load(Ordering::Relaxed);
+            s.dirty_writebacks += shard.writebacks.load(Ordering::Relaxed);
+            let st = shard.read();
+            s.current_pages += st.map.len() as u64;
+            s.dirty_pages += st.dirty;
+        }
+        s.current_bytes = s.current_pages * self.page_size as u64;
+        s
+    }
+}
