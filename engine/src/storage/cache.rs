@@ -179,7 +179,11 @@ impl Cache {
         let id = page.id();
         let shard = self.shard(id);
         let mut st = shard.write();
-        if let Some(f) = st.map.get(&id).and_then(|&i| st.frames[i as usize].as_ref()) {
+        if let Some(f) = st
+            .map
+            .get(&id)
+            .and_then(|&i| st.frames[i as usize].as_ref())
+        {
             return Ok(Arc::clone(&f.page));
         }
         self.place(shard, &mut st, Arc::clone(&page), false, wb)?;
@@ -191,17 +195,17 @@ impl Cache {
         let id = page.id();
         let shard = self.shard(id);
         let mut st = shard.write();
-        if let Some(&i) = st.map.get(&id) {
-            if let Some(f) = st.frames[i as usize].as_mut() {
-                let was_dirty = f.dirty;
-                f.page = page;
-                f.dirty = true;
-                f.referenced.store(true, Ordering::Relaxed);
-                if !was_dirty {
-                    st.dirty += 1;
-                }
-                return Ok(());
+        if let Some(&i) = st.map.get(&id)
+            && let Some(f) = st.frames[i as usize].as_mut()
+        {
+            let was_dirty = f.dirty;
+            f.page = page;
+            f.dirty = true;
+            f.referenced.store(true, Ordering::Relaxed);
+            if !was_dirty {
+                st.dirty += 1;
             }
+            return Ok(());
         }
         self.place(shard, &mut st, page, true, wb)
     }
@@ -211,10 +215,8 @@ impl Cache {
         let shard = self.shard(id);
         let mut st = shard.write();
         if let Some(i) = st.map.remove(&id) {
-            if let Some(f) = st.frames[i as usize].take() {
-                if f.dirty {
-                    st.dirty -= 1;
-                }
+            if st.frames[i as usize].take().is_some_and(|f| f.dirty) {
+                st.dirty -= 1;
             }
             st.empty.push(i);
         }
@@ -301,12 +303,13 @@ impl Cache {
         let Some(&i) = st.map.get(&page.id()) else {
             return;
         };
-        if let Some(f) = st.frames[i as usize].as_mut() {
-            if f.dirty && Arc::ptr_eq(&f.page, page) {
-                f.dirty = false;
-                st.dirty -= 1;
-                shard.writebacks.fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some(f) = st.frames[i as usize].as_mut()
+            && f.dirty
+            && Arc::ptr_eq(&f.page, page)
+        {
+            f.dirty = false;
+            st.dirty -= 1;
+            shard.writebacks.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -336,5 +339,144 @@ impl Cache {
         }
         s.current_bytes = s.current_pages * self.page_size as u64;
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::error::Error;
+    use crate::storage::page::PageType;
+
+    const PS: usize = 1024;
+
+    fn page(id: u64, fill: u8) -> Arc<Page> {
+        let mut p = Page::new(PS, PageId(id), PageType::Leaf);
+        p.body_mut().fill(fill);
+        p.seal();
+        Arc::new(p)
+    }
+
+    fn no_wb(_: &Page) -> Result<()> {
+        panic!("a clean page must never be written back")
+    }
+
+    #[test]
+    fn budget_holds_and_counters_add_up() {
+        let cache = Cache::new(16 * PS as u64, PS);
+        assert_eq!(cache.capacity_pages(), 16);
+        for id in 1..=100 {
+            assert!(cache.get(PageId(id)).is_none());
+            cache.insert_clean(page(id, 0), &no_wb).expect("insert");
+            let s = cache.stats();
+            assert!(
+                s.current_pages <= 16 && s.current_bytes <= 16 * PS as u64,
+                "{s:?}"
+            );
+        }
+        for id in 85..=100 {
+            assert!(cache.get(PageId(id)).is_some(), "recent page {id} resident");
+        }
+        let s = cache.stats();
+        assert_eq!((s.misses, s.hits, s.evictions), (100, 16, 84), "{s:?}");
+        assert_eq!(s.current_pages, 16);
+        assert_eq!(s.dirty_writebacks, 0);
+    }
+
+    #[test]
+    fn clock_evicts_cold_pages_before_hot_ones() {
+        let cache = Cache::new(16 * PS as u64, PS);
+        for id in 1..=16 {
+            cache.insert_clean(page(id, 0), &no_wb).expect("insert");
+        }
+        // Pages 1..=8 are hot: touched before each new insertion.
+        for new in 17..=24 {
+            for hot in 1..=8 {
+                assert!(cache.get(PageId(hot)).is_some(), "hot page {hot} evicted");
+            }
+            cache.insert_clean(page(new, 0), &no_wb).expect("insert");
+        }
+        for cold in 9..=16 {
+            assert!(cache.get(PageId(cold)).is_none(), "cold page {cold} kept");
+        }
+        for id in (1..=8).chain(17..=24) {
+            assert!(cache.get(PageId(id)).is_some(), "page {id} evicted");
+        }
+    }
+
+    #[test]
+    fn dirty_victims_are_written_back_before_leaving() {
+        let cache = Cache::new(16 * PS as u64, PS);
+        let written = Mutex::new(Vec::new());
+        let wb = |p: &Page| -> Result<()> {
+            written.lock().expect("lock").push(p.clone());
+            Ok(())
+        };
+        for id in 1..=20 {
+            cache.insert_dirty(page(id, id as u8), &wb).expect("insert");
+        }
+        let written = written.into_inner().expect("lock");
+        assert_eq!(written.len(), 4);
+        for p in &written {
+            assert!(cache.get(p.id()).is_none(), "{} still cached", p.id());
+            assert_eq!(
+                p.body()[0],
+                p.id().0 as u8,
+                "written image is the page's own"
+            );
+        }
+        let s = cache.stats();
+        assert_eq!((s.dirty_writebacks, s.dirty_pages, s.evictions), (4, 16, 4));
+        // A checkpoint-style flush marks the rest clean.
+        let dirty = cache.dirty_pages();
+        assert_eq!(dirty.len(), 16);
+        assert!(dirty.windows(2).all(|w| w[0].id() < w[1].id()), "sorted");
+        dirty.iter().for_each(|p| cache.mark_clean(p));
+        assert_eq!(cache.stats().dirty_pages, 0);
+    }
+
+    #[test]
+    fn a_failed_write_back_keeps_the_dirty_page() {
+        let cache = Cache::new(8 * PS as u64, PS);
+        for id in 1..=8 {
+            cache.insert_dirty(page(id, 1), &no_wb).expect("insert");
+        }
+        let fail = |_: &Page| -> Result<()> { Err(Error::InvalidArgument("disk full".into())) };
+        assert!(cache.insert_dirty(page(9, 1), &fail).is_err());
+        let s = cache.stats();
+        assert_eq!((s.current_pages, s.dirty_pages, s.evictions), (8, 8, 0));
+        assert!(cache.get(PageId(9)).is_none());
+    }
+
+    #[test]
+    fn rewrites_replace_the_image_and_discard_drops_it() {
+        let cache = Cache::new(16 * PS as u64, PS);
+        cache.insert_clean(page(3, 1), &no_wb).expect("insert");
+        let old = cache.insert_clean(page(3, 9), &no_wb).expect("insert");
+        assert_eq!(
+            old.body()[0],
+            1,
+            "a racing clean load keeps the cached image"
+        );
+        cache.insert_dirty(page(3, 2), &no_wb).expect("insert");
+        assert_eq!(cache.get(PageId(3)).expect("cached").body()[0], 2);
+        assert!(cache.is_dirty(PageId(3)));
+        cache.discard(PageId(3));
+        assert!(cache.get(PageId(3)).is_none());
+        assert_eq!(cache.stats().dirty_pages, 0);
+    }
+
+    #[test]
+    fn large_budgets_are_sharded_and_still_bounded() {
+        let cache = Cache::new(4096 * PS as u64, PS);
+        assert!(cache.shards.len() > 1);
+        for id in 1..=20_000 {
+            cache.insert_clean(page(id, 0), &no_wb).expect("insert");
+        }
+        let s = cache.stats();
+        assert!(s.current_pages <= 4096, "{s:?}");
+        assert!(s.current_pages >= 4000, "shards fill evenly: {s:?}");
     }
 }

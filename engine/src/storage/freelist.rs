@@ -345,10 +345,14 @@ mod tests {
         fl.free(PageId(2)).expect("free old");
         fl.free(fresh).expect("free new");
         assert!(fl.free(fresh).is_err(), "double free is refused");
-        assert_eq!(fl.reusable_count(), 0, "nothing reusable before publication");
+        assert_eq!(
+            fl.reusable_count(),
+            0,
+            "nothing reusable before publication"
+        );
         assert_eq!(fl.advance_epoch(), vec![fresh]);
         assert_eq!(fl.allocate(), (fresh, true));
-        assert_eq!(fl.allocate().1, false, "page 2 still waits for a checkpoint");
+        assert!(!fl.allocate().1, "page 2 still waits for a checkpoint");
         fl.prepare_checkpoint(1024);
         assert_eq!(fl.checkpoint_done(), vec![PageId(2)]);
     }
@@ -360,13 +364,20 @@ mod tests {
         fl.advance_epoch(); // epoch 1 publishes a tree containing `a`
         fl.pin(1);
         fl.free(a).expect("free");
-        assert!(fl.advance_epoch().is_empty(), "reader of epoch 1 can reach a");
+        assert!(
+            fl.advance_epoch().is_empty(),
+            "reader of epoch 1 can reach a"
+        );
         assert_eq!(fl.unpin(1), vec![a]);
     }
 
     #[test]
     fn load_records_duplicates_and_out_of_range() {
-        let fl = FreeList::load(5, vec![PageId(4)], (0..7).map(|i| PageId(i % 4 + 1)).collect());
+        let fl = FreeList::load(
+            5,
+            vec![PageId(4)],
+            (0..7).map(|i| PageId(i % 4 + 1)).collect(),
+        );
         assert_eq!(fl.reusable_count(), 3);
         assert_eq!(fl.load_findings().len(), 4, "{:?}", fl.load_findings());
     }

@@ -268,7 +268,11 @@ mod tests {
             bad[bit / 8] ^= 1 << (bit % 8);
             assert_eq!(Meta::decode(&bad), None, "bit {bit} flip not detected");
         }
-        assert_eq!(Meta::decode(&[0u8; SLOT_LEN]), None, "empty slot is invalid");
+        assert_eq!(
+            Meta::decode(&[0u8; SLOT_LEN]),
+            None,
+            "empty slot is invalid"
+        );
     }
 
     #[test]
@@ -290,7 +294,13 @@ mod tests {
         page[Slot::A.offset() + 10] ^= 1;
         let err = decode(path, &page, 4096).expect_err("both slots bad");
         assert!(
-            matches!(err, Error::Corruption { page: PageId(0), .. }),
+            matches!(
+                err,
+                Error::Corruption {
+                    page: PageId(0),
+                    ..
+                }
+            ),
             "{err}"
         );
     }

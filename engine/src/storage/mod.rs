@@ -45,3 +45,6 @@ pub trait PageStore: Send + Sync {
     /// may be handed out again (never while a checkpoint or a reader's snapshot still needs it).
     fn free(&self, id: PageId) -> Result<()>;
 }
+
+#[cfg(test)]
+mod tests;

@@ -121,7 +121,10 @@ impl Pager {
     /// corruption of that page: a reference pointed outside the file.
     pub fn read_page(&self, id: PageId) -> Result<Page> {
         if id.0 == 0 {
-            return Err(Error::corruption(id, "page 0 is the file header, not a page"));
+            return Err(Error::corruption(
+                id,
+                "page 0 is the file header, not a page",
+            ));
         }
         let mut buf = vec![0u8; self.page_size].into_boxed_slice();
         match self.file.read_at(&mut buf, self.offset(id)?) {

@@ -291,11 +291,7 @@ pub(crate) fn lock_freelist(s: &Storage) -> MutexGuard<'_, FreeList> {
 }
 
 /// Reads the persisted freelist chain starting at `head`: its pages and the ids they list.
-fn load_chain(
-    pager: &Pager,
-    head: PageId,
-    page_count: u64,
-) -> Result<(Vec<PageId>, Vec<PageId>)> {
+fn load_chain(pager: &Pager, head: PageId, page_count: u64) -> Result<(Vec<PageId>, Vec<PageId>)> {
     let mut chain = Vec::new();
     let mut ids = Vec::new();
     let mut next = head;
