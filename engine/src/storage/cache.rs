@@ -1,9 +1,10 @@
 //! The buffer pool: a byte-budgeted page cache with clock (second-chance) eviction.
 //!
-//! Structure: the page ids are spread over a power-of-two number of shards by a multiplicative
-//! hash. Each shard is an `RwLock` over a map `PageId → frame index` and a fixed ring of frames
-//! (`Arc<Page>`, an atomic reference bit, a dirty flag). A hit takes only the shard's read lock,
-//! sets the reference bit (an atomic store, skipped when already set) and clones the `Arc`, so
+//! Structure: page ids are spread over a power-of-two number of shards by their low bits (ids
+//! are dense, so shards fill evenly). Each shard is an `RwLock` over a map `PageId → frame`
+//! (the frame inline: `Arc<Page>`, an atomic reference bit, a dirty flag, its clock position)
+//! and a clock ring of ids. A hit takes only the shard's read lock and one hash probe, sets the
+//! reference bit (an atomic store, skipped when already set) and clones the `Arc`, so
 //! concurrent readers never serialise on a global lock.
 //!
 //! Eviction (on insert into a full shard): the shard's clock hand sweeps the ring; a frame whose
@@ -57,23 +58,32 @@ impl Hasher for IdHasher {
         }
     }
     fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // The product's high bits feed the probe tags; folding them down feeds the index.
+        let h = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 32);
     }
 }
 
-type IdMap = HashMap<PageId, u32, BuildHasherDefault<IdHasher>>;
+type FrameMap = HashMap<PageId, Frame, BuildHasherDefault<IdHasher>>;
 
 #[derive(Debug)]
 struct Frame {
     page: Arc<Page>,
     referenced: AtomicBool,
     dirty: bool,
+    /// Position in the shard's clock ring.
+    slot: u32,
 }
+
+/// Marks an empty position of the clock ring (page 0 is never cached).
+const EMPTY: PageId = PageId(0);
 
 #[derive(Debug, Default)]
 struct ShardState {
-    map: IdMap,
-    frames: Vec<Option<Frame>>,
+    map: FrameMap,
+    /// The clock: the id held at each position, or [`EMPTY`].
+    ring: Vec<PageId>,
+    /// Free positions of the ring.
     empty: Vec<u32>,
     hand: usize,
     dirty: u64,
@@ -136,26 +146,16 @@ impl Cache {
     }
 
     fn shard(&self, id: PageId) -> &Shard {
-        let h = id.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let i = if self.shard_bits == 0 {
-            0
-        } else {
-            (h >> (64 - self.shard_bits)) as usize
-        };
-        // `i < 2^shard_bits == shards.len()` by construction.
-        &self.shards[i]
+        let mask = (1u64 << self.shard_bits) - 1;
+        // `id & mask < 2^shard_bits == shards.len()` by construction.
+        &self.shards[(id.0 & mask) as usize]
     }
 
     /// Looks a page up; counts a hit or a miss.
     pub fn get(&self, id: PageId) -> Option<Arc<Page>> {
         let shard = self.shard(id);
         let st = shard.read();
-        let found = st
-            .map
-            .get(&id)
-            .and_then(|&i| st.frames.get(i as usize))
-            .and_then(Option::as_ref);
-        match found {
+        match st.map.get(&id) {
             Some(f) => {
                 if !f.referenced.load(Ordering::Relaxed) {
                     f.referenced.store(true, Ordering::Relaxed);
@@ -179,11 +179,7 @@ impl Cache {
         let id = page.id();
         let shard = self.shard(id);
         let mut st = shard.write();
-        if let Some(f) = st
-            .map
-            .get(&id)
-            .and_then(|&i| st.frames[i as usize].as_ref())
-        {
+        if let Some(f) = st.map.get(&id) {
             return Ok(Arc::clone(&f.page));
         }
         self.place(shard, &mut st, Arc::clone(&page), false, wb)?;
@@ -195,9 +191,7 @@ impl Cache {
         let id = page.id();
         let shard = self.shard(id);
         let mut st = shard.write();
-        if let Some(&i) = st.map.get(&id)
-            && let Some(f) = st.frames[i as usize].as_mut()
-        {
+        if let Some(f) = st.map.get_mut(&id) {
             let was_dirty = f.dirty;
             f.page = page;
             f.dirty = true;
@@ -214,11 +208,12 @@ impl Cache {
     pub fn discard(&self, id: PageId) {
         let shard = self.shard(id);
         let mut st = shard.write();
-        if let Some(i) = st.map.remove(&id) {
-            if st.frames[i as usize].take().is_some_and(|f| f.dirty) {
+        if let Some(f) = st.map.remove(&id) {
+            if f.dirty {
                 st.dirty -= 1;
             }
-            st.empty.push(i);
+            st.ring[f.slot as usize] = EMPTY;
+            st.empty.push(f.slot);
         }
     }
 
@@ -232,34 +227,39 @@ impl Cache {
     ) -> Result<()> {
         let slot = match st.empty.pop() {
             Some(i) => i,
-            None if st.frames.len() < self.per_shard => {
-                st.frames.push(None);
-                // `per_shard` is far below u32::MAX frames (it is a count of resident pages).
-                (st.frames.len() - 1) as u32
+            None if st.ring.len() < self.per_shard => {
+                st.ring.push(EMPTY);
+                // `per_shard` is far below u32::MAX (it is a count of resident pages).
+                (st.ring.len() - 1) as u32
             }
             None => Self::evict_one(shard, st, wb)?,
         };
         let id = page.id();
-        st.frames[slot as usize] = Some(Frame {
+        st.ring[slot as usize] = id;
+        let frame = Frame {
             page,
             referenced: AtomicBool::new(false),
             dirty,
-        });
+            slot,
+        };
+        st.map.insert(id, frame);
         if dirty {
             st.dirty += 1;
         }
-        st.map.insert(id, slot);
         Ok(())
     }
 
     /// Runs the clock until a victim is found; writes it back if dirty; returns its free slot.
     fn evict_one(shard: &Shard, st: &mut ShardState, wb: WriteBack<'_>) -> Result<u32> {
-        let n = st.frames.len();
+        let n = st.ring.len();
         // Two sweeps always suffice: the first clears every reference bit it passes.
         for _ in 0..2 * n + 1 {
             let i = st.hand % n;
             st.hand = (i + 1) % n;
-            let Some(f) = st.frames[i].as_ref() else {
+            let id = st.ring[i];
+            let Some(f) = st.map.get(&id) else {
+                // An empty position (the ring and the map always agree otherwise).
+                st.ring[i] = EMPTY;
                 return Ok(i as u32);
             };
             if f.referenced.swap(false, Ordering::Relaxed) {
@@ -270,8 +270,7 @@ impl Cache {
                 shard.writebacks.fetch_add(1, Ordering::Relaxed);
                 st.dirty -= 1;
             }
-            let id = f.page.id();
-            st.frames[i] = None;
+            st.ring[i] = EMPTY;
             st.map.remove(&id);
             shard.evictions.fetch_add(1, Ordering::Relaxed);
             return Ok(i as u32);
@@ -284,13 +283,8 @@ impl Cache {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
             let st = shard.read();
-            out.extend(
-                st.frames
-                    .iter()
-                    .flatten()
-                    .filter(|f| f.dirty)
-                    .map(|f| Arc::clone(&f.page)),
-            );
+            let dirty = st.map.values().filter(|f| f.dirty);
+            out.extend(dirty.map(|f| Arc::clone(&f.page)));
         }
         out.sort_by_key(|p| p.id());
         out
@@ -300,10 +294,7 @@ impl Cache {
     pub fn mark_clean(&self, page: &Arc<Page>) {
         let shard = self.shard(page.id());
         let mut st = shard.write();
-        let Some(&i) = st.map.get(&page.id()) else {
-            return;
-        };
-        if let Some(f) = st.frames[i as usize].as_mut()
+        if let Some(f) = st.map.get_mut(&page.id())
             && f.dirty
             && Arc::ptr_eq(&f.page, page)
         {
@@ -316,10 +307,7 @@ impl Cache {
     /// Whether `id` is resident and dirty.
     pub fn is_dirty(&self, id: PageId) -> bool {
         let st = self.shard(id).read();
-        st.map
-            .get(&id)
-            .and_then(|&i| st.frames[i as usize].as_ref())
-            .is_some_and(|f| f.dirty)
+        st.map.get(&id).is_some_and(|f| f.dirty)
     }
 
     /// The counters.

@@ -487,15 +487,54 @@ fn cache_budget_holds_while_loading_far_more_pages_than_fit() {
         ids.push(id);
         if i % 4096 == 0 {
             let st = s.stats().cache;
-            assert!(st.current_bytes <= BUDGET, "over budget after {i} pages: {st:?}");
+            assert!(
+                st.current_bytes <= BUDGET,
+                "over budget after {i} pages: {st:?}"
+            );
         }
     }
     let st = s.stats().cache;
-    assert!(st.current_bytes <= BUDGET && st.current_bytes > BUDGET / 2, "{st:?}");
+    assert!(
+        st.current_bytes <= BUDGET && st.current_bytes > BUDGET / 2,
+        "{st:?}"
+    );
     assert!(st.evictions >= 48_000 - 16_384, "{st:?}");
     for (i, &id) in ids.iter().enumerate().step_by(997) {
         let p = s.read_page(id).expect("read");
         assert_eq!(p.body()[..8], (i as u64).to_le_bytes(), "{id}");
     }
     assert!(s.stats().cache.current_bytes <= BUDGET);
+}
+
+#[test]
+fn concurrent_readers_see_correct_pages_through_a_small_cache() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = Arc::new(Storage::create(vfs(), &db(&dir), PS, 64 * PS as u64).expect("create"));
+    let ids = Arc::new(fill(&s, 2_000));
+    let threads: Vec<_> = (0..4u64)
+        .map(|t| {
+            let (s, ids) = (Arc::clone(&s), Arc::clone(&ids));
+            std::thread::spawn(move || {
+                let mut x = 0x9E37_79B9 ^ (t + 1);
+                for _ in 0..5_000 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let id = ids[(x % ids.len() as u64) as usize];
+                    let p = s.read_page(id).expect("read");
+                    assert_eq!(p.id(), id);
+                    assert!(
+                        p.body().iter().all(|&b| b == id.0 as u8),
+                        "thread {t}: {id}"
+                    );
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("reader thread");
+    }
+    let st = s.stats().cache;
+    assert_eq!(st.hits + st.misses, 20_000, "{st:?}");
+    assert!(st.current_pages <= 64, "{st:?}");
 }
