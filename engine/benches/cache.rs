@@ -1,6 +1,8 @@
 //! Buffer-pool benchmarks: the latency of `read_page` when the page is cached (with ~250k
 //! 4 KiB pages resident, the working set of a multi-million-key tree) and when it is not (a
 //! verified read from the data file through a small cache).
+// criterion's macros generate undocumented public functions.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::sync::Arc;
