@@ -1,7 +1,7 @@
 //! The pager: whole-page reads and writes of the data file through the [`Vfs`].
 //!
 //! Every page read is verified ([`Page::verify`]: checksum, self id, type) before it is returned;
-//! pages handed to [`Pager::write_page`] are already sealed by the caller. Page 0 (the file
+//! every page written is sealed (checksum computed) on its way to the file. Page 0 (the file
 //! header) is read and written only through the header functions here, and a meta-slot update
 //! writes exactly that slot's 128 bytes.
 
@@ -139,7 +139,9 @@ impl Pager {
         Ok(page)
     }
 
-    /// Writes a sealed page at its own id's position. Not durable until [`Pager::sync`].
+    /// Seals a copy of `page` (computes its checksum) and writes it at its own id's position.
+    /// Not durable until [`Pager::sync`]. Sealing here, on the way to the file, means a page
+    /// rewritten many times while cached pays for its checksum once per write-back.
     pub fn write_page(&self, page: &Page) -> Result<()> {
         let id = page.id();
         if id.0 == 0 || page.size() != self.page_size {
@@ -149,9 +151,10 @@ impl Pager {
                 self.page_size
             )));
         }
-        debug_assert!(page.verify(id).is_ok(), "{id} written without being sealed");
+        let mut sealed = Page::from_bytes(page.as_bytes().into());
+        sealed.seal();
         self.file
-            .write_at(page.as_bytes(), self.offset(id)?)
+            .write_at(sealed.as_bytes(), self.offset(id)?)
             .map_err(|e| Error::io("writing a page of", &self.path, e))
     }
 

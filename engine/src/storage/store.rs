@@ -1,8 +1,8 @@
 //! [`Storage`]: the page store the B+tree runs on — pager, buffer pool and freelist together.
 //!
 //! * `read_page` → cache hit, or pager read (verified) → cache.
-//! * `write_page` → sealed, installed in the cache as dirty (written back on eviction or at the
-//!   next checkpoint).
+//! * `write_page` → installed in the cache as dirty; sealed and written by the pager on eviction
+//!   or at the next checkpoint.
 //! * `allocate` / `free` → the freelist and its reuse rule.
 //! * [`Storage::checkpoint`], in order: free the previous freelist chain and allocate the new
 //!   one; write the chain; write every dirty page; fsync; write the inactive meta slot; fsync;
@@ -334,7 +334,7 @@ impl PageStore for Storage {
         Ok(id)
     }
 
-    fn write_page(&self, mut page: Page) -> Result<()> {
+    fn write_page(&self, page: Page) -> Result<()> {
         self.check_poison()?;
         let id = page.id();
         let page_count = lock(&self.freelist).page_count();
@@ -345,7 +345,7 @@ impl PageStore for Storage {
                 self.pager.page_size()
             )));
         }
-        page.seal();
+        // Sealed by the pager on its way to the file (see `Pager::write_page`).
         self.cache.insert_dirty(Arc::new(page), &self.write_back())
     }
 
