@@ -538,3 +538,16 @@ fn concurrent_readers_see_correct_pages_through_a_small_cache() {
     assert_eq!(st.hits + st.misses, 20_000, "{st:?}");
     assert!(st.current_pages <= 64, "{st:?}");
 }
+
+#[test]
+fn integrity_check_covers_pages_not_yet_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = Storage::create(vfs(), &db(&dir), PS, 1 << 20).expect("create");
+    let ids = fill(&s, 5);
+    assert_eq!(s.stats().cache.dirty_pages, 5);
+    let r = s.check_integrity(&ids);
+    assert!(r.is_clean(), "{r:#?}");
+    assert_eq!((r.pages_verified, r.reachable_pages), (5, 5));
+    let r = s.check_integrity(&ids[..3]);
+    assert_eq!(r.leaked, ids[3..].to_vec());
+}
