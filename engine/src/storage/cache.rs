@@ -40,7 +40,7 @@ pub struct CacheStats {
     pub current_pages: u64,
     /// Dirty pages resident.
     pub dirty_pages: u64,
-    /// The configured budget in bytes.
+    /// The budget in bytes: the configured one rounded down to whole pages (at least 8 pages).
     pub budget_bytes: u64,
 }
 
@@ -123,7 +123,8 @@ impl Shard {
 }
 
 impl Cache {
-    /// A cache holding at most `budget_bytes / page_size` pages (at least 8).
+    /// A cache holding at most `budget_bytes / page_size` pages (at least 8; rounded down to a
+    /// multiple of the shard count).
     pub fn new(budget_bytes: u64, page_size: usize) -> Cache {
         let pages = usize::try_from(budget_bytes / page_size as u64)
             .unwrap_or(usize::MAX)
@@ -136,7 +137,7 @@ impl Cache {
             shard_bits,
             per_shard: pages / shards,
             page_size,
-            budget_bytes,
+            budget_bytes: ((pages / shards) * shards * page_size) as u64,
         }
     }
 

@@ -2,16 +2,16 @@
 //! slot fallback, checksum failures on cold reads, eviction write-back, freelist persistence,
 //! the reuse rule, trimming, poisoning, and the integrity report.
 
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+
+mod faults;
 
 use super::header::{SLOT_LEN, Slot};
 use super::*;
 use crate::error::Error;
 use crate::types::{Lsn, TxnId};
-use crate::vfs::{OpenMode, RealVfs, Vfs, VfsFile};
+use crate::vfs::{RealVfs, Vfs};
 
 const PS: usize = 1024;
 
@@ -380,132 +380,6 @@ fn integrity_report_collects_every_problem() {
     assert!(!r.is_clean());
 }
 
-/// A file system whose `sync` fails with EIO once `fail` is set.
-#[derive(Debug)]
-struct FailingSync {
-    fail: Arc<AtomicBool>,
-}
-
-#[derive(Debug)]
-struct FailingFile {
-    inner: Box<dyn VfsFile>,
-    fail: Arc<AtomicBool>,
-}
-
-impl Vfs for FailingSync {
-    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn VfsFile>> {
-        Ok(Box::new(FailingFile {
-            inner: RealVfs.open(path, mode)?,
-            fail: Arc::clone(&self.fail),
-        }))
-    }
-    fn exists(&self, path: &Path) -> bool {
-        RealVfs.exists(path)
-    }
-    fn remove_file(&self, path: &Path) -> io::Result<()> {
-        RealVfs.remove_file(path)
-    }
-    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
-        RealVfs.rename(from, to)
-    }
-    fn create_dir_all(&self, path: &Path) -> io::Result<()> {
-        RealVfs.create_dir_all(path)
-    }
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
-        RealVfs.read_dir(path)
-    }
-    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
-        RealVfs.sync_dir(dir)
-    }
-}
-
-impl VfsFile for FailingFile {
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        self.inner.read_at(buf, offset)
-    }
-    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
-        self.inner.write_at(buf, offset)
-    }
-    fn sync(&self) -> io::Result<()> {
-        if self.fail.load(Ordering::SeqCst) {
-            return Err(io::Error::from_raw_os_error(5));
-        }
-        self.inner.sync()
-    }
-    fn len(&self) -> io::Result<u64> {
-        self.inner.len()
-    }
-    fn set_len(&self, len: u64) -> io::Result<()> {
-        self.inner.set_len(len)
-    }
-    fn try_lock_exclusive(&self) -> io::Result<bool> {
-        self.inner.try_lock_exclusive()
-    }
-}
-
-#[test]
-fn a_failed_checkpoint_fsync_poisons_and_keeps_the_old_checkpoint() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let fail = Arc::new(AtomicBool::new(false));
-    let v: Arc<dyn Vfs> = Arc::new(FailingSync {
-        fail: Arc::clone(&fail),
-    });
-    let s = Storage::create(Arc::clone(&v), &db(&dir), PS, 1 << 20).expect("create");
-    let ids = fill(&s, 3);
-    s.checkpoint(fields(ids[0])).expect("checkpoint");
-    fail.store(true, Ordering::SeqCst);
-    let err = s.checkpoint(fields(ids[1])).expect_err("fsync fails");
-    assert!(matches!(err, Error::Io { .. }), "{err}");
-    fail.store(false, Ordering::SeqCst);
-    for r in [
-        s.checkpoint(fields(ids[1])).map(|_| ()),
-        s.allocate().map(|_| ()),
-        s.write_page(leaf(ids[2], 0)),
-        s.free(ids[2]),
-    ] {
-        assert!(matches!(r, Err(Error::Poisoned { .. })), "{r:?}");
-    }
-    drop(s);
-    let (_, meta) = Storage::open(v, &db(&dir), 1 << 20).expect("reopen");
-    assert_eq!((meta.seq, meta.root), (2, ids[0]));
-}
-
-#[test]
-fn cache_budget_holds_while_loading_far_more_pages_than_fit() {
-    // About the page footprint of a 1M-key load (24-byte keys, 150-byte values, 4 KiB pages)
-    // through a 64 MiB cache.
-    const BIG: usize = 4096;
-    const BUDGET: u64 = 64 << 20;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let s = Storage::create(vfs(), &db(&dir), BIG, BUDGET).expect("create");
-    let mut ids = Vec::new();
-    for i in 0..48_000u64 {
-        let id = s.allocate().expect("allocate");
-        let mut p = Page::new(BIG, id, PageType::Leaf);
-        p.body_mut()[..8].copy_from_slice(&i.to_le_bytes());
-        s.write_page(p).expect("write");
-        ids.push(id);
-        if i % 4096 == 0 {
-            let st = s.stats().cache;
-            assert!(
-                st.current_bytes <= BUDGET,
-                "over budget after {i} pages: {st:?}"
-            );
-        }
-    }
-    let st = s.stats().cache;
-    assert!(
-        st.current_bytes <= BUDGET && st.current_bytes > BUDGET / 2,
-        "{st:?}"
-    );
-    assert!(st.evictions >= 48_000 - 16_384, "{st:?}");
-    for (i, &id) in ids.iter().enumerate().step_by(997) {
-        let p = s.read_page(id).expect("read");
-        assert_eq!(p.body()[..8], (i as u64).to_le_bytes(), "{id}");
-    }
-    assert!(s.stats().cache.current_bytes <= BUDGET);
-}
-
 #[test]
 fn concurrent_readers_see_correct_pages_through_a_small_cache() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -550,4 +424,40 @@ fn integrity_check_covers_pages_not_yet_written() {
     assert_eq!((r.pages_verified, r.reachable_pages), (5, 5));
     let r = s.check_integrity(&ids[..3]);
     assert_eq!(r.leaked, ids[3..].to_vec());
+}
+
+#[test]
+fn cache_budget_holds_while_loading_far_more_pages_than_fit() {
+    // About the page footprint of a 1M-key load (24-byte keys, 150-byte values, 4 KiB pages)
+    // through a 64 MiB cache.
+    const BIG: usize = 4096;
+    const BUDGET: u64 = 64 << 20;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = Storage::create(vfs(), &db(&dir), BIG, BUDGET).expect("create");
+    let mut ids = Vec::new();
+    for i in 0..48_000u64 {
+        let id = s.allocate().expect("allocate");
+        let mut p = Page::new(BIG, id, PageType::Leaf);
+        p.body_mut()[..8].copy_from_slice(&i.to_le_bytes());
+        s.write_page(p).expect("write");
+        ids.push(id);
+        if i % 4096 == 0 {
+            let st = s.stats().cache;
+            assert!(
+                st.current_bytes <= BUDGET,
+                "over budget after {i} pages: {st:?}"
+            );
+        }
+    }
+    let st = s.stats().cache;
+    assert!(
+        st.current_bytes <= BUDGET && st.current_bytes > BUDGET / 2,
+        "{st:?}"
+    );
+    assert!(st.evictions >= 48_000 - 16_384, "{st:?}");
+    for (i, &id) in ids.iter().enumerate().step_by(997) {
+        let p = s.read_page(id).expect("read");
+        assert_eq!(p.body()[..8], (i as u64).to_le_bytes(), "{id}");
+    }
+    assert!(s.stats().cache.current_bytes <= BUDGET);
 }
