@@ -89,10 +89,13 @@ struct ShardState {
     dirty: u64,
 }
 
+/// One shard. Aligned to two cache lines so that readers of different shards never contend on
+/// a shared line; the hit counter sits next to the lock word, which a reader has just written.
 #[derive(Debug, Default)]
+#[repr(C, align(128))]
 struct Shard {
-    state: RwLock<ShardState>,
     hits: AtomicU64,
+    state: RwLock<ShardState>,
     misses: AtomicU64,
     evictions: AtomicU64,
     writebacks: AtomicU64,
