@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod faults;
+mod model;
 
 use super::header::{SLOT_LEN, Slot};
 use super::*;
