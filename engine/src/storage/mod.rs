@@ -4,15 +4,29 @@
 //! allocate a page id, install a written page, free a page. Pages reachable from the last
 //! checkpoint are never overwritten in place (copy-on-write), so a dirty page can be written back
 //! at any time — on eviction or at a checkpoint — without endangering the durable state.
+//!
+//! Modules: [`header`] (page 0: static header, two meta slots), [`pager`] (verified whole-page
+//! file I/O), [`cache`] (the buffer pool), [`freelist`] (free set, reuse rule, persisted chain),
+//! [`integrity`] (storage-level checker), [`store`] ([`Storage`], which ties them together).
 
+pub mod cache;
+pub mod freelist;
+pub mod header;
+pub mod integrity;
 pub mod page;
+pub mod pager;
+pub mod store;
 
 use std::sync::Arc;
 
 use crate::error::Result;
 use crate::types::PageId;
 
+pub use cache::CacheStats;
+pub use header::Meta;
+pub use integrity::{Finding, IntegrityReport};
 pub use page::{Page, PageType};
+pub use store::{CheckpointFields, Storage, StorageStats};
 
 /// What the B+tree needs from the page layer. All methods take `&self`: readers run
 /// concurrently with the single writer.
@@ -31,3 +45,6 @@ pub trait PageStore: Send + Sync {
     /// may be handed out again (never while a checkpoint or a reader's snapshot still needs it).
     fn free(&self, id: PageId) -> Result<()>;
 }
+
+#[cfg(test)]
+mod tests;
