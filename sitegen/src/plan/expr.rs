@@ -1,0 +1,402 @@
+//! Metric expressions used by plan criteria.
+//!
+//! Grammar (`||` binds loosest; `×` may be written for `*`):
+//! ```text
+//! expr       := all ( "||" all )*
+//! all        := primary ( "&&" primary )*
+//! primary    := "(" expr ")" | comparison
+//! comparison := METRIC OP bound
+//! bound      := NUMBER | NUMBER "*" "baseline" | "baseline" [ "*" NUMBER ]
+//! OP         := ">=" | "<=" | ">" | "<" | "=="
+//! ```
+//! `baseline` means the same metric's value in the baseline run, so
+//! `oltp.p95_latency_ms <= 0.80 * baseline || oltp.tps >= 1.20 * baseline` is the plan's
+//! "≥20% p95 improvement or ≥20% TPS improvement". Evaluation is three-valued: a comparison
+//! whose metric (or baseline) has no evidence is unknown, and unknown never counts as met.
+
+use std::fmt;
+
+use anyhow::{Result, bail};
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `>=`
+    Ge,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `<`
+    Lt,
+    /// `==`
+    Eq,
+}
+
+impl Op {
+    /// Applies the operator.
+    pub fn holds(self, lhs: f64, rhs: f64) -> bool {
+        match self {
+            Op::Ge => lhs >= rhs,
+            Op::Le => lhs <= rhs,
+            Op::Gt => lhs > rhs,
+            Op::Lt => lhs < rhs,
+            Op::Eq => lhs == rhs,
+        }
+    }
+
+    /// As written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Ge => ">=",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Lt => "<",
+            Op::Eq => "==",
+        }
+    }
+}
+
+/// The right-hand side of a comparison.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// A fixed number.
+    Absolute(f64),
+    /// A factor times the metric's baseline value.
+    Relative(f64),
+}
+
+/// One comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// Metric name.
+    pub metric: String,
+    /// Operator.
+    pub op: Op,
+    /// Bound.
+    pub bound: Bound,
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.bound {
+            Bound::Absolute(v) => write!(f, "{} {} {v}", self.metric, self.op.as_str()),
+            Bound::Relative(k) => write!(f, "{} {} {k} × baseline", self.metric, self.op.as_str()),
+        }
+    }
+}
+
+/// A parsed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// One comparison.
+    Cmp(Comparison),
+    /// All must hold.
+    All(Vec<Expr>),
+    /// Any may hold.
+    Any(Vec<Expr>),
+}
+
+/// Three-valued truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truth {
+    /// Holds.
+    True,
+    /// Does not hold.
+    False,
+    /// Not decidable: evidence is missing.
+    Unknown,
+}
+
+impl Expr {
+    /// Every comparison, left to right.
+    pub fn comparisons(&self) -> Vec<&Comparison> {
+        match self {
+            Expr::Cmp(c) => vec![c],
+            Expr::All(v) | Expr::Any(v) => v.iter().flat_map(|e| e.comparisons()).collect(),
+        }
+    }
+
+    /// Whether any comparison is relative to the baseline.
+    pub fn uses_baseline(&self) -> bool {
+        self.comparisons()
+            .iter()
+            .any(|c| matches!(c.bound, Bound::Relative(_)))
+    }
+
+    /// Evaluates with `cmp` deciding each comparison.
+    pub fn eval(&self, cmp: &mut impl FnMut(&Comparison) -> Truth) -> Truth {
+        match self {
+            Expr::Cmp(c) => cmp(c),
+            Expr::All(v) => {
+                let mut acc = Truth::True;
+                for e in v {
+                    match e.eval(cmp) {
+                        Truth::False => acc = Truth::False,
+                        Truth::Unknown if acc == Truth::True => acc = Truth::Unknown,
+                        _ => {}
+                    }
+                }
+                acc
+            }
+            Expr::Any(v) => {
+                let mut acc = Truth::False;
+                for e in v {
+                    match e.eval(cmp) {
+                        Truth::True => acc = Truth::True,
+                        Truth::Unknown if acc == Truth::False => acc = Truth::Unknown,
+                        _ => {}
+                    }
+                }
+                acc
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Name(String),
+    Num(f64),
+    Op(Op),
+    Star,
+    Or,
+    And,
+    Open,
+    Close,
+}
+
+fn lex(src: &str) -> Result<Vec<Tok>> {
+    let mut toks = Vec::new();
+    let chars: Vec<char> = src.chars().collect();
+    let mut i = 0;
+    let at = |i: usize| chars.get(i).copied();
+    while let Some(c) = at(i) {
+        let two: String = chars.iter().skip(i).take(2).collect();
+        if c.is_whitespace() {
+            i += 1;
+        } else if let Some(op) = match two.as_str() {
+            ">=" => Some(Tok::Op(Op::Ge)),
+            "<=" => Some(Tok::Op(Op::Le)),
+            "==" => Some(Tok::Op(Op::Eq)),
+            "||" => Some(Tok::Or),
+            "&&" => Some(Tok::And),
+            _ => None,
+        } {
+            toks.push(op);
+            i += 2;
+        } else if c == '>' || c == '<' {
+            toks.push(Tok::Op(if c == '>' { Op::Gt } else { Op::Lt }));
+            i += 1;
+        } else if c == '*' || c == '×' {
+            toks.push(Tok::Star);
+            i += 1;
+        } else if c == '(' || c == ')' {
+            toks.push(if c == '(' { Tok::Open } else { Tok::Close });
+            i += 1;
+        } else if c.is_ascii_digit()
+            || (c == '-' || c == '.') && at(i + 1).is_some_and(|d| d.is_ascii_digit() || d == '.')
+        {
+            let start = i;
+            i += 1;
+            while at(i).is_some_and(|d| {
+                d.is_ascii_digit()
+                    || d == '.'
+                    || d == 'e'
+                    || d == 'E'
+                    || ((d == '-' || d == '+') && matches!(at(i - 1), Some('e' | 'E')))
+            }) {
+                i += 1;
+            }
+            let text: String = chars.get(start..i).unwrap_or_default().iter().collect();
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => toks.push(Tok::Num(v)),
+                _ => bail!("`{text}` is not a finite number"),
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while at(i).is_some_and(|d| d.is_alphanumeric() || "_.-/:".contains(d)) {
+                i += 1;
+            }
+            toks.push(Tok::Name(
+                chars.get(start..i).unwrap_or_default().iter().collect(),
+            ));
+        } else {
+            bail!("unexpected character `{c}` at position {}", i + 1);
+        }
+    }
+    Ok(toks)
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+    fn next(&mut self) -> Option<Tok> {
+        let t = self.toks.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+    fn expr(&mut self) -> Result<Expr> {
+        let mut parts = vec![self.all()?];
+        while self.peek() == Some(&Tok::Or) {
+            self.pos += 1;
+            parts.push(self.all()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::Any(parts)
+        })
+    }
+    fn all(&mut self) -> Result<Expr> {
+        let mut parts = vec![self.primary()?];
+        while self.peek() == Some(&Tok::And) {
+            self.pos += 1;
+            parts.push(self.primary()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::All(parts)
+        })
+    }
+    fn primary(&mut self) -> Result<Expr> {
+        match self.next() {
+            Some(Tok::Open) => {
+                let e = self.expr()?;
+                match self.next() {
+                    Some(Tok::Close) => Ok(e),
+                    _ => bail!("expected `)`"),
+                }
+            }
+            Some(Tok::Name(metric)) if metric != "baseline" => {
+                let op = match self.next() {
+                    Some(Tok::Op(op)) => op,
+                    _ => bail!("expected a comparison operator after `{metric}`"),
+                };
+                let bound = self.bound()?;
+                Ok(Expr::Cmp(Comparison { metric, op, bound }))
+            }
+            other => bail!("expected a metric name or `(`, found {other:?}"),
+        }
+    }
+    fn bound(&mut self) -> Result<Bound> {
+        match self.next() {
+            Some(Tok::Num(v)) => {
+                if self.peek() == Some(&Tok::Star) {
+                    self.pos += 1;
+                    match self.next() {
+                        Some(Tok::Name(n)) if n == "baseline" => Ok(Bound::Relative(v)),
+                        _ => bail!("expected `baseline` after `{v} *`"),
+                    }
+                } else {
+                    Ok(Bound::Absolute(v))
+                }
+            }
+            Some(Tok::Name(n)) if n == "baseline" => {
+                if self.peek() == Some(&Tok::Star) {
+                    self.pos += 1;
+                    match self.next() {
+                        Some(Tok::Num(v)) => Ok(Bound::Relative(v)),
+                        _ => bail!("expected a number after `baseline *`"),
+                    }
+                } else {
+                    Ok(Bound::Relative(1.0))
+                }
+            }
+            other => bail!("expected a number or `baseline`, found {other:?}"),
+        }
+    }
+}
+
+/// Parses an expression; the error says what was expected.
+pub fn parse(src: &str) -> Result<Expr> {
+    let mut p = Parser {
+        toks: lex(src)?,
+        pos: 0,
+    };
+    let e = p.expr()?;
+    if let Some(t) = p.peek() {
+        bail!("unexpected {t:?} after a complete expression");
+    }
+    Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_absolute_relative_and_any_of() {
+        let e = parse("oltp.p95_latency_ms <= 0.80 * baseline || oltp.tps >= 1.20 × baseline")
+            .expect("parses");
+        let Expr::Any(parts) = &e else {
+            panic!("any-of expected: {e:?}")
+        };
+        assert_eq!(parts.len(), 2);
+        assert!(e.uses_baseline());
+        let c = parse("page_cache.hit_ratio >= 0.90").expect("parses");
+        assert_eq!(
+            c,
+            Expr::Cmp(Comparison {
+                metric: "page_cache.hit_ratio".into(),
+                op: Op::Ge,
+                bound: Bound::Absolute(0.9)
+            })
+        );
+        let t = parse("engine-tests.tests.failed == 0 && (a < -1e3 || b > baseline * 2)")
+            .expect("parses");
+        assert_eq!(t.comparisons().len(), 3);
+    }
+
+    #[test]
+    fn three_valued_logic() {
+        let e = parse("a >= 1 || b >= 1").expect("parses");
+        let mut f = |c: &Comparison| {
+            if c.metric == "a" {
+                Truth::False
+            } else {
+                Truth::Unknown
+            }
+        };
+        assert_eq!(e.eval(&mut f), Truth::Unknown);
+        let mut g = |c: &Comparison| {
+            if c.metric == "a" {
+                Truth::Unknown
+            } else {
+                Truth::True
+            }
+        };
+        assert_eq!(e.eval(&mut g), Truth::True);
+        let all = parse("a >= 1 && b >= 1").expect("parses");
+        let mut h = |c: &Comparison| {
+            if c.metric == "a" {
+                Truth::Unknown
+            } else {
+                Truth::False
+            }
+        };
+        assert_eq!(all.eval(&mut h), Truth::False);
+    }
+
+    #[test]
+    fn malformed_expressions_are_errors() {
+        for bad in [
+            "a >=",
+            ">= 1",
+            "a >= 1 ||",
+            "a ! 1",
+            "a >= 1 b",
+            "(a >= 1",
+            "a >= 2 * 3",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+}
