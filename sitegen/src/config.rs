@@ -89,7 +89,8 @@ pub struct CheckConfig {
     pub id: String,
     /// What the check shows, one line.
     pub description: String,
-    /// Program and arguments; no shell is involved.
+    /// Program and arguments; no shell is involved. `{root}` is replaced by the absolute
+    /// repository root (also in `env` values).
     pub command: Vec<String>,
     /// Working directory, relative to the repository root.
     pub workdir: String,

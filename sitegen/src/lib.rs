@@ -7,6 +7,7 @@
 //! The entry point for programs (the CLI and the site) is [`project::Project`].
 
 pub mod adr;
+pub mod cli;
 pub mod config;
 pub mod environment;
 pub mod evaluate;

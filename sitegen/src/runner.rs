@@ -128,10 +128,12 @@ struct Outcome {
 }
 
 fn execute(root: &Path, check: &CheckConfig, progress: &ProgressBar) -> Outcome {
-    let mut cmd = Command::new(&check.command[0]);
-    cmd.args(&check.command[1..])
+    let root_text = root.display().to_string();
+    let expand = |s: &String| s.replace("{root}", &root_text);
+    let mut cmd = Command::new(expand(&check.command[0]));
+    cmd.args(check.command[1..].iter().map(expand))
         .current_dir(root.join(&check.workdir))
-        .envs(&check.env)
+        .envs(check.env.iter().map(|(k, v)| (k, expand(v))))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -60,8 +60,8 @@ pub struct ComparisonOutcome {
     pub truth: &'static str,
     /// Where the value was measured.
     pub evidence: Option<EvidenceRef>,
-    /// Where the baseline value was measured (relative comparisons).
-    pub baseline_evidence: Option<EvidenceRef>,
+    /// Where the bound was measured (baseline run for relative bounds, or the other metric).
+    pub bound_evidence: Option<EvidenceRef>,
 }
 
 /// A criterion's verdict with what decided it.
@@ -259,9 +259,13 @@ fn decide(
             let mut outcomes = Vec::new();
             let truth = expr.eval(&mut |c| {
                 let now = cur.metric(&c.metric);
-                let (threshold, base_ev) = match c.bound {
-                    Bound::Absolute(v) => (Some(v), None),
+                let (threshold, base_ev) = match &c.bound {
+                    Bound::Absolute(v) => (Some(*v), None),
                     Bound::Relative(k) => match base.metric(&c.metric) {
+                        Some(b) => (Some(k * b.metric.value), Some(b.evidence.clone())),
+                        None => (None, None),
+                    },
+                    Bound::Metric(other, k) => match cur.metric(other) {
                         Some(b) => (Some(k * b.metric.value), Some(b.evidence.clone())),
                         None => (None, None),
                     },
@@ -281,7 +285,7 @@ fn decide(
                         threshold,
                         truth: truth_name(truth),
                         evidence: now.map(|m| m.evidence.clone()),
-                        baseline_evidence: base_ev,
+                        bound_evidence: base_ev,
                     },
                 ));
                 truth
@@ -296,31 +300,24 @@ fn decide(
                 Truth::False => Verdict::NotMet,
                 Truth::Unknown => Verdict::NoEvidence,
             };
-            let all: Vec<String> = expr.comparisons().iter().map(|c| c.to_string()).collect();
+            let written = expr.to_string();
             Decided {
                 verdict,
                 value: deciding.as_ref().and_then(|d| {
                     d.value.map(|v| {
-                        format!(
-                            "{} = {}{}",
-                            d.metric,
-                            fmt_num(v),
-                            if d.unit.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" {}", d.unit)
-                            }
-                        )
+                        let unit = if d.unit.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {}", d.unit)
+                        };
+                        format!("{} = {}{unit}", d.metric, fmt_num(v))
                     })
                 }),
-                threshold: match &deciding {
-                    Some(d) => match d.threshold {
-                        Some(t) if expr.uses_baseline() => {
-                            format!("{} (bound {})", all.join(" || "), fmt_num(t))
-                        }
-                        _ => all.join(" || "),
-                    },
-                    None => all.join(" || "),
+                threshold: match deciding.as_ref().and_then(|d| d.threshold.map(|t| (d, t))) {
+                    Some((d, t)) if d.bound_evidence.is_some() => {
+                        format!("{written} (bound {})", fmt_num(t))
+                    }
+                    _ => written,
                 },
                 evidence: deciding.and_then(|d| d.evidence),
                 comparisons: outcomes.into_iter().map(|(_, o)| o).collect(),

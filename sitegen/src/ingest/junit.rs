@@ -3,7 +3,7 @@
 //! Steps: stream the XML with quick-xml → one [`TestCase`] per `<testcase>` (status from a
 //! `<failure>`, `<error>` or `<skipped>` child, duration from `time`) → totals counted from the
 //! cases themselves (the `tests=`/`failures=` attributes are not trusted) → metrics
-//! `<prefix>.tests.{total,passed,failed,skipped}` and `<prefix>.tests.duration_s`.
+//! `<prefix>.tests.{total,passed,failed,flaky,skipped}` and `<prefix>.tests.duration_s`.
 
 use anyhow::{Result, anyhow, bail};
 use quick_xml::Reader;
@@ -36,6 +36,8 @@ pub struct TestCase {
     pub time_s: f64,
     /// Outcome.
     pub status: CaseStatus,
+    /// Whether it failed at least once before passing on a retry.
+    pub flaky: bool,
 }
 
 /// A parsed report.
@@ -51,6 +53,8 @@ pub struct JunitReport {
     pub errors: u64,
     /// Skipped cases.
     pub skipped: u64,
+    /// Cases that passed only on a retry.
+    pub flaky: u64,
     /// Total wall time: the root's `time` when present, else the sum of case times.
     pub time_s: f64,
 }
@@ -80,6 +84,12 @@ impl JunitReport {
             Metric::new(
                 format!("{p}tests.failed"),
                 (self.failures + self.errors) as f64,
+                "count",
+                Direction::LowerIsBetter,
+            ),
+            Metric::new(
+                format!("{p}tests.flaky"),
+                self.flaky as f64,
                 "count",
                 Direction::LowerIsBetter,
             ),
@@ -182,11 +192,17 @@ pub fn parse(origin: &str, text: &str) -> Result<JunitReport> {
                         })?,
                         time_s: seconds(origin, text, pos, attr(origin, text, pos, &e, b"time")?)?,
                         status: CaseStatus::Passed,
+                        flaky: false,
                     };
                     if empty {
                         report.cases.push(case);
                     } else {
                         current = Some(case);
+                    }
+                }
+                b"flakyFailure" | b"flakyError" => {
+                    if let Some(c) = current.as_mut() {
+                        c.flaky = true;
                     }
                 }
                 b"failure" | b"error" | b"skipped" => {
@@ -225,6 +241,9 @@ pub fn parse(origin: &str, text: &str) -> Result<JunitReport> {
     }
     for c in &report.cases {
         report.tests += 1;
+        if c.flaky {
+            report.flaky += 1;
+        }
         match c.status {
             CaseStatus::Passed => {}
             CaseStatus::Failed => report.failures += 1,

@@ -6,12 +6,14 @@
 //! all        := primary ( "&&" primary )*
 //! primary    := "(" expr ")" | comparison
 //! comparison := METRIC OP bound
-//! bound      := NUMBER | NUMBER "*" "baseline" | "baseline" [ "*" NUMBER ]
+//! bound      := NUMBER | NUMBER "*" REF | REF [ "*" NUMBER ]
+//! REF        := "baseline" | METRIC
 //! OP         := ">=" | "<=" | ">" | "<" | "=="
 //! ```
 //! `baseline` means the same metric's value in the baseline run, so
 //! `oltp.p95_latency_ms <= 0.80 * baseline || oltp.tps >= 1.20 * baseline` is the plan's
-//! "≥20% p95 improvement or ≥20% TPS improvement". Evaluation is three-valued: a comparison
+//! "≥20% p95 improvement or ≥20% TPS improvement". Any other name on the right is another
+//! metric of the current evidence (`backup.rto_s <= backup_target.rto_s`). Evaluation is three-valued: a comparison
 //! whose metric (or baseline) has no evidence is unknown, and unknown never counts as met.
 
 use std::fmt;
@@ -58,12 +60,14 @@ impl Op {
 }
 
 /// The right-hand side of a comparison.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Bound {
     /// A fixed number.
     Absolute(f64),
     /// A factor times the metric's baseline value.
     Relative(f64),
+    /// A factor times another metric's current value.
+    Metric(String, f64),
 }
 
 /// One comparison.
@@ -79,9 +83,12 @@ pub struct Comparison {
 
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.bound {
-            Bound::Absolute(v) => write!(f, "{} {} {v}", self.metric, self.op.as_str()),
-            Bound::Relative(k) => write!(f, "{} {} {k} × baseline", self.metric, self.op.as_str()),
+        let (m, op) = (&self.metric, self.op.as_str());
+        match &self.bound {
+            Bound::Absolute(v) => write!(f, "{m} {op} {v}"),
+            Bound::Relative(k) => write!(f, "{m} {op} {k} × baseline"),
+            Bound::Metric(other, k) if *k == 1.0 => write!(f, "{m} {op} {other}"),
+            Bound::Metric(other, k) => write!(f, "{m} {op} {k} × {other}"),
         }
     }
 }
@@ -95,6 +102,28 @@ pub enum Expr {
     All(Vec<Expr>),
     /// Any may hold.
     Any(Vec<Expr>),
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let join = |f: &mut fmt::Formatter<'_>, v: &[Expr], sep: &str| -> fmt::Result {
+            for (i, e) in v.iter().enumerate() {
+                if i > 0 {
+                    write!(f, " {sep} ")?;
+                }
+                match e {
+                    Expr::Cmp(_) => write!(f, "{e}")?,
+                    _ => write!(f, "({e})")?,
+                }
+            }
+            Ok(())
+        };
+        match self {
+            Expr::Cmp(c) => write!(f, "{c}"),
+            Expr::All(v) => join(f, v, "&&"),
+            Expr::Any(v) => join(f, v, "||"),
+        }
+    }
 }
 
 /// Three-valued truth.
@@ -287,30 +316,37 @@ impl Parser {
         }
     }
     fn bound(&mut self) -> Result<Bound> {
+        let reference = |name: String, k: f64| {
+            if name == "baseline" {
+                Bound::Relative(k)
+            } else {
+                Bound::Metric(name, k)
+            }
+        };
         match self.next() {
             Some(Tok::Num(v)) => {
                 if self.peek() == Some(&Tok::Star) {
                     self.pos += 1;
                     match self.next() {
-                        Some(Tok::Name(n)) if n == "baseline" => Ok(Bound::Relative(v)),
-                        _ => bail!("expected `baseline` after `{v} *`"),
+                        Some(Tok::Name(n)) => Ok(reference(n, v)),
+                        _ => bail!("expected `baseline` or a metric name after `{v} *`"),
                     }
                 } else {
                     Ok(Bound::Absolute(v))
                 }
             }
-            Some(Tok::Name(n)) if n == "baseline" => {
+            Some(Tok::Name(n)) => {
                 if self.peek() == Some(&Tok::Star) {
                     self.pos += 1;
                     match self.next() {
-                        Some(Tok::Num(v)) => Ok(Bound::Relative(v)),
-                        _ => bail!("expected a number after `baseline *`"),
+                        Some(Tok::Num(v)) => Ok(reference(n, v)),
+                        _ => bail!("expected a number after `{n} *`"),
                     }
                 } else {
-                    Ok(Bound::Relative(1.0))
+                    Ok(reference(n, 1.0))
                 }
             }
-            other => bail!("expected a number or `baseline`, found {other:?}"),
+            other => bail!("expected a number, `baseline` or a metric name, found {other:?}"),
         }
     }
 }
