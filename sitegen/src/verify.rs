@@ -36,9 +36,12 @@ pub enum ProblemKind {
         /// Computed.
         actual: String,
     },
-    /// The manifest's link to the previous run is wrong.
+    /// A chain link does not match: `path` is the manifest the link should name (or the
+    /// linking file itself when there is none), `recorded_in` the file holding the link.
     BrokenLink {
-        /// What the link should say (`<run-id> <sha256>` or `none`).
+        /// The file holding the link (a later run's manifest, or the chain head).
+        recorded_in: PathBuf,
+        /// What the link should say (`<run-id> <sha256>`, or `none` for the first run).
         expected: String,
         /// What it says.
         actual: String,
@@ -68,12 +71,16 @@ impl fmt::Display for Problem {
                 f,
                 "{p}: contents changed: manifest records sha256 {expected}, file has {actual}"
             ),
-            ProblemKind::BrokenLink { expected, actual } => {
-                write!(
-                    f,
-                    "{p}: broken chain link: expected previous {expected}, found {actual}"
-                )
-            }
+            ProblemKind::BrokenLink {
+                recorded_in,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{p}: broken chain link in {}: the chain has `{expected}` here, the link records \
+                 `{actual}`",
+                recorded_in.display()
+            ),
             ProblemKind::Unreadable(why) => write!(f, "{p}: {why}"),
         }
     }
@@ -247,10 +254,14 @@ pub fn verify(evidence: &Path) -> Result<VerifyReport> {
                 .as_ref()
                 .map(|l| format!("{} {}", l.run_id, l.manifest_sha256));
             if expected != actual {
+                let linking = evidence.join(&c.id).join(MANIFEST);
                 report.problems.push(Problem {
                     run_id: c.id.clone(),
-                    path: evidence.join(&c.id).join(MANIFEST),
+                    path: previous
+                        .map(|p| evidence.join(&p.id).join(MANIFEST))
+                        .unwrap_or_else(|| linking.clone()),
                     kind: ProblemKind::BrokenLink {
+                        recorded_in: linking,
                         expected: expected.unwrap_or_else(|| "none (first run)".into()),
                         actual: actual.unwrap_or_else(|| "none".into()),
                     },
@@ -264,23 +275,33 @@ pub fn verify(evidence: &Path) -> Result<VerifyReport> {
         .last()
         .map(|c| (c.id.clone(), c.manifest_sha256.clone().unwrap_or_default()));
     let head = read_chain_head(evidence);
+    let newest_manifest = checks.last().map(|c| evidence.join(&c.id).join(MANIFEST));
     let head_problem = match (head, newest) {
-        (Err(e), _) => Some(ProblemKind::Unreadable(format!("{e:#}"))),
+        (Err(e), _) => Some((head_path.clone(), ProblemKind::Unreadable(format!("{e:#}")))),
         (Ok(None), None) => None,
-        (Ok(None), Some(_)) => Some(ProblemKind::Missing),
+        (Ok(None), Some(_)) => Some((head_path.clone(), ProblemKind::Missing)),
         (Ok(Some(h)), newest) => {
             let actual = format!("{} {}", h.run_id, h.manifest_sha256);
             let expected = newest
                 .map(|(id, sha)| format!("{id} {sha}"))
                 .unwrap_or_else(|| "no runs".into());
-            (actual != expected).then_some(ProblemKind::BrokenLink { expected, actual })
+            (actual != expected).then(|| {
+                (
+                    newest_manifest.clone().unwrap_or_else(|| head_path.clone()),
+                    ProblemKind::BrokenLink {
+                        recorded_in: head_path.clone(),
+                        expected,
+                        actual,
+                    },
+                )
+            })
         }
     };
     report.problems.extend(top_problems);
-    if let Some(kind) = head_problem {
+    if let Some((path, kind)) = head_problem {
         report.problems.push(Problem {
             run_id: String::new(),
-            path: head_path,
+            path,
             kind,
         });
     }
