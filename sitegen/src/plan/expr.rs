@@ -257,6 +257,20 @@ fn lex(src: &str) -> Result<Vec<Tok>> {
     Ok(toks)
 }
 
+fn describe(t: &Option<Tok>) -> String {
+    match t {
+        None => "the end of the expression".into(),
+        Some(Tok::Name(n)) => format!("`{n}`"),
+        Some(Tok::Num(v)) => format!("`{v}`"),
+        Some(Tok::Op(op)) => format!("`{}`", op.as_str()),
+        Some(Tok::Star) => "`*`".into(),
+        Some(Tok::Or) => "`||`".into(),
+        Some(Tok::And) => "`&&`".into(),
+        Some(Tok::Open) => "`(`".into(),
+        Some(Tok::Close) => "`)`".into(),
+    }
+}
+
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
@@ -312,7 +326,7 @@ impl Parser {
                 let bound = self.bound()?;
                 Ok(Expr::Cmp(Comparison { metric, op, bound }))
             }
-            other => bail!("expected a metric name or `(`, found {other:?}"),
+            other => bail!("expected a metric name or `(`, found {}", describe(&other)),
         }
     }
     fn bound(&mut self) -> Result<Bound> {
@@ -346,7 +360,10 @@ impl Parser {
                     Ok(reference(n, 1.0))
                 }
             }
-            other => bail!("expected a number, `baseline` or a metric name, found {other:?}"),
+            other => bail!(
+                "expected a number, `baseline` or a metric name, found {}",
+                describe(&other)
+            ),
         }
     }
 }
@@ -359,7 +376,10 @@ pub fn parse(src: &str) -> Result<Expr> {
     };
     let e = p.expr()?;
     if let Some(t) = p.peek() {
-        bail!("unexpected {t:?} after a complete expression");
+        bail!(
+            "unexpected {} after a complete expression",
+            describe(&Some(t.clone()))
+        );
     }
     Ok(e)
 }

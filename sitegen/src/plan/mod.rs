@@ -160,19 +160,29 @@ impl Plan {
         let plan: Plan = tomlerr::parse(path, text)?;
         plan.validate().map_err(|e| {
             let msg = e.to_string();
-            let line = msg
-                .split('`')
-                .nth(1)
-                .and_then(|needle| {
-                    let quoted = format!("\"{needle}\"");
-                    if msg.contains("twice") {
-                        text.rfind(&quoted)
-                    } else {
-                        text.find(&quoted)
-                    }
-                })
-                .map(|o| tomlerr::line_of(text, o))
-                .unwrap_or(1);
+            let at = msg.split('`').nth(1).and_then(|needle| {
+                let quoted = format!("\"{needle}\"");
+                if msg.contains("twice") {
+                    text.rfind(&quoted)
+                } else {
+                    text.find(&quoted)
+                }
+            });
+            // Point at the offending key of the criterion when the message names one.
+            let at = at.map(|start| {
+                ["metric", "artifact"]
+                    .iter()
+                    .filter(|key| msg.contains(&format!("{key} `")))
+                    .find_map(|key| {
+                        let rest = text.get(start..).unwrap_or("");
+                        let end = rest.find("\n[").unwrap_or(rest.len());
+                        rest.get(..end)?
+                            .find(&format!("\n{key} ="))
+                            .map(|o| start + o + 1)
+                    })
+                    .unwrap_or(start)
+            });
+            let line = at.map(|o| tomlerr::line_of(text, o)).unwrap_or(1);
             anyhow::anyhow!("{}:{line}: {msg}", path.display())
         })?;
         Ok(plan)
