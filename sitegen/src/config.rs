@@ -153,6 +153,9 @@ pub struct RegressionConfig {
     pub overrides: BTreeMap<String, f64>,
     /// Whether a regression makes `sitegen gate` fail.
     pub blocking: bool,
+    /// Metric name patterns (`*` matches any run of characters) left out of regression
+    /// verdicts, e.g. wall-clock test durations or derived statistics.
+    pub ignore: Vec<String>,
 }
 
 impl Default for RegressionConfig {
@@ -163,8 +166,36 @@ impl Default for RegressionConfig {
             min_samples: 5,
             overrides: BTreeMap::new(),
             blocking: true,
+            ignore: Vec::new(),
         }
     }
+}
+
+impl RegressionConfig {
+    /// Whether metric `name` is left out of regression verdicts.
+    pub fn is_ignored(&self, name: &str) -> bool {
+        self.ignore.iter().any(|p| glob_match(p, name))
+    }
+}
+
+/// Matches `text` against `pattern`, where `*` stands for any run of characters.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// Which criteria block.
@@ -494,6 +525,21 @@ checks = ["b", "a"]
                 .to_string()
                 .contains("nope")
         );
+    }
+
+    #[test]
+    fn glob_patterns() {
+        assert!(glob_match(
+            "*.tests.duration_s",
+            "engine-tests.tests.duration_s"
+        ));
+        assert!(glob_match("*.mean", "btree/get.mean"));
+        assert!(!glob_match("*.mean", "btree/get.median"));
+        assert!(glob_match("a*b*c", "aXbYc"));
+        assert!(!glob_match("a*b*c", "aXbY"));
+        assert!(glob_match("exact", "exact"));
+        assert!(!glob_match("exact", "exactly"));
+        assert!(!glob_match("ab*ba", "aba"));
     }
 
     #[test]

@@ -244,3 +244,37 @@ fn a_proposed_adr_does_not_waive() {
     assert_eq!(verdict(&e, "P1.adr").verdict, Verdict::NotMet);
     assert_eq!(verdict(&e, "P1.adr").value.as_deref(), Some("proposed"));
 }
+
+#[test]
+fn ignored_metrics_get_no_regression_verdict() {
+    let f = Fixture::new();
+    f.write(
+        "sitegen.toml",
+        &common::CONFIG.replace(
+            "threshold = 0.10",
+            "threshold = 0.10\nignore = [\"build.*\"]",
+        ),
+    );
+    two_runs(&f);
+    let e = f.project().evaluate(None).expect("evaluate");
+    assert!(e.regressions.iter().all(|r| r.metric != "build.size"));
+    assert_eq!(e.regressed().len(), 1, "only the p95 regression remains");
+}
+
+#[test]
+fn benchmark_results_folders_load_by_date() {
+    let f = Fixture::new();
+    f.write(
+        "benchmark_results/2026-11-20/oltp.json",
+        r#"{"oltp_quick":{"throughput":{"value":8000}}}"#,
+    );
+    f.write("benchmark_results/2026-11-20/oltp.txt", "tps 8000\n");
+    let all = f.project().load_benchmark_results().expect("load");
+    let day = all.get("2026-11-20").expect("dated folder");
+    assert_eq!(day.metrics.len(), 1);
+    assert_eq!(day.metrics[0].name, "oltp_quick.throughput");
+    assert_eq!(day.files.len(), 2);
+    f.write("benchmark_results/2026-11-21/plot.svg", "<svg/>");
+    let err = f.project().load_benchmark_results().expect_err("svg");
+    assert!(format!("{err:#}").contains("plot.svg"), "{err:#}");
+}

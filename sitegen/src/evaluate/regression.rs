@@ -68,8 +68,8 @@ pub struct RegressionVerdict {
     pub baseline_evidence: EvidenceRef,
 }
 
-/// Compares every metric of `cur` that `base` also has, skipping metrics whose newest evidence
-/// is the baseline run itself.
+/// Compares every metric of `cur` that `base` also has, skipping ignored metrics and metrics
+/// whose newest evidence is the baseline run itself.
 pub fn compare(
     cfg: &RegressionConfig,
     cur: &Index<'_>,
@@ -79,6 +79,9 @@ pub fn compare(
     let mut out = Vec::new();
     for now in cur.metrics_sorted() {
         let m = now.metric;
+        if cfg.is_ignored(&m.name) {
+            continue;
+        }
         let Some(b) = base.metric(&m.name) else {
             continue;
         };
