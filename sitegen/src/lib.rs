@@ -4,7 +4,25 @@
 //! ledger, evaluates the hardening plan's acceptance gates against that evidence, and renders a
 //! versioned static site. The pipeline, in order: load → verify → evaluate → render → write.
 //!
-//! The entry point for programs (the CLI and the site) is [`project::Project`].
+//! The entry point for programs (the CLI and the site) is [`project::Project`]:
+//!
+//! ```no_run
+//! use sitegen::evaluate::Verdict;
+//! use sitegen::project::Project;
+//!
+//! let project = Project::open(std::path::Path::new("."))?; // reads sitegen.toml
+//! let report = project.verify()?; // every hash and the chain
+//! assert!(report.ok());
+//! let runs = project.load_runs()?; // Vec<Run>: records, metrics, manifest sha256
+//! let eval = project.evaluate_runs(&runs, None)?; // criteria, phases, regressions
+//! for c in eval.criteria.iter().filter(|c| c.verdict == Verdict::NoEvidence) {
+//!     println!("{} has no evidence yet", c.id);
+//! }
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+//!
+//! Formats are documented in `docs/formats/` (metrics JSON, evidence record, run manifest,
+//! plan.toml, sitegen.toml), each JSON one with a JSON Schema beside it.
 
 pub mod adr;
 pub mod cli;

@@ -456,3 +456,57 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn name() -> impl Strategy<Value = String> {
+        "[a-z][a-z0-9_]{0,6}(\\.[a-z0-9_-]{1,6}){0,2}".prop_filter("reserved", |n| n != "baseline")
+    }
+
+    fn number() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            (-1000i32..1000).prop_map(f64::from),
+            (0u32..10_000).prop_map(|v| f64::from(v) / 100.0)
+        ]
+    }
+
+    fn comparison() -> impl Strategy<Value = Expr> {
+        let op = prop_oneof![
+            Just(Op::Ge),
+            Just(Op::Le),
+            Just(Op::Gt),
+            Just(Op::Lt),
+            Just(Op::Eq)
+        ];
+        let bound = prop_oneof![
+            number().prop_map(Bound::Absolute),
+            number().prop_map(Bound::Relative),
+            (name(), number()).prop_map(|(n, k)| Bound::Metric(n, k)),
+        ];
+        (name(), op, bound)
+            .prop_map(|(metric, op, bound)| Expr::Cmp(Comparison { metric, op, bound }))
+    }
+
+    fn expr() -> impl Strategy<Value = Expr> {
+        comparison().prop_recursive(3, 12, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::All),
+                prop::collection::vec(inner, 2..4).prop_map(Expr::Any),
+            ]
+        })
+    }
+
+    proptest! {
+        // Nested lists are printed in parentheses, so the tree survives exactly. proptest
+        // prints the minimal failing case and persists its seed in proptest-regressions/.
+        #[test]
+        fn printing_then_parsing_gives_the_same_expression(e in expr()) {
+            let text = e.to_string();
+            let parsed = parse(&text).map_err(|err| TestCaseError::fail(format!("{text}: {err}")))?;
+            prop_assert_eq!(parsed, e, "{}", text);
+        }
+    }
+}
