@@ -43,7 +43,7 @@ pub enum Command {
     },
     /// Recompute every evidence hash and the chain.
     Verify,
-    /// Evaluate every criterion and the regression thresholds.
+    /// Verify the ledger, then evaluate every criterion and the regression thresholds.
     Gate {
         /// Compare against this run instead of the recorded baseline.
         #[arg(long, value_name = "RUN")]
@@ -139,6 +139,18 @@ pub fn execute(cli: Cli) -> Result<i32> {
             Ok(1)
         }
         Command::Gate { baseline, json } => {
+            // Gates are decided only on evidence that verifies.
+            let report = project.verify()?;
+            if !report.ok() {
+                for p in &report.problems {
+                    eprintln!("  {p}");
+                }
+                eprintln!(
+                    "gate refused: the evidence ledger does not verify ({} problem(s))",
+                    report.problems.len()
+                );
+                return Ok(1);
+            }
             let eval = project.evaluate(baseline.as_deref())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&eval)?);

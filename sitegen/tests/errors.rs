@@ -142,3 +142,22 @@ fn run_exit_code_reports_failed_checks_after_recording() {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("2 runs"), "{text}");
 }
+
+#[test]
+fn gate_refuses_unverifiable_evidence_and_loading_names_bad_records() {
+    let f = Fixture::new();
+    let id = f.run(&["metrics"]);
+    let record = f.evidence().join(&id).join("records/metrics.json");
+    std::fs::write(&record, "{\n  \"format_version\": 1,\n  oops\n}\n").expect("write");
+    let (code, text) = sitegen(&f, &["gate"]);
+    assert_eq!(code, 1);
+    assert!(
+        text.contains("gate refused") && text.contains("records/metrics.json"),
+        "{text}"
+    );
+    let err = f.project().load_runs().expect_err("malformed record");
+    assert!(
+        format!("{err:#}").contains("records/metrics.json:3:"),
+        "{err:#}"
+    );
+}
