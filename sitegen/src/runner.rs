@@ -130,8 +130,18 @@ struct Outcome {
 fn execute(root: &Path, check: &CheckConfig, progress: &ProgressBar) -> Outcome {
     let root_text = root.display().to_string();
     let expand = |s: &String| s.replace("{root}", &root_text);
-    let mut cmd = Command::new(expand(&check.command[0]));
-    cmd.args(check.command[1..].iter().map(expand))
+    let Some((program, args)) = check.command.split_first() else {
+        return Outcome {
+            status: Status::Error,
+            exit_code: None,
+            message: Some("the check has an empty command".into()),
+            stdout: Captured::default(),
+            stdout_whole: Vec::new(),
+            stderr: Captured::default(),
+        };
+    };
+    let mut cmd = Command::new(expand(program));
+    cmd.args(args.iter().map(expand))
         .current_dir(root.join(&check.workdir))
         .envs(check.env.iter().map(|(k, v)| (k, expand(v))))
         .stdin(Stdio::null())
@@ -145,7 +155,7 @@ fn execute(root: &Path, check: &CheckConfig, progress: &ProgressBar) -> Outcome 
             return Outcome {
                 status: Status::Error,
                 exit_code: None,
-                message: Some(format!("could not start `{}`: {e}", check.command[0])),
+                message: Some(format!("could not start `{program}`: {e}")),
                 stdout: Captured::default(),
                 stdout_whole: Vec::new(),
                 stderr: Captured::default(),

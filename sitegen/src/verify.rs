@@ -279,7 +279,10 @@ pub fn verify(evidence: &Path) -> Result<VerifyReport> {
     let head_problem = match (head, newest) {
         (Err(e), _) => Some((head_path.clone(), ProblemKind::Unreadable(format!("{e:#}")))),
         (Ok(None), None) => None,
-        (Ok(None), Some(_)) => Some((head_path.clone(), ProblemKind::Missing)),
+        (Ok(None), Some(_)) => Some((
+            head_path.clone(),
+            ProblemKind::Unreadable("missing, but the ledger has runs (the newest run's id and manifest sha256 belong here)".into()),
+        )),
         (Ok(Some(h)), newest) => {
             let actual = format!("{} {}", h.run_id, h.manifest_sha256);
             let expected = newest

@@ -238,3 +238,33 @@ fn cli_verify_exits_non_zero_and_names_the_file() {
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("records/metrics.json"), "{stderr}");
 }
+
+#[test]
+fn a_missing_chain_head_is_reported() {
+    let f = Fixture::new();
+    f.run(&["metrics"]);
+    std::fs::remove_file(f.evidence().join("chain-head.json")).expect("rm");
+    let text = problems_text(&f);
+    assert!(text.contains("chain-head.json: missing"), "{text}");
+}
+
+#[test]
+fn a_command_that_cannot_start_is_recorded_as_error() {
+    let f = Fixture::new();
+    f.write(
+        "sitegen.toml",
+        &common::CONFIG.replace("[\"sleep\", \"30\"]", "[\"/nonexistent/program\"]"),
+    );
+    let s = f
+        .project()
+        .run("quick", &["slow".to_string()], false)
+        .expect("recorded");
+    assert_eq!(s.records[0].status, Status::Error);
+    assert!(
+        s.records[0]
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("could not start")
+    );
+}
