@@ -34,6 +34,7 @@ pub mod hash;
 pub mod ingest;
 pub mod ledger;
 pub mod metrics;
+pub mod pattern;
 pub mod plan;
 pub mod project;
 pub mod record;
