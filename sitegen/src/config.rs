@@ -184,8 +184,7 @@ impl RegressionConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct GateConfig {
     /// Criterion ids or patterns (`*` matches any characters, e.g. `P0.*`). A blocking
-    /// criterion that is
-    /// not met, or has no evidence, fails the gate; waived passes.
+    /// criterion that is not met, or has no evidence, fails the gate; waived passes.
     pub blocking: Vec<String>,
 }
 
