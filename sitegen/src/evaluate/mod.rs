@@ -1,0 +1,244 @@
+//! Evaluation: from loaded evidence to verdicts.
+//!
+//! Steps: index the newest evidence per metric and per check → find the baseline run (the
+//! `--baseline` override, else the newest `baseline set` entry) → decide every criterion of the
+//! plan ([`criteria`]) and apply ADR waivers → roll criteria up into phase status → compare
+//! every current metric with the baseline ([`regression`]). Every verdict names the evidence
+//! that decided it (run id, file, sha256); missing evidence is a verdict of its own, never a pass.
+
+pub mod criteria;
+pub mod index;
+pub mod regression;
+pub mod stats;
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use crate::adr::Adr;
+use crate::config::Config;
+use crate::ledger::RunKind;
+use crate::ledger::load::{Run, current_baseline};
+use crate::plan::Plan;
+use crate::signoff::Signoffs;
+
+pub use criteria::{ComparisonOutcome, CriterionVerdict, Verdict};
+pub use regression::{Method, RegressionState, RegressionVerdict};
+
+/// Where a verdict's deciding evidence lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceRef {
+    /// The evidence run, when the evidence is a record in the ledger.
+    pub run_id: Option<String>,
+    /// The record (relative to the evidence folder) or the repository file that decided.
+    pub path: String,
+    /// sha256 of that file.
+    pub sha256: String,
+}
+
+/// Roll-up state of a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseState {
+    /// Every criterion met or waived.
+    Complete,
+    /// Some criterion met or waived, not all.
+    InProgress,
+    /// No criterion met or waived.
+    NotStarted,
+}
+
+/// A phase's status.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseStatus {
+    /// Phase number.
+    pub id: u32,
+    /// Title.
+    pub title: String,
+    /// Owner.
+    pub owner: String,
+    /// ETA as planned.
+    pub eta: String,
+    /// Phases it depends on.
+    pub depends_on: Vec<u32>,
+    /// Roll-up state.
+    pub state: PhaseState,
+    /// Criteria met.
+    pub met: usize,
+    /// Criteria waived.
+    pub waived: usize,
+    /// Criteria not met.
+    pub not_met: usize,
+    /// Criteria without evidence.
+    pub no_evidence: usize,
+    /// Dependencies that are not complete.
+    pub blocked_by: Vec<u32>,
+}
+
+/// Everything decided.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    /// The newest check run, if any.
+    pub latest_run: Option<String>,
+    /// The baseline run compared against, if any.
+    pub baseline: Option<String>,
+    /// One verdict per criterion, plan order.
+    pub criteria: Vec<CriterionVerdict>,
+    /// One status per phase, plan order.
+    pub phases: Vec<PhaseStatus>,
+    /// One verdict per metric measured both now and in the baseline, by name.
+    pub regressions: Vec<RegressionVerdict>,
+}
+
+impl Evaluation {
+    /// Blocking criteria that are not met or have no evidence.
+    pub fn failed_blocking_criteria(&self) -> Vec<&CriterionVerdict> {
+        self.criteria
+            .iter()
+            .filter(|c| c.blocking && matches!(c.verdict, Verdict::NotMet | Verdict::NoEvidence))
+            .collect()
+    }
+
+    /// Regressions beyond threshold and noise.
+    pub fn regressed(&self) -> Vec<&RegressionVerdict> {
+        self.regressions
+            .iter()
+            .filter(|r| r.state == RegressionState::Regressed)
+            .collect()
+    }
+
+    /// Whether the gate passes under `config` (no failed blocking criterion, and no regression
+    /// when regressions block).
+    pub fn gate_passes(&self, config: &Config) -> bool {
+        self.failed_blocking_criteria().is_empty()
+            && (!config.regression.blocking || self.regressed().is_empty())
+    }
+}
+
+/// What evaluation reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// Repository root (artifact paths are relative to it).
+    pub root: &'a Path,
+    /// The configuration.
+    pub config: &'a Config,
+    /// The plan.
+    pub plan: &'a Plan,
+    /// The ADRs.
+    pub adrs: &'a [Adr],
+    /// Recorded sign-offs.
+    pub signoffs: &'a Signoffs,
+    /// Where the sign-offs were read from (relative to the root).
+    pub signoffs_path: &'a str,
+    /// The runs, oldest first.
+    pub runs: &'a [Run],
+    /// Baseline run override.
+    pub baseline: Option<&'a str>,
+}
+
+/// Checks ADR claims against the plan: every criterion an ADR claims or waives must exist.
+pub fn check_adr_claims(plan: &Plan, adrs: &[Adr]) -> Result<()> {
+    for a in adrs {
+        for (what, ids) in [
+            ("claims", &a.meta.claims.criteria),
+            ("waives", &a.meta.claims.waives),
+        ] {
+            for id in ids {
+                if plan.criterion(id).is_none() {
+                    bail!(
+                        "{}: {} {what} criterion `{id}`, which plan.toml does not define",
+                        a.path.display(),
+                        a.meta.id
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Evaluates everything.
+pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation> {
+    check_adr_claims(inputs.plan, inputs.adrs)?;
+    let baseline_id = match inputs.baseline {
+        Some(b) => Some(b),
+        None => current_baseline(inputs.runs),
+    };
+    let baseline_run = match baseline_id {
+        Some(id) => match inputs.runs.iter().find(|r| r.id == id) {
+            Some(r) if r.info.kind == RunKind::Checks => Some(r),
+            Some(_) => bail!("baseline `{id}` is not a check run"),
+            None => bail!("baseline run `{id}` is not in the ledger"),
+        },
+        None => None,
+    };
+    let current = index::Index::build(inputs.runs);
+    let base = index::Index::build(baseline_run);
+    let criteria = criteria::decide_all(inputs, &current, &base)?;
+    let phases = phase_status(inputs.plan, &criteria);
+    let regressions = regression::compare(
+        &inputs.config.regression,
+        &current,
+        &base,
+        baseline_run.map(|r| r.id.as_str()),
+    );
+    Ok(Evaluation {
+        latest_run: inputs
+            .runs
+            .iter()
+            .rev()
+            .find(|r| r.info.kind == RunKind::Checks)
+            .map(|r| r.id.clone()),
+        baseline: baseline_run.map(|r| r.id.clone()),
+        criteria,
+        phases,
+        regressions,
+    })
+}
+
+fn phase_status(plan: &Plan, criteria: &[CriterionVerdict]) -> Vec<PhaseStatus> {
+    let mut out: Vec<PhaseStatus> = plan
+        .phases
+        .iter()
+        .map(|p| {
+            let mine: Vec<_> = criteria.iter().filter(|c| c.phase == Some(p.id)).collect();
+            let count = |v: Verdict| mine.iter().filter(|c| c.verdict == v).count();
+            let (met, waived) = (count(Verdict::Met), count(Verdict::Waived));
+            let state = if met + waived == mine.len() {
+                PhaseState::Complete
+            } else if met + waived > 0 {
+                PhaseState::InProgress
+            } else {
+                PhaseState::NotStarted
+            };
+            PhaseStatus {
+                id: p.id,
+                title: p.title.clone(),
+                owner: p.owner.clone(),
+                eta: p.eta.clone(),
+                depends_on: p.depends_on.clone(),
+                state,
+                met,
+                waived,
+                not_met: count(Verdict::NotMet),
+                no_evidence: count(Verdict::NoEvidence),
+                blocked_by: Vec::new(),
+            }
+        })
+        .collect();
+    let complete: Vec<u32> = out
+        .iter()
+        .filter(|p| p.state == PhaseState::Complete)
+        .map(|p| p.id)
+        .collect();
+    for p in &mut out {
+        p.blocked_by = p
+            .depends_on
+            .iter()
+            .copied()
+            .filter(|d| !complete.contains(d))
+            .collect();
+    }
+    out
+}

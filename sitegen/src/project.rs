@@ -1,0 +1,202 @@
+//! The library's front door: one [`Project`] (a repository root plus its `sitegen.toml`) with a
+//! method per thing a program needs — load the plan, ADRs, sign-offs and runs; evaluate the
+//! gates; verify the ledger; run checks; mark a baseline. The CLI and the site both use it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+
+use crate::adr::{self, Adr};
+use crate::config::Config;
+use crate::environment;
+use crate::evaluate::{self, Evaluation, Inputs};
+use crate::ingest::{self, Ingested};
+use crate::ledger::RunKind;
+use crate::ledger::load::{self, Run};
+use crate::ledger::write::{self, NewRun};
+use crate::plan::Plan;
+use crate::record::EvidenceRecord;
+use crate::signoff::Signoffs;
+use crate::verify::{self, VerifyReport};
+
+/// A repository sitegen works on.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The repository root.
+    pub root: PathBuf,
+    /// Its configuration.
+    pub config: Config,
+}
+
+/// What `run` recorded.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The new run's id.
+    pub run_id: String,
+    /// One record per check, in the order run.
+    pub records: Vec<EvidenceRecord>,
+}
+
+/// The repository root containing `start`: the git work tree's top, else `start` itself.
+pub fn find_root(start: &Path) -> PathBuf {
+    git2::Repository::discover(start)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+        .unwrap_or_else(|| start.to_path_buf())
+}
+
+impl Project {
+    /// Opens the repository at `root`, reading and validating `sitegen.toml`.
+    pub fn open(root: &Path) -> Result<Project> {
+        let config = Config::load(root)?;
+        Ok(Project {
+            root: root.to_path_buf(),
+            config,
+        })
+    }
+
+    /// `root` joined with a repository-relative path.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// The evidence folder.
+    pub fn evidence_dir(&self) -> PathBuf {
+        self.path(&self.config.paths.evidence)
+    }
+
+    /// Loads and validates `plan.toml`.
+    pub fn load_plan(&self) -> Result<Plan> {
+        Plan::load(&self.path(&self.config.paths.plan))
+    }
+
+    /// Loads every ADR.
+    pub fn load_adrs(&self) -> Result<Vec<Adr>> {
+        adr::load_dir(&self.path(&self.config.paths.adr))
+    }
+
+    /// Loads the recorded sign-offs.
+    pub fn load_signoffs(&self) -> Result<Signoffs> {
+        Signoffs::load(&self.path(&self.config.paths.signoffs))
+    }
+
+    /// Loads every evidence run, oldest first.
+    pub fn load_runs(&self) -> Result<Vec<Run>> {
+        load::load_runs(&self.evidence_dir())
+    }
+
+    /// Ingests every `benchmark_results/<date>/` folder, by folder name.
+    pub fn load_benchmark_results(&self) -> Result<BTreeMap<String, Ingested>> {
+        let dir = self.path(&self.config.paths.benchmark_results);
+        let mut out = BTreeMap::new();
+        if !dir.exists() {
+            return Ok(out);
+        }
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("while listing {}", dir.display()))?
+        {
+            let entry = entry.with_context(|| format!("while listing {}", dir.display()))?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if !path.is_dir() {
+                bail!(
+                    "{}: expected only <date>/ folders in {}",
+                    path.display(),
+                    dir.display()
+                );
+            }
+            out.insert(name, ingest::results::ingest_dir(&path)?);
+        }
+        Ok(out)
+    }
+
+    /// Evaluates the plan and regressions from `runs` (see [`evaluate::evaluate`]).
+    pub fn evaluate_runs(&self, runs: &[Run], baseline: Option<&str>) -> Result<Evaluation> {
+        let plan = self.load_plan()?;
+        let adrs = self.load_adrs()?;
+        let signoffs = self.load_signoffs()?;
+        evaluate::evaluate(&Inputs {
+            root: &self.root,
+            config: &self.config,
+            plan: &plan,
+            adrs: &adrs,
+            signoffs: &signoffs,
+            signoffs_path: &self.config.paths.signoffs,
+            runs,
+            baseline,
+        })
+    }
+
+    /// Loads the runs and evaluates.
+    pub fn evaluate(&self, baseline: Option<&str>) -> Result<Evaluation> {
+        let runs = self.load_runs()?;
+        self.evaluate_runs(&runs, baseline)
+    }
+
+    /// Recomputes every hash and the chain.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        verify::verify(&self.evidence_dir())
+    }
+
+    /// Runs the checks of `profile` (or just `only`, when non-empty) and appends the run.
+    pub fn run(&self, profile: &str, only: &[String], progress: bool) -> Result<RunSummary> {
+        let ids = if only.is_empty() {
+            self.config
+                .profile_checks(profile)
+                .context("in sitegen.toml")?
+        } else {
+            only.to_vec()
+        };
+        if ids.is_empty() {
+            bail!("profile `{profile}` has no checks; nothing to run");
+        }
+        let env = environment::capture(&self.root)?;
+        let started = Utc::now();
+        let records = crate::runner::run_checks(&self.root, &self.config, &ids, &env, progress)?;
+        let run_id = write::append(
+            &self.evidence_dir(),
+            NewRun {
+                kind: RunKind::Checks,
+                profile: Some(profile.to_string()),
+                started_at: started,
+                finished_at: Utc::now(),
+                environment: env,
+                baseline: None,
+                records: records.clone(),
+            },
+        )?;
+        Ok(RunSummary { run_id, records })
+    }
+
+    /// Records `run_id` as the Phase 0 baseline, as a new ledger entry; returns that entry's id.
+    pub fn set_baseline(&self, run_id: &str) -> Result<String> {
+        let evidence = self.evidence_dir();
+        let target = load::load_run(&evidence, run_id).with_context(|| {
+            format!(
+                "baseline run `{run_id}` cannot be read from {}",
+                evidence.display()
+            )
+        })?;
+        if target.info.kind != RunKind::Checks {
+            bail!(
+                "`{run_id}` is a {:?} entry, not a check run",
+                target.info.kind
+            );
+        }
+        let now = Utc::now();
+        write::append(
+            &evidence,
+            NewRun {
+                kind: RunKind::Baseline,
+                profile: None,
+                started_at: now,
+                finished_at: now,
+                environment: environment::capture(&self.root)?,
+                baseline: Some(run_id.to_string()),
+                records: Vec::new(),
+            },
+        )
+    }
+}

@@ -1,0 +1,32 @@
+//! Turning TOML parse errors into messages that name the file and the line.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+use serde::de::DeserializeOwned;
+
+/// 1-based line number of byte offset `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    1 + text
+        .as_bytes()
+        .iter()
+        .take(end)
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+/// Parses `text` (the contents of `path`) as TOML into `T`; errors read `path:line: message`.
+pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+        anyhow!("{}:{line}: {}", path.display(), e.message().trim_end())
+    })
+}
+
+/// Reads `path` and parses it with [`parse`].
+pub fn read<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("while reading {}", path.display()))?;
+    parse(path, &text)
+}

@@ -1,0 +1,192 @@
+//! Fixture repositories for integration tests: a temp folder with `sitegen.toml`, a plan, ADRs
+//! and check scripts, committed with git2.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use sitegen::project::Project;
+
+/// The fixture's `sitegen.toml`: checks that print metrics, copy JUnit, fail, or hang.
+pub const CONFIG: &str = r#"
+[[check]]
+id = "metrics"
+command = ["cat", "metrics.json"]
+stdout = "metrics"
+phase = 0
+
+[[check]]
+id = "junit"
+command = ["cp", "junit-src.xml", "out/junit.xml"]
+outputs = ["out/junit.xml"]
+artifacts = ["junit-src.xml"]
+
+[[check]]
+id = "failing"
+command = ["sh", "-c", "echo boom >&2; exit 3"]
+
+[[check]]
+id = "slow"
+command = ["sleep", "30"]
+timeout_secs = 1
+
+[profiles.quick]
+checks = ["metrics", "junit", "failing"]
+
+[regression]
+threshold = 0.10
+
+[gate]
+blocking = ["P0.*"]
+"#;
+
+/// The fixture plan.
+pub const PLAN: &str = r#"format_version = 1
+[[phase]]
+id = 0
+title = "Baseline"
+owner = "PM"
+eta = "1 day"
+
+[[phase.criterion]]
+id = "P0.cache"
+text = "hit ratio"
+metric = "page_cache.hit_ratio >= 0.90"
+
+[[phase.criterion]]
+id = "P0.tests"
+text = "tests pass"
+check = "junit"
+
+[[phase.criterion]]
+id = "P0.doc"
+text = "doc exists"
+artifact = "docs/*"
+
+[[phase]]
+id = 1
+title = "Perf"
+owner = "Optimizer"
+depends_on = [0]
+eta = "2 days"
+
+[[phase.criterion]]
+id = "P1.slo"
+text = "20% p95 or 20% TPS"
+metric = "oltp.p95_latency_ms <= 0.80 * baseline || oltp.tps >= 1.20 * baseline"
+
+[[phase.criterion]]
+id = "P1.compression"
+text = "compression"
+metric = "columnar.compression_ratio >= 5"
+
+[[phase.criterion]]
+id = "P1.adr"
+text = "adr accepted"
+adr = "ADR-0002"
+
+[[phase.criterion]]
+id = "P1.signoff"
+text = "signed"
+signoff = "Risk Officer"
+
+[[criterion]]
+id = "X.future"
+text = "measured later"
+metric = "never.measured > 0"
+"#;
+
+/// ADR-0002: accepted, waives P1.compression.
+pub const ADR: &str = "+++\nid = \"ADR-0002\"\ntitle = \"Defer compression\"\nstatus = \"accepted\"\ndate = \"2026-11-25\"\n[claims]\ncriteria = [\"P1.slo\"]\nwaives = [\"P1.compression\"]\n+++\nBody.\n";
+
+/// JUnit report with two passing tests.
+pub const JUNIT: &str = r#"<testsuites name="nextest-run" time="0.5"><testsuite name="x"><testcase name="a" classname="x" time="0.2"/><testcase name="b" classname="x" time="0.3"/></testsuite></testsuites>"#;
+
+/// A fixture repository in a temp folder.
+pub struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// Creates and commits the fixture repository.
+    pub fn new() -> Fixture {
+        let f = Fixture {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        f.write("sitegen.toml", CONFIG);
+        f.write("content/plan.toml", PLAN);
+        f.write("adr/0002-defer-compression.md", ADR);
+        f.write("junit-src.xml", JUNIT);
+        f.write("out/.keep", "");
+        f.write(".gitignore", "/out/junit.xml\n");
+        f.metrics(&[("page_cache.hit_ratio", 0.95, "higher_is_better", &[])]);
+        let repo = git2::Repository::init(f.root()).expect("git init");
+        let mut index = repo.index().expect("index");
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .expect("add");
+        index.write().expect("write index");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("find tree");
+        let sig = git2::Signature::now("Fixture", "fixture@example.invalid").expect("sig");
+        repo.commit(Some("HEAD"), &sig, &sig, "fixture", &tree, &[])
+            .expect("commit");
+        f
+    }
+
+    /// The repository root.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The evidence folder.
+    pub fn evidence(&self) -> PathBuf {
+        self.root().join("evidence")
+    }
+
+    /// Writes a file (creating folders).
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.root().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+
+    /// Writes `metrics.json` for the `metrics` check: (name, value, direction, samples).
+    pub fn metrics(&self, metrics: &[(&str, f64, &str, &[f64])]) {
+        let list: Vec<serde_json::Value> = metrics
+            .iter()
+            .map(|(n, v, d, s)| {
+                serde_json::json!({"name": n, "value": v, "unit": "", "direction": d, "samples": s})
+            })
+            .collect();
+        let doc = serde_json::json!({"format_version": 1, "metrics": list});
+        self.write("metrics.json", &doc.to_string());
+    }
+
+    /// Opens the project.
+    pub fn project(&self) -> Project {
+        Project::open(self.root()).expect("open fixture project")
+    }
+
+    /// Runs checks `ids` and returns the new run id.
+    pub fn run(&self, ids: &[&str]) -> String {
+        let only: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        self.project()
+            .run("quick", &only, false)
+            .expect("run")
+            .run_id
+    }
+
+    /// Every file under the evidence folder.
+    pub fn evidence_files(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(self.evidence())
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect();
+        v.sort();
+        v
+    }
+}
