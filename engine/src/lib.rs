@@ -12,6 +12,7 @@
 //! On-disk formats and the invariants each layer keeps are written down in `engine/FORMAT.md`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod btree;
 pub mod error;
 pub mod storage;
 pub mod types;
