@@ -10,24 +10,43 @@
 //! makes their ids reusable, unless the store is [`MemStore::strict`], where reading a freed
 //! page is an error at once — for tests in which nobody reads an old root.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{Error, Result};
 use crate::storage::{Page, PageStore};
 use crate::types::PageId;
 
+/// The state of one page id.
+#[derive(Clone)]
+enum Slot {
+    /// Never handed out, or reclaimed and waiting to be handed out again.
+    Free,
+    /// Allocated, not freed; `None` until first written.
+    Live(Option<Arc<Page>>),
+    /// Freed, not yet reclaimed (old snapshots may still read it).
+    Freed(Option<Arc<Page>>),
+}
+
 #[derive(Default)]
 struct Inner {
-    /// Allocated, not freed; `None` until first written.
-    live: HashMap<PageId, Option<Arc<Page>>>,
-    /// Freed, not yet reclaimed.
-    freed: HashMap<PageId, Option<Arc<Page>>>,
+    /// Indexed by page id; index 0 is never used.
+    slots: Vec<Slot>,
+    /// Ids freed since the last reclaim.
+    freed: Vec<PageId>,
     /// Reclaimed ids, handed out again before new ones.
     reusable: Vec<PageId>,
-    next: u64,
+    live: usize,
     allocations: u64,
     frees: u64,
+}
+
+impl Inner {
+    fn slot(&self, id: PageId) -> &Slot {
+        usize::try_from(id.0)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .unwrap_or(&Slot::Free)
+    }
 }
 
 /// An in-memory page store that verifies ids and counts allocations and frees.
@@ -53,7 +72,7 @@ impl MemStore {
             page_size,
             strict,
             inner: RwLock::new(Inner {
-                next: 1,
+                slots: vec![Slot::Free],
                 ..Inner::default()
             }),
         }
@@ -71,13 +90,16 @@ impl MemStore {
     /// does once no reader needs them).
     pub fn reclaim(&self) {
         let mut inner = self.write();
-        let ids: Vec<PageId> = inner.freed.drain().map(|(id, _)| id).collect();
+        let ids = std::mem::take(&mut inner.freed);
+        for id in &ids {
+            inner.slots[id.0 as usize] = Slot::Free;
+        }
         inner.reusable.extend(ids);
     }
 
     /// Pages allocated and not freed.
     pub fn live_pages(&self) -> usize {
-        self.read().live.len()
+        self.read().live
     }
 
     /// Total `allocate` calls.
@@ -92,25 +114,30 @@ impl MemStore {
 
     /// The number of distinct page ids ever handed out (the size a page file would have).
     pub fn high_water(&self) -> u64 {
-        self.read().next - 1
+        self.read().slots.len() as u64 - 1
     }
 
     /// Ids of all live pages, sorted.
     pub fn live_ids(&self) -> Vec<PageId> {
-        let mut ids: Vec<PageId> = self.read().live.keys().copied().collect();
-        ids.sort_unstable();
-        ids
+        let inner = self.read();
+        (0..inner.slots.len() as u64)
+            .map(PageId)
+            .filter(|&id| matches!(inner.slot(id), Slot::Live(_)))
+            .collect()
     }
 
     /// Test support: replaces the stored image of live page `id` after `f` edits a copy of it,
     /// bypassing every check (to simulate on-disk corruption).
     pub fn tamper(&self, id: PageId, f: impl FnOnce(&mut Page)) -> Result<()> {
         let mut inner = self.write();
-        let slot = inner
-            .live
-            .get_mut(&id)
-            .and_then(Option::as_mut)
-            .ok_or_else(|| Error::InvalidArgument(format!("{id} is not a written live page")))?;
+        let slot = match inner.slots.get_mut(id.0 as usize) {
+            Some(Slot::Live(Some(page))) => page,
+            _ => {
+                return Err(Error::InvalidArgument(format!(
+                    "{id} is not a written live page"
+                )));
+            }
+        };
         let mut page = Page::clone(slot);
         f(&mut page);
         *slot = Arc::new(page);
@@ -125,20 +152,12 @@ impl PageStore for MemStore {
 
     fn read_page(&self, id: PageId) -> Result<Arc<Page>> {
         let inner = self.read();
-        if let Some(Some(page)) = inner.live.get(&id) {
-            return Ok(Arc::clone(page));
-        }
-        if !self.strict
-            && let Some(Some(page)) = inner.freed.get(&id)
-        {
-            return Ok(Arc::clone(page));
-        }
-        let state = if inner.live.contains_key(&id) {
-            "allocated but never written"
-        } else if inner.freed.contains_key(&id) {
-            "freed"
-        } else {
-            "not allocated (or freed and reclaimed)"
+        let state = match inner.slot(id) {
+            Slot::Live(Some(page)) => return Ok(Arc::clone(page)),
+            Slot::Freed(Some(page)) if !self.strict => return Ok(Arc::clone(page)),
+            Slot::Live(None) => "allocated but never written",
+            Slot::Freed(_) => "freed",
+            Slot::Free => "not allocated (or freed and reclaimed)",
         };
         Err(Error::corruption(id, format!("read of a page that is {state}")))
     }
@@ -148,12 +167,13 @@ impl PageStore for MemStore {
         let id = match inner.reusable.pop() {
             Some(id) => id,
             None => {
-                inner.next += 1;
-                PageId(inner.next - 1)
+                inner.slots.push(Slot::Free);
+                PageId(inner.slots.len() as u64 - 1)
             }
         };
         inner.allocations += 1;
-        inner.live.insert(id, None);
+        inner.live += 1;
+        inner.slots[id.0 as usize] = Slot::Live(None);
         Ok(id)
     }
 
@@ -167,12 +187,12 @@ impl PageStore for MemStore {
             )));
         }
         let mut inner = self.write();
-        match inner.live.get_mut(&id) {
-            Some(slot) => {
-                *slot = Some(Arc::new(page));
+        match inner.slots.get_mut(id.0 as usize) {
+            Some(slot @ Slot::Live(_)) => {
+                *slot = Slot::Live(Some(Arc::new(page)));
                 Ok(())
             }
-            None => Err(Error::InvalidArgument(format!(
+            _ => Err(Error::InvalidArgument(format!(
                 "write of {id}, which is not allocated (or already freed)"
             ))),
         }
@@ -180,13 +200,17 @@ impl PageStore for MemStore {
 
     fn free(&self, id: PageId) -> Result<()> {
         let mut inner = self.write();
-        match inner.live.remove(&id) {
-            Some(page) => {
+        match inner.slots.get_mut(id.0 as usize) {
+            Some(slot @ Slot::Live(_)) => {
+                if let Slot::Live(page) = std::mem::replace(slot, Slot::Free) {
+                    *slot = Slot::Freed(page);
+                }
+                inner.live -= 1;
                 inner.frees += 1;
-                inner.freed.insert(id, page);
+                inner.freed.push(id);
                 Ok(())
             }
-            None => Err(Error::InvalidArgument(format!(
+            _ => Err(Error::InvalidArgument(format!(
                 "free of {id}, which is not allocated (double free?)"
             ))),
         }

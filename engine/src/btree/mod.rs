@@ -18,6 +18,7 @@
 pub mod check;
 pub mod mem_store;
 pub mod node;
+pub mod nodebuf;
 pub mod overflow;
 pub mod read;
 pub mod writer;

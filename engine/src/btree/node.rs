@@ -1,5 +1,5 @@
-//! Byte layout of B+tree nodes, read through validated zero-copy views and rebuilt from owned,
-//! decoded nodes.
+//! Byte layout of B+tree nodes and validated zero-copy views over them (the writer edits its
+//! own pages with [`super::nodebuf`]).
 //!
 //! Offsets below are relative to the page body (byte 24 of the page), little-endian.
 //!
@@ -20,7 +20,7 @@ use std::cmp::Ordering;
 
 use crate::error::{Error, Result};
 use crate::storage::{Page, PageType};
-use crate::types::{Lsn, PageId};
+use crate::types::PageId;
 
 /// Bytes of one slot-array entry.
 pub const SLOT_LEN: usize = 2;
@@ -232,165 +232,6 @@ impl<'a> NodeView<'a> {
     /// Branch: index of the child whose key range contains `key`.
     pub fn child_index(&self, key: &[u8]) -> Result<usize> {
         self.rank(key, true)
-    }
-}
-
-/// An owned leaf value: inline bytes or an overflow chain pointer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LeafValue {
-    /// The value bytes.
-    Inline(Vec<u8>),
-    /// A value in an overflow chain.
-    Overflow {
-        /// First page of the chain.
-        first: PageId,
-        /// Total length.
-        len: u64,
-    },
-}
-
-/// One owned leaf cell.
-#[derive(Clone, Debug)]
-pub struct LeafCell {
-    /// Flag bits other than [`FLAG_OVERFLOW`], preserved as read.
-    pub flags: u8,
-    /// The key.
-    pub key: Vec<u8>,
-    /// The value.
-    pub value: LeafValue,
-}
-
-impl LeafCell {
-    /// Encoded size including its slot.
-    pub fn size(&self) -> usize {
-        let v = match &self.value {
-            LeafValue::Inline(v) => v.len(),
-            LeafValue::Overflow { .. } => 8,
-        };
-        SLOT_LEN + LEAF_CELL_OVERHEAD + self.key.len() + v
-    }
-}
-
-/// A decoded, mutable node owned by the writer of the current commit.
-#[derive(Clone, Debug)]
-pub enum Node {
-    /// Leaf cells sorted by key.
-    Leaf(Vec<LeafCell>),
-    /// Separator keys and children (`children.len() == keys.len() + 1`).
-    Branch {
-        /// Separator keys, sorted.
-        keys: Vec<Vec<u8>>,
-        /// Child page ids.
-        children: Vec<PageId>,
-    },
-}
-
-/// Encoded size of a branch cell including its slot.
-pub fn branch_cell_size(key: &[u8]) -> usize {
-    SLOT_LEN + BRANCH_CELL_OVERHEAD + key.len()
-}
-
-impl Node {
-    /// Decodes a validated page into an owned node.
-    pub fn decode(view: &NodeView<'_>) -> Result<Node> {
-        if view.is_leaf() {
-            let mut cells = Vec::with_capacity(view.count());
-            for i in 0..view.count() {
-                let (flags, key, value) = view.leaf_cell(i)?;
-                let value = match value {
-                    ValueRef::Inline(v) => LeafValue::Inline(v.to_vec()),
-                    ValueRef::Overflow { first, len } => LeafValue::Overflow { first, len },
-                };
-                cells.push(LeafCell {
-                    flags: flags & !FLAG_OVERFLOW,
-                    key: key.to_vec(),
-                    value,
-                });
-            }
-            Ok(Node::Leaf(cells))
-        } else {
-            let mut keys = Vec::with_capacity(view.count());
-            let mut children = Vec::with_capacity(view.count() + 1);
-            children.push(view.child(0)?);
-            for i in 0..view.count() {
-                keys.push(view.key(i)?.to_vec());
-                children.push(view.child(i + 1)?);
-            }
-            Ok(Node::Branch { keys, children })
-        }
-    }
-
-    /// Encoded size in bytes of the page body this node needs.
-    pub fn size(&self) -> usize {
-        match self {
-            Node::Leaf(cells) => LEAF_HEADER_LEN + cells.iter().map(LeafCell::size).sum::<usize>(),
-            Node::Branch { keys, .. } => {
-                BRANCH_HEADER_LEN + keys.iter().map(|k| branch_cell_size(k)).sum::<usize>()
-            }
-        }
-    }
-
-    /// Encodes the node into a fresh page `id` stamped with `lsn`. The caller guarantees that
-    /// the node fits (`size() <= body_len`); the writer splits before it gets here.
-    pub fn encode(&self, page_size: usize, id: PageId, lsn: Lsn) -> Result<Page> {
-        let ty = match self {
-            Node::Leaf(_) => PageType::Leaf,
-            Node::Branch { .. } => PageType::Branch,
-        };
-        let mut page = Page::new(page_size, id, ty);
-        page.set_lsn(lsn);
-        let body = page.body_mut();
-        if self.size() > body.len() {
-            return Err(Error::InvalidArgument(format!(
-                "node for {id} needs {} bytes, page body holds {}",
-                self.size(),
-                body.len()
-            )));
-        }
-        let mut end = body.len();
-        match self {
-            Node::Leaf(cells) => {
-                body[0..2].copy_from_slice(&(cells.len() as u16).to_le_bytes());
-                for (i, c) in cells.iter().enumerate() {
-                    let (flags, vbytes): (u8, std::borrow::Cow<'_, [u8]>) = match &c.value {
-                        LeafValue::Inline(v) => (c.flags, v.as_slice().into()),
-                        LeafValue::Overflow { first, .. } => (
-                            c.flags | FLAG_OVERFLOW,
-                            first.0.to_le_bytes().to_vec().into(),
-                        ),
-                    };
-                    let vlen = match &c.value {
-                        LeafValue::Inline(v) => v.len() as u32,
-                        LeafValue::Overflow { len, .. } => *len as u32,
-                    };
-                    let len = LEAF_CELL_OVERHEAD + c.key.len() + vbytes.len();
-                    end -= len;
-                    let cell = &mut body[end..end + len];
-                    cell[0] = flags;
-                    cell[1..3].copy_from_slice(&(c.key.len() as u16).to_le_bytes());
-                    cell[3..7].copy_from_slice(&vlen.to_le_bytes());
-                    cell[7..7 + c.key.len()].copy_from_slice(&c.key);
-                    cell[7 + c.key.len()..].copy_from_slice(&vbytes);
-                    let slot = LEAF_HEADER_LEN + i * SLOT_LEN;
-                    body[slot..slot + 2].copy_from_slice(&(end as u16).to_le_bytes());
-                }
-            }
-            Node::Branch { keys, children } => {
-                body[0..2].copy_from_slice(&(keys.len() as u16).to_le_bytes());
-                body[4..12].copy_from_slice(&children[0].0.to_le_bytes());
-                for (i, k) in keys.iter().enumerate() {
-                    let len = BRANCH_CELL_OVERHEAD + k.len();
-                    end -= len;
-                    let cell = &mut body[end..end + len];
-                    cell[0..2].copy_from_slice(&(k.len() as u16).to_le_bytes());
-                    cell[2..10].copy_from_slice(&children[i + 1].0.to_le_bytes());
-                    cell[10..].copy_from_slice(k);
-                    let slot = BRANCH_HEADER_LEN + i * SLOT_LEN;
-                    body[slot..slot + 2].copy_from_slice(&(end as u16).to_le_bytes());
-                }
-            }
-        }
-        Ok(page)
     }
 }
 

@@ -3,15 +3,15 @@
 //! Steps of a commit:
 //! 1. `TreeWriter::new(store, root, lsn)` pins the previous root; nothing is read yet.
 //! 2. Each `put`/`delete` descends from the current root. The first time a page reachable from
-//!    the previous root must change, it is decoded into an owned [`Node`], given a freshly
-//!    allocated id, and its old id is queued to be freed. Pages this writer allocated are
-//!    changed in place (in memory) for the rest of the commit.
+//!    the previous root must change, it is validated, copied to a freshly allocated id, and its
+//!    old id is queued to be freed. Pages this writer allocated are edited in place (in memory,
+//!    see [`super::nodebuf`]) for the rest of the commit.
 //! 3. An oversized node is split (leaves at the byte midpoint, with a shortened separator);
 //!    an underfull node is merged with a sibling, or the two are redistributed; an empty root
 //!    leaf or a branch root with a single child is collapsed.
-//! 4. `finish` encodes every owned node into a page stamped with the commit's LSN, installs them
-//!    with [`PageStore::write_page`], then frees the old ids and returns the new root. Readers
-//!    never see a half-built tree: nothing they can reach changed.
+//! 4. `finish` stamps every owned page with the commit's LSN, installs them with
+//!    [`PageStore::write_page`], then frees the old ids and returns the new root. Readers never
+//!    see a half-built tree: nothing they can reach changed.
 //!
 //! Large values are written to overflow chains as they are put; chains that a commit replaces
 //! or deletes are freed. After an error the writer must be dropped (or [`TreeWriter::abort`]ed):
@@ -20,11 +20,15 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
-use crate::storage::PageStore;
+use crate::storage::{Page, PageStore};
 use crate::types::{Lsn, PageId};
 
-use super::node::{LeafCell, LeafValue, Node, NodeView, ValueRef, branch_cell_size, separator};
+use super::node::{NodeView, ValueRef, separator};
+use super::nodebuf as nb;
 use super::{MAX_HEIGHT, MAX_VALUE_LEN, body_len, is_inline, max_key_len, overflow};
+
+/// An overflow chain a replaced or deleted value used: `(first page, length)`.
+type Chain = Option<(PageId, u64)>;
 
 /// The writer of one commit. See the module documentation for the protocol.
 pub struct TreeWriter<'s, S: PageStore + ?Sized> {
@@ -32,8 +36,8 @@ pub struct TreeWriter<'s, S: PageStore + ?Sized> {
     root: PageId,
     lsn: Lsn,
     page_size: usize,
-    /// Decoded nodes allocated by this writer, keyed by their new id.
-    owned: HashMap<PageId, Node>,
+    /// Node pages allocated by this writer, keyed by their id.
+    owned: HashMap<PageId, Page>,
     /// Every page id this writer allocated and has not freed (tree nodes and overflow pages).
     allocated: HashSet<PageId>,
     /// Pages of the previous tree this commit replaced; freed at `finish`.
@@ -44,7 +48,8 @@ pub struct TreeWriter<'s, S: PageStore + ?Sized> {
 struct Inserted {
     id: PageId,
     split: Option<(Vec<u8>, PageId)>,
-    old: Option<LeafValue>,
+    /// `Some` if a value was replaced; its overflow chain, if it had one.
+    old: Option<Chain>,
 }
 
 impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
@@ -100,9 +105,9 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         }
     }
 
-    fn release_value(&mut self, value: &LeafValue) -> Result<()> {
-        if let LeafValue::Overflow { first, len } = value {
-            for id in overflow::chain_pages(self.store, *first, *len)? {
+    fn release_chain(&mut self, chain: Chain) -> Result<()> {
+        if let Some((first, len)) = chain {
+            for id in overflow::chain_pages(self.store, first, len)? {
                 self.release(id)?;
             }
         }
@@ -111,19 +116,29 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
 
     /// Removes node `id` from the tree for modification, copying it first if it belongs to the
     /// previous tree. Returns its (possibly new) id; the caller puts it back with `install`.
-    fn take(&mut self, id: PageId) -> Result<(PageId, Node)> {
-        if let Some(node) = self.owned.remove(&id) {
-            return Ok((id, node));
+    fn take(&mut self, id: PageId) -> Result<(PageId, Page)> {
+        if let Some(page) = self.owned.remove(&id) {
+            return Ok((id, page));
         }
-        let page = self.store.read_page(id)?;
-        let node = Node::decode(&NodeView::open(&page, id)?)?;
+        let shared = self.store.read_page(id)?;
+        nb::validate(&shared, id)?;
+        let mut page = Page::clone(&shared);
         let new = self.alloc()?;
+        page.set_id(new);
         self.retired.push(id);
-        Ok((new, node))
+        Ok((new, page))
     }
 
-    fn install(&mut self, id: PageId, node: Node) {
-        self.owned.insert(id, node);
+    fn install(&mut self, id: PageId, page: Page) {
+        self.owned.insert(id, page);
+    }
+
+    /// A node page: owned by this commit, or read from the store.
+    fn node(&self, id: PageId) -> Result<NodeRef<'_>> {
+        match self.owned.get(&id) {
+            Some(p) => Ok(NodeRef::Owned(p)),
+            None => Ok(NodeRef::Shared(self.store.read_page(id)?)),
+        }
     }
 
     /// Sets `key` to `value`; returns whether an existing value was replaced.
@@ -136,85 +151,85 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
                 max: MAX_VALUE_LEN,
             });
         }
-        let value = if is_inline(self.page_size, key.len(), value.len()) {
-            LeafValue::Inline(value.to_vec())
+        let cell = if is_inline(self.page_size, key.len(), value.len()) {
+            nb::leaf_cell(key, value, None)
         } else {
             let first = overflow::write_chain(self.store, value, self.lsn, || {
                 let id = self.store.allocate()?;
                 self.allocated.insert(id);
                 Ok(id)
             })?;
-            LeafValue::Overflow {
-                first,
-                len: value.len() as u64,
-            }
-        };
-        let cell = LeafCell {
-            flags: 0,
-            key: key.to_vec(),
-            value,
+            nb::leaf_cell(key, &[], Some((first, value.len() as u64)))
         };
         if self.root.0 == 0 {
             let id = self.alloc()?;
-            self.install(id, Node::Leaf(vec![cell]));
+            let page = nb::build(self.page_size, id, self.lsn, None, &[&cell]);
+            self.install(id, page);
             self.root = id;
             return Ok(false);
         }
-        let done = self.insert(self.root, cell, 0)?;
+        let done = self.insert(self.root, key, &cell, 0)?;
         self.root = done.id;
         if let Some((sep, right)) = done.split {
             let id = self.alloc()?;
-            self.install(
-                id,
-                Node::Branch {
-                    keys: vec![sep],
-                    children: vec![done.id, right],
-                },
-            );
+            let c = nb::branch_cell(&sep, right);
+            let page = nb::build(self.page_size, id, self.lsn, Some(done.id), &[&c]);
+            self.install(id, page);
             self.root = id;
         }
         match done.old {
-            Some(old) => {
-                self.release_value(&old)?;
+            Some(chain) => {
+                self.release_chain(chain)?;
                 Ok(true)
             }
             None => Ok(false),
         }
     }
 
-    fn insert(&mut self, id: PageId, cell: LeafCell, depth: usize) -> Result<Inserted> {
+    fn insert(&mut self, id: PageId, key: &[u8], cell: &[u8], depth: usize) -> Result<Inserted> {
         if depth > MAX_HEIGHT {
             return Err(Error::corruption(id, "tree deeper than the maximum height"));
         }
-        let (id, mut node) = self.take(id)?;
+        let (id, mut page) = self.take(id)?;
         let mut old = None;
-        match &mut node {
-            Node::Leaf(cells) => match cells.binary_search_by(|c| c.key.as_slice().cmp(&cell.key)) {
-                Ok(i) => old = Some(std::mem::replace(&mut cells[i], cell).value),
-                Err(i) => cells.insert(i, cell),
-            },
-            Node::Branch { keys, children } => {
-                let idx = keys.partition_point(|k| k.as_slice() <= cell.key.as_slice());
-                let child = children[idx];
-                let done = self.insert(child, cell, depth + 1)?;
-                old = done.old;
-                children[idx] = done.id;
-                if let Some((sep, right)) = done.split {
-                    keys.insert(idx, sep);
-                    children.insert(idx + 1, right);
+        let view = NodeView::open(&page, id)?;
+        let (pos, new_cell): (usize, Option<Vec<u8>>) = if view.is_leaf() {
+            match view.search(key)? {
+                Ok(i) => {
+                    old = Some(nb::cell_overflow(nb::raw_cell(&page, i)));
+                    nb::remove(&mut page, i);
+                    (i, Some(cell.to_vec()))
                 }
+                Err(i) => (i, Some(cell.to_vec())),
             }
-        }
-        let split = if node.size() > body_len(self.page_size) {
-            let (sep, right) = split(&mut node);
-            let rid = self.alloc()?;
-            self.install(rid, right);
-            Some((sep, rid))
         } else {
-            None
+            let idx = view.child_index(key)?;
+            let child = view.child(idx)?;
+            let done = self.insert(child, key, cell, depth + 1)?;
+            old = done.old;
+            nb::set_child(&mut page, idx, done.id);
+            (idx, done.split.map(|(sep, right)| nb::branch_cell(&sep, right)))
         };
-        self.install(id, node);
+        let mut split = None;
+        if let Some(new_cell) = new_cell
+            && !nb::insert(&mut page, pos, &new_cell)
+        {
+            let mut cells = nb::cells(&page);
+            cells.insert(pos, new_cell);
+            let (sep, right) = self.split_into(&mut page, cells)?;
+            split = Some((sep, right));
+        }
+        self.install(id, page);
         Ok(Inserted { id, split, old })
+    }
+
+    /// Rebuilds `page` from the first half of `cells` and a new right sibling from the rest;
+    /// returns the separator and the sibling's id.
+    fn split_into(&mut self, page: &mut Page, cells: Vec<Vec<u8>>) -> Result<(Vec<u8>, PageId)> {
+        let rid = self.alloc()?;
+        let (sep, right) = split_cells(page, cells, rid, self.lsn);
+        self.install(rid, right);
+        Ok((sep, rid))
     }
 
     /// Removes `key`; returns whether it was present. A missing key changes nothing.
@@ -227,7 +242,7 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             return Ok(false);
         };
         self.root = id;
-        self.release_value(&old)?;
+        self.release_chain(old)?;
         self.collapse_root()?;
         Ok(true)
     }
@@ -237,8 +252,8 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         loop {
             let root = self.root;
             let next = match self.owned.get(&root) {
-                Some(Node::Leaf(cells)) if cells.is_empty() => PageId(0),
-                Some(Node::Branch { keys, children }) if keys.is_empty() => children[0],
+                Some(p) if nb::count(p) == 0 && nb::is_leaf(p) => PageId(0),
+                Some(p) if nb::count(p) == 0 => nb::child(p, 0),
                 _ => return Ok(()),
             };
             self.release(root)?;
@@ -250,95 +265,102 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
     }
 
     /// Deletes `key` below `id`. `None` if absent (nothing was copied); otherwise the node's new
-    /// id, the removed value and whether the node is now underfull.
+    /// id, the removed value's overflow chain and whether the node is now underfull.
     fn remove(
         &mut self,
         id: PageId,
         key: &[u8],
         depth: usize,
-    ) -> Result<Option<(PageId, LeafValue, bool)>> {
+    ) -> Result<Option<(PageId, Chain, bool)>> {
         if depth > MAX_HEIGHT {
             return Err(Error::corruption(id, "tree deeper than the maximum height"));
         }
-        // Find the child (or the cell) without copying anything.
-        let step = match self.owned.get(&id) {
-            Some(Node::Leaf(cells)) => cells
-                .binary_search_by(|c| c.key.as_slice().cmp(key))
-                .ok()
-                .map(Step::Cell),
-            Some(Node::Branch { keys, children }) => {
-                let idx = keys.partition_point(|k| k.as_slice() <= key);
-                Some(Step::Child(idx, children[idx]))
-            }
-            None => {
-                let page = self.store.read_page(id)?;
-                let view = NodeView::open(&page, id)?;
-                if view.is_leaf() {
-                    view.search(key)?.ok().map(Step::Cell)
-                } else {
-                    let idx = view.child_index(key)?;
-                    Some(Step::Child(idx, view.child(idx)?))
+        // Find the cell, or the child to descend into, without copying anything.
+        let (leaf, pos, child) = {
+            let node = self.node(id)?;
+            let view = NodeView::open(node.page(), id)?;
+            if view.is_leaf() {
+                match view.search(key)? {
+                    Ok(i) => (true, i, PageId(0)),
+                    Err(_) => return Ok(None),
                 }
+            } else {
+                let idx = view.child_index(key)?;
+                (false, idx, view.child(idx)?)
             }
         };
         let min_fill = body_len(self.page_size) / 4;
-        match step {
-            None => Ok(None),
-            Some(Step::Cell(i)) => {
-                let (id, mut node) = self.take(id)?;
-                let Node::Leaf(cells) = &mut node else {
-                    return Err(Error::corruption(id, "leaf turned into a branch"));
-                };
-                let old = cells.remove(i).value;
-                let under = node.size() < min_fill;
-                self.install(id, node);
-                Ok(Some((id, old, under)))
-            }
-            Some(Step::Child(idx, child)) => {
-                let Some((cid, old, child_under)) = self.remove(child, key, depth + 1)? else {
-                    return Ok(None);
-                };
-                let (id, mut node) = self.take(id)?;
-                if let Node::Branch { children, .. } = &mut node {
-                    children[idx] = cid;
-                }
-                if child_under {
-                    self.fix_underflow(&mut node, idx)?;
-                }
-                let under = node.size() < min_fill;
-                self.install(id, node);
-                Ok(Some((id, old, under)))
-            }
+        if leaf {
+            let (id, mut page) = self.take(id)?;
+            let old = nb::cell_overflow(nb::raw_cell(&page, pos));
+            nb::remove(&mut page, pos);
+            let under = nb::used(&page) < min_fill;
+            self.install(id, page);
+            return Ok(Some((id, old, under)));
         }
+        let Some((cid, old, child_under)) = self.remove(child, key, depth + 1)? else {
+            return Ok(None);
+        };
+        let (id, mut page) = self.take(id)?;
+        nb::set_child(&mut page, pos, cid);
+        if child_under {
+            self.fix_underflow(&mut page, pos)?;
+        }
+        let under = nb::used(&page) < min_fill;
+        self.install(id, page);
+        Ok(Some((id, old, under)))
     }
 
     /// Child `idx` of `parent` is underfull: merge it with a neighbour if both fit in one page,
     /// otherwise redistribute their cells evenly.
-    fn fix_underflow(&mut self, parent: &mut Node, idx: usize) -> Result<()> {
-        let Node::Branch { keys, children } = parent else {
-            return Ok(());
-        };
-        if children.len() < 2 {
+    fn fix_underflow(&mut self, parent: &mut Page, idx: usize) -> Result<()> {
+        let n = nb::count(parent);
+        if n == 0 {
             return Ok(());
         }
-        let left_i = if idx + 1 < children.len() { idx } else { idx - 1 };
-        let (lid, left) = self.take(children[left_i])?;
-        let (rid, right) = self.take(children[left_i + 1])?;
-        children[left_i] = lid;
-        children[left_i + 1] = rid;
-        let sep = keys[left_i].clone();
-        let merged = join(left, sep, right, lid)?;
-        if merged.size() <= body_len(self.page_size) {
+        let left_i = if idx < n { idx } else { idx - 1 };
+        let (lid, left) = self.take(nb::child(parent, left_i))?;
+        let (rid, right) = self.take(nb::child(parent, left_i + 1))?;
+        if nb::is_leaf(&left) != nb::is_leaf(&right) {
+            return Err(Error::corruption(
+                lid,
+                "sibling nodes at different depths (a leaf next to a branch)",
+            ));
+        }
+        let leaf = nb::is_leaf(&left);
+        let mut cells = nb::cells(&left);
+        if !leaf {
+            let sep = nb::cell_key(nb::raw_cell(parent, left_i), false);
+            cells.push(nb::branch_cell(sep, nb::child(&right, 0)));
+        }
+        cells.extend(nb::cells(&right));
+        let leftmost = (!leaf).then(|| nb::child(&left, 0));
+        let total: usize = cells.iter().map(|c| c.len() + 2).sum::<usize>()
+            + if leaf { 4 } else { 12 };
+        let old_sep = nb::cell_key(nb::raw_cell(parent, left_i), false).to_vec();
+        nb::remove(parent, left_i);
+        nb::set_child(parent, left_i, lid);
+        if total <= body_len(self.page_size) {
+            let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+            let merged = nb::build(self.page_size, lid, self.lsn, leftmost, &refs);
             self.install(lid, merged);
-            keys.remove(left_i);
-            children.remove(left_i + 1);
-            self.release(rid)?;
+            self.install(rid, right);
+            return self.release(rid);
+        }
+        let mut new_left = nb::build(self.page_size, lid, self.lsn, leftmost, &[]);
+        let (sep, new_right) = split_cells(&mut new_left, cells, rid, self.lsn);
+        if nb::insert(parent, left_i, &nb::branch_cell(&sep, rid)) {
+            self.install(lid, new_left);
+            self.install(rid, new_right);
         } else {
-            let mut left = merged;
-            let (sep, right) = split(&mut left);
+            // The new separator is longer than the old one and the parent is full: keep the
+            // two children as they were (the left one stays underfull, which is allowed).
+            // The old separator fits again: its cell was just removed.
+            if !nb::insert(parent, left_i, &nb::branch_cell(&old_sep, rid)) {
+                return Err(Error::corruption(lid, "parent lost room for its own separator"));
+            }
             self.install(lid, left);
             self.install(rid, right);
-            keys[left_i] = sep;
         }
         Ok(())
     }
@@ -350,38 +372,20 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             if id.0 == 0 {
                 return Ok(None);
             }
-            match self.owned.get(&id) {
-                Some(Node::Leaf(cells)) => {
-                    return match cells.binary_search_by(|c| c.key.as_slice().cmp(key)) {
-                        Ok(i) => match &cells[i].value {
-                            LeafValue::Inline(v) => Ok(Some(v.clone())),
-                            LeafValue::Overflow { first, len } => {
-                                overflow::read_chain(self.store, *first, *len).map(Some)
-                            }
-                        },
-                        Err(_) => Ok(None),
-                    };
-                }
-                Some(Node::Branch { keys, children }) => {
-                    id = children[keys.partition_point(|k| k.as_slice() <= key)];
-                }
-                None => {
-                    let page = self.store.read_page(id)?;
-                    let view = NodeView::open(&page, id)?;
-                    if view.is_leaf() {
-                        return match view.search(key)? {
-                            Ok(i) => match view.value(i)? {
-                                ValueRef::Inline(v) => Ok(Some(v.to_vec())),
-                                ValueRef::Overflow { first, len } => {
-                                    overflow::read_chain(self.store, first, len).map(Some)
-                                }
-                            },
-                            Err(_) => Ok(None),
-                        };
-                    }
-                    id = view.child(view.child_index(key)?)?;
-                }
+            let node = self.node(id)?;
+            let view = NodeView::open(node.page(), id)?;
+            if view.is_leaf() {
+                return match view.search(key)? {
+                    Ok(i) => match view.value(i)? {
+                        ValueRef::Inline(v) => Ok(Some(v.to_vec())),
+                        ValueRef::Overflow { first, len } => {
+                            overflow::read_chain(self.store, first, len).map(Some)
+                        }
+                    },
+                    Err(_) => Ok(None),
+                };
             }
+            id = view.child(view.child_index(key)?)?;
         }
         Err(Error::corruption(id, "tree deeper than the maximum height"))
     }
@@ -389,9 +393,9 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
     /// Ends the commit: installs every page it built, frees the pages of the previous tree it
     /// replaced, and returns the new root (`PageId(0)` if the tree is now empty).
     pub fn finish(self) -> Result<PageId> {
-        for (id, node) in &self.owned {
-            self.store
-                .write_page(node.encode(self.page_size, *id, self.lsn)?)?;
+        for (_, mut page) in self.owned {
+            page.set_lsn(self.lsn);
+            self.store.write_page(page)?;
         }
         for id in &self.retired {
             self.store.free(*id)?;
@@ -409,81 +413,59 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
     }
 }
 
-enum Step {
-    Cell(usize),
-    Child(usize, PageId),
+/// A node page borrowed from the writer or shared from the store.
+enum NodeRef<'a> {
+    Owned(&'a Page),
+    Shared(std::sync::Arc<Page>),
 }
 
-/// Concatenates two sibling nodes; for branches the parent's separator comes down between them.
-fn join(left: Node, sep: Vec<u8>, right: Node, id: PageId) -> Result<Node> {
-    match (left, right) {
-        (Node::Leaf(mut a), Node::Leaf(b)) => {
-            a.extend(b);
-            Ok(Node::Leaf(a))
+impl NodeRef<'_> {
+    fn page(&self) -> &Page {
+        match self {
+            NodeRef::Owned(p) => p,
+            NodeRef::Shared(p) => p,
         }
-        (
-            Node::Branch {
-                mut keys,
-                mut children,
-            },
-            Node::Branch {
-                keys: k2,
-                children: c2,
-            },
-        ) => {
-            keys.push(sep);
-            keys.extend(k2);
-            children.extend(c2);
-            Ok(Node::Branch { keys, children })
-        }
-        _ => Err(Error::corruption(
-            id,
-            "sibling nodes at different depths (a leaf next to a branch)",
-        )),
     }
 }
 
-/// Splits an oversized node in two at its byte midpoint. `node` keeps the left half; returns
-/// the separator for the parent and the right half.
-fn split(node: &mut Node) -> (Vec<u8>, Node) {
-    let total = node.size();
-    match node {
-        Node::Leaf(cells) => {
-            let mut acc = 0;
-            let mut at = cells.len() - 1;
-            for (i, c) in cells.iter().enumerate() {
-                acc += c.size();
-                if acc * 2 >= total {
-                    at = i + 1;
-                    break;
-                }
-            }
-            let at = at.clamp(1, cells.len() - 1);
-            let right = cells.split_off(at);
-            let sep = separator(&cells[at - 1].key, &right[0].key);
-            (sep, Node::Leaf(right))
+/// Splits `cells` (the full contents of `page`, in order) at the byte midpoint: `page` is
+/// rebuilt with the left part, the right part becomes a new page `rid`. Returns the separator
+/// for the parent and the right page. For a branch, the middle cell's key moves up and its
+/// child becomes the right page's leftmost child.
+fn split_cells(page: &mut Page, mut cells: Vec<Vec<u8>>, rid: PageId, lsn: Lsn) -> (Vec<u8>, Page) {
+    let leaf = nb::is_leaf(page);
+    let total: usize = cells.iter().map(|c| c.len() + 2).sum();
+    let mut acc = 0;
+    let mut at = cells.len() / 2;
+    for (i, c) in cells.iter().enumerate() {
+        acc += c.len() + 2;
+        if acc * 2 >= total {
+            at = if leaf { i + 1 } else { i };
+            break;
         }
-        Node::Branch { keys, children } => {
-            let mut acc = 0;
-            let mut mid = keys.len() / 2;
-            for (i, k) in keys.iter().enumerate() {
-                acc += branch_cell_size(k);
-                if acc * 2 >= total {
-                    mid = i;
-                    break;
-                }
-            }
-            let mid = mid.clamp(1, keys.len().saturating_sub(2).max(1));
-            let right_keys = keys.split_off(mid + 1);
-            let sep = keys.pop().unwrap_or_default();
-            let right_children = children.split_off(mid + 1);
-            (
-                sep,
-                Node::Branch {
-                    keys: right_keys,
-                    children: right_children,
-                },
-            )
-        }
+    }
+    let ps = page.size();
+    let (id, leftmost) = (page.id(), (!leaf).then(|| nb::child(page, 0)));
+    if leaf {
+        let at = at.clamp(1, cells.len() - 1);
+        let right = cells.split_off(at);
+        let sep = separator(
+            nb::cell_key(&cells[at - 1], true),
+            nb::cell_key(&right[0], true),
+        );
+        let l: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+        let r: Vec<&[u8]> = right.iter().map(Vec::as_slice).collect();
+        *page = nb::build(ps, id, lsn, None, &l);
+        (sep, nb::build(ps, rid, lsn, None, &r))
+    } else {
+        let mid = at.clamp(1, cells.len().saturating_sub(2).max(1));
+        let right = cells.split_off(mid + 1);
+        let up = cells.pop().unwrap_or_default();
+        let sep = nb::cell_key(&up, false).to_vec();
+        let r_leftmost = nb::cell_child(&up);
+        let l: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+        let r: Vec<&[u8]> = right.iter().map(Vec::as_slice).collect();
+        *page = nb::build(ps, id, lsn, leftmost, &l);
+        (sep, nb::build(ps, rid, lsn, Some(r_leftmost), &r))
     }
 }
