@@ -3,6 +3,9 @@
 //!
 //! Workload: random 24-byte keys and 150-byte values from a fixed seed.
 
+// criterion's macros generate undocumented public functions.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::ops::Bound;
 use std::time::{Duration, Instant};
@@ -76,7 +79,11 @@ fn benches(c: &mut Criterion) {
     let mut j = 0usize;
     for reverse in [false, true] {
         g.throughput(Throughput::Elements(SCAN as u64));
-        let name = if reverse { "range_scan_10k_rev" } else { "range_scan_10k" };
+        let name = if reverse {
+            "range_scan_10k_rev"
+        } else {
+            "range_scan_10k"
+        };
         g.bench_function(name, |b| {
             b.iter_batched(
                 || {

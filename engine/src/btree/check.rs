@@ -112,7 +112,10 @@ impl<S: PageStore + ?Sized> Walker<'_, S> {
         let mut keys: Vec<&[u8]> = Vec::with_capacity(view.count());
         let mut spans = Vec::with_capacity(view.count());
         for i in 0..view.count() {
-            match view.key(i).and_then(|k| view.cell_offset(i).map(|o| (k, o))) {
+            match view
+                .key(i)
+                .and_then(|k| view.cell_offset(i).map(|o| (k, o)))
+            {
                 Ok((k, off)) => {
                     keys.push(k);
                     spans.push((off, i));
@@ -150,7 +153,10 @@ impl<S: PageStore + ?Sized> Walker<'_, S> {
         let mut end = view.slots_end();
         for &(off, i) in spans.iter() {
             if off < end {
-                self.finding(id, format!("cell {i} overlaps another cell or the slot array"));
+                self.finding(
+                    id,
+                    format!("cell {i} overlaps another cell or the slot array"),
+                );
             }
             let len = if view.is_leaf() {
                 view.leaf_cell(i).map(|(_, k, v)| {

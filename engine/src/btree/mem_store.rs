@@ -159,7 +159,10 @@ impl PageStore for MemStore {
             Slot::Freed(_) => "freed",
             Slot::Free => "not allocated (or freed and reclaimed)",
         };
-        Err(Error::corruption(id, format!("read of a page that is {state}")))
+        Err(Error::corruption(
+            id,
+            format!("read of a page that is {state}"),
+        ))
     }
 
     fn allocate(&self) -> Result<PageId> {

@@ -31,7 +31,11 @@ pub fn is_leaf(p: &Page) -> bool {
 }
 
 fn header_len(leaf: bool) -> usize {
-    if leaf { LEAF_HEADER_LEN } else { BRANCH_HEADER_LEN }
+    if leaf {
+        LEAF_HEADER_LEN
+    } else {
+        BRANCH_HEADER_LEN
+    }
 }
 
 /// Number of cells.
@@ -159,7 +163,11 @@ pub fn build(
     cells: &[&[u8]],
 ) -> Page {
     let leaf = leftmost.is_none();
-    let ty = if leaf { PageType::Leaf } else { PageType::Branch };
+    let ty = if leaf {
+        PageType::Leaf
+    } else {
+        PageType::Branch
+    };
     let mut page = Page::new(page_size, id, ty);
     page.set_lsn(lsn);
     let h = header_len(leaf);
@@ -236,7 +244,10 @@ pub fn validate(p: &Page, id: PageId) -> Result<()> {
             view.child(i + 1)?;
             let off = view.cell_offset(i)?;
             if off + BRANCH_CELL_OVERHEAD > p.body().len() {
-                return Err(Error::corruption(id, format!("branch cell {i} runs past the page")));
+                return Err(Error::corruption(
+                    id,
+                    format!("branch cell {i} runs past the page"),
+                ));
             }
         }
     }

@@ -103,7 +103,10 @@ impl<'s, S: PageStore + ?Sized> Range<'s, S> {
         let mut id = root;
         loop {
             if self.stack.len() >= MAX_HEIGHT {
-                return Err(Error::corruption(root, "tree deeper than the maximum height"));
+                return Err(Error::corruption(
+                    root,
+                    "tree deeper than the maximum height",
+                ));
             }
             let page = self.store.read_page(id)?;
             let view = NodeView::open(&page, id)?;

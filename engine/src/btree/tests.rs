@@ -34,7 +34,7 @@ fn key_for(rng: &mut Rng, page_size: usize) -> Vec<u8> {
     let n = rng.below(400);
     let mut key = format!("k{n:05}").into_bytes();
     // Some keys are long, so separators and branch cells vary in size.
-    if n % 7 == 0 {
+    if n.is_multiple_of(7) {
         let extra = (n as usize * 13) % (max_key_len(page_size) - 6);
         key.extend(std::iter::repeat_n(b'x', extra));
     }
@@ -85,24 +85,44 @@ fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
 /// structural check, and that the live pages are exactly the pages the tree reaches.
 fn verify(store: &MemStore, root: PageId, model: &Model, rng: &mut Rng, ctx: &str) {
     let report = check(store, root);
-    assert!(report.is_clean(), "{ctx}: check findings {:?}", report.findings);
-    assert_eq!(report.stats.entries, model.len() as u64, "{ctx}: entry count");
+    assert!(
+        report.is_clean(),
+        "{ctx}: check findings {:?}",
+        report.findings
+    );
+    assert_eq!(
+        report.stats.entries,
+        model.len() as u64,
+        "{ctx}: entry count"
+    );
     let mut reached = report.pages.clone();
     reached.sort_unstable();
-    assert_eq!(reached, store.live_ids(), "{ctx}: live pages != reachable pages (leak)");
+    assert_eq!(
+        reached,
+        store.live_ids(),
+        "{ctx}: live pages != reachable pages (leak)"
+    );
     for _ in 0..50 {
         let k = key_for(rng, store.page_size());
-        assert_eq!(get(store, root, &k).expect("get"), model.get(&k).cloned(), "{ctx}: get {k:?}");
+        assert_eq!(
+            get(store, root, &k).expect("get"),
+            model.get(&k).cloned(),
+            "{ctx}: get {k:?}"
+        );
     }
     for _ in 0..6 {
         let (lo, hi) = (bound(rng, store.page_size()), bound(rng, store.page_size()));
-        let excluded_equal = matches!((&lo, &hi), (Bound::Excluded(a), Bound::Excluded(b)) if a == b);
+        let excluded_equal =
+            matches!((&lo, &hi), (Bound::Excluded(a), Bound::Excluded(b)) if a == b);
         if excluded_equal {
             continue; // BTreeMap panics on this range; ours is simply empty (tested elsewhere)
         }
         let valid = !matches!((&lo, &hi), (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) if a > b);
         let want: Model = if valid {
-            model.range::<Vec<u8>, _>((lo.clone(), hi.clone())).map(|(k, v)| (k.clone(), v.clone())).collect()
+            model
+                .range::<Vec<u8>, _>((lo.clone(), hi.clone()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
         } else {
             Model::new()
         };
@@ -126,14 +146,26 @@ fn model_run(seed: u64, page_size: usize, commits: usize) {
             let key = key_for(&mut rng, page_size);
             if rng.below(3) == 0 {
                 let had = w.delete(&key).expect("delete");
-                assert_eq!(had, model.remove(&key).is_some(), "{ctx} commit {c}: delete");
+                assert_eq!(
+                    had,
+                    model.remove(&key).is_some(),
+                    "{ctx} commit {c}: delete"
+                );
             } else {
                 let value = value_for(&mut rng);
                 let replaced = w.put(&key, &value).expect("put");
-                assert_eq!(replaced, model.insert(key.clone(), value).is_some(), "{ctx}: put");
+                assert_eq!(
+                    replaced,
+                    model.insert(key.clone(), value).is_some(),
+                    "{ctx}: put"
+                );
             }
             let probe = key_for(&mut rng, page_size);
-            assert_eq!(w.get(&probe).expect("writer get"), model.get(&probe).cloned(), "{ctx}");
+            assert_eq!(
+                w.get(&probe).expect("writer get"),
+                model.get(&probe).cloned(),
+                "{ctx}"
+            );
         }
         root = w.finish().expect("finish");
         store.reclaim();
@@ -144,8 +176,16 @@ fn model_run(seed: u64, page_size: usize, commits: usize) {
     for k in model.keys() {
         assert!(w.delete(k).expect("delete"), "{ctx}: final delete");
     }
-    assert_eq!(w.finish().expect("finish"), PageId(0), "{ctx}: empty tree has no root");
-    assert_eq!(store.live_pages(), 0, "{ctx}: pages leaked after deleting everything");
+    assert_eq!(
+        w.finish().expect("finish"),
+        PageId(0),
+        "{ctx}: empty tree has no root"
+    );
+    assert_eq!(
+        store.live_pages(),
+        0,
+        "{ctx}: pages leaked after deleting everything"
+    );
 }
 
 #[test]
@@ -184,10 +224,19 @@ fn old_root_keeps_its_snapshot_after_new_commits() {
     }
     let root2 = w.finish().expect("finish");
     assert_ne!(root1, root2);
-    assert_eq!(scan(&store, root1, Bound::Unbounded, Bound::Unbounded, false), old);
-    assert_eq!(get(&store, root2, b"key0001").expect("get"), Some(b"new".to_vec()));
+    assert_eq!(
+        scan(&store, root1, Bound::Unbounded, Bound::Unbounded, false),
+        old
+    );
+    assert_eq!(
+        get(&store, root2, b"key0001").expect("get"),
+        Some(b"new".to_vec())
+    );
     assert_eq!(get(&store, root2, b"key0000").expect("get"), None);
-    assert_eq!(get(&store, root1, b"key0000").expect("get"), old.get(&b"key0000"[..]).cloned());
+    assert_eq!(
+        get(&store, root1, b"key0000").expect("get"),
+        old.get(&b"key0000"[..]).cloned()
+    );
 }
 
 #[test]
@@ -218,10 +267,18 @@ fn fill_and_empty_cycles_do_not_grow_the_store() {
             store.reclaim();
             let report = check(&store, root);
             assert!(report.is_clean(), "cycle {cycle}: {:?}", report.findings);
-            assert_eq!(report.pages.len(), store.live_pages(), "cycle {cycle}: leak");
+            assert_eq!(
+                report.pages.len(),
+                store.live_pages(),
+                "cycle {cycle}: leak"
+            );
         }
         assert_eq!(root, PageId(0), "cycle {cycle}: everything deleted");
-        assert_eq!(store.live_pages(), 0, "cycle {cycle}: live pages after emptying");
+        assert_eq!(
+            store.live_pages(),
+            0,
+            "cycle {cycle}: live pages after emptying"
+        );
         high.push(store.high_water());
     }
     let first = high[0];
@@ -240,7 +297,10 @@ fn key_and_value_limits_are_enforced() {
     let err = w.put(&vec![1u8; max + 1], b"v").expect_err("too long");
     assert!(matches!(err, Error::TooLarge { what: "key", .. }), "{err}");
     assert!(matches!(w.put(b"", b"v"), Err(Error::InvalidArgument(_))));
-    assert!(matches!(w.delete(&vec![1u8; max + 1]), Err(Error::TooLarge { .. })));
+    assert!(matches!(
+        w.delete(&vec![1u8; max + 1]),
+        Err(Error::TooLarge { .. })
+    ));
     // Many maximum-length keys force branch splits with the largest cells.
     for i in 0..200u32 {
         let mut key = vec![b'a'; max];
@@ -251,7 +311,11 @@ fn key_and_value_limits_are_enforced() {
     let report = check(&store, root);
     assert!(report.is_clean(), "{:?}", report.findings);
     assert_eq!(report.stats.entries, 200);
-    assert!(report.stats.height >= 3, "expected a deep tree: {:?}", report.stats);
+    assert!(
+        report.stats.height >= 3,
+        "expected a deep tree: {:?}",
+        report.stats
+    );
     assert_eq!(report.stats.overflow_values, 200);
     assert!(!is_inline(4096, 24, 1024) && is_inline(4096, 24, 900));
 }
@@ -270,7 +334,11 @@ fn abort_frees_everything_the_commit_allocated() {
         w.put(&(i * 7).to_be_bytes(), &[2u8; 900]).expect("put");
     }
     w.abort().expect("abort");
-    assert_eq!(store.live_ids(), before, "abort must leave exactly the old tree");
+    assert_eq!(
+        store.live_ids(),
+        before,
+        "abort must leave exactly the old tree"
+    );
     assert!(check(&store, root).is_clean());
 }
 
@@ -283,12 +351,33 @@ fn empty_and_inverted_ranges_yield_nothing() {
     }
     let root = w.finish().expect("finish");
     for rev in [false, true] {
-        let ex = scan(&store, root, Bound::Excluded(&[5]), Bound::Excluded(&[5]), rev);
+        let ex = scan(
+            &store,
+            root,
+            Bound::Excluded(&[5]),
+            Bound::Excluded(&[5]),
+            rev,
+        );
         assert!(ex.is_empty());
-        let inv = scan(&store, root, Bound::Included(&[9]), Bound::Included(&[3]), rev);
+        let inv = scan(
+            &store,
+            root,
+            Bound::Included(&[9]),
+            Bound::Included(&[3]),
+            rev,
+        );
         assert!(inv.is_empty());
-        let one = scan(&store, root, Bound::Included(&[5]), Bound::Included(&[5]), rev);
-        assert_eq!(one.into_iter().collect::<Vec<_>>(), vec![(vec![5], vec![5])]);
+        let one = scan(
+            &store,
+            root,
+            Bound::Included(&[5]),
+            Bound::Included(&[5]),
+            rev,
+        );
+        assert_eq!(
+            one.into_iter().collect::<Vec<_>>(),
+            vec![(vec![5], vec![5])]
+        );
     }
     assert!(scan(&store, PageId(0), Bound::Unbounded, Bound::Unbounded, true).is_empty());
 }

@@ -6,7 +6,11 @@ use crate::storage::PageType;
 fn build(store: &MemStore, n: u32) -> PageId {
     let mut w = TreeWriter::new(store, PageId(0), Lsn(1));
     for i in 0..n {
-        let value = if i % 50 == 0 { vec![3u8; 3000] } else { vec![i as u8; 40] };
+        let value = if i % 50 == 0 {
+            vec![3u8; 3000]
+        } else {
+            vec![i as u8; 40]
+        };
         w.put(format!("key{i:05}").as_bytes(), &value).expect("put");
     }
     w.finish().expect("finish")
@@ -49,16 +53,24 @@ fn bad_cell_offset_is_reported_and_get_fails_cleanly() {
         view.key(0).expect("intact key").to_vec()
     };
     store
-        .tamper(leaf, |p| p.body_mut()[4..6].copy_from_slice(&0xfff0u16.to_le_bytes()))
+        .tamper(leaf, |p| {
+            p.body_mut()[4..6].copy_from_slice(&0xfff0u16.to_le_bytes())
+        })
         .expect("tamper");
     let report = check(&store, root);
     assert!(
-        report.findings.iter().any(|f| f.page == leaf.0 && f.detail.contains("offset")),
+        report
+            .findings
+            .iter()
+            .any(|f| f.page == leaf.0 && f.detail.contains("offset")),
         "{:?}",
         report.findings
     );
     let err = get(&store, root, &first_key).expect_err("lookup through the corrupt leaf");
-    assert!(matches!(err, Error::Corruption { page, .. } if page == leaf), "{err}");
+    assert!(
+        matches!(err, Error::Corruption { page, .. } if page == leaf),
+        "{err}"
+    );
     assert!(stats(&store, root).is_err());
     assert!(exercise(&store, root, 400));
 }
@@ -69,18 +81,30 @@ fn impossible_cell_count_and_wrong_page_type_are_reported() {
     let root = build(&store, 400);
     let branch = pages_of(&store, PageType::Branch)[0];
     store
-        .tamper(branch, |p| p.body_mut()[0..2].copy_from_slice(&5000u16.to_le_bytes()))
+        .tamper(branch, |p| {
+            p.body_mut()[0..2].copy_from_slice(&5000u16.to_le_bytes())
+        })
         .expect("tamper");
     let report = check(&store, root);
-    assert!(report.findings.iter().any(|f| f.page == branch.0), "{:?}", report.findings);
+    assert!(
+        report.findings.iter().any(|f| f.page == branch.0),
+        "{:?}",
+        report.findings
+    );
     assert!(exercise(&store, root, 400));
 
     let store = MemStore::new(1024);
     let root = build(&store, 400);
     let leaf = pages_of(&store, PageType::Leaf)[0];
-    store.tamper(leaf, |p| p.set_page_type(PageType::FreeList)).expect("tamper");
+    store
+        .tamper(leaf, |p| p.set_page_type(PageType::FreeList))
+        .expect("tamper");
     let report = check(&store, root);
-    assert!(report.findings.iter().any(|f| f.page == leaf.0), "{:?}", report.findings);
+    assert!(
+        report.findings.iter().any(|f| f.page == leaf.0),
+        "{:?}",
+        report.findings
+    );
     assert!(exercise(&store, root, 400));
 }
 
@@ -90,11 +114,16 @@ fn broken_overflow_chain_is_reported_and_read_fails() {
     let root = build(&store, 400);
     let ovf = pages_of(&store, PageType::Overflow)[0];
     store
-        .tamper(ovf, |p| p.body_mut()[8..12].copy_from_slice(&9u32.to_le_bytes()))
+        .tamper(ovf, |p| {
+            p.body_mut()[8..12].copy_from_slice(&9u32.to_le_bytes())
+        })
         .expect("tamper");
     let report = check(&store, root);
     assert!(
-        report.findings.iter().any(|f| f.detail.contains("overflow")),
+        report
+            .findings
+            .iter()
+            .any(|f| f.detail.contains("overflow")),
         "{:?}",
         report.findings
     );
@@ -119,7 +148,10 @@ fn shared_page_and_unsorted_keys_are_reported() {
         .expect("tamper");
     let report = check(&store, root);
     assert!(
-        report.findings.iter().any(|f| f.detail.contains("more than once")),
+        report
+            .findings
+            .iter()
+            .any(|f| f.detail.contains("more than once")),
         "{:?}",
         report.findings
     );
@@ -136,7 +168,10 @@ fn shared_page_and_unsorted_keys_are_reported() {
         .expect("tamper");
     let report = check(&store, root);
     assert!(
-        report.findings.iter().any(|f| f.page == leaf.0 && f.detail.contains("order")),
+        report
+            .findings
+            .iter()
+            .any(|f| f.page == leaf.0 && f.detail.contains("order")),
         "{:?}",
         report.findings
     );

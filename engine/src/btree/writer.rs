@@ -208,7 +208,10 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             let done = self.insert(child, key, cell, depth + 1)?;
             old = done.old;
             nb::set_child(&mut page, idx, done.id);
-            (idx, done.split.map(|(sep, right)| nb::branch_cell(&sep, right)))
+            (
+                idx,
+                done.split.map(|(sep, right)| nb::branch_cell(&sep, right)),
+            )
         };
         let mut split = None;
         if let Some(new_cell) = new_cell
@@ -335,8 +338,8 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         }
         cells.extend(nb::cells(&right));
         let leftmost = (!leaf).then(|| nb::child(&left, 0));
-        let total: usize = cells.iter().map(|c| c.len() + 2).sum::<usize>()
-            + if leaf { 4 } else { 12 };
+        let total: usize =
+            cells.iter().map(|c| c.len() + 2).sum::<usize>() + if leaf { 4 } else { 12 };
         let old_sep = nb::cell_key(nb::raw_cell(parent, left_i), false).to_vec();
         nb::remove(parent, left_i);
         nb::set_child(parent, left_i, lid);
@@ -357,7 +360,10 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             // two children as they were (the left one stays underfull, which is allowed).
             // The old separator fits again: its cell was just removed.
             if !nb::insert(parent, left_i, &nb::branch_cell(&old_sep, rid)) {
-                return Err(Error::corruption(lid, "parent lost room for its own separator"));
+                return Err(Error::corruption(
+                    lid,
+                    "parent lost room for its own separator",
+                ));
             }
             self.install(lid, left);
             self.install(rid, right);
