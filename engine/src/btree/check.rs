@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::storage::PageStore;
 use crate::types::PageId;
 
-use super::node::{FLAG_RESERVED, NodeView, ValueRef};
+use super::node::{FLAG_RESERVED, NodeView, ValueRef, key_prefix};
 use super::{MAX_HEIGHT, overflow};
 
 /// One problem found by [`check`].
@@ -117,6 +117,9 @@ impl<S: PageStore + ?Sized> Walker<'_, S> {
                 .and_then(|k| view.cell_offset(i).map(|o| (k, o)))
             {
                 Ok((k, off)) => {
+                    if view.slot_prefix(i).ok() != Some(key_prefix(k).as_slice()) {
+                        self.finding(id, format!("slot {i} key prefix does not match its cell"));
+                    }
                     keys.push(k);
                     spans.push((off, i));
                 }

@@ -56,7 +56,7 @@ pub fn max_cell_len(page_size: usize) -> usize {
 }
 
 /// The longest key accepted by a tree with pages of `page_size` bytes: [`MAX_KEY_LEN`], or less
-/// on small pages (998 bytes on 4 KiB pages).
+/// on small pages (994 bytes on 4 KiB pages).
 pub fn max_key_len(page_size: usize) -> usize {
     let overhead = (node::LEAF_CELL_OVERHEAD + 8).max(node::BRANCH_CELL_OVERHEAD);
     MAX_KEY_LEN.min(max_cell_len(page_size) - overhead)

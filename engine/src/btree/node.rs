@@ -3,13 +3,14 @@
 //!
 //! Offsets below are relative to the page body (byte 24 of the page), little-endian.
 //!
-//! Leaf: `count u16 | reserved u16 | slots [u16; count] | free space | cells`. Slot `i` holds the
-//! body offset of the cell with the `i`-th smallest key. A cell is
+//! Leaf: `count u16 | reserved u16 | slots [6 bytes; count] | free space | cells`. Slot `i` holds
+//! the body offset (u16) of the cell with the `i`-th smallest key and that key's first 4 bytes,
+//! zero-padded. A cell is
 //! `flags u8 | key_len u16 | value_len u32 | key | value` where, if flag bit 0 (overflow) is set,
 //! `value` is the first overflow page id (u64) and `value_len` the total value length. Flag bits
 //! 1..=7 are reserved (per-cell version bits) and must be zero in format version 1.
 //!
-//! Branch: `count u16 | reserved u16 | leftmost child u64 | slots [u16; count] | free | cells`.
+//! Branch: `count u16 | reserved u16 | leftmost child u64 | slots [6 bytes; count] | free | cells`.
 //! A cell is `key_len u16 | child u64 | key`. Child 0 (the leftmost) holds keys below separator
 //! 0; the child of cell `i` holds keys `>= key i` and below key `i + 1`.
 //!
@@ -22,8 +23,21 @@ use crate::error::{Error, Result};
 use crate::storage::{Page, PageType};
 use crate::types::PageId;
 
-/// Bytes of one slot-array entry.
-pub const SLOT_LEN: usize = 2;
+/// Bytes of one slot-array entry: the cell's body offset (u16) and the key's first
+/// [`PREFIX_LEN`] bytes, zero-padded, so a binary search rarely has to visit the cell.
+pub const SLOT_LEN: usize = 2 + PREFIX_LEN;
+/// Key bytes copied into each slot.
+pub const PREFIX_LEN: usize = 4;
+
+/// The slot prefix of `key`: its first [`PREFIX_LEN`] bytes, zero-padded. Ordering prefixes
+/// orders keys, except that equal prefixes need a full comparison.
+#[inline]
+pub fn key_prefix(key: &[u8]) -> [u8; PREFIX_LEN] {
+    let mut p = [0u8; PREFIX_LEN];
+    let n = key.len().min(PREFIX_LEN);
+    p[..n].copy_from_slice(&key[..n]);
+    p
+}
 /// Bytes of the leaf header (cell count + reserved).
 pub const LEAF_HEADER_LEN: usize = 4;
 /// Bytes of the branch header (cell count + reserved + leftmost child).
@@ -208,16 +222,35 @@ impl<'a> NodeView<'a> {
     /// Leaf: binary search for `key`: `Ok(i)` if cell `i` holds it, `Err(i)` for the insertion
     /// point.
     pub fn search(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
+        let want = key_prefix(key);
+        let h = self.header_len();
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.key(mid)?.cmp(key) {
+            let at = h + mid * SLOT_LEN + 2;
+            let prefix = self
+                .body
+                .get(at..at + PREFIX_LEN)
+                .ok_or_else(|| self.bad(format!("slot {mid} out of range")))?;
+            let ord = match prefix.cmp(want.as_slice()) {
+                Ordering::Equal => self.key(mid)?.cmp(key),
+                other => other,
+            };
+            match ord {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return Ok(Ok(mid)),
             }
         }
         Ok(Err(lo))
+    }
+
+    /// The key prefix stored in slot `i`.
+    pub fn slot_prefix(&self, i: usize) -> Result<&'a [u8]> {
+        let at = self.header_len() + i * SLOT_LEN + 2;
+        self.body
+            .get(at..at + PREFIX_LEN)
+            .ok_or_else(|| self.bad(format!("slot {i} out of range")))
     }
 
     /// Number of cells whose key is `<= key` (`inclusive`) or `< key` (not inclusive).

@@ -15,7 +15,7 @@ use crate::types::{Lsn, PageId};
 
 use super::node::{
     BRANCH_CELL_OVERHEAD, BRANCH_HEADER_LEN, FLAG_OVERFLOW, LEAF_CELL_OVERHEAD, LEAF_HEADER_LEN,
-    NodeView, SLOT_LEN,
+    NodeView, SLOT_LEN, key_prefix,
 };
 
 fn rd16(b: &[u8], at: usize) -> usize {
@@ -23,6 +23,11 @@ fn rd16(b: &[u8], at: usize) -> usize {
 }
 fn wr16(b: &mut [u8], at: usize, v: usize) {
     b[at..at + 2].copy_from_slice(&(v as u16).to_le_bytes());
+}
+
+fn write_slot(body: &mut [u8], at: usize, off: usize, key: &[u8]) {
+    wr16(body, at, off);
+    body[at + 2..at + SLOT_LEN].copy_from_slice(&key_prefix(key));
 }
 
 /// Whether the page is a leaf (otherwise a branch).
@@ -180,7 +185,7 @@ pub fn build(
     for (i, c) in cells.iter().enumerate() {
         end -= c.len();
         body[end..end + c.len()].copy_from_slice(c);
-        wr16(body, h + i * SLOT_LEN, end);
+        write_slot(body, h + i * SLOT_LEN, end, cell_key(c, leaf));
     }
     page
 }
@@ -204,7 +209,7 @@ pub fn insert(p: &mut Page, i: usize, raw: &[u8]) -> bool {
     body[off..lowest].copy_from_slice(raw);
     let at = h + i * SLOT_LEN;
     body.copy_within(at..slots_end, at + SLOT_LEN);
-    wr16(body, at, off);
+    write_slot(body, at, off, cell_key(raw, leaf));
     wr16(body, 0, n + 1);
     true
 }

@@ -293,7 +293,7 @@ fn key_and_value_limits_are_enforced() {
     let store = MemStore::strict(4096);
     let mut w = TreeWriter::new(&store, PageId(0), Lsn(1));
     let max = max_key_len(4096);
-    assert_eq!(max, 998);
+    assert_eq!(max, 994);
     let err = w.put(&vec![1u8; max + 1], b"v").expect_err("too long");
     assert!(matches!(err, Error::TooLarge { what: "key", .. }), "{err}");
     assert!(matches!(w.put(b"", b"v"), Err(Error::InvalidArgument(_))));

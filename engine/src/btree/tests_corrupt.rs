@@ -161,9 +161,9 @@ fn shared_page_and_unsorted_keys_are_reported() {
     store
         .tamper(leaf, |p| {
             let b = p.body_mut();
-            let (s0, s1) = ([b[4], b[5]], [b[6], b[7]]);
-            b[4..6].copy_from_slice(&s1);
-            b[6..8].copy_from_slice(&s0);
+            let (s0, s1) = (b[4..10].to_vec(), b[10..16].to_vec());
+            b[4..10].copy_from_slice(&s1);
+            b[10..16].copy_from_slice(&s0);
         })
         .expect("tamper");
     let report = check(&store, root);

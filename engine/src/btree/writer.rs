@@ -18,14 +18,36 @@
 //! its in-memory tree may be partly updated.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::{Error, Result};
 use crate::storage::{Page, PageStore};
 use crate::types::{Lsn, PageId};
 
-use super::node::{NodeView, ValueRef, separator};
+use super::node::{NodeView, SLOT_LEN, ValueRef, separator};
 use super::nodebuf as nb;
 use super::{MAX_HEIGHT, MAX_VALUE_LEN, body_len, is_inline, max_key_len, overflow};
+
+/// A hasher for page ids: one multiply, enough to spread sequential ids over a table.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type IdMap<V> = HashMap<PageId, V, BuildHasherDefault<IdHasher>>;
+type IdSet = HashSet<PageId, BuildHasherDefault<IdHasher>>;
 
 /// An overflow chain a replaced or deleted value used: `(first page, length)`.
 type Chain = Option<(PageId, u64)>;
@@ -37,9 +59,9 @@ pub struct TreeWriter<'s, S: PageStore + ?Sized> {
     lsn: Lsn,
     page_size: usize,
     /// Node pages allocated by this writer, keyed by their id.
-    owned: HashMap<PageId, Page>,
+    owned: IdMap<Page>,
     /// Every page id this writer allocated and has not freed (tree nodes and overflow pages).
-    allocated: HashSet<PageId>,
+    allocated: IdSet,
     /// Pages of the previous tree this commit replaced; freed at `finish`.
     retired: Vec<PageId>,
 }
@@ -61,8 +83,8 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             root,
             lsn,
             page_size: store.page_size(),
-            owned: HashMap::new(),
-            allocated: HashSet::new(),
+            owned: IdMap::default(),
+            allocated: IdSet::default(),
             retired: Vec::new(),
         }
     }
@@ -339,7 +361,7 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         cells.extend(nb::cells(&right));
         let leftmost = (!leaf).then(|| nb::child(&left, 0));
         let total: usize =
-            cells.iter().map(|c| c.len() + 2).sum::<usize>() + if leaf { 4 } else { 12 };
+            cells.iter().map(|c| c.len() + SLOT_LEN).sum::<usize>() + if leaf { 4 } else { 12 };
         let old_sep = nb::cell_key(nb::raw_cell(parent, left_i), false).to_vec();
         nb::remove(parent, left_i);
         nb::set_child(parent, left_i, lid);
@@ -440,11 +462,11 @@ impl NodeRef<'_> {
 /// child becomes the right page's leftmost child.
 fn split_cells(page: &mut Page, mut cells: Vec<Vec<u8>>, rid: PageId, lsn: Lsn) -> (Vec<u8>, Page) {
     let leaf = nb::is_leaf(page);
-    let total: usize = cells.iter().map(|c| c.len() + 2).sum();
+    let total: usize = cells.iter().map(|c| c.len() + SLOT_LEN).sum();
     let mut acc = 0;
     let mut at = cells.len() / 2;
     for (i, c) in cells.iter().enumerate() {
-        acc += c.len() + 2;
+        acc += c.len() + SLOT_LEN;
         if acc * 2 >= total {
             at = if leaf { i + 1 } else { i };
             break;
