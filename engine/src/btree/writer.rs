@@ -142,9 +142,10 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         if let Some(page) = self.owned.remove(&id) {
             return Ok((id, page));
         }
-        let shared = self.store.read_page(id)?;
-        nb::validate(&shared, id)?;
-        let mut page = Page::clone(&shared);
+        // Copy first, then validate the copy: the copy pulls the page into the CPU cache in one
+        // sequential pass, and the validation then reads it from there.
+        let mut page = Page::clone(&*self.store.read_page(id)?);
+        nb::validate(&page, id)?;
         let new = self.alloc()?;
         page.set_id(new);
         self.retired.push(id);
