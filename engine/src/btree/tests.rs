@@ -188,9 +188,18 @@ fn model_run(seed: u64, page_size: usize, commits: usize) {
     );
 }
 
+/// Extra seeds for a longer run: `LDB_BTREE_SEEDS=200 cargo test --release -p lightning-db
+/// --lib btree::tests::matches`.
+fn extra_seeds() -> u64 {
+    std::env::var("LDB_BTREE_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
 #[test]
 fn matches_btreemap_model_small_pages() {
-    for seed in 1..=6 {
+    for seed in 1..=6 + extra_seeds() {
         model_run(seed, 1024, 40);
     }
 }
@@ -343,6 +352,27 @@ fn abort_frees_everything_the_commit_allocated() {
 }
 
 #[test]
+fn deleting_a_missing_key_copies_nothing() {
+    let store = MemStore::strict(1024);
+    let mut w = TreeWriter::new(&store, PageId(0), Lsn(1));
+    for i in 0..500u32 {
+        w.put(&(i * 2).to_be_bytes(), b"even").expect("put");
+    }
+    let root = w.finish().expect("finish");
+    let allocations = store.allocations();
+    let mut w = TreeWriter::new(&store, root, Lsn(2));
+    for i in 0..500u32 {
+        assert!(!w.delete(&(i * 2 + 1).to_be_bytes()).expect("delete"));
+    }
+    assert_eq!(w.finish().expect("finish"), root, "root must not move");
+    assert_eq!(
+        store.allocations(),
+        allocations,
+        "a no-op commit allocated pages"
+    );
+}
+
+#[test]
 fn empty_and_inverted_ranges_yield_nothing() {
     let store = MemStore::strict(1024);
     let mut w = TreeWriter::new(&store, PageId(0), Lsn(1));
@@ -384,3 +414,44 @@ fn empty_and_inverted_ranges_yield_nothing() {
 
 #[path = "tests_corrupt.rs"]
 mod corrupt;
+
+/// Keys with long shared prefixes of varying length make separators long, so redistributing
+/// two children can produce a separator that no longer fits in a full parent.
+#[test]
+fn long_separators_under_delete_churn_match_model() {
+    for seed in 500..503 + extra_seeds() {
+        let store = MemStore::strict(1024);
+        let mut rng = Rng(seed);
+        let mut model = Model::new();
+        let mut root = PageId(0);
+        for c in 0..30u64 {
+            let mut w = TreeWriter::new(&store, root, Lsn(c + 1));
+            for _ in 0..150 {
+                let n = rng.below(600);
+                let pad = (rng.below(4) * 60) as usize;
+                let mut key = vec![b'p'; pad];
+                key.extend_from_slice(format!("{n:04}").as_bytes());
+                if rng.below(2) == 0 {
+                    let had = w.delete(&key).expect("delete");
+                    assert_eq!(had, model.remove(&key).is_some(), "seed {seed}: delete");
+                } else {
+                    let len = rng.below(40) as usize;
+                    let v = rng.bytes(len);
+                    w.put(&key, &v).expect("put");
+                    model.insert(key, v);
+                }
+            }
+            root = w.finish().expect("finish");
+            store.reclaim();
+            let report = check(&store, root);
+            assert!(
+                report.is_clean(),
+                "seed {seed} commit {c}: {:?}",
+                report.findings
+            );
+            assert_eq!(report.stats.entries, model.len() as u64, "seed {seed}");
+            let all = scan(&store, root, Bound::Unbounded, Bound::Unbounded, true);
+            assert_eq!(all, model, "seed {seed} commit {c}: full reverse scan");
+        }
+    }
+}
