@@ -120,6 +120,17 @@ impl<'a> NodeView<'a> {
         Ok(view)
     }
 
+    /// Rebuilds the view of a page that [`NodeView::open`] already accepted (its header was
+    /// checked then; pages are immutable once shared), skipping the header checks.
+    pub(crate) fn reopen(page: &'a Page, leaf: bool, count: usize) -> Self {
+        NodeView {
+            body: page.body(),
+            id: page.id(),
+            leaf,
+            count,
+        }
+    }
+
     /// Whether this is a leaf.
     pub fn is_leaf(&self) -> bool {
         self.leaf

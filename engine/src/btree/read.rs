@@ -56,6 +56,8 @@ pub struct Range<'s, S: PageStore + ?Sized> {
     /// The current leaf and the cursor inside it. Forward: the next cell to yield. Reverse: one
     /// past the next cell to yield.
     leaf: Option<Arc<Page>>,
+    /// Cell count of `leaf`, read when it was opened.
+    leaf_count: usize,
     pos: usize,
     from: Bound<Vec<u8>>,
     to: Bound<Vec<u8>>,
@@ -85,6 +87,7 @@ impl<'s, S: PageStore + ?Sized> Range<'s, S> {
             store,
             stack: Vec::new(),
             leaf: None,
+            leaf_count: 0,
             pos: 0,
             from: owned(from),
             to: owned(to),
@@ -123,6 +126,7 @@ impl<'s, S: PageStore + ?Sized> Range<'s, S> {
             };
             if view.is_leaf() {
                 self.pos = rank;
+                self.leaf_count = view.count();
                 self.leaf = Some(page);
                 return Ok(());
             }
@@ -152,6 +156,7 @@ impl<'s, S: PageStore + ?Sized> Range<'s, S> {
                 let edge = if self.reverse { view.count() } else { 0 };
                 if view.is_leaf() {
                     self.pos = edge;
+                    self.leaf_count = view.count();
                     self.leaf = Some(page);
                     return Ok(true);
                 }
@@ -167,7 +172,7 @@ impl<'s, S: PageStore + ?Sized> Range<'s, S> {
             let Some(leaf) = &self.leaf else {
                 return Ok(None);
             };
-            let view = NodeView::open(leaf, leaf.id())?;
+            let view = NodeView::reopen(leaf, true, self.leaf_count);
             let cell = if self.reverse {
                 self.pos.checked_sub(1)
             } else {
