@@ -6,7 +6,7 @@
 //! * [`writer`] — [`TreeWriter`], the single writer of one commit: copy-on-write of every page
 //!   reachable from the previous root, splits, merges and redistribution, root collapse.
 //! * [`read`] — [`get`] and the lazy [`Range`] iterator (forward and reverse) over a pinned root.
-//! * [`check`] — [`check`] walks a whole tree and reports every structural problem it finds;
+//! * [`mod@check`] — [`fn@check`] walks a whole tree and reports every structural problem it finds;
 //!   [`stats`] summarises a tree's shape.
 //! * [`mem_store`] — [`MemStore`], an in-memory [`crate::storage::PageStore`] that audits ids,
 //!   allocations and frees; used by tests and benchmarks.
