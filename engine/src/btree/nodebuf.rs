@@ -181,11 +181,13 @@ pub fn build(
     if let Some(l) = leftmost {
         body[4..12].copy_from_slice(&l.0.to_le_bytes());
     }
-    let mut end = body.len();
+    // Cells are packed against the end of the page in key order, so a scan reads ascending
+    // addresses.
+    let mut at = body.len() - cells.iter().map(|c| c.len()).sum::<usize>();
     for (i, c) in cells.iter().enumerate() {
-        end -= c.len();
-        body[end..end + c.len()].copy_from_slice(c);
-        write_slot(body, h + i * SLOT_LEN, end, cell_key(c, leaf));
+        body[at..at + c.len()].copy_from_slice(c);
+        write_slot(body, h + i * SLOT_LEN, at, cell_key(c, leaf));
+        at += c.len();
     }
     page
 }
