@@ -4,7 +4,7 @@
 //!
 //! 1. [`vfs`] — file I/O behind a trait: real files, and a simulated disk for crash and fault tests.
 //! 2. `storage` — checksummed fixed-size pages, the pager, the buffer pool and the freelist.
-//! 3. `btree` — an ordered byte-key map over pages (copy-on-write, overflow pages for large values).
+//! 3. [`btree`] — an ordered byte-key map over pages (copy-on-write, overflow pages for large values).
 //! 4. `wal` — the write-ahead log: checksummed records, `Standard` and `Unified` (group commit)
 //!    modes, checkpoints and redo recovery.
 //! 5. `db` — the public [`Database`] handle tying the layers together.
@@ -12,6 +12,7 @@
 //! On-disk formats and the invariants each layer keeps are written down in `engine/FORMAT.md`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod btree;
 pub mod error;
 pub mod storage;
 pub mod types;
