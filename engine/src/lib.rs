@@ -15,6 +15,7 @@
 pub mod error;
 pub mod storage;
 pub mod types;
+pub mod util;
 pub mod vfs;
 
 pub use error::{Error, Result};
