@@ -17,6 +17,7 @@ pub mod storage;
 pub mod types;
 pub mod util;
 pub mod vfs;
+pub mod wal;
 
 pub use error::{Error, Result};
 pub use types::{Lsn, PageId, TxnId};
