@@ -16,7 +16,9 @@ pub mod btree;
 pub mod error;
 pub mod storage;
 pub mod types;
+pub mod util;
 pub mod vfs;
+pub mod wal;
 
 pub use error::{Error, Result};
 pub use types::{Lsn, PageId, TxnId};

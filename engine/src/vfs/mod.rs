@@ -17,8 +17,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 mod real;
+pub mod sim;
 
 pub use real::RealVfs;
+pub use sim::{SimStats, SimVfs};
 
 /// How to open a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,323 @@
+//! The WAL's byte layouts: the segment header, the record frame, and the op encoding.
+//!
+//! Everything is little-endian. See `engine/FORMAT.md` ("Write-ahead log") for the tables.
+//! Decoders never trust their input: lengths are bounded and every failure is a value, not a
+//! panic.
+
+use crate::types::{Lsn, TxnId};
+
+/// Magic number at the start of every segment.
+pub const SEGMENT_MAGIC: &[u8; 8] = b"LDBWAL01";
+/// Segment format version written by this build.
+pub const SEGMENT_VERSION: u32 = 1;
+/// Bytes of the segment header.
+pub const SEGMENT_HEADER_LEN: u64 = 64;
+/// Bytes of a record header: `len u32 | crc u32 | lsn u64 | kind u8`.
+pub const RECORD_HEADER_LEN: usize = 17;
+/// The largest payload a record may carry; anything larger is corruption.
+pub const MAX_PAYLOAD: usize = 16 << 20;
+/// Transactions whose encoded ops exceed this are split into chunk records of at most this size.
+pub const CHUNK_TARGET: usize = 1 << 20;
+
+/// The kind byte of a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    /// The final record of a transaction: `txn u64 | op count varint | op bytes`.
+    Commit = 1,
+    /// A non-final piece of a large transaction: `txn u64 | op bytes`.
+    TxnChunk = 2,
+}
+
+impl RecordKind {
+    fn from_byte(b: u8) -> Option<Self> {
+        match b {
+            1 => Some(RecordKind::Commit),
+            2 => Some(RecordKind::TxnChunk),
+            _ => None,
+        }
+    }
+}
+
+/// One logical operation of a transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Insert or replace `key` with `value`.
+    Put {
+        /// The key.
+        key: Vec<u8>,
+        /// The value.
+        value: Vec<u8>,
+    },
+    /// Remove `key` (absent keys are fine).
+    Delete {
+        /// The key.
+        key: Vec<u8>,
+    },
+}
+
+const TAG_PUT: u8 = 1;
+const TAG_DELETE: u8 = 2;
+
+/// The segment header: `magic[8] | version u32 | page_size u32 | first_lsn u64 | zeros | crc u32`
+/// with the CRC32C of bytes `0..60` at `60..64`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentHeader {
+    /// Page size of the database the log belongs to (a sanity check).
+    pub page_size: u32,
+    /// LSN of the first byte after the header.
+    pub first_lsn: Lsn,
+}
+
+impl SegmentHeader {
+    /// Encodes the header into its 64 bytes.
+    pub fn encode(&self) -> [u8; SEGMENT_HEADER_LEN as usize] {
+        let mut b = [0u8; SEGMENT_HEADER_LEN as usize];
+        b[0..8].copy_from_slice(SEGMENT_MAGIC);
+        b[8..12].copy_from_slice(&SEGMENT_VERSION.to_le_bytes());
+        b[12..16].copy_from_slice(&self.page_size.to_le_bytes());
+        b[16..24].copy_from_slice(&self.first_lsn.0.to_le_bytes());
+        let crc = crc32c::crc32c(&b[0..60]);
+        b[60..64].copy_from_slice(&crc.to_le_bytes());
+        b
+    }
+
+    /// Decodes and verifies a header; the error says what was wrong.
+    pub fn decode(b: &[u8; SEGMENT_HEADER_LEN as usize]) -> Result<Self, String> {
+        if &b[0..8] != SEGMENT_MAGIC {
+            return Err("bad segment magic (expected LDBWAL01)".into());
+        }
+        let crc = u32::from_le_bytes([b[60], b[61], b[62], b[63]]);
+        if crc != crc32c::crc32c(&b[0..60]) {
+            return Err("segment header checksum mismatch".into());
+        }
+        let version = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
+        if version != SEGMENT_VERSION {
+            return Err(format!(
+                "segment format version {version}, expected {SEGMENT_VERSION}"
+            ));
+        }
+        let page_size = u32::from_le_bytes([b[12], b[13], b[14], b[15]]);
+        let mut lsn = [0u8; 8];
+        lsn.copy_from_slice(&b[16..24]);
+        Ok(SegmentHeader {
+            page_size,
+            first_lsn: Lsn(u64::from_le_bytes(lsn)),
+        })
+    }
+}
+
+/// The checksum of a record with `payload_crc = crc32c(payload)`: the payload CRC extended over
+/// the LSN (8 bytes LE) and the kind byte. Computing the payload part first lets committers
+/// checksum outside the log lock, before their LSN is known.
+pub fn record_crc(payload_crc: u32, lsn: Lsn, kind: u8) -> u32 {
+    let mut tail = [0u8; 9];
+    tail[..8].copy_from_slice(&lsn.0.to_le_bytes());
+    tail[8] = kind;
+    crc32c::crc32c_append(payload_crc, &tail)
+}
+
+/// A record payload ready to be framed: its kind, bytes and payload CRC.
+#[derive(Debug)]
+pub struct PreparedRecord {
+    /// Commit or chunk.
+    pub kind: RecordKind,
+    /// The payload bytes.
+    pub payload: Vec<u8>,
+    /// `crc32c(payload)`.
+    pub payload_crc: u32,
+}
+
+impl PreparedRecord {
+    /// Bytes the framed record occupies in the log.
+    pub fn framed_len(&self) -> u64 {
+        (RECORD_HEADER_LEN + self.payload.len()) as u64
+    }
+
+    /// Appends the framed record, positioned at `lsn`, to `out`.
+    pub fn frame_into(&self, lsn: Lsn, out: &mut Vec<u8>) {
+        let kind = self.kind as u8;
+        out.extend_from_slice(&(self.payload.len() as u32).to_le_bytes());
+        out.extend_from_slice(&record_crc(self.payload_crc, lsn, kind).to_le_bytes());
+        out.extend_from_slice(&lsn.0.to_le_bytes());
+        out.push(kind);
+        out.extend_from_slice(&self.payload);
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Encodes a transaction into record payloads: zero or more chunks of at most `chunk` op bytes,
+/// then one Commit. An op may straddle chunks: recovery concatenates the op bytes first.
+pub fn prepare_txn(txn: TxnId, ops: &[Op], chunk: usize) -> Vec<PreparedRecord> {
+    let mut stream = Vec::new();
+    for op in ops {
+        match op {
+            Op::Put { key, value } => {
+                stream.push(TAG_PUT);
+                put_varint(&mut stream, key.len() as u64);
+                stream.extend_from_slice(key);
+                put_varint(&mut stream, value.len() as u64);
+                stream.extend_from_slice(value);
+            }
+            Op::Delete { key } => {
+                stream.push(TAG_DELETE);
+                put_varint(&mut stream, key.len() as u64);
+                stream.extend_from_slice(key);
+            }
+        }
+    }
+    let chunk = chunk.max(1);
+    let mut records = Vec::new();
+    let mut pieces: Vec<&[u8]> = stream.chunks(chunk).collect();
+    let last = pieces.pop().unwrap_or(&[]);
+    for piece in pieces {
+        let mut payload = Vec::with_capacity(8 + piece.len());
+        payload.extend_from_slice(&txn.0.to_le_bytes());
+        payload.extend_from_slice(piece);
+        records.push(finish(RecordKind::TxnChunk, payload));
+    }
+    let mut payload = Vec::with_capacity(18 + last.len());
+    payload.extend_from_slice(&txn.0.to_le_bytes());
+    put_varint(&mut payload, ops.len() as u64);
+    payload.extend_from_slice(last);
+    records.push(finish(RecordKind::Commit, payload));
+    records
+}
+
+fn finish(kind: RecordKind, payload: Vec<u8>) -> PreparedRecord {
+    let payload_crc = crc32c::crc32c(&payload);
+    PreparedRecord {
+        kind,
+        payload,
+        payload_crc,
+    }
+}
+
+/// Why a record could not be read at a position (recovery stops there).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FrameError {
+    /// Fewer bytes remain than the header or payload needs (a partial record).
+    Partial,
+    /// An all-zero header: the preallocated, never-written end of the segment.
+    End,
+    /// A header or checksum that cannot be valid.
+    Invalid(String),
+}
+
+/// A record read from a buffer.
+#[derive(Debug)]
+pub struct Frame<'a> {
+    /// The record kind.
+    pub kind: RecordKind,
+    /// The verified payload.
+    pub payload: &'a [u8],
+    /// Total bytes the record occupies.
+    pub len: usize,
+}
+
+/// Reads and verifies the record at the start of `buf`, expected at position `lsn`.
+pub fn read_frame(buf: &[u8], lsn: Lsn) -> Result<Frame<'_>, FrameError> {
+    let Some(h) = buf.get(..RECORD_HEADER_LEN) else {
+        return if buf.iter().all(|&b| b == 0) {
+            Err(FrameError::End)
+        } else {
+            Err(FrameError::Partial)
+        };
+    };
+    if h.iter().all(|&b| b == 0) {
+        return Err(FrameError::End);
+    }
+    let len = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize;
+    let crc = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+    let mut l = [0u8; 8];
+    l.copy_from_slice(&h[8..16]);
+    let rec_lsn = u64::from_le_bytes(l);
+    let kind_byte = h[16];
+    if len > MAX_PAYLOAD {
+        return Err(FrameError::Invalid(format!(
+            "payload length {len} exceeds {MAX_PAYLOAD}"
+        )));
+    }
+    if rec_lsn != lsn.0 {
+        return Err(FrameError::Invalid(format!(
+            "record claims lsn {rec_lsn}, found at {}",
+            lsn.0
+        )));
+    }
+    let kind = RecordKind::from_byte(kind_byte)
+        .ok_or_else(|| FrameError::Invalid(format!("unknown record kind {kind_byte}")))?;
+    let payload = buf
+        .get(RECORD_HEADER_LEN..RECORD_HEADER_LEN + len)
+        .ok_or(FrameError::Partial)?;
+    if record_crc(crc32c::crc32c(payload), lsn, kind_byte) != crc {
+        return Err(FrameError::Invalid("record checksum mismatch".into()));
+    }
+    Ok(Frame {
+        kind,
+        payload,
+        len: RECORD_HEADER_LEN + len,
+    })
+}
+
+/// Splits a payload into its transaction id and the rest.
+pub fn split_txn(payload: &[u8]) -> Result<(TxnId, &[u8]), String> {
+    let (id, rest) = payload
+        .split_at_checked(8)
+        .ok_or("payload shorter than its transaction id")?;
+    let mut b = [0u8; 8];
+    b.copy_from_slice(id);
+    Ok((TxnId(u64::from_le_bytes(b)), rest))
+}
+
+/// Reads a LEB128 varint from the front of `buf`, advancing it.
+pub fn get_varint(buf: &mut &[u8]) -> Result<u64, String> {
+    let mut v: u64 = 0;
+    for i in 0..10 {
+        let (&b, rest) = buf.split_first().ok_or("truncated varint")?;
+        *buf = rest;
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    Err("varint longer than 10 bytes".into())
+}
+
+fn take<'a>(buf: &mut &'a [u8], n: u64, what: &str) -> Result<&'a [u8], String> {
+    let n = usize::try_from(n).map_err(|_| format!("{what} length {n} too large"))?;
+    let (head, rest) = buf
+        .split_at_checked(n)
+        .ok_or_else(|| format!("{what} length {n} runs past the end of the transaction"))?;
+    *buf = rest;
+    Ok(head)
+}
+
+/// Decodes exactly `count` ops from a transaction's concatenated op bytes.
+pub fn decode_ops(mut buf: &[u8], count: u64) -> Result<Vec<Op>, String> {
+    let mut ops = Vec::with_capacity(usize::try_from(count.min(1 << 16)).unwrap_or(0));
+    for i in 0..count {
+        let (&tag, rest) = buf.split_first().ok_or_else(|| format!("op {i} missing"))?;
+        buf = rest;
+        let klen = get_varint(&mut buf)?;
+        let key = take(&mut buf, klen, "key")?.to_vec();
+        match tag {
+            TAG_PUT => {
+                let vlen = get_varint(&mut buf)?;
+                let value = take(&mut buf, vlen, "value")?.to_vec();
+                ops.push(Op::Put { key, value });
+            }
+            TAG_DELETE => ops.push(Op::Delete { key }),
+            t => return Err(format!("op {i} has unknown tag {t}")),
+        }
+    }
+    if !buf.is_empty() {
+        return Err(format!("{} trailing bytes after {count} ops", buf.len()));
+    }
+    Ok(ops)
+}

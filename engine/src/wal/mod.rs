@@ -1,0 +1,101 @@
+//! The write-ahead log: checksummed logical redo records in preallocated segment files.
+//!
+//! A commit encodes its ops into one Commit record (large transactions: chunk records, then the
+//! Commit), appends it and returns its commit LSN once the record is durable:
+//! * [`WalMode::Standard`] — the committer writes its record and fdatasyncs before returning;
+//! * [`WalMode::Unified`] — group commit: committers append to a shared buffer, one of them
+//!   (the leader) writes the whole buffer and fsyncs once, and each committer returns when the
+//!   durable LSN covers its record.
+//!
+//! LSNs are byte positions in the log stream. A commit's LSN is the position just after its
+//! Commit record, so "durable up to LSN x" and "commit x is durable" mean the same thing, and
+//! a checkpoint at LSN x covers exactly the commits whose LSN ≤ x.
+//!
+//! Modules: [`format`] (byte layouts), `reader` (recovery scan), `writer` (appends, group commit,
+//! segment roll-over and recycling). Byte layouts and the recovery procedure are documented in
+//! `engine/FORMAT.md`.
+
+pub mod format;
+mod reader;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+pub use format::Op;
+pub use reader::segment_name;
+pub use writer::Wal;
+
+use crate::types::{Lsn, TxnId};
+
+/// How commits are made durable; chosen at open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WalMode {
+    /// Each commit writes its record and fdatasyncs before returning.
+    Standard,
+    /// Group commit: concurrent committers share one write and one fsync.
+    Unified,
+}
+
+/// Options for [`Wal::open`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WalOptions {
+    /// Durability mode.
+    pub mode: WalMode,
+    /// Size each segment file is preallocated to (bytes, ≥ [`MIN_SEGMENT_SIZE`]).
+    pub segment_size: u64,
+}
+
+/// The smallest allowed segment size.
+pub const MIN_SEGMENT_SIZE: u64 = 4096;
+/// The default segment size (64 MiB).
+pub const DEFAULT_SEGMENT_SIZE: u64 = 64 << 20;
+
+impl Default for WalOptions {
+    fn default() -> Self {
+        WalOptions {
+            mode: WalMode::Standard,
+            segment_size: DEFAULT_SEGMENT_SIZE,
+        }
+    }
+}
+
+/// A committed transaction found by recovery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecoveredTxn {
+    /// The transaction id.
+    pub txn: TxnId,
+    /// Its commit LSN (the end of its Commit record), as [`Wal::commit`] returned it.
+    pub lsn: Lsn,
+    /// Its operations, in the order they were committed.
+    pub ops: Vec<Op>,
+}
+
+/// Counters of a [`Wal`] since it was opened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WalStats {
+    /// Transactions committed.
+    pub commits: u64,
+    /// Records appended (commit and chunk records).
+    pub records: u64,
+    /// Bytes appended (framed records).
+    pub bytes: u64,
+    /// Successful fsyncs of segment files (including segment creation).
+    pub fsyncs: u64,
+    /// Group flushes (one write + one fsync covering one or more commits).
+    pub batches: u64,
+    /// Commits made durable by those flushes; `batched_commits / batches` is the mean batch.
+    pub batched_commits: u64,
+    /// The largest number of commits made durable by one flush.
+    pub max_batch: u64,
+    /// Segments created since open.
+    pub segments_created: u64,
+    /// Segments deleted by [`Wal::recycle_before`] since open.
+    pub segments_recycled: u64,
+    /// Segment files currently in the log.
+    pub segments: u64,
+    /// The durable end of the log.
+    pub durable_lsn: Lsn,
+    /// Whether recovery at open cut off a torn or corrupt tail.
+    pub truncated_at_open: bool,
+}

@@ -1,0 +1,368 @@
+//! [`Wal`]: appending commits, group commit, segment roll-over and recycling.
+//!
+//! All log state lives under one mutex. A commit, in order:
+//! 1. encodes its records and their payload checksums (outside the lock);
+//! 2. under the lock, frames each record at the current end LSN into the shared buffer, first
+//!    rolling to a new segment when a record would not fit in the current one;
+//! 3. Standard: writes the buffer and fsyncs under the lock. Unified: if no flush is running,
+//!    becomes the leader — takes the buffer, releases the lock, writes and fsyncs once, then
+//!    publishes the new durable LSN and wakes everyone; otherwise waits for a leader's flush.
+//!
+//! Any failed write or fsync poisons the log: the failing caller gets the I/O error, waiters and
+//! every later call get [`Error::Poisoned`]. Nothing is retried.
+
+use std::mem;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use super::format::{
+    CHUNK_TARGET, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, SegmentHeader, prepare_txn,
+};
+use super::reader::{recover, segment_name};
+use super::{MIN_SEGMENT_SIZE, Op, RecoveredTxn, WalMode, WalOptions, WalStats};
+use crate::error::{Error, Result};
+use crate::types::{Lsn, TxnId};
+use crate::vfs::{OpenMode, Vfs, VfsFile};
+
+/// The write-ahead log of one database. `Send + Sync`: share it behind an `Arc`.
+#[derive(Debug)]
+pub struct Wal {
+    vfs: Arc<dyn Vfs>,
+    dir: PathBuf,
+    page_size: u32,
+    opts: WalOptions,
+    chunk: usize,
+    state: Mutex<State>,
+    flushed: Condvar,
+}
+
+#[derive(Debug)]
+struct State {
+    file: Arc<dyn VfsFile>,
+    seg_first: Lsn,
+    seg_path: PathBuf,
+    /// End of everything appended (buffered or written).
+    end: Lsn,
+    /// End of what has been written to the file; the buffer holds `written..end`.
+    written: Lsn,
+    buf: Vec<u8>,
+    buf_commits: u64,
+    durable: Lsn,
+    leader: bool,
+    poisoned: Option<String>,
+    segments: Vec<(Lsn, PathBuf)>,
+    stats: WalStats,
+}
+
+impl State {
+    fn check(&self) -> Result<()> {
+        match &self.poisoned {
+            Some(reason) => Err(Error::Poisoned {
+                reason: reason.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn file_offset(&self, lsn: Lsn) -> u64 {
+        SEGMENT_HEADER_LEN + (lsn.0 - self.seg_first.0)
+    }
+}
+
+impl Wal {
+    /// Opens (or creates) the log in `dir` and runs recovery: returns the transactions committed
+    /// after `checkpoint_lsn`, in log order, and cuts off a torn or corrupt tail (deleting any
+    /// later segment). `page_size` is recorded in segment headers and checked on open.
+    pub fn open(
+        vfs: Arc<dyn Vfs>,
+        dir: &Path,
+        page_size: u32,
+        checkpoint_lsn: Lsn,
+        opts: WalOptions,
+    ) -> Result<(Wal, Vec<RecoveredTxn>)> {
+        if opts.segment_size < MIN_SEGMENT_SIZE {
+            return Err(Error::InvalidArgument(format!(
+                "WAL segment size {} is below the minimum {MIN_SEGMENT_SIZE}",
+                opts.segment_size
+            )));
+        }
+        vfs.create_dir_all(dir)
+            .map_err(|e| Error::io("creating WAL directory", dir, e))?;
+        let rec = recover(vfs.as_ref(), dir, page_size, checkpoint_lsn)?;
+        let mut stats = WalStats {
+            truncated_at_open: rec.truncated,
+            ..WalStats::default()
+        };
+        let mut segments = rec.segments;
+        let (file, seg_first, seg_path) = match (rec.tail, segments.last()) {
+            (Some(file), Some((first, path))) => (Arc::from(file), *first, path.clone()),
+            _ => {
+                let (file, path) =
+                    create_segment(vfs.as_ref(), dir, rec.end, page_size, opts.segment_size)?;
+                stats.fsyncs += 1;
+                stats.segments_created += 1;
+                segments.push((rec.end, path.clone()));
+                (file, rec.end, path)
+            }
+        };
+        // A record must always fit in an empty segment.
+        let room = opts.segment_size - SEGMENT_HEADER_LEN - RECORD_HEADER_LEN as u64 - 32;
+        let chunk = CHUNK_TARGET.min(usize::try_from(room).unwrap_or(CHUNK_TARGET));
+        let state = State {
+            file,
+            seg_first,
+            seg_path,
+            end: rec.end,
+            written: rec.end,
+            buf: Vec::new(),
+            buf_commits: 0,
+            durable: rec.end,
+            leader: false,
+            poisoned: None,
+            segments,
+            stats,
+        };
+        let wal = Wal {
+            vfs,
+            dir: dir.to_path_buf(),
+            page_size,
+            opts,
+            chunk,
+            state: Mutex::new(state),
+            flushed: Condvar::new(),
+        };
+        Ok((wal, rec.txns))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Poisoning of the std mutex means a panic mid-update; the log is then unusable.
+        self.state.lock().unwrap_or_else(|e| {
+            let mut g = e.into_inner();
+            g.poisoned
+                .get_or_insert_with(|| "a thread panicked while appending".into());
+            g
+        })
+    }
+
+    /// Appends transaction `txn` with `ops` and returns its commit LSN once it is durable per the
+    /// mode. Thread-safe; in Unified mode concurrent callers share fsyncs.
+    pub fn commit(&self, txn: TxnId, ops: &[Op]) -> Result<Lsn> {
+        let records = prepare_txn(txn, ops, self.chunk);
+        let mut g = self.lock();
+        g.check()?;
+        for rec in &records {
+            let len = rec.framed_len();
+            if g.file_offset(g.end) + len > self.opts.segment_size {
+                g = self.roll(g)?;
+            }
+            let at = g.end;
+            rec.frame_into(at, &mut g.buf);
+            g.end = Lsn(at.0 + len);
+            g.stats.records += 1;
+            g.stats.bytes += len;
+        }
+        g.buf_commits += 1;
+        g.stats.commits += 1;
+        let target = g.end;
+        match self.opts.mode {
+            WalMode::Standard => {
+                let (g, res) = self.flush_locked(g);
+                drop(g);
+                res.map(|_| target)
+            }
+            WalMode::Unified => self.wait_durable(g, target).map(|_| target),
+        }
+    }
+
+    /// Makes everything appended so far durable; returns the durable end LSN.
+    pub fn flush(&self) -> Result<Lsn> {
+        let g = self.lock();
+        g.check()?;
+        let target = g.end;
+        self.wait_durable(g, target)
+    }
+
+    /// Waits until the durable LSN reaches `target`, leading a group flush when none is running.
+    fn wait_durable<'a>(&'a self, mut g: MutexGuard<'a, State>, target: Lsn) -> Result<Lsn> {
+        loop {
+            if g.durable >= target {
+                return Ok(g.durable);
+            }
+            g.check()?;
+            if g.leader {
+                g = self.flushed.wait(g).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            let (ng, res) = self.flush_locked(g);
+            g = ng;
+            res?;
+        }
+    }
+
+    /// Writes the buffer and fsyncs, releasing the lock during the I/O. On failure the log is
+    /// poisoned and every waiter is woken.
+    fn flush_locked<'a>(
+        &'a self,
+        mut g: MutexGuard<'a, State>,
+    ) -> (MutexGuard<'a, State>, Result<()>) {
+        if g.buf.is_empty() && g.durable >= g.end {
+            return (g, Ok(()));
+        }
+        g.leader = true;
+        let buf = mem::take(&mut g.buf);
+        let commits = mem::take(&mut g.buf_commits);
+        let file = Arc::clone(&g.file);
+        let offset = g.file_offset(g.written);
+        let batch_end = g.end;
+        let path = g.seg_path.clone();
+        drop(g);
+        let res = file
+            .write_at(&buf, offset)
+            .map_err(|e| Error::io("appending to WAL segment", &path, e))
+            .and_then(|()| {
+                file.sync()
+                    .map_err(|e| Error::io("syncing WAL segment", &path, e))
+            });
+        let mut g = self.lock();
+        g.leader = false;
+        match &res {
+            Ok(()) => {
+                g.written = batch_end;
+                g.durable = batch_end;
+                g.stats.fsyncs += 1;
+                g.stats.batches += 1;
+                g.stats.batched_commits += commits;
+                g.stats.max_batch = g.stats.max_batch.max(commits);
+                // Reuse the allocation for the next batch.
+                if g.buf.is_empty() {
+                    let mut buf = buf;
+                    buf.clear();
+                    g.buf = buf;
+                }
+            }
+            Err(e) => {
+                g.poisoned.get_or_insert_with(|| e.to_string());
+            }
+        }
+        self.flushed.notify_all();
+        (g, res)
+    }
+
+    /// Makes the current segment durable up to `end`, then starts a new segment at `end`.
+    fn roll<'a>(&'a self, mut g: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
+        while g.leader {
+            g = self.flushed.wait(g).unwrap_or_else(|e| e.into_inner());
+        }
+        g.check()?;
+        let (ng, res) = self.flush_locked(g);
+        g = ng;
+        res?;
+        g.check()?;
+        let first = g.end;
+        match create_segment(
+            self.vfs.as_ref(),
+            &self.dir,
+            first,
+            self.page_size,
+            self.opts.segment_size,
+        ) {
+            Ok((file, path)) => {
+                g.file = file;
+                g.seg_first = first;
+                g.written = first;
+                g.seg_path = path.clone();
+                g.segments.push((first, path));
+                g.stats.fsyncs += 1;
+                g.stats.segments_created += 1;
+                Ok(g)
+            }
+            Err(e) => {
+                g.poisoned.get_or_insert_with(|| e.to_string());
+                self.flushed.notify_all();
+                Err(e)
+            }
+        }
+    }
+
+    /// Deletes the segments that lie wholly before `lsn` (after a checkpoint at `lsn`). The
+    /// current segment and anything not yet durable are always kept.
+    pub fn recycle_before(&self, lsn: Lsn) -> Result<()> {
+        let mut g = self.lock();
+        g.check()?;
+        let limit = lsn.min(g.durable);
+        let mut removed = 0;
+        while g.segments.len() > 1 && g.segments[1].0 <= limit {
+            let (_, path) = g.segments.remove(0);
+            if let Err(e) = self.vfs.remove_file(&path) {
+                g.segments.insert(0, (Lsn(0), path.clone()));
+                return Err(Error::io("removing WAL segment", path, e));
+            }
+            removed += 1;
+        }
+        if removed > 0 {
+            self.vfs
+                .sync_dir(&self.dir)
+                .map_err(|e| Error::io("syncing WAL directory", &self.dir, e))?;
+            g.stats.segments_recycled += removed;
+        }
+        Ok(())
+    }
+
+    /// The durable end LSN.
+    pub fn durable_lsn(&self) -> Lsn {
+        self.lock().durable
+    }
+
+    /// The counters since open.
+    pub fn stats(&self) -> WalStats {
+        let g = self.lock();
+        WalStats {
+            segments: g.segments.len() as u64,
+            durable_lsn: g.durable,
+            ..g.stats
+        }
+    }
+
+    /// The mode chosen at open.
+    pub fn mode(&self) -> WalMode {
+        self.opts.mode
+    }
+}
+
+/// Creates the segment starting at `first`: zero-filled to `size` (so appends need no metadata
+/// update), header written, file fsynced, directory fsynced — in that order.
+fn create_segment(
+    vfs: &dyn Vfs,
+    dir: &Path,
+    first: Lsn,
+    page_size: u32,
+    size: u64,
+) -> Result<(Arc<dyn VfsFile>, PathBuf)> {
+    let path = dir.join(segment_name(first));
+    let err = |op| {
+        let path = path.clone();
+        move |e| Error::io(op, path, e)
+    };
+    let file = vfs
+        .open(&path, OpenMode::CreateNew)
+        .map_err(err("creating WAL segment"))?;
+    let zeros = vec![0u8; (1 << 20).min(size as usize)];
+    let mut at = SEGMENT_HEADER_LEN;
+    while at < size {
+        let n = (size - at).min(zeros.len() as u64) as usize;
+        file.write_at(&zeros[..n], at)
+            .map_err(err("preallocating WAL segment"))?;
+        at += n as u64;
+    }
+    let header = SegmentHeader {
+        page_size,
+        first_lsn: first,
+    }
+    .encode();
+    file.write_at(&header, 0)
+        .map_err(err("writing WAL segment header"))?;
+    file.sync().map_err(err("syncing new WAL segment"))?;
+    vfs.sync_dir(dir)
+        .map_err(|e| Error::io("syncing WAL directory", dir, e))?;
+    Ok((Arc::from(file), path))
+}
