@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::db::{Database, Options, WriteBatch};
 use crate::error::{Error, Result};
-use crate::util::rng::Rng;
+use crate::util::rng::SplitMix64 as Rng;
 use crate::vfs::SimVfs;
 use crate::wal::{Op, WalMode};
 
@@ -48,7 +48,7 @@ impl Default for CrashConfig {
     fn default() -> Self {
         CrashConfig {
             seed: 1,
-            commits: 24,
+            commits: 40,
             max_ops_per_commit: 6,
             key_space: 64,
             checkpoint_every: 7,
@@ -115,7 +115,9 @@ fn workload(cfg: &CrashConfig) -> Vec<Step> {
 
 fn value_bytes(rng: &mut Rng, len: usize) -> Vec<u8> {
     let seed = rng.next_u64();
-    (0..len).map(|i| (seed.rotate_left(i as u32 % 64) as u8) ^ (i as u8)).collect()
+    (0..len)
+        .map(|i| (seed.rotate_left(i as u32 % 64) as u8) ^ (i as u8))
+        .collect()
 }
 
 fn apply_to_model(model: &mut BTreeMap<Vec<u8>, Vec<u8>>, batch: &WriteBatch) {
@@ -198,7 +200,7 @@ pub fn count_io_ops(cfg: &CrashConfig) -> Result<u64> {
             cfg.seed
         )));
     }
-    Ok(vfs.op_count())
+    Ok(vfs.stats().ops)
 }
 
 /// Runs the workload crashing at I/O operation `point`, recovers, and verifies. `Ok(true)`
@@ -234,7 +236,8 @@ pub fn run_point(cfg: &CrashConfig, point: u64) -> std::result::Result<(bool, u6
     // The recovered database must accept new commits and survive a clean reopen.
     db.put(b"after-crash", b"ok")
         .map_err(|e| ctx(format!("commit after recovery failed: {e}")))?;
-    db.close().map_err(|e| ctx(format!("close after recovery failed: {e}")))?;
+    db.close()
+        .map_err(|e| ctx(format!("close after recovery failed: {e}")))?;
     let db = Database::open(DB_DIR, options(cfg, &image))
         .map_err(|e| ctx(format!("second reopen failed: {e}")))?;
     match db.get(b"after-crash") {

@@ -84,7 +84,11 @@ impl fmt::Display for IntegrityReport {
         writeln!(
             f,
             "{}: {} pages ({} verified): {} in the tree (height {}, {} leaf, {} branch, {} overflow), {} free, {} freelist",
-            if self.clean { "clean" } else { "PROBLEMS FOUND" },
+            if self.clean {
+                "clean"
+            } else {
+                "PROBLEMS FOUND"
+            },
             self.page_count,
             self.pages_verified,
             self.reachable_pages,

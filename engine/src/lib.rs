@@ -3,22 +3,33 @@
 //! The engine is built in strict layers; each layer calls only the one below it:
 //!
 //! 1. [`vfs`] — file I/O behind a trait: real files, and a simulated disk for crash and fault tests.
-//! 2. `storage` — checksummed fixed-size pages, the pager, the buffer pool and the freelist.
+//! 2. [`storage`] — checksummed fixed-size pages, the pager, the buffer pool and the freelist.
 //! 3. [`btree`] — an ordered byte-key map over pages (copy-on-write, overflow pages for large values).
-//! 4. `wal` — the write-ahead log: checksummed records, `Standard` and `Unified` (group commit)
-//!    modes, checkpoints and redo recovery.
-//! 5. `db` — the public [`Database`] handle tying the layers together.
+//! 4. [`wal`] — the write-ahead log: checksummed records, `Standard` and `Unified` (group commit)
+//!    modes, and the recovery scan.
+//! 5. [`db`] — the public [`Database`] handle: commits, snapshots, checkpoints, recovery.
+//!
+//! Beside the layers: [`integrity`] (the checker behind `ldb check`), [`catalog`] (what the
+//! engine can describe about its own formats), [`crashtest`] (the crash loop over the simulated
+//! disk) and [`workload`] (seeded benchmark data).
 //!
 //! On-disk formats and the invariants each layer keeps are written down in `engine/FORMAT.md`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod btree;
+pub mod catalog;
+pub mod crashtest;
+pub mod db;
 pub mod error;
+pub mod integrity;
 pub mod storage;
 pub mod types;
 pub mod util;
 pub mod vfs;
 pub mod wal;
+pub mod workload;
 
+pub use db::{CommitInfo, Database, Options, Range, Snapshot, Stats, WriteBatch};
 pub use error::{Error, Result};
+pub use integrity::IntegrityReport;
 pub use types::{Lsn, PageId, TxnId};

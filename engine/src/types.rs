@@ -7,17 +7,20 @@ use std::fmt;
 
 /// The number of a page in the data file; page `n` starts at byte `n * page_size`.
 /// Page 0 is the file header and is never handed out by the allocator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+#[serde(transparent)]
 pub struct PageId(pub u64);
 
 /// A log sequence number: the logical byte position of a record in the write-ahead log.
 /// LSNs only grow; `Lsn(0)` means "before any record".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+#[serde(transparent)]
 pub struct Lsn(pub u64);
 
 /// A transaction id, assigned in increasing order as transactions begin or commit.
 /// `TxnId(0)` is reserved for "no transaction".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+#[serde(transparent)]
 pub struct TxnId(pub u64);
 
 macro_rules! display_newtype {

@@ -6,7 +6,7 @@
 
 use crate::db::{Database, WriteBatch};
 use crate::error::Result;
-use crate::util::rng::Rng;
+use crate::util::rng::SplitMix64 as Rng;
 
 /// Key length of the standard benchmark workload.
 pub const KEY_LEN: usize = 24;

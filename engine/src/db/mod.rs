@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::btree::{self, TreeWriter};
 use crate::error::{Error, Result};
 use crate::integrity::{self, IntegrityReport};
-use crate::storage::{CheckpointFields, Storage};
+use crate::storage::{CheckpointFields, PageStore, Storage};
 use crate::types::{Lsn, PageId, TxnId};
 use crate::vfs::{OpenMode, VfsFile};
 use crate::wal::{Op, Wal, WalMode, WalOptions};
@@ -107,15 +107,24 @@ impl Database {
         vfs.create_dir_all(&path)
             .map_err(|e| Error::io("creating directory", &path, e))?;
         let lock = Self::lock(&opts, &path)?;
+        // Build the data file under a temporary name and rename it into place, so a crash
+        // during creation leaves either no database or a complete empty one.
+        let tmp = path.join(format!("{DATA_FILE}.tmp"));
+        if vfs.exists(&tmp) {
+            vfs.remove_file(&tmp)
+                .map_err(|e| Error::io("removing leftover", &tmp, e))?;
+        }
         let storage = Storage::create(
             Arc::clone(&vfs),
-            &data,
+            &tmp,
             opts.page_size,
             opts.cache_bytes as u64,
         )?;
+        drop(storage);
+        vfs.rename(&tmp, &data)
+            .map_err(|e| Error::io("renaming new data file to", &data, e))?;
         vfs.sync_dir(&path)
             .map_err(|e| Error::io("syncing directory", &path, e))?;
-        drop(storage);
         drop(lock);
         Self::open(path, opts)
     }
@@ -222,7 +231,7 @@ impl Database {
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.check_poison()?;
         let snap = self.snapshots.current();
-        btree::get(&self.storage, snap.root, key)
+        btree::get(&*self.storage, snap.root, key)
     }
 
     /// The latest durable committed state; reading through it (see [`Database::get_at`] and
@@ -234,17 +243,12 @@ impl Database {
     /// Reads `key` as of `snap`.
     pub fn get_at(&self, snap: &Snapshot, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.check_poison()?;
-        btree::get(&self.storage, snap.root, key)
+        btree::get(&*self.storage, snap.root, key)
     }
 
     /// Iterates the keys in `(from, to)` in ascending order, or descending if `reverse`, over the
     /// latest durable commit.
-    pub fn range(
-        &self,
-        from: Bound<&[u8]>,
-        to: Bound<&[u8]>,
-        reverse: bool,
-    ) -> Result<Range<'_>> {
+    pub fn range(&self, from: Bound<&[u8]>, to: Bound<&[u8]>, reverse: bool) -> Result<Range<'_>> {
         self.range_at(self.snapshots.current(), from, to, reverse)
     }
 
@@ -257,7 +261,7 @@ impl Database {
         reverse: bool,
     ) -> Result<Range<'_>> {
         self.check_poison()?;
-        let inner = btree::Range::new(&self.storage, snap.root, from, to, reverse)?;
+        let inner = btree::Range::new(&*self.storage, snap.root, from, to, reverse)?;
         Ok(Range { _snap: snap, inner })
     }
 
@@ -314,7 +318,9 @@ impl Database {
             }
         };
         if let Some(snap) = snap {
-            self.wal.wait_durable(info.lsn).map_err(|e| self.poison(e))?;
+            self.wal
+                .wait_durable(info.lsn)
+                .map_err(|e| self.poison(e))?;
             self.snapshots.publish(snap);
         }
         self.commits.fetch_add(1, Ordering::Relaxed);
@@ -329,7 +335,11 @@ impl Database {
         if every == 0 {
             return Ok(());
         }
-        let since = self.wal.end_lsn().0.saturating_sub(self.writer().wal_end_at_checkpoint);
+        let since = self
+            .wal
+            .end_lsn()
+            .0
+            .saturating_sub(self.writer().wal_end_at_checkpoint);
         if since >= every {
             self.checkpoint()?;
         }

@@ -24,7 +24,7 @@ use crate::storage::page::Page;
 use crate::types::PageId;
 
 /// Cache counters, as reported by [`Cache::stats`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CacheStats {
     /// Lookups that found the page in the cache.
     pub hits: u64,

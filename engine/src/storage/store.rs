@@ -39,7 +39,7 @@ pub struct CheckpointFields {
 }
 
 /// A snapshot of the storage counters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StorageStats {
     /// Buffer-pool counters.
     pub cache: CacheStats,

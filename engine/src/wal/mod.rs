@@ -72,7 +72,7 @@ pub struct RecoveredTxn {
 }
 
 /// Counters of a [`Wal`] since it was opened.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct WalStats {
     /// Transactions committed.
     pub commits: u64,

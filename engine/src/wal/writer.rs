@@ -147,6 +147,16 @@ impl Wal {
     /// Appends transaction `txn` with `ops` and returns its commit LSN once it is durable per the
     /// mode. Thread-safe; in Unified mode concurrent callers share fsyncs.
     pub fn commit(&self, txn: TxnId, ops: &[Op]) -> Result<Lsn> {
+        let target = self.append(txn, ops)?;
+        self.wait_durable(target)?;
+        Ok(target)
+    }
+
+    /// Appends transaction `txn` to the log buffer and returns its commit LSN (the end of its
+    /// last record) WITHOUT waiting for durability. Appends are ordered: a caller that appends
+    /// under its own lock fixes the log order. Follow with [`Wal::wait_durable`] before
+    /// reporting the commit.
+    pub fn append(&self, txn: TxnId, ops: &[Op]) -> Result<Lsn> {
         let records = prepare_txn(txn, ops, self.chunk);
         let mut g = self.lock();
         g.check()?;
@@ -163,15 +173,31 @@ impl Wal {
         }
         g.buf_commits += 1;
         g.stats.commits += 1;
-        let target = g.end;
+        Ok(g.end)
+    }
+
+    /// Returns once the log is durable up to `target` (an LSN from [`Wal::append`]). In
+    /// `Standard` mode the caller writes and fsyncs itself; in `Unified` mode it joins the
+    /// running group flush or leads the next one, so concurrent waiters share one fsync.
+    pub fn wait_durable(&self, target: Lsn) -> Result<()> {
+        let g = self.lock();
         match self.opts.mode {
             WalMode::Standard => {
+                if g.durable >= target {
+                    return Ok(());
+                }
+                g.check()?;
                 let (g, res) = self.flush_locked(g);
                 drop(g);
-                res.map(|_| target)
+                res
             }
-            WalMode::Unified => self.wait_durable(g, target).map(|_| target),
+            WalMode::Unified => self.wait_durable_locked(g, target).map(|_| ()),
         }
+    }
+
+    /// The LSN just past the last appended record (durable or not).
+    pub fn end_lsn(&self) -> Lsn {
+        self.lock().end
     }
 
     /// Makes everything appended so far durable; returns the durable end LSN.
@@ -179,11 +205,11 @@ impl Wal {
         let g = self.lock();
         g.check()?;
         let target = g.end;
-        self.wait_durable(g, target)
+        self.wait_durable_locked(g, target)
     }
 
     /// Waits until the durable LSN reaches `target`, leading a group flush when none is running.
-    fn wait_durable<'a>(&'a self, mut g: MutexGuard<'a, State>, target: Lsn) -> Result<Lsn> {
+    fn wait_durable_locked<'a>(&'a self, mut g: MutexGuard<'a, State>, target: Lsn) -> Result<Lsn> {
         loop {
             if g.durable >= target {
                 return Ok(g.durable);

@@ -100,7 +100,9 @@ pub fn run(command: Command) -> Result<ExitCode> {
         } => {
             let (key, value) = (decode(&key, hex, "key")?, decode(&value, hex, "value")?);
             let handle = open(&db)?;
-            handle.put(&key, &value).context("while committing the put")?;
+            handle
+                .put(&key, &value)
+                .context("while committing the put")?;
             close(handle)?;
         }
         Command::Get { db, key, hex } => {
@@ -166,6 +168,24 @@ pub fn run(command: Command) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
+        Command::Catalog { db, json } => {
+            let handle = match &db {
+                Some(path) => Some(
+                    Database::open(path, Options::default())
+                        .with_context(|| format!("while opening database {}", path.display()))?,
+                ),
+                None => None,
+            };
+            let catalog = lightning_db::catalog::describe(handle.as_ref())?;
+            let value = serde_json::to_value(&catalog)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&value)?);
+            } else {
+                let mut out = String::new();
+                flatten("", &value, &mut out);
+                print!("{out}");
+            }
+        }
         Command::Crashtest(args) => return crashtest_cmd(args),
         Command::Bench(crate::BenchCommand::Storage(args)) => crate::bench::run(args)?,
     }
@@ -190,6 +210,11 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut String) {
                     format!("{prefix}.{k}")
                 };
                 flatten(&key, v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), v, out);
             }
         }
         other => out.push_str(&format!("{prefix:<40} {other}\n")),

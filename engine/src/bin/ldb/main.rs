@@ -121,6 +121,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Describe the engine's on-disk formats and limits (and a database's configuration).
+    Catalog {
+        /// A database whose configuration to include (defaults when omitted).
+        db: Option<PathBuf>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Crash-loop test on the simulated disk: crash at every I/O operation of a seeded workload,
     /// recover, verify (exit code 1 on any violation).
     Crashtest(commands::CrashtestArgs),

@@ -11,7 +11,7 @@ pub fn decode(arg: &str, hex: bool, what: &str) -> Result<Vec<u8>> {
     if !hex {
         return Ok(arg.as_bytes().to_vec());
     }
-    if arg.len() % 2 != 0 {
+    if !arg.len().is_multiple_of(2) {
         bail!("{what} `{arg}` is not hexadecimal: odd number of digits");
     }
     (0..arg.len())
@@ -64,7 +64,10 @@ mod tests {
 
     #[test]
     fn hex_round_trip_and_errors() {
-        assert_eq!(decode("00ff10", true, "key").expect("hex"), vec![0, 255, 16]);
+        assert_eq!(
+            decode("00ff10", true, "key").expect("hex"),
+            vec![0, 255, 16]
+        );
         assert_eq!(encode(&[0, 255, 16], true), "00ff10");
         assert!(decode("abc", true, "key").is_err());
         assert!(decode("zz", true, "key").is_err());

@@ -1,0 +1,329 @@
+//! The catalog: everything the engine can describe about itself, as data.
+//!
+//! `ldb catalog --json` prints it; the evidence site renders it as the schema catalog and diffs it
+//! between versions. Today it describes the storage structures — file header, meta slots, page
+//! header, page types, B+tree limits, WAL segment and record layouts, format versions — and the
+//! configuration of a database when one is given. Tables, columns, indexes and migrations join it
+//! when the schema layer exists. Every figure is taken from the constants the code itself uses,
+//! so the catalog cannot drift from the implementation.
+
+use serde::Serialize;
+
+use crate::btree;
+use crate::db::Database;
+use crate::storage::{header, page};
+use crate::wal::format as walfmt;
+
+/// Version of the catalog JSON layout.
+pub const CATALOG_FORMAT_VERSION: u32 = 1;
+
+/// One field of a fixed byte layout.
+#[derive(Clone, Debug, Serialize)]
+pub struct Field {
+    /// Field name.
+    pub name: &'static str,
+    /// Byte offset within its structure.
+    pub offset: usize,
+    /// Size in bytes.
+    pub size: usize,
+    /// Encoding (`u64 le`, `bytes`, …).
+    pub encoding: &'static str,
+    /// What it holds.
+    pub description: &'static str,
+}
+
+/// A named byte layout.
+#[derive(Clone, Debug, Serialize)]
+pub struct Layout {
+    /// What the structure is.
+    pub description: &'static str,
+    /// Total size in bytes (0 when variable).
+    pub size: usize,
+    /// Its fields, in order.
+    pub fields: Vec<Field>,
+}
+
+/// A page or record type code.
+#[derive(Clone, Debug, Serialize)]
+pub struct TypeCode {
+    /// The code byte.
+    pub code: u8,
+    /// Its name.
+    pub name: &'static str,
+    /// What it holds.
+    pub description: &'static str,
+}
+
+/// The whole catalog.
+#[derive(Clone, Debug, Serialize)]
+pub struct Catalog {
+    /// Version of this JSON layout.
+    pub format_version: u32,
+    /// The engine's version.
+    pub engine_version: &'static str,
+    /// Data file format version written in page 0.
+    pub data_format_version: u32,
+    /// WAL segment format version.
+    pub wal_format_version: u32,
+    /// Page 0: the static file header.
+    pub file_header: Layout,
+    /// Each of the two meta slots in page 0.
+    pub meta_slot: Layout,
+    /// The header every other page starts with.
+    pub page_header: Layout,
+    /// Page type codes.
+    pub page_types: Vec<TypeCode>,
+    /// The WAL segment header.
+    pub wal_segment_header: Layout,
+    /// The header of every WAL record.
+    pub wal_record_header: Layout,
+    /// WAL record kinds.
+    pub wal_record_types: Vec<TypeCode>,
+    /// Size limits.
+    pub limits: Limits,
+    /// Configuration of the database described (defaults when none was given).
+    pub configuration: Configuration,
+}
+
+/// Size limits of keys, values, pages and log records.
+#[derive(Clone, Debug, Serialize)]
+pub struct Limits {
+    /// Smallest page size.
+    pub min_page_size: usize,
+    /// Largest page size.
+    pub max_page_size: usize,
+    /// Longest key on any page size.
+    pub max_key_len: usize,
+    /// Longest key on the configured page size.
+    pub max_key_len_for_page_size: usize,
+    /// Largest value.
+    pub max_value_len: usize,
+    /// Largest WAL record payload.
+    pub max_wal_payload: usize,
+}
+
+/// The configuration of one database (or the defaults).
+#[derive(Clone, Debug, Serialize)]
+pub struct Configuration {
+    /// Whether this describes a real database (`false`: defaults for a new one).
+    pub from_database: bool,
+    /// Page size in bytes.
+    pub page_size: usize,
+    /// WAL mode (`standard` or `unified`).
+    pub wal_mode: &'static str,
+    /// Keys stored (0 for defaults).
+    pub entries: u64,
+    /// Pages in the data file (0 for defaults).
+    pub page_count: u64,
+}
+
+fn f(
+    name: &'static str,
+    offset: usize,
+    size: usize,
+    encoding: &'static str,
+    description: &'static str,
+) -> Field {
+    Field {
+        name,
+        offset,
+        size,
+        encoding,
+        description,
+    }
+}
+
+/// The catalog of the engine's formats, with `db`'s configuration if given.
+pub fn describe(db: Option<&Database>) -> crate::Result<Catalog> {
+    let configuration = match db {
+        Some(db) => {
+            let stats = db.stats()?;
+            Configuration {
+                from_database: true,
+                page_size: stats.page_size,
+                wal_mode: stats.wal_mode,
+                entries: stats.entries,
+                page_count: stats.storage.page_count,
+            }
+        }
+        None => Configuration {
+            from_database: false,
+            page_size: page::DEFAULT_PAGE_SIZE,
+            wal_mode: "standard",
+            entries: 0,
+            page_count: 0,
+        },
+    };
+    let slot = header::SLOT_LEN;
+    Ok(Catalog {
+        format_version: CATALOG_FORMAT_VERSION,
+        engine_version: env!("CARGO_PKG_VERSION"),
+        data_format_version: header::FORMAT_VERSION,
+        wal_format_version: walfmt::SEGMENT_VERSION,
+        file_header: Layout {
+            description: "bytes 0..64 of page 0: identifies the file and fixes its page size",
+            size: header::STATIC_LEN,
+            fields: vec![
+                f("magic", 0, 8, "bytes", "\"LIGHTNDB\""),
+                f("format_version", 8, 4, "u32 le", "data file format version"),
+                f("page_size", 12, 4, "u32 le", "page size in bytes"),
+                f("created_at", 16, 8, "u64 le", "creation time, unix seconds"),
+                f("reserved", 24, 36, "zeros", "reserved"),
+                f("crc32c", 60, 4, "u32 le", "CRC32C of bytes 0..60"),
+            ],
+        },
+        meta_slot: Layout {
+            description: "two slots at 64..192 and 192..320 of page 0; the valid one with the highest seq is the last checkpoint",
+            size: slot,
+            fields: vec![
+                f("seq", 0, 8, "u64 le", "checkpoint sequence number"),
+                f(
+                    "checkpoint_lsn",
+                    8,
+                    8,
+                    "u64 le",
+                    "WAL position the data file reflects; redo starts after it",
+                ),
+                f("root", 16, 8, "u64 le", "B+tree root page (0 = empty tree)"),
+                f(
+                    "freelist_head",
+                    24,
+                    8,
+                    "u64 le",
+                    "first page of the persisted freelist (0 = none)",
+                ),
+                f("page_count", 32, 8, "u64 le", "pages in the data file"),
+                f("entry_count", 40, 8, "u64 le", "keys in the tree"),
+                f(
+                    "next_txn_id",
+                    48,
+                    8,
+                    "u64 le",
+                    "next transaction id to assign",
+                ),
+                f("reserved", 56, slot - 60, "zeros", "reserved"),
+                f(
+                    "crc32c",
+                    slot - 4,
+                    4,
+                    "u32 le",
+                    "CRC32C of the slot's other bytes",
+                ),
+            ],
+        },
+        page_header: Layout {
+            description: "the first bytes of every page except page 0",
+            size: page::PAGE_HEADER_LEN,
+            fields: vec![
+                f("crc32c", 0, 4, "u32 le", "CRC32C of bytes 4..page_size"),
+                f("page_type", 4, 1, "u8", "see page_types"),
+                f("flags", 5, 1, "u8", "type-specific"),
+                f("reserved", 6, 2, "zeros", "reserved"),
+                f(
+                    "page_id",
+                    8,
+                    8,
+                    "u64 le",
+                    "the page's own number (catches misdirected writes)",
+                ),
+                f(
+                    "lsn",
+                    16,
+                    8,
+                    "u64 le",
+                    "LSN of the commit that last wrote the page",
+                ),
+            ],
+        },
+        page_types: [
+            page::PageType::Branch,
+            page::PageType::Leaf,
+            page::PageType::Overflow,
+            page::PageType::FreeList,
+        ]
+        .into_iter()
+        .map(|t| TypeCode {
+            code: t as u8,
+            name: match t {
+                page::PageType::Branch => "branch",
+                page::PageType::Leaf => "leaf",
+                page::PageType::Overflow => "overflow",
+                page::PageType::FreeList => "freelist",
+            },
+            description: match t {
+                page::PageType::Branch => "B+tree interior node: separator keys and child page ids",
+                page::PageType::Leaf => "B+tree leaf: keys with inline values or overflow pointers",
+                page::PageType::Overflow => "one page of a large value's overflow chain",
+                page::PageType::FreeList => "one page of the persisted freelist chain",
+            },
+        })
+        .collect(),
+        wal_segment_header: Layout {
+            description: "the first bytes of every WAL segment file (<first lsn as 16 hex digits>.wal)",
+            size: walfmt::SEGMENT_HEADER_LEN as usize,
+            fields: vec![
+                f("magic", 0, 8, "bytes", "\"LDBWAL01\""),
+                f("format_version", 8, 4, "u32 le", "WAL format version"),
+                f(
+                    "page_size",
+                    12,
+                    4,
+                    "u32 le",
+                    "page size of the database the log belongs to",
+                ),
+                f(
+                    "first_lsn",
+                    16,
+                    8,
+                    "u64 le",
+                    "LSN of the segment's first record",
+                ),
+                f("reserved", 24, 36, "zeros", "reserved"),
+                f("crc32c", 60, 4, "u32 le", "CRC32C of bytes 0..60"),
+            ],
+        },
+        wal_record_header: Layout {
+            description: "the header of every WAL record; the payload follows",
+            size: walfmt::RECORD_HEADER_LEN,
+            fields: vec![
+                f("len", 0, 4, "u32 le", "payload bytes"),
+                f(
+                    "crc32c",
+                    4,
+                    4,
+                    "u32 le",
+                    "CRC32C over lsn, kind and payload",
+                ),
+                f(
+                    "lsn",
+                    8,
+                    8,
+                    "u64 le",
+                    "the record's own position in the log",
+                ),
+                f("kind", 16, 1, "u8", "see wal_record_types"),
+            ],
+        },
+        wal_record_types: vec![
+            TypeCode {
+                code: walfmt::RecordKind::Commit as u8,
+                name: "commit",
+                description: "the final record of a transaction: txn id, op count, ops (put/delete)",
+            },
+            TypeCode {
+                code: walfmt::RecordKind::TxnChunk as u8,
+                name: "txn_chunk",
+                description: "a non-final piece of a large transaction's ops",
+            },
+        ],
+        limits: Limits {
+            min_page_size: page::MIN_PAGE_SIZE,
+            max_page_size: page::MAX_PAGE_SIZE,
+            max_key_len: btree::MAX_KEY_LEN,
+            max_key_len_for_page_size: btree::max_key_len(configuration.page_size),
+            max_value_len: btree::MAX_VALUE_LEN,
+            max_wal_payload: walfmt::MAX_PAYLOAD,
+        },
+        configuration,
+    })
+}
