@@ -181,10 +181,10 @@ impl Storage {
     pub fn publish(&self) -> u64 {
         let mut fl = lock(&self.freelist);
         let released = fl.advance_epoch();
-        let epoch = fl.epoch();
-        drop(fl);
+        // Discard under the freelist lock: once it is released, a released id can be
+        // allocated again, and its new image must not be thrown away.
         self.discard_all(&released);
-        epoch
+        fl.epoch()
     }
 
     /// The last published epoch.
@@ -199,7 +199,10 @@ impl Storage {
 
     /// Releases one pin of `epoch`.
     pub fn unpin(&self, epoch: u64) {
-        let released = lock(&self.freelist).unpin(epoch);
+        // Readers unpin from any thread, concurrently with the writer allocating: the stale
+        // images of released ids are discarded before another thread can allocate them.
+        let mut fl = lock(&self.freelist);
+        let released = fl.unpin(epoch);
         self.discard_all(&released);
     }
 
@@ -259,8 +262,8 @@ impl Storage {
         }
         // 7. Pages freed from the previous checkpoint's tree may now be reused.
         let released = fl.checkpoint_done();
-        drop(fl);
         self.discard_all(&released);
+        drop(fl);
         Ok(())
     }
 
