@@ -125,6 +125,23 @@ pub fn run(command: Command) -> Result<ExitCode> {
                 eprintln!("ldb: key was not present: {}", encode(&key, hex));
             }
         }
+        Command::Load {
+            db,
+            keys,
+            seed,
+            batch,
+        } => {
+            let handle = open(&db)?;
+            let start = std::time::Instant::now();
+            lightning_db::workload::load(&handle, seed, 0, keys, batch)
+                .context("while loading the workload")?;
+            close(handle)?;
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "loaded {keys} keys (seed {seed}) in {secs:.2} s ({:.0} inserts/s)",
+                keys as f64 / secs.max(1e-9)
+            );
+        }
         Command::Scan {
             db,
             from,

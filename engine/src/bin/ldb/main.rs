@@ -85,6 +85,20 @@ enum Command {
         #[arg(long)]
         hex: bool,
     },
+    /// Load the seeded benchmark workload (24-byte random keys, 150-byte values) into a database.
+    Load {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Number of keys.
+        #[arg(long)]
+        keys: u64,
+        /// Workload seed (the same seed always gives the same keys and values).
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Keys per commit.
+        #[arg(long, default_value_t = 1000)]
+        batch: u64,
+    },
     /// Print `key<TAB>value` lines for a key range (`--from` inclusive, `--to` exclusive).
     Scan {
         #[command(flatten)]
