@@ -33,7 +33,7 @@ fn txn_ops(i: u64, value_len: usize) -> Vec<Op> {
         key: format!("key-{i:05}").into_bytes(),
         value: vec![(i % 251) as u8; value_len],
     }];
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         ops.push(Op::Delete {
             key: format!("gone-{i}").into_bytes(),
         });
