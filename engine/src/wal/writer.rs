@@ -13,7 +13,9 @@
 
 use std::mem;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use super::format::{
     CHUNK_TARGET, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, SegmentHeader, prepare_txn,
@@ -34,7 +36,16 @@ pub struct Wal {
     chunk: usize,
     state: Mutex<State>,
     flushed: Condvar,
+    /// Committers between entering [`Wal::commit`] and appending to the buffer (Unified).
+    arriving: AtomicUsize,
+    /// Signalled when a committer appends while a leader is gathering its batch.
+    appended: Condvar,
 }
+
+/// How long a Unified leader waits for committers that are already on their way to the buffer
+/// before it writes its batch. Short next to an fsync; it turns alternating half-batches into
+/// full ones.
+const GATHER_WINDOW: Duration = Duration::from_micros(50);
 
 #[derive(Debug)]
 struct State {
@@ -130,6 +141,8 @@ impl Wal {
             chunk,
             state: Mutex::new(state),
             flushed: Condvar::new(),
+            arriving: AtomicUsize::new(0),
+            appended: Condvar::new(),
         };
         Ok((wal, rec.txns))
     }
@@ -147,8 +160,16 @@ impl Wal {
     /// Appends transaction `txn` with `ops` and returns its commit LSN once it is durable per the
     /// mode. Thread-safe; in Unified mode concurrent callers share fsyncs.
     pub fn commit(&self, txn: TxnId, ops: &[Op]) -> Result<Lsn> {
+        let unified = self.opts.mode == WalMode::Unified;
+        if unified {
+            self.arriving.fetch_add(1, Ordering::SeqCst);
+        }
         let records = prepare_txn(txn, ops, self.chunk);
         let mut g = self.lock();
+        if unified {
+            self.arriving.fetch_sub(1, Ordering::SeqCst);
+            self.appended.notify_all();
+        }
         g.check()?;
         for rec in &records {
             let len = rec.framed_len();
@@ -193,6 +214,20 @@ impl Wal {
                 g = self.flushed.wait(g).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
+            // Lead: give committers already on their way a moment to join this batch.
+            g.leader = true;
+            let deadline = Instant::now() + GATHER_WINDOW;
+            while self.arriving.load(Ordering::SeqCst) > 0 {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                g = match self.appended.wait_timeout(g, deadline - now) {
+                    Ok((g, _)) => g,
+                    Err(e) => e.into_inner().0,
+                };
+            }
+            g.leader = false;
             let (ng, res) = self.flush_locked(g);
             g = ng;
             res?;
