@@ -201,6 +201,43 @@ fn unified_many_threads_every_returned_commit_is_durable() {
     assert_eq!(rec.len(), 320);
 }
 
+#[test]
+fn concurrent_standard_commits_are_all_recovered() {
+    let vfs = SimVfs::new();
+    let (wal, _) = open(&vfs, Lsn(0), WalMode::Standard);
+    let wal = Arc::new(wal);
+    let threads: Vec<_> = (0..4u64)
+        .map(|t| {
+            let wal = Arc::clone(&wal);
+            std::thread::spawn(move || {
+                for i in 0..50u64 {
+                    let id = t * 1000 + i + 1;
+                    wal.commit(TxnId(id), &txn_ops(id, 90)).expect("commit");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("thread");
+    }
+    assert_eq!(
+        wal.stats().fsyncs,
+        wal.stats().segments_created + 200,
+        "one fsync per commit"
+    );
+    let (_, rec) = open(&vfs.crash_image(5), Lsn(0), WalMode::Standard);
+    let mut got = ids(&rec);
+    got.sort_unstable();
+    let mut want: Vec<u64> = (0..4u64)
+        .flat_map(|t| (1..=50).map(move |i| t * 1000 + i))
+        .collect();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    for r in &rec {
+        assert_eq!(r.ops, txn_ops(r.txn.0, 90));
+    }
+}
+
 /// Builds a disk holding one WAL segment with exactly `bytes`, durably.
 fn disk_with_segment(name: &Path, bytes: &[u8]) -> SimVfs {
     let vfs = SimVfs::new();

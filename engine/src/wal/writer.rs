@@ -250,15 +250,27 @@ impl Wal {
         let offset = g.file_offset(g.written);
         let batch_end = g.end;
         let path = g.seg_path.clone();
-        drop(g);
-        let res = file
-            .write_at(&buf, offset)
-            .map_err(|e| Error::io("appending to WAL segment", &path, e))
-            .and_then(|()| {
-                file.sync()
-                    .map_err(|e| Error::io("syncing WAL segment", &path, e))
-            });
-        let mut g = self.lock();
+        let io = || {
+            file.write_at(&buf, offset)
+                .map_err(|e| Error::io("appending to WAL segment", &path, e))
+                .and_then(|()| {
+                    file.sync()
+                        .map_err(|e| Error::io("syncing WAL segment", &path, e))
+                })
+        };
+        // Standard mode keeps the lock across the I/O: each commit writes and syncs its own
+        // record, one at a time. Unified mode releases it so others can fill the next batch.
+        let (mut g, res) = match self.opts.mode {
+            WalMode::Standard => {
+                let res = io();
+                (g, res)
+            }
+            WalMode::Unified => {
+                drop(g);
+                let res = io();
+                (self.lock(), res)
+            }
+        };
         g.leader = false;
         match &res {
             Ok(()) => {
@@ -327,9 +339,9 @@ impl Wal {
         let limit = lsn.min(g.durable);
         let mut removed = 0;
         while g.segments.len() > 1 && g.segments[1].0 <= limit {
-            let (_, path) = g.segments.remove(0);
+            let (first, path) = g.segments.remove(0);
             if let Err(e) = self.vfs.remove_file(&path) {
-                g.segments.insert(0, (Lsn(0), path.clone()));
+                g.segments.insert(0, (first, path.clone()));
                 return Err(Error::io("removing WAL segment", path, e));
             }
             removed += 1;
