@@ -5,6 +5,9 @@
 //!    iteration = 8 commits, throughput in commits/s);
 //! 4. `recover_100mib` — opening a log holding 100 MiB of committed records (full redo scan).
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use std::fs::OpenOptions;
 use std::hint::black_box;
 use std::os::unix::fs::FileExt;
