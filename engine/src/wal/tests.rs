@@ -423,60 +423,85 @@ fn failed_fsync_wakes_every_unified_waiter_with_an_error() {
     assert_eq!(wal.durable_lsn(), Lsn(0));
 }
 
+fn crash_value_len(i: u64) -> usize {
+    20 + (i as usize * 37) % 500
+}
+
+/// The crash-loop workload: 80 commits; after commit 40, a checkpoint at commit 30 is assumed
+/// durable and the segments before it are recycled. Returns the commits that returned.
+fn crash_workload(vfs: &SimVfs, mode: WalMode) -> Vec<(u64, Lsn)> {
+    let mut done = Vec::new();
+    let Ok((wal, _)) = Wal::open(Arc::new(vfs.clone()), &dir(), PAGE, Lsn(0), opts(mode)) else {
+        return done;
+    };
+    for i in 1..=80u64 {
+        match wal.commit(TxnId(i), &txn_ops(i, crash_value_len(i))) {
+            Ok(lsn) => done.push((i, lsn)),
+            Err(_) => break,
+        }
+        if i == 40 && wal.recycle_before(done[29].1).is_err() {
+            break;
+        }
+    }
+    done
+}
+
+/// Crashes the workload at every one of its I/O operations, in both modes, and checks two crash
+/// images per point: recovery yields a prefix of the workload (after the checkpoint, once commit
+/// 30 returned) containing every commit that returned, with its exact LSN and ops.
 #[test]
 fn crash_at_every_io_keeps_every_returned_commit() {
-    // Dry run to count the I/O operations of the workload.
-    let workload = |vfs: &SimVfs| -> Vec<(u64, Lsn)> {
-        let mut done = Vec::new();
-        let Ok((wal, _)) = Wal::open(
-            Arc::new(vfs.clone()),
-            &dir(),
-            PAGE,
-            Lsn(0),
-            opts(WalMode::Standard),
-        ) else {
-            return done;
+    for mode in [WalMode::Standard, WalMode::Unified] {
+        let total = {
+            let vfs = SimVfs::new();
+            assert_eq!(crash_workload(&vfs, mode).len(), 80);
+            vfs.stats().ops
         };
-        for i in 1..=80u64 {
-            match wal.commit(TxnId(i), &txn_ops(i, 20 + (i as usize * 37) % 500)) {
-                Ok(lsn) => done.push((i, lsn)),
-                Err(_) => break,
-            }
-        }
-        done
-    };
-    let total = {
-        let vfs = SimVfs::new();
-        assert_eq!(workload(&vfs).len(), 80);
-        vfs.stats().ops
-    };
-    assert!(total > 150, "workload has {total} ops");
-    for crash in 1..=total {
-        let vfs = SimVfs::new();
-        vfs.crash_at(crash);
-        let done = workload(&vfs);
-        for seed in [crash, crash ^ 0xDEAD] {
-            let img = vfs.crash_image(seed);
-            let (_, rec) = Wal::open(Arc::new(img), &dir(), PAGE, Lsn(0), opts(WalMode::Standard))
-                .unwrap_or_else(|e| panic!("crash point {crash} seed {seed}: reopen failed: {e}"));
-            let got = ids(&rec);
-            // Recovered = a prefix of the attempted workload, containing every returned commit.
-            assert!(
-                got.iter().enumerate().all(|(k, id)| *id == k as u64 + 1),
-                "crash point {crash} seed {seed}: not a prefix: {got:?}"
-            );
-            assert!(
-                got.len() >= done.len(),
-                "crash point {crash} seed {seed}: lost a commit"
-            );
-            for ((id, lsn), r) in done.iter().zip(&rec) {
-                assert_eq!(
-                    (r.txn.0, r.lsn),
-                    (*id, *lsn),
-                    "crash point {crash} seed {seed}"
+        assert!(total > 150, "workload has {total} ops");
+        for crash in 1..=total {
+            let vfs = SimVfs::new();
+            vfs.crash_at(crash);
+            let done = crash_workload(&vfs, mode);
+            let (checkpoint, first) = match done.get(29) {
+                Some((_, lsn)) => (*lsn, 31),
+                None => (Lsn(0), 1),
+            };
+            for seed in [crash, crash ^ 0xDEAD] {
+                let ctx = format!("{mode:?} crash point {crash} seed {seed}");
+                let img = vfs.crash_image(seed);
+                let (_, rec) = Wal::open(Arc::new(img), &dir(), PAGE, checkpoint, opts(mode))
+                    .unwrap_or_else(|e| panic!("{ctx}: reopen failed: {e}"));
+                let got = ids(&rec);
+                assert!(
+                    got.iter()
+                        .enumerate()
+                        .all(|(k, id)| *id == k as u64 + first),
+                    "{ctx}: not a prefix: {got:?}"
                 );
-                assert_eq!(r.ops, txn_ops(*id, 20 + (*id as usize * 37) % 500));
+                let expected: Vec<&(u64, Lsn)> =
+                    done.iter().filter(|(id, _)| *id >= first).collect();
+                assert!(got.len() >= expected.len(), "{ctx}: lost a commit");
+                for ((id, lsn), r) in expected.into_iter().zip(&rec) {
+                    assert_eq!((r.txn.0, r.lsn), (*id, *lsn), "{ctx}");
+                    assert_eq!(r.ops, txn_ops(*id, crash_value_len(*id)), "{ctx}");
+                }
             }
         }
     }
+}
+
+#[test]
+fn flush_returns_the_durable_end() {
+    let vfs = SimVfs::new();
+    let (wal, _) = open(&vfs, Lsn(0), WalMode::Unified);
+    assert_eq!(wal.flush().expect("empty flush"), Lsn(0));
+    let lsn = wal.commit(TxnId(1), &txn_ops(1, 10)).expect("commit");
+    assert_eq!(wal.flush().expect("flush"), lsn);
+    assert_eq!(wal.stats().durable_lsn, lsn);
+    wal.recycle_before(lsn).expect("recycle");
+    assert_eq!(
+        segment_files(&vfs).len(),
+        1,
+        "the current segment is never recycled"
+    );
 }
