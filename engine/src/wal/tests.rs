@@ -175,7 +175,7 @@ fn unified_many_threads_every_returned_commit_is_durable() {
             std::thread::spawn(move || {
                 for i in 0..40u64 {
                     let id = t * 1000 + i + 1;
-                    let lsn = wal.commit(TxnId(id), &txn_ops(id, 50)).expect("commit");
+                    let lsn = wal.commit(TxnId(id), &txn_ops(id, 300)).expect("commit");
                     if i % 10 == 9 {
                         let seed = id;
                         let img = vfs.crash_image(seed);
@@ -197,8 +197,12 @@ fn unified_many_threads_every_returned_commit_is_durable() {
     let st = wal.stats();
     assert_eq!(st.commits, 320);
     assert_eq!(st.batched_commits, 320);
+    assert!(st.segments_created > 5, "commits rolled over segments under concurrency");
     let (_, rec) = open(&vfs.crash_image(99), Lsn(0), WalMode::Unified);
     assert_eq!(rec.len(), 320);
+    for r in &rec {
+        assert_eq!(r.ops, txn_ops(r.txn.0, 300));
+    }
 }
 
 #[test]

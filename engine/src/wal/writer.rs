@@ -42,10 +42,11 @@ pub struct Wal {
     appended: Condvar,
 }
 
-/// How long a Unified leader waits for committers that are already on their way to the buffer
-/// before it writes its batch. Short next to an fsync; it turns alternating half-batches into
+/// The longest a Unified leader waits to gather its batch. The actual window is half the last
+/// flush's duration, capped here: short next to an fsync, long enough for committers that were
+/// just woken by the previous flush to append again — it turns alternating half-batches into
 /// full ones.
-const GATHER_WINDOW: Duration = Duration::from_micros(50);
+const MAX_GATHER: Duration = Duration::from_millis(1);
 
 #[derive(Debug)]
 struct State {
@@ -58,6 +59,10 @@ struct State {
     written: Lsn,
     buf: Vec<u8>,
     buf_commits: u64,
+    /// Commits made durable by the last flush (Unified gathering target).
+    last_batch: u64,
+    /// How long the last flush's write + fsync took.
+    last_flush: Duration,
     durable: Lsn,
     leader: bool,
     poisoned: Option<String>,
@@ -127,6 +132,8 @@ impl Wal {
             written: rec.end,
             buf: Vec::new(),
             buf_commits: 0,
+            last_batch: 0,
+            last_flush: Duration::ZERO,
             durable: rec.end,
             leader: false,
             poisoned: None,
@@ -187,7 +194,7 @@ impl Wal {
         let target = g.end;
         match self.opts.mode {
             WalMode::Standard => {
-                let (g, res) = self.flush_locked(g);
+                let (g, res) = self.flush_locked(g, true);
                 drop(g);
                 res.map(|_| target)
             }
@@ -216,8 +223,10 @@ impl Wal {
             }
             // Lead: give committers already on their way a moment to join this batch.
             g.leader = true;
-            let deadline = Instant::now() + GATHER_WINDOW;
-            while self.arriving.load(Ordering::SeqCst) > 0 {
+            // Wait while committers are on their way, or until as many commits as the last
+            // flush carried have joined, within the window.
+            let deadline = Instant::now() + (g.last_flush / 2).min(MAX_GATHER);
+            while self.arriving.load(Ordering::SeqCst) > 0 || g.buf_commits < g.last_batch {
                 let now = Instant::now();
                 if now >= deadline {
                     break;
@@ -228,17 +237,21 @@ impl Wal {
                 };
             }
             g.leader = false;
-            let (ng, res) = self.flush_locked(g);
+            let hold = self.opts.mode == WalMode::Standard;
+            let (ng, res) = self.flush_locked(g, hold);
             g = ng;
             res?;
         }
     }
 
-    /// Writes the buffer and fsyncs, releasing the lock during the I/O. On failure the log is
-    /// poisoned and every waiter is woken.
+    /// Writes the buffer and fsyncs. With `hold_lock` the lock is kept across the I/O (Standard
+    /// commits, and segment roll-over, where nothing may be appended to the old segment
+    /// meanwhile); otherwise it is released so others can fill the next batch. On failure the
+    /// log is poisoned and every waiter is woken.
     fn flush_locked<'a>(
         &'a self,
         mut g: MutexGuard<'a, State>,
+        hold_lock: bool,
     ) -> (MutexGuard<'a, State>, Result<()>) {
         if g.buf.is_empty() && g.durable >= g.end {
             return (g, Ok(()));
@@ -258,23 +271,21 @@ impl Wal {
                         .map_err(|e| Error::io("syncing WAL segment", &path, e))
                 })
         };
-        // Standard mode keeps the lock across the I/O: each commit writes and syncs its own
-        // record, one at a time. Unified mode releases it so others can fill the next batch.
-        let (mut g, res) = match self.opts.mode {
-            WalMode::Standard => {
-                let res = io();
-                (g, res)
-            }
-            WalMode::Unified => {
-                drop(g);
-                let res = io();
-                (self.lock(), res)
-            }
+        let started = Instant::now();
+        let (mut g, res) = if hold_lock {
+            let res = io();
+            (g, res)
+        } else {
+            drop(g);
+            let res = io();
+            (self.lock(), res)
         };
         g.leader = false;
         match &res {
             Ok(()) => {
                 g.written = batch_end;
+                g.last_flush = started.elapsed();
+                g.last_batch = commits;
                 g.durable = batch_end;
                 g.stats.fsyncs += 1;
                 g.stats.batches += 1;
@@ -301,7 +312,7 @@ impl Wal {
             g = self.flushed.wait(g).unwrap_or_else(|e| e.into_inner());
         }
         g.check()?;
-        let (ng, res) = self.flush_locked(g);
+        let (ng, res) = self.flush_locked(g, true);
         g = ng;
         res?;
         g.check()?;
