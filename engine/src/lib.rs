@@ -9,6 +9,8 @@
 //!    modes, checkpoints and redo recovery.
 //! 5. `db` — the public [`Database`] handle tying the layers together.
 //!
+//! [`util`] holds helpers every layer may use (a deterministic PRNG for tests and benches).
+//!
 //! On-disk formats and the invariants each layer keeps are written down in `engine/FORMAT.md`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 

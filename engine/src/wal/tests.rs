@@ -197,7 +197,10 @@ fn unified_many_threads_every_returned_commit_is_durable() {
     let st = wal.stats();
     assert_eq!(st.commits, 320);
     assert_eq!(st.batched_commits, 320);
-    assert!(st.segments_created > 5, "commits rolled over segments under concurrency");
+    assert!(
+        st.segments_created > 5,
+        "commits rolled over segments under concurrency"
+    );
     let (_, rec) = open(&vfs.crash_image(99), Lsn(0), WalMode::Unified);
     assert_eq!(rec.len(), 320);
     for r in &rec {

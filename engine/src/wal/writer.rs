@@ -102,8 +102,15 @@ impl Wal {
                 opts.segment_size
             )));
         }
-        vfs.create_dir_all(dir)
-            .map_err(|e| Error::io("creating WAL directory", dir, e))?;
+        if !vfs.exists(dir) {
+            vfs.create_dir_all(dir)
+                .map_err(|e| Error::io("creating WAL directory", dir, e))?;
+            // The new directory's own entry must be durable before segments in it can be.
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                vfs.sync_dir(parent)
+                    .map_err(|e| Error::io("syncing directory", parent, e))?;
+            }
+        }
         let rec = recover(vfs.as_ref(), dir, page_size, checkpoint_lsn)?;
         let mut stats = WalStats {
             truncated_at_open: rec.truncated,
