@@ -13,6 +13,8 @@
 //! engine can describe about its own formats), [`crashtest`] (the crash loop over the simulated
 //! disk) and [`workload`] (seeded benchmark data).
 //!
+//! [`util`] holds helpers every layer may use (a deterministic PRNG for tests and benches).
+//!
 //! On-disk formats and the invariants each layer keeps are written down in `engine/FORMAT.md`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 

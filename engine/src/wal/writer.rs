@@ -13,7 +13,9 @@
 
 use std::mem;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use super::format::{
     CHUNK_TARGET, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, SegmentHeader, prepare_txn,
@@ -34,7 +36,17 @@ pub struct Wal {
     chunk: usize,
     state: Mutex<State>,
     flushed: Condvar,
+    /// Committers between entering [`Wal::commit`] and appending to the buffer (Unified).
+    arriving: AtomicUsize,
+    /// Signalled when a committer appends while a leader is gathering its batch.
+    appended: Condvar,
 }
+
+/// The longest a Unified leader waits to gather its batch. The actual window is half the last
+/// flush's duration, capped here: short next to an fsync, long enough for committers that were
+/// just woken by the previous flush to append again — it turns alternating half-batches into
+/// full ones.
+const MAX_GATHER: Duration = Duration::from_millis(1);
 
 #[derive(Debug)]
 struct State {
@@ -47,6 +59,10 @@ struct State {
     written: Lsn,
     buf: Vec<u8>,
     buf_commits: u64,
+    /// Commits made durable by the last flush (Unified gathering target).
+    last_batch: u64,
+    /// How long the last flush's write + fsync took.
+    last_flush: Duration,
     durable: Lsn,
     leader: bool,
     poisoned: Option<String>,
@@ -86,8 +102,15 @@ impl Wal {
                 opts.segment_size
             )));
         }
-        vfs.create_dir_all(dir)
-            .map_err(|e| Error::io("creating WAL directory", dir, e))?;
+        if !vfs.exists(dir) {
+            vfs.create_dir_all(dir)
+                .map_err(|e| Error::io("creating WAL directory", dir, e))?;
+            // The new directory's own entry must be durable before segments in it can be.
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                vfs.sync_dir(parent)
+                    .map_err(|e| Error::io("syncing directory", parent, e))?;
+            }
+        }
         let rec = recover(vfs.as_ref(), dir, page_size, checkpoint_lsn)?;
         let mut stats = WalStats {
             truncated_at_open: rec.truncated,
@@ -116,6 +139,8 @@ impl Wal {
             written: rec.end,
             buf: Vec::new(),
             buf_commits: 0,
+            last_batch: 0,
+            last_flush: Duration::ZERO,
             durable: rec.end,
             leader: false,
             poisoned: None,
@@ -130,6 +155,8 @@ impl Wal {
             chunk,
             state: Mutex::new(state),
             flushed: Condvar::new(),
+            arriving: AtomicUsize::new(0),
+            appended: Condvar::new(),
         };
         Ok((wal, rec.txns))
     }
@@ -157,8 +184,16 @@ impl Wal {
     /// under its own lock fixes the log order. Follow with [`Wal::wait_durable`] before
     /// reporting the commit.
     pub fn append(&self, txn: TxnId, ops: &[Op]) -> Result<Lsn> {
+        let unified = self.opts.mode == WalMode::Unified;
+        if unified {
+            self.arriving.fetch_add(1, Ordering::SeqCst);
+        }
         let records = prepare_txn(txn, ops, self.chunk);
         let mut g = self.lock();
+        if unified {
+            self.arriving.fetch_sub(1, Ordering::SeqCst);
+            self.appended.notify_all();
+        }
         g.check()?;
         for rec in &records {
             let len = rec.framed_len();
@@ -187,7 +222,7 @@ impl Wal {
                     return Ok(());
                 }
                 g.check()?;
-                let (g, res) = self.flush_locked(g);
+                let (g, res) = self.flush_locked(g, true);
                 drop(g);
                 res
             }
@@ -219,17 +254,37 @@ impl Wal {
                 g = self.flushed.wait(g).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
-            let (ng, res) = self.flush_locked(g);
+            // Lead: give committers already on their way a moment to join this batch.
+            g.leader = true;
+            // Wait while committers are on their way, or until as many commits as the last
+            // flush carried have joined, within the window.
+            let deadline = Instant::now() + (g.last_flush / 2).min(MAX_GATHER);
+            while self.arriving.load(Ordering::SeqCst) > 0 || g.buf_commits < g.last_batch {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                g = match self.appended.wait_timeout(g, deadline - now) {
+                    Ok((g, _)) => g,
+                    Err(e) => e.into_inner().0,
+                };
+            }
+            g.leader = false;
+            let hold = self.opts.mode == WalMode::Standard;
+            let (ng, res) = self.flush_locked(g, hold);
             g = ng;
             res?;
         }
     }
 
-    /// Writes the buffer and fsyncs, releasing the lock during the I/O. On failure the log is
-    /// poisoned and every waiter is woken.
+    /// Writes the buffer and fsyncs. With `hold_lock` the lock is kept across the I/O (Standard
+    /// commits, and segment roll-over, where nothing may be appended to the old segment
+    /// meanwhile); otherwise it is released so others can fill the next batch. On failure the
+    /// log is poisoned and every waiter is woken.
     fn flush_locked<'a>(
         &'a self,
         mut g: MutexGuard<'a, State>,
+        hold_lock: bool,
     ) -> (MutexGuard<'a, State>, Result<()>) {
         if g.buf.is_empty() && g.durable >= g.end {
             return (g, Ok(()));
@@ -241,19 +296,29 @@ impl Wal {
         let offset = g.file_offset(g.written);
         let batch_end = g.end;
         let path = g.seg_path.clone();
-        drop(g);
-        let res = file
-            .write_at(&buf, offset)
-            .map_err(|e| Error::io("appending to WAL segment", &path, e))
-            .and_then(|()| {
-                file.sync()
-                    .map_err(|e| Error::io("syncing WAL segment", &path, e))
-            });
-        let mut g = self.lock();
+        let io = || {
+            file.write_at(&buf, offset)
+                .map_err(|e| Error::io("appending to WAL segment", &path, e))
+                .and_then(|()| {
+                    file.sync()
+                        .map_err(|e| Error::io("syncing WAL segment", &path, e))
+                })
+        };
+        let started = Instant::now();
+        let (mut g, res) = if hold_lock {
+            let res = io();
+            (g, res)
+        } else {
+            drop(g);
+            let res = io();
+            (self.lock(), res)
+        };
         g.leader = false;
         match &res {
             Ok(()) => {
                 g.written = batch_end;
+                g.last_flush = started.elapsed();
+                g.last_batch = commits;
                 g.durable = batch_end;
                 g.stats.fsyncs += 1;
                 g.stats.batches += 1;
@@ -280,7 +345,7 @@ impl Wal {
             g = self.flushed.wait(g).unwrap_or_else(|e| e.into_inner());
         }
         g.check()?;
-        let (ng, res) = self.flush_locked(g);
+        let (ng, res) = self.flush_locked(g, true);
         g = ng;
         res?;
         g.check()?;
@@ -318,9 +383,9 @@ impl Wal {
         let limit = lsn.min(g.durable);
         let mut removed = 0;
         while g.segments.len() > 1 && g.segments[1].0 <= limit {
-            let (_, path) = g.segments.remove(0);
+            let (first, path) = g.segments.remove(0);
             if let Err(e) = self.vfs.remove_file(&path) {
-                g.segments.insert(0, (Lsn(0), path.clone()));
+                g.segments.insert(0, (first, path.clone()));
                 return Err(Error::io("removing WAL segment", path, e));
             }
             removed += 1;
