@@ -28,10 +28,11 @@ pub struct CrashtestArgs {
     /// Crash points per seed at most (every I/O operation up to this many).
     #[arg(long, default_value_t = 100_000)]
     points: u64,
-    /// WAL mode to test.
-    #[arg(long, value_enum, default_value_t = Mode::Standard)]
-    mode: Mode,
-    /// Machine-readable output.
+    /// WAL mode to test (both modes when omitted).
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+    /// Print the project's metrics JSON (`recovery.<mode>.failures`, `.crash_points`,
+    /// `.inflight_applied`); violations go to standard error.
     #[arg(long)]
     json: bool,
 }
@@ -173,10 +174,37 @@ pub fn run(command: Command) -> Result<ExitCode> {
                 print!("{}", crate_stats_text(&stats)?);
             }
         }
-        Command::Check { db, json } => {
+        Command::Check { db, json, metrics } => {
             let handle = open(&db)?;
             let report = handle.check().context("while checking")?;
-            if json {
+            if let Some(prefix) = metrics {
+                print_metrics(&[
+                    metric(
+                        &format!("{prefix}.errors"),
+                        report.findings.len() as f64,
+                        "count",
+                        false,
+                    ),
+                    metric(
+                        &format!("{prefix}.pages_verified"),
+                        report.pages_verified as f64,
+                        "count",
+                        true,
+                    ),
+                    metric(
+                        &format!("{prefix}.leaked_pages"),
+                        report.leaked_pages.len() as f64,
+                        "count",
+                        false,
+                    ),
+                    metric(
+                        &format!("{prefix}.keys"),
+                        report.tree.entries as f64,
+                        "count",
+                        true,
+                    ),
+                ])?;
+            } else if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!("{report}");
@@ -239,37 +267,89 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut String) {
 }
 
 fn crashtest_cmd(args: CrashtestArgs) -> Result<ExitCode> {
-    let mut reports = Vec::new();
-    for seed in args.seed..args.seed.saturating_add(args.seeds.max(1)) {
-        let cfg = CrashConfig {
-            seed,
-            commits: args.commits,
-            wal_mode: wal_mode(args.mode),
-            ..CrashConfig::default()
+    let modes = match args.mode {
+        Some(m) => vec![m],
+        None => vec![Mode::Standard, Mode::Unified],
+    };
+    let mut metrics = Vec::new();
+    let mut failed = false;
+    for mode in modes {
+        let name = match mode {
+            Mode::Standard => "standard",
+            Mode::Unified => "unified",
         };
-        let report = crashtest::run_loop(&cfg, 1, args.points)
-            .with_context(|| format!("while running the crash loop for seed {seed}"))?;
-        if !args.json {
-            println!(
-                "seed {seed}: {} crash points over {} I/O operations, {} violations ({} in-flight commits found applied)",
+        let (mut points, mut violations, mut inflight) = (0u64, 0u64, 0u64);
+        for seed in args.seed..args.seed.saturating_add(args.seeds.max(1)) {
+            let cfg = CrashConfig {
+                seed,
+                commits: args.commits,
+                wal_mode: wal_mode(mode),
+                ..CrashConfig::default()
+            };
+            let report = crashtest::run_loop(&cfg, 1, args.points)
+                .with_context(|| format!("while running the crash loop for seed {seed}"))?;
+            let line = format!(
+                "{name} seed {seed}: {} crash points over {} I/O operations, {} violations ({} in-flight commits found applied)",
                 report.points,
                 report.io_ops,
                 report.violations.len(),
                 report.inflight_applied
             );
-            for v in &report.violations {
-                println!("  VIOLATION {v}");
+            if args.json {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
             }
+            for v in &report.violations {
+                eprintln!("  VIOLATION ({name}) {v}");
+            }
+            points += report.points;
+            violations += report.violations.len() as u64;
+            inflight += report.inflight_applied;
         }
-        reports.push(report);
+        failed |= violations > 0;
+        metrics.push(metric(
+            &format!("recovery.{name}.failures"),
+            violations as f64,
+            "count",
+            false,
+        ));
+        metrics.push(metric(
+            &format!("recovery.{name}.crash_points"),
+            points as f64,
+            "count",
+            true,
+        ));
+        metrics.push(metric(
+            &format!("recovery.{name}.inflight_applied"),
+            inflight as f64,
+            "count",
+            true,
+        ));
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        print_metrics(&metrics)?;
     }
-    let failed = reports.iter().any(|r| !r.violations.is_empty());
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One figure in the project's metrics JSON format (`docs/formats/metrics.md`).
+pub fn metric(name: &str, value: f64, unit: &str, higher_is_better: bool) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "direction": if higher_is_better { "higher_is_better" } else { "lower_is_better" },
+    })
+}
+
+/// Prints a metrics JSON document.
+pub fn print_metrics(metrics: &[serde_json::Value]) -> Result<()> {
+    let doc = serde_json::json!({ "format_version": 1, "metrics": metrics });
+    println!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(())
 }

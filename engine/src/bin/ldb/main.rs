@@ -131,9 +131,13 @@ enum Command {
     Check {
         #[command(flatten)]
         db: DbArgs,
-        /// Machine-readable output.
+        /// Machine-readable output (the full report).
         #[arg(long)]
         json: bool,
+        /// Print the project's metrics JSON instead, with metric names under this prefix
+        /// (`<prefix>.errors`, `.pages_verified`, `.leaked_pages`, `.keys`).
+        #[arg(long, value_name = "PREFIX")]
+        metrics: Option<String>,
     },
     /// Describe the engine's on-disk formats and limits (and a database's configuration).
     Catalog {
