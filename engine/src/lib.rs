@@ -7,13 +7,16 @@
 //! 3. `btree` — an ordered byte-key map over pages (copy-on-write, overflow pages for large values).
 //! 4. `wal` — the write-ahead log: checksummed records, `Standard` and `Unified` (group commit)
 //!    modes, checkpoints and redo recovery.
-//! 5. `db` — the public [`Database`] handle tying the layers together.
+//! 5. [`txn`] — transactions: the lock manager with deadlock detection (MVCC snapshots and
+//!    isolation levels build on it).
+//! 6. `db` — the public [`Database`] handle tying the layers together.
 //!
 //! On-disk formats and the invariants each layer keeps are written down in `engine/FORMAT.md`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod error;
 pub mod storage;
+pub mod txn;
 pub mod types;
 pub mod vfs;
 
