@@ -26,25 +26,16 @@ use lightning_db::{Database, Options, WriteBatch, workload};
 const SEED: u64 = 42;
 
 fn keys() -> u64 {
-    std::env::var("LDB_BENCH_KEYS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000)
+    std::env::var("LDB_BENCH_KEYS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
 }
 
 fn opts(mode: WalMode, cache_mib: usize) -> Options {
-    Options {
-        wal_mode: mode,
-        cache_bytes: cache_mib << 20,
-        ..Options::default()
-    }
+    Options { wal_mode: mode, cache_bytes: cache_mib << 20, ..Options::default() }
 }
 
 fn fsync(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = RealVfs
-        .open(&dir.path().join("probe"), OpenMode::CreateNew)
-        .expect("create");
+    let file = RealVfs.open(&dir.path().join("probe"), OpenMode::CreateNew).expect("create");
     let buf = vec![0x5Au8; 4096];
     let mut i = 0u64;
     c.bench_function("fsync/4k_write_fdatasync", |b| {
@@ -62,8 +53,7 @@ fn commit(c: &mut Criterion) {
     let mut i = 0u64;
     c.bench_function("commit/standard_single_insert", |b| {
         b.iter(|| {
-            db.put(&workload::key(SEED, i), &workload::value(SEED, i))
-                .expect("put");
+            db.put(&workload::key(SEED, i), &workload::value(SEED, i)).expect("put");
             i += 1;
         })
     });
@@ -74,10 +64,7 @@ fn commit_threads(c: &mut Criterion) {
     group.sample_size(10);
     const PER_THREAD: u64 = 50;
     group.throughput(Throughput::Elements(8 * PER_THREAD));
-    for (name, mode) in [
-        ("standard", WalMode::Standard),
-        ("unified", WalMode::Unified),
-    ] {
+    for (name, mode) in [("standard", WalMode::Standard), ("unified", WalMode::Unified)] {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = Database::create(dir.path().join("db"), opts(mode, 64)).expect("create");
         let mut round = 0u64;
@@ -121,10 +108,7 @@ fn loaded(dir: &Path, n: u64) -> Database {
     let db = Database::create(dir.join("db"), opts(WalMode::Unified, 1024)).expect("create");
     workload::load(&db, SEED, 0, n, 10_000).expect("load");
     db.checkpoint().expect("checkpoint");
-    for entry in db
-        .range(Bound::Unbounded, Bound::Unbounded, false)
-        .expect("scan")
-    {
+    for entry in db.range(Bound::Unbounded, Bound::Unbounded, false).expect("scan") {
         entry.expect("entry");
     }
     db
@@ -138,9 +122,7 @@ fn get_and_scan(c: &mut Criterion) {
     c.bench_function("get/cached_random", |b| {
         b.iter(|| {
             let i = rng.below(n);
-            db.get(&workload::key(SEED, i))
-                .expect("get")
-                .expect("present")
+            db.get(&workload::key(SEED, i)).expect("get").expect("present")
         })
     });
     let mut group = c.benchmark_group("scan");
@@ -149,11 +131,7 @@ fn get_and_scan(c: &mut Criterion) {
     group.bench_function("forward_100k_cached", |b| {
         b.iter(|| {
             let mut count = 0u64;
-            for entry in db
-                .range(Bound::Unbounded, Bound::Unbounded, false)
-                .expect("scan")
-                .take(scan_len as usize)
-            {
+            for entry in db.range(Bound::Unbounded, Bound::Unbounded, false).expect("scan").take(scan_len as usize) {
                 entry.expect("entry");
                 count += 1;
             }
@@ -163,11 +141,7 @@ fn get_and_scan(c: &mut Criterion) {
     group.bench_function("reverse_100k_cached", |b| {
         b.iter(|| {
             let mut count = 0u64;
-            for entry in db
-                .range(Bound::Unbounded, Bound::Unbounded, true)
-                .expect("scan")
-                .take(scan_len as usize)
-            {
+            for entry in db.range(Bound::Unbounded, Bound::Unbounded, true).expect("scan").take(scan_len as usize) {
                 entry.expect("entry");
                 count += 1;
             }
@@ -187,8 +161,7 @@ fn bulk_load(c: &mut Criterion) {
         b.iter_batched(
             || tempfile::tempdir().expect("tempdir"),
             |dir| {
-                let db = Database::create(dir.path().join("db"), opts(WalMode::Standard, 64))
-                    .expect("create");
+                let db = Database::create(dir.path().join("db"), opts(WalMode::Standard, 64)).expect("create");
                 let mut batch = WriteBatch::new();
                 for i in 0..n {
                     batch.put(workload::key(SEED, i), workload::value(SEED, i));
@@ -252,13 +225,6 @@ fn recovery(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(
-    quick,
-    fsync,
-    commit,
-    commit_threads,
-    batch_insert,
-    get_and_scan
-);
+criterion_group!(quick, fsync, commit, commit_threads, batch_insert, get_and_scan);
 criterion_group!(slow, bulk_load, recovery);
 criterion_main!(quick, slow);

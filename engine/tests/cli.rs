@@ -35,10 +35,7 @@ fn put_get_del_scan_round_trip() {
     }
     assert_eq!(ok(&["get", &db, "a"]), "1\n");
     assert_eq!(ok(&["scan", &db]), "a\t1\nb\t2\nc\tthree\\tthree\n");
-    assert_eq!(
-        ok(&["scan", &db, "--reverse"]),
-        "c\tthree\\tthree\nb\t2\na\t1\n"
-    );
+    assert_eq!(ok(&["scan", &db, "--reverse"]), "c\tthree\\tthree\nb\t2\na\t1\n");
     assert_eq!(ok(&["scan", &db, "--from", "b", "--to", "c"]), "b\t2\n");
     assert_eq!(ok(&["scan", &db, "--limit", "1"]), "a\t1\n");
     ok(&["del", &db, "b"]);
@@ -97,10 +94,7 @@ fn check_exits_nonzero_on_a_corrupt_page() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        text.contains("page 2"),
-        "the finding names the page: {text}"
-    );
+    assert!(text.contains("page 2"), "the finding names the page: {text}");
 }
 
 #[test]
@@ -122,11 +116,7 @@ fn bad_files_and_arguments_are_clear_errors() {
     let db = db_path(dir.path());
     ok(&["init", &db]);
     let out = ldb(&["init", &db]);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "init over an existing database fails"
-    );
+    assert_eq!(out.status.code(), Some(2), "init over an existing database fails");
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     let out = ldb(&["init", &format!("{db}2"), "--page-size", "1000"]);
     assert_eq!(out.status.code(), Some(2));
@@ -137,15 +127,7 @@ fn bad_files_and_arguments_are_clear_errors() {
 
 #[test]
 fn crashtest_command_runs_a_short_loop() {
-    let out = ok(&[
-        "crashtest",
-        "--seed",
-        "3",
-        "--commits",
-        "5",
-        "--points",
-        "40",
-    ]);
+    let out = ok(&["crashtest", "--seed", "3", "--commits", "5", "--points", "40"]);
     assert!(out.contains("seed 3: 40 crash points"), "{out}");
     assert!(out.contains(" 0 violations"), "{out}");
 }

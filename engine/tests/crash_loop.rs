@@ -18,10 +18,7 @@ fn run(cfg: CrashConfig) -> u64 {
         cfg.seed,
         report.violations[0]
     );
-    assert!(
-        report.acknowledged_commits > 0,
-        "the loop verified real commits"
-    );
+    assert!(report.acknowledged_commits > 0, "the loop verified real commits");
     report.points
 }
 

@@ -53,11 +53,7 @@ fn model_scan(
     let it = m
         .range::<[u8], _>((from, to))
         .map(|(k, v)| (k.clone(), v.clone()));
-    if rev {
-        it.rev().collect()
-    } else {
-        it.collect()
-    }
+    if rev { it.rev().collect() } else { it.collect() }
 }
 
 fn run_seed(seed: u64, mode: WalMode) {
@@ -83,9 +79,7 @@ fn run_seed(seed: u64, mode: WalMode) {
                         batch.put(k, v);
                     }
                 }
-                handle
-                    .commit(batch)
-                    .unwrap_or_else(|e| panic!("{ctx}: commit: {e}"));
+                handle.commit(batch).unwrap_or_else(|e| panic!("{ctx}: commit: {e}"));
             }
             60..=79 => {
                 let k = key(&mut rng);
@@ -100,42 +94,19 @@ fn run_seed(seed: u64, mode: WalMode) {
                 let (a, b) = (key(&mut rng), key(&mut rng));
                 let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
                 let rev = rng.below(2) == 0;
-                let from = if rng.below(3) == 0 {
-                    Bound::Unbounded
-                } else {
-                    Bound::Included(lo.as_slice())
-                };
-                let to = if rng.below(3) == 0 {
-                    Bound::Unbounded
-                } else {
-                    Bound::Excluded(hi.as_slice())
-                };
-                assert_eq!(
-                    scan(handle, from, to, rev),
-                    model_scan(&model, from, to, rev),
-                    "{ctx}: scan"
-                );
+                let from = if rng.below(3) == 0 { Bound::Unbounded } else { Bound::Included(lo.as_slice()) };
+                let to = if rng.below(3) == 0 { Bound::Unbounded } else { Bound::Excluded(hi.as_slice()) };
+                assert_eq!(scan(handle, from, to, rev), model_scan(&model, from, to, rev), "{ctx}: scan");
             }
-            90..=93 => handle
-                .checkpoint()
-                .unwrap_or_else(|e| panic!("{ctx}: checkpoint: {e}")),
+            90..=93 => handle.checkpoint().unwrap_or_else(|e| panic!("{ctx}: checkpoint: {e}")),
             94..=96 => {
-                db.take()
-                    .expect("open")
-                    .close()
-                    .unwrap_or_else(|e| panic!("{ctx}: close: {e}"));
-                db = Some(
-                    Database::open(&path, opts(mode))
-                        .unwrap_or_else(|e| panic!("{ctx}: reopen: {e}")),
-                );
+                db.take().expect("open").close().unwrap_or_else(|e| panic!("{ctx}: close: {e}"));
+                db = Some(Database::open(&path, opts(mode)).unwrap_or_else(|e| panic!("{ctx}: reopen: {e}")));
             }
             _ => {
                 // Unclean: drop without checkpoint; the reopen recovers from the WAL.
                 drop(db.take());
-                db = Some(
-                    Database::open(&path, opts(mode))
-                        .unwrap_or_else(|e| panic!("{ctx}: recover: {e}")),
-                );
+                db = Some(Database::open(&path, opts(mode)).unwrap_or_else(|e| panic!("{ctx}: recover: {e}")));
             }
         }
     }
@@ -146,23 +117,12 @@ fn run_seed(seed: u64, mode: WalMode) {
         "seed {seed}: final contents"
     );
     let report = handle.check().expect("check runs");
-    assert!(
-        report.is_clean(),
-        "seed {seed}: integrity findings {:?}",
-        report.findings
-    );
-    assert_eq!(
-        handle.stats().expect("stats").entries,
-        model.len() as u64,
-        "seed {seed}: entry count"
-    );
+    assert!(report.is_clean(), "seed {seed}: integrity findings {:?}", report.findings);
+    assert_eq!(handle.stats().expect("stats").entries, model.len() as u64, "seed {seed}: entry count");
 }
 
 fn seeds() -> u64 {
-    std::env::var("LDB_MODEL_SEEDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3)
+    std::env::var("LDB_MODEL_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3)
 }
 
 #[test]
@@ -188,9 +148,7 @@ fn file_size_is_stable_under_fill_and_empty_cycles() {
     let mut sizes = Vec::new();
     for cycle in 0..6u64 {
         let mut rng = Rng::new(cycle);
-        let keys: Vec<Vec<u8>> = (0..2000)
-            .map(|i| format!("{:016x}-{i}", rng.next_u64()).into_bytes())
-            .collect();
+        let keys: Vec<Vec<u8>> = (0..2000).map(|i| format!("{:016x}-{i}", rng.next_u64()).into_bytes()).collect();
         for chunk in keys.chunks(100) {
             let mut batch = WriteBatch::new();
             for k in chunk {

@@ -58,11 +58,7 @@ fn metric(name: &str, value: f64, unit: &'static str, higher_is_better: bool) ->
         name: name.to_string(),
         value,
         unit,
-        direction: if higher_is_better {
-            "higher_is_better"
-        } else {
-            "lower_is_better"
-        },
+        direction: if higher_is_better { "higher_is_better" } else { "lower_is_better" },
     }
 }
 
@@ -75,14 +71,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn scratch_dir(base: Option<&Path>) -> Result<PathBuf> {
-    let base = base
-        .map(Path::to_path_buf)
-        .unwrap_or_else(std::env::temp_dir);
-    let dir = base.join(format!(
-        "ldb-bench-{}-{}",
-        std::process::id(),
-        chrono_free_stamp()
-    ));
+    let base = base.map(Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("ldb-bench-{}-{}", std::process::id(), chrono_free_stamp()));
     std::fs::create_dir_all(&dir).with_context(|| format!("while creating {}", dir.display()))?;
     Ok(dir)
 }
@@ -120,13 +110,7 @@ fn fsync_baseline(dir: &Path) -> Result<Duration> {
 }
 
 fn commit_latency(dir: &Path, mode: WalMode) -> Result<Vec<Duration>> {
-    let db = Database::create(
-        dir,
-        Options {
-            wal_mode: mode,
-            ..Options::default()
-        },
-    )?;
+    let db = Database::create(dir, Options { wal_mode: mode, ..Options::default() })?;
     let mut samples = Vec::new();
     for i in 0..300u64 {
         let start = Instant::now();
@@ -139,13 +123,7 @@ fn commit_latency(dir: &Path, mode: WalMode) -> Result<Vec<Duration>> {
 }
 
 fn concurrent_commits_per_sec(dir: &Path, mode: WalMode, threads: u64) -> Result<f64> {
-    let db = Database::create(
-        dir,
-        Options {
-            wal_mode: mode,
-            ..Options::default()
-        },
-    )?;
+    let db = Database::create(dir, Options { wal_mode: mode, ..Options::default() })?;
     let per_thread = 150u64;
     let start = Instant::now();
     std::thread::scope(|s| -> Result<()> {
@@ -162,8 +140,7 @@ fn concurrent_commits_per_sec(dir: &Path, mode: WalMode, threads: u64) -> Result
             })
             .collect();
         for h in handles {
-            h.join()
-                .map_err(|_| anyhow::anyhow!("a committer thread panicked"))??;
+            h.join().map_err(|_| anyhow::anyhow!("a committer thread panicked"))??;
         }
         Ok(())
     })?;
@@ -192,12 +169,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
 fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<Metric>> {
     let mut out = Vec::new();
     let fsync = fsync_baseline(dir)?;
-    out.push(metric(
-        "engine.fsync_4k.p50_us",
-        fsync.as_secs_f64() * 1e6,
-        "us",
-        false,
-    ));
+    out.push(metric("engine.fsync_4k.p50_us", fsync.as_secs_f64() * 1e6, "us", false));
 
     let std_lat = commit_latency(&dir.join("std"), WalMode::Standard)?;
     let p50 = percentile(&std_lat, 0.5).as_secs_f64() * 1e6;
@@ -216,18 +188,8 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<Metric>> {
     ));
     let std8 = concurrent_commits_per_sec(&dir.join("std8"), WalMode::Standard, 8)?;
     let uni8 = concurrent_commits_per_sec(&dir.join("uni8"), WalMode::Unified, 8)?;
-    out.push(metric(
-        "engine.commit.standard_8t.per_sec",
-        std8,
-        "commits/s",
-        true,
-    ));
-    out.push(metric(
-        "engine.commit.unified_8t.per_sec",
-        uni8,
-        "commits/s",
-        true,
-    ));
+    out.push(metric("engine.commit.standard_8t.per_sec", std8, "commits/s", true));
+    out.push(metric("engine.commit.unified_8t.per_sec", uni8, "commits/s", true));
     out.push(metric(
         "engine.commit.unified_8t.speedup",
         uni8 / std8.max(1e-9),
@@ -237,10 +199,7 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<Metric>> {
 
     let db = Database::create(
         dir.join("load"),
-        Options {
-            cache_bytes: args.cache_mb.max(1) << 20,
-            ..Options::default()
-        },
+        Options { cache_bytes: args.cache_mb.max(1) << 20, ..Options::default() },
     )?;
     let start = Instant::now();
     workload::load(&db, args.seed, 0, args.keys, 1000)?;
@@ -272,11 +231,7 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<Metric>> {
     let misses = after.misses.saturating_sub(before.misses) as f64;
     out.push(metric(
         "page_cache.hit_ratio",
-        if hits + misses > 0.0 {
-            hits / (hits + misses)
-        } else {
-            0.0
-        },
+        if hits + misses > 0.0 { hits / (hits + misses) } else { 0.0 },
         "ratio",
         true,
     ));
@@ -293,10 +248,7 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<Metric>> {
         true,
     ));
     let report = db.check()?;
-    anyhow::ensure!(
-        report.is_clean(),
-        "integrity check after the benchmark: {report}"
-    );
+    anyhow::ensure!(report.is_clean(), "integrity check after the benchmark: {report}");
     db.close()?;
     if let Some(rss) = peak_rss_mib() {
         out.push(metric("engine.peak_rss_mib", rss, "MiB", false));

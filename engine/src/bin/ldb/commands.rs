@@ -100,9 +100,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         } => {
             let (key, value) = (decode(&key, hex, "key")?, decode(&value, hex, "value")?);
             let handle = open(&db)?;
-            handle
-                .put(&key, &value)
-                .context("while committing the put")?;
+            handle.put(&key, &value).context("while committing the put")?;
             close(handle)?;
         }
         Command::Get { db, key, hex } => {

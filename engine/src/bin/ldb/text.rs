@@ -64,10 +64,7 @@ mod tests {
 
     #[test]
     fn hex_round_trip_and_errors() {
-        assert_eq!(
-            decode("00ff10", true, "key").expect("hex"),
-            vec![0, 255, 16]
-        );
+        assert_eq!(decode("00ff10", true, "key").expect("hex"), vec![0, 255, 16]);
         assert_eq!(encode(&[0, 255, 16], true), "00ff10");
         assert!(decode("abc", true, "key").is_err());
         assert!(decode("zz", true, "key").is_err());
