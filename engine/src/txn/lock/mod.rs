@@ -316,6 +316,19 @@ impl LockManager {
     /// locks meanwhile; [`LockError::InvalidRequest`] for `TxnId(0)` or if `txn` is already
     /// waiting in another thread. A failed request leaves `txn`'s other locks untouched.
     pub fn acquire(&self, txn: TxnId, target: LockTarget, mode: LockMode) -> Result<(), LockError> {
+        self.acquire_with_timeout(txn, target, mode, self.config.wait_timeout)
+    }
+
+    /// [`acquire`](Self::acquire) with this call's own wait timeout instead of
+    /// [`LockConfig::wait_timeout`] (`Duration::ZERO`: fail at once instead of waiting, after
+    /// deadlock detection has run).
+    pub fn acquire_with_timeout(
+        &self,
+        txn: TxnId,
+        target: LockTarget,
+        mode: LockMode,
+        timeout: Duration,
+    ) -> Result<(), LockError> {
         if txn == TxnId(0) {
             return Err(LockError::InvalidRequest(
                 "txn 0 means \"no transaction\" and cannot own locks".into(),
@@ -361,7 +374,9 @@ impl LockManager {
             return Err(LockError::Deadlock { victim: txn, cycle });
         }
 
-        let deadline = started + self.config.wait_timeout;
+        let deadline = started
+            .checked_add(timeout)
+            .unwrap_or(started + Duration::from_secs(u32::MAX.into()));
         loop {
             match st.decided.remove(&seq) {
                 Some(Decision::Granted) => return Ok(()),

@@ -161,11 +161,16 @@ impl StatsCollector {
 
     /// A snapshot with the `top` most contended targets.
     pub(super) fn snapshot(&self, top: usize, waiting_now: usize, locks_held: usize) -> LockStats {
-        let mut contended: Vec<(&LockTarget, &TargetCounter)> = self.targets.iter().collect();
+        // Most waits first; ties by longer total wait, then by target for a stable order.
+        let mut contended: Vec<(String, &TargetCounter)> = self
+            .targets
+            .iter()
+            .map(|(target, c)| (target.to_string(), c))
+            .collect();
         contended.sort_by(|a, b| {
-            b.1.waits
-                .cmp(&a.1.waits)
-                .then_with(|| b.1.total_wait.cmp(&a.1.total_wait))
+            (b.1.waits, b.1.total_wait)
+                .cmp(&(a.1.waits, a.1.total_wait))
+                .then_with(|| a.0.cmp(&b.0))
         });
         LockStats {
             acquisitions: self.acquisitions,
@@ -182,7 +187,7 @@ impl StatsCollector {
                 .into_iter()
                 .take(top)
                 .map(|(target, c)| ContendedTarget {
-                    target: target.to_string(),
+                    target,
                     waits: c.waits,
                     overestimate: c.overestimate,
                     total_wait_us: micros(c.total_wait),

@@ -339,3 +339,104 @@ fn invalid_requests_are_rejected_with_a_reason() {
         "the rejected request left no lock"
     );
 }
+
+#[test]
+fn timed_out_waiter_lets_requests_behind_it_in() {
+    let mgr = manager();
+    mgr.acquire(t(1), key("k"), S).expect("shared holder");
+    let (tx, rx) = mpsc::channel();
+    let mgr2 = Arc::clone(&mgr);
+    // t2's own short timeout; everyone else waits for the manager's long one.
+    let writer = thread::spawn(move || {
+        let r = mgr2.acquire_with_timeout(t(2), key("k"), X, Duration::from_millis(30));
+        tx.send(r).expect("send");
+    });
+    wait_until_queued(&mgr, t(2));
+    let (reader, order) = queue_in_order(&mgr, &[(t(3), S)], &key("k"));
+    // t3 is compatible with the holder but queued behind t2; t2's timeout must let it in.
+    let r = rx.recv().expect("writer result");
+    assert!(
+        matches!(r, Err(LockError::Timeout { txn, .. }) if txn == t(2)),
+        "{r:?}"
+    );
+    reader
+        .into_iter()
+        .for_each(|h| h.join().expect("reader thread"));
+    writer.join().expect("writer thread");
+    assert_eq!(*order.lock().expect("order"), vec![t(3)]);
+    assert_eq!(
+        mgr.held_by(t(1)),
+        vec![(key("k"), S)],
+        "the holder was never disturbed"
+    );
+}
+
+#[test]
+fn zero_timeout_fails_at_once_without_queueing() {
+    let mgr = manager();
+    mgr.acquire(t(1), key("k"), X).expect("holder");
+    let r = mgr.acquire_with_timeout(t(2), key("k"), S, Duration::ZERO);
+    assert!(matches!(r, Err(LockError::Timeout { .. })), "{r:?}");
+    assert!(mgr.waiting_txns().is_empty());
+    mgr.acquire_with_timeout(t(2), key("free"), S, Duration::ZERO)
+        .expect("no wait needed");
+}
+
+#[test]
+fn stats_add_up_exactly() {
+    let mgr = manager();
+    // Three immediate grants and one re-entrant no-op.
+    mgr.acquire(t(1), key("hot"), X).expect("t1 hot");
+    mgr.acquire(t(1), key("hot"), S).expect("re-entry");
+    mgr.acquire(t(1), key("a"), X).expect("t1 a");
+    mgr.acquire(t(2), key("b"), X).expect("t2 b");
+    // One timeout on "hot".
+    let r = mgr.acquire_with_timeout(t(3), key("hot"), S, Duration::from_millis(5));
+    assert!(matches!(r, Err(LockError::Timeout { .. })));
+    // A deadlock: t1 waits for b, t2 asks for a and is the victim (one wait, on "a").
+    let mgr2 = Arc::clone(&mgr);
+    let older = thread::spawn(move || mgr2.acquire(t(1), key("b"), X));
+    wait_until_queued(&mgr, t(1));
+    assert!(matches!(
+        mgr.acquire(t(2), key("a"), X),
+        Err(LockError::Deadlock { .. })
+    ));
+    mgr.release_all(t(2));
+    older
+        .join()
+        .expect("t1 thread")
+        .expect("t1 gets b after the victim");
+    // Two waits on "hot" granted in turn.
+    let (handles, _) = queue_in_order(&mgr, &[(t(4), S), (t(5), X)], &key("hot"));
+    let mid = mgr.stats();
+    assert_eq!((mid.waiting_now, mid.locks_held), (2, 3), "{mid:?}");
+    mgr.release_all(t(1));
+    handles
+        .into_iter()
+        .for_each(|h| h.join().expect("waiter thread"));
+
+    let s = mgr.stats();
+    assert_eq!(s.acquisitions, 4 + 1 + 2, "{s:?}");
+    assert_eq!(s.waits, 5, "{s:?}");
+    assert_eq!(
+        (s.granted_after_wait, s.timeouts, s.deadlocks, s.cancelled),
+        (3, 1, 1, 0)
+    );
+    assert_eq!(
+        s.waits,
+        s.granted_after_wait + s.timeouts + s.deadlocks + s.cancelled + s.waiting_now
+    );
+    assert!(
+        s.max_wait_us >= 5_000 && s.total_wait_us >= s.max_wait_us,
+        "{s:?}"
+    );
+    let mut top: Vec<(&str, u64)> = s
+        .most_contended
+        .iter()
+        .map(|c| (c.target.as_str(), c.waits))
+        .collect();
+    assert_eq!(top.first(), Some(&("key \"hot\"", 3)), "{top:?}");
+    top[1..].sort_unstable(); // equal counts are ordered by wait time
+    assert_eq!(top[1..], [("key \"a\"", 1), ("key \"b\"", 1)]);
+    assert_eq!((s.waiting_now, s.locks_held), (0, 0));
+}
