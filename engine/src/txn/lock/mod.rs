@@ -34,6 +34,8 @@ mod target;
 mod tests;
 #[cfg(test)]
 mod tests_deadlock;
+#[cfg(test)]
+mod tests_model;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -252,14 +254,18 @@ impl State {
                 self.grant_waiters();
                 return Some(cycle);
             }
+            // Every transaction on a cycle is waiting (only waiters have outgoing edges), and
+            // `waiting` and `queue` are updated together; should either ever fail, stop rather
+            // than loop on a cycle that cannot be broken.
             let Some(&victim_seq) = self.waiting.get(&victim) else {
-                // Every transaction on a cycle is waiting (only waiters have outgoing edges).
                 break;
             };
-            if let Some(w) = self.dequeue(victim_seq, WaitEnd::Deadlock) {
-                self.decided.insert(victim_seq, Decision::Deadlock(cycle));
-                w.wake.notify_one();
-            }
+            let Some(w) = self.dequeue(victim_seq, WaitEnd::Deadlock) else {
+                self.waiting.remove(&victim);
+                break;
+            };
+            self.decided.insert(victim_seq, Decision::Deadlock(cycle));
+            w.wake.notify_one();
         }
         // Victims left the queue; requests queued behind them may now be grantable.
         self.grant_waiters();
