@@ -192,7 +192,7 @@ impl State {
         w: &Waiter,
     ) -> bool {
         w.txn != txn
-            && !(w.mode.compatible_with(mode))
+            && !w.mode.compatible_with(mode)
             && w.target.overlaps(target)
             && !self.grants.blocks(txn, &w.target, w.mode)
     }
