@@ -7,8 +7,9 @@
 
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::types::{Lsn, PageId};
+use crate::types::{Lsn, PageId, TxnId};
 
 /// A specialised `Result` for engine operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -104,6 +105,24 @@ pub enum Error {
     /// A caller passed an invalid argument or option.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A transaction waited longer than the lock wait timeout for a lock; it keeps its other
+    /// locks and may retry or roll back.
+    #[error("{txn} timed out after {waited:?} waiting for a lock on {target}")]
+    LockTimeout {
+        /// The transaction that waited.
+        txn: TxnId,
+        /// The key or range it waited for.
+        target: String,
+        /// How long it waited.
+        waited: Duration,
+    },
+    /// A transaction was chosen as the victim of a deadlock (the youngest on the cycle of
+    /// waits); it must roll back so that the others can proceed.
+    #[error("deadlock detected: {victim} was chosen as the victim and must roll back")]
+    Deadlock {
+        /// The transaction that must roll back.
+        victim: TxnId,
+    },
     /// An earlier durability failure (e.g. a failed fsync) left the handle unusable; the
     /// database must be reopened, which runs recovery. A failed fsync is never retried blindly.
     #[error("database handle is poisoned by an earlier failure: {reason}")]

@@ -7,7 +7,9 @@
 //! 3. [`btree`] — an ordered byte-key map over pages (copy-on-write, overflow pages for large values).
 //! 4. [`wal`] — the write-ahead log: checksummed records, `Standard` and `Unified` (group commit)
 //!    modes, and the recovery scan.
-//! 5. [`db`] — the public [`Database`] handle: commits, snapshots, checkpoints, recovery.
+//! 5. [`txn`] — transactions: the lock manager with deadlock detection (MVCC snapshots and
+//!    isolation levels build on it).
+//! 6. [`db`] — the public [`Database`] handle: commits, snapshots, checkpoints, recovery.
 //!
 //! Beside the layers: [`integrity`] (the checker behind `ldb check`), [`catalog`] (what the
 //! engine can describe about its own formats), [`crashtest`] (the crash loop over the simulated
@@ -25,6 +27,7 @@ pub mod db;
 pub mod error;
 pub mod integrity;
 pub mod storage;
+pub mod txn;
 pub mod types;
 pub mod util;
 pub mod vfs;
