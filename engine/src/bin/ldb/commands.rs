@@ -213,7 +213,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Catalog { db, json } => {
+        Command::Catalog { db, json, markdown } => {
             let handle = match &db {
                 Some(path) => Some(
                     Database::open(path, Options::default())
@@ -222,12 +222,13 @@ pub fn run(command: Command) -> Result<ExitCode> {
                 None => None,
             };
             let catalog = lightning_db::catalog::describe(handle.as_ref())?;
-            let value = serde_json::to_value(&catalog)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&value)?);
+                println!("{}", serde_json::to_string_pretty(&catalog)?);
+            } else if markdown {
+                print!("{}", catalog.to_markdown());
             } else {
                 let mut out = String::new();
-                flatten("", &value, &mut out);
+                flatten("", &serde_json::to_value(&catalog)?, &mut out);
                 print!("{out}");
             }
         }

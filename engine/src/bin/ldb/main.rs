@@ -146,6 +146,9 @@ enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        /// The markdown document (`docs/SCHEMA_CATALOG.md`).
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
     },
     /// Crash-loop test on the simulated disk: crash at every I/O operation of a seeded workload,
     /// recover, verify (exit code 1 on any violation).
