@@ -6,3 +6,7 @@
 
 pub mod adr;
 pub mod frontmatter;
+pub mod content;
+pub mod git;
+pub mod markdown;
+pub mod site;

@@ -1,0 +1,147 @@
+//! The write phase: publish one version of the site without ever exposing a half-written tree.
+//!
+//! Steps, in order:
+//! 1. refuse if `site/<V>/` exists (published versions are immutable) unless `--force`;
+//! 2. check every internal link and anchor of the rendered pages (nothing is written if one is
+//!    broken; the error names the page and the link);
+//! 3. write pages (`<path>/index.html` + `<path>/data.json`) and assets into a temporary
+//!    directory `site/.tmp-<V>-<pid>/`;
+//! 4. rename it to `site/<V>/` (with `--force`, the old tree is first renamed aside, then
+//!    removed);
+//! 5. refresh `site/latest/` — a full copy of the newest version, so it works from `file://` and
+//!    any static host — by the same write-aside-and-rename;
+//! 6. write `site/versions.json`, `site/versions.js` and the root redirect `site/index.html`, each
+//!    through a temporary file and a rename.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use super::{BuildOptions, Loaded, RenderedPage, links, versions};
+
+/// Publishes `pages` as `site/<version>/` and returns that directory.
+pub fn write(options: &BuildOptions, loaded: &Loaded, pages: &[RenderedPage]) -> Result<PathBuf> {
+    let site_dir = options.root.join("site");
+    let version = &loaded.version;
+    let final_dir = site_dir.join(version);
+    if final_dir.exists() && !options.force {
+        bail!(
+            "{} already exists: published versions are immutable (pass --force to replace it, \
+             or --version to name this build differently)",
+            final_dir.display()
+        );
+    }
+
+    // 2. Link check, in memory, before anything touches the disk.
+    let mut files: Vec<(String, &[u8])> = Vec::with_capacity(pages.len() * 2 + 2);
+    for page in pages {
+        let prefix = if page.path.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", page.path)
+        };
+        files.push((format!("{prefix}index.html"), page.html.as_bytes()));
+        files.push((format!("{prefix}data.json"), page.data.as_bytes()));
+    }
+    for (name, text) in &loaded.templates.assets {
+        files.push((format!("assets/{name}"), text.as_bytes()));
+    }
+    let all: HashSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    if all.len() != files.len() {
+        bail!("two pages would be written to the same path; check content page names");
+    }
+    let html: Vec<(&str, &str)> = pages
+        .iter()
+        .zip(files.iter().step_by(2))
+        .map(|(page, (name, _))| (name.as_str(), page.html.as_str()))
+        .collect();
+    links::check(&all, &html)?;
+
+    // 3. Temporary tree.
+    std::fs::create_dir_all(&site_dir)
+        .with_context(|| format!("while creating {}", site_dir.display()))?;
+    let tmp_dir = site_dir.join(format!(".tmp-{version}-{}", std::process::id()));
+    remove_if_exists(&tmp_dir)?;
+    let result = write_tree(&tmp_dir, &files).and_then(|()| {
+        // 4. Move into place.
+        swap_into_place(&tmp_dir, &final_dir, &site_dir, version)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp_dir);
+    }
+    result?;
+
+    // 5. latest/ is a copy of the newest version.
+    let latest_tmp = site_dir.join(format!(".tmp-latest-{}", std::process::id()));
+    remove_if_exists(&latest_tmp)?;
+    write_tree(&latest_tmp, &files)?;
+    swap_into_place(&latest_tmp, &site_dir.join(versions::LATEST), &site_dir, "latest")?;
+
+    // 6. versions.json, versions.js, root redirect.
+    let list = versions::with_new(&loaded.versions, version, version);
+    let (json, js) = versions::render_files(&list)?;
+    write_atomic(&site_dir.join("versions.json"), json.as_bytes())?;
+    write_atomic(&site_dir.join("versions.js"), js.as_bytes())?;
+    write_atomic(&site_dir.join("index.html"), redirect_page(version).as_bytes())?;
+    Ok(final_dir)
+}
+
+/// A page that sends the browser to `<version>/index.html`, with and without JavaScript.
+pub fn redirect_page(version: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>Redirecting to {version}</title>\n\
+         <meta http-equiv=\"refresh\" content=\"0; url={version}/index.html\">\n\
+         <link rel=\"canonical\" href=\"{version}/index.html\">\n</head>\n<body>\n\
+         <p>The newest version is <a href=\"{version}/index.html\">{version}</a>.</p>\n\
+         </body>\n</html>\n"
+    )
+}
+
+fn write_tree(dir: &Path, files: &[(String, &[u8])]) -> Result<()> {
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("while creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("while writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Renames `new` to `target`; an existing `target` is renamed aside first and removed after.
+fn swap_into_place(new: &Path, target: &Path, site_dir: &Path, label: &str) -> Result<()> {
+    if target.exists() {
+        let aside = site_dir.join(format!(".old-{label}-{}", std::process::id()));
+        remove_if_exists(&aside)?;
+        std::fs::rename(target, &aside).with_context(|| {
+            format!("while moving {} aside to {}", target.display(), aside.display())
+        })?;
+        std::fs::rename(new, target).with_context(|| {
+            format!("while moving {} to {}", new.display(), target.display())
+        })?;
+        std::fs::remove_dir_all(&aside)
+            .with_context(|| format!("while removing {}", aside.display()))?;
+    } else {
+        std::fs::rename(new, target).with_context(|| {
+            format!("while moving {} to {}", new.display(), target.display())
+        })?;
+    }
+    Ok(())
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("while writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("while moving {} to {}", tmp.display(), path.display()))
+}
+
+fn remove_if_exists(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("while removing {}", dir.display()))?;
+    }
+    Ok(())
+}
