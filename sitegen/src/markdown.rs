@@ -23,6 +23,9 @@ pub struct RenderOptions {
     /// Prefix that makes a site-relative URL (`../` repeated to the site root), used when
     /// rewriting internal `.md` links. Empty for a page at the root.
     pub root_prefix: String,
+    /// Repository-relative directory of the markdown file (`content/guides`, `adr`); relative
+    /// `.md` links are resolved against it.
+    pub source_dir: String,
 }
 
 /// One entry of a table of contents.
@@ -67,10 +70,12 @@ pub fn slugify(text: &str) -> String {
     slug
 }
 
-/// Rewrites a link target that names a markdown file inside the site to its page URL:
-/// `guide.md#x` → `{root}guide/index.html#x`, `adr/0001-x.md` → `{root}adr/adr-0001/index.html`.
-/// External links, anchors and other files are left alone.
-pub fn rewrite_link(dest: &str, root_prefix: &str) -> Option<String> {
+/// Rewrites a link target that names a markdown file of the site to its page URL. The target
+/// is resolved against `source_dir` (the repository-relative directory of the file holding the
+/// link): `content/guide.md#x` → `{root}guide/index.html#x`, `adr/0001-x.md` →
+/// `{root}adr/adr-0001/index.html`. External links, anchors, other files and markdown files
+/// outside `content/` and `adr/` are left alone (the link checker reports them if broken).
+pub fn rewrite_link(dest: &str, root_prefix: &str, source_dir: &str) -> Option<String> {
     if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('#') {
         return None;
     }
@@ -79,15 +84,27 @@ pub fn rewrite_link(dest: &str, root_prefix: &str) -> Option<String> {
         None => (dest, None),
     };
     let stem = path.strip_suffix(".md")?;
-    let stem = stem.trim_start_matches("./").trim_start_matches('/');
-    let stem = stem
-        .trim_start_matches("../")
-        .trim_start_matches("content/");
-    let url_path = if let Some(adr_file) = stem.strip_prefix("adr/") {
-        let number = adr_file.get(..4).filter(|n| n.bytes().all(|b| b.is_ascii_digit()))?;
-        format!("adr/adr-{number}")
+    let mut parts: Vec<&str> = if stem.starts_with('/') {
+        Vec::new()
     } else {
-        stem.to_string()
+        source_dir.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    for segment in stem.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    let url_path = match parts.as_slice() {
+        ["adr", file] => {
+            let number = file.get(..4).filter(|n| n.bytes().all(|b| b.is_ascii_digit()))?;
+            format!("adr/adr-{number}")
+        }
+        ["content", rest @ ..] if !rest.is_empty() => rest.join("/").to_ascii_lowercase(),
+        _ => return None,
     };
     let mut url = format!("{root_prefix}{url_path}/index.html");
     if let Some(anchor) = anchor {
@@ -117,7 +134,7 @@ pub fn render(source: &str, options: &RenderOptions) -> Rendered {
     for event in events.iter_mut() {
         match event {
             Event::Start(Tag::Link { dest_url, .. }) => {
-                if let Some(url) = rewrite_link(dest_url, &options.root_prefix) {
+                if let Some(url) = rewrite_link(dest_url, &options.root_prefix, &options.source_dir) {
                     *dest_url = CowStr::from(url);
                 }
             }
@@ -258,14 +275,19 @@ mod tests {
     #[test]
     fn internal_md_links_become_page_urls() {
         let r = render(
-            "[g](guide.md#part) [a](../adr/0003-x.md) [e](https://x.org/a.md) [f](pic.png)",
+            "[g](guide.md#part) [a](../../adr/0003-x.md) [e](https://x.org/a.md) [f](pic.png) [o](../../README.md) [up](../intro.md)",
             &RenderOptions {
-                root_prefix: "../".into(),
+                root_prefix: "../../".into(),
+                source_dir: "content/guides".into(),
                 ..Default::default()
             },
         );
-        assert!(r.html.contains(r#"href="../guide/index.html#part""#), "{}", r.html);
-        assert!(r.html.contains(r#"href="../adr/adr-0003/index.html""#), "{}", r.html);
+        assert!(r.html.contains(r#"href="../../guides/guide/index.html#part""#), "{}", r.html);
+        assert!(r.html.contains(r#"href="../../adr/adr-0003/index.html""#), "{}", r.html);
+        assert!(r.html.contains(r#"href="../../README.md""#), "{}", r.html);
+        assert!(r.html.contains(r#"href="../../intro/index.html""#), "{}", r.html);
+        let sibling = rewrite_link("0002-old.md", "../../", "adr");
+        assert_eq!(sibling.as_deref(), Some("../../adr/adr-0002/index.html"));
         assert!(r.html.contains(r#"href="https://x.org/a.md""#), "{}", r.html);
         assert!(r.html.contains(r#"href="pic.png""#), "{}", r.html);
     }

@@ -95,40 +95,41 @@ pub fn trend_svg(chart: &TrendChart) -> Result<String> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(64)
-            .build_cartesian_2d(0f64..n, ymin..ymax)
+            .build_cartesian_2d(-0.5f64..n - 0.5, ymin..ymax)
             .map_err(err)?;
         let labels: Vec<String> = chart.points.iter().map(|p| p.label.clone()).collect();
         let label_at = move |x: &f64| -> String {
-            let i = x.floor();
-            if i < 0.0 || (x - i - 0.5).abs() > 1e-6 {
+            let i = x.round();
+            if i < 0.0 || (x - i).abs() > 1e-6 {
                 return String::new();
             }
             labels.get(i as usize).cloned().unwrap_or_default()
         };
         plot.configure_mesh()
             .disable_x_mesh()
-            .x_labels(chart.points.len().min(12) * 2 + 1)
+            .max_light_lines(2)
+            .x_labels(chart.points.len().min(12))
             .x_label_formatter(&label_at)
             .y_desc(chart.unit.as_str())
             .draw()
             .map_err(err)?;
         if let Some((lo, hi)) = chart.threshold {
             plot.draw_series(std::iter::once(Rectangle::new(
-                [(0.0, lo), (n, hi)],
+                [(-0.5, lo), (n - 0.5, hi)],
                 BAND.mix(0.12).filled(),
             )))
             .map_err(err)?;
         }
         if let Some(b) = chart.baseline {
             plot.draw_series(LineSeries::new(
-                [(0.0, b), (n, b)],
+                [(-0.5, b), (n - 0.5, b)],
                 BASELINE.stroke_width(2),
             ))
             .map_err(err)?;
         }
         for (i, p) in chart.points.iter().enumerate() {
             if let (Some(lo), Some(hi)) = (p.low, p.high) {
-                let x = i as f64 + 0.5;
+                let x = i as f64;
                 let cap = 0.12;
                 let style = LINE.mix(0.6).stroke_width(1);
                 plot.draw_series([
@@ -143,14 +144,14 @@ pub fn trend_svg(chart: &TrendChart) -> Result<String> {
             .points
             .iter()
             .enumerate()
-            .map(|(i, p)| (i as f64 + 0.5, p.value))
+            .map(|(i, p)| (i as f64, p.value))
             .collect();
         plot.draw_series(LineSeries::new(xy.clone(), LINE.stroke_width(2)))
             .map_err(err)?;
         plot.draw_series(xy.iter().map(|&(x, y)| Circle::new((x, y), 3, LINE.filled())))
             .map_err(err)?;
         for m in &chart.markers {
-            let x = m.index as f64 + 0.5;
+            let x = m.index as f64;
             plot.draw_series([PathElement::new(
                 vec![(x, ymin), (x, ymax)],
                 MARKER.stroke_width(1),
@@ -313,7 +314,7 @@ mod tests {
         assert!(svg.contains("role=\"img\""));
         assert!(svg.contains("<title>Trend of commit latency &lt;p99&gt; over 20 points"));
         assert!(svg.contains("ADR-0004"));
-        assert!(svg.contains("c00") && svg.contains("c19"));
+        assert!(svg.contains("\nc00\n") && svg.contains("\nc10\n"), "x labels are commit labels");
         assert!(!svg.contains("<p99>"), "title must be escaped");
         // 20 circles for the points.
         assert_eq!(svg.matches("<circle").count(), 20);

@@ -130,6 +130,7 @@ fn content_pages(shared: &Shared, options: &BuildOptions, loaded: &Loaded) -> Ve
                 &RenderOptions {
                     allow_html: options.allow_html,
                     root_prefix: root_prefix(&page.slug),
+                    source_dir: parent_dir(&relative(&options.root, &page.path)),
                 },
             );
             shared.job(
@@ -139,7 +140,7 @@ fn content_pages(shared: &Shared, options: &BuildOptions, loaded: &Loaded) -> Ve
                 json!({
                     "title": page.meta.title,
                     "description": page.meta.description,
-                    "source": page.path.display().to_string(),
+                    "source": relative(&options.root, &page.path),
                     "content": rendered.html,
                     "toc": rendered.toc,
                 }),
@@ -243,6 +244,7 @@ fn adr_pages(
                 &RenderOptions {
                     allow_html: options.allow_html,
                     root_prefix: root_prefix(&path),
+                    source_dir: parent_dir(&relative(&options.root, &adr.path)),
                 },
             );
             let commits: Vec<Value> = loaded
@@ -263,7 +265,7 @@ fn adr_pages(
                     adr.meta.superseded_by.iter().map(link).collect(),
                 );
                 obj.insert("claims".into(), json!(adr.meta.claims));
-                obj.insert("source".into(), json!(adr.path.display().to_string()));
+                obj.insert("source".into(), json!(relative(&options.root, &adr.path)));
             }
             shared.job(
                 path,
@@ -279,6 +281,20 @@ fn adr_pages(
             )
         })
         .collect()
+}
+
+/// `path` relative to the repository root, with `/` separators, for display.
+fn relative(root: &std::path::Path, path: &std::path::Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The directory part of a `/`-separated path (`""` for a bare file name).
+fn parent_dir(path: &str) -> String {
+    path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default()
 }
 
 /// A commit for templates; ADR mentions link to pages only when the ADR is `known`.
