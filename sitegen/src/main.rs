@@ -32,6 +32,23 @@ enum Command {
         #[arg(long)]
         allow_html: bool,
     },
+    /// Write a synthetic repository (content pages, ADRs, git history) for benchmarking builds.
+    Synthetic {
+        /// Directory to create; must not exist yet.
+        out: PathBuf,
+        /// Number of content pages.
+        #[arg(long, default_value_t = 200)]
+        pages: usize,
+        /// Approximate words per content page.
+        #[arg(long, default_value_t = 1500)]
+        words: usize,
+        /// Number of ADRs.
+        #[arg(long, default_value_t = 100)]
+        adrs: usize,
+        /// Number of commits.
+        #[arg(long, default_value_t = 200)]
+        commits: usize,
+    },
 }
 
 fn main() {
@@ -66,6 +83,28 @@ fn run(cli: Cli) -> Result<()> {
                 report.version,
                 report.output.display()
             );
+            Ok(())
+        }
+        Command::Synthetic {
+            out,
+            pages,
+            words,
+            adrs,
+            commits,
+        } => {
+            if out.exists() {
+                anyhow::bail!("{} already exists; choose a new directory", out.display());
+            }
+            std::fs::create_dir_all(&out)?;
+            let spec = sitegen::site::synthetic::SyntheticSpec {
+                pages,
+                words_per_page: words,
+                adrs,
+                commits,
+                ..Default::default()
+            };
+            sitegen::site::synthetic::generate(&out, &spec)?;
+            println!("wrote a synthetic repository to {}", out.display());
             Ok(())
         }
     }

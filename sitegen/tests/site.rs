@@ -298,3 +298,22 @@ fn repository_templates_override_defaults() {
     assert!(history.contains("Custom history: 3"), "{history}");
     assert!(history.contains("assets/style.css"), "base layout still used");
 }
+
+#[test]
+fn synthetic_repository_builds_with_valid_links() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let spec = sitegen::site::synthetic::SyntheticSpec {
+        pages: 24,
+        words_per_page: 300,
+        adrs: 12,
+        commits: 6,
+        seed: 3,
+    };
+    sitegen::site::synthetic::generate(tmp.path(), &spec).expect("generate");
+    let report = build(&options(tmp.path(), "s1")).expect("synthetic site builds");
+    // home + pages + ADR index + ADRs + history
+    assert_eq!(report.pages, 1 + 24 + 1 + 12 + 1);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let history = read(report.output.join("history/index.html"));
+    assert_eq!(history.matches("<li id=\"c-").count(), 6);
+}

@@ -15,6 +15,7 @@
 pub mod charts;
 pub mod links;
 pub mod pages;
+pub mod synthetic;
 pub mod templates;
 pub mod versions;
 pub mod writer;
