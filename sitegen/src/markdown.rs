@@ -145,9 +145,23 @@ pub fn render(source: &str, options: &RenderOptions) -> Rendered {
         }
     }
 
-    // Pass 5: emit.
+    // Pass 5: emit, with a self-link at the end of every heading (added after the raw HTML
+    // pass, so it is the only markup not escaped).
     let mut html = String::with_capacity(source.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    let mut anchors = toc.iter();
+    let events = events.into_iter().flat_map(|event| {
+        let anchor = match &event {
+            Event::End(TagEnd::Heading(_)) => anchors.next().map(|entry| {
+                Event::InlineHtml(CowStr::from(format!(
+                    "<a class=\"heading-anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+                    entry.id
+                )))
+            }),
+            _ => None,
+        };
+        anchor.into_iter().chain(std::iter::once(event))
+    });
+    pulldown_cmark::html::push_html(&mut html, events);
     Rendered { html, toc }
 }
 
@@ -233,6 +247,11 @@ mod tests {
             &RenderOptions::default(),
         );
         assert!(r.html.contains(r#"<h1 id="intro">"#), "{}", r.html);
+        assert!(
+            r.html.contains(r##"<a class="heading-anchor" href="#intro-1" aria-label="Link to this section">#</a></h2>"##),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains(r#"<h2 id="intro-1">"#), "{}", r.html);
         assert!(r.html.contains(r#"<h2 id="a-code-b">"#), "{}", r.html);
         assert_eq!(r.toc.len(), 3);

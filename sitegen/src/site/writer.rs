@@ -8,8 +8,8 @@
 //!    directory `site/.tmp-<V>-<pid>/`;
 //! 4. rename it to `site/<V>/` (with `--force`, the old tree is first renamed aside, then
 //!    removed);
-//! 5. refresh `site/latest/` — a full copy of the newest version, so it works from `file://` and
-//!    any static host — by the same write-aside-and-rename;
+//! 5. refresh `site/latest/` — a full copy of the newest version (hard links where possible), so
+//!    it works from `file://` and any static host — by the same write-aside-and-rename;
 //! 6. write `site/versions.json`, `site/versions.js` and the root redirect `site/index.html`, each
 //!    through a temporary file and a rename.
 
@@ -17,6 +17,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
 
 use super::{BuildOptions, Loaded, RenderedPage, links, versions};
 
@@ -72,10 +73,11 @@ pub fn write(options: &BuildOptions, loaded: &Loaded, pages: &[RenderedPage]) ->
     }
     result?;
 
-    // 5. latest/ is a copy of the newest version.
+    // 5. latest/ is a copy of the newest version (hard links where the file system allows:
+    // published files are never modified in place, so sharing them is safe).
     let latest_tmp = site_dir.join(format!(".tmp-latest-{}", std::process::id()));
     remove_if_exists(&latest_tmp)?;
-    write_tree(&latest_tmp, &files)?;
+    link_tree(&final_dir, &latest_tmp, &files)?;
     swap_into_place(&latest_tmp, &site_dir.join(versions::LATEST), &site_dir, "latest")?;
 
     // 6. versions.json, versions.js, root redirect.
@@ -99,16 +101,40 @@ pub fn redirect_page(version: &str) -> String {
     )
 }
 
-fn write_tree(dir: &Path, files: &[(String, &[u8])]) -> Result<()> {
-    for (name, bytes) in files {
-        let path = dir.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("while creating {}", parent.display()))?;
-        }
-        std::fs::write(&path, bytes).with_context(|| format!("while writing {}", path.display()))?;
+/// Creates every directory `files` needs under `dir`, once each.
+fn create_dirs(dir: &Path, files: &[(String, &[u8])]) -> Result<()> {
+    let parents: std::collections::BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|(name, _)| dir.join(name).parent().map(Path::to_path_buf))
+        .collect();
+    for parent in parents {
+        std::fs::create_dir_all(&parent)
+            .with_context(|| format!("while creating {}", parent.display()))?;
     }
     Ok(())
+}
+
+/// Writes `files` under `dir`, in parallel.
+fn write_tree(dir: &Path, files: &[(String, &[u8])]) -> Result<()> {
+    create_dirs(dir, files)?;
+    files.par_iter().try_for_each(|(name, bytes)| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("while writing {}", path.display()))
+    })
+}
+
+/// Makes `to` a copy of the published tree `from` (which holds exactly `files`): hard links,
+/// falling back to writing the bytes where linking is not supported.
+fn link_tree(from: &Path, to: &Path, files: &[(String, &[u8])]) -> Result<()> {
+    create_dirs(to, files)?;
+    files.par_iter().try_for_each(|(name, bytes)| {
+        let target = to.join(name);
+        if std::fs::hard_link(from.join(name), &target).is_ok() {
+            return Ok(());
+        }
+        std::fs::write(&target, bytes)
+            .with_context(|| format!("while writing {}", target.display()))
+    })
 }
 
 /// Renames `new` to `target`; an existing `target` is renamed aside first and removed after.
