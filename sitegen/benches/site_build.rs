@@ -4,6 +4,8 @@
 //! `full_build` measures load → plan → render → write, link check included, replacing the same
 //! version each iteration (`--force`). `markdown_200_pages` isolates markdown rendering.
 
+#![allow(missing_docs)] // criterion_group! generates an undocumented public function.
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use sitegen::site::synthetic::{SyntheticSpec, generate};
 use sitegen::site::{BuildOptions, build};

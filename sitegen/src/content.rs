@@ -57,8 +57,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Page>> {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.with_context(|| format!("while listing {}", dir.display()))?;
         let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().and_then(|e| e.to_str()) != Some("md")
-        {
+        if !entry.file_type().is_file() || path.extension().and_then(|e| e.to_str()) != Some("md") {
             continue;
         }
         let doc = frontmatter::read::<PageMeta>(path)?;
@@ -107,9 +106,10 @@ fn slug_for(dir: &Path, path: &Path) -> Result<String> {
         .with_context(|| format!("{} is not under {}", path.display(), dir.display()))?;
     let mut parts = Vec::new();
     for component in rel.with_extension("").components() {
-        let part = component.as_os_str().to_str().with_context(|| {
-            format!("{}: file name is not valid UTF-8", path.display())
-        })?;
+        let part = component
+            .as_os_str()
+            .to_str()
+            .with_context(|| format!("{}: file name is not valid UTF-8", path.display()))?;
         let ok = !part.is_empty()
             && part
                 .chars()
@@ -145,9 +145,21 @@ mod tests {
     #[test]
     fn pages_are_ordered_by_weight_then_title() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        write(tmp.path(), "b.md", "+++\ntitle = \"Bee\"\nweight = 1\n+++\n");
-        write(tmp.path(), "a.md", "+++\ntitle = \"Ant\"\nweight = 2\n+++\n");
-        write(tmp.path(), "guides/c.md", "+++\ntitle = \"Cat\"\nweight = 1\n+++\n");
+        write(
+            tmp.path(),
+            "b.md",
+            "+++\ntitle = \"Bee\"\nweight = 1\n+++\n",
+        );
+        write(
+            tmp.path(),
+            "a.md",
+            "+++\ntitle = \"Ant\"\nweight = 2\n+++\n",
+        );
+        write(
+            tmp.path(),
+            "guides/c.md",
+            "+++\ntitle = \"Cat\"\nweight = 1\n+++\n",
+        );
         write(tmp.path(), "plan.toml", "not a page");
         let pages = load_dir(tmp.path()).expect("loads");
         let slugs: Vec<_> = pages.iter().map(|p| p.slug.as_str()).collect();

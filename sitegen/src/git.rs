@@ -48,11 +48,19 @@ pub fn history(root: &Path) -> Result<History> {
     let repo = match git2::Repository::discover(root) {
         Ok(repo) => repo,
         Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(History::default()),
-        Err(e) => return Err(e).with_context(|| format!("while opening git repository at {}", root.display())),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("while opening git repository at {}", root.display()));
+        }
     };
     let head = match repo.head() {
         Ok(head) => head,
-        Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => {
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
             return Ok(History::default());
         }
         Err(e) => return Err(e).context("while resolving HEAD"),
@@ -118,7 +126,10 @@ pub fn adr_mentions(text: &str) -> Vec<String> {
     while let Some(pos) = text.get(start..).and_then(|t| t.find("ADR-")) {
         let at = start + pos;
         let digits = bytes.get(at + 4..at + 8);
-        let before_ok = at == 0 || bytes.get(at - 1).is_some_and(|b| !b.is_ascii_alphanumeric());
+        let before_ok = at == 0
+            || bytes
+                .get(at - 1)
+                .is_some_and(|b| !b.is_ascii_alphanumeric());
         let after_ok = bytes.get(at + 8).is_none_or(|b| !b.is_ascii_alphanumeric());
         if let Some(d) = digits
             && before_ok
@@ -187,13 +198,20 @@ fn is_dirty(repo: &git2::Repository) -> Result<bool> {
 mod tests {
     use super::*;
 
-    pub(crate) fn commit(repo: &git2::Repository, file: &str, message: &str, time: i64) -> git2::Oid {
+    pub(crate) fn commit(
+        repo: &git2::Repository,
+        file: &str,
+        message: &str,
+        time: i64,
+    ) -> git2::Oid {
         let root = repo.workdir().expect("workdir");
         std::fs::write(root.join(file), message).expect("write");
         let mut index = repo.index().expect("index");
         index.add_path(Path::new(file)).expect("add");
         index.write().expect("index write");
-        let tree = repo.find_tree(index.write_tree().expect("tree")).expect("tree");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("tree");
         let sig = git2::Signature::new("Tester", "t@example.invalid", &git2::Time::new(time, 0))
             .expect("sig");
         let parents: Vec<git2::Commit<'_>> = repo
@@ -210,7 +228,9 @@ mod tests {
     #[test]
     fn mentions_need_exactly_four_digits_and_word_bounds() {
         assert_eq!(
-            adr_mentions("Implements ADR-0003 and ADR-0001, again ADR-0003; not ADR-12 XADR-0004 ADR-00055"),
+            adr_mentions(
+                "Implements ADR-0003 and ADR-0001, again ADR-0003; not ADR-12 XADR-0004 ADR-00055"
+            ),
             vec!["ADR-0001".to_string(), "ADR-0003".to_string()]
         );
     }

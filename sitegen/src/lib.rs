@@ -5,8 +5,8 @@
 //! versioned static site. The pipeline, in order: load → verify → evaluate → render → write.
 
 pub mod adr;
-pub mod frontmatter;
 pub mod content;
+pub mod frontmatter;
 pub mod git;
 pub mod markdown;
 pub mod site;

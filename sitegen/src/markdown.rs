@@ -100,7 +100,9 @@ pub fn rewrite_link(dest: &str, root_prefix: &str, source_dir: &str) -> Option<S
     }
     let url_path = match parts.as_slice() {
         ["adr", file] => {
-            let number = file.get(..4).filter(|n| n.bytes().all(|b| b.is_ascii_digit()))?;
+            let number = file
+                .get(..4)
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))?;
             format!("adr/adr-{number}")
         }
         ["content", rest @ ..] if !rest.is_empty() => rest.join("/").to_ascii_lowercase(),
@@ -134,7 +136,8 @@ pub fn render(source: &str, options: &RenderOptions) -> Rendered {
     for event in events.iter_mut() {
         match event {
             Event::Start(Tag::Link { dest_url, .. }) => {
-                if let Some(url) = rewrite_link(dest_url, &options.root_prefix, &options.source_dir) {
+                if let Some(url) = rewrite_link(dest_url, &options.root_prefix, &options.source_dir)
+                {
                     *dest_url = CowStr::from(url);
                 }
             }
@@ -301,19 +304,39 @@ mod tests {
                 ..Default::default()
             },
         );
-        assert!(r.html.contains(r#"href="../../guides/guide/index.html#part""#), "{}", r.html);
-        assert!(r.html.contains(r#"href="../../adr/adr-0003/index.html""#), "{}", r.html);
+        assert!(
+            r.html
+                .contains(r#"href="../../guides/guide/index.html#part""#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(r#"href="../../adr/adr-0003/index.html""#),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains(r#"href="../../README.md""#), "{}", r.html);
-        assert!(r.html.contains(r#"href="../../intro/index.html""#), "{}", r.html);
+        assert!(
+            r.html.contains(r#"href="../../intro/index.html""#),
+            "{}",
+            r.html
+        );
         let sibling = rewrite_link("0002-old.md", "../../", "adr");
         assert_eq!(sibling.as_deref(), Some("../../adr/adr-0002/index.html"));
-        assert!(r.html.contains(r#"href="https://x.org/a.md""#), "{}", r.html);
+        assert!(
+            r.html.contains(r#"href="https://x.org/a.md""#),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains(r#"href="pic.png""#), "{}", r.html);
     }
 
     #[test]
     fn slugify_is_never_empty() {
-        assert_eq!(slugify("Phase 0 — Discover & Baseline"), "phase-0-discover-baseline");
+        assert_eq!(
+            slugify("Phase 0 — Discover & Baseline"),
+            "phase-0-discover-baseline"
+        );
         assert_eq!(slugify("!!!"), "section");
     }
 }

@@ -152,7 +152,10 @@ fn text_from_git_and_markdown_is_escaped() {
     let repo = fixture_repo();
     let report = build(&options(repo.path(), "v1")).expect("build");
     let history = read(report.output.join("history/index.html"));
-    assert!(!history.contains("<script>alert(1)"), "commit message ran as HTML");
+    assert!(
+        !history.contains("<script>alert(1)"),
+        "commit message ran as HTML"
+    );
     assert!(history.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     // A mention of a known ADR links to it; an unknown one is plain text.
     assert!(history.contains(r#"href="../adr/adr-0001/index.html">ADR-0001</a>"#));
@@ -198,12 +201,18 @@ fn broken_link_fails_the_build_naming_page_and_link() {
         "+++\ntitle = \"Bad\"\n+++\nSee [nowhere](missing.md).\n",
     )
     .expect("write");
-    let err = format!("{:#}", build(&options(repo.path(), "v1")).expect_err("broken"));
+    let err = format!(
+        "{:#}",
+        build(&options(repo.path(), "v1")).expect_err("broken")
+    );
     assert!(
         err.contains("bad/index.html: broken link `../missing/index.html`"),
         "{err}"
     );
-    assert!(!repo.path().join("site/v1").exists(), "nothing is published");
+    assert!(
+        !repo.path().join("site/v1").exists(),
+        "nothing is published"
+    );
 }
 
 #[test]
@@ -214,7 +223,10 @@ fn broken_anchor_fails_the_build_naming_page_and_link() {
         "+++\ntitle = \"Bad\"\n+++\nSee [restore](guides/backup.md#nope) and [ok](guides/backup.md#restore).\n",
     )
     .expect("write");
-    let err = format!("{:#}", build(&options(repo.path(), "v1")).expect_err("broken"));
+    let err = format!(
+        "{:#}",
+        build(&options(repo.path(), "v1")).expect_err("broken")
+    );
     assert!(
         err.contains("bad/index.html: broken anchor `../guides/backup/index.html#nope`"),
         "{err}"
@@ -248,15 +260,24 @@ fn versions_are_newest_first_and_published_versions_are_immutable() {
         "+++\ntitle = \"New\"\n+++\nnew\n",
     )
     .expect("write");
-    let err = format!("{:#}", build(&options(repo.path(), "v1")).expect_err("exists"));
-    assert!(err.contains("already exists") && err.contains("--force"), "{err}");
+    let err = format!(
+        "{:#}",
+        build(&options(repo.path(), "v1")).expect_err("exists")
+    );
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
     assert_eq!(tree(&site.join("v1")), v1_before, "v1 changed");
     let names: Vec<_> = std::fs::read_dir(&site)
         .expect("ls")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with('.'))
         .collect();
-    assert!(names.is_empty(), "temporary directories left behind: {names:?}");
+    assert!(
+        names.is_empty(),
+        "temporary directories left behind: {names:?}"
+    );
 
     // --force replaces it and makes it the newest.
     let mut forced = options(repo.path(), "v1");
@@ -296,7 +317,10 @@ fn repository_templates_override_defaults() {
     let report = build(&options(repo.path(), "v1")).expect("build");
     let history = read(report.output.join("history/index.html"));
     assert!(history.contains("Custom history: 3"), "{history}");
-    assert!(history.contains("assets/style.css"), "base layout still used");
+    assert!(
+        history.contains("assets/style.css"),
+        "base layout still used"
+    );
 }
 
 #[test]

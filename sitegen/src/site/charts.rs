@@ -148,8 +148,11 @@ pub fn trend_svg(chart: &TrendChart) -> Result<String> {
             .collect();
         plot.draw_series(LineSeries::new(xy.clone(), LINE.stroke_width(2)))
             .map_err(err)?;
-        plot.draw_series(xy.iter().map(|&(x, y)| Circle::new((x, y), 3, LINE.filled())))
-            .map_err(err)?;
+        plot.draw_series(
+            xy.iter()
+                .map(|&(x, y)| Circle::new((x, y), 3, LINE.filled())),
+        )
+        .map_err(err)?;
         for m in &chart.markers {
             let x = m.index as f64;
             plot.draw_series([PathElement::new(
@@ -180,7 +183,11 @@ pub fn histogram_bins(samples: &[f64], bins: usize) -> Result<Vec<(f64, f64, usi
     }
     let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
     let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let width = if max > min { (max - min) / bins as f64 } else { 1.0 };
+    let width = if max > min {
+        (max - min) / bins as f64
+    } else {
+        1.0
+    };
     let mut counts = vec![0usize; bins];
     for &s in samples {
         let i = (((s - min) / width) as usize).min(bins - 1);
@@ -218,9 +225,11 @@ pub fn histogram_svg(title: &str, unit: &str, samples: &[f64], bins: usize) -> R
             .y_desc("samples")
             .draw()
             .map_err(err)?;
-        plot.draw_series(counts.iter().map(|&(a, b, c)| {
-            Rectangle::new([(a, 0.0), (b, c as f64)], LINE.mix(0.75).filled())
-        }))
+        plot.draw_series(
+            counts.iter().map(|&(a, b, c)| {
+                Rectangle::new([(a, 0.0), (b, c as f64)], LINE.mix(0.75).filled())
+            }),
+        )
         .map_err(err)?;
         root.present().map_err(err)?;
     }
@@ -251,7 +260,10 @@ fn describe_trend(chart: &TrendChart) -> String {
 /// Adds `role="img"`, an `aria-label` and a `<title>` to the root `<svg>` element.
 fn accessible(svg: String, description: &str) -> String {
     let text = escape(description);
-    match svg.find("<svg").and_then(|s| svg[s..].find('>').map(|e| s + e)) {
+    match svg
+        .find("<svg")
+        .and_then(|s| svg[s..].find('>').map(|e| s + e))
+    {
         Some(end) => format!(
             "{} role=\"img\" aria-label=\"{text}\"><title>{text}</title>{}",
             &svg[..end],
@@ -271,7 +283,11 @@ fn escape(s: &str) -> String {
 fn padded_range(values: &[f64]) -> (f64, f64) {
     let min = values.iter().copied().fold(f64::INFINITY, f64::min);
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let span = if max > min { max - min } else { max.abs().max(1.0) };
+    let span = if max > min {
+        max - min
+    } else {
+        max.abs().max(1.0)
+    };
     (min - span * 0.08, max + span * 0.12)
 }
 
@@ -283,7 +299,9 @@ mod tests {
         let mut state = seed;
         (0..n)
             .map(|i| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let noise = (state >> 40) as f64 / (1u64 << 24) as f64;
                 let v = 100.0 - i as f64 * 1.5 + noise * 4.0;
                 TrendPoint {
@@ -314,7 +332,10 @@ mod tests {
         assert!(svg.contains("role=\"img\""));
         assert!(svg.contains("<title>Trend of commit latency &lt;p99&gt; over 20 points"));
         assert!(svg.contains("ADR-0004"));
-        assert!(svg.contains("\nc00\n") && svg.contains("\nc10\n"), "x labels are commit labels");
+        assert!(
+            svg.contains("\nc00\n") && svg.contains("\nc10\n"),
+            "x labels are commit labels"
+        );
         assert!(!svg.contains("<p99>"), "title must be escaped");
         // 20 circles for the points.
         assert_eq!(svg.matches("<circle").count(), 20);
@@ -347,7 +368,14 @@ mod tests {
         assert_eq!(bins.len(), 10);
         let svg = histogram_svg("latency", "ms", &samples, 10).expect("draws");
         assert!(svg.contains("Histogram of 1000 samples"));
-        assert!(histogram_bins(&[1.0, 1.0], 4).expect("flat").iter().map(|b| b.2).sum::<usize>() == 2);
+        assert!(
+            histogram_bins(&[1.0, 1.0], 4)
+                .expect("flat")
+                .iter()
+                .map(|b| b.2)
+                .sum::<usize>()
+                == 2
+        );
         assert!(histogram_bins(&[], 4).is_err());
     }
 }

@@ -70,7 +70,9 @@ fn check_link(
                 resolved.push('/');
             }
             resolved.push_str("index.html");
-        } else if !all_files.contains(&resolved) && all_files.contains(&format!("{resolved}/index.html")) {
+        } else if !all_files.contains(&resolved)
+            && all_files.contains(&format!("{resolved}/index.html"))
+        {
             resolved.push_str("/index.html");
         }
         resolved
@@ -201,21 +203,35 @@ mod tests {
 
     #[test]
     fn entities_in_attributes_are_decoded() {
-        assert_eq!(decode_entities("..&#x2F;a&amp;b&#47;c&bogus"), "../a&b/c&bogus");
+        assert_eq!(
+            decode_entities("..&#x2F;a&amp;b&#47;c&bogus"),
+            "../a&b/c&bogus"
+        );
         let all = files(&["a/index.html", "index.html"]);
-        let pages = [("index.html", r#"<a href="a&#x2F;index.html"></a>"#), ("a/index.html", "")];
+        let pages = [
+            ("index.html", r#"<a href="a&#x2F;index.html"></a>"#),
+            ("a/index.html", ""),
+        ];
         check(&all, &pages).expect("decoded link resolves");
     }
 
     #[test]
     fn good_links_pass() {
-        let all = files(&["index.html", "adr/index.html", "assets/style.css", "a/data.json"]);
+        let all = files(&[
+            "index.html",
+            "adr/index.html",
+            "assets/style.css",
+            "a/data.json",
+        ]);
         let pages = [
             (
                 "index.html",
                 r##"<a href="adr/index.html#top"></a><a href="adr/"></a><a href="#me"></a><p id="me"></p><link href="assets/style.css"><a href="https://x.org/#y"></a><a href="../v1/index.html"></a><a href="a/data.json"></a>"##,
             ),
-            ("adr/index.html", r##"<h1 id="top"></h1><a href="../index.html"></a><a href="..#me"></a>"##),
+            (
+                "adr/index.html",
+                r##"<h1 id="top"></h1><a href="../index.html"></a><a href="..#me"></a>"##,
+            ),
         ];
         check(&all, &pages).expect("all links good");
     }
@@ -228,7 +244,10 @@ mod tests {
             ("adr/index.html", ""),
         ];
         let err = check(&all, &pages).expect_err("broken").to_string();
-        assert!(err.contains("index.html: broken link `adr/missing/index.html`"), "{err}");
+        assert!(
+            err.contains("index.html: broken link `adr/missing/index.html`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -236,11 +255,20 @@ mod tests {
         let all = files(&["index.html", "adr/index.html"]);
         let pages = [
             ("index.html", r#"<a href="adr/index.html#nope"></a>"#),
-            ("adr/index.html", r##"<h1 id="yes"></h1><a href="#gone"></a>"##),
+            (
+                "adr/index.html",
+                r##"<h1 id="yes"></h1><a href="#gone"></a>"##,
+            ),
         ];
         let err = check(&all, &pages).expect_err("broken").to_string();
-        assert!(err.contains("index.html: broken anchor `adr/index.html#nope`"), "{err}");
-        assert!(err.contains("adr/index.html: broken anchor `#gone`"), "{err}");
+        assert!(
+            err.contains("index.html: broken anchor `adr/index.html#nope`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("adr/index.html: broken anchor `#gone`"),
+            "{err}"
+        );
         assert!(err.starts_with("2 broken"), "{err}");
     }
 }

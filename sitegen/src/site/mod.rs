@@ -192,12 +192,14 @@ pub fn load(options: &BuildOptions) -> Result<Loaded> {
 pub fn render(templates: &templates::Templates, jobs: &[PageJob]) -> Result<Vec<RenderedPage>> {
     jobs.par_iter()
         .map(|job| {
-            let html = templates.render(&job.template, &job.context).with_context(|| {
-                format!(
-                    "while rendering page `{}/index.html` with template `{}`",
-                    job.path, job.template
-                )
-            })?;
+            let html = templates
+                .render(&job.template, &job.context)
+                .with_context(|| {
+                    format!(
+                        "while rendering page `{}/index.html` with template `{}`",
+                        job.path, job.template
+                    )
+                })?;
             let data = serde_json::to_string_pretty(&job.context)
                 .with_context(|| format!("while serialising data for `{}`", job.path))?;
             Ok(RenderedPage {

@@ -294,7 +294,9 @@ fn relative(root: &std::path::Path, path: &std::path::Path) -> String {
 
 /// The directory part of a `/`-separated path (`""` for a bare file name).
 fn parent_dir(path: &str) -> String {
-    path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default()
+    path.rsplit_once('/')
+        .map(|(d, _)| d.to_string())
+        .unwrap_or_default()
 }
 
 /// A commit for templates; ADR mentions link to pages only when the ADR is `known`.
@@ -325,7 +327,11 @@ fn commit_json(commit: &Commit, known: &HashMap<&str, ()>) -> Value {
 }
 
 fn history(shared: &Shared, loaded: &Loaded) -> PageJob {
-    let known: HashMap<&str, ()> = loaded.adrs.iter().map(|a| (a.meta.id.as_str(), ())).collect();
+    let known: HashMap<&str, ()> = loaded
+        .adrs
+        .iter()
+        .map(|a| (a.meta.id.as_str(), ()))
+        .collect();
     let commits: Vec<Value> = loaded
         .history
         .commits

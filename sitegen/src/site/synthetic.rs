@@ -41,10 +41,41 @@ impl Default for SyntheticSpec {
 }
 
 const WORDS: &[&str] = &[
-    "page", "buffer", "commit", "latency", "recovery", "checkpoint", "snapshot", "index",
-    "column", "segment", "durable", "replica", "throughput", "the", "a", "of", "and", "with",
-    "when", "every", "writer", "reader", "lock", "version", "metric", "baseline", "threshold",
-    "scan", "aggregate", "partition", "backup", "restore", "integrity", "verify", "budget",
+    "page",
+    "buffer",
+    "commit",
+    "latency",
+    "recovery",
+    "checkpoint",
+    "snapshot",
+    "index",
+    "column",
+    "segment",
+    "durable",
+    "replica",
+    "throughput",
+    "the",
+    "a",
+    "of",
+    "and",
+    "with",
+    "when",
+    "every",
+    "writer",
+    "reader",
+    "lock",
+    "version",
+    "metric",
+    "baseline",
+    "threshold",
+    "scan",
+    "aggregate",
+    "partition",
+    "backup",
+    "restore",
+    "integrity",
+    "verify",
+    "budget",
 ];
 
 struct Rng(u64);
@@ -156,7 +187,7 @@ fn adr_file(rng: &mut Rng, n: usize, total: usize) -> String {
     let status = match n % 5 {
         0 => "proposed",
         1 | 2 => "accepted",
-        3 if n + 1 <= total => "superseded",
+        3 if n < total => "superseded",
         3 => "accepted",
         _ => "deprecated",
     };
@@ -179,8 +210,18 @@ fn adr_file(rng: &mut Rng, n: usize, total: usize) -> String {
         n % 40,
         n % 9
     );
-    for heading in ["Context and problem statement", "Considered options", "Decision outcome", "Consequences"] {
-        let _ = writeln!(s, "## {heading}\n\n{} {}\n", rng.sentence(40), rng.sentence(30));
+    for heading in [
+        "Context and problem statement",
+        "Considered options",
+        "Decision outcome",
+        "Consequences",
+    ] {
+        let _ = writeln!(
+            s,
+            "## {heading}\n\n{} {}\n",
+            rng.sentence(40),
+            rng.sentence(30)
+        );
     }
     s
 }

@@ -17,9 +17,15 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../../templates/base.html")),
     ("home.html", include_str!("../../../templates/home.html")),
     ("page.html", include_str!("../../../templates/page.html")),
-    ("adr_index.html", include_str!("../../../templates/adr_index.html")),
+    (
+        "adr_index.html",
+        include_str!("../../../templates/adr_index.html"),
+    ),
     ("adr.html", include_str!("../../../templates/adr.html")),
-    ("history.html", include_str!("../../../templates/history.html")),
+    (
+        "history.html",
+        include_str!("../../../templates/history.html"),
+    ),
 ];
 
 /// Default static assets, by file name; written to `<version>/assets/`.
@@ -58,7 +64,10 @@ impl Templates {
             entries.sort_by_key(|e| e.file_name());
             for entry in entries {
                 let path = entry.path();
-                let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_string)
+                let Some(name) = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .map(str::to_string)
                 else {
                     continue;
                 };
@@ -151,7 +160,11 @@ mod tests {
             .render("home.html", &serde_json::json!({"x": "<b>"}))
             .expect("renders");
         assert_eq!(out, "HOME &lt;b&gt;");
-        assert!(t.assets.iter().any(|(n, s)| n == "style.css" && s == "body{}"));
+        assert!(
+            t.assets
+                .iter()
+                .any(|(n, s)| n == "style.css" && s == "body{}")
+        );
         std::fs::write(tmp.path().join("page.html"), "{% if %}").expect("write");
         let err = format!("{:#}", Templates::load(tmp.path()).expect_err("bad"));
         assert!(err.contains("page.html"), "{err}");

@@ -39,7 +39,10 @@ pub fn validate_name(name: &str) -> Result<()> {
              `.`, `-`, `_` or `+`, not starting with `.`)"
         );
     }
-    if matches!(name, LATEST | "index.html" | "versions.json" | "versions.js") {
+    if matches!(
+        name,
+        LATEST | "index.html" | "versions.json" | "versions.js"
+    ) {
         bail!("version `{name}` is reserved");
     }
     Ok(())
@@ -131,6 +134,9 @@ mod tests {
         let err = format!("{:#}", read(tmp.path()).expect_err("bad"));
         assert!(err.contains("versions.json"), "{err}");
         let (_, js) = render_files(&with_new(&[], "v1", "v1")).expect("render");
-        assert!(js.starts_with("window.SITEGEN_VERSIONS = [{\"version\":\"v1\""), "{js}");
+        assert!(
+            js.starts_with("window.SITEGEN_VERSIONS = [{\"version\":\"v1\""),
+            "{js}"
+        );
     }
 }

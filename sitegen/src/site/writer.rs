@@ -78,14 +78,22 @@ pub fn write(options: &BuildOptions, loaded: &Loaded, pages: &[RenderedPage]) ->
     let latest_tmp = site_dir.join(format!(".tmp-latest-{}", std::process::id()));
     remove_if_exists(&latest_tmp)?;
     link_tree(&final_dir, &latest_tmp, &files)?;
-    swap_into_place(&latest_tmp, &site_dir.join(versions::LATEST), &site_dir, "latest")?;
+    swap_into_place(
+        &latest_tmp,
+        &site_dir.join(versions::LATEST),
+        &site_dir,
+        "latest",
+    )?;
 
     // 6. versions.json, versions.js, root redirect.
     let list = versions::with_new(&loaded.versions, version, version);
     let (json, js) = versions::render_files(&list)?;
     write_atomic(&site_dir.join("versions.json"), json.as_bytes())?;
     write_atomic(&site_dir.join("versions.js"), js.as_bytes())?;
-    write_atomic(&site_dir.join("index.html"), redirect_page(version).as_bytes())?;
+    write_atomic(
+        &site_dir.join("index.html"),
+        redirect_page(version).as_bytes(),
+    )?;
     Ok(final_dir)
 }
 
@@ -143,17 +151,19 @@ fn swap_into_place(new: &Path, target: &Path, site_dir: &Path, label: &str) -> R
         let aside = site_dir.join(format!(".old-{label}-{}", std::process::id()));
         remove_if_exists(&aside)?;
         std::fs::rename(target, &aside).with_context(|| {
-            format!("while moving {} aside to {}", target.display(), aside.display())
+            format!(
+                "while moving {} aside to {}",
+                target.display(),
+                aside.display()
+            )
         })?;
-        std::fs::rename(new, target).with_context(|| {
-            format!("while moving {} to {}", new.display(), target.display())
-        })?;
+        std::fs::rename(new, target)
+            .with_context(|| format!("while moving {} to {}", new.display(), target.display()))?;
         std::fs::remove_dir_all(&aside)
             .with_context(|| format!("while removing {}", aside.display()))?;
     } else {
-        std::fs::rename(new, target).with_context(|| {
-            format!("while moving {} to {}", new.display(), target.display())
-        })?;
+        std::fs::rename(new, target)
+            .with_context(|| format!("while moving {} to {}", new.display(), target.display()))?;
     }
     Ok(())
 }
@@ -167,7 +177,8 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 fn remove_if_exists(dir: &Path) -> Result<()> {
     if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("while removing {}", dir.display()))?;
+        std::fs::remove_dir_all(dir)
+            .with_context(|| format!("while removing {}", dir.display()))?;
     }
     Ok(())
 }
