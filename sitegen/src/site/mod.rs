@@ -65,7 +65,7 @@ pub struct PageJob {
     pub path: String,
     /// Template name (`adr.html`).
     pub template: String,
-    /// The template context; also written as `data.json`.
+    /// The template context; also written as `data.json` (see [`page_data`]).
     pub context: serde_json::Value,
 }
 
@@ -188,6 +188,18 @@ pub fn load(options: &BuildOptions) -> Result<Loaded> {
     })
 }
 
+/// The page's `data.json`: its context without the parts every page repeats (the sidebar and
+/// the version list, which `site/versions.json` already holds), so data files stay small and
+/// grow only with the page's own data.
+pub fn page_data(context: &serde_json::Value) -> serde_json::Value {
+    let mut data = context.clone();
+    if let Some(site) = data.get_mut("site").and_then(|s| s.as_object_mut()) {
+        site.remove("nav");
+        site.remove("versions");
+    }
+    data
+}
+
 /// The render phase: every job through its template, in parallel.
 pub fn render(templates: &templates::Templates, jobs: &[PageJob]) -> Result<Vec<RenderedPage>> {
     jobs.par_iter()
@@ -200,7 +212,7 @@ pub fn render(templates: &templates::Templates, jobs: &[PageJob]) -> Result<Vec<
                         job.path, job.template
                     )
                 })?;
-            let data = serde_json::to_string_pretty(&job.context)
+            let data = serde_json::to_string_pretty(&page_data(&job.context))
                 .with_context(|| format!("while serialising data for `{}`", job.path))?;
             Ok(RenderedPage {
                 path: job.path.clone(),
