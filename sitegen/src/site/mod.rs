@@ -6,9 +6,10 @@
 //! 2. **plan** — turn what was loaded into a list of [`PageJob`]s (`pages.rs`), rendering
 //!    markdown in parallel; warnings (e.g. a one-sided supersede) are collected here;
 //! 3. **render** — every job through its tera template, in parallel with rayon;
-//! 4. **write** — into a temporary directory under `site/`, check every internal link and
-//!    anchor, move it atomically to `site/<version>/`, then update `site/latest`,
-//!    `site/versions.json` and the root redirect (`writer.rs`).
+//! 4. **check** — every internal link and anchor among the rendered pages (`links.rs`);
+//! 5. **write** — into a temporary directory under `site/`, moved atomically to
+//!    `site/<version>/`, then `site/latest`, `site/versions.json` and the root redirect are
+//!    updated (`writer.rs`).
 //!
 //! Adding a kind of page means adding jobs in the plan phase; nothing else changes.
 
@@ -152,14 +153,19 @@ fn phase<T>(
     Ok(out)
 }
 
-/// Builds the site: load → plan → render → write. See the module docs.
+/// Builds the site: load → plan → render → check → write. See the module docs.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let mut timings = Vec::new();
     let loaded = phase(&mut timings, "load", || load(options))?;
     let (jobs, warnings) = phase(&mut timings, "plan", || pages::plan(options, &loaded))?;
     let rendered = phase(&mut timings, "render", || render(&loaded.templates, &jobs))?;
+    if !options.force {
+        // Fail before rendering anything when the version is already published.
+        writer::refuse_existing(options, &loaded.version)?;
+    }
+    let checked = phase(&mut timings, "check", || writer::check(&loaded, &rendered))?;
     let output = phase(&mut timings, "write", || {
-        writer::write(options, &loaded, &rendered)
+        writer::write(options, &loaded, &checked)
     })?;
     Ok(BuildReport {
         version: loaded.version,

@@ -1,9 +1,11 @@
 //! The write phase: publish one version of the site without ever exposing a half-written tree.
 //!
 //! Steps, in order:
-//! 1. refuse if `site/<V>/` exists (published versions are immutable) unless `--force`;
-//! 2. check every internal link and anchor of the rendered pages (nothing is written if one is
-//!    broken; the error names the page and the link);
+//! 1. ([`check`], its own build phase) lay out the files and check every internal link and
+//!    anchor of the rendered pages — nothing is written if one is broken; the error names the
+//!    page and the link;
+//! 2. ([`write`] from here on) refuse if `site/<V>/` exists (published versions are immutable)
+//!    unless `--force`;
 //! 3. write pages (`<path>/index.html` + `<path>/data.json`) and assets into a temporary
 //!    directory `site/.tmp-<V>-<pid>/`;
 //! 4. rename it to `site/<V>/` (with `--force`, the old tree is first renamed aside, then
@@ -21,20 +23,28 @@ use rayon::prelude::*;
 
 use super::{BuildOptions, Loaded, RenderedPage, links, versions};
 
-/// Publishes `pages` as `site/<version>/` and returns that directory.
-pub fn write(options: &BuildOptions, loaded: &Loaded, pages: &[RenderedPage]) -> Result<PathBuf> {
-    let site_dir = options.root.join("site");
-    let version = &loaded.version;
-    let final_dir = site_dir.join(version);
-    if final_dir.exists() && !options.force {
-        bail!(
-            "{} already exists: published versions are immutable (pass --force to replace it, \
-             or --version to name this build differently)",
-            final_dir.display()
-        );
+/// The files of one version, link-checked and ready to publish.
+#[derive(Debug)]
+pub struct Checked<'a> {
+    /// `(path under the version root, contents)` of every file.
+    files: Vec<(String, &'a [u8])>,
+}
+
+impl Checked<'_> {
+    /// Number of files (pages, their data, assets).
+    pub fn len(&self) -> usize {
+        self.files.len()
     }
 
-    // 2. Link check, in memory, before anything touches the disk.
+    /// True when there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// Lays out the version's files and checks every internal link and anchor among them (step 2);
+/// nothing touches the disk.
+pub fn check<'a>(loaded: &'a Loaded, pages: &'a [RenderedPage]) -> Result<Checked<'a>> {
     let mut files: Vec<(String, &[u8])> = Vec::with_capacity(pages.len() * 2 + 2);
     for page in pages {
         let prefix = if page.path.is_empty() {
@@ -58,13 +68,26 @@ pub fn write(options: &BuildOptions, loaded: &Loaded, pages: &[RenderedPage]) ->
         .map(|(page, (name, _))| (name.as_str(), page.html.as_str()))
         .collect();
     links::check(&all, &html)?;
+    Ok(Checked { files })
+}
+
+/// Publishes the checked files as `site/<version>/` (steps 1 and 3–6) and returns that
+/// directory.
+pub fn write(options: &BuildOptions, loaded: &Loaded, checked: &Checked<'_>) -> Result<PathBuf> {
+    let site_dir = options.root.join("site");
+    let version = &loaded.version;
+    let final_dir = site_dir.join(version);
+    if !options.force {
+        refuse_existing(options, version)?;
+    }
+    let files = &checked.files;
 
     // 3. Temporary tree.
     std::fs::create_dir_all(&site_dir)
         .with_context(|| format!("while creating {}", site_dir.display()))?;
     let tmp_dir = site_dir.join(format!(".tmp-{version}-{}", std::process::id()));
     remove_if_exists(&tmp_dir)?;
-    let result = write_tree(&tmp_dir, &files).and_then(|()| {
+    let result = write_tree(&tmp_dir, files).and_then(|()| {
         // 4. Move into place.
         swap_into_place(&tmp_dir, &final_dir, &site_dir, version)
     });
@@ -77,7 +100,7 @@ pub fn write(options: &BuildOptions, loaded: &Loaded, pages: &[RenderedPage]) ->
     // published files are never modified in place, so sharing them is safe).
     let latest_tmp = site_dir.join(format!(".tmp-latest-{}", std::process::id()));
     remove_if_exists(&latest_tmp)?;
-    link_tree(&final_dir, &latest_tmp, &files)?;
+    link_tree(&final_dir, &latest_tmp, files)?;
     swap_into_place(
         &latest_tmp,
         &site_dir.join(versions::LATEST),
@@ -95,6 +118,20 @@ pub fn write(options: &BuildOptions, loaded: &Loaded, pages: &[RenderedPage]) ->
         redirect_page(version).as_bytes(),
     )?;
     Ok(final_dir)
+}
+
+/// Fails when `site/<version>/` is already published: versions are immutable unless the build
+/// is forced.
+pub fn refuse_existing(options: &BuildOptions, version: &str) -> Result<()> {
+    let dir = options.root.join("site").join(version);
+    if dir.exists() {
+        bail!(
+            "{} already exists: published versions are immutable (pass --force to replace it, \
+             or --version to name this build differently)",
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// A page that sends the browser to `<version>/index.html`, with and without JavaScript.
