@@ -341,3 +341,23 @@ fn synthetic_repository_builds_with_valid_links() {
     let history = read(report.output.join("history/index.html"));
     assert_eq!(history.matches("<li id=\"c-").count(), 6);
 }
+
+#[test]
+fn the_repository_site_builds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for dir in ["content", "adr", "templates"] {
+        let dst = tmp.path().join(dir);
+        std::fs::create_dir_all(&dst).expect("mkdir");
+        copy_dir(&root.join(dir), &dst);
+    }
+    let report = build(&options(tmp.path(), "repo")).expect("the repository's own site builds");
+    assert!(report.output.join("hardening-plan/index.html").exists());
+    let risks = read(report.output.join("risk-register/index.html"));
+    for id in ["R1", "R2", "R3", "R4", "R5", "R6"] {
+        assert!(
+            risks.contains(&format!(">{id}</a>")),
+            "{id} missing from the summary"
+        );
+    }
+}

@@ -11,7 +11,21 @@
 //!    `site/<version>/`, then `site/latest`, `site/versions.json` and the root redirect are
 //!    updated (`writer.rs`).
 //!
-//! Adding a kind of page means adding jobs in the plan phase; nothing else changes.
+//! # Adding pages
+//!
+//! A page is a [`PageJob`]: an output directory (`metrics/commit_p99_us`), a template name and a
+//! JSON context. To add a kind of page: write a function in `pages.rs` (or a new module beside
+//! it) that returns `Vec<PageJob>` built with `Shared::job` (which adds the `site` object: title,
+//! version, root prefix, sidebar, versions), push its jobs in [`pages::plan`], and add the
+//! template to `templates/` and to [`templates::DEFAULT_TEMPLATES`]. Rendering in parallel,
+//! `data.json`, the link check and versioned publishing then apply to it unchanged. Data the
+//! page needs (evidence, plan) is added to [`Loaded`] in the load phase.
+//!
+//! # Versions
+//!
+//! `site/<V>/` is immutable once published: building an existing version is an error unless
+//! [`BuildOptions::force`] is set, which replaces the whole tree atomically (renamed aside,
+//! then removed) and makes it the newest entry of `versions.json` again.
 
 pub mod charts;
 pub mod links;
