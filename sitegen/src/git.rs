@@ -176,21 +176,37 @@ pub fn default_version(root: &Path) -> Result<String> {
     }
     let oid_text = oid.to_string();
     let mut version = name.unwrap_or_else(|| oid_text.get(..8).unwrap_or(&oid_text).to_string());
-    if is_dirty(&repo)? {
+    if is_dirty(&repo, root)? {
         version.push_str("-dirty");
     }
     Ok(version)
 }
 
-fn is_dirty(repo: &git2::Repository) -> Result<bool> {
+/// True when the working tree differs from HEAD, ignoring the build outputs `site/` and
+/// `target/` under `root` (which may be a subdirectory of the repository).
+fn is_dirty(repo: &git2::Repository, root: &Path) -> Result<bool> {
     let mut opts = git2::StatusOptions::new();
     opts.include_untracked(true).include_ignored(false);
     let statuses = repo
         .statuses(Some(&mut opts))
         .context("while reading the working tree status")?;
+    let prefix = repo
+        .workdir()
+        .and_then(|w| {
+            let w = w.canonicalize().ok()?;
+            let r = root.canonicalize().ok()?;
+            r.strip_prefix(&w).ok().map(Path::to_path_buf)
+        })
+        .map(|rel| {
+            rel.components()
+                .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let outputs = [format!("{prefix}site/"), format!("{prefix}target/")];
     Ok(statuses.iter().any(|entry| {
         let path = entry.path().unwrap_or("");
-        !(path.starts_with("site/") || path.starts_with("target/"))
+        !outputs.iter().any(|o| path.starts_with(o.as_str()))
     }))
 }
 
@@ -274,6 +290,16 @@ mod tests {
         assert_eq!(default_version(tmp.path()).expect("v"), "v1.0");
         std::fs::create_dir_all(tmp.path().join("site/x")).expect("mkdir");
         std::fs::write(tmp.path().join("site/x/index.html"), "out").expect("write");
+        assert_eq!(default_version(tmp.path()).expect("v"), "v1.0");
+        std::fs::create_dir_all(tmp.path().join("docs/site")).expect("mkdir");
+        std::fs::write(tmp.path().join("docs/site/x.html"), "out").expect("write");
+        assert_eq!(
+            default_version(&tmp.path().join("docs")).expect("v"),
+            "v1.0",
+            "output of a site rooted in a subdirectory is not a change"
+        );
+        assert_eq!(default_version(tmp.path()).expect("v"), "v1.0-dirty");
+        std::fs::remove_dir_all(tmp.path().join("docs")).expect("rm");
         assert_eq!(default_version(tmp.path()).expect("v"), "v1.0");
         std::fs::write(tmp.path().join("a"), "changed").expect("write");
         assert_eq!(default_version(tmp.path()).expect("v"), "v1.0-dirty");
