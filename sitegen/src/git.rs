@@ -186,7 +186,9 @@ pub fn default_version(root: &Path) -> Result<String> {
 /// `target/` under `root` (which may be a subdirectory of the repository).
 fn is_dirty(repo: &git2::Repository, root: &Path) -> Result<bool> {
     let mut opts = git2::StatusOptions::new();
-    opts.include_untracked(true).include_ignored(false);
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
     let statuses = repo
         .statuses(Some(&mut opts))
         .context("while reading the working tree status")?;
