@@ -293,6 +293,7 @@ mod tests {
         std::fs::create_dir_all(tmp.path().join("site/x")).expect("mkdir");
         std::fs::write(tmp.path().join("site/x/index.html"), "out").expect("write");
         assert_eq!(default_version(tmp.path()).expect("v"), "v1.0");
+        std::fs::remove_dir_all(tmp.path().join("site")).expect("rm");
         std::fs::create_dir_all(tmp.path().join("docs/site")).expect("mkdir");
         std::fs::write(tmp.path().join("docs/site/x.html"), "out").expect("write");
         assert_eq!(
