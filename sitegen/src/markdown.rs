@@ -23,6 +23,11 @@ pub struct RenderOptions {
     /// Prefix that makes a site-relative URL (`../` repeated to the site root), used when
     /// rewriting internal `.md` links. Empty for a page at the root.
     pub root_prefix: String,
+    /// The level the document's highest headings are moved to (0 keeps levels as written). With
+    /// 2, a page whose template shows the title as its one `<h1>` gets `#` headings as `<h2>`
+    /// (and everything below shifted alike, capped at 6), while a document that starts at `##`
+    /// is unchanged — heading levels stay in order either way.
+    pub top_heading_level: u8,
     /// Repository-relative directory of the markdown file (`content/guides`, `adr`); relative
     /// `.md` links are resolved against it.
     pub source_dir: String,
@@ -128,13 +133,30 @@ pub fn render(source: &str, options: &RenderOptions) -> Rendered {
 
     // Pass 2 + 3: collect headings and assign unique ids (skipped when there are none).
     let mut toc = Vec::new();
+    let mut offset = 0;
     if source.contains('#') || source.contains("\n=") || source.contains("\n-") {
-        toc = assign_heading_ids(&mut events);
+        let top = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Start(Tag::Heading { level, .. }) => Some(heading_level_number(*level)),
+                _ => None,
+            })
+            .min();
+        if let Some(top) = top {
+            offset = options.top_heading_level.saturating_sub(top);
+        }
+        toc = assign_heading_ids(&mut events, offset);
     }
 
-    // Pass 4: rewrite links and raw HTML.
+    // Pass 4: rewrite links and raw HTML, shift heading levels.
     for event in events.iter_mut() {
         match event {
+            Event::Start(Tag::Heading { level, .. }) if offset > 0 => {
+                *level = shift_level(*level, offset);
+            }
+            Event::End(TagEnd::Heading(level)) if offset > 0 => {
+                *level = shift_level(*level, offset);
+            }
             Event::Start(Tag::Link { dest_url, .. }) => {
                 if let Some(url) = rewrite_link(dest_url, &options.root_prefix, &options.source_dir)
                 {
@@ -169,7 +191,7 @@ pub fn render(source: &str, options: &RenderOptions) -> Rendered {
 }
 
 /// Gives every heading a unique id (keeping explicit `{#id}` ones) and returns the TOC.
-fn assign_heading_ids(events: &mut [Event<'_>]) -> Vec<TocEntry> {
+fn assign_heading_ids(events: &mut [Event<'_>], offset: u8) -> Vec<TocEntry> {
     // Collect: (index of Start event, level, explicit id, text).
     let mut headings: Vec<(usize, HeadingLevel, Option<String>, String)> = Vec::new();
     let mut current: Option<(usize, HeadingLevel, Option<String>, String)> = None;
@@ -216,12 +238,23 @@ fn assign_heading_ids(events: &mut [Event<'_>]) -> Vec<TocEntry> {
             *slot = Some(CowStr::from(id.clone()));
         }
         toc.push(TocEntry {
-            level: heading_level_number(level),
+            level: heading_level_number(level).saturating_add(offset).min(6),
             id,
             title: text,
         });
     }
     toc
+}
+
+fn shift_level(level: HeadingLevel, by: u8) -> HeadingLevel {
+    match heading_level_number(level).saturating_add(by) {
+        1 => HeadingLevel::H1,
+        2 => HeadingLevel::H2,
+        3 => HeadingLevel::H3,
+        4 => HeadingLevel::H4,
+        5 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
 }
 
 fn heading_level_number(level: HeadingLevel) -> u8 {
@@ -260,6 +293,26 @@ mod tests {
         assert_eq!(r.toc.len(), 3);
         assert_eq!(r.toc[1].id, "intro-1");
         assert_eq!(r.toc[2].title, "A code b!");
+    }
+
+    #[test]
+    fn top_heading_level_shifts_only_documents_that_start_higher() {
+        let opts = RenderOptions {
+            top_heading_level: 2,
+            ..Default::default()
+        };
+        let r = render("# A\n\n## B\n\n###### F\n", &opts);
+        assert!(
+            r.html.contains(r#"<h2 id="a">"#) && r.html.contains("</h2>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"<h3 id="b">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h6 id="f">"#), "{}", r.html);
+        assert!(!r.html.contains("<h1"), "{}", r.html);
+        assert_eq!((r.toc[0].level, r.toc[2].level), (2, 6));
+        let r = render("## B\n\n### C\n", &opts);
+        assert!(r.html.contains(r#"<h2 id="b">"#) && r.html.contains(r#"<h3 id="c">"#));
     }
 
     #[test]

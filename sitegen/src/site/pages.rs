@@ -129,6 +129,7 @@ fn content_pages(shared: &Shared, options: &BuildOptions, loaded: &Loaded) -> Ve
                 &page.body,
                 &RenderOptions {
                     allow_html: options.allow_html,
+                    top_heading_level: 2,
                     root_prefix: root_prefix(&page.slug),
                     source_dir: parent_dir(&relative(&options.root, &page.path)),
                 },
@@ -243,6 +244,7 @@ fn adr_pages(
                 &adr.body,
                 &RenderOptions {
                     allow_html: options.allow_html,
+                    top_heading_level: 2,
                     root_prefix: root_prefix(&path),
                     source_dir: parent_dir(&relative(&options.root, &adr.path)),
                 },
