@@ -171,12 +171,12 @@ fn phase<T>(
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let mut timings = Vec::new();
     let loaded = phase(&mut timings, "load", || load(options))?;
-    let (jobs, warnings) = phase(&mut timings, "plan", || pages::plan(options, &loaded))?;
-    let rendered = phase(&mut timings, "render", || render(&loaded.templates, &jobs))?;
     if !options.force {
         // Fail before rendering anything when the version is already published.
         writer::refuse_existing(options, &loaded.version)?;
     }
+    let (jobs, warnings) = phase(&mut timings, "plan", || pages::plan(options, &loaded))?;
+    let rendered = phase(&mut timings, "render", || render(&loaded.templates, &jobs))?;
     let checked = phase(&mut timings, "check", || writer::check(&loaded, &rendered))?;
     let output = phase(&mut timings, "write", || {
         writer::write(options, &loaded, &checked)
