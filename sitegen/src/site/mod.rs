@@ -1,0 +1,244 @@
+//! The site build: one orchestrator running named, timed phases, each returning `Result`.
+//!
+//! Phases, in order:
+//! 1. **load** — content pages, ADRs, git history, templates (repository overrides over the
+//!    embedded defaults), the existing `site/versions.json`;
+//! 2. **plan** — turn what was loaded into a list of [`PageJob`]s (`pages.rs`), rendering
+//!    markdown in parallel; warnings (e.g. a one-sided supersede) are collected here;
+//! 3. **render** — every job through its tera template, in parallel with rayon;
+//! 4. **check** — every internal link and anchor among the rendered pages (`links.rs`);
+//! 5. **write** — into a temporary directory under `site/`, moved atomically to
+//!    `site/<version>/`, then `site/latest`, `site/versions.json` and the root redirect are
+//!    updated (`writer.rs`).
+//!
+//! # Adding pages
+//!
+//! A page is a [`PageJob`]: an output directory (`metrics/commit_p99_us`), a template name and a
+//! JSON context. To add a kind of page: write a function in `pages.rs` (or a new module beside
+//! it) that returns `Vec<PageJob>` built with `Shared::job` (which adds the `site` object: title,
+//! version, root prefix, sidebar, versions), push its jobs in [`pages::plan`], and add the
+//! template to `templates/` and to [`templates::DEFAULT_TEMPLATES`]. Rendering in parallel,
+//! `data.json`, the link check and versioned publishing then apply to it unchanged. Data the
+//! page needs (evidence, plan) is added to [`Loaded`] in the load phase.
+//!
+//! # Versions
+//!
+//! `site/<V>/` is immutable once published: building an existing version is an error unless
+//! [`BuildOptions::force`] is set, which replaces the whole tree atomically (renamed aside,
+//! then removed) and makes it the newest entry of `versions.json` again.
+
+pub mod charts;
+pub mod links;
+pub mod pages;
+pub mod synthetic;
+pub mod templates;
+pub mod versions;
+pub mod writer;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::{adr, content, git};
+
+/// What to build and where.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The repository root (holds `content/`, `adr/`, `templates/`; output goes to `site/`).
+    pub root: PathBuf,
+    /// Version name; `None` derives it from git (see [`git::default_version`]).
+    pub version: Option<String>,
+    /// Replace an existing `site/<version>/` instead of failing.
+    pub force: bool,
+    /// Pass raw HTML in markdown through (otherwise it is escaped).
+    pub allow_html: bool,
+    /// Site title shown in the header.
+    pub title: String,
+}
+
+impl BuildOptions {
+    /// Options for building the repository at `root` with defaults for everything else.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            version: None,
+            force: false,
+            allow_html: false,
+            title: "Lightning".to_string(),
+        }
+    }
+}
+
+/// One page to render: where it goes, which template renders it, and the data it shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageJob {
+    /// Directory of the page under the version root, no slashes at either end; `""` for the
+    /// home page. The page is written to `<path>/index.html` with `<path>/data.json` beside it.
+    pub path: String,
+    /// Template name (`adr.html`).
+    pub template: String,
+    /// The template context; also written as `data.json` (see [`page_data`]).
+    pub context: serde_json::Value,
+}
+
+impl PageJob {
+    /// The relative prefix from this page back to the version root (`../../` for `adr/x`).
+    pub fn root_prefix(&self) -> String {
+        root_prefix(&self.path)
+    }
+}
+
+/// `../` once per path segment of `path`.
+pub fn root_prefix(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        "../".repeat(path.split('/').count())
+    }
+}
+
+/// A rendered page, ready to write.
+#[derive(Debug, Clone)]
+pub struct RenderedPage {
+    /// Same as [`PageJob::path`].
+    pub path: String,
+    /// The HTML.
+    pub html: String,
+    /// The context as pretty JSON.
+    pub data: String,
+}
+
+/// Everything the load phase reads.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Content pages in sidebar order.
+    pub pages: Vec<content::Page>,
+    /// ADRs sorted by id.
+    pub adrs: Vec<adr::Adr>,
+    /// Git history from HEAD.
+    pub history: git::History,
+    /// The template set.
+    pub templates: templates::Templates,
+    /// Versions already published (from `site/versions.json`).
+    pub versions: Vec<versions::VersionEntry>,
+    /// The version being built.
+    pub version: String,
+}
+
+/// How long one phase took.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseTiming {
+    /// Phase name.
+    pub name: &'static str,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+/// The outcome of a build.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// The version built.
+    pub version: String,
+    /// `site/<version>/`.
+    pub output: PathBuf,
+    /// Number of pages written.
+    pub pages: usize,
+    /// Non-fatal problems found while building.
+    pub warnings: Vec<String>,
+    /// Phase timings in order.
+    pub timings: Vec<PhaseTiming>,
+}
+
+/// Runs `f` as the phase `name`, recording its duration and naming it in any error.
+fn phase<T>(
+    timings: &mut Vec<PhaseTiming>,
+    name: &'static str,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let start = Instant::now();
+    let out = f().with_context(|| format!("in build phase `{name}`"))?;
+    timings.push(PhaseTiming {
+        name,
+        duration: start.elapsed(),
+    });
+    Ok(out)
+}
+
+/// Builds the site: load → plan → render → check → write. See the module docs.
+pub fn build(options: &BuildOptions) -> Result<BuildReport> {
+    let mut timings = Vec::new();
+    let loaded = phase(&mut timings, "load", || load(options))?;
+    if !options.force {
+        // Fail before rendering anything when the version is already published.
+        writer::refuse_existing(options, &loaded.version)?;
+    }
+    let (jobs, warnings) = phase(&mut timings, "plan", || pages::plan(options, &loaded))?;
+    let rendered = phase(&mut timings, "render", || render(&loaded.templates, &jobs))?;
+    let checked = phase(&mut timings, "check", || writer::check(&loaded, &rendered))?;
+    let output = phase(&mut timings, "write", || {
+        writer::write(options, &loaded, &checked)
+    })?;
+    Ok(BuildReport {
+        version: loaded.version,
+        output,
+        pages: rendered.len(),
+        warnings,
+        timings,
+    })
+}
+
+/// The load phase.
+pub fn load(options: &BuildOptions) -> Result<Loaded> {
+    let root = &options.root;
+    let version = match &options.version {
+        Some(v) => v.clone(),
+        None => git::default_version(root)?,
+    };
+    versions::validate_name(&version)?;
+    Ok(Loaded {
+        pages: content::load_dir(&root.join("content"))?,
+        adrs: adr::load_dir(&root.join("adr"))?,
+        history: git::history(root)?,
+        templates: templates::Templates::load(&root.join("templates"))?,
+        versions: versions::read(&root.join("site"))?,
+        version,
+    })
+}
+
+/// The page's `data.json`: its context without the parts every page repeats (the sidebar and
+/// the version list, which `site/versions.json` already holds), so data files stay small and
+/// grow only with the page's own data.
+pub fn page_data(context: &serde_json::Value) -> serde_json::Value {
+    let mut data = context.clone();
+    if let Some(site) = data.get_mut("site").and_then(|s| s.as_object_mut()) {
+        site.remove("nav");
+        site.remove("versions");
+    }
+    data
+}
+
+/// The render phase: every job through its template, in parallel.
+pub fn render(templates: &templates::Templates, jobs: &[PageJob]) -> Result<Vec<RenderedPage>> {
+    jobs.par_iter()
+        .map(|job| {
+            let html = templates
+                .render(&job.template, &job.context)
+                .with_context(|| {
+                    format!(
+                        "while rendering page `{}/index.html` with template `{}`",
+                        job.path, job.template
+                    )
+                })?;
+            let data = serde_json::to_string_pretty(&page_data(&job.context))
+                .with_context(|| format!("while serialising data for `{}`", job.path))?;
+            Ok(RenderedPage {
+                path: job.path.clone(),
+                html,
+                data,
+            })
+        })
+        .collect()
+}
