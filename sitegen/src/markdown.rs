@@ -13,10 +13,10 @@
 use std::collections::HashSet;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How markdown is rendered.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct RenderOptions {
     /// Pass raw HTML through unchanged (otherwise it is shown as escaped text).
     pub allow_html: bool,
@@ -34,7 +34,7 @@ pub struct RenderOptions {
 }
 
 /// One entry of a table of contents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TocEntry {
     /// Heading level, 1–6.
     pub level: u8,
@@ -45,7 +45,7 @@ pub struct TocEntry {
 }
 
 /// A rendered markdown document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rendered {
     /// The HTML body.
     pub html: String,

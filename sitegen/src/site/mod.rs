@@ -3,11 +3,17 @@
 //! Phases, in order:
 //! 1. **load** — content pages, ADRs, git history, templates (repository overrides over the
 //!    embedded defaults), the existing `site/versions.json`;
-//! 2. **plan** — turn what was loaded into a list of [`PageJob`]s (`pages.rs`), rendering
-//!    markdown in parallel; warnings (e.g. a one-sided supersede) are collected here;
-//! 3. **render** — every job through its tera template, in parallel with rayon;
-//! 4. **check** — every internal link and anchor among the rendered pages (`links.rs`);
-//! 5. **write** — into a temporary directory under `site/`, moved atomically to
+//! 2. **evidence** — when the repository has a `sitegen.toml`: verify the ledger (a broken
+//!    chain fails the build), load the runs and the plan, evaluate the gates (`evidence.rs`);
+//! 3. **plan** — turn what was loaded into a list of [`PageJob`]s (`pages.rs` for content,
+//!    ADRs and history; `dashboard.rs`, `metric_pages.rs`, `run_pages.rs`, `catalog.rs` for
+//!    evidence), rendering markdown and charts in parallel through the cache; warnings (e.g. a
+//!    one-sided supersede) are collected here;
+//! 4. **render** — every job in parallel with rayon, in two steps: the page's own template
+//!    (its `main` block) with the page's context, through the render cache; then the layout
+//!    (`base.html`: header, sidebar, version switcher) around it;
+//! 5. **check** — every internal link and anchor among the rendered pages (`links.rs`);
+//! 6. **write** — into a temporary directory under `site/`, moved atomically to
 //!    `site/<version>/`, then `site/latest`, `site/versions.json` and the root redirect are
 //!    updated (`writer.rs`).
 //!
@@ -21,16 +27,33 @@
 //! `data.json`, the link check and versioned publishing then apply to it unchanged. Data the
 //! page needs (evidence, plan) is added to [`Loaded`] in the load phase.
 //!
+//! # Incremental rebuilds
+//!
+//! Expensive outputs are cached under `site/.cache/` by a hash of their inputs ([`cache`]):
+//! markdown documents, charts, and page bodies (the page template rendered with the page's
+//! context without the version-specific parts: version name, version list, sidebar). Adding
+//! one run therefore re-renders only the pages whose data changed (the new run and its
+//! compare pages, the metrics it measured, the summaries); every other body is reused and
+//! only wrapped in the new version's layout. [`BuildReport::rendered`] counts re-rendered
+//! bodies.
+//!
 //! # Versions
 //!
 //! `site/<V>/` is immutable once published: building an existing version is an error unless
 //! [`BuildOptions::force`] is set, which replaces the whole tree atomically (renamed aside,
 //! then removed) and makes it the newest entry of `versions.json` again.
 
+pub mod cache;
+pub mod catalog;
 pub mod charts;
+pub mod dashboard;
+pub mod evidence;
 pub mod links;
+pub mod metric_pages;
 pub mod pages;
+pub mod run_pages;
 pub mod synthetic;
+pub mod synthetic_evidence;
 pub mod templates;
 pub mod versions;
 pub mod writer;
@@ -57,6 +80,8 @@ pub struct BuildOptions {
     pub allow_html: bool,
     /// Site title shown in the header.
     pub title: String,
+    /// Reuse and store rendered outputs in `site/.cache/` (see the module docs).
+    pub cache: bool,
 }
 
 impl BuildOptions {
@@ -68,6 +93,7 @@ impl BuildOptions {
             force: false,
             allow_html: false,
             title: "Lightning".to_string(),
+            cache: true,
         }
     }
 }
@@ -109,6 +135,8 @@ pub struct RenderedPage {
     pub html: String,
     /// The context as pretty JSON.
     pub data: String,
+    /// Whether the page body came from the render cache.
+    pub cached: bool,
 }
 
 /// Everything the load phase reads.
@@ -126,6 +154,8 @@ pub struct Loaded {
     pub versions: Vec<versions::VersionEntry>,
     /// The version being built.
     pub version: String,
+    /// The verified evidence and its evaluation; `None` without a `sitegen.toml`.
+    pub evidence: Option<evidence::Evidence>,
 }
 
 /// How long one phase took.
@@ -146,6 +176,10 @@ pub struct BuildReport {
     pub output: PathBuf,
     /// Number of pages written.
     pub pages: usize,
+    /// Pages whose body was rendered (not taken from the render cache).
+    pub rendered: usize,
+    /// Render-cache hits and misses over every kind of cached output.
+    pub cache: cache::CacheStats,
     /// Non-fatal problems found while building.
     pub warnings: Vec<String>,
     /// Phase timings in order.
@@ -170,13 +204,23 @@ fn phase<T>(
 /// Builds the site: load → plan → render → check → write. See the module docs.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let mut timings = Vec::new();
-    let loaded = phase(&mut timings, "load", || load(options))?;
+    let mut loaded = phase(&mut timings, "load", || load(options))?;
     if !options.force {
         // Fail before rendering anything when the version is already published.
         writer::refuse_existing(options, &loaded.version)?;
     }
-    let (jobs, warnings) = phase(&mut timings, "plan", || pages::plan(options, &loaded))?;
-    let rendered = phase(&mut timings, "render", || render(&loaded.templates, &jobs))?;
+    loaded.evidence = phase(&mut timings, "evidence", || evidence::load(&options.root))?;
+    let cache = if options.cache {
+        cache::Cache::new(&options.root.join("site").join(".cache"))
+    } else {
+        cache::Cache::disabled()
+    };
+    let (jobs, warnings) = phase(&mut timings, "plan", || {
+        pages::plan(options, &loaded, &cache)
+    })?;
+    let rendered = phase(&mut timings, "render", || {
+        render(&loaded.templates, &jobs, &cache)
+    })?;
     let checked = phase(&mut timings, "check", || writer::check(&loaded, &rendered))?;
     let output = phase(&mut timings, "write", || {
         writer::write(options, &loaded, &checked)
@@ -185,6 +229,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         version: loaded.version,
         output,
         pages: rendered.len(),
+        rendered: rendered.iter().filter(|p| !p.cached).count(),
+        cache: cache.stats(),
         warnings,
         timings,
     })
@@ -205,39 +251,83 @@ pub fn load(options: &BuildOptions) -> Result<Loaded> {
         templates: templates::Templates::load(&root.join("templates"))?,
         versions: versions::read(&root.join("site"))?,
         version,
+        evidence: None,
     })
 }
 
 /// The page's `data.json`: its context without the parts every page repeats (the sidebar and
-/// the version list, which `site/versions.json` already holds), so data files stay small and
-/// grow only with the page's own data.
+/// the version list, which `site/versions.json` already holds) and without the embedded SVG
+/// and HTML renderings of data it already holds, so data files stay small and grow only with
+/// the page's own data.
 pub fn page_data(context: &serde_json::Value) -> serde_json::Value {
     let mut data = context.clone();
     if let Some(site) = data.get_mut("site").and_then(|s| s.as_object_mut()) {
         site.remove("nav");
         site.remove("versions");
     }
+    if let Some(obj) = data.as_object_mut() {
+        obj.retain(|k, _| !k.ends_with("_svg") && !k.ends_with("_html"));
+    }
     data
 }
 
-/// The render phase: every job through its template, in parallel.
-pub fn render(templates: &templates::Templates, jobs: &[PageJob]) -> Result<Vec<RenderedPage>> {
+/// The page's context without what changes with every version (version name, version list,
+/// sidebar): what its body is rendered from and cached by.
+pub fn body_context(context: &serde_json::Value) -> serde_json::Value {
+    let mut body = context.clone();
+    if let Some(site) = body.get_mut("site").and_then(|s| s.as_object_mut()) {
+        site.remove("nav");
+        site.remove("versions");
+        site.remove("version");
+    }
+    body
+}
+
+/// The render phase: every job's body through its template (cached), then the layout around
+/// it, in parallel.
+pub fn render(
+    templates: &templates::Templates,
+    jobs: &[PageJob],
+    cache: &cache::Cache,
+) -> Result<Vec<RenderedPage>> {
     jobs.par_iter()
         .map(|job| {
-            let html = templates
-                .render(&job.template, &job.context)
-                .with_context(|| {
-                    format!(
-                        "while rendering page `{}/index.html` with template `{}`",
-                        job.path, job.template
-                    )
-                })?;
+            let named = || {
+                format!(
+                    "while rendering page `{}/index.html` with template `{}`",
+                    job.path, job.template
+                )
+            };
+            let (html, cached) = if templates.has_layout(&job.template) {
+                let body_ctx = body_context(&job.context);
+                let mut key = templates.fingerprint().as_bytes().to_vec();
+                key.extend_from_slice(job.template.as_bytes());
+                key.push(0);
+                serde_json::to_writer(&mut key, &body_ctx)?;
+                let mut computed = false;
+                let body = cache
+                    .get_or("body", &key, || {
+                        computed = true;
+                        templates.render_body(&job.template, &body_ctx)
+                    })
+                    .with_context(named)?;
+                let html = templates
+                    .render_layout(&body, &job.context)
+                    .with_context(named)?;
+                (html, !computed)
+            } else {
+                let html = templates
+                    .render(&job.template, &job.context)
+                    .with_context(named)?;
+                (html, false)
+            };
             let data = serde_json::to_string_pretty(&page_data(&job.context))
                 .with_context(|| format!("while serialising data for `{}`", job.path))?;
             Ok(RenderedPage {
                 path: job.path.clone(),
                 html,
                 data,
+                cached,
             })
         })
         .collect()

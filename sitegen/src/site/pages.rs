@@ -12,10 +12,12 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::{BuildOptions, Loaded, PageJob, root_prefix, versions};
+use super::cache::Cache;
+use super::evidence::{self, Acceptance, Evidence};
+use super::{BuildOptions, Loaded, PageJob, catalog, dashboard, metric_pages, root_prefix, run_pages, versions};
 use crate::adr::{Adr, AdrStatus};
 use crate::git::Commit;
-use crate::markdown::{self, RenderOptions};
+use crate::markdown::{self, RenderOptions, Rendered};
 
 /// Every ADR status, in the order the index shows its filter.
 const STATUSES: &[AdrStatus] = &[
@@ -32,23 +34,69 @@ pub fn adr_path(id: &str) -> String {
 }
 
 /// Builds every page job and returns them with the build warnings.
-pub fn plan(options: &BuildOptions, loaded: &Loaded) -> Result<(Vec<PageJob>, Vec<String>)> {
+pub fn plan(
+    options: &BuildOptions,
+    loaded: &Loaded,
+    cache: &Cache,
+) -> Result<(Vec<PageJob>, Vec<String>)> {
     let mut warnings = Vec::new();
     let shared = Shared::new(options, loaded);
+    let ev = loaded.evidence.as_ref();
+    let accepted = evidence::acceptances(&loaded.adrs, &loaded.history)?;
     let mut jobs = vec![home(&shared, loaded)];
-    jobs.extend(content_pages(&shared, options, loaded));
+    jobs.extend(content_pages(&shared, options, loaded, cache)?);
     jobs.push(adr_index(&shared, loaded));
-    jobs.extend(adr_pages(&shared, options, loaded, &mut warnings));
+    jobs.extend(adr_pages(
+        &shared,
+        options,
+        loaded,
+        &accepted,
+        cache,
+        &mut warnings,
+    )?);
     jobs.push(history(&shared, loaded));
+    jobs.push(catalog::catalog_page(&shared, ev)?);
+    if let Some(ev) = ev {
+        jobs.push(dashboard::dashboard(&shared, ev));
+        jobs.push(dashboard::traceability(&shared, ev, &loaded.adrs));
+        let register = loaded
+            .pages
+            .iter()
+            .find(|p| p.slug == RISK_REGISTER)
+            .map(|p| (p.slug.as_str(), p.body.as_str()));
+        jobs.push(dashboard::signoff_report(&shared, ev, &loaded.adrs, register));
+        jobs.extend(metric_pages::metric_pages(
+            &shared,
+            ev,
+            &loaded.adrs,
+            &accepted,
+            cache,
+        )?);
+        jobs.extend(run_pages::run_pages(&shared, ev));
+    }
     Ok((jobs, warnings))
 }
 
-/// Context shared by every page; [`Shared::site`] adds the page-specific root prefix.
-struct Shared {
+/// Slug of the content page holding the risk register (`content/risk-register.md`), the one
+/// source of the sign-off report's open risks.
+pub const RISK_REGISTER: &str = "risk-register";
+
+/// Renders markdown through the cache (keyed by source and options).
+fn render_markdown(cache: &Cache, source: &str, options: &RenderOptions) -> Result<Rendered> {
+    let key = serde_json::to_vec(&(source, options))?;
+    let text = cache.get_or("markdown", &key, || {
+        Ok(serde_json::to_string(&markdown::render(source, options))?)
+    })?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Context shared by every page; [`Shared::job`] adds the page-specific root prefix.
+pub struct Shared {
     title: String,
     version: String,
     nav: Vec<Value>,
     versions: Vec<versions::VersionEntry>,
+    evidence: bool,
 }
 
 impl Shared {
@@ -63,16 +111,20 @@ impl Shared {
             version: loaded.version.clone(),
             nav,
             versions: versions::with_new(&loaded.versions, &loaded.version, &loaded.version),
+            evidence: loaded.evidence.is_some(),
         }
     }
 
-    fn job(&self, path: String, template: &str, section: &str, mut page: Value) -> PageJob {
+    /// A page job at `path` rendered by `template`, in sidebar `section`, with `page` as its
+    /// context plus the `site` object.
+    pub fn job(&self, path: String, template: &str, section: &str, mut page: Value) -> PageJob {
         let site = json!({
             "title": self.title,
             "version": self.version,
             "root": root_prefix(&path),
             "path": path,
             "section": section,
+            "evidence": self.evidence,
             "nav": self.nav,
             "versions": self.versions,
         });
@@ -116,16 +168,34 @@ fn home(shared: &Shared, loaded: &Loaded) -> PageJob {
             "commit_count": loaded.history.commits.len(),
             "branch": loaded.history.branch,
             "recent_commits": recent,
+            "dashboard": loaded.evidence.as_ref().map(|ev| {
+                let count = |v: crate::evaluate::Verdict| {
+                    ev.eval.criteria.iter().filter(|c| c.verdict == v).count()
+                };
+                json!({
+                    "gate_passes": ev.eval.gate_passes(&ev.config),
+                    "met": count(crate::evaluate::Verdict::Met),
+                    "waived": count(crate::evaluate::Verdict::Waived),
+                    "not_met": count(crate::evaluate::Verdict::NotMet),
+                    "no_evidence": count(crate::evaluate::Verdict::NoEvidence),
+                })
+            }),
         }),
     )
 }
 
-fn content_pages(shared: &Shared, options: &BuildOptions, loaded: &Loaded) -> Vec<PageJob> {
+fn content_pages(
+    shared: &Shared,
+    options: &BuildOptions,
+    loaded: &Loaded,
+    cache: &Cache,
+) -> Result<Vec<PageJob>> {
     loaded
         .pages
         .par_iter()
         .map(|page| {
-            let rendered = markdown::render(
+            let rendered = render_markdown(
+                cache,
                 &page.body,
                 &RenderOptions {
                     allow_html: options.allow_html,
@@ -133,8 +203,8 @@ fn content_pages(shared: &Shared, options: &BuildOptions, loaded: &Loaded) -> Ve
                     root_prefix: root_prefix(&page.slug),
                     source_dir: parent_dir(&relative(&options.root, &page.path)),
                 },
-            );
-            shared.job(
+            )?;
+            Ok(shared.job(
                 page.slug.clone(),
                 "page.html",
                 "content",
@@ -145,7 +215,7 @@ fn content_pages(shared: &Shared, options: &BuildOptions, loaded: &Loaded) -> Ve
                     "content": rendered.html,
                     "toc": rendered.toc,
                 }),
-            )
+            ))
         })
         .collect()
 }
@@ -220,8 +290,10 @@ fn adr_pages(
     shared: &Shared,
     options: &BuildOptions,
     loaded: &Loaded,
+    accepted: &HashMap<String, Acceptance>,
+    cache: &Cache,
     warnings: &mut Vec<String>,
-) -> Vec<PageJob> {
+) -> Result<Vec<PageJob>> {
     warnings.extend(supersede_warnings(&loaded.adrs));
     let titles: HashMap<&str, &str> = loaded
         .adrs
@@ -240,7 +312,8 @@ fn adr_pages(
         .par_iter()
         .map(|adr| {
             let path = adr_path(&adr.meta.id);
-            let rendered = markdown::render(
+            let rendered = render_markdown(
+                cache,
                 &adr.body,
                 &RenderOptions {
                     allow_html: options.allow_html,
@@ -248,7 +321,7 @@ fn adr_pages(
                     root_prefix: root_prefix(&path),
                     source_dir: parent_dir(&relative(&options.root, &adr.path)),
                 },
-            );
+            )?;
             let commits: Vec<Value> = loaded
                 .history
                 .commits
@@ -269,7 +342,12 @@ fn adr_pages(
                 obj.insert("claims".into(), json!(adr.meta.claims));
                 obj.insert("source".into(), json!(relative(&options.root, &adr.path)));
             }
-            shared.job(
+            let acceptance = accepted.get(&adr.meta.id);
+            let before_after = match (loaded.evidence.as_ref(), acceptance) {
+                (Some(ev), Some(acc)) => before_after(ev, adr, acc),
+                _ => Vec::new(),
+            };
+            Ok(shared.job(
                 path,
                 "adr.html",
                 "adr",
@@ -279,8 +357,38 @@ fn adr_pages(
                     "content": rendered.html,
                     "toc": rendered.toc,
                     "commits": commits,
+                    "accepted": acceptance,
+                    "has_evidence": loaded.evidence.is_some(),
+                    "before_after": before_after,
                 }),
-            )
+            ))
+        })
+        .collect()
+}
+
+/// For each metric an ADR claims: the newest value measured before it was accepted and the
+/// first value measured at or after, with the runs and the relative change.
+fn before_after(ev: &Evidence, adr: &Adr, acc: &Acceptance) -> Vec<Value> {
+    let split = evidence::split_at(ev, acc.time);
+    adr.meta
+        .claims
+        .metrics
+        .iter()
+        .map(|name| {
+            let series = ev.series.get(name);
+            let before = series.and_then(|s| s.points.iter().rev().find(|p| p.run < split));
+            let after = series.and_then(|s| s.points.iter().find(|p| p.run >= split));
+            let point = |p: Option<&evidence::SeriesPoint>| {
+                p.map(|p| json!({"value": p.value, "run": p.run_id, "path": run_pages::run_path(&p.run_id), "sha256": p.sha256}))
+            };
+            json!({
+                "metric": dashboard::metric_link(name, ev),
+                "unit": series.map(|s| s.unit.as_str()),
+                "direction": series.map(|s| s.direction),
+                "before": point(before),
+                "after": point(after),
+                "change": dashboard::change(before.map(|p| p.value), after.map(|p| p.value)),
+            })
         })
         .collect()
 }
@@ -334,11 +442,33 @@ fn history(shared: &Shared, loaded: &Loaded) -> PageJob {
         .iter()
         .map(|a| (a.meta.id.as_str(), ()))
         .collect();
+    let mut runs_at: HashMap<String, Vec<Value>> = HashMap::new();
+    if let Some(ev) = &loaded.evidence {
+        for run in &ev.runs {
+            let failed = run
+                .records
+                .iter()
+                .filter(|r| r.record.status != crate::record::Status::Pass)
+                .count();
+            runs_at
+                .entry(run.info.environment.git_commit.clone())
+                .or_default()
+                .push(json!({"id": run.id, "path": run_pages::run_path(&run.id),
+                             "failed": failed, "checks": run.records.len(),
+                             "dirty": run.info.environment.dirty}));
+        }
+    }
     let commits: Vec<Value> = loaded
         .history
         .commits
         .iter()
-        .map(|c| commit_json(c, &known))
+        .map(|c| {
+            let mut v = commit_json(c, &known);
+            if let (Some(obj), Some(runs)) = (v.as_object_mut(), runs_at.get(&c.id)) {
+                obj.insert("runs".into(), json!(runs));
+            }
+            v
+        })
         .collect();
     shared.job(
         "history".to_string(),

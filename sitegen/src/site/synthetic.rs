@@ -3,7 +3,8 @@
 //!
 //! Steps: write `content/` (pages spread over a few sections, each with headings, a table, a
 //! list, a footnote, code and links to other pages and anchors) → write `adr/` → commit the
-//! tree in `commits` commits with fixed signatures. Output is deterministic for a given spec
+//! tree in `commits` commits with fixed signatures → with `runs > 0`, a `sitegen.toml`, a plan
+//! whose criteria the ADRs claim, and a verifiable evidence ledger (`synthetic_evidence.rs`). Output is deterministic for a given spec
 //! (a seeded generator, fixed times), so benchmark runs are comparable.
 
 use std::fmt::Write as _;
@@ -22,6 +23,10 @@ pub struct SyntheticSpec {
     pub adrs: usize,
     /// Number of commits in the history.
     pub commits: usize,
+    /// Number of evidence runs (0: no `sitegen.toml`, plan or evidence at all).
+    pub runs: usize,
+    /// Metrics per run (`metric_0` …), each with 20 samples.
+    pub metrics: usize,
     /// Seed of the text generator.
     pub seed: u64,
 }
@@ -35,6 +40,8 @@ impl Default for SyntheticSpec {
             words_per_page: 1500,
             adrs: 100,
             commits: 200,
+            runs: 0,
+            metrics: 40,
             seed: 42,
         }
     }
@@ -127,7 +134,11 @@ pub fn generate(root: &Path, spec: &SyntheticSpec) -> Result<()> {
         std::fs::write(&path, adr_file(&mut rng, n, spec.adrs))
             .with_context(|| format!("while writing {}", path.display()))?;
     }
-    commit_history(root, spec)
+    let commits = commit_history(root, spec)?;
+    if spec.runs > 0 {
+        super::synthetic_evidence::generate(root, spec, &commits)?;
+    }
+    Ok(())
 }
 
 fn content_page(rng: &mut Rng, i: usize, spec: &SyntheticSpec) -> String {
@@ -226,7 +237,8 @@ fn adr_file(rng: &mut Rng, n: usize, total: usize) -> String {
     s
 }
 
-fn commit_history(root: &Path, spec: &SyntheticSpec) -> Result<()> {
+/// Commits the tree; returns the commit ids, oldest first.
+fn commit_history(root: &Path, spec: &SyntheticSpec) -> Result<Vec<String>> {
     let repo = git2::Repository::init(root)
         .with_context(|| format!("while creating a repository in {}", root.display()))?;
     let mut index = repo.index().context("while opening the index")?;
@@ -237,6 +249,7 @@ fn commit_history(root: &Path, spec: &SyntheticSpec) -> Result<()> {
     let tree_id = index.write_tree().context("while writing the tree")?;
     let tree = repo.find_tree(tree_id).context("while reading the tree")?;
     let mut parent: Option<git2::Oid> = None;
+    let mut ids = Vec::new();
     for c in 0..spec.commits.max(1) {
         let time = git2::Time::new(1_767_225_600 + c as i64 * 600, 0);
         let sig = git2::Signature::new("Synthetic", "synthetic@example.invalid", &time)
@@ -252,6 +265,7 @@ fn commit_history(root: &Path, spec: &SyntheticSpec) -> Result<()> {
             .commit(Some("HEAD"), &sig, &sig, &message, &tree, &parents)
             .context("while committing")?;
         parent = Some(oid);
+        ids.push(oid.to_string());
     }
-    Ok(())
+    Ok(ids)
 }

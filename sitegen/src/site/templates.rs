@@ -6,6 +6,11 @@
 //! `*.html` it holds (partials for user templates) → compile all templates together so
 //! `{% extends %}` and `{% include %}` resolve. HTML templates autoescape every value; rendered
 //! markdown is inserted with `| safe` by the templates that show it.
+//!
+//! Page templates extend `base.html` and put the page in `{% block main %}`. They are compiled
+//! twice: once as written, and once against a bare `base.html` that renders only the `main`
+//! block — the page body, which the build caches — and [`LAYOUT`] wraps a body in the real
+//! `base.html`. A template that does not extend `base.html` is rendered whole, uncached.
 
 use std::path::Path;
 
@@ -26,7 +31,37 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         "history.html",
         include_str!("../../../templates/history.html"),
     ),
+    (
+        "dashboard.html",
+        include_str!("../../../templates/dashboard.html"),
+    ),
+    ("trace.html", include_str!("../../../templates/trace.html")),
+    (
+        "signoff.html",
+        include_str!("../../../templates/signoff.html"),
+    ),
+    (
+        "metrics_index.html",
+        include_str!("../../../templates/metrics_index.html"),
+    ),
+    ("metric.html", include_str!("../../../templates/metric.html")),
+    ("runs.html", include_str!("../../../templates/runs.html")),
+    ("run.html", include_str!("../../../templates/run.html")),
+    (
+        "compare.html",
+        include_str!("../../../templates/compare.html"),
+    ),
+    (
+        "catalog.html",
+        include_str!("../../../templates/catalog.html"),
+    ),
 ];
+
+/// Name of the internal template that wraps a rendered body in `base.html`.
+pub const LAYOUT: &str = "__layout.html";
+const LAYOUT_SOURCE: &str =
+    "{% extends \"base.html\" %}{% block main %}{{ __body | safe }}{% endblock main %}";
+const BODY_BASE: &str = "{% block main %}{% endblock main %}";
 
 /// Default static assets, by file name; written to `<version>/assets/`.
 pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
@@ -38,6 +73,9 @@ pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
 #[derive(Debug)]
 pub struct Templates {
     tera: Tera,
+    body: Tera,
+    fingerprint: String,
+    layouts: Vec<String>,
     /// `(file name, contents)` of every static asset.
     pub assets: Vec<(String, String)>,
     /// Names of templates that came from the repository rather than the defaults.
@@ -88,23 +126,87 @@ impl Templates {
                 overridden.push(name);
             }
         }
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html"]);
-        tera.set_escape_fn(escape_html);
-        tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| anyhow!("{}", error_chain(&e)))
-            .with_context(|| {
-                format!(
-                    "while compiling templates (defaults, overridden from {}: {:?})",
-                    dir.display(),
-                    overridden
-                )
-            })?;
+        let compile = |sources: &[(String, String)]| -> Result<Tera> {
+            let mut tera = Tera::default();
+            tera.autoescape_on(vec![".html"]);
+            tera.set_escape_fn(escape_html);
+            tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+                .map_err(|e| anyhow!("{}", error_chain(&e)))
+                .with_context(|| {
+                    format!(
+                        "while compiling templates (defaults, overridden from {}: {:?})",
+                        dir.display(),
+                        overridden
+                    )
+                })?;
+            Ok(tera)
+        };
+        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+        for (n, s) in &sources {
+            sha2::Digest::update(&mut hasher, n.as_bytes());
+            sha2::Digest::update(&mut hasher, [0]);
+            sha2::Digest::update(&mut hasher, s.as_bytes());
+            sha2::Digest::update(&mut hasher, [0]);
+        }
+        let fingerprint = crate::hash::hex(&sha2::Digest::finalize(hasher));
+        let layouts = sources
+            .iter()
+            .filter(|(n, s)| n != "base.html" && s.contains("extends \"base.html\""))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let body_sources: Vec<(String, String)> = sources
+            .iter()
+            .map(|(n, s)| {
+                let s = if n == "base.html" { BODY_BASE } else { s.as_str() };
+                (n.clone(), s.to_string())
+            })
+            .collect();
+        let body = compile(&body_sources)?;
+        sources.push((LAYOUT.to_string(), LAYOUT_SOURCE.to_string()));
+        let tera = compile(&sources)?;
         Ok(Self {
             tera,
+            body,
+            fingerprint,
+            layouts,
             assets,
             overridden,
         })
+    }
+
+    /// A hash of every template source: part of every cached body's key.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Whether `template` extends `base.html` (so its body can be rendered and cached alone).
+    pub fn has_layout(&self, template: &str) -> bool {
+        self.layouts.iter().any(|n| n == template)
+    }
+
+    /// Renders only the `main` block of `template` with `context`.
+    pub fn render_body(&self, template: &str, context: &serde_json::Value) -> Result<String> {
+        let ctx = tera::Context::from_value(context.clone())
+            .map_err(|e| anyhow!("{}", error_chain(&e)))?;
+        self.body
+            .render(template, &ctx)
+            .map_err(|e| anyhow!("{}", error_chain(&e)))
+    }
+
+    /// Wraps a rendered `body` in `base.html` with the page's full `context`.
+    pub fn render_layout(&self, body: &str, context: &serde_json::Value) -> Result<String> {
+        // The layout shows only the title, description and `site`; copying the rest of a large
+        // context would cost time for nothing.
+        let mut ctx = tera::Context::new();
+        for key in ["title", "description", "site"] {
+            if let Some(v) = context.get(key) {
+                ctx.insert(key, v);
+            }
+        }
+        ctx.insert("__body", body);
+        self.tera
+            .render(LAYOUT, &ctx)
+            .map_err(|e| anyhow!("{}", error_chain(&e)))
     }
 
     /// Renders `template` with `context` (a JSON object).
