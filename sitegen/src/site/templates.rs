@@ -35,6 +35,7 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         "dashboard.html",
         include_str!("../../../templates/dashboard.html"),
     ),
+    ("macros.html", include_str!("../../../templates/macros.html")),
     ("trace.html", include_str!("../../../templates/trace.html")),
     (
         "signoff.html",
