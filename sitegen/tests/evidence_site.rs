@@ -18,7 +18,11 @@ fn build_version(root: &Path, version: &str) -> BuildReport {
 }
 
 fn page(root: &Path, version: &str, path: &str) -> String {
-    let file = root.join("site").join(version).join(path).join("index.html");
+    let file = root
+        .join("site")
+        .join(version)
+        .join(path)
+        .join("index.html");
     std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }
 
@@ -60,7 +64,10 @@ fn dashboard_marks_no_evidence_and_waivers_and_never_green_without_evidence() {
     let dash = page(f.root(), "v1", "dashboard");
     // X.future reads a metric nothing measures.
     let row = criterion_row(&dash, "X.future");
-    assert!(row.contains("v-missing") && row.contains("no evidence"), "{row}");
+    assert!(
+        row.contains("v-missing") && row.contains("no evidence"),
+        "{row}"
+    );
     assert!(!row.contains("v-ok"), "no evidence shown as green: {row}");
     // P1.compression is waived by the accepted ADR-0002.
     let row = criterion_row(&dash, "P1.compression");
@@ -68,7 +75,10 @@ fn dashboard_marks_no_evidence_and_waivers_and_never_green_without_evidence() {
     assert!(row.contains("adr/adr-0002/index.html"), "{row}");
     // P0.cache is met from the metrics record, with a link to it and its hash.
     let row = criterion_row(&dash, "P0.cache");
-    assert!(row.contains("v-ok") && row.contains("#check-metrics"), "{row}");
+    assert!(
+        row.contains("v-ok") && row.contains("#check-metrics"),
+        "{row}"
+    );
     let record_sha = f
         .project()
         .load_runs()
@@ -90,7 +100,11 @@ fn log_excerpts_are_escaped() {
     let run = f.run(&["noisy"]);
     build_version(f.root(), "v1");
     let html = page(f.root(), "v1", &format!("runs/{run}"));
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;") || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "log not escaped");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "log not escaped"
+    );
     assert!(!html.contains("<script>alert(1)"), "raw script from a log");
 }
 
@@ -119,9 +133,15 @@ fn compare_page_reports_significance_from_samples() {
         rest[..rest.find("</tr>").expect("row end")].to_string()
     };
     let latency = row("oltp.p95_latency_ms");
-    assert!(latency.contains(">significant") && latency.contains("regressed"), "{latency}");
+    assert!(
+        latency.contains(">significant") && latency.contains("regressed"),
+        "{latency}"
+    );
     let tps = row("oltp.tps");
-    assert!(tps.contains("not significant") || tps.contains("unchanged"), "{tps}");
+    assert!(
+        tps.contains("not significant") || tps.contains("unchanged"),
+        "{tps}"
+    );
     assert!(!tps.contains("regressed"), "{tps}");
     // Each run links to the compare page against its predecessor.
     let run_page = page(f.root(), "v1", &format!("runs/{new}"));
@@ -141,9 +161,15 @@ fn catalog_page_renders_generically_and_shows_changes() {
     f.run(&["engine-catalog"]);
     build_version(f.root(), "v1");
     let html = page(f.root(), "v1", "catalog");
-    assert!(html.contains("<th scope=\"col\">name</th>"), "array of objects as a table");
+    assert!(
+        html.contains("<th scope=\"col\">name</th>"),
+        "array of objects as a table"
+    );
     assert!(html.contains("&lt;leaf&gt;"), "values escaped");
-    assert!(html.contains("<code>configuration.page_size</code>"), "changed path listed");
+    assert!(
+        html.contains("<code>configuration.page_size</code>"),
+        "changed path listed"
+    );
     assert!(html.contains("<code>4096</code>") && html.contains("<code>8192</code>"));
 }
 
@@ -153,7 +179,10 @@ fn incremental_rebuild_rerenders_only_changed_pages() {
     f.metrics(&[("page_cache.hit_ratio", 0.95, "higher_is_better", &[])]);
     f.run(&["metrics", "junit"]);
     let first = build_version(f.root(), "v1");
-    assert_eq!(first.rendered, first.pages, "a cold build renders everything");
+    assert_eq!(
+        first.rendered, first.pages,
+        "a cold build renders everything"
+    );
     // Nothing changed: a new version reuses every body.
     let second = build_version(f.root(), "v2");
     assert_eq!(second.rendered, 0, "unchanged pages re-rendered");
@@ -163,7 +192,11 @@ fn incremental_rebuild_rerenders_only_changed_pages() {
     f.metrics(&[("page_cache.hit_ratio", 0.97, "higher_is_better", &[])]);
     f.run(&["metrics"]);
     let third = build_version(f.root(), "v3");
-    assert_eq!(third.pages, second.pages + 2, "a run page and a compare page were added");
+    assert_eq!(
+        third.pages,
+        second.pages + 2,
+        "a run page and a compare page were added"
+    );
     assert!(third.rendered >= 2, "{}", third.rendered);
     assert!(
         third.rendered <= 14,

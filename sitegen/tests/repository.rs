@@ -15,7 +15,7 @@ fn config_has_quick_and_full_profiles() {
     let p = Project::open(&root()).expect("sitegen.toml is valid");
     assert_eq!(
         p.config.profile_checks("quick").expect("quick"),
-        ["engine-tests", "fmt", "clippy"]
+        ["engine-tests", "fmt", "clippy", "engine-catalog"]
     );
     let full = p.config.profile_checks("full").expect("full");
     assert!(full.starts_with(&["engine-tests".to_string(), "fmt".into(), "clippy".into()]));

@@ -331,15 +331,46 @@ fn synthetic_repository_builds_with_valid_links() {
         words_per_page: 300,
         adrs: 12,
         commits: 6,
+        runs: 0,
+        metrics: 0,
         seed: 3,
     };
     sitegen::site::synthetic::generate(tmp.path(), &spec).expect("generate");
     let report = build(&options(tmp.path(), "s1")).expect("synthetic site builds");
-    // home + pages + ADR index + ADRs + history
-    assert_eq!(report.pages, 1 + 24 + 1 + 12 + 1);
+    // home + pages + ADR index + ADRs + history + catalog
+    assert_eq!(report.pages, 1 + 24 + 1 + 12 + 1 + 1);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     let history = read(report.output.join("history/index.html"));
     assert_eq!(history.matches("<li id=\"c-").count(), 6);
+}
+
+#[test]
+fn synthetic_repository_with_evidence_builds_every_evidence_page() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let spec = sitegen::site::synthetic::SyntheticSpec {
+        pages: 4,
+        words_per_page: 100,
+        adrs: 12,
+        commits: 6,
+        runs: 9,
+        metrics: 5,
+        seed: 3,
+    };
+    sitegen::site::synthetic::generate(tmp.path(), &spec).expect("generate");
+    let report = build(&options(tmp.path(), "s1")).expect("synthetic site builds");
+    // home + pages + ADR index + ADRs + history + catalog + dashboard + trace + sign-off
+    // + metrics (index + 5) + runs (index + 1 archive + 9 runs + 8 compare pages)
+    assert_eq!(
+        report.pages,
+        1 + 4 + 1 + 12 + 1 + 1 + 3 + (1 + 5) + (1 + 1 + 9 + 8)
+    );
+    let metric = read(report.output.join("metrics/metric_1/index.html"));
+    assert!(metric.contains("<svg"), "trend chart embedded");
+    assert_eq!(metric.matches("<svg").count(), 2, "trend and histogram");
+    // ADR-0001 claims metric_1 and was accepted: before/after values are shown.
+    let adr = read(report.output.join("adr/adr-0001/index.html"));
+    assert!(adr.contains("id=\"before-after\""), "before/after section");
+    assert!(adr.contains("metrics/metric_1/index.html"));
 }
 
 #[test]

@@ -134,7 +134,9 @@ mod tests {
     fn disabled_cache_always_computes() {
         let cache = Cache::disabled();
         for _ in 0..2 {
-            cache.get_or("k", b"x", || Ok("y".into())).expect("computes");
+            cache
+                .get_or("k", b"x", || Ok("y".into()))
+                .expect("computes");
         }
         assert_eq!(cache.stats(), CacheStats { hits: 0, misses: 2 });
     }

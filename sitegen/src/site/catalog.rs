@@ -219,11 +219,7 @@ pub fn catalog_page(shared: &Shared, ev: Option<&Evidence>) -> Result<PageJob> {
     } else {
         render_value(&mut html, "catalog", &latest.doc, 2, "cat");
     }
-    let previous = found
-        .iter()
-        .rev()
-        .skip(1)
-        .find(|f| f.doc != latest.doc);
+    let previous = found.iter().rev().skip(1).find(|f| f.doc != latest.doc);
     let changes: Vec<Value> = previous
         .map(|p| diff(&p.doc, &latest.doc))
         .unwrap_or_default()

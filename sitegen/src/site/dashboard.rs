@@ -180,12 +180,19 @@ pub fn dashboard(shared: &Shared, ev: &Evidence) -> PageJob {
 
 /// The traceability matrix: ADR × criterion × metric × latest evidence, with the holes.
 pub fn traceability(shared: &Shared, ev: &Evidence, adrs: &[Adr]) -> PageJob {
-    let verdicts: HashMap<&str, &CriterionVerdict> =
-        ev.eval.criteria.iter().map(|c| (c.id.as_str(), c)).collect();
+    let verdicts: HashMap<&str, &CriterionVerdict> = ev
+        .eval
+        .criteria
+        .iter()
+        .map(|c| (c.id.as_str(), c))
+        .collect();
     let mut claimed_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for a in adrs {
         for c in a.meta.claims.criteria.iter().chain(&a.meta.claims.waives) {
-            claimed_by.entry(c.as_str()).or_default().push(a.meta.id.as_str());
+            claimed_by
+                .entry(c.as_str())
+                .or_default()
+                .push(a.meta.id.as_str());
         }
     }
     let mut used_metrics: BTreeSet<&str> = BTreeSet::new();

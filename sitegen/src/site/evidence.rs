@@ -87,7 +87,9 @@ impl Evidence {
 
     /// The run time of run `i` (its start), if it parses.
     pub fn run_time(&self, i: usize) -> Option<DateTime<Utc>> {
-        self.runs.get(i).and_then(|r| parse_time(&r.info.started_at))
+        self.runs
+            .get(i)
+            .and_then(|r| parse_time(&r.info.started_at))
     }
 }
 
@@ -235,9 +237,9 @@ pub fn acceptances(adrs: &[Adr], history: &History) -> Result<HashMap<String, Ac
             .iter()
             .rev()
             .find(|c| c.adrs.contains(&adr.meta.id));
-        let acceptance = match commit.and_then(|c| {
-            DateTime::from_timestamp(c.timestamp, 0).map(|t| (c.short_id.clone(), t))
-        }) {
+        let acceptance = match commit
+            .and_then(|c| DateTime::from_timestamp(c.timestamp, 0).map(|t| (c.short_id.clone(), t)))
+        {
             Some((id, time)) => Acceptance {
                 commit: Some(id),
                 time,

@@ -111,7 +111,10 @@ fn metric_page(
     let band = threshold_band(ev, s);
     let mut markers = Vec::new();
     let mut adr_rows = Vec::new();
-    for adr in adrs.iter().filter(|a| a.meta.claims.metrics.contains(&s.name)) {
+    for adr in adrs
+        .iter()
+        .filter(|a| a.meta.claims.metrics.contains(&s.name))
+    {
         let acc = accepted.get(&adr.meta.id);
         if let Some(acc) = acc {
             let first_after = split_at(ev, acc.time);

@@ -14,7 +14,10 @@ use serde_json::{Value, json};
 
 use super::cache::Cache;
 use super::evidence::{self, Acceptance, Evidence};
-use super::{BuildOptions, Loaded, PageJob, catalog, dashboard, metric_pages, root_prefix, run_pages, versions};
+use super::{
+    BuildOptions, Loaded, PageJob, catalog, dashboard, metric_pages, root_prefix, run_pages,
+    versions,
+};
 use crate::adr::{Adr, AdrStatus};
 use crate::git::Commit;
 use crate::markdown::{self, RenderOptions, Rendered};
@@ -64,7 +67,12 @@ pub fn plan(
             .iter()
             .find(|p| p.slug == RISK_REGISTER)
             .map(|p| (p.slug.as_str(), p.body.as_str()));
-        jobs.push(dashboard::signoff_report(&shared, ev, &loaded.adrs, register));
+        jobs.push(dashboard::signoff_report(
+            &shared,
+            ev,
+            &loaded.adrs,
+            register,
+        ));
         jobs.extend(metric_pages::metric_pages(
             &shared,
             ev,

@@ -90,7 +90,13 @@ pub fn run_pages(shared: &Shared, ev: &Evidence) -> Vec<PageJob> {
             out
         })
         .collect();
-    let newest: Vec<Value> = ev.runs.iter().rev().take(INDEX_RUNS).map(run_summary).collect();
+    let newest: Vec<Value> = ev
+        .runs
+        .iter()
+        .rev()
+        .take(INDEX_RUNS)
+        .map(run_summary)
+        .collect();
     let archives: Vec<Value> = (0..ev.runs.len().div_ceil(ARCHIVE_SIZE))
         .map(|k| {
             let first = ev.runs.get(k * ARCHIVE_SIZE).map(|r| r.id.as_str());
@@ -155,7 +161,10 @@ fn run_page(shared: &Shared, ev: &Evidence, i: usize) -> PageJob {
         .as_deref()
         .filter(|b| *b != run.id)
         .map(|b| json!({"id": b, "compare": compare_path(&run.id, b)}));
-    let next = ev.runs.get(i + 1).map(|n| json!({"id": n.id, "path": run_path(&n.id)}));
+    let next = ev
+        .runs
+        .get(i + 1)
+        .map(|n| json!({"id": n.id, "path": run_path(&n.id)}));
     let files: Vec<Value> = run
         .manifest
         .files
@@ -191,7 +200,9 @@ fn compare_page(shared: &Shared, ev: &Evidence, new: usize, old: usize) -> PageJ
         .iter()
         .map(|r| {
             let (significance, p) = match r.method {
-                Method::MannWhitney { p_value } if p_value < cfg.alpha => ("significant", Some(p_value)),
+                Method::MannWhitney { p_value } if p_value < cfg.alpha => {
+                    ("significant", Some(p_value))
+                }
                 Method::MannWhitney { p_value } => ("not significant", Some(p_value)),
                 Method::Threshold => ("no samples: threshold only", None),
             };

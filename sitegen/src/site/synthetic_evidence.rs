@@ -80,13 +80,11 @@ pub fn generate(root: &Path, spec: &SyntheticSpec, commits: &[String]) -> Result
         let metrics: Vec<Metric> = (0..spec.metrics)
             .map(|m| {
                 let base = 90.0 + (m % 10) as f64 + ((r * 7 + m) % 13) as f64;
-                let mut metric = Metric::new(
-                    format!("metric_{m}"),
-                    base,
-                    "us",
-                    Direction::LowerIsBetter,
-                );
-                metric.samples = (0..20).map(|s| base + ((s * 3 + r) % 7) as f64 - 3.0).collect();
+                let mut metric =
+                    Metric::new(format!("metric_{m}"), base, "us", Direction::LowerIsBetter);
+                metric.samples = (0..20)
+                    .map(|s| base + ((s * 3 + r) % 7) as f64 - 3.0)
+                    .collect();
                 metric
             })
             .collect();

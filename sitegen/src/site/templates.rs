@@ -35,7 +35,10 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         "dashboard.html",
         include_str!("../../../templates/dashboard.html"),
     ),
-    ("macros.html", include_str!("../../../templates/macros.html")),
+    (
+        "macros.html",
+        include_str!("../../../templates/macros.html"),
+    ),
     ("trace.html", include_str!("../../../templates/trace.html")),
     (
         "signoff.html",
@@ -45,7 +48,10 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         "metrics_index.html",
         include_str!("../../../templates/metrics_index.html"),
     ),
-    ("metric.html", include_str!("../../../templates/metric.html")),
+    (
+        "metric.html",
+        include_str!("../../../templates/metric.html"),
+    ),
     ("runs.html", include_str!("../../../templates/runs.html")),
     ("run.html", include_str!("../../../templates/run.html")),
     (
@@ -158,7 +164,11 @@ impl Templates {
         let body_sources: Vec<(String, String)> = sources
             .iter()
             .map(|(n, s)| {
-                let s = if n == "base.html" { BODY_BASE } else { s.as_str() };
+                let s = if n == "base.html" {
+                    BODY_BASE
+                } else {
+                    s.as_str()
+                };
                 (n.clone(), s.to_string())
             })
             .collect();
