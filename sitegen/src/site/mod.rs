@@ -31,7 +31,8 @@
 //!
 //! Expensive outputs are cached under `site/.cache/` by a hash of their inputs ([`cache`]):
 //! markdown documents, charts, and page bodies (the page template rendered with the page's
-//! context without the version-specific parts: version name, version list, sidebar). Adding
+//! context, which holds no version-specific parts: version name, version list and sidebar are
+//! added by the layout from [`pages::Chrome`]). Adding
 //! one run therefore re-renders only the pages whose data changed (the new run and its
 //! compare pages, the metrics it measured, the summaries); every other body is reused and
 //! only wrapped in the new version's layout. [`BuildReport::rendered`] counts re-rendered
@@ -106,7 +107,7 @@ pub struct PageJob {
     pub path: String,
     /// Template name (`adr.html`).
     pub template: String,
-    /// The template context; also written as `data.json` (see [`page_data`]).
+    /// The template context; also written as `data.json` (see [`PageData`]).
     pub context: serde_json::Value,
 }
 
@@ -218,8 +219,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let (jobs, warnings) = phase(&mut timings, "plan", || {
         pages::plan(options, &loaded, &cache)
     })?;
+    let chrome = pages::Chrome::new(&loaded);
     let rendered = phase(&mut timings, "render", || {
-        render(&loaded.templates, &jobs, &cache)
+        render(&loaded.templates, &jobs, &chrome, &cache)
     })?;
     let checked = phase(&mut timings, "check", || writer::check(&loaded, &rendered))?;
     let output = phase(&mut timings, "write", || {
@@ -255,39 +257,47 @@ pub fn load(options: &BuildOptions) -> Result<Loaded> {
     })
 }
 
-/// The page's `data.json`: its context without the parts every page repeats (the sidebar and
-/// the version list, which `site/versions.json` already holds) and without the embedded SVG
-/// and HTML renderings of data it already holds, so data files stay small and grow only with
-/// the page's own data.
-pub fn page_data(context: &serde_json::Value) -> serde_json::Value {
-    let mut data = context.clone();
-    if let Some(site) = data.get_mut("site").and_then(|s| s.as_object_mut()) {
-        site.remove("nav");
-        site.remove("versions");
-    }
-    if let Some(obj) = data.as_object_mut() {
-        obj.retain(|k, _| !k.ends_with("_svg") && !k.ends_with("_html"));
-    }
-    data
+/// The page's `data.json`: its context plus the version name, without the sidebar and version
+/// list (which `site/versions.json` already holds) and without the embedded SVG and HTML
+/// renderings of data it already holds (keys ending in `_svg` / `_html`), so data files stay
+/// small and grow only with the page's own data. Serialised without copying the context.
+pub struct PageData<'a> {
+    /// The page context.
+    pub context: &'a serde_json::Value,
+    /// The version name, added to `site`.
+    pub version: &'a str,
 }
 
-/// The page's context without what changes with every version (version name, version list,
-/// sidebar): what its body is rendered from and cached by.
-pub fn body_context(context: &serde_json::Value) -> serde_json::Value {
-    let mut body = context.clone();
-    if let Some(site) = body.get_mut("site").and_then(|s| s.as_object_mut()) {
-        site.remove("nav");
-        site.remove("versions");
-        site.remove("version");
+impl Serialize for PageData<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Some(obj) = self.context.as_object() else {
+            return self.context.serialize(s);
+        };
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in obj {
+            if k.ends_with("_svg") || k.ends_with("_html") {
+                continue;
+            }
+            match (k.as_str(), v.as_object()) {
+                ("site", Some(site)) => {
+                    let mut with_version = site.clone();
+                    with_version.insert("version".into(), self.version.into());
+                    map.serialize_entry(k, &with_version)?;
+                }
+                _ => map.serialize_entry(k, v)?,
+            }
+        }
+        map.end()
     }
-    body
 }
 
-/// The render phase: every job's body through its template (cached), then the layout around
-/// it, in parallel.
+/// The render phase: every job's body through its template (cached by template set and
+/// context), then the layout with the version's [`pages::Chrome`] around it, in parallel.
 pub fn render(
     templates: &templates::Templates,
     jobs: &[PageJob],
+    chrome: &pages::Chrome,
     cache: &cache::Cache,
 ) -> Result<Vec<RenderedPage>> {
     jobs.par_iter()
@@ -299,30 +309,36 @@ pub fn render(
                 )
             };
             let (html, cached) = if templates.has_layout(&job.template) {
-                let body_ctx = body_context(&job.context);
                 let mut key = templates.fingerprint().as_bytes().to_vec();
                 key.extend_from_slice(job.template.as_bytes());
                 key.push(0);
-                serde_json::to_writer(&mut key, &body_ctx)?;
+                serde_json::to_writer(&mut key, &job.context)?;
                 let mut computed = false;
                 let body = cache
                     .get_or("body", &key, || {
                         computed = true;
-                        templates.render_body(&job.template, &body_ctx)
+                        templates.render_body(&job.template, &job.context)
                     })
                     .with_context(named)?;
                 let html = templates
-                    .render_layout(&body, &job.context)
+                    .render_layout(&body, &job.context, chrome)
                     .with_context(named)?;
                 (html, !computed)
             } else {
-                let html = templates
-                    .render(&job.template, &job.context)
-                    .with_context(named)?;
+                let mut full = job.context.clone();
+                if let Some(site) = full.get_mut("site").and_then(|s| s.as_object_mut()) {
+                    site.insert("version".into(), chrome.version.clone().into());
+                    site.insert("nav".into(), chrome.nav.clone());
+                    site.insert("versions".into(), chrome.versions.clone());
+                }
+                let html = templates.render(&job.template, &full).with_context(named)?;
                 (html, false)
             };
-            let data = serde_json::to_string_pretty(&page_data(&job.context))
-                .with_context(|| format!("while serialising data for `{}`", job.path))?;
+            let data = serde_json::to_string_pretty(&PageData {
+                context: &job.context,
+                version: &chrome.version,
+            })
+            .with_context(|| format!("while serialising data for `{}`", job.path))?;
             Ok(RenderedPage {
                 path: job.path.clone(),
                 html,

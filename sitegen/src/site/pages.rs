@@ -98,43 +98,63 @@ fn render_markdown(cache: &Cache, source: &str, options: &RenderOptions) -> Resu
     Ok(serde_json::from_str(&text)?)
 }
 
-/// Context shared by every page; [`Shared::job`] adds the page-specific root prefix.
-pub struct Shared {
-    title: String,
-    version: String,
-    nav: Vec<Value>,
-    versions: Vec<versions::VersionEntry>,
-    evidence: bool,
+/// What the layout adds to every page of this version: the version name, the sidebar and the
+/// version list. Kept out of each page's context, so page bodies do not depend on the version
+/// (and are reused from the render cache) and no page's context holds copies of them.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// The version being built.
+    pub version: String,
+    /// Sidebar documents: `[{title, path}]`.
+    pub nav: Value,
+    /// Every published version, this one included, newest first.
+    pub versions: Value,
 }
 
-impl Shared {
-    fn new(options: &BuildOptions, loaded: &Loaded) -> Self {
+impl Chrome {
+    /// The chrome of the version `loaded` builds.
+    pub fn new(loaded: &Loaded) -> Self {
         let nav = loaded
             .pages
             .iter()
             .map(|p| json!({"title": p.meta.title, "path": p.slug}))
             .collect();
         Self {
-            title: options.title.clone(),
             version: loaded.version.clone(),
             nav,
-            versions: versions::with_new(&loaded.versions, &loaded.version, &loaded.version),
+            versions: json!(versions::with_new(
+                &loaded.versions,
+                &loaded.version,
+                &loaded.version
+            )),
+        }
+    }
+}
+
+/// Context shared by every page; [`Shared::job`] adds the page-specific root prefix.
+pub struct Shared {
+    title: String,
+    evidence: bool,
+}
+
+impl Shared {
+    fn new(options: &BuildOptions, loaded: &Loaded) -> Self {
+        Self {
+            title: options.title.clone(),
             evidence: loaded.evidence.is_some(),
         }
     }
 
     /// A page job at `path` rendered by `template`, in sidebar `section`, with `page` as its
-    /// context plus the `site` object.
+    /// context plus the `site` object (title, root prefix, path, section, whether there is
+    /// evidence; the layout adds the version, sidebar and version list from [`Chrome`]).
     pub fn job(&self, path: String, template: &str, section: &str, mut page: Value) -> PageJob {
         let site = json!({
             "title": self.title,
-            "version": self.version,
             "root": root_prefix(&path),
             "path": path,
             "section": section,
             "evidence": self.evidence,
-            "nav": self.nav,
-            "versions": self.versions,
         });
         if let Some(obj) = page.as_object_mut() {
             obj.insert("site".to_string(), site);

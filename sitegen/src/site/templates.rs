@@ -204,17 +204,34 @@ impl Templates {
             .map_err(|e| anyhow!("{}", error_chain(&e)))
     }
 
-    /// Wraps a rendered `body` in `base.html` with the page's full `context`.
-    pub fn render_layout(&self, body: &str, context: &serde_json::Value) -> Result<String> {
+    /// Wraps a rendered `body` in `base.html`: the page's title, description and `site`, with
+    /// the version, sidebar and version list of `chrome` added to `site`.
+    pub fn render_layout(
+        &self,
+        body: &str,
+        context: &serde_json::Value,
+        chrome: &super::pages::Chrome,
+    ) -> Result<String> {
         // The layout shows only the title, description and `site`; copying the rest of a large
         // context would cost time for nothing.
-        let mut ctx = tera::Context::new();
-        for key in ["title", "description", "site"] {
+        let mut site = context
+            .get("site")
+            .and_then(|s| s.as_object())
+            .cloned()
+            .unwrap_or_default();
+        site.insert("version".into(), chrome.version.clone().into());
+        site.insert("nav".into(), chrome.nav.clone());
+        site.insert("versions".into(), chrome.versions.clone());
+        let mut top = serde_json::Map::new();
+        for key in ["title", "description"] {
             if let Some(v) = context.get(key) {
-                ctx.insert(key, v);
+                top.insert(key.into(), v.clone());
             }
         }
-        ctx.insert("__body", body);
+        top.insert("site".into(), serde_json::Value::Object(site));
+        top.insert("__body".into(), body.into());
+        let ctx = tera::Context::from_value(serde_json::Value::Object(top))
+            .map_err(|e| anyhow!("{}", error_chain(&e)))?;
         self.tera
             .render(LAYOUT, &ctx)
             .map_err(|e| anyhow!("{}", error_chain(&e)))
