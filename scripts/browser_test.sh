@@ -4,7 +4,9 @@
 # Steps: install Debian's `chromium` if it is missing → build the sitegen binary → copy the
 # fixture repository (sitegen/tests/fixtures/basic) to a temporary directory, commit it, and
 # build two versions (`v0`, then `v1`) so the older one shows the "newer version" banner →
-# load pages headless from file:// → fail on any console message (errors, uncaught
+# load pages headless (content, ADRs, history, and the evidence pages: dashboard, a metric page,
+# an ADR page with before/after values, a run page, a compare page, catalog, traceability,
+# sign-off report) from file:// → fail on any console message (errors, uncaught
 # exceptions) and on any local resource or link in the rendered DOM that does not exist →
 # save screenshots (light, dark, narrow) to target/browser-test/.
 #
@@ -87,12 +89,26 @@ check_page v1/intro/index.html content-page
 check_page v1/history/index.html history
 check_page latest/guides/backup/index.html latest-content
 check_page v0/index.html old-version
+check_page v1/dashboard/index.html dashboard
+check_page v1/metrics/commit_p99_us/index.html metric-page
+check_page v1/adr/adr-0001/index.html adr-before-after
+check_page v1/runs/20260101T030000Z-2222222/index.html run-page
+check_page v1/compare/20260101T030000Z-2222222/20251231T120000Z-1111111/index.html compare-page
+check_page v1/catalog/index.html catalog
+check_page v1/trace/index.html trace
+check_page v1/signoff/index.html signoff
 
 # The old version must show the banner once versions.js says a newer one exists.
 grep -q 'id="old-version"[^>]*hidden' "$out/old-version.dom.html" \
     && fail "v0: the newer-version banner is not shown"
 grep -q 'id="old-version"[^>]*hidden' "$out/home.dom.html" \
     || fail "v1: the newer-version banner is shown on the newest version"
+# "No evidence" is never green on the dashboard; log text never becomes markup.
+grep -q 'id="crit-X.future"' "$out/dashboard.dom.html" || fail "dashboard: criterion X.future missing"
+grep -A3 'id="crit-X.future"' "$out/dashboard.dom.html" | grep -q 'v-missing' \
+    || fail "dashboard: X.future is not shown as no evidence"
+grep -q '<script>alert(1)</script>' "$out/run-page.dom.html" \
+    && fail "run page: a log excerpt was rendered as HTML"
 # Escaped commit text must not have become a script element.
 grep -q '<script>alert(1)</script>' "$out/history.dom.html" \
     && fail "history: a commit message was rendered as HTML"
@@ -102,6 +118,8 @@ chrome --force-dark-mode --window-size=1280,900 --screenshot="$out/adr-page-dark
     "file://$site/v1/adr/adr-0003/index.html" >/dev/null 2>&1 || fail "dark screenshot failed"
 chrome --window-size=390,844 --screenshot="$out/home-narrow.png" \
     "file://$site/v1/index.html" >/dev/null 2>&1 || fail "narrow screenshot failed"
+chrome --force-dark-mode --window-size=1280,900 --screenshot="$out/dashboard-dark.png" \
+    "file://$site/v1/dashboard/index.html" >/dev/null 2>&1 || fail "dark dashboard screenshot failed"
 
 if [ "$failures" -ne 0 ]; then
     echo "browser test: $failures failure(s); logs and DOM dumps in $out"
