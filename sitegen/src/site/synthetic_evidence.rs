@@ -67,92 +67,141 @@ pub fn generate(root: &Path, spec: &SyntheticSpec, commits: &[String]) -> Result
         // Commits are 600 s apart from 2026-01-01; runs follow their commit.
         let c = r * commits.len() / spec.runs;
         let time = start + chrono::Duration::seconds(c as i64 * 600 + 60 + r as i64);
-        let id = ledger::run_id(time, &commit);
-        let env = Environment {
-            git_commit: commit,
-            dirty: false,
-            rustc: "rustc 1.95.0".into(),
-            cargo_lock_sha256: None,
-            os: "linux".into(),
-            cpu: "synthetic".into(),
-            cores: 2,
-        };
-        let metrics: Vec<Metric> = (0..spec.metrics)
-            .map(|m| {
-                let base = 90.0 + (m % 10) as f64 + ((r * 7 + m) % 13) as f64;
-                let mut metric =
-                    Metric::new(format!("metric_{m}"), base, "us", Direction::LowerIsBetter);
-                metric.samples = (0..20)
-                    .map(|s| base + ((s * 3 + r) % 7) as f64 - 3.0)
-                    .collect();
-                metric
-            })
-            .collect();
-        let record = EvidenceRecord {
-            format_version: crate::record::FORMAT_VERSION,
-            check_id: "bench".into(),
-            phase: Some(3),
-            status: Status::Pass,
-            command: vec!["true".into()],
-            workdir: ".".into(),
-            started_at: time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            duration_ms: 1000 + r as u64 % 100,
-            exit_code: Some(0),
-            message: None,
-            metrics,
-            artifacts: Vec::new(),
-            stdout: Captured {
-                text: format!("run {r}\n"),
-                bytes: format!("run {r}\n").len() as u64,
-                truncated: false,
-                sha256: hash::bytes(format!("run {r}\n").as_bytes()),
-            },
-            stderr: Captured::default(),
-            environment: env.clone(),
-        };
-        let dir = evidence.join(&id);
-        let mut files = BTreeMap::new();
-        let bytes = serde_json::to_vec_pretty(&record)?;
-        write(&dir.join("records/bench.json"), &bytes)?;
-        files.insert("records/bench.json".to_string(), hash::bytes(&bytes));
-        let stamp = time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let info = RunInfo {
-            format_version: ledger::FORMAT_VERSION,
-            run_id: id.clone(),
-            kind: RunKind::Checks,
-            profile: Some("quick".into()),
-            started_at: stamp.clone(),
-            finished_at: stamp,
-            environment: env,
-            checks: vec!["bench".into()],
-            baseline: None,
-        };
-        let bytes = serde_json::to_vec_pretty(&info)?;
-        write(&dir.join("run.json"), &bytes)?;
-        files.insert("run.json".to_string(), hash::bytes(&bytes));
-        let manifest = Manifest {
-            format_version: ledger::FORMAT_VERSION,
-            run_id: id.clone(),
-            previous: previous.take(),
-            files,
-        };
-        let bytes = serde_json::to_vec_pretty(&manifest)?;
-        write(&dir.join("manifest.json"), &bytes)?;
-        previous = Some(Link {
-            run_id: id,
-            manifest_sha256: hash::bytes(&bytes),
-        });
+        previous = Some(write_run(
+            &evidence,
+            r,
+            spec.metrics,
+            time,
+            commit,
+            previous,
+        )?);
     }
     if let Some(last) = previous {
-        let head = ChainHead {
-            format_version: ledger::FORMAT_VERSION,
-            run_id: last.run_id,
-            manifest_sha256: last.manifest_sha256,
-        };
-        write(
-            &evidence.join(ledger::CHAIN_HEAD),
-            &serde_json::to_vec_pretty(&head)?,
-        )?;
+        write_head(&evidence, last)?;
     }
     Ok(())
+}
+
+/// Appends one more synthetic run (number `r`, one hour after the newest) to the ledger of a
+/// synthetic repository, as a new check run would; returns its id.
+pub fn add_run(root: &Path, r: usize, metrics: usize) -> Result<String> {
+    let evidence = root.join("evidence");
+    let head = ledger::load::read_chain_head(&evidence)?
+        .context("the synthetic ledger has no chain head")?;
+    let newest = ledger::load::load_run(&evidence, &head.run_id)?;
+    let time = super::evidence::parse_time(&newest.info.started_at)
+        .context("the newest run has no valid start time")?
+        + chrono::Duration::seconds(3600);
+    let link = write_run(
+        &evidence,
+        r,
+        metrics,
+        time,
+        newest.info.environment.git_commit.clone(),
+        Some(Link {
+            run_id: head.run_id,
+            manifest_sha256: head.manifest_sha256,
+        }),
+    )?;
+    let id = link.run_id.clone();
+    write_head(&evidence, link)?;
+    Ok(id)
+}
+
+fn write_head(evidence: &Path, last: Link) -> Result<()> {
+    let head = ChainHead {
+        format_version: ledger::FORMAT_VERSION,
+        run_id: last.run_id,
+        manifest_sha256: last.manifest_sha256,
+    };
+    write(
+        &evidence.join(ledger::CHAIN_HEAD),
+        &serde_json::to_vec_pretty(&head)?,
+    )
+}
+
+/// Writes run number `r` at `time` measuring `commit`, linked to `previous`.
+fn write_run(
+    evidence: &Path,
+    r: usize,
+    metric_count: usize,
+    time: chrono::DateTime<chrono::Utc>,
+    commit: String,
+    previous: Option<Link>,
+) -> Result<Link> {
+    let id = ledger::run_id(time, &commit);
+    let env = Environment {
+        git_commit: commit,
+        dirty: false,
+        rustc: "rustc 1.95.0".into(),
+        cargo_lock_sha256: None,
+        os: "linux".into(),
+        cpu: "synthetic".into(),
+        cores: 2,
+    };
+    let metrics: Vec<Metric> = (0..metric_count)
+        .map(|m| {
+            let base = 90.0 + (m % 10) as f64 + ((r * 7 + m) % 13) as f64;
+            let mut metric =
+                Metric::new(format!("metric_{m}"), base, "us", Direction::LowerIsBetter);
+            metric.samples = (0..20)
+                .map(|s| base + ((s * 3 + r) % 7) as f64 - 3.0)
+                .collect();
+            metric
+        })
+        .collect();
+    let record = EvidenceRecord {
+        format_version: crate::record::FORMAT_VERSION,
+        check_id: "bench".into(),
+        phase: Some(3),
+        status: Status::Pass,
+        command: vec!["true".into()],
+        workdir: ".".into(),
+        started_at: time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        duration_ms: 1000 + r as u64 % 100,
+        exit_code: Some(0),
+        message: None,
+        metrics,
+        artifacts: Vec::new(),
+        stdout: Captured {
+            text: format!("run {r}\n"),
+            bytes: format!("run {r}\n").len() as u64,
+            truncated: false,
+            sha256: hash::bytes(format!("run {r}\n").as_bytes()),
+        },
+        stderr: Captured::default(),
+        environment: env.clone(),
+    };
+    let dir = evidence.join(&id);
+    let mut files = BTreeMap::new();
+    let bytes = serde_json::to_vec_pretty(&record)?;
+    write(&dir.join("records/bench.json"), &bytes)?;
+    files.insert("records/bench.json".to_string(), hash::bytes(&bytes));
+    let stamp = time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let info = RunInfo {
+        format_version: ledger::FORMAT_VERSION,
+        run_id: id.clone(),
+        kind: RunKind::Checks,
+        profile: Some("quick".into()),
+        started_at: stamp.clone(),
+        finished_at: stamp,
+        environment: env,
+        checks: vec!["bench".into()],
+        baseline: None,
+    };
+    let bytes = serde_json::to_vec_pretty(&info)?;
+    write(&dir.join("run.json"), &bytes)?;
+    files.insert("run.json".to_string(), hash::bytes(&bytes));
+    let manifest = Manifest {
+        format_version: ledger::FORMAT_VERSION,
+        run_id: id.clone(),
+        previous,
+        files,
+    };
+    let bytes = serde_json::to_vec_pretty(&manifest)?;
+    write(&dir.join("manifest.json"), &bytes)?;
+    Ok(Link {
+        run_id: id,
+        manifest_sha256: hash::bytes(&bytes),
+    })
 }
