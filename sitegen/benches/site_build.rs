@@ -76,7 +76,10 @@ fn site_evidence(c: &mut Criterion) {
     cold.version = Some("cold".to_string());
     cold.force = true;
     cold.cache = false;
-    report("synthetic evidence site", &build(&cold).expect("first build"));
+    report(
+        "synthetic evidence site",
+        &build(&cold).expect("first build"),
+    );
     let mut group = c.benchmark_group("site_evidence");
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));

@@ -10,6 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::{Result, bail};
+use rayon::prelude::*;
 
 /// A page to check: its path relative to the version root (`adr/index.html`) and its HTML.
 pub type HtmlFile<'a> = (&'a str, &'a str);
@@ -18,19 +19,20 @@ pub type HtmlFile<'a> = (&'a str, &'a str);
 /// (HTML or not), relative to the version root with `/` separators.
 pub fn check(all_files: &HashSet<String>, html_files: &[HtmlFile<'_>]) -> Result<()> {
     let anchors: HashMap<&str, HashSet<String>> = html_files
-        .iter()
+        .par_iter()
         .map(|(path, html)| (*path, attribute_values(html, "id").collect()))
         .collect();
-    let mut broken = Vec::new();
-    for (page, html) in html_files {
-        let dir = page.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        let links = attribute_values(html, "href").chain(attribute_values(html, "src"));
-        for link in links {
-            if let Some(problem) = check_link(dir, page, &link, all_files, &anchors) {
-                broken.push(format!("{page}: {problem}"));
-            }
-        }
-    }
+    let mut broken: Vec<String> = html_files
+        .par_iter()
+        .flat_map_iter(|(page, html)| {
+            let dir = page.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let links = attribute_values(html, "href").chain(attribute_values(html, "src"));
+            links
+                .filter_map(|link| check_link(dir, page, &link, all_files, &anchors))
+                .map(|problem| format!("{page}: {problem}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     if !broken.is_empty() {
         broken.sort();
         broken.dedup();
