@@ -208,3 +208,44 @@ fn incremental_rebuild_rerenders_only_changed_pages() {
     );
     eprintln!("re-rendered {} of {} pages", third.rendered, third.pages);
 }
+
+fn publish(root: &Path, version: &str) -> i32 {
+    use clap::Parser;
+    let cli = sitegen::cli::Cli::parse_from([
+        "sitegen",
+        "--root",
+        root.to_str().expect("utf-8 temp path"),
+        "publish",
+        "--no-progress",
+        "--version",
+        version,
+    ]);
+    sitegen::cli::execute(cli).expect("publish runs")
+}
+
+#[test]
+fn publish_runs_verifies_and_builds_even_when_a_check_fails() {
+    let f = fixture();
+    // The quick profile includes `failing`: publish still builds; the dashboard shows it.
+    assert_eq!(publish(f.root(), "p1"), 0);
+    assert_eq!(
+        f.project().load_runs().expect("runs").len(),
+        1,
+        "one run recorded"
+    );
+    let runs = page(f.root(), "p1", "runs");
+    assert!(runs.contains("2/3 pass"), "the failing check is shown");
+    assert!(f.root().join("site/latest/dashboard/index.html").exists());
+}
+
+#[test]
+fn publish_stops_when_the_ledger_does_not_verify() {
+    let f = fixture();
+    let run = f.run(&["metrics"]);
+    // Tamper with the recorded run: publish records a new run, then verify fails.
+    let record = f.evidence().join(&run).join("records/metrics.json");
+    let text = std::fs::read_to_string(&record).expect("record");
+    std::fs::write(&record, text.replace("0.95", "0.99")).expect("tamper");
+    assert_eq!(publish(f.root(), "p1"), 1);
+    assert!(!f.root().join("site/p1").exists(), "nothing published");
+}

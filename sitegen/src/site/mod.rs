@@ -223,6 +223,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let rendered = phase(&mut timings, "render", || {
         render(&loaded.templates, &jobs, &chrome, &cache)
     })?;
+    // The contexts and the evidence are no longer needed; free them before checking and
+    // writing, which hold every rendered page.
+    drop(jobs);
+    loaded.evidence = None;
     let checked = phase(&mut timings, "check", || writer::check(&loaded, &rendered))?;
     let output = phase(&mut timings, "write", || {
         writer::write(options, &loaded, &checked)
