@@ -243,3 +243,43 @@ pub fn catalog_page(shared: &Shared, ev: Option<&Evidence>) -> Result<PageJob> {
         }),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_lists_added_removed_and_changed_leaves() {
+        let old = json!({"a": 1, "t": [{"n": "x"}], "gone": true});
+        let new = json!({"a": 2, "t": [{"n": "x"}, {"n": "y"}]});
+        let d = diff(&old, &new);
+        assert_eq!(
+            d,
+            [
+                (
+                    "a".to_string(),
+                    Some("1".to_string()),
+                    Some("2".to_string())
+                ),
+                ("gone".to_string(), Some("true".to_string()), None),
+                ("t[1].n".to_string(), None, Some("\"y\"".to_string())),
+            ]
+        );
+        assert!(diff(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn generic_rendering_escapes_and_tabulates() {
+        let doc = json!({"types": [{"id": 1, "name": "<b>"}, {"id": 2, "extra": [1, 2]}],
+                         "cfg": {"size": 4096, "nested": {"deep": "x"}}});
+        let mut html = String::new();
+        render_value(&mut html, "catalog", &doc, 2, "cat");
+        assert!(html.contains(
+            "<th scope=\"col\">id</th><th scope=\"col\">name</th><th scope=\"col\">extra</th>"
+        ));
+        assert!(html.contains("&lt;b&gt;") && !html.contains("<b>"));
+        assert!(html.contains("<h3 id=\"cat-cfg\">cfg</h3>"));
+        assert!(html.contains("<h4 id=\"cat-cfg-nested\">nested</h4>"));
+        assert!(html.contains("<code>[1,2]</code>"));
+    }
+}

@@ -409,3 +409,64 @@ pub fn change(before: Option<f64>, after: Option<f64>) -> Option<f64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phase(id: u32, depends_on: Vec<u32>) -> PhaseStatus {
+        PhaseStatus {
+            id,
+            title: format!("p{id}"),
+            owner: String::new(),
+            eta: String::new(),
+            depends_on,
+            state: PhaseState::NotStarted,
+            met: 0,
+            waived: 0,
+            not_met: 0,
+            no_evidence: 0,
+            blocked_by: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn phases_come_after_their_dependencies() {
+        let phases = vec![phase(2, vec![3]), phase(3, vec![1]), phase(1, vec![])];
+        let order: Vec<u32> = dependency_order(&phases).iter().map(|p| p.id).collect();
+        assert_eq!(order, [1, 3, 2]);
+        // A cycle keeps plan order instead of looping or dropping phases.
+        let cyclic = vec![phase(1, vec![2]), phase(2, vec![1])];
+        assert_eq!(dependency_order(&cyclic).len(), 2);
+    }
+
+    #[test]
+    fn status_labels_never_call_missing_evidence_done() {
+        let mut p = phase(1, vec![0]);
+        p.blocked_by = vec![0];
+        assert_eq!(phase_status_label(&p), ("blocked", "bad"));
+        p.blocked_by.clear();
+        assert_eq!(phase_status_label(&p), ("ready", "missing"));
+        p.state = PhaseState::InProgress;
+        assert_eq!(phase_status_label(&p).0, "in progress");
+        p.state = PhaseState::Complete;
+        assert_eq!(phase_status_label(&p), ("signed off", "ok"));
+    }
+
+    #[test]
+    fn open_risks_reads_the_first_table_and_skips_closed_rows() {
+        let text = "intro\n\n| ID | Risk | Status |\n|---|---|---|\n| [R1](#r1) | a | open |\n\
+                    | R2 | b | Closed |\n| R3 | c | mitigating |\n\nmore\n\n| X | Y |\n|---|---|\n| 1 | 2 |\n";
+        let (header, rows) = open_risks(text);
+        assert_eq!(header, ["ID", "Risk", "Status"]);
+        let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(ids, ["R1", "R3"]);
+    }
+
+    #[test]
+    fn change_is_relative_and_undefined_from_zero() {
+        assert_eq!(change(Some(200.0), Some(150.0)), Some(-25.0));
+        assert_eq!(change(Some(0.0), Some(1.0)), None);
+        assert_eq!(change(None, Some(1.0)), None);
+    }
+}

@@ -267,3 +267,19 @@ pub fn split_at(ev: &Evidence, time: DateTime<Utc>) -> usize {
         .position(|r| parse_time(&r.info.started_at).is_some_and(|t| t >= time))
         .unwrap_or(ev.runs.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_slugs_are_url_safe_and_unique() {
+        let s = metric_slugs(["a/b", "a-b", "A B", ".hidden", "ok.name_1"].into_iter());
+        // Clashes are numbered in name order: "A B" < "a-b" < "a/b".
+        assert_eq!(s["A B"], "a-b");
+        assert_eq!(s["a-b"], "a-b-2");
+        assert_eq!(s["a/b"], "a-b-3");
+        assert_eq!(s[".hidden"], "m.hidden");
+        assert_eq!(s["ok.name_1"], "ok.name_1");
+    }
+}
