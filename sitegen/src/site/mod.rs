@@ -11,7 +11,8 @@
 //!    one-sided supersede) are collected here;
 //! 4. **render** — every job in parallel with rayon, in two steps: the page's own template
 //!    (its `main` block) with the page's context, through the render cache; then the layout
-//!    (`base.html`: header, sidebar, version switcher) around it;
+//!    (`base.html`: header, sidebar, version switcher) around it — rendered once per group of
+//!    pages that differ only in title, path and body, and filled in (`layout.rs`);
 //! 5. **check** — every internal link and anchor among the rendered pages (`links.rs`);
 //! 6. **write** — into a temporary directory under `site/`, moved atomically to
 //!    `site/<version>/`, then `site/latest`, `site/versions.json` and the root redirect are
@@ -49,6 +50,7 @@ pub mod catalog;
 pub mod charts;
 pub mod dashboard;
 pub mod evidence;
+pub mod layout;
 pub mod links;
 pub mod metric_pages;
 pub mod pages;
@@ -304,6 +306,29 @@ pub fn render(
     chrome: &pages::Chrome,
     cache: &cache::Cache,
 ) -> Result<Vec<RenderedPage>> {
+    let body_of = |job: &PageJob| -> Result<(String, bool)> {
+        let mut key = templates.fingerprint().as_bytes().to_vec();
+        key.extend_from_slice(job.template.as_bytes());
+        key.push(0);
+        serde_json::to_writer(&mut key, &job.context)?;
+        let mut computed = false;
+        let body = cache.get_or("body", &key, || {
+            computed = true;
+            templates.render_body(&job.template, &job.context)
+        })?;
+        Ok((body, !computed))
+    };
+    let layouts = layout::Layouts::build(templates, jobs, chrome, body_of)?;
+    let nav_paths: std::collections::HashSet<&str> = chrome
+        .nav
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.get("path").and_then(serde_json::Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
     jobs.par_iter()
         .map(|job| {
             let named = || {
@@ -313,21 +338,16 @@ pub fn render(
                 )
             };
             let (html, cached) = if templates.has_layout(&job.template) {
-                let mut key = templates.fingerprint().as_bytes().to_vec();
-                key.extend_from_slice(job.template.as_bytes());
-                key.push(0);
-                serde_json::to_writer(&mut key, &job.context)?;
-                let mut computed = false;
-                let body = cache
-                    .get_or("body", &key, || {
-                        computed = true;
-                        templates.render_body(&job.template, &job.context)
-                    })
-                    .with_context(named)?;
-                let html = templates
-                    .render_layout(&body, &job.context, chrome)
-                    .with_context(named)?;
-                (html, !computed)
+                let (body, cached) = body_of(job).with_context(named)?;
+                // A body the layout check rendered a moment ago counts as rendered.
+                let cached = cached && !layouts.rendered_bodies.contains(&job.path);
+                let html = match layouts.wrap(job, &body, &nav_paths) {
+                    Some(html) => html,
+                    None => templates
+                        .render_layout(&body, &job.context, chrome)
+                        .with_context(named)?,
+                };
+                (html, cached)
             } else {
                 let mut full = job.context.clone();
                 if let Some(site) = full.get_mut("site").and_then(|s| s.as_object_mut()) {
