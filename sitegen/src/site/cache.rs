@@ -6,8 +6,12 @@
 //! the entry if it exists (a hit) → otherwise compute, then write the entry through a temporary
 //! file and a rename (a miss). Entries are never trusted beyond being the output for that hash:
 //! an unreadable entry is recomputed and rewritten. The cache can be deleted at any time.
+//! After a build, [`Cache::prune`] removes the entries that build did not use, so the cache
+//! holds one build's outputs and does not grow with every version.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
@@ -23,6 +27,7 @@ pub struct Cache {
     dir: Option<PathBuf>,
     hits: AtomicUsize,
     misses: AtomicUsize,
+    used: Mutex<HashSet<(String, String)>>,
 }
 
 /// Hit and miss counts, per build.
@@ -41,6 +46,7 @@ impl Cache {
             dir: Some(dir.to_path_buf()),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
+            used: Mutex::new(HashSet::new()),
         }
     }
 
@@ -50,6 +56,7 @@ impl Cache {
             dir: None,
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
+            used: Mutex::new(HashSet::new()),
         }
     }
 
@@ -77,6 +84,9 @@ impl Cache {
         };
         let key = Self::key(kind, inputs);
         let path = dir.join(kind).join(&key);
+        if let Ok(mut used) = self.used.lock() {
+            used.insert((kind.to_string(), key.clone()));
+        }
         if let Ok(text) = std::fs::read_to_string(&path) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(text);
@@ -95,6 +105,33 @@ impl Cache {
             .and_then(|()| std::fs::rename(&tmp, &path))
             .with_context(|| format!("while writing the cache entry {}", path.display()))?;
         Ok(out)
+    }
+
+    /// Removes every entry of the cache folder this cache did not use; returns how many.
+    /// Unreadable folders are left alone (the cache is an optimisation, never an error).
+    pub fn prune(&self) -> usize {
+        let (Some(dir), Ok(used)) = (&self.dir, self.used.lock()) else {
+            return 0;
+        };
+        let Ok(kinds) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for kind in kinds.flatten() {
+            let kind_name = kind.file_name().to_string_lossy().into_owned();
+            let Ok(entries) = std::fs::read_dir(kind.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !used.contains(&(kind_name.clone(), name))
+                    && std::fs::remove_file(entry.path()).is_ok()
+                {
+                    removed += 1;
+                }
+            }
+        }
+        removed
     }
 
     /// Hits and misses so far.
@@ -128,6 +165,21 @@ mod tests {
         assert_eq!(get(b"bb"), "out-2");
         assert_eq!(calls, 2);
         assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 2 });
+        // A later cache over the same folder that uses only one entry prunes the other.
+        let later = Cache::new(tmp.path());
+        later
+            .get_or("k", b"a", || Ok("unused".into()))
+            .expect("hit");
+        assert_eq!(later.prune(), 1);
+        let again = Cache::new(tmp.path());
+        let mut recomputed = false;
+        again
+            .get_or("k", b"bb", || {
+                recomputed = true;
+                Ok("out-2".into())
+            })
+            .expect("computes");
+        assert!(recomputed, "the pruned entry is gone");
     }
 
     #[test]

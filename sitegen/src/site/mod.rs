@@ -233,6 +233,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let output = phase(&mut timings, "write", || {
         writer::write(options, &loaded, &checked)
     })?;
+    cache.prune();
     Ok(BuildReport {
         version: loaded.version,
         output,
