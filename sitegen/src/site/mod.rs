@@ -222,13 +222,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         pages::plan(options, &loaded, &cache)
     })?;
     let chrome = pages::Chrome::new(&loaded);
-    let rendered = phase(&mut timings, "render", || {
-        render(&loaded.templates, &jobs, &chrome, &cache)
-    })?;
-    // The contexts and the evidence are no longer needed; free them before checking and
-    // writing, which hold every rendered page.
-    drop(jobs);
+    // The evidence is in the page contexts now; free it before rendering, which holds every
+    // rendered page.
     loaded.evidence = None;
+    let rendered = phase(&mut timings, "render", || {
+        render(&loaded.templates, jobs, &chrome, &cache)
+    })?;
     let checked = phase(&mut timings, "check", || writer::check(&loaded, &rendered))?;
     let output = phase(&mut timings, "write", || {
         writer::write(options, &loaded, &checked)
@@ -300,10 +299,11 @@ impl Serialize for PageData<'_> {
 }
 
 /// The render phase: every job's body through its template (cached by template set and
-/// context), then the layout with the version's [`pages::Chrome`] around it, in parallel.
+/// context), then the layout with the version's [`pages::Chrome`] around it, in parallel;
+/// each job's context is dropped once its page is rendered.
 pub fn render(
     templates: &templates::Templates,
-    jobs: &[PageJob],
+    jobs: Vec<PageJob>,
     chrome: &pages::Chrome,
     cache: &cache::Cache,
 ) -> Result<Vec<RenderedPage>> {
@@ -319,7 +319,7 @@ pub fn render(
         })?;
         Ok((body, !computed))
     };
-    let layouts = layout::Layouts::build(templates, jobs, chrome, body_of)?;
+    let layouts = layout::Layouts::build(templates, &jobs, chrome, body_of)?;
     let nav_paths: std::collections::HashSet<&str> = chrome
         .nav
         .as_array()
@@ -330,8 +330,10 @@ pub fn render(
                 .collect()
         })
         .unwrap_or_default();
-    jobs.par_iter()
+    // Jobs are consumed: each context is freed as soon as its page is rendered.
+    jobs.into_par_iter()
         .map(|job| {
+            let job = &job;
             let named = || {
                 format!(
                     "while rendering page `{}/index.html` with template `{}`",
