@@ -84,13 +84,6 @@ impl Evidence {
     pub fn run_index(&self, id: &str) -> Option<usize> {
         self.runs.iter().position(|r| r.id == id)
     }
-
-    /// The run time of run `i` (its start), if it parses.
-    pub fn run_time(&self, i: usize) -> Option<DateTime<Utc>> {
-        self.runs
-            .get(i)
-            .and_then(|r| parse_time(&r.info.started_at))
-    }
 }
 
 /// Parses an RFC 3339 time.
