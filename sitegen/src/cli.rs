@@ -58,6 +58,62 @@ pub enum Command {
         #[command(subcommand)]
         action: BaselineAction,
     },
+    /// Render the site into `site/<version>/` and update `site/versions.json`, `site/latest/`
+    /// and the root redirect. An existing version is never modified unless `--force` is given.
+    Build(BuildArgs),
+    /// The CI job: `run --profile quick`, then `verify`, then `build`; prints where to open the
+    /// site. A failing gate does not stop it (the dashboard shows the gate); a failed
+    /// verification or build does.
+    Publish {
+        /// Profile to run.
+        #[arg(long, default_value = "quick")]
+        profile: String,
+        /// Do not draw progress bars.
+        #[arg(long)]
+        no_progress: bool,
+        /// Build options.
+        #[command(flatten)]
+        build: BuildArgs,
+    },
+    /// Write a synthetic repository (content pages, ADRs, evidence runs, git history) for
+    /// benchmarking builds.
+    Synthetic {
+        /// Directory to create; must not exist yet.
+        out: PathBuf,
+        /// Number of content pages.
+        #[arg(long, default_value_t = 200)]
+        pages: usize,
+        /// Approximate words per content page.
+        #[arg(long, default_value_t = 1500)]
+        words: usize,
+        /// Number of ADRs.
+        #[arg(long, default_value_t = 100)]
+        adrs: usize,
+        /// Number of commits.
+        #[arg(long, default_value_t = 200)]
+        commits: usize,
+        /// Number of evidence runs.
+        #[arg(long, default_value_t = 0)]
+        runs: usize,
+        /// Metrics per evidence run.
+        #[arg(long, default_value_t = 40)]
+        metrics: usize,
+    },
+}
+
+/// Options of `build` (and of the build step of `publish`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct BuildArgs {
+    /// Version name; defaults to the tag at HEAD, else the short commit hash, with `-dirty`
+    /// when the working tree has changes.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Replace `site/<version>/` if it already exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Let raw HTML in markdown through (it is escaped by default).
+    #[arg(long)]
+    pub allow_html: bool,
 }
 
 /// `baseline` sub-commands.
@@ -76,8 +132,45 @@ pub fn execute(cli: Cli) -> Result<i32> {
         Some(r) => r,
         None => find_root(&std::env::current_dir()?),
     };
+    // Commands that work without `sitegen.toml`.
+    match cli.command {
+        Command::Build(args) => return build(&root, &args).map(|_| 0),
+        Command::Synthetic {
+            out,
+            pages,
+            words,
+            adrs,
+            commits,
+            runs,
+            metrics,
+        } => {
+            if out.exists() {
+                anyhow::bail!("{} already exists; choose a new directory", out.display());
+            }
+            std::fs::create_dir_all(&out)?;
+            let spec = crate::site::synthetic::SyntheticSpec {
+                pages,
+                words_per_page: words,
+                adrs,
+                commits,
+                runs,
+                metrics,
+                ..Default::default()
+            };
+            crate::site::synthetic::generate(&out, &spec)?;
+            println!("wrote a synthetic repository to {}", out.display());
+            return Ok(0);
+        }
+        _ => {}
+    }
     let project = Project::open(&root)?;
     match cli.command {
+        Command::Build(_) | Command::Synthetic { .. } => unreachable!("handled above"),
+        Command::Publish {
+            profile,
+            no_progress,
+            build: args,
+        } => publish(&project, &profile, no_progress, &args),
         Command::Run {
             profile,
             only,
@@ -171,6 +264,72 @@ pub fn execute(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `sitegen build`: renders the site and prints warnings, phase timings and the output.
+fn build(root: &std::path::Path, args: &BuildArgs) -> Result<crate::site::BuildReport> {
+    let mut options = crate::site::BuildOptions::new(root);
+    options.version = args.version.clone();
+    options.force = args.force;
+    options.allow_html = args.allow_html;
+    let report = crate::site::build(&options)?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for t in &report.timings {
+        eprintln!("  {:<8} {:>8.1} ms", t.name, t.duration.as_secs_f64() * 1e3);
+    }
+    println!(
+        "built {} pages ({} rendered, {} from the render cache) for version {} in {}",
+        report.pages,
+        report.rendered,
+        report.pages - report.rendered,
+        report.version,
+        report.output.display()
+    );
+    Ok(report)
+}
+
+/// `sitegen publish`: run → verify → build. Returns the exit code.
+fn publish(project: &Project, profile: &str, no_progress: bool, args: &BuildArgs) -> Result<i32> {
+    let progress = !no_progress && std::io::stderr().is_terminal();
+    println!("== run --profile {profile}");
+    let summary = project.run(profile, &[], progress)?;
+    for r in &summary.records {
+        println!(
+            "{:<24} {:<8} {:>8} ms",
+            r.check_id,
+            r.status.as_str(),
+            r.duration_ms
+        );
+    }
+    println!("recorded run {}", summary.run_id);
+    println!("== verify");
+    let report = project.verify()?;
+    if !report.ok() {
+        for p in &report.problems {
+            eprintln!("  {p}");
+        }
+        eprintln!(
+            "publish stopped: evidence verification FAILED ({} problem(s))",
+            report.problems.len()
+        );
+        return Ok(1);
+    }
+    println!(
+        "evidence verified: {} runs, {} files",
+        report.runs, report.files
+    );
+    println!("== build");
+    let built = build(&project.root, args)?;
+    let index = built.output.join("index.html");
+    let site = project.path(&project.config.paths.site);
+    println!("open {}", index.display());
+    println!(
+        "or serve {} with any static file server and open /latest/",
+        site.display()
+    );
+    Ok(0)
 }
 
 fn short(s: &str) -> &str {

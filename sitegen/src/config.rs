@@ -80,6 +80,9 @@ pub enum StdoutFormat {
     Text,
     /// Metrics JSON or Bencher Metric Format, parsed into metrics.
     Metrics,
+    /// A JSON document kept whole in the record (up to the input size limit) and checked to
+    /// parse, e.g. the engine's catalog for the site's schema catalog page.
+    Json,
 }
 
 /// One `[[check]]`: a command whose outcome becomes an evidence record.

@@ -162,7 +162,7 @@ fn execute(root: &Path, check: &CheckConfig, progress: &ProgressBar) -> Outcome 
             };
         }
     };
-    let keep_out = if check.stdout == StdoutFormat::Metrics {
+    let keep_out = if matches!(check.stdout, StdoutFormat::Metrics | StdoutFormat::Json) {
         ingest::MAX_INPUT_BYTES as usize / 2
     } else {
         CAPTURE_KEEP
@@ -237,6 +237,16 @@ fn collect(
             &format!("standard output of check `{}`", check.id),
             &text,
         )?);
+    }
+    if check.stdout == StdoutFormat::Json {
+        serde_json::from_slice::<serde_json::Value>(stdout).map_err(|e| {
+            anyhow::anyhow!(
+                "standard output of check `{}` is not JSON (line {}, column {}): {e}",
+                check.id,
+                e.line(),
+                e.column()
+            )
+        })?;
     }
     for rel in &check.outputs {
         let path = root.join(rel);

@@ -21,6 +21,7 @@ fn config_has_quick_and_full_profiles() {
         "engine-crashtest",
         "engine-integrity",
         "engine-bench-quick",
+        "engine-catalog",
     ] {
         assert!(quick.contains(&id.to_string()), "quick profile lacks {id}");
     }

@@ -1,0 +1,108 @@
+//! Build time of the site for synthetic repositories (see `sitegen::site::synthetic`):
+//!
+//! - `site/full_build`: the part-1 scale without evidence — 200 content pages of about 1,500
+//!   words, 100 ADRs, 200 commits; load → plan → render → check → write, replacing the same
+//!   version each iteration (`--force`), render cache off (a cold build every time);
+//! - `site/markdown_200_pages`: markdown rendering alone;
+//! - `site_evidence/full_build`: the scale — the above plus 1,000 evidence runs × 40
+//!   metrics (20 samples each), cache off;
+//! - `site_evidence/add_run_rebuild`: append one run to that ledger and build a new version
+//!   with the render cache (the incremental path a per-commit publish takes).
+//!
+//! Peak memory is not measured here; `/usr/bin/time -v sitegen build` on the same synthetic
+//! repository gives it.
+
+#![allow(missing_docs)] // criterion_group! generates an undocumented public function.
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use sitegen::site::synthetic::{SyntheticSpec, generate};
+use sitegen::site::synthetic_evidence::add_run;
+use sitegen::site::{BuildOptions, build};
+
+fn report(label: &str, r: &sitegen::site::BuildReport) {
+    eprintln!(
+        "{label}: {} pages ({} rendered); phases: {}",
+        r.pages,
+        r.rendered,
+        r.timings
+            .iter()
+            .map(|t| format!("{} {:.1} ms", t.name, t.duration.as_secs_f64() * 1e3))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
+fn site_build(c: &mut Criterion) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let spec = SyntheticSpec::default();
+    generate(tmp.path(), &spec).expect("synthetic repository");
+    let mut options = BuildOptions::new(tmp.path());
+    options.version = Some("bench".to_string());
+    options.force = true;
+    options.cache = false;
+    report("synthetic site", &build(&options).expect("first build"));
+    let mut group = c.benchmark_group("site");
+    group.sample_size(10);
+    group.bench_function("full_build", |b| {
+        b.iter(|| build(&options).expect("build"));
+    });
+    let pages = sitegen::content::load_dir(&tmp.path().join("content")).expect("pages");
+    group.bench_function("markdown_200_pages", |b| {
+        b.iter(|| {
+            pages
+                .iter()
+                .map(|p| {
+                    sitegen::markdown::render(&p.body, &Default::default())
+                        .html
+                        .len()
+                })
+                .sum::<usize>()
+        });
+    });
+    group.finish();
+}
+
+fn site_evidence(c: &mut Criterion) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let spec = SyntheticSpec {
+        runs: 1000,
+        metrics: 40,
+        ..SyntheticSpec::default()
+    };
+    generate(tmp.path(), &spec).expect("synthetic repository");
+    let mut cold = BuildOptions::new(tmp.path());
+    cold.version = Some("cold".to_string());
+    cold.force = true;
+    cold.cache = false;
+    report(
+        "synthetic evidence site",
+        &build(&cold).expect("first build"),
+    );
+    let mut group = c.benchmark_group("site_evidence");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(20));
+    group.bench_function("full_build", |b| b.iter(|| build(&cold).expect("build")));
+
+    // Incremental: one more run, then a new version built with the cache warm.
+    let mut warm = BuildOptions::new(tmp.path());
+    warm.version = Some("warm".to_string());
+    warm.force = true;
+    build(&warm).expect("fills the cache");
+    let mut n = spec.runs;
+    group.bench_function("add_run_rebuild", |b| {
+        b.iter(|| {
+            add_run(tmp.path(), n, spec.metrics).expect("adds a run");
+            n += 1;
+            build(&warm).expect("build")
+        })
+    });
+    add_run(tmp.path(), n, spec.metrics).expect("adds a run");
+    report("after adding one run", &build(&warm).expect("build"));
+    group.finish();
+}
+
+criterion_group!(benches, site_build, site_evidence);
+criterion_main!(benches);

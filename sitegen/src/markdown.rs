@@ -1,0 +1,395 @@
+//! Markdown to HTML with pulldown-cmark, in explicit event passes.
+//!
+//! Steps, in order:
+//! 1. **parse** — the source into a vector of events (tables, footnotes, strikethrough on);
+//! 2. **collect headings** — the text of every heading, in document order;
+//! 3. **assign ids** — a slug per heading, made unique within the page (`intro`, `intro-1`, …);
+//! 4. **rewrite** — heading ids and anchor links, internal `.md` links turned into page URLs, raw
+//!    HTML turned into escaped text unless the caller allows it;
+//! 5. **emit** — the events to HTML, and the table of contents as data for templates.
+//!
+//! Cheap path first: a page without headings skips the heading passes.
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::{Deserialize, Serialize};
+
+/// How markdown is rendered.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RenderOptions {
+    /// Pass raw HTML through unchanged (otherwise it is shown as escaped text).
+    pub allow_html: bool,
+    /// Prefix that makes a site-relative URL (`../` repeated to the site root), used when
+    /// rewriting internal `.md` links. Empty for a page at the root.
+    pub root_prefix: String,
+    /// The level the document's highest headings are moved to (0 keeps levels as written). With
+    /// 2, a page whose template shows the title as its one `<h1>` gets `#` headings as `<h2>`
+    /// (and everything below shifted alike, capped at 6), while a document that starts at `##`
+    /// is unchanged — heading levels stay in order either way.
+    pub top_heading_level: u8,
+    /// Repository-relative directory of the markdown file (`content/guides`, `adr`); relative
+    /// `.md` links are resolved against it.
+    pub source_dir: String,
+}
+
+/// One entry of a table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TocEntry {
+    /// Heading level, 1–6.
+    pub level: u8,
+    /// The anchor id (without `#`).
+    pub id: String,
+    /// The heading text.
+    pub title: String,
+}
+
+/// A rendered markdown document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Rendered {
+    /// The HTML body.
+    pub html: String,
+    /// The headings, in order, with their ids.
+    pub toc: Vec<TocEntry>,
+}
+
+/// Turns heading text into an anchor id: lowercase ASCII letters and digits, other runs of
+/// characters become one `-`. Never empty (`section` when nothing is left).
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            dash = false;
+            slug.extend(c.to_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    if slug.is_empty() {
+        slug.push_str("section");
+    }
+    slug
+}
+
+/// Rewrites a link target that names a markdown file of the site to its page URL. The target
+/// is resolved against `source_dir` (the repository-relative directory of the file holding the
+/// link): `content/guide.md#x` → `{root}guide/index.html#x`, `adr/0001-x.md` →
+/// `{root}adr/adr-0001/index.html`. External links, anchors, other files and markdown files
+/// outside `content/` and `adr/` are left alone (the link checker reports them if broken).
+pub fn rewrite_link(dest: &str, root_prefix: &str, source_dir: &str) -> Option<String> {
+    if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('#') {
+        return None;
+    }
+    let (path, anchor) = match dest.split_once('#') {
+        Some((p, a)) => (p, Some(a)),
+        None => (dest, None),
+    };
+    let stem = path.strip_suffix(".md")?;
+    let mut parts: Vec<&str> = if stem.starts_with('/') {
+        Vec::new()
+    } else {
+        source_dir.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    for segment in stem.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    let url_path = match parts.as_slice() {
+        ["adr", file] => {
+            let number = file
+                .get(..4)
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))?;
+            format!("adr/adr-{number}")
+        }
+        ["content", rest @ ..] if !rest.is_empty() => rest.join("/").to_ascii_lowercase(),
+        _ => return None,
+    };
+    let mut url = format!("{root_prefix}{url_path}/index.html");
+    if let Some(anchor) = anchor {
+        url.push('#');
+        url.push_str(anchor);
+    }
+    Some(url)
+}
+
+/// Renders `source` to HTML with a table of contents.
+pub fn render(source: &str, options: &RenderOptions) -> Rendered {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_FOOTNOTES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    opts.insert(Options::ENABLE_HEADING_ATTRIBUTES);
+    // Pass 1: parse.
+    let mut events: Vec<Event<'_>> = Parser::new_ext(source, opts).collect();
+
+    // Pass 2 + 3: collect headings and assign unique ids (skipped when there are none).
+    let mut toc = Vec::new();
+    let mut offset = 0;
+    if source.contains('#') || source.contains("\n=") || source.contains("\n-") {
+        let top = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Start(Tag::Heading { level, .. }) => Some(heading_level_number(*level)),
+                _ => None,
+            })
+            .min();
+        if let Some(top) = top {
+            offset = options.top_heading_level.saturating_sub(top);
+        }
+        toc = assign_heading_ids(&mut events, offset);
+    }
+
+    // Pass 4: rewrite links and raw HTML, shift heading levels.
+    for event in events.iter_mut() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) if offset > 0 => {
+                *level = shift_level(*level, offset);
+            }
+            Event::End(TagEnd::Heading(level)) if offset > 0 => {
+                *level = shift_level(*level, offset);
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                if let Some(url) = rewrite_link(dest_url, &options.root_prefix, &options.source_dir)
+                {
+                    *dest_url = CowStr::from(url);
+                }
+            }
+            Event::Html(raw) | Event::InlineHtml(raw) if !options.allow_html => {
+                *event = Event::Text(raw.clone());
+            }
+            _ => {}
+        }
+    }
+
+    // Pass 5: emit, with a self-link at the end of every heading (added after the raw HTML
+    // pass, so it is the only markup not escaped).
+    let mut html = String::with_capacity(source.len() * 3 / 2);
+    let mut anchors = toc.iter();
+    let events = events.into_iter().flat_map(|event| {
+        let anchor = match &event {
+            Event::End(TagEnd::Heading(_)) => anchors.next().map(|entry| {
+                Event::InlineHtml(CowStr::from(format!(
+                    "<a class=\"heading-anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+                    entry.id
+                )))
+            }),
+            _ => None,
+        };
+        anchor.into_iter().chain(std::iter::once(event))
+    });
+    pulldown_cmark::html::push_html(&mut html, events);
+    Rendered { html, toc }
+}
+
+/// Gives every heading a unique id (keeping explicit `{#id}` ones) and returns the TOC.
+fn assign_heading_ids(events: &mut [Event<'_>], offset: u8) -> Vec<TocEntry> {
+    // Collect: (index of Start event, level, explicit id, text).
+    let mut headings: Vec<(usize, HeadingLevel, Option<String>, String)> = Vec::new();
+    let mut current: Option<(usize, HeadingLevel, Option<String>, String)> = None;
+    for (i, event) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                current = Some((i, *level, id.as_ref().map(|s| s.to_string()), String::new()));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, _, _, text)) = current.as_mut() {
+                    text.push_str(t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(h) = current.take() {
+                    headings.push(h);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Assign: explicit ids are reserved first so generated ones never collide with them.
+    let mut used: HashSet<String> = headings
+        .iter()
+        .filter_map(|(_, _, explicit, _)| explicit.clone())
+        .collect();
+    let mut toc = Vec::with_capacity(headings.len());
+    for (index, level, explicit, text) in headings {
+        let id = match explicit {
+            Some(id) => id,
+            None => {
+                let base = slugify(&text);
+                let mut candidate = base.clone();
+                let mut n = 1;
+                while used.contains(&candidate) {
+                    candidate = format!("{base}-{n}");
+                    n += 1;
+                }
+                used.insert(candidate.clone());
+                candidate
+            }
+        };
+        if let Some(Event::Start(Tag::Heading { id: slot, .. })) = events.get_mut(index) {
+            *slot = Some(CowStr::from(id.clone()));
+        }
+        toc.push(TocEntry {
+            level: heading_level_number(level).saturating_add(offset).min(6),
+            id,
+            title: text,
+        });
+    }
+    toc
+}
+
+fn shift_level(level: HeadingLevel, by: u8) -> HeadingLevel {
+    match heading_level_number(level).saturating_add(by) {
+        1 => HeadingLevel::H1,
+        2 => HeadingLevel::H2,
+        3 => HeadingLevel::H3,
+        4 => HeadingLevel::H4,
+        5 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
+}
+
+fn heading_level_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(src: &str) -> String {
+        render(src, &RenderOptions::default()).html
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_toc() {
+        let r = render(
+            "# Intro\n\n## Intro\n\n## A `code` b!\n",
+            &RenderOptions::default(),
+        );
+        assert!(r.html.contains(r#"<h1 id="intro">"#), "{}", r.html);
+        assert!(
+            r.html.contains(r##"<a class="heading-anchor" href="#intro-1" aria-label="Link to this section">#</a></h2>"##),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"<h2 id="intro-1">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h2 id="a-code-b">"#), "{}", r.html);
+        assert_eq!(r.toc.len(), 3);
+        assert_eq!(r.toc[1].id, "intro-1");
+        assert_eq!(r.toc[2].title, "A code b!");
+    }
+
+    #[test]
+    fn top_heading_level_shifts_only_documents_that_start_higher() {
+        let opts = RenderOptions {
+            top_heading_level: 2,
+            ..Default::default()
+        };
+        let r = render("# A\n\n## B\n\n###### F\n", &opts);
+        assert!(
+            r.html.contains(r#"<h2 id="a">"#) && r.html.contains("</h2>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"<h3 id="b">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h6 id="f">"#), "{}", r.html);
+        assert!(!r.html.contains("<h1"), "{}", r.html);
+        assert_eq!((r.toc[0].level, r.toc[2].level), (2, 6));
+        let r = render("## B\n\n### C\n", &opts);
+        assert!(r.html.contains(r#"<h2 id="b">"#) && r.html.contains(r#"<h3 id="c">"#));
+    }
+
+    #[test]
+    fn generated_id_does_not_collide_with_explicit_one() {
+        let r = render("# Setup\n\n# Other {#setup}\n", &RenderOptions::default());
+        assert_eq!(r.toc[0].id, "setup-1");
+        assert_eq!(r.toc[1].id, "setup");
+    }
+
+    #[test]
+    fn tables_footnotes_strikethrough() {
+        let out = html("|a|b|\n|-|-|\n|1|2|\n\nx[^n] ~~old~~\n\n[^n]: note\n");
+        assert!(out.contains("<table>"), "{out}");
+        assert!(out.contains("<del>old</del>"), "{out}");
+        assert!(out.contains("footnote-definition"), "{out}");
+    }
+
+    #[test]
+    fn raw_html_is_escaped_unless_allowed() {
+        let src = "<script>alert(1)</script>\n\ntext <b>x</b>\n";
+        let out = html(src);
+        assert!(!out.contains("<script>"), "{out}");
+        assert!(out.contains("&lt;script&gt;"), "{out}");
+        assert!(out.contains("&lt;b&gt;"), "{out}");
+        let allowed = render(
+            src,
+            &RenderOptions {
+                allow_html: true,
+                ..Default::default()
+            },
+        );
+        assert!(allowed.html.contains("<script>"));
+    }
+
+    #[test]
+    fn internal_md_links_become_page_urls() {
+        let r = render(
+            "[g](guide.md#part) [a](../../adr/0003-x.md) [e](https://x.org/a.md) [f](pic.png) [o](../../README.md) [up](../intro.md)",
+            &RenderOptions {
+                root_prefix: "../../".into(),
+                source_dir: "content/guides".into(),
+                ..Default::default()
+            },
+        );
+        assert!(
+            r.html
+                .contains(r#"href="../../guides/guide/index.html#part""#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(r#"href="../../adr/adr-0003/index.html""#),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"href="../../README.md""#), "{}", r.html);
+        assert!(
+            r.html.contains(r#"href="../../intro/index.html""#),
+            "{}",
+            r.html
+        );
+        let sibling = rewrite_link("0002-old.md", "../../", "adr");
+        assert_eq!(sibling.as_deref(), Some("../../adr/adr-0002/index.html"));
+        assert!(
+            r.html.contains(r#"href="https://x.org/a.md""#),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"href="pic.png""#), "{}", r.html);
+    }
+
+    #[test]
+    fn slugify_is_never_empty() {
+        assert_eq!(
+            slugify("Phase 0 — Discover & Baseline"),
+            "phase-0-discover-baseline"
+        );
+        assert_eq!(slugify("!!!"), "section");
+    }
+}

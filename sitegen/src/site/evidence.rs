@@ -1,0 +1,278 @@
+//! The evidence the site shows, loaded once per build when the repository has a `sitegen.toml`.
+//!
+//! Steps: open the project (config) → verify every hash and the chain (a broken ledger fails
+//! the build: the site never shows unverified evidence) → load the runs and the plan → evaluate
+//! the gates → index the check runs (newest last) and every metric's series across them → find
+//! when each ADR was accepted (the oldest commit mentioning it, else its date).
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::adr::{Adr, AdrStatus};
+use crate::config::Config;
+use crate::evaluate::Evaluation;
+use crate::git::History;
+use crate::ledger::RunKind;
+use crate::ledger::load::Run;
+use crate::metrics::Direction;
+use crate::plan::Plan;
+use crate::project::Project;
+
+/// One measurement of a metric in one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesPoint {
+    /// Index of the run in [`Evidence::runs`].
+    #[serde(skip)]
+    pub run: usize,
+    /// Run id.
+    pub run_id: String,
+    /// Short commit id the run measured.
+    pub commit: String,
+    /// Value.
+    pub value: f64,
+    /// Lower confidence bound, when recorded.
+    pub low: Option<f64>,
+    /// Upper confidence bound, when recorded.
+    pub high: Option<f64>,
+    /// Number of raw samples.
+    pub samples: usize,
+    /// Record (relative to the evidence folder) holding it.
+    pub record: String,
+    /// sha256 of that record.
+    pub sha256: String,
+}
+
+/// A metric's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    /// Metric name.
+    pub name: String,
+    /// Unit of the newest measurement.
+    pub unit: String,
+    /// Which way is better.
+    pub direction: Direction,
+    /// Points, oldest run first.
+    pub points: Vec<SeriesPoint>,
+}
+
+/// Everything evidence-related the pages need.
+#[derive(Debug)]
+pub struct Evidence {
+    /// The configuration.
+    pub config: Config,
+    /// The plan.
+    pub plan: Plan,
+    /// Check runs only, oldest first (baseline markers are folded into [`Evaluation::baseline`]).
+    pub runs: Vec<Run>,
+    /// The gates decided on the latest run.
+    pub eval: Evaluation,
+    /// Every metric's series, by name.
+    pub series: BTreeMap<String, Series>,
+    /// Page slug of every metric (unique, URL-safe), by name.
+    pub slugs: HashMap<String, String>,
+    /// Verified files and runs (all ledger entries).
+    pub verified_files: usize,
+    /// Ledger entries verified.
+    pub verified_runs: usize,
+}
+
+impl Evidence {
+    /// Index of run `id` among the check runs.
+    pub fn run_index(&self, id: &str) -> Option<usize> {
+        self.runs.iter().position(|r| r.id == id)
+    }
+}
+
+/// Parses an RFC 3339 time.
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Loads the evidence of the repository at `root`; `None` when it has no `sitegen.toml`.
+pub fn load(root: &std::path::Path) -> Result<Option<Evidence>> {
+    if !root.join(crate::config::CONFIG_FILE).exists() {
+        return Ok(None);
+    }
+    let project = Project::open(root)?;
+    let report = project.verify()?;
+    if !report.ok() {
+        let first = report
+            .first_broken()
+            .map(|p| p.to_string())
+            .unwrap_or_default();
+        bail!(
+            "the evidence ledger in {} does not verify ({} problem(s)); first: {first}. \
+             Run `sitegen verify` for the full list",
+            project.evidence_dir().display(),
+            report.problems.len()
+        );
+    }
+    let all = project.load_runs()?;
+    let eval = project.evaluate_runs(&all, None)?;
+    let plan = project.load_plan()?;
+    let runs: Vec<Run> = all
+        .into_iter()
+        .filter(|r| r.info.kind == RunKind::Checks)
+        .collect();
+    let series = build_series(&runs);
+    let slugs = metric_slugs(series.keys().map(String::as_str));
+    Ok(Some(Evidence {
+        slugs,
+        config: project.config,
+        plan,
+        runs,
+        eval,
+        series,
+        verified_files: report.files,
+        verified_runs: report.runs,
+    }))
+}
+
+/// Every metric's series across `runs` (oldest first).
+pub fn build_series(runs: &[Run]) -> BTreeMap<String, Series> {
+    let mut series: BTreeMap<String, Series> = BTreeMap::new();
+    for (i, run) in runs.iter().enumerate() {
+        for rec in &run.records {
+            for m in &rec.record.metrics {
+                let s = series.entry(m.name.clone()).or_insert_with(|| Series {
+                    name: m.name.clone(),
+                    unit: m.unit.clone(),
+                    direction: m.direction,
+                    points: Vec::new(),
+                });
+                s.unit.clone_from(&m.unit);
+                s.direction = m.direction;
+                s.points.push(SeriesPoint {
+                    run: i,
+                    run_id: run.id.clone(),
+                    commit: short_commit(&rec.record.environment.git_commit),
+                    value: m.value,
+                    low: m.ci_lower,
+                    high: m.ci_upper,
+                    samples: m.samples.len(),
+                    record: rec.path.clone(),
+                    sha256: rec.sha256.clone(),
+                });
+            }
+        }
+    }
+    series
+}
+
+/// URL-safe, unique slugs for metric names: lowercase ASCII letters, digits, `.`, `_` and `-`
+/// kept, anything else becomes `-`; a clash gets `-2`, `-3`… in name order.
+pub fn metric_slugs<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, String> {
+    let mut names: Vec<&str> = names.filter(|n| !n.is_empty()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut taken = std::collections::HashSet::new();
+    let mut out = HashMap::new();
+    for name in names {
+        let base: String = name
+            .chars()
+            .map(|c| {
+                let c = c.to_ascii_lowercase();
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let base = if base.starts_with('.') || base.is_empty() {
+            format!("m{base}")
+        } else {
+            base
+        };
+        let mut slug = base.clone();
+        let mut n = 2;
+        while !taken.insert(slug.clone()) {
+            slug = format!("{base}-{n}");
+            n += 1;
+        }
+        out.insert(name.to_string(), slug);
+    }
+    out
+}
+
+/// The first 8 characters of a commit id.
+pub fn short_commit(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+/// When an ADR was accepted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Acceptance {
+    /// The commit that first mentions the ADR, when git history has one.
+    pub commit: Option<String>,
+    /// The acceptance time used to split runs into before and after.
+    pub time: DateTime<Utc>,
+    /// How it was found: `commit` or `date`.
+    pub source: &'static str,
+}
+
+/// Acceptance points of every accepted ADR: the oldest commit whose message mentions it, else
+/// the ADR's `date` at 00:00 UTC.
+pub fn acceptances(adrs: &[Adr], history: &History) -> Result<HashMap<String, Acceptance>> {
+    let mut out = HashMap::new();
+    for adr in adrs {
+        if adr.meta.status != AdrStatus::Accepted {
+            continue;
+        }
+        // History is newest first: the last mention is the oldest.
+        let commit = history
+            .commits
+            .iter()
+            .rev()
+            .find(|c| c.adrs.contains(&adr.meta.id));
+        let acceptance = match commit
+            .and_then(|c| DateTime::from_timestamp(c.timestamp, 0).map(|t| (c.short_id.clone(), t)))
+        {
+            Some((id, time)) => Acceptance {
+                commit: Some(id),
+                time,
+                source: "commit",
+            },
+            None => {
+                let date = NaiveDate::parse_from_str(&adr.meta.date, "%Y-%m-%d")
+                    .with_context(|| format!("{}: date", adr.path.display()))?;
+                Acceptance {
+                    commit: None,
+                    time: date.and_time(chrono::NaiveTime::MIN).and_utc(),
+                    source: "date",
+                }
+            }
+        };
+        out.insert(adr.meta.id.clone(), acceptance);
+    }
+    Ok(out)
+}
+
+/// Index of the first run at or after `time` (== number of runs strictly before it).
+pub fn split_at(ev: &Evidence, time: DateTime<Utc>) -> usize {
+    ev.runs
+        .iter()
+        .position(|r| parse_time(&r.info.started_at).is_some_and(|t| t >= time))
+        .unwrap_or(ev.runs.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_slugs_are_url_safe_and_unique() {
+        let s = metric_slugs(["a/b", "a-b", "A B", ".hidden", "ok.name_1"].into_iter());
+        // Clashes are numbered in name order: "A B" < "a-b" < "a/b".
+        assert_eq!(s["A B"], "a-b");
+        assert_eq!(s["a-b"], "a-b-2");
+        assert_eq!(s["a/b"], "a-b-3");
+        assert_eq!(s[".hidden"], "m.hidden");
+        assert_eq!(s["ok.name_1"], "ok.name_1");
+    }
+}

@@ -1,0 +1,276 @@
+//! The internal link checker, run on the finished tree before it is published.
+//!
+//! Steps: collect the `id="…"` anchors of every HTML page → for each `href`/`src` on each page,
+//! skip external URLs (with a scheme, `//host`, `mailto:`, `data:`) and links that leave the
+//! version's tree (the version switcher's `../<other version>/` links) → resolve the rest
+//! against the page's directory (a directory means its `index.html`) → the target file must be
+//! in the tree, and a `#fragment` must be an id on the target page. Every broken link is
+//! reported, naming the page and the link; any is an error.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{Result, bail};
+use rayon::prelude::*;
+
+/// A page to check: its path relative to the version root (`adr/index.html`) and its HTML.
+pub type HtmlFile<'a> = (&'a str, &'a str);
+
+/// Checks every internal link in `html_files`. `all_files` holds every file in the tree
+/// (HTML or not), relative to the version root with `/` separators.
+pub fn check(all_files: &HashSet<String>, html_files: &[HtmlFile<'_>]) -> Result<()> {
+    let anchors: HashMap<&str, HashSet<String>> = html_files
+        .par_iter()
+        .map(|(path, html)| (*path, attribute_values(html, "id").collect()))
+        .collect();
+    let mut broken: Vec<String> = html_files
+        .par_iter()
+        .flat_map_iter(|(page, html)| {
+            let dir = page.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let links = attribute_values(html, "href").chain(attribute_values(html, "src"));
+            links
+                .filter_map(|link| check_link(dir, page, &link, all_files, &anchors))
+                .map(|problem| format!("{page}: {problem}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !broken.is_empty() {
+        broken.sort();
+        broken.dedup();
+        bail!(
+            "{} broken internal link(s):\n  {}",
+            broken.len(),
+            broken.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+fn check_link(
+    dir: &str,
+    page: &str,
+    link: &str,
+    all_files: &HashSet<String>,
+    anchors: &HashMap<&str, HashSet<String>>,
+) -> Option<String> {
+    if link.is_empty() || is_external(link) {
+        return None;
+    }
+    let (path_part, fragment) = match link.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (link, None),
+    };
+    let path_part = path_part.split('?').next().unwrap_or("");
+    let target = if path_part.is_empty() {
+        page.to_string()
+    } else {
+        let Some(mut resolved) = resolve(dir, path_part) else {
+            // Leaves the version tree: another version or the site root; not ours to check.
+            return None;
+        };
+        if resolved.is_empty() || path_part.ends_with('/') {
+            if !resolved.is_empty() {
+                resolved.push('/');
+            }
+            resolved.push_str("index.html");
+        } else if !all_files.contains(&resolved)
+            && all_files.contains(&format!("{resolved}/index.html"))
+        {
+            resolved.push_str("/index.html");
+        }
+        resolved
+    };
+    if !all_files.contains(&target) {
+        return Some(format!("broken link `{link}` (no file `{target}`)"));
+    }
+    if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
+        match anchors.get(target.as_str()) {
+            Some(ids) if ids.contains(fragment) => {}
+            Some(_) => {
+                return Some(format!(
+                    "broken anchor `{link}` (no id `{fragment}` on `{target}`)"
+                ));
+            }
+            None => {
+                return Some(format!(
+                    "broken anchor `{link}` (`{target}` is not an HTML page)"
+                ));
+            }
+        }
+    }
+    None
+}
+
+fn is_external(link: &str) -> bool {
+    if link.starts_with("//") || link.starts_with("mailto:") || link.starts_with("data:") {
+        return true;
+    }
+    match link.find(':') {
+        Some(colon) => {
+            let scheme = &link[..colon];
+            !scheme.is_empty()
+                && !scheme.contains('/')
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+/// Resolves `rel` against `dir` (both `/`-separated, relative to the version root). `None`
+/// when the result would leave the root.
+fn resolve(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        return None;
+    } else {
+        dir.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    for segment in rel.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Decodes the character references an escaper writes in attribute values: `&amp;`, `&lt;`,
+/// `&gt;`, `&quot;` and numeric `&#NN;` / `&#xNN;`.
+fn decode_entities(value: &str) -> String {
+    if !value.contains('&') {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let tail = &rest[amp..];
+        let decoded = tail.find(';').and_then(|semi| {
+            let name = &tail[1..semi];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, semi + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &tail[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The values of every `name="…"` attribute in `html` (double-quoted, as our templates and
+/// the markdown renderer write them), with character references decoded.
+fn attribute_values<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = String> + 'a {
+    let needle = format!(" {name}=\"");
+    let mut rest = html;
+    std::iter::from_fn(move || {
+        let start = rest.find(&needle)? + needle.len();
+        let after = &rest[start..];
+        let end = after.find('"')?;
+        let value = &after[..end];
+        rest = &after[end..];
+        Some(decode_entities(value))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(names: &[&str]) -> HashSet<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn entities_in_attributes_are_decoded() {
+        assert_eq!(
+            decode_entities("..&#x2F;a&amp;b&#47;c&bogus"),
+            "../a&b/c&bogus"
+        );
+        let all = files(&["a/index.html", "index.html"]);
+        let pages = [
+            ("index.html", r#"<a href="a&#x2F;index.html"></a>"#),
+            ("a/index.html", ""),
+        ];
+        check(&all, &pages).expect("decoded link resolves");
+    }
+
+    #[test]
+    fn good_links_pass() {
+        let all = files(&[
+            "index.html",
+            "adr/index.html",
+            "assets/style.css",
+            "a/data.json",
+        ]);
+        let pages = [
+            (
+                "index.html",
+                r##"<a href="adr/index.html#top"></a><a href="adr/"></a><a href="#me"></a><p id="me"></p><link href="assets/style.css"><a href="https://x.org/#y"></a><a href="../v1/index.html"></a><a href="a/data.json"></a>"##,
+            ),
+            (
+                "adr/index.html",
+                r##"<h1 id="top"></h1><a href="../index.html"></a><a href="..#me"></a>"##,
+            ),
+        ];
+        check(&all, &pages).expect("all links good");
+    }
+
+    #[test]
+    fn broken_link_names_page_and_link() {
+        let all = files(&["index.html", "adr/index.html"]);
+        let pages = [
+            ("index.html", r#"<a href="adr/missing/index.html"></a>"#),
+            ("adr/index.html", ""),
+        ];
+        let err = check(&all, &pages).expect_err("broken").to_string();
+        assert!(
+            err.contains("index.html: broken link `adr/missing/index.html`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn broken_anchor_names_page_and_link() {
+        let all = files(&["index.html", "adr/index.html"]);
+        let pages = [
+            ("index.html", r#"<a href="adr/index.html#nope"></a>"#),
+            (
+                "adr/index.html",
+                r##"<h1 id="yes"></h1><a href="#gone"></a>"##,
+            ),
+        ];
+        let err = check(&all, &pages).expect_err("broken").to_string();
+        assert!(
+            err.contains("index.html: broken anchor `adr/index.html#nope`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("adr/index.html: broken anchor `#gone`"),
+            "{err}"
+        );
+        assert!(err.starts_with("2 broken"), "{err}");
+    }
+}

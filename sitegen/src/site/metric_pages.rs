@@ -1,0 +1,211 @@
+//! Metric pages: an index of every measured metric (latest value, change vs baseline, regression
+//! state) and one page per metric.
+//!
+//! Steps per metric page: take the metric's series (one point per run that measured it, oldest
+//! first) → the baseline value (the point measured in the baseline run) → the gate threshold
+//! band from the criteria that compare this metric (their thresholds as evaluated, so relative
+//! bounds are already resolved) → markers where an accepted ADR claiming this metric was
+//! accepted → the trend chart (cached by its data) → a histogram of the newest raw samples,
+//! when there are samples → the table of points with each record's sha256.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use super::PageJob;
+use super::cache::Cache;
+use super::charts::{self, Marker, TrendChart, TrendPoint};
+use super::dashboard::{change, criterion_json};
+use super::evidence::{Acceptance, Evidence, Series, split_at};
+use super::pages::{Shared, adr_path};
+use crate::adr::Adr;
+
+/// Bins of the latency histogram.
+const HISTOGRAM_BINS: usize = 24;
+
+/// The metrics index and one page per metric.
+pub fn metric_pages(
+    shared: &Shared,
+    ev: &Evidence,
+    adrs: &[Adr],
+    accepted: &HashMap<String, Acceptance>,
+    cache: &Cache,
+) -> Result<Vec<PageJob>> {
+    let baseline_idx = ev.eval.baseline.as_deref().and_then(|b| ev.run_index(b));
+    let series: Vec<&Series> = ev.series.values().collect();
+    let mut jobs: Vec<PageJob> = series
+        .par_iter()
+        .map(|s| metric_page(shared, ev, s, baseline_idx, adrs, accepted, cache))
+        .collect::<Result<_>>()?;
+    let rows: Vec<Value> = series
+        .iter()
+        .map(|s| {
+            let latest = s.points.last();
+            let base = baseline_value(s, baseline_idx);
+            let regression = ev.eval.regressions.iter().find(|r| r.metric == s.name);
+            json!({
+                "name": s.name,
+                "path": ev.slugs.get(&s.name).map(|p| format!("metrics/{p}")),
+                "unit": s.unit,
+                "direction": s.direction,
+                "latest": latest.map(|p| p.value),
+                "latest_run": latest.map(|p| p.run_id.as_str()),
+                "baseline": base,
+                "change": change(base, latest.map(|p| p.value)),
+                "state": regression.map(|r| r.state),
+                "points": s.points.len(),
+            })
+        })
+        .collect();
+    jobs.push(shared.job(
+        "metrics".into(),
+        "metrics_index.html",
+        "metrics",
+        json!({"title": "Metrics", "metrics": rows, "baseline": ev.eval.baseline}),
+    ));
+    Ok(jobs)
+}
+
+fn baseline_value(s: &Series, baseline_idx: Option<usize>) -> Option<f64> {
+    let b = baseline_idx?;
+    s.points.iter().find(|p| p.run == b).map(|p| p.value)
+}
+
+/// The band the gate accepts, from the first criterion comparison on this metric that has a
+/// resolved threshold: `>=`/`>` accept at or above it, `<=`/`<` at or below it.
+fn threshold_band(ev: &Evidence, s: &Series) -> Option<(f64, f64, String)> {
+    let values = s.points.iter().map(|p| p.value);
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    for c in &ev.eval.criteria {
+        for cmp in c.comparisons.iter().filter(|m| m.metric == s.name) {
+            let Some(t) = cmp.threshold else { continue };
+            let span = (hi.max(t) - lo.min(t)).abs().max(t.abs() * 0.1).max(1e-9);
+            if cmp.expression.contains('>') {
+                return Some((t, hi.max(t) + span * 0.1, c.id.clone()));
+            }
+            if cmp.expression.contains('<') {
+                return Some((lo.min(t) - span * 0.1, t, c.id.clone()));
+            }
+        }
+    }
+    None
+}
+
+#[allow(clippy::too_many_arguments)]
+fn metric_page(
+    shared: &Shared,
+    ev: &Evidence,
+    s: &Series,
+    baseline_idx: Option<usize>,
+    adrs: &[Adr],
+    accepted: &HashMap<String, Acceptance>,
+    cache: &Cache,
+) -> Result<PageJob> {
+    let slug = ev.slugs.get(&s.name).cloned().unwrap_or_default();
+    let path = format!("metrics/{slug}");
+    let baseline = baseline_value(s, baseline_idx);
+    let band = threshold_band(ev, s);
+    let mut markers = Vec::new();
+    let mut adr_rows = Vec::new();
+    for adr in adrs
+        .iter()
+        .filter(|a| a.meta.claims.metrics.contains(&s.name))
+    {
+        let acc = accepted.get(&adr.meta.id);
+        if let Some(acc) = acc {
+            let first_after = split_at(ev, acc.time);
+            if let Some(index) = s.points.iter().position(|p| p.run >= first_after) {
+                markers.push(Marker {
+                    index,
+                    label: adr.meta.id.clone(),
+                });
+            }
+        }
+        adr_rows.push(json!({
+            "id": adr.meta.id, "title": adr.meta.title, "status": adr.meta.status.as_str(),
+            "path": adr_path(&adr.meta.id),
+            "accepted_at": acc.map(|a| a.time.to_rfc3339()), "accepted_commit": acc.and_then(|a| a.commit.clone()),
+        }));
+    }
+    let chart = TrendChart {
+        title: s.name.clone(),
+        unit: s.unit.clone(),
+        points: s
+            .points
+            .iter()
+            .map(|p| TrendPoint {
+                label: p.commit.clone(),
+                value: p.value,
+                low: p.low,
+                high: p.high,
+            })
+            .collect(),
+        baseline,
+        threshold: band.as_ref().map(|(lo, hi, _)| (*lo, *hi)),
+        markers,
+    };
+    let chart_key = serde_json::to_vec(&chart)?;
+    let trend = cache.get_or("chart", &chart_key, || charts::trend_svg(&chart))?;
+    let newest_samples = s.points.last().and_then(|p| {
+        let run = ev.runs.get(p.run)?;
+        run.records
+            .iter()
+            .flat_map(|r| &r.record.metrics)
+            .find(|m| m.name == s.name && !m.samples.is_empty())
+            .map(|m| (m.samples.clone(), p.run_id.clone()))
+    });
+    let histogram = match &newest_samples {
+        Some((samples, run)) => {
+            let title = format!("{} samples in {run}", s.name);
+            let key = serde_json::to_vec(&(&title, &s.unit, samples))?;
+            Some(cache.get_or("chart", &key, || {
+                charts::histogram_svg(&title, &s.unit, samples, HISTOGRAM_BINS)
+            })?)
+        }
+        None => None,
+    };
+    let criteria: Vec<Value> = ev
+        .eval
+        .criteria
+        .iter()
+        .filter(|c| c.comparisons.iter().any(|m| m.metric == s.name))
+        .map(|c| criterion_json(c, ev))
+        .collect();
+    let points: Vec<Value> = s
+        .points
+        .iter()
+        .rev()
+        .map(|p| {
+            json!({"run": p.run_id, "commit": p.commit, "value": p.value, "low": p.low,
+                   "high": p.high, "samples": p.samples,
+                   "sha256": p.sha256, "short": p.sha256.get(..12).unwrap_or(&p.sha256),
+                   "check": p.record.rsplit('/').next().and_then(|f| f.strip_suffix(".json"))})
+        })
+        .collect();
+    Ok(shared.job(
+        path,
+        "metric.html",
+        "metrics",
+        json!({
+            "title": format!("Metric {}", s.name),
+            "name": s.name,
+            "unit": s.unit,
+            "direction": s.direction,
+            "latest": s.points.last().map(|p| p.value),
+            "baseline": baseline,
+            "baseline_run": ev.eval.baseline,
+            "change": change(baseline, s.points.last().map(|p| p.value)),
+            "band": band.map(|(lo, hi, by)| json!({"low": lo, "high": hi, "criterion": by})),
+            "trend_svg": trend,
+            "histogram_svg": histogram,
+            "histogram_run": newest_samples.map(|(_, r)| r),
+            "criteria": criteria,
+            "adrs": adr_rows,
+            "points": points,
+        }),
+    ))
+}

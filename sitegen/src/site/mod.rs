@@ -1,0 +1,377 @@
+//! The site build: one orchestrator running named, timed phases, each returning `Result`.
+//!
+//! Phases, in order:
+//! 1. **load** — content pages, ADRs, git history, templates (repository overrides over the
+//!    embedded defaults), the existing `site/versions.json`;
+//! 2. **evidence** — when the repository has a `sitegen.toml`: verify the ledger (a broken
+//!    chain fails the build), load the runs and the plan, evaluate the gates (`evidence.rs`);
+//! 3. **plan** — turn what was loaded into a list of [`PageJob`]s (`pages.rs` for content,
+//!    ADRs and history; `dashboard.rs`, `metric_pages.rs`, `run_pages.rs`, `catalog.rs` for
+//!    evidence), rendering markdown and charts in parallel through the cache; warnings (e.g. a
+//!    one-sided supersede) are collected here;
+//! 4. **render** — every job in parallel with rayon, in two steps: the page's own template
+//!    (its `main` block) with the page's context, through the render cache; then the layout
+//!    (`base.html`: header, sidebar, version switcher) around it — rendered once per group of
+//!    pages that differ only in title, path and body, and filled in (`layout.rs`);
+//! 5. **check** — every internal link and anchor among the rendered pages (`links.rs`);
+//! 6. **write** — into a temporary directory under `site/`, moved atomically to
+//!    `site/<version>/`, then `site/latest`, `site/versions.json` and the root redirect are
+//!    updated (`writer.rs`).
+//!
+//! # Adding pages
+//!
+//! A page is a [`PageJob`]: an output directory (`metrics/commit_p99_us`), a template name and a
+//! JSON context. To add a kind of page: write a function in `pages.rs` (or a new module beside
+//! it) that returns `Vec<PageJob>` built with `Shared::job` (which adds the `site` object: title,
+//! version, root prefix, sidebar, versions), push its jobs in [`pages::plan`], and add the
+//! template to `templates/` and to [`templates::DEFAULT_TEMPLATES`]. Rendering in parallel,
+//! `data.json`, the link check and versioned publishing then apply to it unchanged. Data the
+//! page needs (evidence, plan) is added to [`Loaded`] in the load phase.
+//!
+//! # Incremental rebuilds
+//!
+//! Expensive outputs are cached under `site/.cache/` by a hash of their inputs ([`cache`]):
+//! markdown documents, charts, and page bodies (the page template rendered with the page's
+//! context, which holds no version-specific parts: version name, version list and sidebar are
+//! added by the layout from [`pages::Chrome`]). Adding
+//! one run therefore re-renders only the pages whose data changed (the new run and its
+//! compare pages, the metrics it measured, the summaries); every other body is reused and
+//! only wrapped in the new version's layout. [`BuildReport::rendered`] counts re-rendered
+//! bodies.
+//!
+//! # Versions
+//!
+//! `site/<V>/` is immutable once published: building an existing version is an error unless
+//! [`BuildOptions::force`] is set, which replaces the whole tree atomically (renamed aside,
+//! then removed) and makes it the newest entry of `versions.json` again.
+
+pub mod cache;
+pub mod catalog;
+pub mod charts;
+pub mod dashboard;
+pub mod evidence;
+pub mod layout;
+pub mod links;
+pub mod metric_pages;
+pub mod pages;
+pub mod run_pages;
+pub mod synthetic;
+pub mod synthetic_evidence;
+pub mod templates;
+pub mod versions;
+pub mod writer;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::{adr, content, git};
+
+/// What to build and where.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The repository root (holds `content/`, `adr/`, `templates/`; output goes to `site/`).
+    pub root: PathBuf,
+    /// Version name; `None` derives it from git (see [`git::default_version`]).
+    pub version: Option<String>,
+    /// Replace an existing `site/<version>/` instead of failing.
+    pub force: bool,
+    /// Pass raw HTML in markdown through (otherwise it is escaped).
+    pub allow_html: bool,
+    /// Site title shown in the header.
+    pub title: String,
+    /// Reuse and store rendered outputs in `site/.cache/` (see the module docs).
+    pub cache: bool,
+}
+
+impl BuildOptions {
+    /// Options for building the repository at `root` with defaults for everything else.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            version: None,
+            force: false,
+            allow_html: false,
+            title: "Lightning".to_string(),
+            cache: true,
+        }
+    }
+}
+
+/// One page to render: where it goes, which template renders it, and the data it shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageJob {
+    /// Directory of the page under the version root, no slashes at either end; `""` for the
+    /// home page. The page is written to `<path>/index.html` with `<path>/data.json` beside it.
+    pub path: String,
+    /// Template name (`adr.html`).
+    pub template: String,
+    /// The template context; also written as `data.json` (see [`PageData`]).
+    pub context: serde_json::Value,
+}
+
+impl PageJob {
+    /// The relative prefix from this page back to the version root (`../../` for `adr/x`).
+    pub fn root_prefix(&self) -> String {
+        root_prefix(&self.path)
+    }
+}
+
+/// `../` once per path segment of `path`.
+pub fn root_prefix(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        "../".repeat(path.split('/').count())
+    }
+}
+
+/// A rendered page, ready to write.
+#[derive(Debug, Clone)]
+pub struct RenderedPage {
+    /// Same as [`PageJob::path`].
+    pub path: String,
+    /// The HTML.
+    pub html: String,
+    /// The context as pretty JSON.
+    pub data: String,
+    /// Whether the page body came from the render cache.
+    pub cached: bool,
+}
+
+/// Everything the load phase reads.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Content pages in sidebar order.
+    pub pages: Vec<content::Page>,
+    /// ADRs sorted by id.
+    pub adrs: Vec<adr::Adr>,
+    /// Git history from HEAD.
+    pub history: git::History,
+    /// The template set.
+    pub templates: templates::Templates,
+    /// Versions already published (from `site/versions.json`).
+    pub versions: Vec<versions::VersionEntry>,
+    /// The version being built.
+    pub version: String,
+    /// The verified evidence and its evaluation; `None` without a `sitegen.toml`.
+    pub evidence: Option<evidence::Evidence>,
+}
+
+/// How long one phase took.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseTiming {
+    /// Phase name.
+    pub name: &'static str,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+/// The outcome of a build.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// The version built.
+    pub version: String,
+    /// `site/<version>/`.
+    pub output: PathBuf,
+    /// Number of pages written.
+    pub pages: usize,
+    /// Pages whose body was rendered (not taken from the render cache).
+    pub rendered: usize,
+    /// Render-cache hits and misses over every kind of cached output.
+    pub cache: cache::CacheStats,
+    /// Non-fatal problems found while building.
+    pub warnings: Vec<String>,
+    /// Phase timings in order.
+    pub timings: Vec<PhaseTiming>,
+}
+
+/// Runs `f` as the phase `name`, recording its duration and naming it in any error.
+fn phase<T>(
+    timings: &mut Vec<PhaseTiming>,
+    name: &'static str,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let start = Instant::now();
+    let out = f().with_context(|| format!("in build phase `{name}`"))?;
+    timings.push(PhaseTiming {
+        name,
+        duration: start.elapsed(),
+    });
+    Ok(out)
+}
+
+/// Builds the site: load → plan → render → check → write. See the module docs.
+pub fn build(options: &BuildOptions) -> Result<BuildReport> {
+    let mut timings = Vec::new();
+    let mut loaded = phase(&mut timings, "load", || load(options))?;
+    if !options.force {
+        // Fail before rendering anything when the version is already published.
+        writer::refuse_existing(options, &loaded.version)?;
+    }
+    loaded.evidence = phase(&mut timings, "evidence", || evidence::load(&options.root))?;
+    let cache = if options.cache {
+        cache::Cache::new(&options.root.join("site").join(".cache"))
+    } else {
+        cache::Cache::disabled()
+    };
+    let (jobs, warnings) = phase(&mut timings, "plan", || {
+        pages::plan(options, &loaded, &cache)
+    })?;
+    let chrome = pages::Chrome::new(&loaded);
+    // The evidence is in the page contexts now; free it before rendering, which holds every
+    // rendered page.
+    loaded.evidence = None;
+    let rendered = phase(&mut timings, "render", || {
+        render(&loaded.templates, jobs, &chrome, &cache)
+    })?;
+    let checked = phase(&mut timings, "check", || writer::check(&loaded, &rendered))?;
+    let output = phase(&mut timings, "write", || {
+        writer::write(options, &loaded, &checked)
+    })?;
+    cache.prune();
+    Ok(BuildReport {
+        version: loaded.version,
+        output,
+        pages: rendered.len(),
+        rendered: rendered.iter().filter(|p| !p.cached).count(),
+        cache: cache.stats(),
+        warnings,
+        timings,
+    })
+}
+
+/// The load phase.
+pub fn load(options: &BuildOptions) -> Result<Loaded> {
+    let root = &options.root;
+    let version = match &options.version {
+        Some(v) => v.clone(),
+        None => git::default_version(root)?,
+    };
+    versions::validate_name(&version)?;
+    Ok(Loaded {
+        pages: content::load_dir(&root.join("content"))?,
+        adrs: adr::load_dir(&root.join("adr"))?,
+        history: git::history(root)?,
+        templates: templates::Templates::load(&root.join("templates"))?,
+        versions: versions::read(&root.join("site"))?,
+        version,
+        evidence: None,
+    })
+}
+
+/// The page's `data.json`: its context plus the version name, without the sidebar and version
+/// list (which `site/versions.json` already holds) and without the embedded SVG and HTML
+/// renderings of data it already holds (keys ending in `_svg` / `_html`), so data files stay
+/// small and grow only with the page's own data. Serialised without copying the context.
+pub struct PageData<'a> {
+    /// The page context.
+    pub context: &'a serde_json::Value,
+    /// The version name, added to `site`.
+    pub version: &'a str,
+}
+
+impl Serialize for PageData<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Some(obj) = self.context.as_object() else {
+            return self.context.serialize(s);
+        };
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in obj {
+            if k.ends_with("_svg") || k.ends_with("_html") {
+                continue;
+            }
+            match (k.as_str(), v.as_object()) {
+                ("site", Some(site)) => {
+                    let mut with_version = site.clone();
+                    with_version.insert("version".into(), self.version.into());
+                    map.serialize_entry(k, &with_version)?;
+                }
+                _ => map.serialize_entry(k, v)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// The render phase: every job's body through its template (cached by template set and
+/// context), then the layout with the version's [`pages::Chrome`] around it, in parallel;
+/// each job's context is dropped once its page is rendered.
+pub fn render(
+    templates: &templates::Templates,
+    jobs: Vec<PageJob>,
+    chrome: &pages::Chrome,
+    cache: &cache::Cache,
+) -> Result<Vec<RenderedPage>> {
+    let body_of = |job: &PageJob| -> Result<(String, bool)> {
+        let mut key = templates.fingerprint().as_bytes().to_vec();
+        key.extend_from_slice(job.template.as_bytes());
+        key.push(0);
+        serde_json::to_writer(&mut key, &job.context)?;
+        let mut computed = false;
+        let body = cache.get_or("body", &key, || {
+            computed = true;
+            templates.render_body(&job.template, &job.context)
+        })?;
+        Ok((body, !computed))
+    };
+    let layouts = layout::Layouts::build(templates, &jobs, chrome, body_of)?;
+    let nav_paths: std::collections::HashSet<&str> = chrome
+        .nav
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.get("path").and_then(serde_json::Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Jobs are consumed: each context is freed as soon as its page is rendered.
+    jobs.into_par_iter()
+        .map(|job| {
+            let job = &job;
+            let named = || {
+                format!(
+                    "while rendering page `{}/index.html` with template `{}`",
+                    job.path, job.template
+                )
+            };
+            let (html, cached) = if templates.has_layout(&job.template) {
+                let (body, cached) = body_of(job).with_context(named)?;
+                // A body the layout check rendered a moment ago counts as rendered.
+                let cached = cached && !layouts.rendered_bodies.contains(&job.path);
+                let html = match layouts.wrap(job, &body, &nav_paths) {
+                    Some(html) => html,
+                    None => templates
+                        .render_layout(&body, &job.context, chrome)
+                        .with_context(named)?,
+                };
+                (html, cached)
+            } else {
+                let mut full = job.context.clone();
+                if let Some(site) = full.get_mut("site").and_then(|s| s.as_object_mut()) {
+                    site.insert("version".into(), chrome.version.clone().into());
+                    site.insert("nav".into(), chrome.nav.clone());
+                    site.insert("versions".into(), chrome.versions.clone());
+                }
+                let html = templates.render(&job.template, &full).with_context(named)?;
+                (html, false)
+            };
+            let data = serde_json::to_string_pretty(&PageData {
+                context: &job.context,
+                version: &chrome.version,
+            })
+            .with_context(|| format!("while serialising data for `{}`", job.path))?;
+            Ok(RenderedPage {
+                path: job.path.clone(),
+                html,
+                data,
+                cached,
+            })
+        })
+        .collect()
+}

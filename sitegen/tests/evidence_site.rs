@@ -1,0 +1,251 @@
+//! End-to-end tests of the evidence pages over a fixture repository with a real ledger (runs
+//! made by `sitegen run` on fixture checks): the dashboard never shows "no evidence" as green
+//! and names the waiving ADR, compare pages report significance from the regression code, log
+//! excerpts are escaped, the schema catalog renders and diffs, and an incremental rebuild
+//! re-renders only the pages whose data changed.
+
+mod common;
+
+use std::path::Path;
+
+use common::{CONFIG, Fixture};
+use sitegen::site::{BuildOptions, BuildReport, build};
+
+fn build_version(root: &Path, version: &str) -> BuildReport {
+    let mut o = BuildOptions::new(root);
+    o.version = Some(version.to_string());
+    build(&o).expect("site builds")
+}
+
+fn page(root: &Path, version: &str, path: &str) -> String {
+    let file = root
+        .join("site")
+        .join(version)
+        .join(path)
+        .join("index.html");
+    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// The table row of criterion `id` on the dashboard.
+fn criterion_row<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"crit-{id}\""))
+        .unwrap_or_else(|| panic!("no row for {id}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</tr>").expect("row ends")]
+}
+
+const EXTRA_CHECKS: &str = r#"
+[[check]]
+id = "noisy"
+command = ["sh", "-c", "echo '<script>alert(1)</script>' >&2; exit 1"]
+
+[[check]]
+id = "engine-catalog"
+command = ["cat", "catalog.json"]
+stdout = "json"
+"#;
+
+fn fixture() -> Fixture {
+    let f = Fixture::new();
+    f.write("sitegen.toml", &format!("{CONFIG}{EXTRA_CHECKS}"));
+    f.write(
+        "catalog.json",
+        r#"{"format_version": 1, "engine_version": "0.1.0", "page_types": [{"id": 1, "name": "meta"}, {"id": 2, "name": "<leaf>"}], "configuration": {"page_size": 4096}}"#,
+    );
+    f
+}
+
+#[test]
+fn dashboard_marks_no_evidence_and_waivers_and_never_green_without_evidence() {
+    let f = fixture();
+    f.run(&["metrics", "junit", "noisy"]);
+    build_version(f.root(), "v1");
+    let dash = page(f.root(), "v1", "dashboard");
+    // X.future reads a metric nothing measures.
+    let row = criterion_row(&dash, "X.future");
+    assert!(
+        row.contains("v-missing") && row.contains("no evidence"),
+        "{row}"
+    );
+    assert!(!row.contains("v-ok"), "no evidence shown as green: {row}");
+    // P1.compression is waived by the accepted ADR-0002.
+    let row = criterion_row(&dash, "P1.compression");
+    assert!(
+        row.contains("waived by <a href=\"../adr/adr-0002/index.html\">ADR-0002</a>"),
+        "{row}"
+    );
+    // P0.cache is met from the metrics record, with a link to it and its hash.
+    let row = criterion_row(&dash, "P0.cache");
+    assert!(
+        row.contains("v-ok") && row.contains("#check-metrics"),
+        "{row}"
+    );
+    let record_sha = f
+        .project()
+        .load_runs()
+        .expect("runs")
+        .last()
+        .and_then(|r| r.record("metrics").map(|x| x.sha256.clone()))
+        .expect("metrics record");
+    assert!(row.contains(&record_sha), "{row}");
+    // The home page links the dashboard; the traceability page shows the holes.
+    assert!(page(f.root(), "v1", "").contains("dashboard/index.html"));
+    let trace = page(f.root(), "v1", "trace");
+    assert!(trace.contains("Criteria no ADR claims"));
+    assert!(trace.contains("crit-P0.cache"));
+}
+
+#[test]
+fn log_excerpts_are_escaped() {
+    let f = fixture();
+    let run = f.run(&["noisy"]);
+    build_version(f.root(), "v1");
+    let html = page(f.root(), "v1", &format!("runs/{run}"));
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "log not escaped"
+    );
+    assert!(!html.contains("<script>alert(1)"), "raw script from a log");
+}
+
+#[test]
+fn compare_page_reports_significance_from_samples() {
+    let f = fixture();
+    let slow: Vec<f64> = (0..20).map(|i| 100.0 + f64::from(i % 5)).collect();
+    let fast: Vec<f64> = (0..20).map(|i| 200.0 + f64::from(i % 5)).collect();
+    let same: Vec<f64> = (0..20).map(|i| 100.0 + f64::from((i + 2) % 5)).collect();
+    f.metrics(&[
+        ("oltp.p95_latency_ms", 102.0, "lower_is_better", &slow),
+        ("oltp.tps", 102.0, "higher_is_better", &slow),
+    ]);
+    let old = f.run(&["metrics"]);
+    // Latency doubles (significant); throughput is the same distribution (not significant).
+    f.metrics(&[
+        ("oltp.p95_latency_ms", 202.0, "lower_is_better", &fast),
+        ("oltp.tps", 102.0, "higher_is_better", &same),
+    ]);
+    let new = f.run(&["metrics"]);
+    build_version(f.root(), "v1");
+    let html = page(f.root(), "v1", &format!("compare/{new}/{old}"));
+    let row = |metric: &str| -> String {
+        let start = html.find(&format!(">{metric}</a>")).expect("metric row");
+        let rest = &html[start..];
+        rest[..rest.find("</tr>").expect("row end")].to_string()
+    };
+    let latency = row("oltp.p95_latency_ms");
+    assert!(
+        latency.contains(">significant") && latency.contains("regressed"),
+        "{latency}"
+    );
+    let tps = row("oltp.tps");
+    assert!(
+        tps.contains("not significant") || tps.contains("unchanged"),
+        "{tps}"
+    );
+    assert!(!tps.contains("regressed"), "{tps}");
+    // Each run links to the compare page against its predecessor.
+    let run_page = page(f.root(), "v1", &format!("runs/{new}"));
+    assert!(run_page.contains(&format!("compare/{new}/{old}/index.html")));
+}
+
+#[test]
+fn catalog_page_renders_generically_and_shows_changes() {
+    let f = fixture();
+    build_version(f.root(), "v0");
+    assert!(page(f.root(), "v0", "catalog").contains("No catalog evidence yet"));
+    f.run(&["engine-catalog"]);
+    f.write(
+        "catalog.json",
+        r#"{"format_version": 1, "engine_version": "0.2.0", "page_types": [{"id": 1, "name": "meta"}, {"id": 2, "name": "<leaf>"}], "configuration": {"page_size": 8192}}"#,
+    );
+    f.run(&["engine-catalog"]);
+    build_version(f.root(), "v1");
+    let html = page(f.root(), "v1", "catalog");
+    assert!(
+        html.contains("<th scope=\"col\">name</th>"),
+        "array of objects as a table"
+    );
+    assert!(html.contains("&lt;leaf&gt;"), "values escaped");
+    assert!(
+        html.contains("<code>configuration.page_size</code>"),
+        "changed path listed"
+    );
+    assert!(html.contains("<code>4096</code>") && html.contains("<code>8192</code>"));
+}
+
+#[test]
+fn incremental_rebuild_rerenders_only_changed_pages() {
+    let f = fixture();
+    f.metrics(&[("page_cache.hit_ratio", 0.95, "higher_is_better", &[])]);
+    f.run(&["metrics", "junit"]);
+    let first = build_version(f.root(), "v1");
+    assert_eq!(
+        first.rendered, first.pages,
+        "a cold build renders everything"
+    );
+    // Nothing changed: a new version reuses every body.
+    let second = build_version(f.root(), "v2");
+    assert_eq!(second.rendered, 0, "unchanged pages re-rendered");
+    // One more run: its page, its compare page, the runs index and archive, the pages showing
+    // the latest run or metric (dashboard, home, history, metrics index, the metric page,
+    // traceability, sign-off report) — and nothing else.
+    f.metrics(&[("page_cache.hit_ratio", 0.97, "higher_is_better", &[])]);
+    f.run(&["metrics"]);
+    let third = build_version(f.root(), "v3");
+    assert_eq!(
+        third.pages,
+        second.pages + 2,
+        "a run page and a compare page were added"
+    );
+    assert!(third.rendered >= 2, "{}", third.rendered);
+    assert!(
+        third.rendered <= 14,
+        "{} of {} pages re-rendered",
+        third.rendered,
+        third.pages
+    );
+    eprintln!("re-rendered {} of {} pages", third.rendered, third.pages);
+}
+
+fn publish(root: &Path, version: &str) -> i32 {
+    use clap::Parser;
+    let cli = sitegen::cli::Cli::parse_from([
+        "sitegen",
+        "--root",
+        root.to_str().expect("utf-8 temp path"),
+        "publish",
+        "--no-progress",
+        "--version",
+        version,
+    ]);
+    sitegen::cli::execute(cli).expect("publish runs")
+}
+
+#[test]
+fn publish_runs_verifies_and_builds_even_when_a_check_fails() {
+    let f = fixture();
+    // The quick profile includes `failing`: publish still builds; the dashboard shows it.
+    assert_eq!(publish(f.root(), "p1"), 0);
+    assert_eq!(
+        f.project().load_runs().expect("runs").len(),
+        1,
+        "one run recorded"
+    );
+    let runs = page(f.root(), "p1", "runs");
+    assert!(runs.contains("2/3 pass"), "the failing check is shown");
+    assert!(f.root().join("site/latest/dashboard/index.html").exists());
+}
+
+#[test]
+fn publish_stops_when_the_ledger_does_not_verify() {
+    let f = fixture();
+    let run = f.run(&["metrics"]);
+    // Tamper with the recorded run: publish records a new run, then verify fails.
+    let record = f.evidence().join(&run).join("records/metrics.json");
+    let text = std::fs::read_to_string(&record).expect("record");
+    std::fs::write(&record, text.replace("0.95", "0.99")).expect("tamper");
+    assert_eq!(publish(f.root(), "p1"), 1);
+    assert!(!f.root().join("site/p1").exists(), "nothing published");
+}
