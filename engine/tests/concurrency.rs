@@ -56,7 +56,11 @@ fn run(mode: WalMode) {
                         .expect("range")
                         .collect::<Result<_, _>>()
                         .expect("scan");
-                    assert_eq!(rows.len() as u64, expected, "snapshot scan saw a torn state");
+                    assert_eq!(
+                        rows.len() as u64,
+                        expected,
+                        "snapshot scan saw a torn state"
+                    );
                 }
             });
         }
