@@ -2,10 +2,12 @@
 //!
 //! Structure: page ids are spread over a power-of-two number of shards by their low bits (ids
 //! are dense, so shards fill evenly). Each shard is an `RwLock` over a map `PageId → frame`
-//! (the frame inline: `Arc<Page>`, an atomic reference bit, a dirty flag, its clock position)
-//! and a clock ring of ids. A hit takes only the shard's read lock and one hash probe, sets the
-//! reference bit (an atomic store, skipped when already set) and clones the `Arc`, so
-//! concurrent readers never serialise on a global lock.
+//! (the frame inline: the [`Page`] handle, an atomic reference bit, a dirty flag, its clock
+//! position) and a clock ring of ids. A hit takes only the shard's read lock and one hash
+//! probe, sets the reference bit (an atomic store, skipped when already set) and either runs
+//! the caller's closure on the page in place ([`Cache::with`], the point-read path) or hands
+//! out a shared handle ([`Cache::get`]), so concurrent readers never serialise on a global
+//! lock.
 //!
 //! Eviction (on insert into a full shard): the shard's clock hand sweeps the ring; a frame whose
 //! reference bit is set gets a second chance (bit cleared), the first frame without it is the
@@ -68,7 +70,8 @@ type FrameMap = HashMap<PageId, Frame, BuildHasherDefault<IdHasher>>;
 
 #[derive(Debug)]
 struct Frame {
-    page: Arc<Page>,
+    /// The image (a cheap handle: page bytes and reference counts share one allocation).
+    page: Page,
     referenced: AtomicBool,
     dirty: bool,
     /// Position in the shard's clock ring.
@@ -164,7 +167,7 @@ impl Cache {
                 if !f.referenced.load(Ordering::Relaxed) {
                     f.referenced.store(true, Ordering::Relaxed);
                 }
-                let page = Arc::clone(&f.page);
+                let page = Arc::new(f.page.clone());
                 drop(st);
                 shard.hits.fetch_add(1, Ordering::Relaxed);
                 Some(page)
@@ -177,6 +180,26 @@ impl Cache {
         }
     }
 
+    /// Runs `f` on page `id` in place, under the shard's read lock, if it is cached (counting a
+    /// hit); `None` (and a miss) otherwise. Unlike [`Cache::get`] it does not touch the page's
+    /// reference count, a cold cache line on a random read. `f` must not use the cache.
+    pub fn with<R>(&self, id: PageId, f: impl FnOnce(&Page) -> R) -> Option<R> {
+        let shard = self.shard(id);
+        let st = shard.read();
+        let Some(frame) = st.map.get(&id) else {
+            drop(st);
+            shard.misses.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        if !frame.referenced.load(Ordering::Relaxed) {
+            frame.referenced.store(true, Ordering::Relaxed);
+        }
+        let r = f(&frame.page);
+        drop(st);
+        shard.hits.fetch_add(1, Ordering::Relaxed);
+        Some(r)
+    }
+
     /// Inserts a clean page just read from disk, unless the id is already cached; returns the
     /// cached image (the existing one if another thread won the race).
     pub fn insert_clean(&self, page: Arc<Page>, wb: WriteBack<'_>) -> Result<Arc<Page>> {
@@ -184,9 +207,9 @@ impl Cache {
         let shard = self.shard(id);
         let mut st = shard.write();
         if let Some(f) = st.map.get(&id) {
-            return Ok(Arc::clone(&f.page));
+            return Ok(Arc::new(f.page.clone()));
         }
-        self.place(shard, &mut st, Arc::clone(&page), false, wb)?;
+        self.place(shard, &mut st, Page::clone(&page), false, wb)?;
         Ok(page)
     }
 
@@ -195,6 +218,7 @@ impl Cache {
         let id = page.id();
         let shard = self.shard(id);
         let mut st = shard.write();
+        let page = Arc::unwrap_or_clone(page);
         if let Some(f) = st.map.get_mut(&id) {
             let was_dirty = f.dirty;
             f.page = page;
@@ -225,7 +249,7 @@ impl Cache {
         &self,
         shard: &Shard,
         st: &mut ShardState,
-        page: Arc<Page>,
+        page: Page,
         dirty: bool,
         wb: WriteBack<'_>,
     ) -> Result<()> {
@@ -288,7 +312,7 @@ impl Cache {
         for shard in self.shards.iter() {
             let st = shard.read();
             let dirty = st.map.values().filter(|f| f.dirty);
-            out.extend(dirty.map(|f| Arc::clone(&f.page)));
+            out.extend(dirty.map(|f| Arc::new(f.page.clone())));
         }
         out.sort_by_key(|p| p.id());
         out
@@ -300,7 +324,7 @@ impl Cache {
         let mut st = shard.write();
         if let Some(f) = st.map.get_mut(&page.id())
             && f.dirty
-            && Arc::ptr_eq(&f.page, page)
+            && f.page.same_image(page)
         {
             f.dirty = false;
             st.dirty -= 1;

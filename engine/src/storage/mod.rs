@@ -35,6 +35,13 @@ pub trait PageStore: Send + Sync {
     fn page_size(&self) -> usize;
     /// Returns the current image of page `id`: from the cache, or read from disk and verified.
     fn read_page(&self, id: PageId) -> Result<Arc<Page>>;
+    /// Runs `f` on the current image of page `id` without handing out a reference to it: a
+    /// store may run `f` in place (for the cache, under its shard's read lock, skipping the
+    /// reference count traffic of [`PageStore::read_page`]). `f` must not call back into the
+    /// store.
+    fn with_page(&self, id: PageId, f: &mut dyn FnMut(&Page) -> Result<()>) -> Result<()> {
+        f(&*self.read_page(id)?)
+    }
     /// Hands out a page id that no live page uses. The page has no contents until
     /// [`PageStore::write_page`] installs some.
     fn allocate(&self) -> Result<PageId>;

@@ -288,6 +288,14 @@ impl Storage {
     }
 }
 
+impl Storage {
+    /// Reads page `id` from the file (verified) into the cache, after a cache miss.
+    fn load(&self, id: PageId) -> Result<Arc<Page>> {
+        let page = Arc::new(self.pager.read_page(id)?);
+        self.cache.insert_clean(page, &self.write_back())
+    }
+}
+
 /// Locks the freelist of `s` (for the integrity check).
 pub(crate) fn lock_freelist(s: &Storage) -> MutexGuard<'_, FreeList> {
     lock(&s.freelist)
@@ -323,8 +331,14 @@ impl PageStore for Storage {
         if let Some(page) = self.cache.get(id) {
             return Ok(page);
         }
-        let page = Arc::new(self.pager.read_page(id)?);
-        self.cache.insert_clean(page, &self.write_back())
+        self.load(id)
+    }
+
+    fn with_page(&self, id: PageId, f: &mut dyn FnMut(&Page) -> Result<()>) -> Result<()> {
+        match self.cache.with(id, &mut *f) {
+            Some(r) => r,
+            None => f(&*self.load(id)?),
+        }
     }
 
     fn allocate(&self) -> Result<PageId> {
