@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::{Error, Result};
-use crate::storage::{Page, PageStore};
+use crate::storage::{Page, PageStore, PageType};
 use crate::types::{Lsn, PageId};
 
 use super::node::{NodeView, SLOT_LEN, ValueRef, separator};
@@ -143,10 +143,15 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         if let Some(page) = self.owned.remove(&id) {
             return Ok((id, page));
         }
-        // Copy first, then validate the copy: the copy pulls the page into the CPU cache in one
-        // sequential pass, and the validation then reads it from there.
-        let mut page = Page::clone(&*self.store.read_page(id)?);
-        nb::validate(&page, id)?;
+        // A node image a writer built in this process is valid by construction; anything read
+        // from disk (or of another type) is checked in full before it is edited.
+        let (shared, written) = self.store.read_page_written(id)?;
+        let mut page = Page::clone(&shared);
+        drop(shared);
+        let built_node = matches!(page.page_type(), Some(PageType::Leaf | PageType::Branch));
+        if !(written && built_node && page.id() == id) {
+            nb::validate(&page, id)?;
+        }
         let new = self.alloc()?;
         page.set_id(new);
         self.retired.push(id);

@@ -74,6 +74,8 @@ struct Frame {
     page: Page,
     referenced: AtomicBool,
     dirty: bool,
+    /// The image came through [`Cache::insert_dirty`] (a writer built it), not from disk.
+    written: bool,
     /// Position in the shard's clock ring.
     slot: u32,
 }
@@ -160,6 +162,12 @@ impl Cache {
 
     /// Looks a page up; counts a hit or a miss.
     pub fn get(&self, id: PageId) -> Option<Arc<Page>> {
+        self.get_written(id).map(|(page, _)| page)
+    }
+
+    /// Looks a page up, also saying whether the image was installed by
+    /// [`Cache::insert_dirty`] (built by a writer) rather than read from disk.
+    pub fn get_written(&self, id: PageId) -> Option<(Arc<Page>, bool)> {
         let shard = self.shard(id);
         let st = shard.read();
         match st.map.get(&id) {
@@ -167,7 +175,7 @@ impl Cache {
                 if !f.referenced.load(Ordering::Relaxed) {
                     f.referenced.store(true, Ordering::Relaxed);
                 }
-                let page = Arc::new(f.page.clone());
+                let page = (Arc::new(f.page.clone()), f.written);
                 drop(st);
                 shard.hits.fetch_add(1, Ordering::Relaxed);
                 Some(page)
@@ -223,6 +231,7 @@ impl Cache {
             let was_dirty = f.dirty;
             f.page = page;
             f.dirty = true;
+            f.written = true;
             f.referenced.store(true, Ordering::Relaxed);
             if !was_dirty {
                 st.dirty += 1;
@@ -268,6 +277,7 @@ impl Cache {
             page,
             referenced: AtomicBool::new(false),
             dirty,
+            written: dirty,
             slot,
         };
         st.map.insert(id, frame);
@@ -482,6 +492,29 @@ mod tests {
         cache.discard(PageId(3));
         assert!(cache.get(PageId(3)).is_none());
         assert_eq!(cache.stats().dirty_pages, 0);
+    }
+
+    #[test]
+    fn only_images_installed_by_a_writer_count_as_written() {
+        let cache = Cache::new(16 * PS as u64, PS);
+        cache.insert_clean(page(1, 0), &no_wb).expect("insert");
+        cache.insert_dirty(page(2, 0), &no_wb).expect("insert");
+        assert!(
+            !cache.get_written(PageId(1)).expect("cached").1,
+            "read from disk"
+        );
+        assert!(
+            cache.get_written(PageId(2)).expect("cached").1,
+            "built by a writer"
+        );
+        cache.insert_dirty(page(1, 3), &no_wb).expect("rewrite");
+        assert!(cache.get_written(PageId(1)).expect("cached").1);
+        cache.discard(PageId(2));
+        cache.insert_clean(page(2, 0), &no_wb).expect("reload");
+        assert!(
+            !cache.get_written(PageId(2)).expect("cached").1,
+            "reloaded from disk"
+        );
     }
 
     #[test]

@@ -42,6 +42,13 @@ pub trait PageStore: Send + Sync {
     fn with_page(&self, id: PageId, f: &mut dyn FnMut(&Page) -> Result<()>) -> Result<()> {
         f(&*self.read_page(id)?)
     }
+    /// Like [`PageStore::read_page`], and also says whether this image is one that
+    /// [`PageStore::write_page`] installed in this process (built by a writer, never read from
+    /// disk). Callers may skip re-checking the structure of such images; anything read from
+    /// disk must be checked. The default never claims an image was written here.
+    fn read_page_written(&self, id: PageId) -> Result<(Arc<Page>, bool)> {
+        Ok((self.read_page(id)?, false))
+    }
     /// Hands out a page id that no live page uses. The page has no contents until
     /// [`PageStore::write_page`] installs some.
     fn allocate(&self) -> Result<PageId>;

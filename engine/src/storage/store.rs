@@ -341,6 +341,13 @@ impl PageStore for Storage {
         }
     }
 
+    fn read_page_written(&self, id: PageId) -> Result<(Arc<Page>, bool)> {
+        if let Some(hit) = self.cache.get_written(id) {
+            return Ok(hit);
+        }
+        Ok((self.load(id)?, false))
+    }
+
     fn allocate(&self) -> Result<PageId> {
         self.check_poison()?;
         let (id, reused) = lock(&self.freelist).allocate();
