@@ -146,7 +146,7 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         // A node image a writer built in this process is valid by construction; anything read
         // from disk (or of another type) is checked in full before it is edited.
         let (shared, written) = self.store.read_page_written(id)?;
-        let mut page = Page::clone(&shared);
+        let mut page = self.store.copy_page(&shared);
         drop(shared);
         let built_node = matches!(page.page_type(), Some(PageType::Leaf | PageType::Branch));
         if !(written && built_node && page.id() == id) {

@@ -241,17 +241,18 @@ impl Cache {
         self.place(shard, &mut st, page, true, wb)
     }
 
-    /// Drops `id` from the cache without writing it back (the page is free and unreachable).
-    pub fn discard(&self, id: PageId) {
+    /// Drops `id` from the cache without writing it back (the page is free and unreachable);
+    /// returns the dropped image, if there was one, so its buffer can be reused.
+    pub fn discard(&self, id: PageId) -> Option<Page> {
         let shard = self.shard(id);
         let mut st = shard.write();
-        if let Some(f) = st.map.remove(&id) {
-            if f.dirty {
-                st.dirty -= 1;
-            }
-            st.ring[f.slot as usize] = EMPTY;
-            st.empty.push(f.slot);
+        let f = st.map.remove(&id)?;
+        if f.dirty {
+            st.dirty -= 1;
         }
+        st.ring[f.slot as usize] = EMPTY;
+        st.empty.push(f.slot);
+        Some(f.page)
     }
 
     fn place(

@@ -49,6 +49,11 @@ pub trait PageStore: Send + Sync {
     fn read_page_written(&self, id: PageId) -> Result<(Arc<Page>, bool)> {
         Ok((self.read_page(id)?, false))
     }
+    /// An exclusive copy of `page` for a writer to edit. A store may build it in a recycled
+    /// buffer instead of allocating one.
+    fn copy_page(&self, page: &Page) -> Page {
+        Page::copy_of(page, None)
+    }
     /// Hands out a page id that no live page uses. The page has no contents until
     /// [`PageStore::write_page`] installs some.
     fn allocate(&self) -> Result<PageId>;

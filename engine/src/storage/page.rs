@@ -108,6 +108,30 @@ impl Page {
         Arc::get_mut(&mut self.buf).expect("a buffer just copied has no other owner")
     }
 
+    /// An exclusive copy of `src`'s bytes, written into `spare`'s buffer if it is a page of the
+    /// same size that no one else shares (saving an allocation), else into a new buffer.
+    pub fn copy_of(src: &Page, spare: Option<Page>) -> Page {
+        match spare {
+            Some(mut page) if page.size() == src.size() => {
+                if let Some(bytes) = Arc::get_mut(&mut page.buf) {
+                    bytes.copy_from_slice(&src.buf);
+                    return page;
+                }
+                Page {
+                    buf: Arc::from(&src.buf[..]),
+                }
+            }
+            _ => Page {
+                buf: Arc::from(&src.buf[..]),
+            },
+        }
+    }
+
+    /// Whether no other clone shares this page's buffer (it may be reused as scratch).
+    pub fn is_exclusive(&mut self) -> bool {
+        Arc::get_mut(&mut self.buf).is_some()
+    }
+
     /// Whether `self` and `other` share one buffer (the very same image, not just equal bytes).
     pub fn same_image(&self, other: &Page) -> bool {
         Arc::ptr_eq(&self.buf, &other.buf)
@@ -249,6 +273,27 @@ mod tests {
             "the original is untouched"
         );
         assert_eq!((b.body()[0], b.lsn()), (2, Lsn(9)));
+    }
+
+    #[test]
+    fn copies_reuse_only_exclusive_spare_buffers() {
+        let mut src = Page::new(1024, PageId(5), PageType::Leaf);
+        src.body_mut()[..3].copy_from_slice(b"abc");
+        let spare = Page::new(1024, PageId(9), PageType::Branch);
+        let copy = Page::copy_of(&src, Some(spare));
+        assert_eq!(copy, src);
+        assert!(!copy.same_image(&src), "the copy is exclusive");
+        let shared = Page::new(1024, PageId(9), PageType::Branch);
+        let holder = shared.clone();
+        let copy = Page::copy_of(&src, Some(shared));
+        assert_eq!(copy, src);
+        assert_eq!(
+            holder.id(),
+            PageId(9),
+            "a shared spare is never overwritten"
+        );
+        let small = Page::new(2048, PageId(9), PageType::Branch);
+        assert_eq!(Page::copy_of(&src, Some(small)), src);
     }
 
     #[test]

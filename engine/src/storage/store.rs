@@ -66,7 +66,13 @@ pub struct Storage {
     meta: Mutex<(Meta, Slot)>,
     poisoned: AtomicBool,
     poison_reason: Mutex<String>,
+    /// Buffers of discarded images no one else holds, reused by [`PageStore::copy_page`]
+    /// (at most [`SPARE_PAGES`]): copy-on-write then rarely allocates or frees a page buffer.
+    spare: Mutex<Vec<Page>>,
 }
+
+/// The most discarded page buffers kept for reuse.
+const SPARE_PAGES: usize = 256;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every guarded structure is updated by whole assignments between checks, so a panic in
@@ -136,6 +142,7 @@ impl Storage {
             meta: Mutex::new((meta, slot)),
             poisoned: AtomicBool::new(false),
             poison_reason: Mutex::new(String::new()),
+            spare: Mutex::new(Vec::new()),
         }
     }
 
@@ -171,9 +178,22 @@ impl Storage {
     }
 
     fn discard_all(&self, ids: &[PageId]) {
-        for &id in ids {
-            self.cache.discard(id);
+        let dropped: Vec<Page> = ids
+            .iter()
+            .filter_map(|&id| self.cache.discard(id))
+            .collect();
+        let mut unkept = Vec::new();
+        let mut spare = lock(&self.spare);
+        for mut page in dropped {
+            if spare.len() < SPARE_PAGES && page.is_exclusive() {
+                spare.push(page);
+            } else {
+                unkept.push(page);
+            }
         }
+        drop(spare);
+        // Buffers not kept are freed here, outside the spare lock.
+        drop(unkept);
     }
 
     /// Publishes the commit just built (its frees become reusable once no reader needs them).
@@ -346,6 +366,11 @@ impl PageStore for Storage {
             return Ok(hit);
         }
         Ok((self.load(id)?, false))
+    }
+
+    fn copy_page(&self, page: &Page) -> Page {
+        let spare = lock(&self.spare).pop();
+        Page::copy_of(page, spare)
     }
 
     fn allocate(&self) -> Result<PageId> {
