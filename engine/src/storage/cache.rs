@@ -162,12 +162,12 @@ impl Cache {
 
     /// Looks a page up; counts a hit or a miss.
     pub fn get(&self, id: PageId) -> Option<Arc<Page>> {
-        self.get_written(id).map(|(page, _)| page)
+        self.get_written(id).map(|(page, _)| Arc::new(page))
     }
 
     /// Looks a page up, also saying whether the image was installed by
     /// [`Cache::insert_dirty`] (built by a writer) rather than read from disk.
-    pub fn get_written(&self, id: PageId) -> Option<(Arc<Page>, bool)> {
+    pub fn get_written(&self, id: PageId) -> Option<(Page, bool)> {
         let shard = self.shard(id);
         let st = shard.read();
         match st.map.get(&id) {
@@ -175,7 +175,7 @@ impl Cache {
                 if !f.referenced.load(Ordering::Relaxed) {
                     f.referenced.store(true, Ordering::Relaxed);
                 }
-                let page = (Arc::new(f.page.clone()), f.written);
+                let page = (f.page.clone(), f.written);
                 drop(st);
                 shard.hits.fetch_add(1, Ordering::Relaxed);
                 Some(page)

@@ -46,8 +46,9 @@ pub trait PageStore: Send + Sync {
     /// [`PageStore::write_page`] installed in this process (built by a writer, never read from
     /// disk). Callers may skip re-checking the structure of such images; anything read from
     /// disk must be checked. The default never claims an image was written here.
-    fn read_page_written(&self, id: PageId) -> Result<(Arc<Page>, bool)> {
-        Ok((self.read_page(id)?, false))
+    /// The image comes back as a [`Page`] handle (cheap to clone, shared until edited).
+    fn read_page_written(&self, id: PageId) -> Result<(Page, bool)> {
+        Ok((Page::clone(&*self.read_page(id)?), false))
     }
     /// An exclusive copy of `page` for a writer to edit. A store may build it in a recycled
     /// buffer instead of allocating one.

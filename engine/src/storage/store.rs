@@ -361,11 +361,11 @@ impl PageStore for Storage {
         }
     }
 
-    fn read_page_written(&self, id: PageId) -> Result<(Arc<Page>, bool)> {
+    fn read_page_written(&self, id: PageId) -> Result<(Page, bool)> {
         if let Some(hit) = self.cache.get_written(id) {
             return Ok(hit);
         }
-        Ok((self.load(id)?, false))
+        Ok((Page::clone(&*self.load(id)?), false))
     }
 
     fn copy_page(&self, page: &Page) -> Page {
