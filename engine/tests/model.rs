@@ -208,9 +208,12 @@ fn file_size_is_stable_under_fill_and_empty_cycles() {
         db.checkpoint().expect("checkpoint");
         sizes.push(std::fs::metadata(&data).expect("stat").len());
     }
-    // After the first cycles warm the freelist up, the file must stop growing.
+    // After the first cycles warm the freelist up, the file must stop growing. Which free
+    // pages a cycle reuses varies, so the high-water mark jitters by a few pages (a few
+    // percent); without reuse every cycle would add a whole data set (+100%).
+    let warm = sizes[..3].iter().copied().max().unwrap_or(0);
     assert!(
-        sizes[5] <= sizes[2],
+        sizes[3..].iter().all(|&s| s * 10 <= warm * 11),
         "data file keeps growing across fill/empty cycles: {sizes:?}"
     );
     assert_eq!(db.stats().expect("stats").entries, 0);

@@ -233,7 +233,8 @@ impl<'a> NodeView<'a> {
     /// Leaf: binary search for `key`: `Ok(i)` if cell `i` holds it, `Err(i)` for the insertion
     /// point.
     pub fn search(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
-        let want = key_prefix(key);
+        // Prefixes compare as big-endian integers: one integer comparison per probe.
+        let want = u32::from_be_bytes(key_prefix(key));
         let h = self.header_len();
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
@@ -242,8 +243,9 @@ impl<'a> NodeView<'a> {
             let prefix = self
                 .body
                 .get(at..at + PREFIX_LEN)
+                .and_then(|b| <[u8; PREFIX_LEN]>::try_from(b).ok())
                 .ok_or_else(|| self.bad(format!("slot {mid} out of range")))?;
-            let ord = match prefix.cmp(want.as_slice()) {
+            let ord = match u32::from_be_bytes(prefix).cmp(&want) {
                 Ordering::Equal => self.key(mid)?.cmp(key),
                 other => other,
             };

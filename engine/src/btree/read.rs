@@ -23,22 +23,51 @@ fn load_value<S: PageStore + ?Sized>(store: &S, value: ValueRef<'_>) -> Result<V
     }
 }
 
+/// Where one step of a point lookup leads.
+enum Step {
+    /// Descend into this child.
+    Child(PageId),
+    /// The key is absent.
+    Absent,
+    /// The key's inline value, copied out of the leaf.
+    Inline(Vec<u8>),
+    /// The key's value lives in this overflow chain.
+    Overflow(PageId, u64),
+}
+
 /// Reads `key` from the tree rooted at `root` (`PageId(0)` = empty).
+///
+/// Each node is examined in place ([`PageStore::with_page`]); only the value leaves the page.
 pub fn get<S: PageStore + ?Sized>(store: &S, root: PageId, key: &[u8]) -> Result<Option<Vec<u8>>> {
     let mut id = root;
     for _ in 0..MAX_HEIGHT {
         if id.0 == 0 {
             return Ok(None);
         }
-        let page = store.read_page(id)?;
-        let view = NodeView::open(&page, id)?;
-        if view.is_leaf() {
-            return match view.search(key)? {
-                Ok(i) => load_value(store, view.value(i)?).map(Some),
-                Err(_) => Ok(None),
+        let mut step = Step::Absent;
+        store.with_page(id, &mut |page| {
+            let view = NodeView::open(page, id)?;
+            step = if !view.is_leaf() {
+                Step::Child(view.child(view.child_index(key)?)?)
+            } else {
+                match view.search(key)? {
+                    Ok(i) => match view.value(i)? {
+                        ValueRef::Inline(v) => Step::Inline(v.to_vec()),
+                        ValueRef::Overflow { first, len } => Step::Overflow(first, len),
+                    },
+                    Err(_) => Step::Absent,
+                }
             };
+            Ok(())
+        })?;
+        match step {
+            Step::Child(child) => id = child,
+            Step::Absent => return Ok(None),
+            Step::Inline(v) => return Ok(Some(v)),
+            Step::Overflow(first, len) => {
+                return overflow::read_chain(store, first, len).map(Some);
+            }
         }
-        id = view.child(view.child_index(key)?)?;
     }
     Err(Error::corruption(
         root,

@@ -17,11 +17,12 @@
 //! or deletes are freed. After an error the writer must be dropped (or [`TreeWriter::abort`]ed):
 //! its in-memory tree may be partly updated.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::{Error, Result};
-use crate::storage::{Page, PageStore};
+use crate::storage::{Page, PageStore, PageType};
 use crate::types::{Lsn, PageId};
 
 use super::node::{NodeView, SLOT_LEN, ValueRef, separator};
@@ -142,10 +143,15 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         if let Some(page) = self.owned.remove(&id) {
             return Ok((id, page));
         }
-        // Copy first, then validate the copy: the copy pulls the page into the CPU cache in one
-        // sequential pass, and the validation then reads it from there.
-        let mut page = Page::clone(&*self.store.read_page(id)?);
-        nb::validate(&page, id)?;
+        // A node image a writer built in this process is valid by construction; anything read
+        // from disk (or of another type) is checked in full before it is edited.
+        let (shared, written) = self.store.read_page_written(id)?;
+        let mut page = self.store.copy_page(&shared);
+        drop(shared);
+        let built_node = matches!(page.page_type(), Some(PageType::Leaf | PageType::Branch));
+        if !(written && built_node && page.id() == id) {
+            nb::validate(&page, id)?;
+        }
         let new = self.alloc()?;
         page.set_id(new);
         self.retired.push(id);
@@ -191,7 +197,7 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             self.root = id;
             return Ok(false);
         }
-        let done = self.insert(self.root, key, &cell, 0)?;
+        let done = self.insert(self.root, key, &cell, 0, true)?;
         self.root = done.id;
         if let Some((sep, right)) = done.split {
             let id = self.alloc()?;
@@ -209,31 +215,43 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         }
     }
 
-    fn insert(&mut self, id: PageId, key: &[u8], cell: &[u8], depth: usize) -> Result<Inserted> {
+    /// Inserts `cell` (for `key`) below node `id`. `rightmost`: the node is on the tree's right
+    /// edge (every ancestor descended into its last child), where an append splits off only the
+    /// new cell so that an ascending load leaves full pages behind.
+    fn insert(
+        &mut self,
+        id: PageId,
+        key: &[u8],
+        cell: &[u8],
+        depth: usize,
+        rightmost: bool,
+    ) -> Result<Inserted> {
         if depth > MAX_HEIGHT {
             return Err(Error::corruption(id, "tree deeper than the maximum height"));
         }
         let (id, mut page) = self.take(id)?;
         let mut old = None;
         let view = NodeView::open(&page, id)?;
-        let (pos, new_cell): (usize, Option<Vec<u8>>) = if view.is_leaf() {
+        let (pos, new_cell): (usize, Option<Cow<'_, [u8]>>) = if view.is_leaf() {
             match view.search(key)? {
                 Ok(i) => {
                     old = Some(nb::cell_overflow(nb::raw_cell(&page, i)));
                     nb::remove(&mut page, i);
-                    (i, Some(cell.to_vec()))
+                    (i, Some(Cow::Borrowed(cell)))
                 }
-                Err(i) => (i, Some(cell.to_vec())),
+                Err(i) => (i, Some(Cow::Borrowed(cell))),
             }
         } else {
             let idx = view.child_index(key)?;
             let child = view.child(idx)?;
-            let done = self.insert(child, key, cell, depth + 1)?;
+            let last = rightmost && idx == view.count();
+            let done = self.insert(child, key, cell, depth + 1, last)?;
             old = done.old;
             nb::set_child(&mut page, idx, done.id);
             (
                 idx,
-                done.split.map(|(sep, right)| nb::branch_cell(&sep, right)),
+                done.split
+                    .map(|(sep, right)| Cow::Owned(nb::branch_cell(&sep, right))),
             )
         };
         let mut split = None;
@@ -241,19 +259,25 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             && !nb::insert(&mut page, pos, &new_cell)
         {
             let mut cells = nb::cells(&page);
-            cells.insert(pos, new_cell);
-            let (sep, right) = self.split_into(&mut page, cells)?;
+            let append = rightmost && pos == cells.len();
+            cells.insert(pos, new_cell.into_owned());
+            let (sep, right) = self.split_into(&mut page, cells, append)?;
             split = Some((sep, right));
         }
         self.install(id, page);
         Ok(Inserted { id, split, old })
     }
 
-    /// Rebuilds `page` from the first half of `cells` and a new right sibling from the rest;
-    /// returns the separator and the sibling's id.
-    fn split_into(&mut self, page: &mut Page, cells: Vec<Vec<u8>>) -> Result<(Vec<u8>, PageId)> {
+    /// Rebuilds `page` from the first half of `cells` (all but the last if `append`) and a new
+    /// right sibling from the rest; returns the separator and the sibling's id.
+    fn split_into(
+        &mut self,
+        page: &mut Page,
+        cells: Vec<Vec<u8>>,
+        append: bool,
+    ) -> Result<(Vec<u8>, PageId)> {
         let rid = self.alloc()?;
-        let (sep, right) = split_cells(page, cells, rid, self.lsn);
+        let (sep, right) = split_cells(page, cells, rid, self.lsn, append);
         self.install(rid, right);
         Ok((sep, rid))
     }
@@ -374,7 +398,7 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             return self.release(rid);
         }
         let mut new_left = nb::build(self.page_size, lid, self.lsn, leftmost, &[]);
-        let (sep, new_right) = split_cells(&mut new_left, cells, rid, self.lsn);
+        let (sep, new_right) = split_cells(&mut new_left, cells, rid, self.lsn, false);
         if nb::insert(parent, left_i, &nb::branch_cell(&sep, rid)) {
             self.install(lid, new_left);
             self.install(rid, new_right);
@@ -457,11 +481,19 @@ impl NodeRef<'_> {
     }
 }
 
-/// Splits `cells` (the full contents of `page`, in order) at the byte midpoint: `page` is
-/// rebuilt with the left part, the right part becomes a new page `rid`. Returns the separator
-/// for the parent and the right page. For a branch, the middle cell's key moves up and its
-/// child becomes the right page's leftmost child.
-fn split_cells(page: &mut Page, mut cells: Vec<Vec<u8>>, rid: PageId, lsn: Lsn) -> (Vec<u8>, Page) {
+/// Splits `cells` (the full contents of `page`, in order) at the byte midpoint, or, if
+/// `append` (the last cell is new and sits at the tree's right edge), just before the last
+/// cell: the old cells stay together and fit, as they did before. `page` is rebuilt with the
+/// left part, the right part becomes a new page `rid`. Returns the separator for the parent and
+/// the right page. For a branch, the middle cell's key moves up and its child becomes the right
+/// page's leftmost child.
+fn split_cells(
+    page: &mut Page,
+    mut cells: Vec<Vec<u8>>,
+    rid: PageId,
+    lsn: Lsn,
+    append: bool,
+) -> (Vec<u8>, Page) {
     let leaf = nb::is_leaf(page);
     let total: usize = cells.iter().map(|c| c.len() + SLOT_LEN).sum();
     let mut acc = 0;
@@ -472,6 +504,14 @@ fn split_cells(page: &mut Page, mut cells: Vec<Vec<u8>>, rid: PageId, lsn: Lsn) 
             at = if leaf { i + 1 } else { i };
             break;
         }
+    }
+    if append {
+        // Leaf: everything but the new cell stays. Branch: the last old cell moves up.
+        at = if leaf {
+            cells.len() - 1
+        } else {
+            cells.len().saturating_sub(2)
+        };
     }
     let ps = page.size();
     let (id, leftmost) = (page.id(), (!leaf).then(|| nb::child(page, 0)));

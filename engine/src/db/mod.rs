@@ -15,23 +15,26 @@
 //! which runs recovery. Opening runs recovery: the tree of the last checkpoint plus a redo of
 //! every complete commit record after it.
 
+mod apply;
 mod batch;
 mod options;
 mod snapshot;
 mod stats;
+
+use apply::apply_ops;
 
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::btree::{self, TreeWriter};
+use crate::btree;
 use crate::error::{Error, Result};
 use crate::integrity::{self, IntegrityReport};
 use crate::storage::{CheckpointFields, PageStore, Storage};
 use crate::types::{Lsn, PageId, TxnId};
 use crate::vfs::{OpenMode, VfsFile};
-use crate::wal::{Op, Wal, WalMode, WalOptions};
+use crate::wal::{Wal, WalMode, WalOptions};
 
 pub use batch::{MAX_KEY_LEN, MAX_VALUE_LEN, WriteBatch};
 pub use options::Options;
@@ -441,32 +444,6 @@ impl Database {
         self.poisoned.store(true, Ordering::Release);
         err
     }
-}
-
-/// Applies `ops` to the tree at `root`, returning the new root and entry count.
-fn apply_ops(
-    storage: &Storage,
-    root: PageId,
-    mut entries: u64,
-    lsn: Lsn,
-    ops: &[Op],
-) -> Result<(PageId, u64)> {
-    let mut tree = TreeWriter::new(storage, root, lsn);
-    for op in ops {
-        match op {
-            Op::Put { key, value } => {
-                if !tree.put(key, value)? {
-                    entries += 1;
-                }
-            }
-            Op::Delete { key } => {
-                if tree.delete(key)? {
-                    entries = entries.saturating_sub(1);
-                }
-            }
-        }
-    }
-    Ok((tree.finish()?, entries))
 }
 
 /// An iterator over a key range of one snapshot; yields `(key, value)` pairs.

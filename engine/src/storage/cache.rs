@@ -2,10 +2,12 @@
 //!
 //! Structure: page ids are spread over a power-of-two number of shards by their low bits (ids
 //! are dense, so shards fill evenly). Each shard is an `RwLock` over a map `PageId → frame`
-//! (the frame inline: `Arc<Page>`, an atomic reference bit, a dirty flag, its clock position)
-//! and a clock ring of ids. A hit takes only the shard's read lock and one hash probe, sets the
-//! reference bit (an atomic store, skipped when already set) and clones the `Arc`, so
-//! concurrent readers never serialise on a global lock.
+//! (the frame inline: the [`Page`] handle, an atomic reference bit, a dirty flag, its clock
+//! position) and a clock ring of ids. A hit takes only the shard's read lock and one hash
+//! probe, sets the reference bit (an atomic store, skipped when already set) and either runs
+//! the caller's closure on the page in place ([`Cache::with`], the point-read path) or hands
+//! out a shared handle ([`Cache::get`]), so concurrent readers never serialise on a global
+//! lock.
 //!
 //! Eviction (on insert into a full shard): the shard's clock hand sweeps the ring; a frame whose
 //! reference bit is set gets a second chance (bit cleared), the first frame without it is the
@@ -68,9 +70,12 @@ type FrameMap = HashMap<PageId, Frame, BuildHasherDefault<IdHasher>>;
 
 #[derive(Debug)]
 struct Frame {
-    page: Arc<Page>,
+    /// The image (a cheap handle: page bytes and reference counts share one allocation).
+    page: Page,
     referenced: AtomicBool,
     dirty: bool,
+    /// The image came through [`Cache::insert_dirty`] (a writer built it), not from disk.
+    written: bool,
     /// Position in the shard's clock ring.
     slot: u32,
 }
@@ -157,6 +162,12 @@ impl Cache {
 
     /// Looks a page up; counts a hit or a miss.
     pub fn get(&self, id: PageId) -> Option<Arc<Page>> {
+        self.get_written(id).map(|(page, _)| Arc::new(page))
+    }
+
+    /// Looks a page up, also saying whether the image was installed by
+    /// [`Cache::insert_dirty`] (built by a writer) rather than read from disk.
+    pub fn get_written(&self, id: PageId) -> Option<(Page, bool)> {
         let shard = self.shard(id);
         let st = shard.read();
         match st.map.get(&id) {
@@ -164,7 +175,7 @@ impl Cache {
                 if !f.referenced.load(Ordering::Relaxed) {
                     f.referenced.store(true, Ordering::Relaxed);
                 }
-                let page = Arc::clone(&f.page);
+                let page = (f.page.clone(), f.written);
                 drop(st);
                 shard.hits.fetch_add(1, Ordering::Relaxed);
                 Some(page)
@@ -177,6 +188,26 @@ impl Cache {
         }
     }
 
+    /// Runs `f` on page `id` in place, under the shard's read lock, if it is cached (counting a
+    /// hit); `None` (and a miss) otherwise. Unlike [`Cache::get`] it does not touch the page's
+    /// reference count, a cold cache line on a random read. `f` must not use the cache.
+    pub fn with<R>(&self, id: PageId, f: impl FnOnce(&Page) -> R) -> Option<R> {
+        let shard = self.shard(id);
+        let st = shard.read();
+        let Some(frame) = st.map.get(&id) else {
+            drop(st);
+            shard.misses.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        if !frame.referenced.load(Ordering::Relaxed) {
+            frame.referenced.store(true, Ordering::Relaxed);
+        }
+        let r = f(&frame.page);
+        drop(st);
+        shard.hits.fetch_add(1, Ordering::Relaxed);
+        Some(r)
+    }
+
     /// Inserts a clean page just read from disk, unless the id is already cached; returns the
     /// cached image (the existing one if another thread won the race).
     pub fn insert_clean(&self, page: Arc<Page>, wb: WriteBack<'_>) -> Result<Arc<Page>> {
@@ -184,9 +215,9 @@ impl Cache {
         let shard = self.shard(id);
         let mut st = shard.write();
         if let Some(f) = st.map.get(&id) {
-            return Ok(Arc::clone(&f.page));
+            return Ok(Arc::new(f.page.clone()));
         }
-        self.place(shard, &mut st, Arc::clone(&page), false, wb)?;
+        self.place(shard, &mut st, Page::clone(&page), false, wb)?;
         Ok(page)
     }
 
@@ -195,10 +226,12 @@ impl Cache {
         let id = page.id();
         let shard = self.shard(id);
         let mut st = shard.write();
+        let page = Arc::unwrap_or_clone(page);
         if let Some(f) = st.map.get_mut(&id) {
             let was_dirty = f.dirty;
             f.page = page;
             f.dirty = true;
+            f.written = true;
             f.referenced.store(true, Ordering::Relaxed);
             if !was_dirty {
                 st.dirty += 1;
@@ -208,24 +241,25 @@ impl Cache {
         self.place(shard, &mut st, page, true, wb)
     }
 
-    /// Drops `id` from the cache without writing it back (the page is free and unreachable).
-    pub fn discard(&self, id: PageId) {
+    /// Drops `id` from the cache without writing it back (the page is free and unreachable);
+    /// returns the dropped image, if there was one, so its buffer can be reused.
+    pub fn discard(&self, id: PageId) -> Option<Page> {
         let shard = self.shard(id);
         let mut st = shard.write();
-        if let Some(f) = st.map.remove(&id) {
-            if f.dirty {
-                st.dirty -= 1;
-            }
-            st.ring[f.slot as usize] = EMPTY;
-            st.empty.push(f.slot);
+        let f = st.map.remove(&id)?;
+        if f.dirty {
+            st.dirty -= 1;
         }
+        st.ring[f.slot as usize] = EMPTY;
+        st.empty.push(f.slot);
+        Some(f.page)
     }
 
     fn place(
         &self,
         shard: &Shard,
         st: &mut ShardState,
-        page: Arc<Page>,
+        page: Page,
         dirty: bool,
         wb: WriteBack<'_>,
     ) -> Result<()> {
@@ -244,6 +278,7 @@ impl Cache {
             page,
             referenced: AtomicBool::new(false),
             dirty,
+            written: dirty,
             slot,
         };
         st.map.insert(id, frame);
@@ -288,7 +323,7 @@ impl Cache {
         for shard in self.shards.iter() {
             let st = shard.read();
             let dirty = st.map.values().filter(|f| f.dirty);
-            out.extend(dirty.map(|f| Arc::clone(&f.page)));
+            out.extend(dirty.map(|f| Arc::new(f.page.clone())));
         }
         out.sort_by_key(|p| p.id());
         out
@@ -300,7 +335,7 @@ impl Cache {
         let mut st = shard.write();
         if let Some(f) = st.map.get_mut(&page.id())
             && f.dirty
-            && Arc::ptr_eq(&f.page, page)
+            && f.page.same_image(page)
         {
             f.dirty = false;
             st.dirty -= 1;
@@ -458,6 +493,29 @@ mod tests {
         cache.discard(PageId(3));
         assert!(cache.get(PageId(3)).is_none());
         assert_eq!(cache.stats().dirty_pages, 0);
+    }
+
+    #[test]
+    fn only_images_installed_by_a_writer_count_as_written() {
+        let cache = Cache::new(16 * PS as u64, PS);
+        cache.insert_clean(page(1, 0), &no_wb).expect("insert");
+        cache.insert_dirty(page(2, 0), &no_wb).expect("insert");
+        assert!(
+            !cache.get_written(PageId(1)).expect("cached").1,
+            "read from disk"
+        );
+        assert!(
+            cache.get_written(PageId(2)).expect("cached").1,
+            "built by a writer"
+        );
+        cache.insert_dirty(page(1, 3), &no_wb).expect("rewrite");
+        assert!(cache.get_written(PageId(1)).expect("cached").1);
+        cache.discard(PageId(2));
+        cache.insert_clean(page(2, 0), &no_wb).expect("reload");
+        assert!(
+            !cache.get_written(PageId(2)).expect("cached").1,
+            "reloaded from disk"
+        );
     }
 
     #[test]

@@ -35,6 +35,26 @@ pub trait PageStore: Send + Sync {
     fn page_size(&self) -> usize;
     /// Returns the current image of page `id`: from the cache, or read from disk and verified.
     fn read_page(&self, id: PageId) -> Result<Arc<Page>>;
+    /// Runs `f` on the current image of page `id` without handing out a reference to it: a
+    /// store may run `f` in place (for the cache, under its shard's read lock, skipping the
+    /// reference count traffic of [`PageStore::read_page`]). `f` must not call back into the
+    /// store.
+    fn with_page(&self, id: PageId, f: &mut dyn FnMut(&Page) -> Result<()>) -> Result<()> {
+        f(&*self.read_page(id)?)
+    }
+    /// Like [`PageStore::read_page`], and also says whether this image is one that
+    /// [`PageStore::write_page`] installed in this process (built by a writer, never read from
+    /// disk). Callers may skip re-checking the structure of such images; anything read from
+    /// disk must be checked. The default never claims an image was written here.
+    /// The image comes back as a [`Page`] handle (cheap to clone, shared until edited).
+    fn read_page_written(&self, id: PageId) -> Result<(Page, bool)> {
+        Ok((Page::clone(&*self.read_page(id)?), false))
+    }
+    /// An exclusive copy of `page` for a writer to edit. A store may build it in a recycled
+    /// buffer instead of allocating one.
+    fn copy_page(&self, page: &Page) -> Page {
+        Page::copy_of(page, None)
+    }
     /// Hands out a page id that no live page uses. The page has no contents until
     /// [`PageStore::write_page`] installs some.
     fn allocate(&self) -> Result<PageId>;

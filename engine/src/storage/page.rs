@@ -14,6 +14,8 @@
 //!
 //! A page read from disk is verified ([`Page::verify`]) before anything else looks at it.
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
 use crate::types::{Lsn, PageId};
 
@@ -53,10 +55,15 @@ impl PageType {
     }
 }
 
-/// An owned page buffer with typed access to its header.
+/// A page buffer with typed access to its header.
+///
+/// The bytes live in one shared allocation (`Arc<[u8]>`: reference counts and page bytes
+/// side by side, so reaching a cached page's header costs one pointer hop). Cloning is cheap;
+/// every mutating method first makes the buffer exclusive, copying it if it is shared
+/// (copy-on-write), so a clone never observes another clone's changes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Page {
-    buf: Box<[u8]>,
+    buf: Arc<[u8]>,
 }
 
 impl std::fmt::Debug for Page {
@@ -80,16 +87,54 @@ impl Page {
     /// A zeroed page of `page_size` bytes with its header filled in.
     pub fn new(page_size: usize, id: PageId, ty: PageType) -> Self {
         let mut page = Page {
-            buf: vec![0u8; page_size].into_boxed_slice(),
+            buf: std::iter::repeat_n(0u8, page_size).collect(),
         };
-        page.buf[4] = ty as u8;
-        page.buf[8..16].copy_from_slice(&id.0.to_le_bytes());
+        let b = page.bytes_mut();
+        b[4] = ty as u8;
+        b[8..16].copy_from_slice(&id.0.to_le_bytes());
         page
     }
 
     /// Wraps bytes read from disk *without* checking them; call [`Page::verify`] next.
     pub fn from_bytes(buf: Box<[u8]>) -> Self {
-        Page { buf }
+        Page { buf: buf.into() }
+    }
+
+    /// The bytes, exclusively: copies them first if another clone shares them.
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        if Arc::get_mut(&mut self.buf).is_none() {
+            self.buf = Arc::from(&self.buf[..]);
+        }
+        Arc::get_mut(&mut self.buf).expect("a buffer just copied has no other owner")
+    }
+
+    /// An exclusive copy of `src`'s bytes, written into `spare`'s buffer if it is a page of the
+    /// same size that no one else shares (saving an allocation), else into a new buffer.
+    pub fn copy_of(src: &Page, spare: Option<Page>) -> Page {
+        match spare {
+            Some(mut page) if page.size() == src.size() => {
+                if let Some(bytes) = Arc::get_mut(&mut page.buf) {
+                    bytes.copy_from_slice(&src.buf);
+                    return page;
+                }
+                Page {
+                    buf: Arc::from(&src.buf[..]),
+                }
+            }
+            _ => Page {
+                buf: Arc::from(&src.buf[..]),
+            },
+        }
+    }
+
+    /// Whether no other clone shares this page's buffer (it may be reused as scratch).
+    pub fn is_exclusive(&mut self) -> bool {
+        Arc::get_mut(&mut self.buf).is_some()
+    }
+
+    /// Whether `self` and `other` share one buffer (the very same image, not just equal bytes).
+    pub fn same_image(&self, other: &Page) -> bool {
+        Arc::ptr_eq(&self.buf, &other.buf)
     }
 
     /// Checks the checksum, the self id and the page type of a page read from disk.
@@ -123,7 +168,7 @@ impl Page {
     /// Computes and stores the checksum; call after the last change, before writing to disk.
     pub fn seal(&mut self) {
         let crc = crc32c::crc32c(&self.buf[4..]);
-        self.buf[0..4].copy_from_slice(&crc.to_le_bytes());
+        self.bytes_mut()[0..4].copy_from_slice(&crc.to_le_bytes());
     }
 
     /// The page's own id, from its header.
@@ -133,7 +178,7 @@ impl Page {
 
     /// Re-numbers the page (used when copy-on-write moves its contents to a new page).
     pub fn set_id(&mut self, id: PageId) {
-        self.buf[8..16].copy_from_slice(&id.0.to_le_bytes());
+        self.bytes_mut()[8..16].copy_from_slice(&id.0.to_le_bytes());
     }
 
     /// The raw page-type byte.
@@ -148,7 +193,7 @@ impl Page {
 
     /// Changes the page type (keeps the body).
     pub fn set_page_type(&mut self, ty: PageType) {
-        self.buf[4] = ty as u8;
+        self.bytes_mut()[4] = ty as u8;
     }
 
     /// The type-specific flags byte.
@@ -158,7 +203,7 @@ impl Page {
 
     /// Sets the flags byte.
     pub fn set_flags(&mut self, flags: u8) {
-        self.buf[5] = flags;
+        self.bytes_mut()[5] = flags;
     }
 
     /// The LSN of the commit that last wrote this page.
@@ -168,7 +213,7 @@ impl Page {
 
     /// Sets the page LSN.
     pub fn set_lsn(&mut self, lsn: Lsn) {
-        self.buf[16..24].copy_from_slice(&lsn.0.to_le_bytes());
+        self.bytes_mut()[16..24].copy_from_slice(&lsn.0.to_le_bytes());
     }
 
     /// The body: everything after the header.
@@ -178,7 +223,7 @@ impl Page {
 
     /// The body, mutably.
     pub fn body_mut(&mut self) -> &mut [u8] {
-        &mut self.buf[PAGE_HEADER_LEN..]
+        &mut self.bytes_mut()[PAGE_HEADER_LEN..]
     }
 
     /// The whole page, header included (what goes to disk).
@@ -205,12 +250,50 @@ mod tests {
         page.verify(PageId(7)).expect("fresh page verifies");
         for bit in 0..page.size() * 8 {
             let mut bad = page.clone();
-            bad.buf[bit / 8] ^= 1 << (bit % 8);
+            bad.bytes_mut()[bit / 8] ^= 1 << (bit % 8);
             assert!(
                 bad.verify(PageId(7)).is_err(),
                 "flip of bit {bit} not detected"
             );
         }
+    }
+
+    #[test]
+    fn clones_share_bytes_until_one_changes() {
+        let mut a = Page::new(1024, PageId(5), PageType::Leaf);
+        a.body_mut()[0] = 1;
+        let mut b = a.clone();
+        assert!(a.same_image(&b));
+        b.body_mut()[0] = 2;
+        b.set_lsn(Lsn(9));
+        assert!(!a.same_image(&b));
+        assert_eq!(
+            (a.body()[0], a.lsn()),
+            (1, Lsn(0)),
+            "the original is untouched"
+        );
+        assert_eq!((b.body()[0], b.lsn()), (2, Lsn(9)));
+    }
+
+    #[test]
+    fn copies_reuse_only_exclusive_spare_buffers() {
+        let mut src = Page::new(1024, PageId(5), PageType::Leaf);
+        src.body_mut()[..3].copy_from_slice(b"abc");
+        let spare = Page::new(1024, PageId(9), PageType::Branch);
+        let copy = Page::copy_of(&src, Some(spare));
+        assert_eq!(copy, src);
+        assert!(!copy.same_image(&src), "the copy is exclusive");
+        let shared = Page::new(1024, PageId(9), PageType::Branch);
+        let holder = shared.clone();
+        let copy = Page::copy_of(&src, Some(shared));
+        assert_eq!(copy, src);
+        assert_eq!(
+            holder.id(),
+            PageId(9),
+            "a shared spare is never overwritten"
+        );
+        let small = Page::new(2048, PageId(9), PageType::Branch);
+        assert_eq!(Page::copy_of(&src, Some(small)), src);
     }
 
     #[test]

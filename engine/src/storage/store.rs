@@ -66,7 +66,13 @@ pub struct Storage {
     meta: Mutex<(Meta, Slot)>,
     poisoned: AtomicBool,
     poison_reason: Mutex<String>,
+    /// Buffers of discarded images no one else holds, reused by [`PageStore::copy_page`]
+    /// (at most [`SPARE_PAGES`]): copy-on-write then rarely allocates or frees a page buffer.
+    spare: Mutex<Vec<Page>>,
 }
+
+/// The most discarded page buffers kept for reuse.
+const SPARE_PAGES: usize = 256;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every guarded structure is updated by whole assignments between checks, so a panic in
@@ -136,6 +142,7 @@ impl Storage {
             meta: Mutex::new((meta, slot)),
             poisoned: AtomicBool::new(false),
             poison_reason: Mutex::new(String::new()),
+            spare: Mutex::new(Vec::new()),
         }
     }
 
@@ -171,9 +178,22 @@ impl Storage {
     }
 
     fn discard_all(&self, ids: &[PageId]) {
-        for &id in ids {
-            self.cache.discard(id);
+        let dropped: Vec<Page> = ids
+            .iter()
+            .filter_map(|&id| self.cache.discard(id))
+            .collect();
+        let mut unkept = Vec::new();
+        let mut spare = lock(&self.spare);
+        for mut page in dropped {
+            if spare.len() < SPARE_PAGES && page.is_exclusive() {
+                spare.push(page);
+            } else {
+                unkept.push(page);
+            }
         }
+        drop(spare);
+        // Buffers not kept are freed here, outside the spare lock.
+        drop(unkept);
     }
 
     /// Publishes the commit just built (its frees become reusable once no reader needs them).
@@ -288,6 +308,14 @@ impl Storage {
     }
 }
 
+impl Storage {
+    /// Reads page `id` from the file (verified) into the cache, after a cache miss.
+    fn load(&self, id: PageId) -> Result<Arc<Page>> {
+        let page = Arc::new(self.pager.read_page(id)?);
+        self.cache.insert_clean(page, &self.write_back())
+    }
+}
+
 /// Locks the freelist of `s` (for the integrity check).
 pub(crate) fn lock_freelist(s: &Storage) -> MutexGuard<'_, FreeList> {
     lock(&s.freelist)
@@ -323,8 +351,26 @@ impl PageStore for Storage {
         if let Some(page) = self.cache.get(id) {
             return Ok(page);
         }
-        let page = Arc::new(self.pager.read_page(id)?);
-        self.cache.insert_clean(page, &self.write_back())
+        self.load(id)
+    }
+
+    fn with_page(&self, id: PageId, f: &mut dyn FnMut(&Page) -> Result<()>) -> Result<()> {
+        match self.cache.with(id, &mut *f) {
+            Some(r) => r,
+            None => f(&*self.load(id)?),
+        }
+    }
+
+    fn read_page_written(&self, id: PageId) -> Result<(Page, bool)> {
+        if let Some(hit) = self.cache.get_written(id) {
+            return Ok(hit);
+        }
+        Ok((Page::clone(&*self.load(id)?), false))
+    }
+
+    fn copy_page(&self, page: &Page) -> Page {
+        let spare = lock(&self.spare).pop();
+        Page::copy_of(page, spare)
     }
 
     fn allocate(&self) -> Result<PageId> {

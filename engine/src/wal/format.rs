@@ -136,6 +136,7 @@ impl PreparedRecord {
     /// Appends the framed record, positioned at `lsn`, to `out`.
     pub fn frame_into(&self, lsn: Lsn, out: &mut Vec<u8>) {
         let kind = self.kind as u8;
+        out.reserve(self.framed_len() as usize);
         out.extend_from_slice(&(self.payload.len() as u32).to_le_bytes());
         out.extend_from_slice(&record_crc(self.payload_crc, lsn, kind).to_le_bytes());
         out.extend_from_slice(&lsn.0.to_le_bytes());
@@ -152,42 +153,124 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-/// Encodes a transaction into record payloads: zero or more chunks of at most `chunk` op bytes,
-/// then one Commit. An op may straddle chunks: recovery concatenates the op bytes first.
+/// Bytes of `v` as a varint.
+fn varint_len(mut v: u64) -> usize {
+    let mut n = 1;
+    while v >= 0x80 {
+        v >>= 7;
+        n += 1;
+    }
+    n
+}
+
+/// Encoded bytes of one op in the op stream.
+fn op_len(op: &Op) -> usize {
+    match op {
+        Op::Put { key, value } => {
+            1 + varint_len(key.len() as u64)
+                + key.len()
+                + varint_len(value.len() as u64)
+                + value.len()
+        }
+        Op::Delete { key } => 1 + varint_len(key.len() as u64) + key.len(),
+    }
+}
+
+/// Cuts a transaction's op stream into record payloads as it is encoded: `chunk` op bytes per
+/// payload, the last (possibly shorter) piece going into the Commit payload. The stream's total
+/// length is known up front, so each payload is allocated once at its final size and no byte is
+/// copied twice.
+struct PayloadCutter {
+    txn: TxnId,
+    op_count: u64,
+    chunk: usize,
+    /// Op bytes not yet placed in a payload.
+    remaining: usize,
+    cur: Vec<u8>,
+    /// Room left for op bytes in `cur`.
+    room: usize,
+    records: Vec<PreparedRecord>,
+}
+
+impl PayloadCutter {
+    fn new(txn: TxnId, op_count: u64, chunk: usize, total: usize) -> Self {
+        let mut cutter = PayloadCutter {
+            txn,
+            op_count,
+            chunk: chunk.max(1),
+            remaining: total,
+            cur: Vec::new(),
+            room: 0,
+            records: Vec::with_capacity(total / chunk.max(1) + 1),
+        };
+        cutter.start_payload();
+        cutter
+    }
+
+    /// Starts the next payload: a chunk if more than `chunk` op bytes remain (as slicing the
+    /// stream into `chunk`-byte pieces leaves the last piece to the Commit), else the Commit.
+    fn start_payload(&mut self) {
+        let last = self.remaining <= self.chunk;
+        let take = self.remaining.min(self.chunk);
+        let mut payload = Vec::with_capacity(18 + take);
+        payload.extend_from_slice(&self.txn.0.to_le_bytes());
+        if last {
+            put_varint(&mut payload, self.op_count);
+        }
+        self.cur = payload;
+        self.room = take;
+        self.remaining -= take;
+    }
+
+    fn put(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.room == 0 {
+                let full = std::mem::take(&mut self.cur);
+                self.records.push(finish(RecordKind::TxnChunk, full));
+                self.start_payload();
+            }
+            let n = bytes.len().min(self.room);
+            self.cur.extend_from_slice(&bytes[..n]);
+            self.room -= n;
+            bytes = &bytes[n..];
+        }
+    }
+
+    fn put_varint(&mut self, v: u64) {
+        let mut buf = Vec::with_capacity(10);
+        put_varint(&mut buf, v);
+        self.put(&buf);
+    }
+
+    fn finish(mut self) -> Vec<PreparedRecord> {
+        self.records.push(finish(RecordKind::Commit, self.cur));
+        self.records
+    }
+}
+
+/// Encodes a transaction into record payloads: zero or more chunks of exactly `chunk` op bytes,
+/// then one Commit with the rest. An op may straddle chunks: recovery concatenates the op
+/// bytes first.
 pub fn prepare_txn(txn: TxnId, ops: &[Op], chunk: usize) -> Vec<PreparedRecord> {
-    let mut stream = Vec::new();
+    let total: usize = ops.iter().map(op_len).sum();
+    let mut out = PayloadCutter::new(txn, ops.len() as u64, chunk, total);
     for op in ops {
         match op {
             Op::Put { key, value } => {
-                stream.push(TAG_PUT);
-                put_varint(&mut stream, key.len() as u64);
-                stream.extend_from_slice(key);
-                put_varint(&mut stream, value.len() as u64);
-                stream.extend_from_slice(value);
+                out.put(&[TAG_PUT]);
+                out.put_varint(key.len() as u64);
+                out.put(key);
+                out.put_varint(value.len() as u64);
+                out.put(value);
             }
             Op::Delete { key } => {
-                stream.push(TAG_DELETE);
-                put_varint(&mut stream, key.len() as u64);
-                stream.extend_from_slice(key);
+                out.put(&[TAG_DELETE]);
+                out.put_varint(key.len() as u64);
+                out.put(key);
             }
         }
     }
-    let chunk = chunk.max(1);
-    let mut records = Vec::new();
-    let mut pieces: Vec<&[u8]> = stream.chunks(chunk).collect();
-    let last = pieces.pop().unwrap_or(&[]);
-    for piece in pieces {
-        let mut payload = Vec::with_capacity(8 + piece.len());
-        payload.extend_from_slice(&txn.0.to_le_bytes());
-        payload.extend_from_slice(piece);
-        records.push(finish(RecordKind::TxnChunk, payload));
-    }
-    let mut payload = Vec::with_capacity(18 + last.len());
-    payload.extend_from_slice(&txn.0.to_le_bytes());
-    put_varint(&mut payload, ops.len() as u64);
-    payload.extend_from_slice(last);
-    records.push(finish(RecordKind::Commit, payload));
-    records
+    out.finish()
 }
 
 fn finish(kind: RecordKind, payload: Vec<u8>) -> PreparedRecord {
@@ -398,5 +481,74 @@ mod tests {
             first_lsn: Lsn(77),
         };
         assert_eq!(SegmentHeader::decode(&h.encode()), Ok(h));
+    }
+
+    /// The op stream encoded in one piece, as the format defines it.
+    fn stream(ops: &[Op]) -> Vec<u8> {
+        let mut s = Vec::new();
+        for op in ops {
+            match op {
+                Op::Put { key, value } => {
+                    s.push(TAG_PUT);
+                    put_varint(&mut s, key.len() as u64);
+                    s.extend_from_slice(key);
+                    put_varint(&mut s, value.len() as u64);
+                    s.extend_from_slice(value);
+                }
+                Op::Delete { key } => {
+                    s.push(TAG_DELETE);
+                    put_varint(&mut s, key.len() as u64);
+                    s.extend_from_slice(key);
+                }
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn payloads_are_exact_chunks_of_the_op_stream_then_a_commit() {
+        let mut ops = Vec::new();
+        for i in 0..40u8 {
+            let key = vec![i; 1 + usize::from(i % 5)];
+            if i % 7 == 3 {
+                ops.push(Op::Delete { key });
+            } else {
+                let value = vec![i ^ 0x5A; usize::from(i) * 11];
+                ops.push(Op::Put { key, value });
+            }
+        }
+        let want = stream(&ops);
+        for chunk in [
+            1,
+            3,
+            7,
+            64,
+            want.len() - 1,
+            want.len(),
+            want.len() + 1,
+            1 << 20,
+        ] {
+            let records = prepare_txn(TxnId(9), &ops, chunk);
+            let (last, chunks) = records.split_last().expect("a commit record");
+            let mut got = Vec::new();
+            for r in chunks {
+                assert_eq!(r.kind, RecordKind::TxnChunk, "chunk size {chunk}");
+                let (txn, bytes) = split_txn(&r.payload).expect("txn id");
+                assert_eq!((txn, bytes.len()), (TxnId(9), chunk), "chunk size {chunk}");
+                assert_eq!(r.payload_crc, crc32c::crc32c(&r.payload));
+                got.extend_from_slice(bytes);
+            }
+            assert_eq!(last.kind, RecordKind::Commit);
+            let (txn, mut rest) = split_txn(&last.payload).expect("txn id");
+            assert_eq!(txn, TxnId(9));
+            assert_eq!(get_varint(&mut rest).expect("count"), ops.len() as u64);
+            assert!(rest.len() <= chunk, "chunk size {chunk}");
+            got.extend_from_slice(rest);
+            assert_eq!(got, want, "chunk size {chunk}");
+            assert_eq!(decode_ops(&got, ops.len() as u64).expect("decode"), ops);
+        }
+        let empty = prepare_txn(TxnId(1), &[], 8);
+        assert_eq!(empty.len(), 1);
+        assert_eq!(empty[0].payload, [1, 0, 0, 0, 0, 0, 0, 0, 0]);
     }
 }
