@@ -20,7 +20,11 @@ rm -f "$out"/*.png "$out"/*.log "$out"/*.html
 
 if ! command -v chromium >/dev/null 2>&1; then
     echo "chromium not found; installing the Debian package"
-    if [ "$(id -u)" -eq 0 ]; then apt-get install -y chromium; else sudo apt-get install -y chromium; fi
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq && apt-get install -y -qq chromium
+    else
+        sudo apt-get update -qq && sudo apt-get install -y -qq chromium
+    fi
 fi
 
 cargo build -q -p sitegen --manifest-path "$repo/Cargo.toml"
