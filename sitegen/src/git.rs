@@ -147,7 +147,8 @@ pub fn adr_mentions(text: &str) -> Vec<String> {
 
 /// The default version name of the tree at `root`: the tag pointing at HEAD if there is one,
 /// else the short commit hash; `-dirty` is appended when tracked files differ from HEAD or
-/// untracked files exist outside `site/` and `target/`.
+/// untracked files exist outside `site/` and `target/` (new, untracked evidence runs under
+/// `evidence/` do not count: `sitegen publish` records one right before it builds).
 pub fn default_version(root: &Path) -> Result<String> {
     let repo = git2::Repository::discover(root).with_context(|| {
         format!(
@@ -183,7 +184,8 @@ pub fn default_version(root: &Path) -> Result<String> {
 }
 
 /// True when the working tree differs from HEAD, ignoring the build outputs `site/` and
-/// `target/` under `root` (which may be a subdirectory of the repository).
+/// `target/` under `root` (which may be a subdirectory of the repository) and untracked new
+/// files under `evidence/` (a changed or deleted committed run still counts).
 fn is_dirty(repo: &git2::Repository, root: &Path) -> Result<bool> {
     let mut opts = git2::StatusOptions::new();
     opts.include_untracked(true)
@@ -206,9 +208,12 @@ fn is_dirty(repo: &git2::Repository, root: &Path) -> Result<bool> {
         })
         .unwrap_or_default();
     let outputs = [format!("{prefix}site/"), format!("{prefix}target/")];
+    let evidence = format!("{prefix}evidence/");
     Ok(statuses.iter().any(|entry| {
         let path = entry.path().unwrap_or("");
-        !outputs.iter().any(|o| path.starts_with(o.as_str()))
+        let new_evidence =
+            entry.status() == git2::Status::WT_NEW && path.starts_with(evidence.as_str());
+        !new_evidence && !outputs.iter().any(|o| path.starts_with(o.as_str()))
     }))
 }
 
@@ -306,5 +311,19 @@ mod tests {
         assert_eq!(default_version(tmp.path()).expect("v"), "v1.0");
         std::fs::write(tmp.path().join("a"), "changed").expect("write");
         assert_eq!(default_version(tmp.path()).expect("v"), "v1.0-dirty");
+    }
+
+    #[test]
+    fn a_new_evidence_run_is_not_a_change_but_an_edited_one_is() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let repo = git2::Repository::init(tmp.path()).expect("init");
+        std::fs::create_dir_all(tmp.path().join("evidence/run1")).expect("mkdir");
+        let oid = commit(&repo, "evidence/run1/run.json", "{}", 1_700_000_000);
+        let short = oid.to_string()[..8].to_string();
+        std::fs::create_dir_all(tmp.path().join("evidence/run2")).expect("mkdir");
+        std::fs::write(tmp.path().join("evidence/run2/run.json"), "{}").expect("write");
+        assert_eq!(default_version(tmp.path()).expect("v"), short);
+        std::fs::write(tmp.path().join("evidence/run1/run.json"), "{\"x\":1}").expect("write");
+        assert_eq!(default_version(tmp.path()).expect("v"), format!("{short}-dirty"));
     }
 }
