@@ -34,7 +34,7 @@ use crate::integrity::{self, IntegrityReport};
 use crate::storage::{CheckpointFields, PageStore, Storage};
 use crate::types::{Lsn, PageId, TxnId};
 use crate::vfs::{OpenMode, VfsFile};
-use crate::wal::{Wal, WalMode, WalOptions};
+use crate::wal::{Op, Wal, WalMode, WalOptions};
 
 pub use batch::{MAX_KEY_LEN, MAX_VALUE_LEN, WriteBatch};
 pub use options::Options;
@@ -46,6 +46,9 @@ pub use stats::Stats;
 pub const DATA_FILE: &str = "data.ldb";
 /// Directory of WAL segments inside a database directory.
 pub const WAL_DIR: &str = "wal";
+/// Recovery applies this many bytes of redo (keys + values) per copy-on-write pass.
+const REDO_GROUP_BYTES: usize = 32 << 20;
+
 /// Lock file inside a database directory.
 pub const LOCK_FILE: &str = "LOCK";
 
@@ -163,14 +166,27 @@ impl Database {
             wal_end_at_checkpoint: 0,
         };
         let recovered_txns = recovered.len() as u64;
-        for txn in recovered {
-            let (root, entries) =
-                apply_ops(&storage, state.root, state.entries, txn.lsn, &txn.ops)?;
-            storage.publish();
-            state.root = root;
-            state.entries = entries;
+        // Redo in groups: no reader exists yet, so consecutive transactions can share one
+        // copy-on-write pass (their ops concatenated in log order; the last write per key wins,
+        // exactly as replaying them one by one would leave it). Groups are bounded so the pages
+        // one pass builds stay within a fixed amount of memory.
+        let mut group: Vec<Op> = Vec::new();
+        let mut group_bytes = 0usize;
+        let mut pending = recovered.into_iter().peekable();
+        while let Some(txn) = pending.next() {
+            group_bytes += txn.ops.iter().map(Op::byte_len).sum::<usize>();
+            group.extend(txn.ops);
             state.last_lsn = txn.lsn;
             state.next_txn = TxnId(state.next_txn.0.max(txn.txn.0 + 1));
+            if group_bytes >= REDO_GROUP_BYTES || pending.peek().is_none() {
+                let (root, entries) =
+                    apply_ops(&storage, state.root, state.entries, state.last_lsn, &group)?;
+                storage.publish();
+                state.root = root;
+                state.entries = entries;
+                group.clear();
+                group_bytes = 0;
+            }
         }
         let snapshots = SnapshotRegistry::new(Snapshot::pinned(
             &storage,

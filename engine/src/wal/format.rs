@@ -55,6 +55,16 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// Key plus value bytes of the operation.
+    pub fn byte_len(&self) -> usize {
+        match self {
+            Op::Put { key, value } => key.len() + value.len(),
+            Op::Delete { key } => key.len(),
+        }
+    }
+}
+
 const TAG_PUT: u8 = 1;
 const TAG_DELETE: u8 = 2;
 
