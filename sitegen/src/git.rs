@@ -324,6 +324,9 @@ mod tests {
         std::fs::write(tmp.path().join("evidence/run2/run.json"), "{}").expect("write");
         assert_eq!(default_version(tmp.path()).expect("v"), short);
         std::fs::write(tmp.path().join("evidence/run1/run.json"), "{\"x\":1}").expect("write");
-        assert_eq!(default_version(tmp.path()).expect("v"), format!("{short}-dirty"));
+        assert_eq!(
+            default_version(tmp.path()).expect("v"),
+            format!("{short}-dirty")
+        );
     }
 }
