@@ -232,6 +232,8 @@ pub fn run(command: Command) -> Result<ExitCode> {
             }
         }
         Command::Crashtest(args) => return crashtest_cmd(args),
+        Command::Backup(args) => crate::backup::backup_cmd(args)?,
+        Command::Restore(args) => crate::backup::restore_cmd(args)?,
         Command::Bench(crate::BenchCommand::Storage(args)) => crate::bench::run(args)?,
     }
     Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 a check found problems, or `get` found no such key; 2 an error
 //! (bad arguments, a bad or locked database file, an I/O failure).
 
+mod backup;
 mod bench;
 mod commands;
 mod text;
@@ -150,6 +151,10 @@ enum Command {
     /// Crash-loop test on the simulated disk: crash at every I/O operation of a seeded workload,
     /// recover, verify (exit code 1 on any violation).
     Crashtest(commands::CrashtestArgs),
+    /// Write an online, consistent, compressed backup of a database into a new directory.
+    Backup(backup::BackupArgs),
+    /// Verify a backup and restore it into a new database directory, then check it.
+    Restore(backup::RestoreArgs),
     /// Quick measurements of the storage core (the criterion benches are the careful ones).
     #[command(subcommand)]
     Bench(BenchCommand),
