@@ -20,17 +20,21 @@
 //! 3. open the new database there and run the integrity check;
 //! 4. move it into place with a rename (the target is untouched until then).
 //!
+//! [`snapshot`] builds the seeded Phase 0 snapshots on top of both.
+//!
 //! The byte layouts are in `engine/FORMAT.md` ("Backup").
 
 pub mod create;
 pub mod manifest;
 pub mod restore;
+pub mod snapshot;
 pub mod stream;
 pub mod walk;
 
 pub use create::BackupReport;
 pub use manifest::{FileEntry, Manifest};
 pub use restore::{RestoreReport, restore, verify_backup};
+pub use snapshot::{SnapshotReport, content_digest, create_snapshot};
 
 /// Name of the manifest file inside a backup directory.
 pub const MANIFEST_FILE: &str = "manifest.json";

@@ -6,6 +6,7 @@
 mod backup;
 mod bench;
 mod commands;
+mod drill;
 mod text;
 
 use std::path::PathBuf;
@@ -155,6 +156,12 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Verify a backup and restore it into a new database directory, then check it.
     Restore(backup::RestoreArgs),
+    /// Seeded Phase 0 snapshots (dataset + compressed backup + manifest).
+    #[command(subcommand)]
+    Snapshot(drill::SnapshotCommand),
+    /// Operational drills that emit metrics JSON (exit code 1 if a verification fails).
+    #[command(subcommand)]
+    Drill(drill::DrillCommand),
     /// Quick measurements of the storage core (the criterion benches are the careful ones).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -166,6 +173,8 @@ enum BenchCommand {
     /// fsync baseline, commit latency (Standard), commits/s (Standard and Unified, 8 threads),
     /// batch load, cached point gets and range scans, with cache hit ratio and peak RSS.
     Storage(bench::BenchArgs),
+    /// KV range-scan throughput over a seeded dataset (rows/s and MiB/s of keys and values).
+    OlapKv(drill::OlapKvArgs),
 }
 
 fn main() -> ExitCode {
