@@ -66,6 +66,13 @@ pub struct DrillArgs {
     /// afterwards.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Recovery time objective reported as `backup_target.rto_s` (the gate compares with it).
+    #[arg(long, default_value_t = 10.0)]
+    rto_target_s: f64,
+    /// Recovery point objective reported as `backup_target.rpo_s`: with backups alone, the
+    /// longest accepted window of lost commits.
+    #[arg(long, default_value_t = 60.0)]
+    rpo_target_s: f64,
     /// Print the project's metrics JSON.
     #[arg(long)]
     json: bool,
@@ -257,6 +264,8 @@ fn drill(args: &DrillArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool)>
     let metrics = vec![
         metric("backup.rto_s", rto_s, "s", false),
         metric("backup.rpo_s", rpo_s, "s", false),
+        metric("backup_target.rto_s", args.rto_target_s, "s", false),
+        metric("backup_target.rpo_s", args.rpo_target_s, "s", false),
         metric("backup.rpo_commits", lost.len() as f64, "count", false),
         metric(
             "backup.restores_verified",

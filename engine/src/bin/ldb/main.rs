@@ -6,6 +6,7 @@
 mod backup;
 mod bench;
 mod commands;
+mod compare;
 mod drill;
 mod text;
 
@@ -175,6 +176,9 @@ enum BenchCommand {
     Storage(bench::BenchArgs),
     /// KV range-scan throughput over a seeded dataset (rows/s and MiB/s of keys and values).
     OlapKv(drill::OlapKvArgs),
+    /// Compare a metrics JSON file with a baseline; exit code 1 on a regression beyond the
+    /// threshold.
+    Compare(compare::CompareArgs),
 }
 
 fn main() -> ExitCode {
