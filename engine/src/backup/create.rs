@@ -87,7 +87,7 @@ impl Database {
         let pages_path = tmp.join(PAGES_FILE);
         let mut out = StreamWriter::create(&pages_path, page_size, snap.root, snap.lsn)?;
         let mut max_id = 0u64;
-        walk::for_each_page(&**storage, snap.root, page_limit, |page| {
+        walk::for_each_page(&walk::Uncached(storage), snap.root, page_limit, |page| {
             max_id = max_id.max(page.id().0);
             out.write_page(page)
         })?;

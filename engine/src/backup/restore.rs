@@ -195,7 +195,8 @@ fn build(backup: &Path, m: &Manifest, dir: &Path, opts: &Options) -> Result<()> 
                 ));
             }
         }
-        storage.write_page(page)?;
+        // Straight to the file: the pages are not cached, and the checkpoint below fsyncs them.
+        storage.pager.write_page(&page)?;
     }
     if m.root != 0 && !seen.get(m.root as usize).copied().unwrap_or(false) {
         return Err(invalid(

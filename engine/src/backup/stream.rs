@@ -24,18 +24,29 @@ pub const HEADER_LEN: usize = 32;
 /// zstd level used for backups: fast, since pages of random data barely compress anyway.
 pub const ZSTD_LEVEL: i32 = 1;
 
-/// A writer that hashes and counts the bytes passing through it.
-struct Hashing<W> {
-    inner: W,
+/// Bytes of stream written between two `fdatasync`s: keeps the backup's dirty data small, so
+/// that it does not pile up and stall the log's fsyncs of concurrent commits.
+pub const SYNC_EVERY: u64 = 64 << 20;
+
+/// A writer that hashes and counts the bytes passing through it, syncing every
+/// [`SYNC_EVERY`] bytes.
+struct Hashing {
+    inner: BufWriter<File>,
     hash: Sha256,
     bytes: u64,
+    synced: u64,
 }
 
-impl<W: Write> Write for Hashing<W> {
+impl Write for Hashing {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hash.update(&buf[..n]);
         self.bytes += n as u64;
+        if self.bytes - self.synced >= SYNC_EVERY {
+            self.inner.flush()?;
+            self.inner.get_ref().sync_data()?;
+            self.synced = self.bytes;
+        }
         Ok(n)
     }
 
@@ -44,12 +55,31 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// Writes a page stream to a file.
+/// Bytes of pages handed to the compression thread at a time.
+const CHUNK: usize = 1 << 20;
+
+/// Writes a page stream to a file. The caller's thread copies and seals pages into chunks; a
+/// second thread compresses, hashes and writes them, so reading the tree overlaps compression.
 pub struct StreamWriter {
-    enc: zstd::Encoder<'static, Hashing<BufWriter<File>>>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    worker: Option<std::thread::JoinHandle<io::Result<(u64, String)>>>,
+    buf: Vec<u8>,
     path: PathBuf,
     page_size: usize,
     pages: u64,
+}
+
+fn compress(
+    mut enc: zstd::Encoder<'static, Hashing>,
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+) -> io::Result<(u64, String)> {
+    for chunk in rx {
+        enc.write_all(&chunk)?;
+    }
+    let mut sink = enc.finish()?;
+    sink.flush()?;
+    sink.inner.get_ref().sync_all()?;
+    Ok((sink.bytes, super::manifest::hex(&sink.hash.finalize())))
 }
 
 impl StreamWriter {
@@ -65,17 +95,24 @@ impl StreamWriter {
             inner: BufWriter::with_capacity(1 << 20, file),
             hash: Sha256::new(),
             bytes: 0,
+            synced: 0,
         };
-        let mut enc = zstd::Encoder::new(sink, ZSTD_LEVEL).map_err(io)?;
-        let mut header = [0u8; HEADER_LEN];
-        header[..8].copy_from_slice(MAGIC);
-        header[8..12].copy_from_slice(&super::FORMAT_VERSION.to_le_bytes());
-        header[12..16].copy_from_slice(&(page_size as u32).to_le_bytes());
-        header[16..24].copy_from_slice(&root.0.to_le_bytes());
-        header[24..32].copy_from_slice(&lsn.0.to_le_bytes());
-        enc.write_all(&header).map_err(io)?;
+        let enc = zstd::Encoder::new(sink, ZSTD_LEVEL).map_err(io)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        let worker = std::thread::Builder::new()
+            .name("backup-compress".into())
+            .spawn(move || compress(enc, rx))
+            .map_err(io)?;
+        let mut buf = Vec::with_capacity(CHUNK + page_size);
+        buf.extend_from_slice(MAGIC);
+        buf.extend_from_slice(&super::FORMAT_VERSION.to_le_bytes());
+        buf.extend_from_slice(&(page_size as u32).to_le_bytes());
+        buf.extend_from_slice(&root.0.to_le_bytes());
+        buf.extend_from_slice(&lsn.0.to_le_bytes());
         Ok(StreamWriter {
-            enc,
+            tx: Some(tx),
+            worker: Some(worker),
+            buf,
             path: path.to_path_buf(),
             page_size,
             pages: 0,
@@ -95,25 +132,62 @@ impl StreamWriter {
         }
         let mut copy = Page::from_bytes(page.as_bytes().into());
         copy.seal();
-        self.enc
-            .write_all(copy.as_bytes())
-            .map_err(|e| Error::io("writing backup stream", &self.path, e))?;
+        self.buf.extend_from_slice(copy.as_bytes());
         self.pages += 1;
+        if self.buf.len() >= CHUNK {
+            let chunk =
+                std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK + self.page_size));
+            self.send(chunk)?;
+        }
         Ok(())
     }
 
+    fn send(&mut self, chunk: Vec<u8>) -> Result<()> {
+        let sent = self.tx.as_ref().map(|tx| tx.send(chunk).is_ok());
+        if sent != Some(true) {
+            // The compression thread stopped early: its result says why.
+            self.tx = None;
+            return Err(self.join().err().unwrap_or_else(|| {
+                Error::io(
+                    "writing backup stream",
+                    &self.path,
+                    io::Error::other("compression thread stopped"),
+                )
+            }));
+        }
+        Ok(())
+    }
+
+    fn join(&mut self) -> Result<(u64, String)> {
+        let failed = |e| Error::io("writing backup stream", &self.path, e);
+        match self.worker.take().map(|w| w.join()) {
+            Some(Ok(r)) => r.map_err(failed),
+            Some(Err(_)) => Err(failed(io::Error::other("compression thread panicked"))),
+            None => Err(failed(io::Error::other(
+                "compression thread already finished",
+            ))),
+        }
+    }
+
     /// Ends the stream, fsyncs the file and returns `(pages, file bytes, sha256 hex)`.
-    pub fn finish(self) -> Result<(u64, u64, String)> {
-        let io = |e| Error::io("finishing backup stream", &self.path, e);
-        let mut sink = self.enc.finish().map_err(io)?;
-        sink.flush().map_err(io)?;
-        let file = sink.inner.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
-        Ok((
-            self.pages,
-            sink.bytes,
-            super::manifest::hex(&sink.hash.finalize()),
-        ))
+    pub fn finish(mut self) -> Result<(u64, u64, String)> {
+        let rest = std::mem::take(&mut self.buf);
+        if !rest.is_empty() {
+            self.send(rest)?;
+        }
+        self.tx = None;
+        let (bytes, sha) = self.join()?;
+        Ok((self.pages, bytes, sha))
+    }
+}
+
+impl Drop for StreamWriter {
+    fn drop(&mut self) {
+        // An abandoned stream: close the channel so the thread ends, and wait for it.
+        self.tx = None;
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::btree::node::{NodeView, ValueRef};
 use crate::btree::{MAX_HEIGHT, overflow};
 use crate::error::{Error, Result};
-use crate::storage::{Page, PageStore};
+use crate::storage::{Page, PageStore, Storage};
 use crate::types::PageId;
 
 /// Calls `visit` with every page the tree at `root` reaches. `page_limit` bounds the walk (the
@@ -62,4 +62,42 @@ pub fn for_each_page<S: PageStore + ?Sized>(
         visit(&page)?;
     }
     Ok(visited)
+}
+
+/// A read-only view of [`Storage`] for whole-tree copies: a cached page is served from the
+/// cache (it may be newer than the file), any other page is read from the file and verified
+/// without entering the cache, so a backup does not evict the working set of live readers and
+/// writers. Pages of a pinned snapshot are immutable, so both sources agree.
+pub struct Uncached<'a>(pub &'a Storage);
+
+impl PageStore for Uncached<'_> {
+    fn page_size(&self) -> usize {
+        self.0.page_size()
+    }
+
+    fn read_page(&self, id: PageId) -> Result<Arc<Page>> {
+        if let Some(page) = self.0.cache.get(id) {
+            return Ok(page);
+        }
+        Ok(Arc::new(self.0.pager.read_page(id)?))
+    }
+
+    fn allocate(&self) -> Result<PageId> {
+        Err(Error::InvalidArgument(
+            "a backup view cannot allocate pages".into(),
+        ))
+    }
+
+    fn write_page(&self, page: Page) -> Result<()> {
+        Err(Error::InvalidArgument(format!(
+            "a backup view cannot write {}",
+            page.id()
+        )))
+    }
+
+    fn free(&self, id: PageId) -> Result<()> {
+        Err(Error::InvalidArgument(format!(
+            "a backup view cannot free {id}"
+        )))
+    }
 }
