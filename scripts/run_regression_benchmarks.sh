@@ -2,7 +2,7 @@
 # Re-runs the Phase 0 benchmarks (olap-kv scan, backup/restore drill) and compares each with the
 # newest baseline in benchmark_results/ (ldb bench compare); exits non-zero on a regression
 # beyond THRESHOLD (default 0.10 = 10%) or when there is no baseline. Results go into
-# benchmark_results/<date>/regression/.
+# benchmark_results/<date>/regression_*.
 #
 #   scripts/run_regression_benchmarks.sh [THRESHOLD] [KEYS] [SEED]
 set -euo pipefail
@@ -18,10 +18,10 @@ if [ -z "$baseline_dir" ]; then
   echo "no baseline: run scripts/baseline_olap_kv.sh first" >&2
   exit 2
 fi
-out="benchmark_results/$date/regression"
+out="benchmark_results/$date"
 mkdir -p "$out"
-"$ldb" bench olap-kv --keys "$keys" --seed "$seed" --json > "$out/olap_kv.json"
-"$ldb" drill backup-restore --keys "$keys" --seed "$seed" --json > "$out/drill_backup_restore.json"
+"$ldb" bench olap-kv --keys "$keys" --seed "$seed" --json > "$out/regression_olap_kv.json"
+"$ldb" drill backup-restore --keys "$keys" --seed "$seed" --json > "$out/regression_drill_backup_restore.json"
 # Throughput figures only: RTO/RPO and commit p99s are gated absolutely (content/plan.toml), and
 # single-run latencies on a shared machine are too noisy for a 10% relative verdict.
 status=0
@@ -30,11 +30,11 @@ compare() { # name, metrics...
   local args=()
   for m in "$@"; do args+=(--metric "$m"); done
   echo "== $name vs $baseline_dir/$name.json"
-  if ! "$ldb" bench compare "$baseline_dir/$name.json" "$out/$name.json" --threshold "$threshold" \
-      "${args[@]}" > "$out/$name.compare.txt"; then
+  if ! "$ldb" bench compare "$baseline_dir/$name.json" "$out/regression_$name.json" --threshold "$threshold" \
+      "${args[@]}" > "$out/regression_$name.compare.txt"; then
     status=1
   fi
-  cat "$out/$name.compare.txt"
+  cat "$out/regression_$name.compare.txt"
 }
 compare olap_kv olap.kv_scan.rows_per_s olap.kv_scan.mib_per_s
 compare drill_backup_restore backup.mib_per_s backup.restore_verify_failures
