@@ -377,3 +377,97 @@ fn same_seed_snapshots_have_identical_content_and_restore_to_it() {
     );
     assert!(backup::create_snapshot(&tmp.path().join("a"), 11, 10, &small_opts()).is_err());
 }
+
+fn ldb(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ldb"))
+        .args(args)
+        .output()
+        .expect("ldb runs")
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+#[test]
+fn cli_backup_restore_refusals_and_exit_codes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (db, bk, r) = (
+        tmp.path().join("db"),
+        tmp.path().join("bk"),
+        tmp.path().join("r"),
+    );
+    let (db, bk, r) = (s(&db), s(&bk), s(&r));
+    for args in [
+        vec!["init", &db],
+        vec!["put", &db, "k", "v"],
+        vec!["backup", &db, &bk],
+        vec!["restore", &bk, &r],
+    ] {
+        let out = ldb(&args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = ldb(&["get", &r, "k"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "v\n");
+    // A second backup into the same place, and a restore over a database without --force.
+    let out = ldb(&["backup", &db, &bk]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = ldb(&["restore", &bk, &r]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    // A tampered stream: refused, naming the file, target untouched.
+    let bk = PathBuf::from(bk);
+    let stream = bk.join(PAGES_FILE);
+    let mut bytes = std::fs::read(&stream).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&stream, &bytes).expect("write");
+    let r2 = tmp.path().join("r2");
+    let out = ldb(&["restore", &s(&bk), &s(&r2)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("pages.zst") && err.contains("sha256"), "{err}");
+    assert!(!r2.exists());
+    let out = ldb(&["restore", &s(&bk), &s(&r2), "--verify-only"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cli_bench_compare_flags_regressions_in_each_direction() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let doc = |tps: f64, ms: f64| {
+        format!(
+            r#"{{"format_version":1,"metrics":[
+            {{"name":"tps","value":{tps},"unit":"ops/s","direction":"higher_is_better"}},
+            {{"name":"lat","value":{ms},"unit":"ms","direction":"lower_is_better"}}]}}"#
+        )
+    };
+    let base = tmp.path().join("base.json");
+    std::fs::write(&base, doc(100.0, 10.0)).expect("write");
+    let cases = [
+        (doc(95.0, 10.5), 0),  // within 10% both ways
+        (doc(120.0, 8.0), 0),  // better
+        (doc(85.0, 10.0), 1),  // throughput down 15%
+        (doc(100.0, 11.5), 1), // latency up 15%
+    ];
+    for (i, (cur, code)) in cases.iter().enumerate() {
+        let p = tmp.path().join(format!("cur{i}.json"));
+        std::fs::write(&p, cur).expect("write");
+        let out = ldb(&["bench", "compare", &s(&base), &s(&p)]);
+        assert_eq!(
+            out.status.code(),
+            Some(*code),
+            "case {i}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, "{\"format_version\":1}").expect("write");
+    let out = ldb(&["bench", "compare", &s(&base), &s(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json"));
+}
