@@ -123,6 +123,15 @@ pub enum Error {
         /// The transaction that must roll back.
         victim: TxnId,
     },
+    /// A backup directory (its manifest or page stream) is missing, damaged, tampered with or of
+    /// an unsupported format version; a restore refuses it before writing anything.
+    #[error("invalid backup {path}: {detail}")]
+    InvalidBackup {
+        /// The backup file or directory at fault.
+        path: PathBuf,
+        /// What was wrong.
+        detail: String,
+    },
     /// An earlier durability failure (e.g. a failed fsync) left the handle unusable; the
     /// database must be reopened, which runs recovery. A failed fsync is never retried blindly.
     #[error("database handle is poisoned by an earlier failure: {reason}")]

@@ -20,6 +20,7 @@
 //! On-disk formats and the invariants each layer keeps are written down in `engine/FORMAT.md`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod backup;
 pub mod btree;
 pub mod catalog;
 pub mod crashtest;

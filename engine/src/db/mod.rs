@@ -434,6 +434,20 @@ impl Database {
         self.checkpoint()
     }
 
+    /// The storage layer (for the backup module, which copies pages through it).
+    pub(crate) fn storage(&self) -> &Arc<Storage> {
+        &self.storage
+    }
+
+    /// The current durable snapshot together with a transaction id no commit of it used, taken
+    /// under the writer lock (so the pair is consistent); a restored copy continues from that id.
+    pub(crate) fn backup_point(&self) -> Result<(Arc<Snapshot>, TxnId)> {
+        self.check_poison()?;
+        let w = self.writer();
+        let snap = self.snapshots.current();
+        Ok((snap, w.next_txn))
+    }
+
     fn writer(&self) -> MutexGuard<'_, WriterState> {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }

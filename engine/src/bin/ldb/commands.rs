@@ -233,6 +233,14 @@ pub fn run(command: Command) -> Result<ExitCode> {
             }
         }
         Command::Crashtest(args) => return crashtest_cmd(args),
+        Command::Backup(args) => crate::backup::backup_cmd(args)?,
+        Command::Restore(args) => crate::backup::restore_cmd(args)?,
+        Command::Snapshot(cmd) => crate::drill::snapshot_cmd(cmd)?,
+        Command::Drill(cmd) => return crate::drill::drill_cmd(cmd),
+        Command::Bench(crate::BenchCommand::OlapKv(args)) => crate::drill::olap_kv_cmd(args)?,
+        Command::Bench(crate::BenchCommand::Compare(args)) => {
+            return crate::compare::compare_cmd(args);
+        }
         Command::Bench(crate::BenchCommand::Storage(args)) => crate::bench::run(args)?,
     }
     Ok(ExitCode::SUCCESS)

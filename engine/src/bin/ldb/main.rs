@@ -3,8 +3,11 @@
 //! Exit codes: 0 success; 1 a check found problems, or `get` found no such key; 2 an error
 //! (bad arguments, a bad or locked database file, an I/O failure).
 
+mod backup;
 mod bench;
 mod commands;
+mod compare;
+mod drill;
 mod text;
 
 use std::path::PathBuf;
@@ -153,6 +156,16 @@ enum Command {
     /// Crash-loop test on the simulated disk: crash at every I/O operation of a seeded workload,
     /// recover, verify (exit code 1 on any violation).
     Crashtest(commands::CrashtestArgs),
+    /// Write an online, consistent, compressed backup of a database into a new directory.
+    Backup(backup::BackupArgs),
+    /// Verify a backup and restore it into a new database directory, then check it.
+    Restore(backup::RestoreArgs),
+    /// Seeded Phase 0 snapshots (dataset + compressed backup + manifest).
+    #[command(subcommand)]
+    Snapshot(drill::SnapshotCommand),
+    /// Operational drills that emit metrics JSON (exit code 1 if a verification fails).
+    #[command(subcommand)]
+    Drill(drill::DrillCommand),
     /// Quick measurements of the storage core (the criterion benches are the careful ones).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -164,6 +177,11 @@ enum BenchCommand {
     /// fsync baseline, commit latency (Standard), commits/s (Standard and Unified, 8 threads),
     /// batch load, cached point gets and range scans, with cache hit ratio and peak RSS.
     Storage(bench::BenchArgs),
+    /// KV range-scan throughput over a seeded dataset (rows/s and MiB/s of keys and values).
+    OlapKv(drill::OlapKvArgs),
+    /// Compare a metrics JSON file with a baseline; exit code 1 on a regression beyond the
+    /// threshold.
+    Compare(compare::CompareArgs),
 }
 
 fn main() -> ExitCode {

@@ -1,0 +1,356 @@
+//! `ldb snapshot create`, `ldb drill backup-restore` and `ldb bench olap-kv`: the Phase 0
+//! snapshot, the backup/restore drill and the KV range-scan baseline, each printing metrics JSON
+//! with `--json`.
+//!
+//! The drill, in order: load a seeded database in a scratch directory; measure single-put commit
+//! latency for a fixed number of commits without a backup; run a backup while a writer keeps
+//! committing, recording each commit's latency and LSN; restore the backup into a new directory
+//! (hashes verified, integrity checked); verify the restored contents are exactly the commits at
+//! or below the backup's LSN; report RTO, RPO, throughput and the two commit p99s.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use lightning_db::{Database, Options, backup, workload};
+
+use crate::commands::{metric, print_metrics};
+
+/// `ldb snapshot` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum SnapshotCommand {
+    /// Create a seeded dataset, its compressed backup and `snapshot.json` in a new directory.
+    Create(SnapshotArgs),
+}
+
+/// Arguments of `ldb snapshot create`.
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    /// Workload seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Number of keys.
+    #[arg(long, default_value_t = 100_000)]
+    keys: u64,
+    /// Output directory (must not exist), e.g. `snapshots/<date>/`.
+    #[arg(long)]
+    out: PathBuf,
+    /// Print `snapshot.json` instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `ldb drill` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum DrillCommand {
+    /// Back up a live database under write load, restore it, verify it; report RTO/RPO.
+    BackupRestore(DrillArgs),
+}
+
+/// Arguments of `ldb drill backup-restore`.
+#[derive(Args, Debug)]
+pub struct DrillArgs {
+    /// Keys in the seeded database.
+    #[arg(long, default_value_t = 200_000)]
+    keys: u64,
+    /// Workload seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Commits measured without a backup (the p99 baseline).
+    #[arg(long, default_value_t = 300)]
+    baseline_commits: usize,
+    /// Scratch directory (a fresh one under the system temp directory when omitted); removed
+    /// afterwards.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Recovery time objective reported as `backup_target.rto_s` (the gate compares with it).
+    #[arg(long, default_value_t = 10.0)]
+    rto_target_s: f64,
+    /// Recovery point objective reported as `backup_target.rpo_s`: with backups alone, the
+    /// longest accepted window of lost commits.
+    #[arg(long, default_value_t = 60.0)]
+    rpo_target_s: f64,
+    /// Print the project's metrics JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `ldb bench olap-kv`.
+#[derive(Args, Debug)]
+pub struct OlapKvArgs {
+    /// Keys in the seeded dataset.
+    #[arg(long, default_value_t = 200_000)]
+    keys: u64,
+    /// Workload seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Full scans measured (after one warm-up scan); the median is reported.
+    #[arg(long, default_value_t = 5)]
+    scans: usize,
+    /// Scratch directory (removed afterwards).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Print the project's metrics JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn scratch(base: Option<&Path>, what: &str) -> Result<PathBuf> {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = base
+        .map(Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("ldb-{what}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("while creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+fn p99_ms(mut v: Vec<Duration>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort();
+    let i = ((v.len() as f64 * 0.99).ceil() as usize).clamp(1, v.len()) - 1;
+    v[i].as_secs_f64() * 1e3
+}
+
+/// Runs `ldb snapshot create`.
+pub fn snapshot_cmd(cmd: SnapshotCommand) -> Result<()> {
+    let SnapshotCommand::Create(args) = cmd;
+    let r = backup::create_snapshot(&args.out, args.seed, args.keys, &Options::default())
+        .with_context(|| format!("while creating snapshot {}", args.out.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        println!(
+            "snapshot {}: {} keys (seed {}), content sha256 {}, backup {:.1} MiB -> {:.1} MiB",
+            args.out.display(),
+            r.entries,
+            r.seed,
+            r.content_sha256,
+            r.source_bytes as f64 / f64::from(1 << 20),
+            r.compressed_bytes as f64 / f64::from(1 << 20)
+        );
+    }
+    Ok(())
+}
+
+/// Runs `ldb drill`.
+pub fn drill_cmd(cmd: DrillCommand) -> Result<std::process::ExitCode> {
+    let DrillCommand::BackupRestore(args) = cmd;
+    let dir = scratch(args.dir.as_deref(), "drill")?;
+    let result = drill(&args, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    let (metrics, ok) = result?;
+    if args.json {
+        print_metrics(&metrics)?;
+    } else {
+        for m in &metrics {
+            println!(
+                "{} = {} {}",
+                m["name"].as_str().unwrap_or(""),
+                m["value"],
+                m["unit"].as_str().unwrap_or("")
+            );
+        }
+    }
+    Ok(if ok {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    })
+}
+
+fn commit_one(db: &Database, i: u64) -> Result<(Duration, u64)> {
+    let t = Instant::now();
+    let info = db.put(format!("drill-{i:010}").as_bytes(), &i.to_le_bytes())?;
+    Ok((t.elapsed(), info.lsn.0))
+}
+
+/// A commit made during the backup: key index, latency, LSN, when it returned.
+type Logged = (u64, Duration, u64, Instant);
+
+fn drill(args: &DrillArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool)> {
+    let db = Arc::new(Database::create(dir.join("db"), Options::default())?);
+    workload::load(&db, args.seed, 0, args.keys, 1000)?;
+    let mut without = Vec::with_capacity(args.baseline_commits);
+    let mut next = 0u64;
+    for _ in 0..args.baseline_commits {
+        without.push(commit_one(&db, next)?.0);
+        next += 1;
+    }
+    let baseline_drill_keys = next;
+    let log: Arc<Mutex<Vec<Logged>>> = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (db, log, stop) = (Arc::clone(&db), Arc::clone(&log), Arc::clone(&stop));
+        std::thread::spawn(move || -> Result<()> {
+            let mut i = next;
+            while !stop.load(Ordering::Acquire) {
+                let (lat, lsn) = commit_one(&db, i)?;
+                log.lock()
+                    .map_err(|_| anyhow::anyhow!("log lock poisoned"))?
+                    .push((i, lat, lsn, Instant::now()));
+                i += 1;
+            }
+            Ok(())
+        })
+    };
+    let bk = dir.join("backup");
+    let started = Instant::now();
+    let report = db.backup(&bk).context("while backing up")?;
+    let finished = Instant::now();
+    stop.store(true, Ordering::Release);
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("writer thread panicked"))??;
+    let log = std::mem::take(
+        &mut *log
+            .lock()
+            .map_err(|_| anyhow::anyhow!("log lock poisoned"))?,
+    );
+    let m = &report.manifest;
+    let during: Vec<Duration> = log
+        .iter()
+        .filter(|e| e.3 >= started && e.3 <= finished)
+        .map(|e| e.1)
+        .collect();
+    let captured: Vec<u64> = log
+        .iter()
+        .filter(|e| e.2 <= m.source_lsn)
+        .map(|e| e.0)
+        .collect();
+    // RPO of a restore from this backup at the moment it completed: the commits it does not
+    // hold that had returned by then, and the time since the oldest of them.
+    let lost: Vec<&Logged> = log
+        .iter()
+        .filter(|e| e.2 > m.source_lsn && e.3 <= finished)
+        .collect();
+    let rpo_s = lost.first().map_or(0.0, |e| {
+        finished.saturating_duration_since(e.3).as_secs_f64()
+    });
+    Arc::try_unwrap(db)
+        .map_err(|_| anyhow::anyhow!("database still shared after the writer stopped"))?
+        .close()?;
+    let target = dir.join("restored");
+    let t = Instant::now();
+    let restored = backup::restore(&bk, &target, &Options::default(), false);
+    let (verified, rto_s) = match restored {
+        Ok(_) => {
+            let db = Database::open(&target, Options::default())?;
+            let rto = t.elapsed().as_secs_f64();
+            let expected = args.keys + baseline_drill_keys + captured.len() as u64;
+            let mut ok = db.stats()?.entries == expected;
+            for i in (0..baseline_drill_keys).chain(captured.iter().copied()) {
+                ok &= db.get(format!("drill-{i:010}").as_bytes())?.is_some();
+            }
+            for e in &lost {
+                ok &= db.get(format!("drill-{:010}", e.0).as_bytes())?.is_none();
+            }
+            (ok, rto)
+        }
+        Err(e) => {
+            eprintln!("ldb: restore failed: {e}");
+            (false, t.elapsed().as_secs_f64())
+        }
+    };
+    let secs = report.elapsed.as_secs_f64().max(1e-9);
+    let mib = m.source_bytes as f64 / f64::from(1 << 20);
+    let metrics = vec![
+        metric("backup.rto_s", rto_s, "s", false),
+        metric("backup.rpo_s", rpo_s, "s", false),
+        metric("backup_target.rto_s", args.rto_target_s, "s", false),
+        metric("backup_target.rpo_s", args.rpo_target_s, "s", false),
+        metric("backup.rpo_commits", lost.len() as f64, "count", false),
+        metric(
+            "backup.restores_verified",
+            if verified { 1.0 } else { 0.0 },
+            "count",
+            true,
+        ),
+        metric(
+            "backup.restore_verify_failures",
+            if verified { 0.0 } else { 1.0 },
+            "count",
+            false,
+        ),
+        metric("backup.source_mib", mib, "MiB", true),
+        metric("backup.mib_per_s", mib / secs, "MiB/s", true),
+        metric("backup.commits_during", during.len() as f64, "count", true),
+        metric("backup.commit_p99_during_ms", p99_ms(during), "ms", false),
+        metric("backup.commit_p99_without_ms", p99_ms(without), "ms", false),
+    ];
+    Ok((metrics, verified))
+}
+
+/// Runs `ldb bench olap-kv`.
+pub fn olap_kv_cmd(args: OlapKvArgs) -> Result<()> {
+    let dir = scratch(args.dir.as_deref(), "olap-kv")?;
+    let result = olap_kv(&args, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    let metrics = result?;
+    if args.json {
+        print_metrics(&metrics)?;
+    } else {
+        for m in &metrics {
+            println!(
+                "{} = {} {}",
+                m["name"].as_str().unwrap_or(""),
+                m["value"],
+                m["unit"].as_str().unwrap_or("")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn olap_kv(args: &OlapKvArgs, dir: &Path) -> Result<Vec<serde_json::Value>> {
+    let db = Database::create(dir.join("db"), Options::default())?;
+    workload::load(&db, args.seed, 0, args.keys, 1000)?;
+    let scan = || -> Result<(u64, u64, Duration)> {
+        let t = Instant::now();
+        let (mut rows, mut bytes) = (0u64, 0u64);
+        for kv in db.range(
+            std::ops::Bound::Unbounded,
+            std::ops::Bound::Unbounded,
+            false,
+        )? {
+            let (k, v) = kv?;
+            rows += 1;
+            bytes += (k.len() + v.len()) as u64;
+        }
+        Ok((rows, bytes, t.elapsed()))
+    };
+    let (rows, _, _) = scan()?;
+    if rows != db.stats()?.entries {
+        bail!("scan returned {rows} rows of {}", db.stats()?.entries);
+    }
+    let mut runs = Vec::new();
+    for _ in 0..args.scans.max(1) {
+        runs.push(scan()?);
+    }
+    runs.sort_by_key(|r| r.2);
+    let (rows, bytes, t) = runs[runs.len() / 2];
+    let secs = t.as_secs_f64().max(1e-9);
+    db.close()?;
+    Ok(vec![
+        metric(
+            "olap.kv_scan.rows_per_s",
+            rows as f64 / secs,
+            "rows/s",
+            true,
+        ),
+        metric(
+            "olap.kv_scan.mib_per_s",
+            bytes as f64 / f64::from(1 << 20) / secs,
+            "MiB/s",
+            true,
+        ),
+        metric("olap.kv_scan.rows", rows as f64, "count", true),
+    ])
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Creates the Phase 0 snapshot: a seeded dataset, its compressed backup and manifest under
+# snapshots/<date>/ (ldb snapshot create), and records snapshot.json in
+# benchmark_results/<date>/ as the text report.
+#
+#   scripts/create_snapshot.sh [KEYS] [SEED]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+keys="${1:-100000}"
+seed="${2:-42}"
+date="$(date -u +%Y-%m-%d)"
+cargo build -q --release -p lightning-db --bin ldb
+ldb=target/release/ldb
+out="snapshots/$date/seed-$seed-keys-$keys"
+results="benchmark_results/$date"
+mkdir -p "snapshots/$date" "$results"
+"$ldb" snapshot create --seed "$seed" --keys "$keys" --out "$out" --json > "$results/snapshot_seed-$seed-keys-$keys.txt"
+"$ldb" restore "$out/backup" "$out/verify" --verify-only >&2
+cat "$results/snapshot_seed-$seed-keys-$keys.txt"
