@@ -174,6 +174,15 @@ impl Wal {
     /// Appends transaction `txn` with `ops` and returns its commit LSN once it is durable per the
     /// mode. Thread-safe; in Unified mode concurrent callers share fsyncs.
     pub fn commit(&self, txn: TxnId, ops: &[Op]) -> Result<Lsn> {
+        if self.opts.mode == WalMode::Standard {
+            // Append and flush under one lock acquisition: each commit writes and fsyncs its
+            // own record, even when callers race (one fsync per commit).
+            let (g, target) = self.append_locked(txn, ops)?;
+            let (g, res) = self.flush_locked(g, true);
+            drop(g);
+            res?;
+            return Ok(target);
+        }
         let target = self.append(txn, ops)?;
         self.wait_durable(target)?;
         Ok(target)
@@ -184,6 +193,11 @@ impl Wal {
     /// under its own lock fixes the log order. Follow with [`Wal::wait_durable`] before
     /// reporting the commit.
     pub fn append(&self, txn: TxnId, ops: &[Op]) -> Result<Lsn> {
+        self.append_locked(txn, ops).map(|(_, lsn)| lsn)
+    }
+
+    /// [`Wal::append`], returning the still-held log lock with the commit LSN.
+    fn append_locked(&self, txn: TxnId, ops: &[Op]) -> Result<(MutexGuard<'_, State>, Lsn)> {
         let unified = self.opts.mode == WalMode::Unified;
         if unified {
             self.arriving.fetch_add(1, Ordering::SeqCst);
@@ -208,7 +222,8 @@ impl Wal {
         }
         g.buf_commits += 1;
         g.stats.commits += 1;
-        Ok(g.end)
+        let end = g.end;
+        Ok((g, end))
     }
 
     /// Returns once the log is durable up to `target` (an LSN from [`Wal::append`]). In
