@@ -148,34 +148,25 @@ fn get_and_scan(c: &mut Criterion) {
     let mut group = c.benchmark_group("scan");
     let scan_len = 100_000.min(n);
     group.throughput(Throughput::Elements(scan_len));
-    group.bench_function("forward_100k_cached", |b| {
-        b.iter(|| {
-            let mut count = 0u64;
-            for entry in db
-                .range(Bound::Unbounded, Bound::Unbounded, false)
-                .expect("scan")
-                .take(scan_len as usize)
-            {
-                entry.expect("entry");
-                count += 1;
-            }
-            count
-        })
-    });
-    group.bench_function("reverse_100k_cached", |b| {
-        b.iter(|| {
-            let mut count = 0u64;
-            for entry in db
-                .range(Bound::Unbounded, Bound::Unbounded, true)
-                .expect("scan")
-                .take(scan_len as usize)
-            {
-                entry.expect("entry");
-                count += 1;
-            }
-            count
-        })
-    });
+    for (name, reverse) in [
+        ("forward_100k_cached", false),
+        ("reverse_100k_cached", true),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut count = 0u64;
+                for entry in db
+                    .range(Bound::Unbounded, Bound::Unbounded, reverse)
+                    .expect("scan")
+                    .take(scan_len as usize)
+                {
+                    entry.expect("entry");
+                    count += 1;
+                }
+                count
+            })
+        });
+    }
     group.finish();
 }
 

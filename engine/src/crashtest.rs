@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -305,9 +304,4 @@ pub fn run_loop(cfg: &CrashConfig, stride: u64, max_points: u64) -> Result<Crash
         point += stride;
     }
     Ok(report)
-}
-
-/// Where the simulated database lives (for messages).
-pub fn db_dir() -> &'static Path {
-    Path::new(DB_DIR)
 }

@@ -24,7 +24,8 @@ use lightning_db::util::rng::SplitMix64 as Rng;
 use lightning_db::vfs::{OpenMode, RealVfs, Vfs};
 use lightning_db::wal::WalMode;
 use lightning_db::{Database, Options, workload};
-use serde::Serialize;
+
+use crate::commands::{metric, print_metrics, print_metrics_text, scratch_dir};
 
 /// Arguments of `ldb bench storage`.
 #[derive(Args, Debug)]
@@ -46,54 +47,12 @@ pub struct BenchArgs {
     json: bool,
 }
 
-/// One measured figure, in the project's metrics format.
-#[derive(Serialize, Debug)]
-struct Metric {
-    name: String,
-    value: f64,
-    unit: &'static str,
-    direction: &'static str,
-}
-
-fn metric(name: &str, value: f64, unit: &'static str, higher_is_better: bool) -> Metric {
-    Metric {
-        name: name.to_string(),
-        value,
-        unit,
-        direction: if higher_is_better {
-            "higher_is_better"
-        } else {
-            "lower_is_better"
-        },
-    }
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
     let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[idx.min(sorted.len() - 1)]
-}
-
-fn scratch_dir(base: Option<&Path>) -> Result<PathBuf> {
-    let base = base
-        .map(Path::to_path_buf)
-        .unwrap_or_else(std::env::temp_dir);
-    let dir = base.join(format!(
-        "ldb-bench-{}-{}",
-        std::process::id(),
-        chrono_free_stamp()
-    ));
-    std::fs::create_dir_all(&dir).with_context(|| format!("while creating {}", dir.display()))?;
-    Ok(dir)
-}
-
-fn chrono_free_stamp() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
 }
 
 /// Peak resident set size of this process in MiB (Linux `VmHWM`), if known.
@@ -176,22 +135,19 @@ fn concurrent_commits_per_sec(dir: &Path, mode: WalMode, threads: u64) -> Result
 
 /// Runs the storage benchmark and prints its metrics.
 pub fn run(args: BenchArgs) -> Result<()> {
-    let dir = scratch_dir(args.dir.as_deref())?;
+    let dir = scratch_dir(args.dir.as_deref(), "bench")?;
     let result = measure(&args, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     let metrics = result?;
     if args.json {
-        let doc = serde_json::json!({ "format_version": 1, "metrics": metrics });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        print_metrics(&metrics)
     } else {
-        for m in &metrics {
-            println!("{:<40} {:>14.3} {}", m.name, m.value, m.unit);
-        }
+        print_metrics_text(&metrics);
+        Ok(())
     }
-    Ok(())
 }
 
-fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<Metric>> {
+fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<serde_json::Value>> {
     let mut out = Vec::new();
     let fsync = fsync_baseline(dir)?;
     out.push(metric(

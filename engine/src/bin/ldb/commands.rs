@@ -362,3 +362,29 @@ pub fn print_metrics(metrics: &[serde_json::Value]) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
 }
+
+/// Prints metrics as aligned `name value unit` lines.
+pub fn print_metrics_text(metrics: &[serde_json::Value]) {
+    for m in metrics {
+        println!(
+            "{:<40} {:>14.3} {}",
+            m["name"].as_str().unwrap_or(""),
+            m["value"].as_f64().unwrap_or(f64::NAN),
+            m["unit"].as_str().unwrap_or("")
+        );
+    }
+}
+
+/// Creates a fresh scratch directory `ldb-<what>-<pid>-<nanos>` under `base` (default: the
+/// system temp dir) for a benchmark or drill; the caller removes it.
+pub fn scratch_dir(base: Option<&std::path::Path>, what: &str) -> Result<std::path::PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = base
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("ldb-{what}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("while creating {}", dir.display()))?;
+    Ok(dir)
+}

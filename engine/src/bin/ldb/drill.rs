@@ -11,13 +11,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use lightning_db::{Database, Options, backup, workload};
 
-use crate::commands::{metric, print_metrics};
+use crate::commands::{metric, print_metrics, print_metrics_text, scratch_dir};
 
 /// `ldb snapshot` subcommands.
 #[derive(Subcommand, Debug)]
@@ -98,18 +98,6 @@ pub struct OlapKvArgs {
     json: bool,
 }
 
-fn scratch(base: Option<&Path>, what: &str) -> Result<PathBuf> {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let dir = base
-        .map(Path::to_path_buf)
-        .unwrap_or_else(std::env::temp_dir)
-        .join(format!("ldb-{what}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("while creating {}", dir.display()))?;
-    Ok(dir)
-}
-
 fn p99_ms(mut v: Vec<Duration>) -> f64 {
     if v.is_empty() {
         return 0.0;
@@ -143,21 +131,14 @@ pub fn snapshot_cmd(cmd: SnapshotCommand) -> Result<()> {
 /// Runs `ldb drill`.
 pub fn drill_cmd(cmd: DrillCommand) -> Result<std::process::ExitCode> {
     let DrillCommand::BackupRestore(args) = cmd;
-    let dir = scratch(args.dir.as_deref(), "drill")?;
+    let dir = scratch_dir(args.dir.as_deref(), "drill")?;
     let result = drill(&args, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     let (metrics, ok) = result?;
     if args.json {
         print_metrics(&metrics)?;
     } else {
-        for m in &metrics {
-            println!(
-                "{} = {} {}",
-                m["name"].as_str().unwrap_or(""),
-                m["value"],
-                m["unit"].as_str().unwrap_or("")
-            );
-        }
+        print_metrics_text(&metrics);
     }
     Ok(if ok {
         std::process::ExitCode::SUCCESS
@@ -290,21 +271,14 @@ fn drill(args: &DrillArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool)>
 
 /// Runs `ldb bench olap-kv`.
 pub fn olap_kv_cmd(args: OlapKvArgs) -> Result<()> {
-    let dir = scratch(args.dir.as_deref(), "olap-kv")?;
+    let dir = scratch_dir(args.dir.as_deref(), "olap-kv")?;
     let result = olap_kv(&args, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     let metrics = result?;
     if args.json {
         print_metrics(&metrics)?;
     } else {
-        for m in &metrics {
-            println!(
-                "{} = {} {}",
-                m["name"].as_str().unwrap_or(""),
-                m["value"],
-                m["unit"].as_str().unwrap_or("")
-            );
-        }
+        print_metrics_text(&metrics);
     }
     Ok(())
 }
