@@ -140,6 +140,7 @@ fn options(cfg: &CrashConfig, vfs: &SimVfs) -> Options {
         wal_segment_size: 16 << 10,
         checkpoint_wal_bytes: 0,
         vfs: Arc::new(vfs.clone()),
+        lock_timeout: std::time::Duration::from_secs(10),
     }
 }
 

@@ -123,6 +123,33 @@ pub enum Error {
         /// The transaction that must roll back.
         victim: TxnId,
     },
+    /// A `RepeatableRead` transaction tried to write a key that another transaction committed
+    /// after this one's snapshot was taken (first updater wins). The transaction is rolled
+    /// back; retrying it from the start sees the newer value.
+    #[error(
+        "write conflict: {txn} cannot write {key}: it was committed by a newer transaction after {txn}'s snapshot"
+    )]
+    WriteConflict {
+        /// The transaction that lost.
+        txn: TxnId,
+        /// The key, printed with non-printable bytes escaped.
+        key: String,
+    },
+    /// The transaction was already rolled back by an earlier error (a deadlock or a write
+    /// conflict); every later call on it fails with this error. Start a new transaction.
+    #[error("{txn} was rolled back by an earlier error ({reason}); start a new transaction")]
+    TransactionAborted {
+        /// The transaction.
+        txn: TxnId,
+        /// The error that rolled it back.
+        reason: String,
+    },
+    /// A write was attempted in a read-only transaction.
+    #[error("{txn} is read-only and cannot write")]
+    ReadOnlyTransaction {
+        /// The transaction.
+        txn: TxnId,
+    },
     /// A backup directory (its manifest or page stream) is missing, damaged, tampered with or of
     /// an unsupported format version; a restore refuses it before writing anything.
     #[error("invalid backup {path}: {detail}")]
@@ -149,6 +176,16 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+
+    /// Whether retrying the whole transaction from the start may succeed: a deadlock victim, a
+    /// write-conflict loser, or a call on a transaction one of those rolled back. (A lock timeout
+    /// is not: the wait was long, and the caller should decide.)
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::Deadlock { .. } | Error::WriteConflict { .. } | Error::TransactionAborted { .. }
+        )
     }
 
     /// Builds a [`Error::Corruption`] for `page`.

@@ -7,9 +7,10 @@
 //! 3. [`btree`] — an ordered byte-key map over pages (copy-on-write, overflow pages for large values).
 //! 4. [`wal`] — the write-ahead log: checksummed records, `Standard` and `Unified` (group commit)
 //!    modes, and the recovery scan.
-//! 5. [`txn`] — transactions: the lock manager with deadlock detection (MVCC snapshots and
-//!    isolation levels build on it).
-//! 6. [`db`] — the public [`Database`] handle: commits, snapshots, checkpoints, recovery.
+//! 5. [`txn`] — the transaction machinery: the lock manager with deadlock detection, the
+//!    write-conflict index, and write sets.
+//! 6. [`db`] — the public [`Database`] handle and its [`Transaction`]s (snapshot isolation and
+//!    serializable), commits, snapshots, checkpoints, recovery.
 //!
 //! Beside the layers: [`integrity`] (the checker behind `ldb check`), [`catalog`] (what the
 //! engine can describe about its own formats), [`crashtest`] (the crash loop over the simulated
@@ -35,7 +36,10 @@ pub mod vfs;
 pub mod wal;
 pub mod workload;
 
-pub use db::{CommitInfo, Database, Options, Range, Snapshot, Stats, WriteBatch};
+pub use db::{
+    CommitInfo, Database, Options, Range, Snapshot, Stats, Transaction, TxnRange, WriteBatch,
+};
 pub use error::{Error, Result};
 pub use integrity::IntegrityReport;
+pub use txn::IsolationLevel;
 pub use types::{Lsn, PageId, TxnId};

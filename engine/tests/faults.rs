@@ -21,6 +21,7 @@ fn opts(vfs: &SimVfs, mode: WalMode) -> Options {
         wal_segment_size: 64 << 10,
         checkpoint_wal_bytes: 0,
         vfs: Arc::new(vfs.clone()),
+        lock_timeout: std::time::Duration::from_secs(10),
     }
 }
 

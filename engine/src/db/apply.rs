@@ -17,9 +17,7 @@ use crate::types::{Lsn, PageId};
 use crate::wal::Op;
 
 fn op_key(op: &Op) -> &[u8] {
-    match op {
-        Op::Put { key, .. } | Op::Delete { key } => key,
-    }
+    op.key()
 }
 
 /// The first 8 bytes of `key` as a big-endian number (zero-padded): ordering these orders

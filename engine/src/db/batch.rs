@@ -52,30 +52,37 @@ impl WriteBatch {
     /// Checks every key and value against the engine's limits for pages of `page_size` bytes,
     /// before anything is written.
     pub(crate) fn validate(&self, page_size: usize) -> Result<()> {
-        let max_key = crate::btree::max_key_len(page_size);
         for op in &self.ops {
-            let (key, value_len) = match op {
-                Op::Put { key, value } => (key, value.len()),
-                Op::Delete { key } => (key, 0),
-            };
-            if key.is_empty() {
-                return Err(Error::InvalidArgument("keys must not be empty".into()));
-            }
-            if key.len() > max_key {
-                return Err(Error::TooLarge {
-                    what: "key",
-                    len: key.len(),
-                    max: max_key,
-                });
-            }
-            if value_len > MAX_VALUE_LEN {
-                return Err(Error::TooLarge {
-                    what: "value",
-                    len: value_len,
-                    max: MAX_VALUE_LEN,
-                });
+            match op {
+                Op::Put { key, value } => validate_write(key, Some(value), page_size)?,
+                Op::Delete { key } => validate_write(key, None, page_size)?,
             }
         }
         Ok(())
     }
+}
+
+/// Checks one write — `key` and, for a put, its value — against the engine's limits for pages of
+/// `page_size` bytes.
+pub(crate) fn validate_write(key: &[u8], value: Option<&[u8]>, page_size: usize) -> Result<()> {
+    let max_key = crate::btree::max_key_len(page_size);
+    if key.is_empty() {
+        return Err(Error::InvalidArgument("keys must not be empty".into()));
+    }
+    if key.len() > max_key {
+        return Err(Error::TooLarge {
+            what: "key",
+            len: key.len(),
+            max: max_key,
+        });
+    }
+    let value_len = value.map_or(0, <[u8]>::len);
+    if value_len > MAX_VALUE_LEN {
+        return Err(Error::TooLarge {
+            what: "value",
+            len: value_len,
+            max: MAX_VALUE_LEN,
+        });
+    }
+    Ok(())
 }

@@ -20,6 +20,7 @@ mod batch;
 mod options;
 mod snapshot;
 mod stats;
+mod transaction;
 
 use apply::apply_ops;
 
@@ -32,6 +33,10 @@ use crate::btree;
 use crate::error::{Error, Result};
 use crate::integrity::{self, IntegrityReport};
 use crate::storage::{CheckpointFields, PageStore, Storage};
+use crate::txn::IsolationLevel;
+use crate::txn::conflicts::{ConflictIndex, ESCALATE_KEYS};
+use crate::txn::lock::{KeyRange, LockConfig, LockManager, LockMode, LockTarget};
+use crate::txn::write_set::successor;
 use crate::types::{Lsn, PageId, TxnId};
 use crate::vfs::{OpenMode, VfsFile};
 use crate::wal::{Op, Wal, WalMode, WalOptions};
@@ -40,7 +45,8 @@ pub use batch::{MAX_KEY_LEN, MAX_VALUE_LEN, WriteBatch};
 pub use options::Options;
 pub use snapshot::Snapshot;
 use snapshot::SnapshotRegistry;
-pub use stats::Stats;
+pub use stats::{Stats, TxnStats};
+pub use transaction::{Transaction, TxnRange};
 
 /// File name of the page file inside a database directory.
 pub const DATA_FILE: &str = "data.ldb";
@@ -75,16 +81,33 @@ pub struct Database {
     commits: AtomicU64,
     checkpoints: AtomicU64,
     recovered_txns: u64,
+    /// The next transaction id to hand out (at begin, or for a plain commit).
+    next_txn: AtomicU64,
+    locks: LockManager,
+    conflicts: ConflictIndex,
+    txn_counters: TxnCounters,
     // Held for the life of the handle: the exclusive lock on `<db>/LOCK`.
     _lock: Box<dyn VfsFile>,
 }
+
+/// Transaction outcomes counted since the handle opened.
+#[derive(Debug, Default)]
+struct TxnCounters {
+    begun: AtomicU64,
+    committed: AtomicU64,
+    rolled_back: AtomicU64,
+    write_conflicts: AtomicU64,
+}
+
+/// How many times [`Database::run`] attempts a transaction that keeps failing with a retryable
+/// error.
+pub const RUN_ATTEMPTS: usize = 100;
 
 /// State owned by the single tree writer.
 #[derive(Debug)]
 struct WriterState {
     root: PageId,
     entries: u64,
-    next_txn: TxnId,
     last_lsn: Lsn,
     wal_end_at_checkpoint: u64,
 }
@@ -161,11 +184,11 @@ impl Database {
         let mut state = WriterState {
             root: meta.root,
             entries: meta.entry_count,
-            next_txn: meta.next_txn_id.max(TxnId(1)),
             last_lsn: meta.checkpoint_lsn,
             wal_end_at_checkpoint: 0,
         };
         let recovered_txns = recovered.len() as u64;
+        let mut next_txn = meta.next_txn_id.max(TxnId(1));
         // Redo in groups: no reader exists yet, so consecutive transactions can share one
         // copy-on-write pass (their ops concatenated in log order; the last write per key wins,
         // exactly as replaying them one by one would leave it). Groups are bounded so the pages
@@ -177,7 +200,7 @@ impl Database {
             group_bytes += txn.ops.iter().map(Op::byte_len).sum::<usize>();
             group.extend(txn.ops);
             state.last_lsn = txn.lsn;
-            state.next_txn = TxnId(state.next_txn.0.max(txn.txn.0 + 1));
+            next_txn = TxnId(next_txn.0.max(txn.txn.0 + 1));
             if group_bytes >= REDO_GROUP_BYTES || pending.peek().is_none() {
                 let (root, entries) =
                     apply_ops(&storage, state.root, state.entries, state.last_lsn, &group)?;
@@ -188,6 +211,10 @@ impl Database {
                 group_bytes = 0;
             }
         }
+        let lock_config = LockConfig {
+            wait_timeout: opts.lock_timeout,
+            ..LockConfig::default()
+        };
         let snapshots = SnapshotRegistry::new(Snapshot::pinned(
             &storage,
             storage.epoch(),
@@ -207,6 +234,10 @@ impl Database {
             commits: AtomicU64::new(0),
             checkpoints: AtomicU64::new(0),
             recovered_txns,
+            next_txn: AtomicU64::new(next_txn.0),
+            locks: LockManager::new(lock_config),
+            conflicts: ConflictIndex::default(),
+            txn_counters: TxnCounters::default(),
             _lock: lock,
         };
         if recovered_txns > 0 {
@@ -302,6 +333,11 @@ impl Database {
 
     /// Applies `batch` atomically and durably: when this returns `Ok`, the commit is on disk and
     /// visible to readers.
+    ///
+    /// The batch runs as a transaction of its own: it takes the exclusive lock of every key it
+    /// writes (one lock on the span from its first to its last key when it writes more than
+    /// [`ESCALATE_KEYS`] keys), so it waits for — and is ordered with — open transactions that
+    /// read or wrote those keys, and may fail with [`Error::LockTimeout`] or [`Error::Deadlock`].
     pub fn commit(&self, batch: WriteBatch) -> Result<CommitInfo> {
         self.check_poison()?;
         batch.validate(self.storage.page_size())?;
@@ -312,21 +348,53 @@ impl Database {
                 lsn: snap.lsn,
             });
         }
+        let txn = self.allocate_txn();
+        let result = self
+            .lock_batch(txn, &batch.ops)
+            .and_then(|()| self.commit_ops(txn, &batch.ops));
+        self.locks.release_all(txn);
+        result
+    }
+
+    /// Takes the exclusive locks a plain batch commit needs.
+    fn lock_batch(&self, txn: TxnId, ops: &[Op]) -> Result<()> {
+        let sorted = apply::last_writes_sorted(ops);
+        if sorted.len() > ESCALATE_KEYS {
+            let first = sorted.first().map(|op| op.key()).unwrap_or_default();
+            let last = sorted.last().map(|op| op.key()).unwrap_or_default();
+            let range = KeyRange::new(first.to_vec(), Some(successor(last)))
+                .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+            self.locks
+                .acquire(txn, LockTarget::Range(range), LockMode::Exclusive)?;
+        } else {
+            for op in sorted {
+                self.locks
+                    .acquire(txn, LockTarget::key(op.key()), LockMode::Exclusive)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `ops` as transaction `txn`'s commit (the caller holds the locks it needs): the
+    /// numbered steps in the module docs.
+    pub(crate) fn commit_ops(&self, txn: TxnId, ops: &[Op]) -> Result<CommitInfo> {
+        self.check_poison()?;
         let (info, snap) = {
             let mut w = self.writer();
             self.check_poison()?;
-            let txn = w.next_txn;
-            let lsn = self
-                .wal
-                .append(txn, &batch.ops)
-                .map_err(|e| self.poison(e))?;
-            let (root, entries) = apply_ops(&self.storage, w.root, w.entries, lsn, &batch.ops)
+            let lsn = self.wal.append(txn, ops).map_err(|e| self.poison(e))?;
+            let (root, entries) = apply_ops(&self.storage, w.root, w.entries, lsn, ops)
                 .map_err(|e| self.poison(e))?;
             let epoch = self.storage.publish();
             w.root = root;
             w.entries = entries;
             w.last_lsn = lsn;
-            w.next_txn = TxnId(txn.0 + 1);
+            let keys: Vec<&[u8]> = apply::last_writes_sorted(ops)
+                .into_iter()
+                .map(Op::key)
+                .collect();
+            self.conflicts
+                .record(lsn, keys.into_iter(), self.snapshots.current().lsn);
             let snap = Snapshot::pinned(&self.storage, epoch, lsn, root, entries);
             if self.opts.wal_mode == WalMode::Standard {
                 self.wal.wait_durable(lsn).map_err(|e| self.poison(e))?;
@@ -347,6 +415,57 @@ impl Database {
         // has already poisoned the handle, so the next call reports that failure.
         let _ = self.maybe_checkpoint();
         Ok(info)
+    }
+
+    fn allocate_txn(&self) -> TxnId {
+        TxnId(self.next_txn.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Begins a transaction at `level` (see [`Transaction`]).
+    pub fn begin(&self, level: IsolationLevel) -> Result<Transaction<'_>> {
+        self.check_poison()?;
+        Ok(Transaction::begin(self, level, false, self.allocate_txn()))
+    }
+
+    /// Begins a read-only transaction: it reads one snapshot (the latest commit at begin) without
+    /// taking any lock, so it never blocks writers and is never blocked by them, and it is
+    /// serializable (a snapshot is the state after a prefix of the commit order). Writes fail
+    /// with [`Error::ReadOnlyTransaction`].
+    pub fn begin_read_only(&self) -> Result<Transaction<'_>> {
+        self.check_poison()?;
+        Ok(Transaction::begin(
+            self,
+            IsolationLevel::RepeatableRead,
+            true,
+            self.allocate_txn(),
+        ))
+    }
+
+    /// Runs `body` in a transaction at `level` and commits it, retrying from the start (up to
+    /// [`RUN_ATTEMPTS`] times) while it fails with a retryable error ([`Error::is_retryable`]:
+    /// a deadlock, a write conflict, or a call on a transaction such an error rolled back).
+    /// Every attempt reuses the first attempt's transaction id, so a deadlock victim only grows
+    /// older relative to newcomers and eventually stops being chosen. Returns `body`'s result
+    /// and the commit.
+    pub fn run<T>(
+        &self,
+        level: IsolationLevel,
+        mut body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<(T, CommitInfo)> {
+        self.check_poison()?;
+        let id = self.allocate_txn();
+        let mut attempt = 1;
+        loop {
+            let mut txn = Transaction::begin(self, level, false, id);
+            let outcome = body(&mut txn).and_then(|value| Ok((value, txn.commit()?)));
+            match outcome {
+                Err(e) if e.is_retryable() && attempt < RUN_ATTEMPTS => {
+                    attempt += 1;
+                    std::thread::yield_now();
+                }
+                other => return other,
+            }
+        }
     }
 
     fn maybe_checkpoint(&self) -> Result<()> {
@@ -385,7 +504,7 @@ impl Database {
             checkpoint_lsn: w.last_lsn,
             root: w.root,
             entry_count: w.entries,
-            next_txn_id: w.next_txn,
+            next_txn_id: TxnId(self.next_txn.load(Ordering::Relaxed)),
         };
         self.storage
             .checkpoint(fields)
@@ -425,7 +544,24 @@ impl Database {
             recovered_txns: self.recovered_txns,
             storage: self.storage.stats(),
             wal: self.wal.stats(),
+            txn: self.txn_stats(),
+            locks: self.locks.stats(),
         })
+    }
+
+    fn txn_stats(&self) -> TxnStats {
+        let c = &self.txn_counters;
+        let begun = c.begun.load(Ordering::Relaxed);
+        let committed = c.committed.load(Ordering::Relaxed);
+        let rolled_back = c.rolled_back.load(Ordering::Relaxed);
+        TxnStats {
+            begun,
+            committed,
+            rolled_back,
+            write_conflicts: c.write_conflicts.load(Ordering::Relaxed),
+            active: begun.saturating_sub(committed + rolled_back),
+            conflict_index_entries: self.conflicts.len() as u64,
+        }
     }
 
     /// Checkpoints and closes the database, reporting any failure (dropping the handle
@@ -443,9 +579,11 @@ impl Database {
     /// under the writer lock (so the pair is consistent); a restored copy continues from that id.
     pub(crate) fn backup_point(&self) -> Result<(Arc<Snapshot>, TxnId)> {
         self.check_poison()?;
-        let w = self.writer();
+        // Under the writer lock no commit is half-applied, so every id a commit in `snap` used
+        // is below the counter read here.
+        let _writer = self.writer();
         let snap = self.snapshots.current();
-        Ok((snap, w.next_txn))
+        Ok((snap, TxnId(self.next_txn.load(Ordering::Relaxed))))
     }
 
     fn writer(&self) -> MutexGuard<'_, WriterState> {

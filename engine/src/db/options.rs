@@ -1,13 +1,14 @@
 //! Options chosen when a database is created or opened.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::storage::page::DEFAULT_PAGE_SIZE;
 use crate::vfs::{RealVfs, Vfs};
 use crate::wal::WalMode;
 
 /// How to create or open a database. `Options::default()` gives a 4 KiB page, a 64 MiB cache,
-/// `Standard` WAL mode and real files.
+/// `Standard` WAL mode, a 10 s lock wait timeout and real files.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Page size for a new database (ignored on open: the file header decides). A power of two
@@ -24,6 +25,9 @@ pub struct Options {
     /// Run a checkpoint automatically once this many bytes of WAL accumulated since the last one.
     /// This bounds recovery time. `0` disables automatic checkpoints.
     pub checkpoint_wal_bytes: u64,
+    /// How long a transaction waits for a lock before failing with
+    /// [`crate::Error::LockTimeout`].
+    pub lock_timeout: Duration,
     /// The file system to use (real files by default; a simulated disk in tests).
     pub vfs: Arc<dyn Vfs>,
 }
@@ -36,6 +40,7 @@ impl Default for Options {
             wal_mode: WalMode::Standard,
             wal_segment_size: 64 << 20,
             checkpoint_wal_bytes: 64 << 20,
+            lock_timeout: Duration::from_secs(10),
             vfs: Arc::new(RealVfs),
         }
     }

@@ -56,6 +56,13 @@ pub enum Op {
 }
 
 impl Op {
+    /// The key the operation writes.
+    pub fn key(&self) -> &[u8] {
+        match self {
+            Op::Put { key, .. } | Op::Delete { key } => key,
+        }
+    }
+
     /// Key plus value bytes of the operation.
     pub fn byte_len(&self) -> usize {
         match self {

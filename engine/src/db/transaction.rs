@@ -1,0 +1,294 @@
+//! [`Transaction`]: a unit of reads and writes that commits atomically or not at all.
+//!
+//! A transaction's life:
+//! 1. **Begin** ([`Database::begin`]): it gets an id (ids grow with begin order, so a smaller id
+//!    is an older transaction — the deadlock victim rule depends on it). A `RepeatableRead` or
+//!    read-only transaction takes its snapshot now, registered in the write-conflict index.
+//! 2. **Read.** Own writes first; then `RepeatableRead` and read-only transactions read their
+//!    snapshot without locks, and `Serializable` ones take a shared lock on the key (or the
+//!    scanned range) and read the latest committed state.
+//! 3. **Write** (buffered in the write set): take the key's exclusive lock; under
+//!    `RepeatableRead`, fail with [`Error::WriteConflict`] if the key was committed after the
+//!    snapshot.
+//! 4. **Commit**: the write set becomes one WAL commit record and one copy-on-write apply
+//!    (the same path as [`Database::commit`]); once it is durable and published, the locks are
+//!    released. **Rollback** (or drop) discards the write set and releases the locks.
+//!
+//! A deadlock or write conflict rolls the transaction back at once (its locks are released so
+//! the others proceed); every later call then fails with [`Error::TransactionAborted`]. A lock
+//! timeout does not: the transaction keeps its locks and may retry the call or roll back.
+//! [`Database::run`] wraps the retry loop, reusing the transaction id so that a deadlock victim
+//! ages and eventually wins.
+
+use std::ops::Bound;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::batch::validate_write;
+use super::{CommitInfo, Database, Snapshot};
+use crate::error::{Error, Result};
+use crate::txn::IsolationLevel;
+use crate::txn::lock::{LockMode, LockTarget};
+use crate::txn::write_set::{MergedRange, WriteSet, lock_range};
+use crate::types::{Lsn, TxnId};
+
+/// Where a transaction stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Active,
+    /// Rolled back by an error; the message says which.
+    Aborted(String),
+}
+
+/// A transaction on a [`Database`]; see the module docs. Dropping it without
+/// [`commit`](Self::commit) rolls it back.
+#[derive(Debug)]
+pub struct Transaction<'db> {
+    db: &'db Database,
+    id: TxnId,
+    level: IsolationLevel,
+    read_only: bool,
+    /// The snapshot reads see (`RepeatableRead` and read-only); `Serializable` reads the latest
+    /// committed state under locks instead.
+    snapshot: Option<Arc<Snapshot>>,
+    /// Whether this transaction is registered in the write-conflict index (at its snapshot LSN).
+    registered: bool,
+    writes: WriteSet,
+    state: State,
+    /// Set once the locks are released and the registration ended (commit, rollback or abort).
+    released: bool,
+}
+
+/// A range scan inside a transaction: the committed entries it may see, with its own writes
+/// merged in. Yields `(key, value)` pairs.
+pub type TxnRange<'db> = MergedRange<super::Range<'db>>;
+
+impl<'db> Transaction<'db> {
+    pub(super) fn begin(
+        db: &'db Database,
+        level: IsolationLevel,
+        read_only: bool,
+        id: TxnId,
+    ) -> Transaction<'db> {
+        // A read-only transaction never writes, so it needs no write-conflict registration.
+        let (snapshot, registered) = if read_only {
+            (Some(db.snapshots.current()), false)
+        } else if level == IsolationLevel::RepeatableRead {
+            let snap = db.conflicts.register(|| {
+                let snap = db.snapshots.current();
+                let lsn = snap.lsn;
+                (snap, lsn)
+            });
+            (Some(snap), true)
+        } else {
+            (None, false)
+        };
+        db.txn_counters.begun.fetch_add(1, Ordering::Relaxed);
+        Transaction {
+            db,
+            id,
+            level,
+            read_only,
+            snapshot,
+            registered,
+            writes: WriteSet::default(),
+            state: State::Active,
+            released: false,
+        }
+    }
+
+    /// This transaction's id (lock owner, and the id its commit record carries).
+    pub fn id(&self) -> TxnId {
+        self.id
+    }
+
+    /// Its isolation level.
+    pub fn isolation(&self) -> IsolationLevel {
+        self.level
+    }
+
+    /// Whether it was begun read-only ([`Database::begin_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The LSN of the snapshot its reads see, for `RepeatableRead` and read-only transactions
+    /// (`None` for `Serializable`, which reads the latest committed state under locks).
+    pub fn snapshot_lsn(&self) -> Option<Lsn> {
+        self.snapshot.as_ref().map(|s| s.lsn)
+    }
+
+    /// Number of distinct keys written so far.
+    pub fn write_count(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// Reads `key`: this transaction's own write if it made one, else the committed value it may
+    /// see (see the module docs).
+    pub fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.check_active()?;
+        if let Some(own) = self.writes.get(key) {
+            return Ok(own.map(<[u8]>::to_vec));
+        }
+        let snap = match &self.snapshot {
+            Some(snap) => Arc::clone(snap),
+            None => {
+                self.lock(LockTarget::key(key), LockMode::Shared)?;
+                self.db.snapshots.current()
+            }
+        };
+        self.db.get_at(&snap, key)
+    }
+
+    /// Scans the keys in `(from, to)`, ascending or (if `reverse`) descending, with this
+    /// transaction's own writes merged in. Under `Serializable` the whole range is share-locked
+    /// first — including keys that do not exist yet, so no other transaction can insert into it
+    /// (no phantoms) until this one ends.
+    pub fn range(
+        &mut self,
+        from: Bound<&[u8]>,
+        to: Bound<&[u8]>,
+        reverse: bool,
+    ) -> Result<TxnRange<'db>> {
+        self.check_active()?;
+        let snap = match &self.snapshot {
+            Some(snap) => Arc::clone(snap),
+            None => {
+                if let Some(range) = lock_range(from, to) {
+                    self.lock(LockTarget::Range(range), LockMode::Shared)?;
+                }
+                self.db.snapshots.current()
+            }
+        };
+        let own = self.writes.range(from, to, reverse);
+        let base = self.db.range_at(snap, from, to, reverse)?;
+        Ok(MergedRange::new(base, own, reverse))
+    }
+
+    /// Sets `key` to `value` when the transaction commits.
+    pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.prepare_write(key, Some(value))?;
+        self.writes.put(key, value);
+        Ok(())
+    }
+
+    /// Deletes `key` when the transaction commits (a no-op if it is absent then).
+    pub fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.prepare_write(key, None)?;
+        self.writes.delete(key);
+        Ok(())
+    }
+
+    /// Commits: when this returns `Ok`, every write is durable and visible, atomically. A
+    /// transaction that wrote nothing commits without touching the log (its `lsn` is the LSN of
+    /// the state it read, or of the latest commit for `Serializable`).
+    pub fn commit(mut self) -> Result<CommitInfo> {
+        self.check_active()?;
+        let writes = std::mem::take(&mut self.writes);
+        let result = if writes.is_empty() {
+            let lsn = match &self.snapshot {
+                Some(snap) => snap.lsn,
+                None => self.db.snapshots.current().lsn,
+            };
+            Ok(CommitInfo { txn: self.id, lsn })
+        } else {
+            self.db.commit_ops(self.id, &writes.into_ops())
+        };
+        self.release();
+        let counter = match result {
+            Ok(_) => &self.db.txn_counters.committed,
+            Err(_) => &self.db.txn_counters.rolled_back,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        result
+    }
+
+    /// Discards every write and releases the locks (the same as dropping the transaction).
+    pub fn rollback(self) {}
+
+    fn check_active(&self) -> Result<()> {
+        match &self.state {
+            State::Active => Ok(()),
+            State::Aborted(reason) => Err(Error::TransactionAborted {
+                txn: self.id,
+                reason: reason.clone(),
+            }),
+        }
+    }
+
+    fn prepare_write(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<()> {
+        self.check_active()?;
+        if self.read_only {
+            return Err(Error::ReadOnlyTransaction { txn: self.id });
+        }
+        validate_write(key, value, self.db.page_size())?;
+        self.lock(LockTarget::key(key), LockMode::Exclusive)?;
+        if let Some(snap) = &self.snapshot
+            && self.db.conflicts.written_after(key, snap.lsn)
+        {
+            self.db
+                .txn_counters
+                .write_conflicts
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(self.abort(Error::WriteConflict {
+                txn: self.id,
+                key: key.escape_ascii().to_string(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// Acquires a lock; a deadlock rolls the transaction back.
+    fn lock(&mut self, target: LockTarget, mode: LockMode) -> Result<()> {
+        match self.db.locks.acquire(self.id, target, mode) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let err = Error::from(e);
+                if matches!(err, Error::Deadlock { .. }) {
+                    Err(self.abort(err))
+                } else {
+                    Err(err)
+                }
+            }
+        }
+    }
+
+    /// Rolls back after `err`, releasing the locks at once so the others can proceed; returns
+    /// `err` for the caller.
+    fn abort(&mut self, err: Error) -> Error {
+        self.state = State::Aborted(err.to_string());
+        self.writes = WriteSet::default();
+        self.release();
+        self.db
+            .txn_counters
+            .rolled_back
+            .fetch_add(1, Ordering::Relaxed);
+        err
+    }
+
+    /// Releases the locks and ends the registration (once).
+    fn release(&mut self) {
+        if self.released {
+            return;
+        }
+        self.released = true;
+        self.db.locks.release_all(self.id);
+        if self.registered
+            && let Some(snap) = &self.snapshot
+        {
+            self.db.conflicts.unregister(snap.lsn);
+        }
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.released {
+            self.db
+                .txn_counters
+                .rolled_back
+                .fetch_add(1, Ordering::Relaxed);
+            self.release();
+        }
+    }
+}

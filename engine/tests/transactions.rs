@@ -1,0 +1,266 @@
+//! Transaction basics: own writes, snapshot reads, rollback, write conflicts, serializable
+//! locking, read-only transactions, lock timeouts, retries and version garbage collection.
+
+use std::ops::Bound;
+use std::time::Duration;
+
+use lightning_db::{Database, Error, IsolationLevel, Options};
+
+const RR: IsolationLevel = IsolationLevel::RepeatableRead;
+const SER: IsolationLevel = IsolationLevel::Serializable;
+
+fn open(dir: &tempfile::TempDir, lock_timeout: Duration) -> Database {
+    Database::create(
+        dir.path().join("db"),
+        Options {
+            lock_timeout,
+            ..Options::default()
+        },
+    )
+    .expect("create")
+}
+
+fn keys(db: &Database) -> Vec<(Vec<u8>, Vec<u8>)> {
+    db.range(Bound::Unbounded, Bound::Unbounded, false)
+        .expect("range")
+        .collect::<Result<_, _>>()
+        .expect("scan")
+}
+
+#[test]
+fn a_transaction_sees_its_own_writes_and_commits_them_atomically() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir, Duration::from_secs(5));
+    db.put(b"a", b"0").expect("put");
+    db.put(b"c", b"0").expect("put");
+    for level in [RR, SER] {
+        let mut txn = db.begin(level).expect("begin");
+        txn.put(b"b", b"1").expect("put");
+        txn.delete(b"c").expect("delete");
+        txn.put(b"a", b"1").expect("put");
+        assert_eq!(txn.get(b"b").expect("get"), Some(b"1".to_vec()));
+        assert_eq!(txn.get(b"c").expect("get"), None);
+        let scanned: Vec<Vec<u8>> = txn
+            .range(Bound::Unbounded, Bound::Unbounded, false)
+            .expect("range")
+            .map(|r| r.expect("row").0)
+            .collect();
+        assert_eq!(scanned, vec![b"a".to_vec(), b"b".to_vec()]);
+        // Nothing is visible outside before commit.
+        assert_eq!(db.get(b"b").expect("get"), None);
+        assert_eq!(db.get(b"c").expect("get"), Some(b"0".to_vec()));
+        txn.commit().expect("commit");
+        assert_eq!(
+            keys(&db),
+            vec![
+                (b"a".to_vec(), b"1".to_vec()),
+                (b"b".to_vec(), b"1".to_vec())
+            ]
+        );
+        db.put(b"c", b"0").expect("restore c");
+        db.delete(b"b").expect("delete b");
+    }
+}
+
+#[test]
+fn dropping_or_rolling_back_leaves_no_trace_and_frees_the_locks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir, Duration::from_millis(50));
+    {
+        let mut txn = db.begin(SER).expect("begin");
+        txn.put(b"k", b"v").expect("put");
+    }
+    let mut txn = db.begin(RR).expect("begin");
+    txn.put(b"k", b"w").expect("put");
+    txn.rollback();
+    assert_eq!(db.get(b"k").expect("get"), None);
+    // The key's lock was released: a plain write does not wait.
+    db.put(b"k", b"x").expect("put after rollback");
+    let stats = db.stats().expect("stats");
+    assert_eq!(stats.txn.rolled_back, 2);
+    assert_eq!(stats.txn.active, 0);
+    assert_eq!(stats.locks.locks_held, 0);
+}
+
+#[test]
+fn repeatable_read_reads_its_snapshot_and_first_updater_wins() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir, Duration::from_secs(5));
+    db.put(b"x", b"1").expect("put");
+    let mut t1 = db.begin(RR).expect("begin");
+    assert_eq!(t1.get(b"x").expect("get"), Some(b"1".to_vec()));
+    db.put(b"x", b"2").expect("concurrent commit");
+    db.put(b"y", b"2").expect("concurrent insert");
+    // The snapshot does not move.
+    assert_eq!(t1.get(b"x").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(t1.get(b"y").expect("get"), None);
+    // Writing a key committed after the snapshot is a conflict, and rolls the transaction back.
+    let err = t1.put(b"x", b"3").expect_err("conflict");
+    assert!(matches!(err, Error::WriteConflict { .. }), "{err}");
+    assert!(err.is_retryable());
+    let again = t1.get(b"x").expect_err("aborted");
+    assert!(matches!(again, Error::TransactionAborted { .. }), "{again}");
+    drop(t1);
+    assert_eq!(db.get(b"x").expect("get"), Some(b"2".to_vec()));
+    assert_eq!(db.stats().expect("stats").txn.write_conflicts, 1);
+}
+
+#[test]
+fn a_serializable_read_blocks_a_writer_until_the_reader_ends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir, Duration::from_millis(30));
+    db.put(b"x", b"1").expect("put");
+    let mut reader = db.begin(SER).expect("begin");
+    assert_eq!(reader.get(b"x").expect("get"), Some(b"1".to_vec()));
+    let err = db
+        .put(b"x", b"2")
+        .expect_err("writer must wait for the shared lock");
+    assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
+    // A range read locks keys that do not exist yet: no phantom insert.
+    let _ = reader
+        .range(Bound::Included(b"m"), Bound::Excluded(b"p"), false)
+        .expect("range")
+        .count();
+    let err = db
+        .put(b"n", b"new")
+        .expect_err("insert into a read range must wait");
+    assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
+    db.put(b"q", b"outside")
+        .expect("a key outside the range is free");
+    reader.commit().expect("commit");
+    db.put(b"x", b"2").expect("free after commit");
+    db.put(b"n", b"new").expect("free after commit");
+    let stats = db.stats().expect("stats");
+    assert!(stats.locks.timeouts >= 2, "{:?}", stats.locks);
+}
+
+#[test]
+fn read_only_transactions_neither_block_nor_are_blocked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir, Duration::from_millis(30));
+    db.put(b"x", b"1").expect("put");
+    let mut writer = db.begin(SER).expect("begin");
+    writer.put(b"x", b"2").expect("put");
+    let mut ro = db.begin_read_only().expect("begin");
+    assert_eq!(
+        ro.get(b"x").expect("not blocked by the writer"),
+        Some(b"1".to_vec())
+    );
+    writer
+        .commit()
+        .expect("commit is not blocked by the reader");
+    assert_eq!(
+        ro.get(b"x").expect("get"),
+        Some(b"1".to_vec()),
+        "snapshot holds"
+    );
+    let err = ro.put(b"y", b"1").expect_err("read-only");
+    assert!(matches!(err, Error::ReadOnlyTransaction { .. }), "{err}");
+}
+
+#[test]
+fn two_writers_of_one_key_wait_and_the_loser_conflicts_under_repeatable_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir, Duration::from_secs(10));
+    db.put(b"x", b"0").expect("put");
+    std::thread::scope(|s| {
+        let mut t1 = db.begin(RR).expect("begin");
+        let mut t2 = db.begin(RR).expect("begin");
+        t1.put(b"x", b"1").expect("t1 writes first");
+        let h = s.spawn(move || t2.put(b"x", b"2").map(|()| t2.commit()));
+        // t2 now waits for t1's exclusive lock; t1's commit makes t2's write a conflict.
+        while db.stats().expect("stats").locks.waiting_now == 0 {
+            std::thread::yield_now();
+        }
+        t1.commit().expect("t1 commits");
+        let err = h.join().expect("join").expect_err("t2 must lose");
+        assert!(matches!(err, Error::WriteConflict { .. }), "{err}");
+    });
+    assert_eq!(db.get(b"x").expect("get"), Some(b"1".to_vec()));
+}
+
+#[test]
+fn run_retries_a_deadlock_victim_until_it_commits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir, Duration::from_secs(10));
+    db.put(b"a", b"0").expect("put");
+    db.put(b"b", b"0").expect("put");
+    let barrier = std::sync::Barrier::new(2);
+    let attempts = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for (first, second) in [(b"a", b"b"), (b"b", b"a")] {
+            let (db, barrier, attempts) = (&db, &barrier, &attempts);
+            s.spawn(move || {
+                let mut synced = false;
+                db.run(SER, |txn| {
+                    attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let v = txn.get(first)?.unwrap_or_default();
+                    if !synced {
+                        synced = true;
+                        barrier.wait();
+                    }
+                    txn.put(second, &v)?;
+                    Ok(())
+                })
+                .expect("run commits eventually");
+            });
+        }
+    });
+    let stats = db.stats().expect("stats");
+    assert_eq!(stats.locks.deadlocks, 1, "{:?}", stats.locks);
+    assert_eq!(attempts.into_inner(), 3, "one retry of the victim");
+    assert_eq!(stats.txn.committed, 2);
+}
+
+#[test]
+fn old_versions_are_reclaimed_once_the_last_reader_of_them_ends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir, Duration::from_secs(5));
+    let value = vec![7u8; 100];
+    for i in 0..2000u32 {
+        db.put(format!("key{i:05}").as_bytes(), &value)
+            .expect("load");
+    }
+    db.checkpoint().expect("checkpoint");
+    let update_round = |round: u8| {
+        for i in (0..2000u32).step_by(20) {
+            db.put(format!("key{i:05}").as_bytes(), &[round; 100])
+                .expect("update");
+        }
+        db.checkpoint().expect("checkpoint");
+    };
+    let pages = |db: &Database| db.stats().expect("stats").storage.page_count;
+    // Reach a steady state: with no long reader, updates reuse freed pages.
+    for round in 0..3 {
+        update_round(round);
+    }
+    let steady = pages(&db);
+    update_round(3);
+    assert_eq!(
+        pages(&db),
+        steady,
+        "without a reader, freed pages are reused"
+    );
+    // A long-running reader pins every page of its snapshot: updates must grow the file.
+    let mut reader = db.begin_read_only().expect("begin");
+    for round in 4..8 {
+        update_round(round);
+    }
+    let grown = pages(&db);
+    assert!(
+        grown > steady,
+        "old versions kept for the reader: {grown} vs {steady}"
+    );
+    assert_eq!(reader.get(b"key00000").expect("get"), Some(vec![3u8; 100]));
+    drop(reader);
+    // Its versions are now garbage: the next rounds reuse them instead of growing the file.
+    for round in 8..16 {
+        update_round(round);
+    }
+    let after = pages(&db);
+    assert!(
+        after <= steady,
+        "space held for the reader was reclaimed: {after} pages now, {steady} before the reader, \
+         {grown} while it read"
+    );
+}
