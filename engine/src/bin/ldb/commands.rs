@@ -52,12 +52,12 @@ fn options(db: &DbArgs) -> Options {
     }
 }
 
-fn open(db: &DbArgs) -> Result<Database> {
+pub(crate) fn open(db: &DbArgs) -> Result<Database> {
     Database::open(&db.db, options(db))
         .with_context(|| format!("while opening database {}", db.db.display()))
 }
 
-fn close(handle: Database) -> Result<()> {
+pub(crate) fn close(handle: Database) -> Result<()> {
     let path = handle.path().to_path_buf();
     handle
         .close()
@@ -242,6 +242,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             return crate::compare::compare_cmd(args);
         }
         Command::Bench(crate::BenchCommand::Storage(args)) => crate::bench::run(args)?,
+        Command::Txn(args) => crate::txn::txn_cmd(args)?,
     }
     Ok(ExitCode::SUCCESS)
 }
