@@ -51,12 +51,23 @@ pub(crate) fn last_writes_sorted(ops: &[Op]) -> Vec<&Op> {
 pub(crate) fn apply_ops(
     storage: &Storage,
     root: PageId,
-    mut entries: u64,
+    entries: u64,
     lsn: Lsn,
     ops: &[Op],
 ) -> Result<(PageId, u64)> {
+    apply_sorted(storage, root, entries, lsn, &last_writes_sorted(ops))
+}
+
+/// Applies operations already reduced by [`last_writes_sorted`] (ascending, one per key).
+pub(crate) fn apply_sorted(
+    storage: &Storage,
+    root: PageId,
+    mut entries: u64,
+    lsn: Lsn,
+    sorted: &[&Op],
+) -> Result<(PageId, u64)> {
     let mut tree = TreeWriter::new(storage, root, lsn);
-    for op in last_writes_sorted(ops) {
+    for op in sorted {
         match op {
             Op::Put { key, value } => {
                 if !tree.put(key, value)? {

@@ -383,18 +383,19 @@ impl Database {
             let mut w = self.writer();
             self.check_poison()?;
             let lsn = self.wal.append(txn, ops).map_err(|e| self.poison(e))?;
-            let (root, entries) = apply_ops(&self.storage, w.root, w.entries, lsn, ops)
-                .map_err(|e| self.poison(e))?;
+            let sorted = apply::last_writes_sorted(ops);
+            let (root, entries) =
+                apply::apply_sorted(&self.storage, w.root, w.entries, lsn, &sorted)
+                    .map_err(|e| self.poison(e))?;
             let epoch = self.storage.publish();
             w.root = root;
             w.entries = entries;
             w.last_lsn = lsn;
-            let keys: Vec<&[u8]> = apply::last_writes_sorted(ops)
-                .into_iter()
-                .map(Op::key)
-                .collect();
-            self.conflicts
-                .record(lsn, keys.into_iter(), self.snapshots.current().lsn);
+            self.conflicts.record(
+                lsn,
+                sorted.iter().map(|op| op.key()),
+                self.snapshots.current().lsn,
+            );
             let snap = Snapshot::pinned(&self.storage, epoch, lsn, root, entries);
             if self.opts.wal_mode == WalMode::Standard {
                 self.wal.wait_durable(lsn).map_err(|e| self.poison(e))?;
