@@ -264,3 +264,77 @@ fn old_versions_are_reclaimed_once_the_last_reader_of_them_ends() {
          {grown} while it read"
     );
 }
+
+#[test]
+fn transactions_on_different_keys_commit_concurrently_without_waiting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Database::create(
+        dir.path().join("db"),
+        Options {
+            wal_mode: lightning_db::wal::WalMode::Unified,
+            ..Options::default()
+        },
+    )
+    .expect("create");
+    const THREADS: usize = 8;
+    const PER_THREAD: usize = 40;
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let db = &db;
+            s.spawn(move || {
+                for i in 0..PER_THREAD {
+                    let mut txn = db.begin(SER).expect("begin");
+                    let key = format!("t{t}-k{i}");
+                    assert_eq!(txn.get(key.as_bytes()).expect("get"), None);
+                    txn.put(key.as_bytes(), b"v").expect("put");
+                    txn.commit().expect("commit");
+                }
+            });
+        }
+    });
+    let stats = db.stats().expect("stats");
+    assert_eq!(stats.entries, (THREADS * PER_THREAD) as u64);
+    assert_eq!(stats.txn.committed, (THREADS * PER_THREAD) as u64);
+    assert_eq!(stats.locks.waits, 0, "disjoint keys never wait");
+    assert_eq!(stats.locks.deadlocks, 0);
+}
+
+#[test]
+fn after_a_crash_committed_transactions_survive_and_uncommitted_ones_leave_no_trace() {
+    use lightning_db::vfs::SimVfs;
+    for mode in [
+        lightning_db::wal::WalMode::Standard,
+        lightning_db::wal::WalMode::Unified,
+    ] {
+        let vfs = SimVfs::new();
+        let opts = |vfs: &SimVfs| Options {
+            page_size: 1024,
+            cache_bytes: 64 << 10,
+            wal_mode: mode,
+            checkpoint_wal_bytes: 0,
+            vfs: std::sync::Arc::new(vfs.clone()),
+            ..Options::default()
+        };
+        let db = Database::create("/db", opts(&vfs)).expect("create");
+        let mut open = db.begin(RR).expect("begin");
+        open.put(b"uncommitted", b"x").expect("put");
+        let mut done = db.begin(SER).expect("begin");
+        done.put(b"committed", b"y").expect("put");
+        done.delete(b"never-existed").expect("delete");
+        done.commit().expect("commit");
+        let mut rolled = db.begin(SER).expect("begin");
+        rolled.put(b"rolled-back", b"z").expect("put");
+        rolled.rollback();
+        // The machine loses power with `open` still running: only durable state remains.
+        let image = vfs.crash_image(11);
+        drop(open);
+        drop(db);
+        let db = Database::open("/db", opts(&image)).expect("recovery");
+        assert_eq!(
+            keys(&db),
+            vec![(b"committed".to_vec(), b"y".to_vec())],
+            "{mode:?}"
+        );
+        assert!(db.check().expect("check").is_clean(), "{mode:?}");
+    }
+}
