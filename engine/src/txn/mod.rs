@@ -12,6 +12,7 @@
 //! argued in ADR-0005.
 
 pub mod conflicts;
+pub mod history;
 pub mod lock;
 pub mod write_set;
 
