@@ -125,7 +125,10 @@ fn run_bank(vfs: &SimVfs, mode: WalMode, seed: u64, crash_after: Option<u64>) ->
     let ops = vfs.stats().ops - base;
     if crash_after.is_none() {
         let checkpoints = db.stats().expect("stats").checkpoints;
-        assert!(checkpoints > 0, "seed {seed}: the workload never checkpointed");
+        assert!(
+            checkpoints > 0,
+            "seed {seed}: the workload never checkpointed"
+        );
         db.close().expect("clean close");
     }
     (outcome, ops)
@@ -144,7 +147,10 @@ fn verify(db: &Database, outcome: &Outcome) -> std::result::Result<usize, String
     for (k, v) in all.range(b"xfer/".to_vec()..b"xfer0".to_vec()) {
         let parts: Vec<i64> = text(v)
             .split(',')
-            .map(|p| p.parse().map_err(|_| format!("bad log {}={}", text(k), text(v))))
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| format!("bad log {}={}", text(k), text(v)))
+            })
             .collect::<std::result::Result<_, _>>()?;
         let [from, to, amount] = parts[..] else {
             return Err(format!("bad log {}={}", text(k), text(v)));
@@ -156,18 +162,26 @@ fn verify(db: &Database, outcome: &Outcome) -> std::result::Result<usize, String
     let balances: Vec<i64> = (0..ACCOUNTS)
         .map(|i| {
             let v = all.get(&account(i)).ok_or(format!("account {i} missing"))?;
-            text(v).parse().map_err(|_| format!("account {i}: bad balance {}", text(v)))
+            text(v)
+                .parse()
+                .map_err(|_| format!("account {i}: bad balance {}", text(v)))
         })
         .collect::<std::result::Result<_, _>>()?;
     let total: i64 = balances.iter().sum();
     if total != INITIAL * ACCOUNTS as i64 {
-        return Err(format!("total is {total}, not {}: {balances:?}", INITIAL * ACCOUNTS as i64));
+        return Err(format!(
+            "total is {total}, not {}: {balances:?}",
+            INITIAL * ACCOUNTS as i64
+        ));
     }
     if let Some(lost) = outcome.acknowledged.difference(&logged).next() {
         return Err(format!("acknowledged transfer {} lost", text(lost)));
     }
     if let Some(extra) = logged.difference(&outcome.attempted).next() {
-        return Err(format!("transfer {} present but never attempted", text(extra)));
+        return Err(format!(
+            "transfer {} present but never attempted",
+            text(extra)
+        ));
     }
     if balances != expected {
         return Err(format!(
@@ -186,7 +200,11 @@ fn crash_loop(mode: WalMode, seed: u64) {
     // run, so this is a guide, not an exact count).
     let vfs = SimVfs::new();
     let (clean, ops) = run_bank(&vfs, mode, seed, None);
-    assert_eq!(clean.acknowledged.len() as u64, THREADS * TRANSFERS, "seed {seed}");
+    assert_eq!(
+        clean.acknowledged.len() as u64,
+        THREADS * TRANSFERS,
+        "seed {seed}"
+    );
     let db = Database::open(DIR, opts(&vfs, mode)).expect("reopen after clean close");
     verify(&db, &clean).unwrap_or_else(|e| panic!("seed {seed}, no crash ({mode:?}): {e}"));
     drop(db);
@@ -209,8 +227,10 @@ fn crash_loop(mode: WalMode, seed: u64) {
         let mut after = outcome;
         let log = b"xfer/99/0000".to_vec();
         after.attempted.insert(log.clone());
-        db.run(IsolationLevel::Serializable, |txn| transfer(txn, 0, 1, 7, &log))
-            .unwrap_or_else(|e| panic!("{}", ctx(format!("transfer after recovery: {e}"))));
+        db.run(IsolationLevel::Serializable, |txn| {
+            transfer(txn, 0, 1, 7, &log)
+        })
+        .unwrap_or_else(|e| panic!("{}", ctx(format!("transfer after recovery: {e}"))));
         after.acknowledged.insert(log);
         verify(&db, &after).unwrap_or_else(|e| panic!("{}", ctx(format!("after recovery: {e}"))));
     }

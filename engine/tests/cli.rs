@@ -174,7 +174,16 @@ fn drill_history_checks_both_levels_and_prints_metrics() {
     let dir = tempfile::tempdir().expect("tempdir");
     let base = dir.path().display().to_string();
     let out = ok(&[
-        "drill", "history", "--seed", "7", "--threads", "3", "--txns", "40", "--dir", &base,
+        "drill",
+        "history",
+        "--seed",
+        "7",
+        "--threads",
+        "3",
+        "--txns",
+        "40",
+        "--dir",
+        &base,
         "--json",
     ]);
     let doc: serde_json::Value = serde_json::from_str(&out).expect("metrics JSON");

@@ -71,10 +71,16 @@ fn run(level: IsolationLevel, mode: WalMode, seed: u64) -> HistoryRun {
 #[test]
 fn serializable_histories_have_no_cycles() {
     let seed = seed();
-    for (i, mode) in [WalMode::Standard, WalMode::Unified].into_iter().enumerate() {
+    for (i, mode) in [WalMode::Standard, WalMode::Unified]
+        .into_iter()
+        .enumerate()
+    {
         let run = run(IsolationLevel::Serializable, mode, seed + i as u64);
         assert!(run.report.cycles.is_empty());
-        assert_eq!(run.abandoned, 0, "seed {seed}: no lock wait should time out");
+        assert_eq!(
+            run.abandoned, 0,
+            "seed {seed}: no lock wait should time out"
+        );
     }
 }
 
@@ -82,7 +88,10 @@ fn serializable_histories_have_no_cycles() {
 fn repeatable_read_histories_have_only_cycles_snapshot_isolation_allows() {
     let seed = seed();
     let mut allowed_cycles = 0;
-    for (i, mode) in [WalMode::Standard, WalMode::Unified].into_iter().enumerate() {
+    for (i, mode) in [WalMode::Standard, WalMode::Unified]
+        .into_iter()
+        .enumerate()
+    {
         let run = run(IsolationLevel::RepeatableRead, mode, seed + i as u64);
         for c in &run.report.cycles {
             assert!(c.has_adjacent_rw(), "seed {seed}: {c}");
@@ -120,5 +129,8 @@ fn a_doctored_real_history_is_caught() {
     }
     assert!(doctored, "seed {seed}: no read to doctor");
     let report = check(&history);
-    assert!(!report.is_serializable(), "seed {seed}: doctored history passed");
+    assert!(
+        !report.is_serializable(),
+        "seed {seed}: doctored history passed"
+    );
 }

@@ -111,11 +111,26 @@ fn drill(args: &HistoryArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool
     let abandoned: u64 = runs.iter().map(|r| r.abandoned).sum();
     let ok = runs.iter().all(HistoryRun::satisfies_level);
     let metrics = vec![
-        metric("txn.history.transactions", transactions as f64, "txns", true),
+        metric(
+            "txn.history.transactions",
+            transactions as f64,
+            "txns",
+            true,
+        ),
         metric("txn.history.cycles", cycles as f64, "cycles", false),
-        metric("txn.history.si_violations", si_violations as f64, "cycles", false),
+        metric(
+            "txn.history.si_violations",
+            si_violations as f64,
+            "cycles",
+            false,
+        ),
         metric("txn.history.anomalies", anomalies as f64, "reads", false),
-        metric("txn.history.rr_allowed_cycles", allowed as f64, "cycles", false),
+        metric(
+            "txn.history.rr_allowed_cycles",
+            allowed as f64,
+            "cycles",
+            false,
+        ),
         metric("txn.history.abandoned", abandoned as f64, "txns", false),
         metric("txn.history.duration_s", elapsed, "s", false),
     ];

@@ -16,7 +16,7 @@ use std::fmt;
 
 use super::cycles::{self, Cycle};
 use super::graph::{Graph, ResolvedRead, Source, Versions};
-use super::{History, HistOp, in_bounds, show};
+use super::{HistOp, History, in_bounds, show};
 use crate::types::{Lsn, TxnId};
 
 /// A problem with a read or with the history's version order (everything but cycles).
@@ -118,7 +118,10 @@ impl fmt::Display for Anomaly {
                 write!(f, "{reader} read {key} twice and got different versions")
             }
             Anomaly::OwnWriteNotSeen { reader, key } => {
-                write!(f, "{reader} read {key} after writing it but saw another value")
+                write!(
+                    f,
+                    "{reader} read {key} after writing it but saw another value"
+                )
             }
             Anomaly::FutureRead {
                 reader,
@@ -293,7 +296,11 @@ fn external_reads(
     for op in &t.ops {
         match op {
             HistOp::Read { key, value } => obs.observe(key, value.as_deref(), false),
-            HistOp::Scan { from, to, seen: rows } => {
+            HistOp::Scan {
+                from,
+                to,
+                seen: rows,
+            } => {
                 let returned: BTreeMap<&[u8], &[u8]> = rows
                     .iter()
                     .map(|(k, v)| (k.as_slice(), v.as_slice()))

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::cycles::{Edge, EdgeKind};
-use super::{History, HistOp, show};
+use super::{HistOp, History, show};
 use crate::types::Lsn;
 
 /// One version of a key.
@@ -76,10 +76,10 @@ impl Versions {
             let t = &history.txns[ti];
             let mut last: BTreeMap<&[u8], &[u8]> = BTreeMap::new();
             for op in &t.ops {
-                if let HistOp::Write { key, value } = op {
-                    if let Some(prev) = last.insert(key, value) {
-                        v.intermediate.insert(prev.to_vec(), (key.clone(), node));
-                    }
+                if let HistOp::Write { key, value } = op
+                    && let Some(prev) = last.insert(key, value)
+                {
+                    v.intermediate.insert(prev.to_vec(), (key.clone(), node));
                 }
             }
             for (key, value) in last {

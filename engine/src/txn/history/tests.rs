@@ -59,7 +59,11 @@ fn a_serial_history_is_clean_under_both_criteria() {
         vec![
             t(3, 30, vec![r("y", Some("y2")), r("x", Some("x1"))]),
             t(1, 10, vec![r("x", Some("x0")), w("x", "x1")]),
-            t(2, 20, vec![r("x", Some("x1")), w("y", "y2"), r("y", Some("y2"))]),
+            t(
+                2,
+                20,
+                vec![r("x", Some("x1")), w("y", "y2"), r("y", Some("y2"))],
+            ),
         ],
     );
     for txn in &mut h.txns {
@@ -78,8 +82,16 @@ fn write_skew_is_a_g2_item_cycle_of_two_rw_edges_that_snapshot_isolation_allows(
     let h = history(
         &[("x", "x0"), ("y", "y0")],
         vec![
-            t(1, 10, vec![r("x", Some("x0")), r("y", Some("y0")), w("x", "x1")]),
-            t(2, 20, vec![r("x", Some("x0")), r("y", Some("y0")), w("y", "y2")]),
+            t(
+                1,
+                10,
+                vec![r("x", Some("x0")), r("y", Some("y0")), w("x", "x1")],
+            ),
+            t(
+                2,
+                20,
+                vec![r("x", Some("x0")), r("y", Some("y0")), w("y", "y2")],
+            ),
         ],
     );
     let report = check(&h);
@@ -92,7 +104,10 @@ fn write_skew_is_a_g2_item_cycle_of_two_rw_edges_that_snapshot_isolation_allows(
     assert!(!report.is_serializable());
     assert!(report.is_snapshot_isolated(), "{}", report.explain(5));
     let text = report.explain(5);
-    assert!(text.contains("G2-item: txn 1 (lsn 10) -rw[y]-> txn 2 (lsn 20) -rw[x]-> txn 1"), "{text}");
+    assert!(
+        text.contains("G2-item: txn 1 (lsn 10) -rw[y]-> txn 2 (lsn 20) -rw[x]-> txn 1"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -123,14 +138,23 @@ fn reading_an_aborted_value_is_g1a() {
     h.aborted_values.insert(b("x-aborted"));
     let report = check(&h);
     assert!(
-        matches!(&report.anomalies[..], [super::Anomaly::AbortedRead { reader: TxnId(2), .. }]),
+        matches!(
+            &report.anomalies[..],
+            [super::Anomaly::AbortedRead {
+                reader: TxnId(2),
+                ..
+            }]
+        ),
         "{}",
         report.explain(5)
     );
     assert!(!report.is_serializable());
     assert!(!report.is_snapshot_isolated());
     // A value that was never written at all is reported as such.
-    let h = history(&[("x", "x0")], vec![t(2, 20, vec![r("x", Some("x-bogus"))])]);
+    let h = history(
+        &[("x", "x0")],
+        vec![t(2, 20, vec![r("x", Some("x-bogus"))])],
+    );
     let report = check(&h);
     assert!(
         matches!(&report.anomalies[..], [super::Anomaly::UnknownValue { .. }]),
@@ -152,7 +176,11 @@ fn reading_an_intermediate_value_is_g1b() {
     assert!(
         matches!(
             &report.anomalies[..],
-            [super::Anomaly::IntermediateRead { reader: TxnId(2), writer: TxnId(1), .. }]
+            [super::Anomaly::IntermediateRead {
+                reader: TxnId(2),
+                writer: TxnId(1),
+                ..
+            }]
         ),
         "{}",
         report.explain(5)
@@ -170,10 +198,13 @@ fn circular_information_flow_is_g1c_and_a_future_read() {
     );
     let report = check(&h);
     assert!(
-        report
-            .anomalies
-            .iter()
-            .any(|a| matches!(a, super::Anomaly::FutureRead { reader: TxnId(1), .. })),
+        report.anomalies.iter().any(|a| matches!(
+            a,
+            super::Anomaly::FutureRead {
+                reader: TxnId(1),
+                ..
+            }
+        )),
         "{}",
         report.explain(5)
     );
@@ -259,7 +290,12 @@ fn reads_off_the_read_point_and_a_wrong_final_state_are_flagged() {
     assert!(
         report.anomalies.iter().any(|a| matches!(
             a,
-            super::Anomaly::WrongVersion { reader: TxnId(2), got: Lsn(0), expected: Lsn(10), .. }
+            super::Anomaly::WrongVersion {
+                reader: TxnId(2),
+                got: Lsn(0),
+                expected: Lsn(10),
+                ..
+            }
         )),
         "{text}"
     );

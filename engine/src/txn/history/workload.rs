@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
+use super::History;
 use super::check::{CheckReport, check};
 use super::record::{Recorder, RecordingTxn};
-use super::History;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::txn::IsolationLevel;
@@ -80,7 +80,11 @@ fn key(cfg: &HistoryConfig, i: usize) -> Vec<u8> {
 
 /// Runs the workload on `db` (whose keys under `cfg.prefix` it owns) at `level` and checks the
 /// history. Fails only if the database itself fails (an I/O error, a poisoned handle).
-pub fn run_workload(db: &Database, level: IsolationLevel, cfg: &HistoryConfig) -> Result<HistoryRun> {
+pub fn run_workload(
+    db: &Database,
+    level: IsolationLevel,
+    cfg: &HistoryConfig,
+) -> Result<HistoryRun> {
     let keys = cfg.keys.max(1);
     let mut initial = BTreeMap::new();
     let mut batch = crate::db::WriteBatch::new();
@@ -106,9 +110,9 @@ pub fn run_workload(db: &Database, level: IsolationLevel, cfg: &HistoryConfig) -
             .collect();
         let mut abandoned = 0;
         for h in handles {
-            abandoned += h.join().map_err(|_| {
-                Error::InvalidArgument("a history client thread panicked".into())
-            })??;
+            abandoned += h
+                .join()
+                .map_err(|_| Error::InvalidArgument("a history client thread panicked".into()))??;
         }
         Ok::<u64, Error>(abandoned)
     })?;
