@@ -222,10 +222,10 @@ pub fn check(history: &History) -> CheckReport {
     for (node, &ti) in order.iter().enumerate() {
         let observed = external_reads(history, ti, &versions, &mut anomalies);
         for (key, value, predicate) in observed {
-            match judge(history, ti, node, &names, &versions, key, value, predicate) {
-                Ok(read) => reads.push(read),
-                Err(anomaly) => anomalies.push(anomaly),
-            }
+            let (read, anomaly) =
+                judge(history, ti, node, &names, &versions, key, value, predicate);
+            reads.extend(read);
+            anomalies.extend(anomaly);
         }
     }
     if let Some(final_state) = &history.final_state {
@@ -332,7 +332,10 @@ fn external_reads(
     obs.seen.into_iter().map(|(k, (v, p))| (k, v, p)).collect()
 }
 
-/// Step 4: resolves one external read to its version, or the anomaly it is.
+/// Step 4: resolves one external read to the version it observed, and judges it. A read that
+/// names a committed version yields that version even when it is judged wrong (committed after
+/// the reader, or not what its read point sees), so its edges still enter the graph and the
+/// cycle it closes is reported too; a read of anything else yields only its anomaly.
 #[allow(clippy::too_many_arguments)]
 fn judge(
     history: &History,
@@ -343,27 +346,28 @@ fn judge(
     key: Vec<u8>,
     value: Option<Vec<u8>>,
     predicate: bool,
-) -> Result<ResolvedRead, Anomaly> {
+) -> (Option<ResolvedRead>, Option<Anomaly>) {
     let t = &history.txns[ti];
     let shown = || value.as_deref().map_or_else(|| "<absent>".into(), show);
+    let bad = |a: Anomaly| (None, Some(a));
     let version = match versions.source(&key, value.as_deref(), &history.aborted_values) {
         Source::Version(i) => i,
         Source::Intermediate(w) => {
-            return Err(Anomaly::IntermediateRead {
+            return bad(Anomaly::IntermediateRead {
                 reader: t.txn,
                 writer: names.get(w).map_or(TxnId(0), |n| n.0),
                 key: show(&key),
             });
         }
         Source::Aborted => {
-            return Err(Anomaly::AbortedRead {
+            return bad(Anomaly::AbortedRead {
                 reader: t.txn,
                 key: show(&key),
                 value: shown(),
             });
         }
         Source::Unknown => {
-            return Err(Anomaly::UnknownValue {
+            return bad(Anomaly::UnknownValue {
                 reader: t.txn,
                 key: show(&key),
                 value: shown(),
@@ -372,15 +376,15 @@ fn judge(
     };
     let vs = versions.of(&key);
     let got = vs.get(version).map_or(Lsn(0), |v| v.lsn);
+    let mut anomaly = None;
     if got > t.commit_lsn {
-        return Err(Anomaly::FutureRead {
+        anomaly = Some(Anomaly::FutureRead {
             reader: t.txn,
             reader_lsn: t.commit_lsn,
             key: show(&key),
             version_lsn: got,
         });
-    }
-    if let Some(at) = t.reads_at {
+    } else if let Some(at) = t.reads_at {
         // The latest version at or before the read point, other than the reader's own.
         let expected = vs
             .iter()
@@ -389,7 +393,7 @@ fn judge(
             .find(|(_, v)| v.lsn <= at && v.writer != Some(node))
             .map_or(0, |(i, _)| i);
         if expected != version {
-            return Err(Anomaly::WrongVersion {
+            anomaly = Some(Anomaly::WrongVersion {
                 reader: t.txn,
                 reads_at: at,
                 key: show(&key),
@@ -398,12 +402,13 @@ fn judge(
             });
         }
     }
-    Ok(ResolvedRead {
+    let read = ResolvedRead {
         reader: node,
         key,
         version,
         predicate,
-    })
+    };
+    (Some(read), anomaly)
 }
 
 /// Step 5: the final state must hold the last version of every key.
