@@ -79,7 +79,8 @@ fn serializable_histories_have_no_cycles() {
         assert!(run.report.cycles.is_empty());
         assert_eq!(
             run.abandoned, 0,
-            "seed {seed}: no lock wait should time out"
+            "seed {seed}: transactions gave up: {:?}",
+            run.abandoned_reasons
         );
     }
 }

@@ -89,6 +89,9 @@ fn drill(args: &HistoryArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool
         };
         let run = run_workload(&db, level, &prefixed)
             .with_context(|| format!("while running the {level} history workload"))?;
+        for why in &run.abandoned_reasons {
+            eprintln!("ldb: {level}: a transaction gave up: {why}");
+        }
         if !run.satisfies_level() {
             eprintln!(
                 "ldb: seed {} at {level}: {}",

@@ -61,6 +61,8 @@ pub struct HistoryRun {
     pub report: CheckReport,
     /// Transactions that gave up (a lock timeout, or retries exhausted); not recorded.
     pub abandoned: u64,
+    /// Why they gave up (the error of each, at most [`MAX_REASONS`] per thread).
+    pub abandoned_reasons: Vec<String>,
 }
 
 impl HistoryRun {
@@ -73,6 +75,9 @@ impl HistoryRun {
         }
     }
 }
+
+/// How many reasons for giving up each client thread keeps.
+pub const MAX_REASONS: usize = 4;
 
 fn key(cfg: &HistoryConfig, i: usize) -> Vec<u8> {
     format!("{}{i:03}", cfg.prefix).into_bytes()
@@ -101,20 +106,22 @@ pub fn run_workload(
     }
     db.commit(batch)?;
     let recorder = Recorder::new(initial);
-    let abandoned = std::thread::scope(|scope| {
+    let (abandoned, abandoned_reasons) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..cfg.threads.max(1))
             .map(|t| {
                 let recorder = &recorder;
                 scope.spawn(move || client(db, recorder, level, cfg, t as u64))
             })
             .collect();
-        let mut abandoned = 0;
+        let (mut abandoned, mut reasons) = (0, Vec::new());
         for h in handles {
-            abandoned += h
+            let (n, why) = h
                 .join()
                 .map_err(|_| Error::InvalidArgument("a history client thread panicked".into()))??;
+            abandoned += n;
+            reasons.extend(why);
         }
-        Ok::<u64, Error>(abandoned)
+        Ok::<_, Error>((abandoned, reasons))
     })?;
     let final_state = read_prefix(db, cfg)?;
     let history = recorder.history(Some(final_state));
@@ -124,6 +131,7 @@ pub fn run_workload(
         history,
         report,
         abandoned,
+        abandoned_reasons,
     })
 }
 
@@ -135,16 +143,16 @@ fn read_prefix(db: &Database, cfg: &HistoryConfig) -> Result<BTreeMap<Vec<u8>, V
         .collect()
 }
 
-/// One client thread; returns how many of its transactions gave up.
+/// One client thread; returns how many of its transactions gave up, and why (the first few).
 fn client(
     db: &Database,
     recorder: &Recorder,
     level: IsolationLevel,
     cfg: &HistoryConfig,
     thread: u64,
-) -> Result<u64> {
+) -> Result<(u64, Vec<String>)> {
     let mut rng = SplitMix64::new(cfg.seed ^ thread.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let mut abandoned = 0;
+    let (mut abandoned, mut reasons) = (0, Vec::new());
     for _ in 0..cfg.txns_per_thread {
         // The operations are drawn once per transaction, so every retry replays the same plan.
         let plan = plan(&mut rng, cfg);
@@ -152,11 +160,14 @@ fn client(
             Ok(_) => {}
             Err(e) if e.is_retryable() || matches!(e, Error::LockTimeout { .. }) => {
                 abandoned += 1;
+                if reasons.len() < MAX_REASONS {
+                    reasons.push(format!("thread {thread}: {e}"));
+                }
             }
             Err(e) => return Err(e),
         }
     }
-    Ok(abandoned)
+    Ok((abandoned, reasons))
 }
 
 #[derive(Clone, Copy, Debug)]
