@@ -168,3 +168,47 @@ fn a_second_process_gets_database_is_locked() {
     drop(held);
     ok(&["put", &db, "k", "v"]);
 }
+
+#[test]
+fn drill_history_checks_both_levels_and_prints_metrics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path().display().to_string();
+    let out = ok(&[
+        "drill",
+        "history",
+        "--seed",
+        "7",
+        "--threads",
+        "3",
+        "--txns",
+        "40",
+        "--dir",
+        &base,
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("metrics JSON");
+    assert_eq!(doc["format_version"], 1);
+    let value = |name: &str| {
+        doc["metrics"]
+            .as_array()
+            .expect("metrics array")
+            .iter()
+            .find(|m| m["name"] == name)
+            .and_then(|m| m["value"].as_f64())
+            .unwrap_or_else(|| panic!("metric {name} missing: {out}"))
+    };
+    // 3 threads x 40 transactions at each of the two levels, all committed or counted.
+    assert_eq!(
+        value("txn.history.transactions") + value("txn.history.abandoned"),
+        240.0
+    );
+    assert_eq!(value("txn.history.cycles"), 0.0, "{out}");
+    assert_eq!(value("txn.history.si_violations"), 0.0, "{out}");
+    assert_eq!(value("txn.history.anomalies"), 0.0, "{out}");
+    // The scratch database is removed afterwards.
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("read dir").collect();
+    assert!(left.is_empty(), "scratch left behind: {left:?}");
+    let bad = ldb(&["drill", "history", "--threads", "many"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--threads"));
+}

@@ -22,6 +22,7 @@ fn config_has_quick_and_full_profiles() {
         "engine-integrity",
         "engine-bench-quick",
         "engine-catalog",
+        "engine-history",
     ] {
         assert!(quick.contains(&id.to_string()), "quick profile lacks {id}");
     }

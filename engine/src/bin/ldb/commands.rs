@@ -37,7 +37,8 @@ pub struct CrashtestArgs {
     json: bool,
 }
 
-fn wal_mode(mode: Mode) -> WalMode {
+/// The library's WAL mode for a command-line mode.
+pub fn wal_mode(mode: Mode) -> WalMode {
     match mode {
         Mode::Standard => WalMode::Standard,
         Mode::Unified => WalMode::Unified,

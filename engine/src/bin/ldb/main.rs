@@ -8,6 +8,7 @@ mod bench;
 mod commands;
 mod compare;
 mod drill;
+mod history;
 mod text;
 mod txn;
 
