@@ -212,3 +212,87 @@ fn drill_history_checks_both_levels_and_prints_metrics() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--threads"));
 }
+
+#[test]
+fn bench_oltp_prints_every_oltp_metric_and_cleans_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scratch = dir.path().display().to_string();
+    let out = ok(&[
+        "bench",
+        "oltp",
+        "--keys",
+        "3000",
+        "--threads",
+        "2",
+        "--seconds",
+        "0.3",
+        "--wal-mode",
+        "unified",
+        "--dir",
+        &scratch,
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("metrics JSON");
+    assert_eq!(doc["format_version"], 1);
+    let value = |name: &str| -> f64 {
+        let m = doc["metrics"]
+            .as_array()
+            .expect("metrics array")
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("no metric {name} in {out}"));
+        m["value"].as_f64().expect("numeric value")
+    };
+    assert!(value("oltp.tps") > 0.0);
+    let (p50, p95, p99) = (
+        value("oltp.p50_latency_ms"),
+        value("oltp.p95_latency_ms"),
+        value("oltp.p99_latency_ms"),
+    );
+    assert!(0.0 < p50 && p50 <= p95 && p95 <= p99, "{p50} {p95} {p99}");
+    assert!(value("oltp.mixed.tps") > 0.0);
+    for name in [
+        "oltp.mixed.lock_wait_ms",
+        "oltp.mixed.lock_wait_max_ms",
+        "oltp.mixed.lock_waits",
+        "oltp.deadlocks",
+        "oltp.write_conflicts",
+        "oltp.retries",
+        "oltp.failed_ops",
+    ] {
+        assert!(value(name) >= 0.0, "{name}");
+    }
+    // The scratch database is removed afterwards.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("read_dir").count(), 0);
+    // Text output names the same metrics.
+    let text = ok(&[
+        "bench",
+        "oltp",
+        "--keys",
+        "500",
+        "--threads",
+        "1",
+        "--seconds",
+        "0.1",
+        "--dir",
+        &scratch,
+    ]);
+    assert!(text.contains("oltp.tps") && text.contains("oltp.mixed.lock_wait_ms"));
+}
+
+#[test]
+fn bench_oltp_refuses_bad_arguments() {
+    for (args, expected) in [
+        (&["--threads", "0"][..], "--threads"),
+        (&["--seconds=-1"][..], "--seconds"),
+        (&["--seconds", "nan"][..], "--seconds"),
+        (&["--keys", "0"][..], "--keys"),
+    ] {
+        let mut all = vec!["bench", "oltp", "--quick"];
+        all.extend_from_slice(args);
+        let out = ldb(&all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{all:?}: {err}");
+    }
+}

@@ -239,6 +239,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Snapshot(cmd) => crate::drill::snapshot_cmd(cmd)?,
         Command::Drill(cmd) => return crate::drill::drill_cmd(cmd),
         Command::Bench(crate::BenchCommand::OlapKv(args)) => crate::drill::olap_kv_cmd(args)?,
+        Command::Bench(crate::BenchCommand::Oltp(args)) => crate::oltp::oltp_cmd(args)?,
         Command::Bench(crate::BenchCommand::Compare(args)) => {
             return crate::compare::compare_cmd(args);
         }

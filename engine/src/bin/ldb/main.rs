@@ -9,6 +9,7 @@ mod commands;
 mod compare;
 mod drill;
 mod history;
+mod oltp;
 mod text;
 mod txn;
 
@@ -183,6 +184,9 @@ enum BenchCommand {
     Storage(bench::BenchArgs),
     /// KV range-scan throughput over a seeded dataset (rows/s and MiB/s of keys and values).
     OlapKv(drill::OlapKvArgs),
+    /// OLTP: YCSB A (throughput, p50/p95/p99 latency) and a hot-key read-modify-write mix
+    /// (mean lock wait per operation, deadlocks, write conflicts) on a seeded dataset.
+    Oltp(oltp::OltpArgs),
     /// Compare a metrics JSON file with a baseline; exit code 1 on a regression beyond the
     /// threshold.
     Compare(compare::CompareArgs),

@@ -3,6 +3,14 @@
 //! The benchmark shape from the storage plan: random 24-byte keys and 150-byte values, generated
 //! from a seed by the engine's own PRNG, so the same seed gives byte-identical data on every
 //! machine and every version.
+//!
+//! Submodules: [`zipf`] (the YCSB key-popularity generator), [`histogram`] (latency
+//! percentiles) and [`oltp`] (the multi-threaded YCSB-like transaction driver behind
+//! `ldb bench oltp` and the `oltp` criterion bench).
+
+pub mod histogram;
+pub mod oltp;
+pub mod zipf;
 
 use crate::db::{Database, WriteBatch};
 use crate::error::Result;
