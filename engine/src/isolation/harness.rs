@@ -1,0 +1,522 @@
+//! The session driver the anomaly scenarios run on: one thread per transaction, like one
+//! terminal per client in a hand-run isolation test.
+//!
+//! A scenario, in order:
+//! 1. [`Harness::new`] creates a fresh database on the simulated disk holding the table
+//!    `{1: 10, 2: 20}` (key `t/<id>`, value the decimal text of an integer);
+//! 2. [`Harness::begin`] starts a session: a thread that begins a transaction and then runs the
+//!    commands it is sent, one after another, replying to each;
+//! 3. [`Harness::exec`] sends one command and then *settles*: it waits until every session with
+//!    unanswered commands has either answered or is observed waiting in the lock manager. A
+//!    command still unanswered then is recorded as **blocked**; commands sent to a blocked
+//!    session queue behind it, exactly as a client's next statement waits for its previous one;
+//! 4. the scenario reads the replies ([`Harness::reply`]) and the committed table
+//!    ([`Harness::table`]) and decides whether the anomaly occurred;
+//! 5. dropping the harness ends the sessions (an unfinished transaction rolls back).
+//!
+//! Blocking is observed, never assumed: settling compares the number of sessions with
+//! unanswered commands with the lock manager's count of waiting requests (only the sessions use
+//! the database), and re-checks that no reply arrived in between, so the verdict "blocked" is
+//! exact whatever the machine's speed. A step that should not block but does is bounded by the
+//! database's lock timeout.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::ops::Bound;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::{Scope, ScopedJoinHandle};
+use std::time::{Duration, Instant};
+
+use crate::db::{Database, Options, Transaction};
+use crate::error::{Error, Result};
+use crate::txn::IsolationLevel;
+use crate::vfs::SimVfs;
+
+/// How long a session may wait for a lock before [`Error::LockTimeout`] ends the wait.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long settling may take before the scenario is declared stuck.
+const SETTLE_LIMIT: Duration = Duration::from_secs(10);
+/// First and last key of the table, for predicate scans (`t/` .. `t0`, exclusive).
+const TABLE_FROM: &[u8] = b"t/";
+const TABLE_TO: &[u8] = b"t0";
+
+/// A row of the test table: `(id, value)`.
+pub type Row = (u32, i64);
+
+/// Which rows a statement touches.
+#[derive(Clone, Copy, Debug)]
+pub enum Pred {
+    /// One row by id: a point read (`get`) or a blind write.
+    Id(u32),
+    /// Every row (a scan of the whole table).
+    All,
+    /// Rows whose value equals this (a scan, filtered).
+    ValueEq(i64),
+    /// Rows whose value is a multiple of this (a scan, filtered).
+    ValueDivisibleBy(i64),
+}
+
+impl Pred {
+    fn matches(self, row: Row) -> bool {
+        match self {
+            Pred::Id(id) => row.0 == id,
+            Pred::All => true,
+            Pred::ValueEq(v) => row.1 == v,
+            Pred::ValueDivisibleBy(d) => d != 0 && row.1 % d == 0,
+        }
+    }
+}
+
+impl std::fmt::Display for Pred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pred::Id(id) => write!(f, "id = {id}"),
+            Pred::All => f.write_str("true"),
+            Pred::ValueEq(v) => write!(f, "value = {v}"),
+            Pred::ValueDivisibleBy(d) => write!(f, "value % {d} = 0"),
+        }
+    }
+}
+
+/// The new value an update assigns.
+#[derive(Clone, Copy, Debug)]
+pub enum Assign {
+    /// `value = v`
+    Set(i64),
+    /// `value = value + d`
+    Add(i64),
+}
+
+/// A statement a session runs inside its transaction.
+#[derive(Clone, Copy, Debug)]
+pub enum Cmd {
+    /// Reads the matching rows.
+    Select(Pred),
+    /// Writes a new row.
+    Insert(u32, i64),
+    /// Rewrites the matching rows (`Id` with `Set` is a blind write; everything else reads the
+    /// rows first, inside the transaction).
+    Update(Pred, Assign),
+    /// Deletes the matching rows.
+    Delete(Pred),
+    /// Commits.
+    Commit,
+    /// Rolls back.
+    Rollback,
+}
+
+impl std::fmt::Display for Cmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cmd::Select(p) => write!(f, "select where {p}"),
+            Cmd::Insert(id, v) => write!(f, "insert ({id}, {v})"),
+            Cmd::Update(p, Assign::Set(v)) => write!(f, "update set value = {v} where {p}"),
+            Cmd::Update(p, Assign::Add(d)) => write!(f, "update set value = value + {d} where {p}"),
+            Cmd::Delete(p) => write!(f, "delete where {p}"),
+            Cmd::Commit => f.write_str("commit"),
+            Cmd::Rollback => f.write_str("rollback"),
+        }
+    }
+}
+
+/// A session's answer to one command.
+#[derive(Debug)]
+pub enum Reply {
+    /// The rows a select returned, in key order.
+    Rows(Vec<Row>),
+    /// How many rows an insert, update or delete wrote.
+    Count(usize),
+    /// Commit or rollback done.
+    Done,
+    /// The command failed.
+    Failed(Error),
+}
+
+impl std::fmt::Display for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::Rows(rows) => f.write_str(&fmt_rows(rows)),
+            Reply::Count(n) => write!(f, "{n} row(s)"),
+            Reply::Done => f.write_str("ok"),
+            Reply::Failed(e) => write!(f, "error: {e}"),
+        }
+    }
+}
+
+/// Formats rows as `{1: 10, 2: 20}`.
+pub fn fmt_rows(rows: &[Row]) -> String {
+    let mut s = String::from("{");
+    for (i, (id, v)) in rows.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(s, "{sep}{id}: {v}");
+    }
+    s.push('}');
+    s
+}
+
+/// A handle on one command sent with [`Harness::exec`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ticket(usize);
+
+/// A session's index (`T1` is 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sid(usize);
+
+impl Sid {
+    /// The session's name, `T1`, `T2`, ...
+    pub fn name(self) -> String {
+        format!("T{}", self.0 + 1)
+    }
+}
+
+#[derive(Debug)]
+struct Pending {
+    session: usize,
+    cmd: Cmd,
+    reply: Option<Reply>,
+    blocked: bool,
+}
+
+struct Session<'scope> {
+    tx: Option<Sender<Cmd>>,
+    rx: Receiver<Reply>,
+    unanswered: VecDeque<usize>,
+    _thread: ScopedJoinHandle<'scope, ()>,
+}
+
+/// Runs sessions against one fresh database; see the module docs.
+pub struct Harness<'scope, 'env> {
+    scope: &'scope Scope<'scope, 'env>,
+    db: &'env Database,
+    sessions: Vec<Session<'scope>>,
+    tickets: Vec<Pending>,
+    transcript: Vec<String>,
+}
+
+/// Creates the fresh database a scenario runs on: the simulated disk (isolation does not depend
+/// on the file system, and a scenario then needs no scratch directory), and a short lock timeout.
+pub fn fresh_database() -> Result<Database> {
+    let opts = Options {
+        vfs: Arc::new(SimVfs::new()),
+        lock_timeout: LOCK_TIMEOUT,
+        // A few small commits: a small log segment and cache keep creation cheap.
+        wal_segment_size: 1 << 20,
+        cache_bytes: 1 << 20,
+        ..Options::default()
+    };
+    let db = Database::create("/isolation", opts)?;
+    db.put(&key(1), b"10")?;
+    db.put(&key(2), b"20")?;
+    Ok(db)
+}
+
+fn key(id: u32) -> Vec<u8> {
+    format!("t/{id}").into_bytes()
+}
+
+fn decode(k: &[u8], v: &[u8]) -> Result<Row> {
+    let parse = || -> Option<Row> {
+        let id = std::str::from_utf8(k.strip_prefix(TABLE_FROM)?)
+            .ok()?
+            .parse()
+            .ok()?;
+        let value = std::str::from_utf8(v).ok()?.parse().ok()?;
+        Some((id, value))
+    };
+    parse().ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "row {:?} = {:?} is not a test-table row (expected key t/<id>, decimal value)",
+            k.escape_ascii().to_string(),
+            v.escape_ascii().to_string()
+        ))
+    })
+}
+
+/// Reads the rows matching `pred` inside `txn`: a point read for `Id`, a table scan otherwise.
+fn select(txn: &mut Transaction<'_>, pred: Pred) -> Result<Vec<Row>> {
+    if let Pred::Id(id) = pred {
+        let k = key(id);
+        return match txn.get(&k)? {
+            Some(v) => Ok(vec![decode(&k, &v)?]),
+            None => Ok(Vec::new()),
+        };
+    }
+    let mut rows = Vec::new();
+    let scan = txn.range(
+        Bound::Included(TABLE_FROM),
+        Bound::Excluded(TABLE_TO),
+        false,
+    )?;
+    for kv in scan {
+        let (k, v) = kv?;
+        let row = decode(&k, &v)?;
+        if pred.matches(row) {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// Runs one command in `txn` (taken out of the option by commit and rollback).
+fn run_cmd(txn: &mut Option<Transaction<'_>>, cmd: Cmd) -> Result<Reply> {
+    let Some(t) = txn.as_mut() else {
+        return Err(Error::InvalidArgument(format!(
+            "{cmd}: the session's transaction already ended"
+        )));
+    };
+    match cmd {
+        Cmd::Select(pred) => Ok(Reply::Rows(select(t, pred)?)),
+        Cmd::Insert(id, v) => {
+            t.put(&key(id), v.to_string().as_bytes())?;
+            Ok(Reply::Count(1))
+        }
+        Cmd::Update(Pred::Id(id), Assign::Set(v)) => {
+            t.put(&key(id), v.to_string().as_bytes())?;
+            Ok(Reply::Count(1))
+        }
+        Cmd::Update(pred, assign) => {
+            let rows = select(t, pred)?;
+            for &(id, old) in &rows {
+                let new = match assign {
+                    Assign::Set(v) => v,
+                    Assign::Add(d) => old + d,
+                };
+                t.put(&key(id), new.to_string().as_bytes())?;
+            }
+            Ok(Reply::Count(rows.len()))
+        }
+        Cmd::Delete(pred) => {
+            let rows = select(t, pred)?;
+            for &(id, _) in &rows {
+                t.delete(&key(id))?;
+            }
+            Ok(Reply::Count(rows.len()))
+        }
+        Cmd::Commit => match txn.take() {
+            Some(t) => t.commit().map(|_| Reply::Done),
+            None => Ok(Reply::Done),
+        },
+        Cmd::Rollback => {
+            if let Some(t) = txn.take() {
+                t.rollback();
+            }
+            Ok(Reply::Done)
+        }
+    }
+}
+
+impl<'scope, 'env> Harness<'scope, 'env> {
+    /// A harness over `db` (from [`fresh_database`]) whose sessions run in `scope`.
+    pub fn new(scope: &'scope Scope<'scope, 'env>, db: &'env Database) -> Self {
+        Harness {
+            scope,
+            db,
+            sessions: Vec::new(),
+            tickets: Vec::new(),
+            transcript: Vec::new(),
+        }
+    }
+
+    /// Starts session `T<n>` with a transaction at `level`; returns once it has begun, so
+    /// sessions begin (and get ids, which order deadlock victims) in call order.
+    pub fn begin(&mut self, level: IsolationLevel) -> Result<Sid> {
+        let (cmd_tx, cmd_rx) = mpsc::channel::<Cmd>();
+        let (reply_tx, reply_rx) = mpsc::channel::<Reply>();
+        let db = self.db;
+        let thread = self.scope.spawn(move || {
+            let mut txn = match db.begin(level) {
+                Ok(t) => {
+                    let _ = reply_tx.send(Reply::Done);
+                    Some(t)
+                }
+                Err(e) => {
+                    let _ = reply_tx.send(Reply::Failed(e));
+                    return;
+                }
+            };
+            while let Ok(cmd) = cmd_rx.recv() {
+                let reply = run_cmd(&mut txn, cmd).unwrap_or_else(Reply::Failed);
+                if reply_tx.send(reply).is_err() {
+                    break;
+                }
+            }
+        });
+        let name = format!("T{}", self.sessions.len() + 1);
+        match reply_rx.recv_timeout(SETTLE_LIMIT) {
+            Ok(Reply::Failed(e)) => return Err(e),
+            Ok(_) => {}
+            Err(_) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{name} did not begin within {SETTLE_LIMIT:?}"
+                )));
+            }
+        }
+        self.transcript.push(format!("{name}: begin {level}"));
+        self.sessions.push(Session {
+            tx: Some(cmd_tx),
+            rx: reply_rx,
+            unanswered: VecDeque::new(),
+            _thread: thread,
+        });
+        Ok(Sid(self.sessions.len() - 1))
+    }
+
+    /// Sends `cmd` to session `s` and settles (see the module docs).
+    pub fn exec(&mut self, s: Sid, cmd: Cmd) -> Result<Ticket> {
+        let session = self
+            .sessions
+            .get_mut(s.0)
+            .ok_or_else(|| Error::InvalidArgument(format!("no session {}", s.0 + 1)))?;
+        let id = self.tickets.len();
+        let queued = !session.unanswered.is_empty();
+        let sent = session.tx.as_ref().is_some_and(|tx| tx.send(cmd).is_ok());
+        if !sent {
+            return Err(Error::InvalidArgument(format!(
+                "T{}: {cmd}: the session has ended",
+                s.0 + 1
+            )));
+        }
+        session.unanswered.push_back(id);
+        self.tickets.push(Pending {
+            session: s.0,
+            cmd,
+            reply: None,
+            blocked: queued,
+        });
+        // Reserve this step's line so that lines logged while settling (other sessions
+        // unblocking) follow it.
+        let line_at = self.transcript.len();
+        self.transcript.push(String::new());
+        self.settle()?;
+        let t = &self.tickets[id];
+        let line = match &t.reply {
+            Some(r) => format!("T{}: {cmd} -> {r}", s.0 + 1),
+            None if queued => format!("T{}: {cmd} -> queued behind its blocked statement", s.0 + 1),
+            None => format!("T{}: {cmd} -> blocked", s.0 + 1),
+        };
+        self.transcript[line_at] = line;
+        Ok(Ticket(id))
+    }
+
+    /// Collects every reply that has arrived; returns how many did.
+    fn drain(&mut self) -> usize {
+        let mut got = 0;
+        for (i, session) in self.sessions.iter_mut().enumerate() {
+            while let Ok(reply) = session.rx.try_recv() {
+                got += 1;
+                let Some(id) = session.unanswered.pop_front() else {
+                    continue;
+                };
+                let t = &mut self.tickets[id];
+                if t.blocked {
+                    self.transcript
+                        .push(format!("T{}: ({}) unblocked -> {reply}", i + 1, t.cmd));
+                }
+                t.reply = Some(reply);
+            }
+        }
+        got
+    }
+
+    /// Waits until every session with unanswered commands is waiting for a lock, then marks
+    /// their current commands blocked.
+    fn settle(&mut self) -> Result<()> {
+        let deadline = Instant::now() + SETTLE_LIMIT;
+        loop {
+            self.drain();
+            let busy = self
+                .sessions
+                .iter()
+                .filter(|s| !s.unanswered.is_empty())
+                .count() as u64;
+            if busy == 0 {
+                return Ok(());
+            }
+            let waiting = self.db.stats()?.locks.waiting_now;
+            if waiting == busy && self.drain() == 0 {
+                for s in &self.sessions {
+                    if let Some(&id) = s.unanswered.front() {
+                        self.tickets[id].blocked = true;
+                    }
+                }
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::InvalidArgument(format!(
+                    "scenario stuck: {busy} session(s) neither answered nor waited for a lock \
+                     within {SETTLE_LIMIT:?}"
+                )));
+            }
+            std::thread::sleep(Duration::from_micros(50));
+        }
+    }
+
+    /// The reply to `t`, or `None` while its command is blocked or queued.
+    pub fn reply(&self, t: Ticket) -> Option<&Reply> {
+        self.tickets.get(t.0).and_then(|p| p.reply.as_ref())
+    }
+
+    /// The rows a select returned (`None` if it is blocked or failed).
+    pub fn rows(&self, t: Ticket) -> Option<&[Row]> {
+        match self.reply(t) {
+            Some(Reply::Rows(rows)) => Some(rows),
+            _ => None,
+        }
+    }
+
+    /// Whether `t` finished without error.
+    pub fn succeeded(&self, t: Ticket) -> bool {
+        matches!(self.reply(t), Some(r) if !matches!(r, Reply::Failed(_)))
+    }
+
+    /// Commands still unanswered (blocked or queued), as `T<n>: <command>`.
+    pub fn unanswered(&self) -> Vec<String> {
+        self.tickets
+            .iter()
+            .filter(|t| t.reply.is_none())
+            .map(|t| format!("T{}: {}", t.session + 1, t.cmd))
+            .collect()
+    }
+
+    /// Whether any command ever had to wait for a lock.
+    pub fn any_blocked(&self) -> bool {
+        self.tickets.iter().any(|t| t.blocked)
+    }
+
+    /// The errors the sessions' commands failed with, in command order.
+    pub fn errors(&self) -> impl Iterator<Item = &Error> {
+        self.tickets.iter().filter_map(|t| match &t.reply {
+            Some(Reply::Failed(e)) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The committed table, read outside every session.
+    pub fn table(&self) -> Result<Vec<Row>> {
+        let mut rows = Vec::new();
+        for kv in self.db.range(
+            Bound::Included(TABLE_FROM),
+            Bound::Excluded(TABLE_TO),
+            false,
+        )? {
+            let (k, v) = kv?;
+            rows.push(decode(&k, &v)?);
+        }
+        Ok(rows)
+    }
+
+    /// The steps run so far, one line each, with what each returned.
+    pub fn transcript(&self) -> &[String] {
+        &self.transcript
+    }
+
+    /// Ends every session (an unfinished transaction rolls back) and returns the transcript.
+    /// The session threads are joined when the enclosing scope ends.
+    pub fn finish(mut self) -> Vec<String> {
+        for s in &mut self.sessions {
+            s.tx = None;
+        }
+        std::mem::take(&mut self.transcript)
+    }
+}
