@@ -21,8 +21,7 @@ use crate::txn::IsolationLevel;
 
 /// What a select returned, for notes (`(failed)` if it failed or never finished).
 pub(crate) fn shown(h: &Harness<'_, '_>, t: Ticket) -> String {
-    h.rows(t)
-        .map_or_else(|| "(failed)".to_string(), |rows| fmt_rows(rows))
+    h.rows(t).map_or_else(|| "(failed)".to_string(), fmt_rows)
 }
 
 /// Which of `commits` succeeded, as `T1, T2` (or `none`).

@@ -48,6 +48,9 @@ pub struct SnapshotArgs {
 pub enum DrillCommand {
     /// Back up a live database under write load, restore it, verify it; report RTO/RPO.
     BackupRestore(DrillArgs),
+    /// Run the Hermitage-style anomaly suite at both isolation levels and measure deadlock
+    /// detection latency (exit code 1 if a level fails to give its guarantees).
+    Isolation(crate::isolation::IsolationArgs),
 }
 
 /// Arguments of `ldb drill backup-restore`.
@@ -130,7 +133,10 @@ pub fn snapshot_cmd(cmd: SnapshotCommand) -> Result<()> {
 
 /// Runs `ldb drill`.
 pub fn drill_cmd(cmd: DrillCommand) -> Result<std::process::ExitCode> {
-    let DrillCommand::BackupRestore(args) = cmd;
+    let args = match cmd {
+        DrillCommand::BackupRestore(args) => args,
+        DrillCommand::Isolation(args) => return crate::isolation::isolation_cmd(&args),
+    };
     let dir = scratch_dir(args.dir.as_deref(), "drill")?;
     let result = drill(&args, &dir);
     let _ = std::fs::remove_dir_all(&dir);

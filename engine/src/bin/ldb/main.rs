@@ -8,6 +8,7 @@ mod bench;
 mod commands;
 mod compare;
 mod drill;
+mod isolation;
 mod text;
 
 use std::path::PathBuf;

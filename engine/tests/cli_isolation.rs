@@ -1,0 +1,81 @@
+//! End-to-end test of `ldb drill isolation`: the text table, the metrics JSON the plan's
+//! isolation and deadlock-latency criteria read, and the exit code.
+
+use std::process::{Command, Output};
+
+fn ldb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ldb"))
+        .args(args)
+        .output()
+        .expect("ldb runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = ldb(args);
+    assert!(
+        out.status.success(),
+        "ldb {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+#[test]
+fn drill_isolation_prints_the_anomaly_table() {
+    let out = ok(&["drill", "isolation", "--cycles", "4", "--steps"]);
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no row {name}:\n{out}"))
+            .to_string()
+    };
+    assert!(
+        line("anomaly").contains("repeatable-read") && line("anomaly").contains("serializable")
+    );
+    let g2 = line("G2-item");
+    assert!(g2.contains("occurred (allowed)"), "{g2}");
+    assert!(g2.contains("prevented (deadlock victim aborted)"), "{g2}");
+    assert!(
+        line("P4").contains("prevented (write conflict aborted)"),
+        "{out}"
+    );
+    assert!(!out.contains("MISMATCH"), "{out}");
+    assert!(out.contains("24 scenarios, 0 failure(s)"), "{out}");
+    // --steps prints each scenario's transcript.
+    assert!(
+        out.contains("T2: insert (4, 42) -> error: deadlock"),
+        "{out}"
+    );
+}
+
+#[test]
+fn drill_isolation_json_has_the_plan_metrics() {
+    let out = ok(&["drill", "isolation", "--json", "--cycles", "10"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("metrics JSON");
+    assert_eq!(doc["format_version"], 1);
+    let metrics = doc["metrics"].as_array().expect("metrics");
+    let get = |name: &str| {
+        metrics
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("no metric {name} in {out}"))
+    };
+    assert_eq!(get("txn.isolation.failures")["value"], 0.0);
+    assert_eq!(get("txn.isolation.scenarios")["value"], 24.0);
+    let detect = get("txn.deadlock_detect_ms");
+    assert_eq!(detect["direction"], "lower_is_better");
+    assert_eq!(detect["samples"].as_array().expect("samples").len(), 10);
+    let median = detect["value"].as_f64().expect("number");
+    let p99 = get("txn.deadlock_detect_p99_ms")["value"]
+        .as_f64()
+        .expect("number");
+    assert!(median > 0.0 && median <= p99, "median {median}, p99 {p99}");
+}
+
+#[test]
+fn drill_isolation_rejects_a_bad_argument() {
+    let out = ldb(&["drill", "isolation", "--cycles", "many"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--cycles"));
+}
