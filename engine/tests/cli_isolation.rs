@@ -42,6 +42,10 @@ fn drill_isolation_prints_the_anomaly_table() {
     );
     assert!(!out.contains("MISMATCH"), "{out}");
     assert!(out.contains("24 scenarios, 0 failure(s)"), "{out}");
+    assert!(
+        out.contains("deadlock detection, victim woken on its thread (4 cycles): median"),
+        "{out}"
+    );
     // --steps prints each scenario's transcript.
     assert!(
         out.contains("T2: insert (4, 42) -> error: deadlock"),
@@ -71,6 +75,8 @@ fn drill_isolation_json_has_the_plan_metrics() {
         .as_f64()
         .expect("number");
     assert!(median > 0.0 && median <= p99, "median {median}, p99 {p99}");
+    let closer = get("txn.deadlock_detect_closer_ms");
+    assert_eq!(closer["samples"].as_array().expect("samples").len(), 10);
 }
 
 #[test]

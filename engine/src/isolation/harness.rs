@@ -33,10 +33,12 @@ use crate::error::{Error, Result};
 use crate::txn::IsolationLevel;
 use crate::vfs::SimVfs;
 
-/// How long a session may wait for a lock before [`Error::LockTimeout`] ends the wait.
-const LOCK_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a session may wait for a lock before [`Error::LockTimeout`] ends the wait: far longer
+/// than any scenario keeps a step blocked (a few steps of other sessions), so a timeout means a
+/// step that would otherwise never finish.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long settling may take before the scenario is declared stuck.
-const SETTLE_LIMIT: Duration = Duration::from_secs(10);
+const SETTLE_LIMIT: Duration = Duration::from_secs(30);
 /// First and last key of the table, for predicate scans (`t/` .. `t0`, exclusive).
 const TABLE_FROM: &[u8] = b"t/";
 const TABLE_TO: &[u8] = b"t0";
@@ -195,7 +197,7 @@ pub struct Harness<'scope, 'env> {
 }
 
 /// Creates the fresh database a scenario runs on: the simulated disk (isolation does not depend
-/// on the file system, and a scenario then needs no scratch directory), and a short lock timeout.
+/// on the file system, and a scenario then needs no scratch directory), and a bounded lock wait.
 pub fn fresh_database() -> Result<Database> {
     let opts = Options {
         vfs: Arc::new(SimVfs::new()),

@@ -8,9 +8,10 @@
 //! 3. the clock starts and the other asks for the first one's key, closing the cycle;
 //! 4. the clock stops when the victim (always T2, the younger) holds its `Deadlock` error.
 //!
-//! Cycles alternate which transaction closes the cycle: when T2 closes it, the detector
-//! answers T2's own request; when T1 closes it, T2 is woken on its waiting thread — the case a
-//! detector that only ran periodically would make slow.
+//! Cycles alternate which transaction closes the cycle, and each kind is summarised apart: when
+//! T1 closes it, T2 is woken on its waiting thread (the case a detector that only ran
+//! periodically would make slow, and the headline figure); when T2 closes it, the detector
+//! answers T2's own request.
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -38,45 +39,66 @@ pub enum LatencyError {
     },
 }
 
-/// Detection latencies over a number of two-way cycles.
+/// Latency figures of one kind of cycle, in milliseconds.
+#[derive(Clone, Debug, Serialize)]
+pub struct LatencySummary {
+    /// Median.
+    pub median_ms: f64,
+    /// 99th percentile (nearest rank).
+    pub p99_ms: f64,
+    /// Longest.
+    pub max_ms: f64,
+    /// Every sample, in measurement order.
+    pub samples_ms: Vec<f64>,
+}
+
+impl LatencySummary {
+    fn of(samples_ms: Vec<f64>) -> LatencySummary {
+        let mut sorted = samples_ms.clone();
+        sorted.sort_by(f64::total_cmp);
+        let rank = |q: f64| {
+            let n = sorted.len();
+            let i = ((n as f64 * q).ceil() as usize).clamp(1, n.max(1)) - 1;
+            sorted.get(i).copied().unwrap_or(0.0)
+        };
+        LatencySummary {
+            median_ms: rank(0.5),
+            p99_ms: rank(0.99),
+            max_ms: sorted.last().copied().unwrap_or(0.0),
+            samples_ms,
+        }
+    }
+}
+
+/// Detection latencies over two-way cycles of both kinds.
 #[derive(Clone, Debug, Serialize)]
 pub struct DeadlockLatency {
-    /// Cycles measured.
+    /// Cycles measured of each kind.
     pub cycles: usize,
-    /// Median latency, milliseconds.
-    pub median_ms: f64,
-    /// 99th percentile latency (nearest rank), milliseconds.
-    pub p99_ms: f64,
-    /// Longest latency, milliseconds.
-    pub max_ms: f64,
-    /// Every sample, milliseconds, in measurement order.
-    pub samples_ms: Vec<f64>,
+    /// The victim waits on its own thread and the older transaction closes the cycle: the
+    /// detector must wake the victim (the slower, headline case).
+    pub woken: LatencySummary,
+    /// The victim closes the cycle itself: its own request returns the error.
+    pub closer: LatencySummary,
 }
 
 /// How long a thread may take to be observed waiting before the measurement gives up.
 const WAIT_LIMIT: Duration = Duration::from_secs(10);
 
-/// Measures `cycles` two-way deadlocks (at least one) among `Serializable` transactions.
+/// Measures `cycles` two-way deadlocks of each kind (at least one) among `Serializable`
+/// transactions, alternating the kinds.
 pub fn measure_deadlock_detection(cycles: usize) -> Result<DeadlockLatency, LatencyError> {
     let db = fresh_database()?;
     let cycles = cycles.max(1);
-    let mut samples = Vec::with_capacity(cycles);
-    for cycle in 0..cycles {
-        let latency = one_cycle(&db, cycle, cycle % 2 == 1)?;
-        samples.push(latency.as_secs_f64() * 1e3);
+    let (mut woken, mut closer) = (Vec::with_capacity(cycles), Vec::with_capacity(cycles));
+    for i in 0..cycles {
+        woken.push(one_cycle(&db, 2 * i, true)?.as_secs_f64() * 1e3);
+        closer.push(one_cycle(&db, 2 * i + 1, false)?.as_secs_f64() * 1e3);
     }
-    let mut sorted = samples.clone();
-    sorted.sort_by(f64::total_cmp);
-    let rank = |q: f64| {
-        let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
-        sorted[i]
-    };
     Ok(DeadlockLatency {
         cycles,
-        median_ms: rank(0.5),
-        p99_ms: rank(0.99),
-        max_ms: sorted.last().copied().unwrap_or(0.0),
-        samples_ms: samples,
+        woken: LatencySummary::of(woken),
+        closer: LatencySummary::of(closer),
     })
 }
 
@@ -146,4 +168,30 @@ fn one_cycle(db: &Database, cycle: usize, older_closes: bool) -> Result<Duration
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_use_nearest_rank_percentiles() {
+        let s = LatencySummary::of((1..=100).rev().map(f64::from).collect());
+        assert_eq!(s.median_ms, 50.0);
+        assert_eq!(s.p99_ms, 99.0);
+        assert_eq!(s.max_ms, 100.0);
+        assert_eq!(s.samples_ms.first(), Some(&100.0), "samples keep their order");
+        let one = LatencySummary::of(vec![3.0]);
+        assert_eq!((one.median_ms, one.p99_ms, one.max_ms), (3.0, 3.0, 3.0));
+    }
+
+    #[test]
+    fn every_cycle_has_the_younger_as_its_only_victim() {
+        // `one_cycle` fails unless T2 gets the deadlock and T1 proceeds, in both kinds.
+        let lat = measure_deadlock_detection(3).expect("measure");
+        assert_eq!(lat.cycles, 3);
+        assert_eq!(lat.woken.samples_ms.len(), 3);
+        assert_eq!(lat.closer.samples_ms.len(), 3);
+        assert!(lat.woken.samples_ms.iter().all(|&ms| ms >= 0.0));
+    }
 }

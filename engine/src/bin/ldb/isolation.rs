@@ -18,7 +18,8 @@ use crate::commands::{metric, print_metrics};
 /// Arguments of `ldb drill isolation`.
 #[derive(Args, Debug)]
 pub struct IsolationArgs {
-    /// Two-way deadlocks measured for the detection latency (median and p99 reported).
+    /// Two-way deadlocks measured of each kind (victim woken on its thread, victim closing the
+    /// cycle) for the detection latency.
     #[arg(long, default_value_t = 50)]
     cycles: usize,
     /// Also print every scenario's steps and what each returned (text output only).
@@ -43,25 +44,40 @@ pub fn isolation_cmd(args: &IsolationArgs) -> Result<ExitCode> {
     let failures: usize = reports.iter().map(|r| r.failures.len()).sum();
     let scenarios: usize = reports.iter().map(|r| r.scenarios.len()).sum();
     if args.json {
-        let mut detect = metric("txn.deadlock_detect_ms", lat.median_ms, "ms", false);
-        detect["samples"] = serde_json::json!(lat.samples_ms);
+        let woken = &lat.woken;
+        let mut detect = metric("txn.deadlock_detect_ms", woken.median_ms, "ms", false);
+        detect["samples"] = serde_json::json!(woken.samples_ms);
+        let mut closer = metric(
+            "txn.deadlock_detect_closer_ms",
+            lat.closer.median_ms,
+            "ms",
+            false,
+        );
+        closer["samples"] = serde_json::json!(lat.closer.samples_ms);
         print_metrics(&[
             metric("txn.isolation.failures", failures as f64, "count", false),
             metric("txn.isolation.scenarios", scenarios as f64, "count", true),
             detect,
-            metric("txn.deadlock_detect_p99_ms", lat.p99_ms, "ms", false),
-            metric("txn.deadlock_detect_max_ms", lat.max_ms, "ms", false),
+            metric("txn.deadlock_detect_p99_ms", woken.p99_ms, "ms", false),
+            metric("txn.deadlock_detect_max_ms", woken.max_ms, "ms", false),
+            closer,
         ])?;
     } else {
         print_table(&reports);
         if args.steps {
             print_steps(&reports);
         }
-        println!(
-            "\n{scenarios} scenarios, {failures} failure(s); deadlock detection over {} cycles: \
-             median {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-            lat.cycles, lat.median_ms, lat.p99_ms, lat.max_ms
-        );
+        println!("\n{scenarios} scenarios, {failures} failure(s)");
+        for (what, l) in [
+            ("victim woken on its thread", &lat.woken),
+            ("victim closes the cycle", &lat.closer),
+        ] {
+            println!(
+                "deadlock detection, {what} ({} cycles): median {:.3} ms, p99 {:.3} ms, \
+                 max {:.3} ms",
+                lat.cycles, l.median_ms, l.p99_ms, l.max_ms
+            );
+        }
         for r in &reports {
             for s in r.scenarios.iter().filter(|s| !s.matches) {
                 println!(
