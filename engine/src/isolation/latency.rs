@@ -180,7 +180,11 @@ mod tests {
         assert_eq!(s.median_ms, 50.0);
         assert_eq!(s.p99_ms, 99.0);
         assert_eq!(s.max_ms, 100.0);
-        assert_eq!(s.samples_ms.first(), Some(&100.0), "samples keep their order");
+        assert_eq!(
+            s.samples_ms.first(),
+            Some(&100.0),
+            "samples keep their order"
+        );
         let one = LatencySummary::of(vec![3.0]);
         assert_eq!((one.median_ms, one.p99_ms, one.max_ms), (3.0, 3.0, 3.0));
     }

@@ -13,13 +13,15 @@
 //!    failure of the level, listed in [`IsolationReport::failures`].
 //!
 //! The scenarios live in [`dirty`] (G0, G1a, G1b, G1c, OTV) and [`skew`] (PMP, P4, G-single,
-//! G2-item, G2 and their predicate variants); [`latency`] measures how fast a deadlock victim
-//! learns its fate. `ldb drill isolation` prints all of it.
+//! G2-item, G2 and their predicate variants), written in the statements of [`statements`];
+//! [`latency`] measures how fast a deadlock victim learns its fate. `ldb drill isolation`
+//! prints all of it.
 
 pub mod dirty;
 pub mod harness;
 pub mod latency;
 pub mod skew;
+pub mod statements;
 
 use serde::Serialize;
 
