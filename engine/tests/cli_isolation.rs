@@ -41,7 +41,7 @@ fn drill_isolation_prints_the_anomaly_table() {
         "{out}"
     );
     assert!(!out.contains("MISMATCH"), "{out}");
-    assert!(out.contains("24 scenarios, 0 failure(s)"), "{out}");
+    assert!(out.contains("26 scenarios, 0 failure(s)"), "{out}");
     assert!(
         out.contains("deadlock detection, victim woken on its thread (4 cycles): median"),
         "{out}"
@@ -66,7 +66,7 @@ fn drill_isolation_json_has_the_plan_metrics() {
             .unwrap_or_else(|| panic!("no metric {name} in {out}"))
     };
     assert_eq!(get("txn.isolation.failures")["value"], 0.0);
-    assert_eq!(get("txn.isolation.scenarios")["value"], 24.0);
+    assert_eq!(get("txn.isolation.scenarios")["value"], 26.0);
     let detect = get("txn.deadlock_detect_ms");
     assert_eq!(detect["direction"], "lower_is_better");
     assert_eq!(detect["samples"].as_array().expect("samples").len(), 10);

@@ -88,6 +88,8 @@ anomaly_tests! {
     g2_item_serializable_breaks_the_cycle_with_a_deadlock_victim: G2Item at SER => Prevented(Deadlock);
     g2_predicate_write_skew_occurs_under_repeatable_read: G2 at RR => Occurred;
     g2_serializable_breaks_the_predicate_cycle_with_a_deadlock_victim: G2 at SER => Prevented(Deadlock);
+    g2_two_edges_occurs_under_repeatable_read: G2TwoEdges at RR => Occurred;
+    g2_two_edges_serializable_makes_the_queued_reader_the_victim: G2TwoEdges at SER => Prevented(Deadlock);
 }
 
 fn assert_clean(report: &IsolationReport) {
@@ -115,7 +117,7 @@ fn whole_suite_reports_no_failures_at_either_level() {
         .filter(|s| matches!(s.observed, Outcome::Occurred { .. }))
         .map(|s| s.anomaly)
         .collect();
-    assert_eq!(occurred, ["G2-item", "G2"]);
+    assert_eq!(occurred, ["G2-item", "G2", "G2-two-edges"]);
     let ser = run_level(SER).expect("run");
     assert_clean(&ser);
     assert!(

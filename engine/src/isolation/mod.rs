@@ -13,7 +13,7 @@
 //!    failure of the level, listed in [`IsolationReport::failures`].
 //!
 //! The scenarios live in [`dirty`] (G0, G1a, G1b, G1c, OTV) and [`skew`] (PMP, P4, G-single,
-//! G2-item, G2 and their predicate variants), written in the statements of [`statements`];
+//! G2-item, G2 and their variants), written in the statements of [`statements`];
 //! [`latency`] measures how fast a deadlock victim learns its fate. `ldb drill isolation`
 //! prints all of it.
 
@@ -61,6 +61,9 @@ pub enum Anomaly {
     /// G2, anti-dependency cycles over predicates: each transaction's predicate read misses the
     /// row the other inserts.
     G2,
+    /// G2 with two anti-dependency edges: a third transaction sees a second one's write but not
+    /// the write of a first one that read before the second wrote.
+    G2TwoEdges,
 }
 
 /// What a level must do about an anomaly.
@@ -145,7 +148,7 @@ impl Prevention {
 
 impl Anomaly {
     /// Every anomaly, in the order the suite runs them.
-    pub const ALL: [Anomaly; 12] = [
+    pub const ALL: [Anomaly; 13] = [
         Anomaly::G0,
         Anomaly::G1a,
         Anomaly::G1b,
@@ -158,6 +161,7 @@ impl Anomaly {
         Anomaly::GSinglePredicate,
         Anomaly::G2Item,
         Anomaly::G2,
+        Anomaly::G2TwoEdges,
     ];
 
     /// The anomaly's name in the Hermitage catalogue.
@@ -175,6 +179,7 @@ impl Anomaly {
             Anomaly::GSinglePredicate => "G-single-predicate",
             Anomaly::G2Item => "G2-item",
             Anomaly::G2 => "G2",
+            Anomaly::G2TwoEdges => "G2-two-edges",
         }
     }
 
@@ -193,14 +198,19 @@ impl Anomaly {
             Anomaly::GSinglePredicate => "read skew over predicate reads",
             Anomaly::G2Item => "write skew: each writes the row the other read",
             Anomaly::G2 => "anti-dependency cycle: each predicate read misses the other's insert",
+            Anomaly::G2TwoEdges => "anti-dependency cycle through a reader of one of two writers",
         }
     }
 
     /// What `level` must do about this anomaly: `Serializable` prevents every one;
-    /// `RepeatableRead` (snapshot isolation) prevents all but write skew, G2-item and G2.
+    /// `RepeatableRead` (snapshot isolation) prevents all but the anti-dependency cycles G2-item
+    /// and G2 (both G2 scenarios).
     pub fn expected(self, level: IsolationLevel) -> Expected {
         match (level, self) {
-            (IsolationLevel::RepeatableRead, Anomaly::G2Item | Anomaly::G2) => Expected::Occurs,
+            (
+                IsolationLevel::RepeatableRead,
+                Anomaly::G2Item | Anomaly::G2 | Anomaly::G2TwoEdges,
+            ) => Expected::Occurs,
             _ => Expected::Prevented,
         }
     }
@@ -262,6 +272,7 @@ pub fn run_scenario(anomaly: Anomaly, level: IsolationLevel) -> Result<ScenarioR
             Anomaly::GSinglePredicate => skew::g_single_predicate(&mut h, level),
             Anomaly::G2Item => skew::g2_item(&mut h, level),
             Anomaly::G2 => skew::g2(&mut h, level),
+            Anomaly::G2TwoEdges => skew::g2_two_edges(&mut h, level),
         };
         let observed = result
             .and_then(|anomaly| verdict(&h, anomaly))
@@ -404,7 +415,7 @@ mod tests {
             let rr = a.expected(IsolationLevel::RepeatableRead);
             assert_eq!(
                 rr == Expected::Occurs,
-                matches!(a, Anomaly::G2Item | Anomaly::G2),
+                matches!(a, Anomaly::G2Item | Anomaly::G2 | Anomaly::G2TwoEdges),
                 "{a:?}"
             );
             assert_eq!(Anomaly::from_name(&a.name().to_lowercase()), Some(a));

@@ -202,6 +202,38 @@ pub fn g2(h: &mut Harness<'_, '_>, level: IsolationLevel) -> Result<Finding> {
     )
 }
 
+/// G2 with two anti-dependency edges: T1 scans the table; T2 sets row 2 to 21 and commits; T3
+/// scans (it sees T2's write) and commits; T1 sets row 1 to 0 and commits. All three committing
+/// is a cycle — T1 read row 2 before T2 wrote it, T3 read T2's write, T3 read row 1 before T1
+/// wrote it — though every pair alone is serializable (T3 is the only reader that sees it).
+pub fn g2_two_edges(h: &mut Harness<'_, '_>, level: IsolationLevel) -> Result<Finding> {
+    let t1 = h.begin(level)?;
+    let t2 = h.begin(level)?;
+    let a = h.exec(t1, Select(All))?;
+    h.exec(t2, Update(Id(2), Set(21)))?;
+    let c2 = h.exec(t2, Commit)?;
+    let t3 = h.begin(level)?;
+    let b = h.exec(t3, Select(All))?;
+    let c3 = h.exec(t3, Commit)?;
+    h.exec(t1, Update(Id(1), Set(0)))?;
+    let c1 = h.exec(t1, Commit)?;
+    let all = [(t1, c1), (t2, c2), (t3, c3)];
+    let t1_before_t2 = h.rows(a) == Some(&[(1, 10), (2, 20)][..]);
+    let t3_between = h.rows(b) == Some(&[(1, 10), (2, 21)][..]);
+    let note = format!(
+        "T1 read {}, T3 read {}; committed: {}",
+        shown(h, a),
+        shown(h, b),
+        committed(h, &all)
+    );
+    if t1_before_t2 && t3_between && all.iter().all(|(_, c)| h.succeeded(*c)) {
+        return Ok(Finding::Occurred(format!(
+            "{note}: T3 saw T2's write but not T1's, yet T1 read before T2 wrote"
+        )));
+    }
+    Ok(Finding::NotObserved(note))
+}
+
 /// The write-skew finding: the anomaly occurred if both transactions committed.
 fn both_committed(
     h: &Harness<'_, '_>,
