@@ -55,7 +55,18 @@ fn drill_isolation_prints_the_anomaly_table() {
 
 #[test]
 fn drill_isolation_json_has_the_plan_metrics() {
-    let out = ok(&["drill", "isolation", "--json", "--cycles", "10"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("isolation.json");
+    let report_arg = report.display().to_string();
+    let out = ok(&[
+        "drill",
+        "isolation",
+        "--json",
+        "--cycles",
+        "10",
+        "--report",
+        &report_arg,
+    ]);
     let doc: serde_json::Value = serde_json::from_str(&out).expect("metrics JSON");
     assert_eq!(doc["format_version"], 1);
     let metrics = doc["metrics"].as_array().expect("metrics");
@@ -77,6 +88,46 @@ fn drill_isolation_json_has_the_plan_metrics() {
     assert!(median > 0.0 && median <= p99, "median {median}, p99 {p99}");
     let closer = get("txn.deadlock_detect_closer_ms");
     assert_eq!(closer["samples"].as_array().expect("samples").len(), 10);
+    // The full report: both levels, every scenario with expected, observed and its steps.
+    let full: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report written"))
+            .expect("report JSON");
+    let levels = full["levels"].as_array().expect("levels");
+    assert_eq!(levels.len(), 2);
+    assert_eq!(levels[0]["level"], "RepeatableRead");
+    let g2 = &levels[0]["scenarios"][11];
+    assert_eq!(g2["anomaly"], "G2");
+    assert_eq!(g2["expected"], "occurs");
+    assert_eq!(g2["observed"]["kind"], "occurred");
+    assert!(g2["steps"].as_array().expect("steps").len() > 4);
+    assert_eq!(levels[1]["failures"].as_array().expect("failures").len(), 0);
+    assert_eq!(
+        full["deadlock_latency"]["woken"]["samples_ms"]
+            .as_array()
+            .expect("samples")
+            .len(),
+        10
+    );
+}
+
+#[test]
+fn drill_isolation_report_to_a_missing_folder_names_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("no-such-folder").join("r.json");
+    let out = ldb(&[
+        "drill",
+        "isolation",
+        "--cycles",
+        "1",
+        "--report",
+        &report.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("while writing the report") && err.contains("r.json"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! level (text) or the project's metrics JSON (`--json`). Exit code 1 if any scenario's outcome
 //! differs from what its level must guarantee.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -28,6 +29,10 @@ pub struct IsolationArgs {
     /// Print the project's metrics JSON.
     #[arg(long)]
     json: bool,
+    /// Also write the full report (every scenario at both levels with its transcript, and the
+    /// latency samples) as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
 }
 
 /// Runs `ldb drill isolation`.
@@ -41,6 +46,11 @@ pub fn isolation_cmd(args: &IsolationArgs) -> Result<ExitCode> {
         .collect::<Result<Vec<_>>>()?;
     let lat = latency::measure_deadlock_detection(args.cycles)
         .context("while measuring deadlock detection latency")?;
+    if let Some(path) = &args.report {
+        let doc = serde_json::json!({ "levels": reports, "deadlock_latency": lat });
+        std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")
+            .with_context(|| format!("while writing the report {}", path.display()))?;
+    }
     let failures: usize = reports.iter().map(|r| r.failures.len()).sum();
     let scenarios: usize = reports.iter().map(|r| r.scenarios.len()).sum();
     if args.json {
