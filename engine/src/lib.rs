@@ -14,7 +14,8 @@
 //!
 //! Beside the layers: [`integrity`] (the checker behind `ldb check`), [`catalog`] (what the
 //! engine can describe about its own formats), [`crashtest`] (the crash loop over the simulated
-//! disk) and [`workload`] (seeded benchmark data).
+//! disk), [`isolation`] (the Hermitage-style anomaly suite behind `ldb drill isolation`) and
+//! [`workload`] (seeded benchmark data).
 //!
 //! [`util`] holds helpers every layer may use (a deterministic PRNG for tests and benches).
 //!
@@ -28,6 +29,7 @@ pub mod crashtest;
 pub mod db;
 pub mod error;
 pub mod integrity;
+pub mod isolation;
 pub mod storage;
 pub mod txn;
 pub mod types;

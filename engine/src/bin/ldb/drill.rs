@@ -51,6 +51,9 @@ pub enum DrillCommand {
     /// Run the seeded history workload at both isolation levels and check its histories for
     /// dependency cycles (exit code 1 on any).
     History(crate::history::HistoryArgs),
+    /// Run the Hermitage-style anomaly suite at both isolation levels and measure deadlock
+    /// detection latency (exit code 1 if a level fails to give its guarantees).
+    Isolation(crate::isolation::IsolationArgs),
 }
 
 /// Arguments of `ldb drill backup-restore`.
@@ -136,6 +139,7 @@ pub fn drill_cmd(cmd: DrillCommand) -> Result<std::process::ExitCode> {
     let args = match cmd {
         DrillCommand::BackupRestore(args) => args,
         DrillCommand::History(args) => return crate::history::history_cmd(args),
+        DrillCommand::Isolation(args) => return crate::isolation::isolation_cmd(&args),
     };
     let dir = scratch_dir(args.dir.as_deref(), "drill")?;
     let result = drill(&args, &dir);

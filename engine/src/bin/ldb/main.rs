@@ -9,6 +9,7 @@ mod commands;
 mod compare;
 mod drill;
 mod history;
+mod isolation;
 mod oltp;
 mod text;
 mod txn;
