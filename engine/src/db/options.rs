@@ -1,5 +1,6 @@
 //! Options chosen when a database is created or opened.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::storage::page::DEFAULT_PAGE_SIZE;
@@ -24,6 +25,10 @@ pub struct Options {
     /// Run a checkpoint automatically once this many bytes of WAL accumulated since the last one.
     /// This bounds recovery time. `0` disables automatic checkpoints.
     pub checkpoint_wal_bytes: u64,
+    /// WAL archiving: when set, closed WAL segments are copied into this directory (at each
+    /// checkpoint, before the log recycles them), so `backup::restore_pitr` can roll a backup
+    /// forward past its LSN. A failed copy fails the checkpoint; nothing is recycled unarchived.
+    pub wal_archive: Option<PathBuf>,
     /// The file system to use (real files by default; a simulated disk in tests).
     pub vfs: Arc<dyn Vfs>,
 }
@@ -36,6 +41,7 @@ impl Default for Options {
             wal_mode: WalMode::Standard,
             wal_segment_size: 64 << 20,
             checkpoint_wal_bytes: 64 << 20,
+            wal_archive: None,
             vfs: Arc::new(RealVfs),
         }
     }

@@ -16,6 +16,10 @@ pub struct BackupArgs {
     db: PathBuf,
     /// The backup directory to create (must not exist).
     dest: PathBuf,
+    /// WAL archive directory of the database (closed segments are archived when the backup's
+    /// handle checkpoints on close).
+    #[arg(long, value_name = "DIR")]
+    wal_archive: Option<PathBuf>,
     /// Print the project's metrics JSON instead of a summary.
     #[arg(long)]
     json: bool,
@@ -41,7 +45,11 @@ pub struct RestoreArgs {
 
 /// Runs `ldb backup`.
 pub fn backup_cmd(args: BackupArgs) -> Result<()> {
-    let db = Database::open(&args.db, lightning_db::Options::default())
+    let opts = lightning_db::Options {
+        wal_archive: args.wal_archive.clone(),
+        ..lightning_db::Options::default()
+    };
+    let db = Database::open(&args.db, opts)
         .with_context(|| format!("while opening database {}", args.db.display()))?;
     let report = db
         .backup(&args.dest)

@@ -48,6 +48,7 @@ fn options(db: &DbArgs) -> Options {
     Options {
         wal_mode: wal_mode(db.wal_mode),
         cache_bytes: db.cache_mb.max(1) << 20,
+        wal_archive: db.wal_archive.clone(),
         ..Options::default()
     }
 }

@@ -35,6 +35,10 @@ pub struct DbArgs {
     /// Page cache budget in MiB.
     #[arg(long, default_value_t = 64, global = true)]
     cache_mb: usize,
+    /// WAL archive directory: closed WAL segments are copied there before they are recycled
+    /// (for `ldb restore --wal-archive`, point-in-time restore).
+    #[arg(long, value_name = "DIR", global = true)]
+    wal_archive: Option<PathBuf>,
 }
 
 /// WAL mode as a command-line value.
