@@ -13,7 +13,8 @@
 //!
 //! Beside the layers: [`integrity`] (the checker behind `ldb check`), [`catalog`] (what the
 //! engine can describe about its own formats), [`crashtest`] (the crash loop over the simulated
-//! disk) and [`workload`] (seeded benchmark data).
+//! disk), [`crashdrill`] (the workload and checks of the process crash drill) and [`workload`]
+//! (seeded benchmark data).
 //!
 //! [`util`] holds helpers every layer may use (a deterministic PRNG for tests and benches).
 //!
@@ -23,6 +24,7 @@
 pub mod backup;
 pub mod btree;
 pub mod catalog;
+pub mod crashdrill;
 pub mod crashtest;
 pub mod db;
 pub mod error;

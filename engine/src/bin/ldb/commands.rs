@@ -238,6 +238,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Restore(args) => crate::backup::restore_cmd(args)?,
         Command::Snapshot(cmd) => crate::drill::snapshot_cmd(cmd)?,
         Command::Drill(cmd) => return crate::drill::drill_cmd(cmd),
+        Command::DrillWriter(args) => crate::recovery_drill::writer_cmd(args)?,
         Command::Bench(crate::BenchCommand::OlapKv(args)) => crate::drill::olap_kv_cmd(args)?,
         Command::Bench(crate::BenchCommand::Compare(args)) => {
             return crate::compare::compare_cmd(args);

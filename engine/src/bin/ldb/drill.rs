@@ -51,6 +51,9 @@ pub struct SnapshotArgs {
 pub enum DrillCommand {
     /// Back up a live database under write load, restore it, verify it; report RTO/RPO.
     BackupRestore(DrillArgs),
+    /// Crash loop over real files: SIGKILL a writer process at seeded points, reopen, verify
+    /// every acknowledged commit; report crashes, recovery time p50/p95, commits lost.
+    Recovery(crate::recovery_drill::RecoveryArgs),
 }
 
 /// Arguments of `ldb drill backup-restore`.
@@ -133,7 +136,10 @@ pub fn snapshot_cmd(cmd: SnapshotCommand) -> Result<()> {
 
 /// Runs `ldb drill`.
 pub fn drill_cmd(cmd: DrillCommand) -> Result<std::process::ExitCode> {
-    let DrillCommand::BackupRestore(args) = cmd;
+    let args = match cmd {
+        DrillCommand::BackupRestore(args) => args,
+        DrillCommand::Recovery(args) => return crate::recovery_drill::recovery_cmd(args),
+    };
     let dir = scratch_dir(args.dir.as_deref(), "drill")?;
     let result = drill(&args, &dir);
     let _ = std::fs::remove_dir_all(&dir);

@@ -8,6 +8,7 @@ mod bench;
 mod commands;
 mod compare;
 mod drill;
+mod recovery_drill;
 mod text;
 
 use std::path::PathBuf;
@@ -170,6 +171,9 @@ enum Command {
     /// Operational drills that emit metrics JSON (exit code 1 if a verification fails).
     #[command(subcommand)]
     Drill(drill::DrillCommand),
+    /// The writer process `ldb drill recovery` kills (internal).
+    #[command(hide = true)]
+    DrillWriter(recovery_drill::WriterArgs),
     /// Quick measurements of the storage core (the criterion benches are the careful ones).
     #[command(subcommand)]
     Bench(BenchCommand),
