@@ -28,6 +28,8 @@ pub struct Options {
     /// WAL archiving: when set, closed WAL segments are copied into this directory (at each
     /// checkpoint, before the log recycles them), so `backup::restore_pitr` can roll a backup
     /// forward past its LSN. A failed copy fails the checkpoint; nothing is recycled unarchived.
+    /// The path is recorded in the database (`wal/ARCHIVE`): once on, archiving stays on for
+    /// later opens that leave this `None`.
     pub wal_archive: Option<PathBuf>,
     /// The file system to use (real files by default; a simulated disk in tests).
     pub vfs: Arc<dyn Vfs>,

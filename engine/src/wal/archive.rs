@@ -12,6 +12,10 @@
 //!
 //! Any failure is returned; the caller ([`super::Wal::recycle_before`]) then deletes nothing,
 //! so a segment that is not archived is never recycled.
+//!
+//! Archiving stays on once enabled: opening the log with an archive records its path in
+//! `wal/ARCHIVE` ([`ARCHIVE_MARKER`]), and a later open without the option uses the recorded
+//! archive ([`resolve`]). Deleting that file turns archiving off.
 
 use std::path::Path;
 
@@ -124,4 +128,71 @@ fn same_prefix(
         at += n as u64;
     }
     Ok(None)
+}
+
+/// The file in the log directory that records the archive directory while archiving is on.
+pub const ARCHIVE_MARKER: &str = "ARCHIVE";
+
+/// The archive to use for the log in `wal_dir`: `configured` if given (recorded in
+/// [`ARCHIVE_MARKER`] when it differs from what is recorded: written to a temporary name,
+/// fsynced, renamed, directory fsynced), else the recorded one — so a handle opened without the
+/// option still archives before it recycles, and no segment silently escapes the archive.
+pub(crate) fn resolve(
+    vfs: &dyn Vfs,
+    wal_dir: &Path,
+    configured: Option<&Path>,
+) -> Result<Option<std::path::PathBuf>> {
+    let marker = wal_dir.join(ARCHIVE_MARKER);
+    let recorded = if vfs.exists(&marker) {
+        let f = vfs
+            .open(&marker, OpenMode::Existing)
+            .map_err(|e| Error::io("opening", &marker, e))?;
+        let len = f
+            .len()
+            .map_err(|e| Error::io("reading length of", &marker, e))?;
+        if len == 0 || len > 4096 {
+            return Err(Error::WalArchive {
+                path: marker,
+                detail: format!("{len} bytes; expected one archive directory path"),
+            });
+        }
+        let mut b = vec![0u8; len as usize];
+        f.read_at(&mut b, 0)
+            .map_err(|e| Error::io("reading", &marker, e))?;
+        let text = String::from_utf8(b).map_err(|_| Error::WalArchive {
+            path: marker.clone(),
+            detail: "not UTF-8; expected one archive directory path".into(),
+        })?;
+        Some(std::path::PathBuf::from(text.trim_end_matches('\n')))
+    } else {
+        None
+    };
+    let Some(want) = configured else {
+        return Ok(recorded);
+    };
+    if recorded.as_deref() != Some(want) {
+        let text = want.to_str().ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "WAL archive path {} is not valid UTF-8",
+                want.display()
+            ))
+        })?;
+        let tmp = wal_dir.join(format!("{ARCHIVE_MARKER}.tmp"));
+        if vfs.exists(&tmp) {
+            vfs.remove_file(&tmp)
+                .map_err(|e| Error::io("removing leftover", &tmp, e))?;
+        }
+        let f = vfs
+            .open(&tmp, OpenMode::CreateNew)
+            .map_err(|e| Error::io("creating", &tmp, e))?;
+        f.write_at(format!("{text}\n").as_bytes(), 0)
+            .map_err(|e| Error::io("writing", &tmp, e))?;
+        f.sync().map_err(|e| Error::io("syncing", &tmp, e))?;
+        drop(f);
+        vfs.rename(&tmp, &marker)
+            .map_err(|e| Error::io("renaming to", &marker, e))?;
+        vfs.sync_dir(wal_dir)
+            .map_err(|e| Error::io("syncing directory", wal_dir, e))?;
+    }
+    Ok(Some(want.to_path_buf()))
 }

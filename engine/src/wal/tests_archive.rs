@@ -93,6 +93,34 @@ fn closed_segments_are_archived_before_recycling_and_replay_the_same_commits() {
 }
 
 #[test]
+fn archiving_stays_on_for_a_handle_opened_without_the_option() {
+    let vfs = SimVfs::new();
+    let (wal, _) = open_at(&vfs, &wal_dir(), Lsn(0), opts(true));
+    drop(wal);
+    let marker = wal_dir().join(archive::ARCHIVE_MARKER);
+    assert!(vfs.exists(&marker), "the archive is recorded");
+    let (wal, _) = open_at(&vfs, &wal_dir(), Lsn(0), opts(false));
+    let lsns = fill(&wal, 40);
+    wal.recycle_before(*lsns.last().expect("commits"))
+        .expect("recycle");
+    assert!(wal.stats().segments_archived >= 2);
+    assert_eq!(
+        wal_files(&vfs, &archive_dir()).len() + 1,
+        wal_files(&vfs, &wal_dir()).len() + wal.stats().segments_recycled as usize,
+        "every recycled segment was archived"
+    );
+    // A damaged record of the archive path is an error, not a silent stop of archiving.
+    drop(wal);
+    let f = vfs.open(&marker, OpenMode::Existing).expect("open marker");
+    f.write_at(&[0xff], 0).expect("write");
+    f.sync().expect("sync");
+    drop(f);
+    let err = Wal::open(Arc::new(vfs.clone()), &wal_dir(), PAGE, Lsn(0), opts(false))
+        .expect_err("bad marker");
+    assert!(matches!(err, Error::WalArchive { .. }), "{err}");
+}
+
+#[test]
 fn a_failed_archive_copy_is_an_error_and_nothing_is_recycled() {
     let vfs = SimVfs::new();
     let (wal, _) = open_at(&vfs, &wal_dir(), Lsn(0), opts(true));

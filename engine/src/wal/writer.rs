@@ -123,6 +123,9 @@ impl Wal {
                     .map_err(|e| Error::io("syncing directory", parent, e))?;
             }
         }
+        // Archiving, once on, stays on for every later handle (see `archive::resolve`).
+        let mut opts = opts;
+        opts.archive = super::archive::resolve(vfs.as_ref(), dir, opts.archive.as_deref())?;
         if let Some(archive) = &opts.archive {
             super::archive::ensure_dir(vfs.as_ref(), archive)?;
         }

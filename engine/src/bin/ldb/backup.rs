@@ -59,7 +59,7 @@ pub struct RestoreArgs {
 /// Runs `ldb backup`.
 pub fn backup_cmd(args: BackupArgs) -> Result<()> {
     let opts = lightning_db::Options {
-        wal_archive: args.wal_archive.clone(),
+        wal_archive: args.wal_archive.as_deref().map(crate::commands::absolute),
         ..lightning_db::Options::default()
     };
     let db = Database::open(&args.db, opts)

@@ -48,9 +48,15 @@ fn options(db: &DbArgs) -> Options {
     Options {
         wal_mode: wal_mode(db.wal_mode),
         cache_bytes: db.cache_mb.max(1) << 20,
-        wal_archive: db.wal_archive.clone(),
+        wal_archive: db.wal_archive.as_deref().map(absolute),
         ..Options::default()
     }
+}
+
+/// `path` made absolute (the archive path is recorded in the database and must not depend on
+/// the working directory of a later opener); unchanged if that fails.
+pub fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn open(db: &DbArgs) -> Result<Database> {
