@@ -383,6 +383,27 @@ fn ldb_restore_until_rolls_forward_and_names_bad_input() {
     let c = &f.after[f.after.len() / 2];
     let target = f.root.join("cli");
     let until = c.lsn.0.to_string();
+    // --verify-only checks the backup and the log up to the target, and writes nothing.
+    let out = ldb(&[
+        "restore".as_ref(),
+        f.backup.as_os_str(),
+        target.as_os_str(),
+        "--verify-only".as_ref(),
+        "--wal-archive".as_ref(),
+        f.archive.as_os_str(),
+        "--wal-dir".as_ref(),
+        f.wal_dir().as_os_str(),
+        "--until".as_ref(),
+        until.as_ref(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(&format!("to lsn {}", c.lsn.0)), "{stdout}");
+    assert!(!target.exists(), "verify-only wrote nothing");
     let out = ldb(&[
         "restore".as_ref(),
         f.backup.as_os_str(),

@@ -38,7 +38,7 @@ pub mod walk;
 pub use create::BackupReport;
 pub use manifest::{FileEntry, Manifest};
 pub use pitr::{PitrOptions, RestoreTarget, RollForward};
-pub use restore::{RestoreReport, restore, restore_pitr, verify_backup};
+pub use restore::{RestoreReport, restore, restore_pitr, verify_backup, verify_pitr};
 pub use snapshot::{SnapshotReport, content_digest, create_snapshot};
 
 /// Name of the manifest file inside a backup directory.

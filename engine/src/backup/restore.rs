@@ -136,6 +136,25 @@ pub fn restore_pitr(
     restore_with(backup, target, opts, force, Some(pitr))
 }
 
+/// Verifies the backup in `backup` and everything a point-in-time restore to `pitr.target`
+/// would read — every archived (and live) segment and record from the backup's LSN to the
+/// target — and says where it would land. Writes nothing.
+pub fn verify_pitr(
+    backup: &Path,
+    opts: &Options,
+    pitr: &PitrOptions,
+) -> Result<(Manifest, RollForward)> {
+    let manifest = verify_backup(backup)?;
+    let plan = pitr::plan(
+        opts.vfs.as_ref(),
+        pitr,
+        Lsn(manifest.source_lsn),
+        manifest.page_size,
+        manifest.created_unix_ms,
+    )?;
+    Ok((manifest, plan.roll))
+}
+
 fn restore_with(
     backup: &Path,
     target: &Path,

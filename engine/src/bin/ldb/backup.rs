@@ -36,7 +36,8 @@ pub struct RestoreArgs {
     /// Replace an existing database at the target.
     #[arg(long)]
     force: bool,
-    /// Only verify the backup (manifest and hashes); write nothing.
+    /// Only verify the backup (manifest and hashes) and, with `--wal-archive`, every log segment
+    /// and record the roll-forward would read; write nothing.
     #[arg(long)]
     verify_only: bool,
     /// Roll the backup forward through this WAL archive (point-in-time restore); without
@@ -99,6 +100,38 @@ pub fn backup_cmd(args: BackupArgs) -> Result<()> {
 
 /// Runs `ldb restore`.
 pub fn restore_cmd(args: RestoreArgs) -> Result<()> {
+    let pitr = match &args.wal_archive {
+        None => None,
+        Some(archive) => Some(PitrOptions {
+            archive: archive.clone(),
+            live_wal: args.wal_dir.clone(),
+            target: match &args.until {
+                None => RestoreTarget::Latest,
+                Some(s) => parse_until(s)?,
+            },
+        }),
+    };
+    if let (true, Some(pitr)) = (args.verify_only, &pitr) {
+        let (m, r) = backup::verify_pitr(&args.backup, &lightning_db::Options::default(), pitr)
+            .with_context(|| {
+                format!(
+                    "while verifying backup {} and WAL archive {}",
+                    args.backup.display(),
+                    pitr.archive.display()
+                )
+            })?;
+        println!(
+            "backup {} is intact ({} keys at lsn {}); the log verifies from lsn {} to {}: a restore would roll forward {} commits to lsn {}",
+            args.backup.display(),
+            m.entry_count,
+            m.source_lsn,
+            r.from_lsn.0,
+            r.log_end.0,
+            r.commits,
+            r.landed_lsn.0
+        );
+        return Ok(());
+    }
     if args.verify_only {
         let m = backup::verify_backup(&args.backup)
             .with_context(|| format!("while verifying backup {}", args.backup.display()))?;
@@ -112,19 +145,9 @@ pub fn restore_cmd(args: RestoreArgs) -> Result<()> {
         return Ok(());
     }
     let opts = lightning_db::Options::default();
-    let report = match &args.wal_archive {
+    let report = match &pitr {
         None => backup::restore(&args.backup, &args.target, &opts, args.force),
-        Some(archive) => {
-            let pitr = PitrOptions {
-                archive: archive.clone(),
-                live_wal: args.wal_dir.clone(),
-                target: match &args.until {
-                    None => RestoreTarget::Latest,
-                    Some(s) => parse_until(s)?,
-                },
-            };
-            backup::restore_pitr(&args.backup, &args.target, &opts, args.force, &pitr)
-        }
+        Some(pitr) => backup::restore_pitr(&args.backup, &args.target, &opts, args.force, pitr),
     }
     .with_context(|| {
         format!(
