@@ -279,7 +279,7 @@ fn build(backup: &Path, m: &Manifest, dir: &Path, opts: &Options) -> Result<()> 
         // Straight to the file: the pages are not cached, and the checkpoint below fsyncs them.
         storage.pager.write_page(&page)?;
         written += 1;
-        if written.is_multiple_of(sync_every) {
+        if written % sync_every == 0 {
             // Start the write-back now, overlapping the disk with decoding the rest, instead
             // of leaving the whole file to the checkpoint's final fsync.
             storage.pager.sync()?;
