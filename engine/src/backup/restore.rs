@@ -5,8 +5,7 @@
 //! 2. refuse an existing target unless `force`, and a target another handle has open;
 //! 3. in a temporary sibling directory, create a data file: allocate ids `1..source_page_count`,
 //!    write every page of the stream at its id (each verified), free the ids the stream did not
-//!    use (fsyncing every 64 MiB on the way, so write-back overlaps decoding), then checkpoint
-//!    at the backup's LSN with its root, entry count and next txn id;
+//!    use, then checkpoint at the backup's LSN with its root, entry count and next txn id;
 //! 4. open that database (which starts an empty log at the backup's LSN), run the integrity
 //!    check and compare the entry count with the manifest, close it;
 //!
@@ -242,9 +241,6 @@ fn restore_with(
     })
 }
 
-/// While writing a restored data file, fsync after every this many bytes of pages.
-const SYNC_EVERY_BYTES: u64 = 64 << 20;
-
 /// Step 3: the data file of the restored database, inside `dir`.
 fn build(backup: &Path, m: &Manifest, dir: &Path, opts: &Options) -> Result<()> {
     let ps = m.page_size as usize;
@@ -262,8 +258,6 @@ fn build(backup: &Path, m: &Manifest, dir: &Path, opts: &Options) -> Result<()> 
         }
     }
     let mut seen = vec![false; count as usize];
-    let mut written = 0u64;
-    let sync_every = (SYNC_EVERY_BYTES / ps as u64).max(1);
     let mut reader = StreamReader::open(&spath, ps, PageId(m.root), Lsn(m.source_lsn), m.pages)?;
     while let Some(page) = reader.next_page()? {
         let id = page.id();
@@ -278,12 +272,6 @@ fn build(backup: &Path, m: &Manifest, dir: &Path, opts: &Options) -> Result<()> 
         }
         // Straight to the file: the pages are not cached, and the checkpoint below fsyncs them.
         storage.pager.write_page(&page)?;
-        written += 1;
-        if written % sync_every == 0 {
-            // Start the write-back now, overlapping the disk with decoding the rest, instead
-            // of leaving the whole file to the checkpoint's final fsync.
-            storage.pager.sync()?;
-        }
     }
     if m.root != 0 && !seen.get(m.root as usize).copied().unwrap_or(false) {
         return Err(invalid(
