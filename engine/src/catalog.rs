@@ -308,7 +308,7 @@ pub fn describe(db: Option<&Database>) -> crate::Result<Catalog> {
             TypeCode {
                 code: walfmt::RecordKind::Commit as u8,
                 name: "commit",
-                description: "the final record of a transaction: txn id, op count, ops (put/delete)",
+                description: "the final record of a transaction: txn id, op count, ops (put/delete), commit time (µs since the Unix epoch; WAL format 2 on)",
             },
             TypeCode {
                 code: walfmt::RecordKind::TxnChunk as u8,

@@ -139,6 +139,7 @@ fn options(cfg: &CrashConfig, vfs: &SimVfs) -> Options {
         wal_mode: cfg.wal_mode,
         wal_segment_size: 16 << 10,
         checkpoint_wal_bytes: 0,
+        wal_archive: None,
         vfs: Arc::new(vfs.clone()),
         lock_timeout: std::time::Duration::from_secs(10),
     }

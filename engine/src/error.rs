@@ -159,6 +159,15 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
+    /// The WAL archive cannot be used: a segment is missing (a gap between a backup and the
+    /// requested point), damaged, or conflicts with the log being archived.
+    #[error("WAL archive problem at {path}: {detail}")]
+    WalArchive {
+        /// The archived segment or directory at fault.
+        path: PathBuf,
+        /// What was wrong.
+        detail: String,
+    },
     /// An earlier durability failure (e.g. a failed fsync) left the handle unusable; the
     /// database must be reopened, which runs recovery. A failed fsync is never retried blindly.
     #[error("database handle is poisoned by an earlier failure: {reason}")]

@@ -14,8 +14,9 @@
 //!
 //! Beside the layers: [`integrity`] (the checker behind `ldb check`), [`catalog`] (what the
 //! engine can describe about its own formats), [`crashtest`] (the crash loop over the simulated
-//! disk), [`isolation`] (the Hermitage-style anomaly suite behind `ldb drill isolation`) and
-//! [`workload`] (seeded benchmark data).
+//! disk), [`isolation`] (the Hermitage-style anomaly suite behind `ldb drill isolation`),
+//! [`crashdrill`] (the workload and checks of the process crash drill) and [`workload`] (seeded
+//! benchmark data).
 //!
 //! [`util`] holds helpers every layer may use (a deterministic PRNG for tests and benches).
 //!
@@ -25,6 +26,7 @@
 pub mod backup;
 pub mod btree;
 pub mod catalog;
+pub mod crashdrill;
 pub mod crashtest;
 pub mod db;
 pub mod error;

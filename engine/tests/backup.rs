@@ -284,6 +284,7 @@ fn sim_opts(vfs: &SimVfs) -> Options {
         wal_mode: WalMode::Standard,
         wal_segment_size: 64 << 10,
         checkpoint_wal_bytes: 0,
+        wal_archive: None,
         vfs: Arc::new(vfs.clone()),
         lock_timeout: std::time::Duration::from_secs(10),
     }

@@ -47,6 +47,7 @@ fn opts(vfs: &SimVfs, mode: WalMode) -> Options {
         checkpoint_wal_bytes: 4 << 10,
         lock_timeout: std::time::Duration::from_secs(20),
         vfs: Arc::new(vfs.clone()),
+        wal_archive: None,
     }
 }
 

@@ -20,6 +20,7 @@ fn opts(vfs: &SimVfs, mode: WalMode) -> Options {
         wal_mode: mode,
         wal_segment_size: 64 << 10,
         checkpoint_wal_bytes: 0,
+        wal_archive: None,
         vfs: Arc::new(vfs.clone()),
         lock_timeout: std::time::Duration::from_secs(10),
     }

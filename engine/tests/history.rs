@@ -36,6 +36,7 @@ fn open(mode: WalMode) -> Database {
             checkpoint_wal_bytes: 256 << 10,
             lock_timeout: std::time::Duration::from_secs(30),
             vfs: Arc::new(vfs),
+            wal_archive: None,
         },
     )
     .expect("create")

@@ -20,12 +20,16 @@
 //! 3. open the new database there and run the integrity check;
 //! 4. move it into place with a rename (the target is untouched until then).
 //!
+//! Point-in-time restore ([`restore_pitr`], [`pitr`]) rolls a restored backup forward through
+//! the WAL archive (and the source's live log) to an LSN, a time, or the last commit.
+//!
 //! [`snapshot`] builds the seeded Phase 0 snapshots on top of both.
 //!
 //! The byte layouts are in `engine/FORMAT.md` ("Backup").
 
 pub mod create;
 pub mod manifest;
+pub mod pitr;
 pub mod restore;
 pub mod snapshot;
 pub mod stream;
@@ -33,7 +37,8 @@ pub mod walk;
 
 pub use create::BackupReport;
 pub use manifest::{FileEntry, Manifest};
-pub use restore::{RestoreReport, restore, verify_backup};
+pub use pitr::{PitrOptions, RestoreTarget, RollForward};
+pub use restore::{RestoreReport, restore, restore_pitr, verify_backup, verify_pitr};
 pub use snapshot::{SnapshotReport, content_digest, create_snapshot};
 
 /// Name of the manifest file inside a backup directory.

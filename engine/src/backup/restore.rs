@@ -8,6 +8,11 @@
 //!    use, then checkpoint at the backup's LSN with its root, entry count and next txn id;
 //! 4. open that database (which starts an empty log at the backup's LSN), run the integrity
 //!    check and compare the entry count with the manifest, close it;
+//!
+//! A point-in-time restore ([`restore_pitr`]) also plans the roll-forward in step 1 (every
+//! segment and record between the backup and the target verified, see [`super::pitr`]), copies
+//! the planned log segments into the temporary directory's `wal/` in step 3, and in step 4 the
+//! open redoes them (ordinary crash recovery) and must land exactly on the planned LSN.
 //! 5. move it into place: a new target receives the data file by one rename; with `force`, the
 //!    old directory is renamed aside, the temporary one renamed to the target, the old removed.
 
@@ -17,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use crate::backup::create::{parent_of, sibling};
 use crate::backup::manifest::Manifest;
+use crate::backup::pitr::{self, PitrOptions, RollForward};
 use crate::backup::stream::{StreamReader, hash_file};
 use crate::backup::{MANIFEST_FILE, PAGES_FILE};
 use crate::db::{DATA_FILE, Database, LOCK_FILE, Options, WAL_DIR};
@@ -39,6 +45,12 @@ pub struct RestoreReport {
     pub verify_elapsed: Duration,
     /// Wall time of the whole restore, integrity check included.
     pub elapsed: Duration,
+    /// Keys in the restored database.
+    pub entries: u64,
+    /// LSN of the last commit the restored database holds.
+    pub last_commit_lsn: Lsn,
+    /// For a point-in-time restore: how far the backup was rolled forward.
+    pub roll_forward: Option<RollForward>,
 }
 
 fn invalid(path: &Path, detail: impl Into<String>) -> Error {
@@ -107,10 +119,63 @@ pub fn verify_backup(dir: &Path) -> Result<Manifest> {
 /// `opts.vfs`), then opens it and runs the integrity check. An existing database at `target` is
 /// replaced only if `force`. A refused or failed restore leaves `target` as it was.
 pub fn restore(backup: &Path, target: &Path, opts: &Options, force: bool) -> Result<RestoreReport> {
+    restore_with(backup, target, opts, force, None)
+}
+
+/// Like [`restore()`], then rolls the backup forward through the WAL archive (and the live log
+/// directory, if given) to `pitr.target`. Every archived segment and record the roll-forward
+/// needs is verified before anything is written; a missing or damaged one is an error
+/// ([`Error::WalArchive`]) and the target is left untouched.
+pub fn restore_pitr(
+    backup: &Path,
+    target: &Path,
+    opts: &Options,
+    force: bool,
+    pitr: &PitrOptions,
+) -> Result<RestoreReport> {
+    restore_with(backup, target, opts, force, Some(pitr))
+}
+
+/// Verifies the backup in `backup` and everything a point-in-time restore to `pitr.target`
+/// would read — every archived (and live) segment and record from the backup's LSN to the
+/// target — and says where it would land. Writes nothing.
+pub fn verify_pitr(
+    backup: &Path,
+    opts: &Options,
+    pitr: &PitrOptions,
+) -> Result<(Manifest, RollForward)> {
+    let manifest = verify_backup(backup)?;
+    let plan = pitr::plan(
+        opts.vfs.as_ref(),
+        pitr,
+        Lsn(manifest.source_lsn),
+        manifest.page_size,
+        manifest.created_unix_ms,
+    )?;
+    Ok((manifest, plan.roll))
+}
+
+fn restore_with(
+    backup: &Path,
+    target: &Path,
+    opts: &Options,
+    force: bool,
+    pitr: Option<&PitrOptions>,
+) -> Result<RestoreReport> {
     let start = Instant::now();
     let manifest = verify_backup(backup)?;
-    let verify_elapsed = start.elapsed();
     let vfs = Arc::clone(&opts.vfs);
+    let plan = match pitr {
+        Some(p) => Some(pitr::plan(
+            vfs.as_ref(),
+            p,
+            Lsn(manifest.source_lsn),
+            manifest.page_size,
+            manifest.created_unix_ms,
+        )?),
+        None => None,
+    };
+    let verify_elapsed = start.elapsed();
     let exists = vfs.exists(&target.join(DATA_FILE));
     if !exists && vfs.exists(target) {
         // An interrupted earlier restore can leave an empty directory (or one holding only a
@@ -155,7 +220,14 @@ pub fn restore(backup: &Path, target: &Path, opts: &Options, force: bool) -> Res
     vfs.create_dir_all(&tmp)
         .map_err(|e| Error::io("creating directory", &tmp, e))?;
     build(backup, &manifest, &tmp, opts)?;
-    check_restored(&tmp, &manifest, opts)?;
+    let expect = match &plan {
+        Some(plan) => {
+            pitr::copy_into(vfs.as_ref(), plan, &tmp.join(WAL_DIR))?;
+            (plan.roll.landed_lsn, None)
+        }
+        None => (Lsn(manifest.source_lsn), Some(manifest.entry_count)),
+    };
+    let entries = check_restored(&tmp, expect.0, expect.1, opts)?;
     install(vfs.as_ref(), &tmp, target, exists)?;
     Ok(RestoreReport {
         target: target.to_path_buf(),
@@ -163,6 +235,9 @@ pub fn restore(backup: &Path, target: &Path, opts: &Options, force: bool) -> Res
         replaced: exists,
         verify_elapsed,
         elapsed: start.elapsed(),
+        entries,
+        last_commit_lsn: expect.0,
+        roll_forward: plan.map(|p| p.roll),
     })
 }
 
@@ -219,9 +294,14 @@ fn build(backup: &Path, m: &Manifest, dir: &Path, opts: &Options) -> Result<()> 
     Ok(())
 }
 
-/// Step 4: open the restored database, check it, close it.
-fn check_restored(dir: &Path, m: &Manifest, opts: &Options) -> Result<()> {
-    let db = Database::open(dir, opts.clone())?;
+/// Step 4: open the restored database (redoing any copied log), check it, and check that it
+/// holds the commit at `lsn` as its last (and `entries` keys, when known); close it.
+fn check_restored(dir: &Path, lsn: Lsn, entries: Option<u64>, opts: &Options) -> Result<u64> {
+    let opts = Options {
+        wal_archive: None,
+        ..opts.clone()
+    };
+    let db = Database::open(dir, opts)?;
     let report = db.check()?;
     if !report.is_clean() {
         return Err(invalid(
@@ -230,16 +310,19 @@ fn check_restored(dir: &Path, m: &Manifest, opts: &Options) -> Result<()> {
         ));
     }
     let stats = db.stats()?;
-    if stats.entries != m.entry_count || stats.last_commit_lsn != m.source_lsn {
+    if entries.is_some_and(|n| n != stats.entries) || stats.last_commit_lsn != lsn.0 {
         return Err(invalid(
             dir,
             format!(
-                "restored database has {} entries at lsn {}; the manifest says {} at {}",
-                stats.entries, stats.last_commit_lsn, m.entry_count, m.source_lsn
+                "restored database has {} entries at lsn {}; expected {} at {lsn}",
+                stats.entries,
+                stats.last_commit_lsn,
+                entries.map_or_else(|| "any number of".into(), |n| n.to_string()),
             ),
         ));
     }
-    db.close()
+    db.close()?;
+    Ok(stats.entries)
 }
 
 /// Step 5: move the restored database at `tmp` to `target`.

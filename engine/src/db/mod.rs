@@ -189,6 +189,7 @@ impl Database {
         let wal_opts = WalOptions {
             mode: opts.wal_mode,
             segment_size: opts.wal_segment_size,
+            archive: opts.wal_archive.clone(),
         };
         let (wal, recovered) = Wal::open(
             Arc::clone(&vfs),

@@ -1,5 +1,6 @@
 //! Options chosen when a database is created or opened.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +29,12 @@ pub struct Options {
     /// How long a transaction waits for a lock before failing with
     /// [`crate::Error::LockTimeout`].
     pub lock_timeout: Duration,
+    /// WAL archiving: when set, closed WAL segments are copied into this directory (at each
+    /// checkpoint, before the log recycles them), so `backup::restore_pitr` can roll a backup
+    /// forward past its LSN. A failed copy fails the checkpoint; nothing is recycled unarchived.
+    /// The path is recorded in the database (`wal/ARCHIVE`): once on, archiving stays on for
+    /// later opens that leave this `None`.
+    pub wal_archive: Option<PathBuf>,
     /// The file system to use (real files by default; a simulated disk in tests).
     pub vfs: Arc<dyn Vfs>,
 }
@@ -41,6 +48,7 @@ impl Default for Options {
             wal_segment_size: 64 << 20,
             checkpoint_wal_bytes: 64 << 20,
             lock_timeout: Duration::from_secs(10),
+            wal_archive: None,
             vfs: Arc::new(RealVfs),
         }
     }

@@ -8,8 +8,13 @@ use crate::types::{Lsn, TxnId};
 
 /// Magic number at the start of every segment.
 pub const SEGMENT_MAGIC: &[u8; 8] = b"LDBWAL01";
-/// Segment format version written by this build.
-pub const SEGMENT_VERSION: u32 = 1;
+/// Segment format version written by this build. Version 2 added the commit timestamp at the
+/// end of every Commit payload; version 1 segments (no timestamp) are still read.
+pub const SEGMENT_VERSION: u32 = 2;
+/// The oldest segment format version this build reads.
+pub const MIN_SEGMENT_VERSION: u32 = 1;
+/// Bytes of the commit timestamp that ends a Commit payload (format version 2 and later).
+pub const COMMIT_TIME_LEN: usize = 8;
 /// Bytes of the segment header.
 pub const SEGMENT_HEADER_LEN: u64 = 64;
 /// Bytes of a record header: `len u32 | crc u32 | lsn u64 | kind u8`.
@@ -22,7 +27,8 @@ pub const CHUNK_TARGET: usize = 1 << 20;
 /// The kind byte of a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecordKind {
-    /// The final record of a transaction: `txn u64 | op count varint | op bytes`.
+    /// The final record of a transaction: `txn u64 | op count varint | op bytes | commit time
+    /// u64` (the time only from segment format version 2 on).
     Commit = 1,
     /// A non-final piece of a large transaction: `txn u64 | op bytes`.
     TxnChunk = 2,
@@ -79,6 +85,9 @@ const TAG_DELETE: u8 = 2;
 /// with the CRC32C of bytes `0..60` at `60..64`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SegmentHeader {
+    /// Segment format version ([`MIN_SEGMENT_VERSION`]..=[`SEGMENT_VERSION`]); it decides the
+    /// layout of the Commit payloads inside.
+    pub version: u32,
     /// Page size of the database the log belongs to (a sanity check).
     pub page_size: u32,
     /// LSN of the first byte after the header.
@@ -86,11 +95,25 @@ pub struct SegmentHeader {
 }
 
 impl SegmentHeader {
+    /// The header of a new segment in the current format version.
+    pub fn new(page_size: u32, first_lsn: Lsn) -> Self {
+        SegmentHeader {
+            version: SEGMENT_VERSION,
+            page_size,
+            first_lsn,
+        }
+    }
+
+    /// Whether Commit payloads in this segment end with a commit timestamp.
+    pub fn has_commit_time(&self) -> bool {
+        self.version >= 2
+    }
+
     /// Encodes the header into its 64 bytes.
     pub fn encode(&self) -> [u8; SEGMENT_HEADER_LEN as usize] {
         let mut b = [0u8; SEGMENT_HEADER_LEN as usize];
         b[0..8].copy_from_slice(SEGMENT_MAGIC);
-        b[8..12].copy_from_slice(&SEGMENT_VERSION.to_le_bytes());
+        b[8..12].copy_from_slice(&self.version.to_le_bytes());
         b[12..16].copy_from_slice(&self.page_size.to_le_bytes());
         b[16..24].copy_from_slice(&self.first_lsn.0.to_le_bytes());
         let crc = crc32c::crc32c(&b[0..60]);
@@ -108,15 +131,17 @@ impl SegmentHeader {
             return Err("segment header checksum mismatch".into());
         }
         let version = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
-        if version != SEGMENT_VERSION {
+        if !(MIN_SEGMENT_VERSION..=SEGMENT_VERSION).contains(&version) {
             return Err(format!(
-                "segment format version {version}, expected {SEGMENT_VERSION}"
+                "segment format version {version}; this build reads versions \
+                 {MIN_SEGMENT_VERSION} to {SEGMENT_VERSION}"
             ));
         }
         let page_size = u32::from_le_bytes([b[12], b[13], b[14], b[15]]);
         let mut lsn = [0u8; 8];
         lsn.copy_from_slice(&b[16..24]);
         Ok(SegmentHeader {
+            version,
             page_size,
             first_lsn: Lsn(u64::from_le_bytes(lsn)),
         })
@@ -148,6 +173,14 @@ impl PreparedRecord {
     /// Bytes the framed record occupies in the log.
     pub fn framed_len(&self) -> u64 {
         (RECORD_HEADER_LEN + self.payload.len()) as u64
+    }
+
+    /// Ends a Commit payload with its commit time (microseconds since the Unix epoch), as
+    /// format version 2 defines it; the payload CRC is extended, not recomputed.
+    pub fn stamp_commit_time(&mut self, unix_micros: u64) {
+        let t = unix_micros.to_le_bytes();
+        self.payload.extend_from_slice(&t);
+        self.payload_crc = crc32c::crc32c_append(self.payload_crc, &t);
     }
 
     /// Appends the framed record, positioned at `lsn`, to `out`.
@@ -229,7 +262,9 @@ impl PayloadCutter {
     fn start_payload(&mut self) {
         let last = self.remaining <= self.chunk;
         let take = self.remaining.min(self.chunk);
-        let mut payload = Vec::with_capacity(18 + take);
+        // Transaction id, op count varint, and room for the commit time stamped under the log
+        // lock, so stamping never reallocates.
+        let mut payload = Vec::with_capacity(18 + COMMIT_TIME_LEN + take);
         payload.extend_from_slice(&self.txn.0.to_le_bytes());
         if last {
             put_varint(&mut payload, self.op_count);
@@ -375,6 +410,22 @@ pub fn split_txn(payload: &[u8]) -> Result<(TxnId, &[u8]), String> {
     Ok((TxnId(u64::from_le_bytes(b)), rest))
 }
 
+/// Splits the commit time off the end of a Commit body (the bytes after the transaction id) in
+/// a segment of format version 2 or later; version 1 bodies carry none.
+pub fn split_commit_time(body: &[u8], has_time: bool) -> Result<(&[u8], Option<u64>), String> {
+    if !has_time {
+        return Ok((body, None));
+    }
+    let at = body
+        .len()
+        .checked_sub(COMMIT_TIME_LEN)
+        .ok_or("commit payload shorter than its commit time")?;
+    let (rest, t) = body.split_at(at);
+    let mut b = [0u8; COMMIT_TIME_LEN];
+    b.copy_from_slice(t);
+    Ok((rest, Some(u64::from_le_bytes(b))))
+}
+
 /// Reads a LEB128 varint from the front of `buf`, advancing it.
 pub fn get_varint(buf: &mut &[u8]) -> Result<u64, String> {
     let mut v: u64 = 0;
@@ -493,11 +544,13 @@ mod tests {
             rng.fill(&mut hb);
             assert!(SegmentHeader::decode(&hb).is_err());
         }
-        let h = SegmentHeader {
-            page_size: 4096,
-            first_lsn: Lsn(77),
-        };
+        let h = SegmentHeader::new(4096, Lsn(77));
         assert_eq!(SegmentHeader::decode(&h.encode()), Ok(h));
+        let old = SegmentHeader { version: 1, ..h };
+        assert_eq!(SegmentHeader::decode(&old.encode()), Ok(old));
+        let future = SegmentHeader { version: 3, ..h };
+        let err = SegmentHeader::decode(&future.encode()).expect_err("future version refused");
+        assert!(err.contains("version 3"), "{err}");
     }
 
     /// The op stream encoded in one piece, as the format defines it.

@@ -12,19 +12,25 @@
 //! a checkpoint at LSN x covers exactly the commits whose LSN ≤ x.
 //!
 //! Modules: [`format`] (byte layouts), `reader` (recovery scan), `writer` (appends, group commit,
-//! segment roll-over and recycling). Byte layouts and the recovery procedure are documented in
+//! segment roll-over and recycling), [`archive`] (copying closed segments into a WAL archive,
+//! and reading an archive back for point-in-time restore). Byte layouts and the recovery procedure are documented in
 //! `engine/FORMAT.md`.
 
+pub mod archive;
 pub mod format;
 mod reader;
 mod writer;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_archive;
 
 pub use format::Op;
-pub use reader::segment_name;
+pub use reader::{parse_segment_name, segment_name};
 pub use writer::Wal;
+
+use std::path::PathBuf;
 
 use crate::types::{Lsn, TxnId};
 
@@ -38,12 +44,15 @@ pub enum WalMode {
 }
 
 /// Options for [`Wal::open`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalOptions {
     /// Durability mode.
     pub mode: WalMode,
     /// Size each segment file is preallocated to (bytes, ≥ [`MIN_SEGMENT_SIZE`]).
     pub segment_size: u64,
+    /// WAL archiving: when set, every closed segment is copied into this directory before
+    /// [`Wal::recycle_before`] may delete it (see [`archive`]).
+    pub archive: Option<PathBuf>,
 }
 
 /// The smallest allowed segment size.
@@ -56,6 +65,7 @@ impl Default for WalOptions {
         WalOptions {
             mode: WalMode::Standard,
             segment_size: DEFAULT_SEGMENT_SIZE,
+            archive: None,
         }
     }
 }
@@ -67,6 +77,9 @@ pub struct RecoveredTxn {
     pub txn: TxnId,
     /// Its commit LSN (the end of its Commit record), as [`Wal::commit`] returned it.
     pub lsn: Lsn,
+    /// Its commit time in microseconds since the Unix epoch (`None` in segments of format
+    /// version 1, which did not record it).
+    pub commit_time: Option<u64>,
     /// Its operations, in the order they were committed.
     pub ops: Vec<Op>,
 }
@@ -92,6 +105,8 @@ pub struct WalStats {
     pub segments_created: u64,
     /// Segments deleted by [`Wal::recycle_before`] since open.
     pub segments_recycled: u64,
+    /// Closed segments copied into the WAL archive since open.
+    pub segments_archived: u64,
     /// Segment files currently in the log.
     pub segments: u64,
     /// The durable end of the log.

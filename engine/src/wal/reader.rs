@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use super::RecoveredTxn;
 use super::format::{
-    FrameError, RecordKind, SEGMENT_HEADER_LEN, SegmentHeader, decode_ops, get_varint, read_frame,
-    split_txn,
+    FrameError, RecordKind, SEGMENT_HEADER_LEN, SEGMENT_VERSION, SegmentHeader, decode_ops,
+    get_varint, read_frame, split_commit_time, split_txn,
 };
 use crate::error::{Error, Result};
 use crate::types::{Lsn, TxnId};
@@ -29,7 +29,9 @@ pub fn segment_name(lsn: Lsn) -> String {
     format!("{:016x}.wal", lsn.0)
 }
 
-fn parse_segment_name(path: &Path) -> Option<Lsn> {
+/// The first LSN a segment file name (`<16 hex digits>.wal`) stands for; `None` for any other
+/// name.
+pub fn parse_segment_name(path: &Path) -> Option<Lsn> {
     let name = path.file_name()?.to_str()?;
     let hex = name.strip_suffix(".wal")?;
     if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -50,6 +52,8 @@ pub struct Recovery {
     pub end: Lsn,
     /// Whether a torn or corrupt tail was cut off.
     pub truncated: bool,
+    /// The format version of the last surviving segment (where appends would go).
+    pub tail_version: u32,
 }
 
 enum Stop {
@@ -79,6 +83,7 @@ pub fn recover(vfs: &dyn Vfs, dir: &Path, page_size: u32, checkpoint: Lsn) -> Re
     let mut kept: Vec<(Lsn, PathBuf)> = Vec::new();
     let mut tail: Option<Box<dyn VfsFile>> = None;
     let mut end: Option<Lsn> = None;
+    let mut tail_version = SEGMENT_VERSION;
     let mut cut: Option<(usize, Option<u64>)> = None; // (first segment index to drop, offset to zero from in the previous)
 
     for (i, (first, path)) in found.iter().enumerate() {
@@ -123,6 +128,7 @@ pub fn recover(vfs: &dyn Vfs, dir: &Path, page_size: u32, checkpoint: Lsn) -> Re
             });
         }
         kept.push((*first, path.clone()));
+        tail_version = header.version;
         // Segments wholly before the checkpoint hold nothing to redo: skip their records.
         let next_first = found.get(i + 1).map(|(l, _)| *l);
         if next_first.is_some_and(|n| n <= checkpoint) {
@@ -132,7 +138,7 @@ pub fn recover(vfs: &dyn Vfs, dir: &Path, page_size: u32, checkpoint: Lsn) -> Re
         let mut data = vec![0u8; usize::try_from(len).unwrap_or(usize::MAX)];
         file.read_at(&mut data, 0)
             .map_err(io_err("reading WAL segment", path))?;
-        let stop = scan_segment(&data, *first, checkpoint, path, &mut chunks, &mut txns)?;
+        let stop = scan_segment(&data, &header, checkpoint, path, &mut chunks, &mut txns)?;
         tail = Some(file);
         match stop {
             Stop::Clean(at) => end = Some(at),
@@ -181,6 +187,7 @@ pub fn recover(vfs: &dyn Vfs, dir: &Path, page_size: u32, checkpoint: Lsn) -> Re
         tail,
         end,
         truncated,
+        tail_version,
     })
 }
 
@@ -200,12 +207,13 @@ fn zero_tail(file: &dyn VfsFile, offset: u64, path: &Path) -> Result<()> {
 
 fn scan_segment(
     data: &[u8],
-    first: Lsn,
+    header: &SegmentHeader,
     checkpoint: Lsn,
     path: &Path,
     chunks: &mut HashMap<TxnId, Vec<u8>>,
     txns: &mut Vec<RecoveredTxn>,
 ) -> Result<Stop> {
+    let first = header.first_lsn;
     let mut offset = SEGMENT_HEADER_LEN as usize;
     loop {
         let lsn = Lsn(first.0 + (offset as u64 - SEGMENT_HEADER_LEN));
@@ -242,7 +250,8 @@ fn scan_segment(
         match frame.kind {
             RecordKind::TxnChunk => chunks.entry(txn).or_default().extend_from_slice(body),
             RecordKind::Commit => {
-                let mut body = body;
+                let (mut body, commit_time) =
+                    split_commit_time(body, header.has_commit_time()).map_err(bad)?;
                 let count = get_varint(&mut body).map_err(bad)?;
                 let ops = match chunks.remove(&txn) {
                     Some(mut stream) => {
@@ -252,7 +261,12 @@ fn scan_segment(
                     None => decode_ops(body, count),
                 }
                 .map_err(|e| bad(format!("{txn}: {e}")))?;
-                txns.push(RecoveredTxn { txn, lsn: end, ops });
+                txns.push(RecoveredTxn {
+                    txn,
+                    lsn: end,
+                    commit_time,
+                    ops,
+                });
             }
         }
     }

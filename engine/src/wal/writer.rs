@@ -8,17 +8,25 @@
 //!    becomes the leader — takes the buffer, releases the lock, writes and fsyncs once, then
 //!    publishes the new durable LSN and wakes everyone; otherwise waits for a leader's flush.
 //!
+//! The Commit record is stamped with its commit time under the lock (never earlier than the
+//! previous commit's, so commit times follow LSN order).
+//!
+//! Recycling (after a checkpoint): with an archive configured, every closed segment is first
+//! copied into the archive ([`super::archive`]); a segment is deleted only once it is archived.
+//!
 //! Any failed write or fsync poisons the log: the failing caller gets the I/O error, waiters and
 //! every later call get [`Error::Poisoned`]. Nothing is retried.
 
+use std::collections::BTreeSet;
 use std::mem;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::format::{
-    CHUNK_TARGET, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, SegmentHeader, prepare_txn,
+    CHUNK_TARGET, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, SEGMENT_VERSION, SegmentHeader,
+    prepare_txn,
 };
 use super::reader::{recover, segment_name};
 use super::{MIN_SEGMENT_SIZE, Op, RecoveredTxn, WalMode, WalOptions, WalStats};
@@ -67,6 +75,10 @@ struct State {
     leader: bool,
     poisoned: Option<String>,
     segments: Vec<(Lsn, PathBuf)>,
+    /// First LSNs of the segments known to be in the archive.
+    archived: BTreeSet<Lsn>,
+    /// The commit time stamped on the last Commit record (µs since the Unix epoch).
+    last_commit_time: u64,
     stats: WalStats,
 }
 
@@ -111,12 +123,37 @@ impl Wal {
                     .map_err(|e| Error::io("syncing directory", parent, e))?;
             }
         }
-        let rec = recover(vfs.as_ref(), dir, page_size, checkpoint_lsn)?;
+        // Archiving, once on, stays on for every later handle (see `archive::resolve`).
+        let mut opts = opts;
+        opts.archive = super::archive::resolve(vfs.as_ref(), dir, opts.archive.as_deref())?;
+        if let Some(archive) = &opts.archive {
+            super::archive::ensure_dir(vfs.as_ref(), archive)?;
+        }
+        let mut rec = recover(vfs.as_ref(), dir, page_size, checkpoint_lsn)?;
         let mut stats = WalStats {
             truncated_at_open: rec.truncated,
             ..WalStats::default()
         };
+        let last_commit_time = rec
+            .txns
+            .iter()
+            .filter_map(|t| t.commit_time)
+            .max()
+            .unwrap_or(0);
         let mut segments = rec.segments;
+        if rec.tail_version < SEGMENT_VERSION && rec.tail.is_some() {
+            // An older-format tail: new records go into a new segment of the current format
+            // (it starts where the old one's records end). An old tail without records is
+            // replaced outright.
+            rec.tail = None;
+            if let Some((first, path)) = segments.last().cloned()
+                && first == rec.end
+            {
+                vfs.remove_file(&path)
+                    .map_err(|e| Error::io("removing empty old-format WAL segment", &path, e))?;
+                segments.pop();
+            }
+        }
         let (file, seg_first, seg_path) = match (rec.tail, segments.last()) {
             (Some(file), Some((first, path))) => (Arc::from(file), *first, path.clone()),
             _ => {
@@ -145,6 +182,8 @@ impl Wal {
             leader: false,
             poisoned: None,
             segments,
+            archived: BTreeSet::new(),
+            last_commit_time,
             stats,
         };
         let wal = Wal {
@@ -202,13 +241,22 @@ impl Wal {
         if unified {
             self.arriving.fetch_add(1, Ordering::SeqCst);
         }
-        let records = prepare_txn(txn, ops, self.chunk);
+        let mut records = prepare_txn(txn, ops, self.chunk);
         let mut g = self.lock();
         if unified {
             self.arriving.fetch_sub(1, Ordering::SeqCst);
             self.appended.notify_all();
         }
         g.check()?;
+        // Commit times never go backwards in log order, even if the clock does.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+        let commit_time = now.max(g.last_commit_time);
+        g.last_commit_time = commit_time;
+        if let Some(commit) = records.last_mut() {
+            commit.stamp_commit_time(commit_time);
+        }
         for rec in &records {
             let len = rec.framed_len();
             if g.file_offset(g.end) + len > self.opts.segment_size {
@@ -391,14 +439,25 @@ impl Wal {
     }
 
     /// Deletes the segments that lie wholly before `lsn` (after a checkpoint at `lsn`). The
-    /// current segment and anything not yet durable are always kept.
+    /// current segment and anything not yet durable are always kept. With an archive, every
+    /// closed segment is archived first (see [`Wal::archive_closed`]); a failed copy is returned
+    /// as the error and nothing is deleted.
     pub fn recycle_before(&self, lsn: Lsn) -> Result<()> {
         let mut g = self.lock();
         g.check()?;
+        self.archive_locked(&mut g)?;
         let limit = lsn.min(g.durable);
         let mut removed = 0;
         while g.segments.len() > 1 && g.segments[1].0 <= limit {
+            if self.opts.archive.is_some() && !g.archived.contains(&g.segments[0].0) {
+                // Unreachable after a successful archive pass; kept as the rule itself.
+                return Err(Error::InvalidArgument(format!(
+                    "WAL segment {} is not archived yet and cannot be recycled",
+                    g.segments[0].1.display()
+                )));
+            }
             let (first, path) = g.segments.remove(0);
+            g.archived.remove(&first);
             if let Err(e) = self.vfs.remove_file(&path) {
                 g.segments.insert(0, (first, path.clone()));
                 return Err(Error::io("removing WAL segment", path, e));
@@ -412,6 +471,42 @@ impl Wal {
             g.stats.segments_recycled += removed;
         }
         Ok(())
+    }
+
+    /// Copies every closed segment (one with a successor) not yet archived into the archive
+    /// directory; returns how many were copied. Without an archive this does nothing.
+    pub fn archive_closed(&self) -> Result<u64> {
+        let mut g = self.lock();
+        g.check()?;
+        self.archive_locked(&mut g)
+    }
+
+    fn archive_locked(&self, g: &mut MutexGuard<'_, State>) -> Result<u64> {
+        let Some(archive) = &self.opts.archive else {
+            return Ok(0);
+        };
+        let mut copied = 0;
+        for pair in g.segments.windows(2) {
+            let [(first, path), (next, _)] = pair else {
+                continue;
+            };
+            if g.archived.contains(first) {
+                continue;
+            }
+            let len = SEGMENT_HEADER_LEN + (next.0 - first.0);
+            if super::archive::archive_segment(self.vfs.as_ref(), path, len, archive)? {
+                copied += 1;
+            }
+        }
+        let closed: Vec<Lsn> = g
+            .segments
+            .iter()
+            .take(g.segments.len().saturating_sub(1))
+            .map(|(l, _)| *l)
+            .collect();
+        g.archived.extend(closed);
+        g.stats.segments_archived += copied;
+        Ok(copied)
     }
 
     /// The durable end LSN.
@@ -460,11 +555,7 @@ fn create_segment(
             .map_err(err("preallocating WAL segment"))?;
         at += n as u64;
     }
-    let header = SegmentHeader {
-        page_size,
-        first_lsn: first,
-    }
-    .encode();
+    let header = SegmentHeader::new(page_size, first).encode();
     file.write_at(&header, 0)
         .map_err(err("writing WAL segment header"))?;
     file.sync().map_err(err("syncing new WAL segment"))?;

@@ -49,8 +49,15 @@ fn options(db: &DbArgs) -> Options {
     Options {
         wal_mode: wal_mode(db.wal_mode),
         cache_bytes: db.cache_mb.max(1) << 20,
+        wal_archive: db.wal_archive.as_deref().map(absolute),
         ..Options::default()
     }
+}
+
+/// `path` made absolute (the archive path is recorded in the database and must not depend on
+/// the working directory of a later opener); unchanged if that fails.
+pub fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 pub(crate) fn open(db: &DbArgs) -> Result<Database> {
@@ -238,6 +245,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Restore(args) => crate::backup::restore_cmd(args)?,
         Command::Snapshot(cmd) => crate::drill::snapshot_cmd(cmd)?,
         Command::Drill(cmd) => return crate::drill::drill_cmd(cmd),
+        Command::DrillWriter(args) => crate::recovery_drill::writer_cmd(args)?,
         Command::Bench(crate::BenchCommand::OlapKv(args)) => crate::drill::olap_kv_cmd(args)?,
         Command::Bench(crate::BenchCommand::Oltp(args)) => crate::oltp::oltp_cmd(args)?,
         Command::Bench(crate::BenchCommand::Compare(args)) => {

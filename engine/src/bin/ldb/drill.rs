@@ -2,11 +2,14 @@
 //! snapshot, the backup/restore drill and the KV range-scan baseline, each printing metrics JSON
 //! with `--json`.
 //!
-//! The drill, in order: load a seeded database in a scratch directory; measure single-put commit
-//! latency for a fixed number of commits without a backup; run a backup while a writer keeps
-//! committing, recording each commit's latency and LSN; restore the backup into a new directory
-//! (hashes verified, integrity checked); verify the restored contents are exactly the commits at
-//! or below the backup's LSN; report RTO, RPO, throughput and the two commit p99s.
+//! The drill, in order: load a seeded database (with WAL archiving) in a scratch directory;
+//! measure single-put commit latency for a fixed number of commits without a backup; run a
+//! backup while a writer keeps committing, recording each commit's latency and LSN; close the
+//! database and delete its data file (the disaster); restore the backup rolled forward through
+//! the WAL archive and the surviving live log to the last commit (hashes and log checksums
+//! verified, integrity checked); verify the restored contents hold every acknowledged commit;
+//! report RTO, RPO (commits lost by that restore: 0), the RPO a restore from the backup alone
+//! would have had, throughput and the two commit p99s.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +57,9 @@ pub enum DrillCommand {
     /// Run the Hermitage-style anomaly suite at both isolation levels and measure deadlock
     /// detection latency (exit code 1 if a level fails to give its guarantees).
     Isolation(crate::isolation::IsolationArgs),
+    /// Crash loop over real files: SIGKILL a writer process at seeded points, reopen, verify
+    /// every acknowledged commit; report crashes, recovery time p50/p95, commits lost.
+    Recovery(crate::recovery_drill::RecoveryArgs),
 }
 
 /// Arguments of `ldb drill backup-restore`.
@@ -75,9 +81,9 @@ pub struct DrillArgs {
     /// Recovery time objective reported as `backup_target.rto_s` (the gate compares with it).
     #[arg(long, default_value_t = 10.0)]
     rto_target_s: f64,
-    /// Recovery point objective reported as `backup_target.rpo_s`: with backups alone, the
-    /// longest accepted window of lost commits.
-    #[arg(long, default_value_t = 60.0)]
+    /// Recovery point objective reported as `backup_target.rpo_s`: the longest accepted window
+    /// of lost commits. With WAL archiving and the live log, a restore loses none: 0.
+    #[arg(long, default_value_t = 0.0)]
     rpo_target_s: f64,
     /// Print the project's metrics JSON.
     #[arg(long)]
@@ -140,6 +146,7 @@ pub fn drill_cmd(cmd: DrillCommand) -> Result<std::process::ExitCode> {
         DrillCommand::BackupRestore(args) => args,
         DrillCommand::History(args) => return crate::history::history_cmd(args),
         DrillCommand::Isolation(args) => return crate::isolation::isolation_cmd(&args),
+        DrillCommand::Recovery(args) => return crate::recovery_drill::recovery_cmd(args),
     };
     let dir = scratch_dir(args.dir.as_deref(), "drill")?;
     let result = drill(&args, &dir);
@@ -167,7 +174,12 @@ fn commit_one(db: &Database, i: u64) -> Result<(Duration, u64)> {
 type Logged = (u64, Duration, u64, Instant);
 
 fn drill(args: &DrillArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool)> {
-    let db = Arc::new(Database::create(dir.join("db"), Options::default())?);
+    let archive = dir.join("wal-archive");
+    let source_opts = Options {
+        wal_archive: Some(archive.clone()),
+        ..Options::default()
+    };
+    let db = Arc::new(Database::create(dir.join("db"), source_opts)?);
     workload::load(&db, args.seed, 0, args.keys, 1000)?;
     let mut without = Vec::with_capacity(args.baseline_commits);
     let mut next = 0u64;
@@ -211,44 +223,59 @@ fn drill(args: &DrillArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool)>
         .filter(|e| e.3 >= started && e.3 <= finished)
         .map(|e| e.1)
         .collect();
-    let captured: Vec<u64> = log
-        .iter()
-        .filter(|e| e.2 <= m.source_lsn)
-        .map(|e| e.0)
-        .collect();
-    // RPO of a restore from this backup at the moment it completed: the commits it does not
-    // hold that had returned by then, and the time since the oldest of them.
-    let lost: Vec<&Logged> = log
+    // RPO of a restore from the backup alone at the moment it completed: the commits it does
+    // not hold that had returned by then, and the time since the oldest of them.
+    let not_in_backup: Vec<&Logged> = log
         .iter()
         .filter(|e| e.2 > m.source_lsn && e.3 <= finished)
         .collect();
-    let rpo_s = lost.first().map_or(0.0, |e| {
+    let rpo_backup_only_s = not_in_backup.first().map_or(0.0, |e| {
         finished.saturating_duration_since(e.3).as_secs_f64()
     });
     Arc::try_unwrap(db)
         .map_err(|_| anyhow::anyhow!("database still shared after the writer stopped"))?
         .close()?;
+    // The disaster: the data file is lost; the WAL archive and the live log survive.
+    let data = dir.join("db").join(lightning_db::db::DATA_FILE);
+    std::fs::remove_file(&data).with_context(|| format!("while removing {}", data.display()))?;
     let target = dir.join("restored");
+    let pitr = backup::PitrOptions {
+        archive,
+        live_wal: Some(dir.join("db").join(lightning_db::db::WAL_DIR)),
+        target: backup::RestoreTarget::Latest,
+    };
     let t = Instant::now();
-    let restored = backup::restore(&bk, &target, &Options::default(), false);
-    let (verified, rto_s) = match restored {
+    let restored = backup::restore_pitr(&bk, &target, &Options::default(), false, &pitr);
+    let (verified, rto_s, lost) = match restored {
         Ok(_) => {
             let db = Database::open(&target, Options::default())?;
             let rto = t.elapsed().as_secs_f64();
-            let expected = args.keys + baseline_drill_keys + captured.len() as u64;
-            let mut ok = db.stats()?.entries == expected;
-            for i in (0..baseline_drill_keys).chain(captured.iter().copied()) {
+            // Every acknowledged commit: the baseline ones and every one logged during the
+            // backup (all of them returned before the database was closed).
+            let mut lost: Vec<&Logged> = Vec::new();
+            for e in &log {
+                if db.get(format!("drill-{:010}", e.0).as_bytes())?.is_none() {
+                    lost.push(e);
+                }
+            }
+            let mut ok = lost.is_empty();
+            for i in 0..baseline_drill_keys {
                 ok &= db.get(format!("drill-{i:010}").as_bytes())?.is_some();
             }
-            for e in &lost {
-                ok &= db.get(format!("drill-{:010}", e.0).as_bytes())?.is_none();
-            }
-            (ok, rto)
+            let expected = args.keys + baseline_drill_keys + log.len() as u64;
+            ok &= db.stats()?.entries == expected;
+            (ok, rto, lost)
         }
         Err(e) => {
             eprintln!("ldb: restore failed: {e}");
-            (false, t.elapsed().as_secs_f64())
+            (false, t.elapsed().as_secs_f64(), log.iter().collect())
         }
+    };
+    // RPO of this restore: the window between the oldest lost commit and the last one made.
+    let last_commit = log.last().map(|e| e.3);
+    let rpo_s = match (lost.first(), last_commit) {
+        (Some(first), Some(last)) => last.saturating_duration_since(first.3).as_secs_f64(),
+        _ => 0.0,
     };
     let secs = report.elapsed.as_secs_f64().max(1e-9);
     let mib = m.source_bytes as f64 / f64::from(1 << 20);
@@ -258,6 +285,13 @@ fn drill(args: &DrillArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool)>
         metric("backup_target.rto_s", args.rto_target_s, "s", false),
         metric("backup_target.rpo_s", args.rpo_target_s, "s", false),
         metric("backup.rpo_commits", lost.len() as f64, "count", false),
+        metric("backup.rpo_backup_only_s", rpo_backup_only_s, "s", false),
+        metric(
+            "backup.rpo_backup_only_commits",
+            not_in_backup.len() as f64,
+            "count",
+            false,
+        ),
         metric(
             "backup.restores_verified",
             if verified { 1.0 } else { 0.0 },

@@ -11,6 +11,7 @@ mod drill;
 mod history;
 mod isolation;
 mod oltp;
+mod recovery_drill;
 mod text;
 mod txn;
 
@@ -39,6 +40,10 @@ pub struct DbArgs {
     /// Page cache budget in MiB.
     #[arg(long, default_value_t = 64, global = true)]
     cache_mb: usize,
+    /// WAL archive directory: closed WAL segments are copied there before they are recycled
+    /// (for `ldb restore --wal-archive`, point-in-time restore).
+    #[arg(long, value_name = "DIR", global = true)]
+    wal_archive: Option<PathBuf>,
 }
 
 /// WAL mode as a command-line value.
@@ -172,6 +177,9 @@ enum Command {
     /// Operational drills that emit metrics JSON (exit code 1 if a verification fails).
     #[command(subcommand)]
     Drill(drill::DrillCommand),
+    /// The writer process `ldb drill recovery` kills (internal).
+    #[command(hide = true)]
+    DrillWriter(recovery_drill::WriterArgs),
     /// Quick measurements of the storage core (the criterion benches are the careful ones).
     #[command(subcommand)]
     Bench(BenchCommand),
