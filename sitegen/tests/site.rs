@@ -242,7 +242,18 @@ fn versions_are_newest_first_and_published_versions_are_immutable() {
     let site = repo.path().join("site");
     build(&options(repo.path(), "v1")).expect("v1");
     let v1_before = tree(&site.join("v1"));
+    // A `latest/` copy left by an older sitegen is replaced by the link.
+    std::fs::remove_file(site.join("latest"))
+        .or_else(|_| std::fs::remove_dir_all(site.join("latest")))
+        .expect("remove latest");
+    std::fs::create_dir(site.join("latest")).expect("old-style latest/");
+    std::fs::write(site.join("latest/stale.html"), "stale").expect("write");
     build(&options(repo.path(), "v2")).expect("v2");
+    #[cfg(unix)]
+    assert_eq!(
+        std::fs::read_link(site.join("latest")).expect("latest is a symbolic link"),
+        PathBuf::from("v2")
+    );
     let versions: serde_json::Value =
         serde_json::from_str(&read(site.join("versions.json"))).expect("json");
     assert_eq!(

@@ -10,8 +10,12 @@
 //!    directory `site/.tmp-<V>-<pid>/`;
 //! 4. rename it to `site/<V>/` (with `--force`, the old tree is first renamed aside, then
 //!    removed);
-//! 5. refresh `site/latest/` — a full copy of the newest version (hard links where possible), so
-//!    it works from `file://` and any static host — by the same write-aside-and-rename;
+//! 5. point `site/latest` at the newest version: a relative symbolic link (`latest -> <V>`),
+//!    replaced atomically by creating it under a temporary name and renaming it over the old
+//!    one — two system calls however large the site. Where symbolic links are not available, a
+//!    full copy (hard links where possible) is made instead, by the same
+//!    write-aside-and-rename. Deploy steps that upload the tree dereference the link (e.g.
+//!    `tar --dereference`), so static hosts get a plain copy;
 //! 6. write `site/versions.json`, `site/versions.js` and the root redirect `site/index.html`, each
 //!    through a temporary file and a rename.
 
@@ -96,17 +100,8 @@ pub fn write(options: &BuildOptions, loaded: &Loaded, checked: &Checked<'_>) -> 
     }
     result?;
 
-    // 5. latest/ is a copy of the newest version (hard links where the file system allows:
-    // published files are never modified in place, so sharing them is safe).
-    let latest_tmp = site_dir.join(format!(".tmp-latest-{}", std::process::id()));
-    remove_if_exists(&latest_tmp)?;
-    link_tree(&final_dir, &latest_tmp, files)?;
-    swap_into_place(
-        &latest_tmp,
-        &site_dir.join(versions::LATEST),
-        &site_dir,
-        "latest",
-    )?;
+    // 5. latest -> <version>.
+    point_latest(&site_dir, version, files)?;
 
     // 6. versions.json, versions.js, root redirect.
     let list = versions::with_new(&loaded.versions, version, version);
@@ -144,6 +139,59 @@ pub fn redirect_page(version: &str) -> String {
          <p>The newest version is <a href=\"{version}/index.html\">{version}</a>.</p>\n\
          </body>\n</html>\n"
     )
+}
+
+/// Makes `site/latest` name `version` (step 5): a symbolic link swapped in atomically, or,
+/// where the platform or file system has no symbolic links, a copy of the published tree.
+fn point_latest(site_dir: &Path, version: &str, files: &[(String, &[u8])]) -> Result<()> {
+    let latest = site_dir.join(versions::LATEST);
+    let link_tmp = site_dir.join(format!(".tmp-latest-link-{}", std::process::id()));
+    let _ = std::fs::remove_file(&link_tmp);
+    if symlink_dir(Path::new(version), &link_tmp).is_ok() {
+        // rename() replaces an existing symbolic link (or file) atomically, but not a
+        // directory: a `latest/` copy left by an older build is moved aside first.
+        let is_real_dir = std::fs::symlink_metadata(&latest).is_ok_and(|m| m.is_dir());
+        if is_real_dir {
+            let aside = site_dir.join(format!(".old-latest-{}", std::process::id()));
+            remove_if_exists(&aside)?;
+            std::fs::rename(&latest, &aside)
+                .with_context(|| format!("while moving {} aside", latest.display()))?;
+            std::fs::remove_dir_all(&aside)
+                .with_context(|| format!("while removing {}", aside.display()))?;
+        }
+        return std::fs::rename(&link_tmp, &latest).with_context(|| {
+            format!(
+                "while moving {} to {}",
+                link_tmp.display(),
+                latest.display()
+            )
+        });
+    }
+    // No symbolic links: a copy (hard links where the file system allows: published files
+    // are never modified in place, so sharing them is safe).
+    let latest_tmp = site_dir.join(format!(".tmp-latest-{}", std::process::id()));
+    remove_if_exists(&latest_tmp)?;
+    link_tree(&site_dir.join(version), &latest_tmp, files)?;
+    if std::fs::symlink_metadata(&latest).is_ok_and(|m| m.file_type().is_symlink()) {
+        std::fs::remove_file(&latest)
+            .with_context(|| format!("while removing {}", latest.display()))?;
+    }
+    swap_into_place(&latest_tmp, &latest, site_dir, "latest")
+}
+
+#[cfg(unix)]
+fn symlink_dir(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(windows)]
+fn symlink_dir(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::windows::fs::symlink_dir(target, link)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn symlink_dir(_target: &Path, _link: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Creates every directory `files` needs under `dir`, once each.
