@@ -293,10 +293,12 @@ fn build(root: &std::path::Path, args: &BuildArgs) -> Result<crate::site::BuildR
         eprintln!("  {:<8} {:>8.1} ms", t.name, t.duration.as_secs_f64() * 1e3);
     }
     println!(
-        "built {} pages ({} rendered, {} from the render cache) for version {} in {}",
+        "built {} pages ({} rendered, {} from the render cache, {} shared with the previous \
+         version) for version {} in {}",
         report.pages,
         report.rendered,
-        report.pages - report.rendered,
+        report.pages - report.rendered - report.reused,
+        report.reused,
         report.version,
         report.output.display()
     );

@@ -20,15 +20,31 @@ pub type HtmlFile<'a> = (&'a str, &'a str);
 pub fn check(all_files: &HashSet<String>, html_files: &[HtmlFile<'_>]) -> Result<()> {
     let anchors: HashMap<&str, HashSet<String>> = html_files
         .par_iter()
-        .map(|(path, html)| (*path, attribute_values(html, "id").collect()))
+        .map(|(path, html)| (*path, anchors(html)))
         .collect();
+    check_links(all_files, html_files, &anchors)
+}
+
+/// Every `id` on a page.
+pub fn anchors(html: &str) -> HashSet<String> {
+    attribute_values(html, "id").collect()
+}
+
+/// Checks the links of `html_files` only, against `all_files` and the anchors of every HTML
+/// page in the tree (`anchors`, by path relative to the version root), which may include pages
+/// not in `html_files` (pages whose links were checked before).
+pub fn check_links(
+    all_files: &HashSet<String>,
+    html_files: &[HtmlFile<'_>],
+    anchors: &HashMap<&str, HashSet<String>>,
+) -> Result<()> {
     let mut broken: Vec<String> = html_files
         .par_iter()
         .flat_map_iter(|(page, html)| {
             let dir = page.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
             let links = attribute_values(html, "href").chain(attribute_values(html, "src"));
             links
-                .filter_map(|link| check_link(dir, page, &link, all_files, &anchors))
+                .filter_map(|link| check_link(dir, page, &link, all_files, anchors))
                 .map(|problem| format!("{page}: {problem}"))
                 .collect::<Vec<_>>()
         })

@@ -54,6 +54,7 @@ pub mod layout;
 pub mod links;
 pub mod metric_pages;
 pub mod pages;
+pub mod reuse;
 pub mod run_pages;
 pub mod synthetic;
 pub mod synthetic_evidence;
@@ -129,17 +130,26 @@ pub fn root_prefix(path: &str) -> String {
     }
 }
 
-/// A rendered page, ready to write.
+/// A page ready to write: rendered, or shared with the previous version.
 #[derive(Debug, Clone)]
 pub struct RenderedPage {
     /// Same as [`PageJob::path`].
     pub path: String,
+    /// Its two files, or `None` when the previous version's files are shared ([`reuse`]).
+    pub files: Option<PageFiles>,
+    /// Whether the page body came from the render cache (or the page was shared).
+    pub cached: bool,
+    /// The page key ([`reuse::page_key`]) when a later build may share this page.
+    pub key: Option<String>,
+}
+
+/// The two files of a rendered page.
+#[derive(Debug, Clone)]
+pub struct PageFiles {
     /// The HTML.
     pub html: String,
     /// The context as pretty JSON.
     pub data: String,
-    /// Whether the page body came from the render cache.
-    pub cached: bool,
 }
 
 /// Everything the load phase reads.
@@ -181,6 +191,8 @@ pub struct BuildReport {
     pub pages: usize,
     /// Pages whose body was rendered (not taken from the render cache).
     pub rendered: usize,
+    /// Pages shared with the previous version (hard links, nothing rendered; see [`reuse`]).
+    pub reused: usize,
     /// Render-cache hits and misses over every kind of cached output.
     pub cache: cache::CacheStats,
     /// Non-fatal problems found while building.
@@ -206,6 +218,25 @@ fn phase<T>(
 
 /// Builds the site: load → plan → render → check → write. See the module docs.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
+    match build_once(options, true) {
+        Err(e) if e.chain().any(|c| c.is::<reuse::ReuseFailed>()) => {
+            // The previous version lost a file it was recorded with: build everything afresh.
+            if let Some(dir) = cache_dir(options) {
+                reuse::forget(&dir);
+            }
+            build_once(options, false)
+        }
+        other => other,
+    }
+}
+
+fn cache_dir(options: &BuildOptions) -> Option<PathBuf> {
+    options
+        .cache
+        .then(|| options.root.join("site").join(".cache"))
+}
+
+fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
     let mut timings = Vec::new();
     let mut loaded = phase(&mut timings, "load", || load(options))?;
     if !options.force {
@@ -213,11 +244,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         writer::refuse_existing(options, &loaded.version)?;
     }
     loaded.evidence = phase(&mut timings, "evidence", || evidence::load(&options.root))?;
-    let cache = if options.cache {
-        cache::Cache::new(&options.root.join("site").join(".cache"))
-    } else {
-        cache::Cache::disabled()
+    let cache = match cache_dir(options) {
+        Some(dir) => cache::Cache::new(&dir),
+        None => cache::Cache::disabled(),
     };
+    let previous = cache
+        .dir()
+        .filter(|_| share)
+        .and_then(|dir| reuse::Previous::load(dir, &options.root.join("site")));
     let (jobs, warnings) = phase(&mut timings, "plan", || {
         pages::plan(options, &loaded, &cache)
     })?;
@@ -226,18 +260,24 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // rendered page.
     loaded.evidence = None;
     let rendered = phase(&mut timings, "render", || {
-        render(&loaded.templates, jobs, &chrome, &cache)
+        render(&loaded.templates, jobs, &chrome, &cache, previous.as_ref())
     })?;
-    let checked = phase(&mut timings, "check", || writer::check(&loaded, &rendered))?;
+    let checked = phase(&mut timings, "check", || {
+        writer::check(&loaded, &rendered, previous.as_ref())
+    })?;
     let output = phase(&mut timings, "write", || {
         writer::write(options, &loaded, &checked)
     })?;
+    if let Some(dir) = cache.dir() {
+        reuse::save(dir, &loaded.version, checked.record())?;
+    }
     cache.prune();
     Ok(BuildReport {
         version: loaded.version,
         output,
         pages: rendered.len(),
         rendered: rendered.iter().filter(|p| !p.cached).count(),
+        reused: rendered.iter().filter(|p| p.files.is_none()).count(),
         cache: cache.stats(),
         warnings,
         timings,
@@ -263,15 +303,14 @@ pub fn load(options: &BuildOptions) -> Result<Loaded> {
     })
 }
 
-/// The page's `data.json`: its context plus the version name, without the sidebar and version
-/// list (which `site/versions.json` already holds) and without the embedded SVG and HTML
-/// renderings of data it already holds (keys ending in `_svg` / `_html`), so data files stay
-/// small and grow only with the page's own data. Serialised without copying the context.
+/// The page's `data.json`: its context without the sidebar, the version name and list (which
+/// the folder name and `site/versions.json` give, and which would make the file differ between
+/// versions) and without the embedded SVG and HTML renderings of data it already holds (keys
+/// ending in `_svg` / `_html`), so data files stay small and grow only with the page's own
+/// data. Serialised without copying the context.
 pub struct PageData<'a> {
     /// The page context.
     pub context: &'a serde_json::Value,
-    /// The version name, added to `site`.
-    pub version: &'a str,
 }
 
 impl Serialize for PageData<'_> {
@@ -285,14 +324,7 @@ impl Serialize for PageData<'_> {
             if k.ends_with("_svg") || k.ends_with("_html") {
                 continue;
             }
-            match (k.as_str(), v.as_object()) {
-                ("site", Some(site)) => {
-                    let mut with_version = site.clone();
-                    with_version.insert("version".into(), self.version.into());
-                    map.serialize_entry(k, &with_version)?;
-                }
-                _ => map.serialize_entry(k, v)?,
-            }
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
@@ -300,25 +332,32 @@ impl Serialize for PageData<'_> {
 
 /// The render phase: every job's body through its template (cached by template set and
 /// context), then the layout with the version's [`pages::Chrome`] around it, in parallel;
-/// each job's context is dropped once its page is rendered.
+/// a page whose key matches the one `previous` published is not rendered at all (see
+/// [`reuse`]). Each job's context is dropped once its page is done.
 pub fn render(
     templates: &templates::Templates,
     jobs: Vec<PageJob>,
     chrome: &pages::Chrome,
     cache: &cache::Cache,
+    previous: Option<&reuse::Previous>,
 ) -> Result<Vec<RenderedPage>> {
-    let body_of = |job: &PageJob| -> Result<(String, bool)> {
-        let mut key = templates.fingerprint().as_bytes().to_vec();
-        key.extend_from_slice(job.template.as_bytes());
-        key.push(0);
-        serde_json::to_writer(&mut key, &job.context)?;
+    let body_key = |job: &PageJob| -> Result<String> {
+        let mut inputs = templates.fingerprint().as_bytes().to_vec();
+        inputs.extend_from_slice(job.template.as_bytes());
+        inputs.push(0);
+        serde_json::to_writer(&mut inputs, &job.context)?;
+        Ok(cache::Cache::key("body", &inputs))
+    };
+    let body_with_key = |job: &PageJob, key: &str| -> Result<(String, bool)> {
         let mut computed = false;
-        let body = cache.get_or("body", &key, || {
+        let body = cache.get_or_keyed("body", key, || {
             computed = true;
             templates.render_body(&job.template, &job.context)
         })?;
         Ok((body, !computed))
     };
+    let body_of = |job: &PageJob| body_with_key(job, &body_key(job)?);
+    let chrome_digest = reuse::chrome_digest(templates, &chrome.nav)?;
     let layouts = layout::Layouts::build(templates, &jobs, chrome, body_of)?;
     let nav_paths: std::collections::HashSet<&str> = chrome
         .nav
@@ -340,8 +379,19 @@ pub fn render(
                     job.path, job.template
                 )
             };
-            let (html, cached) = if templates.has_layout(&job.template) {
-                let (body, cached) = body_of(job).with_context(named)?;
+            let (html, cached, key) = if templates.has_layout(&job.template) {
+                let body_key = body_key(job).with_context(named)?;
+                let key = reuse::page_key(&body_key, &chrome_digest);
+                if previous.is_some_and(|p| p.unchanged(&job.path, &key)) {
+                    cache.keep("body", &body_key);
+                    return Ok(RenderedPage {
+                        path: job.path.clone(),
+                        files: None,
+                        cached: true,
+                        key: Some(key),
+                    });
+                }
+                let (body, cached) = body_with_key(job, &body_key).with_context(named)?;
                 // A body the layout check rendered a moment ago counts as rendered.
                 let cached = cached && !layouts.rendered_bodies.contains(&job.path);
                 let html = match layouts.wrap(job, &body, &nav_paths) {
@@ -350,8 +400,10 @@ pub fn render(
                         .render_layout(&body, &job.context, chrome)
                         .with_context(named)?,
                 };
-                (html, cached)
+                (html, cached, Some(key))
             } else {
+                // A template that does not use the layout is rendered whole, with the version
+                // name and list in `site`; such pages are never shared between versions.
                 let mut full = job.context.clone();
                 if let Some(site) = full.get_mut("site").and_then(|s| s.as_object_mut()) {
                     site.insert("version".into(), chrome.version.clone().into());
@@ -359,18 +411,17 @@ pub fn render(
                     site.insert("versions".into(), chrome.versions.clone());
                 }
                 let html = templates.render(&job.template, &full).with_context(named)?;
-                (html, false)
+                (html, false, None)
             };
             let data = serde_json::to_string_pretty(&PageData {
                 context: &job.context,
-                version: &chrome.version,
             })
             .with_context(|| format!("while serialising data for `{}`", job.path))?;
             Ok(RenderedPage {
                 path: job.path.clone(),
-                html,
-                data,
+                files: Some(PageFiles { html, data }),
                 cached,
+                key,
             })
         })
         .collect()

@@ -19,19 +19,33 @@
 //! 6. write `site/versions.json`, `site/versions.js` and the root redirect `site/index.html`, each
 //!    through a temporary file and a rename.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
+use super::reuse::{PageRecord, Previous, ReuseFailed};
 use super::{BuildOptions, Loaded, RenderedPage, links, versions};
+
+/// Where the bytes of one file of the version come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// Rendered by this build.
+    Bytes(&'a [u8]),
+    /// The same file of the previous version (a page shared with it).
+    Previous,
+}
 
 /// The files of one version, link-checked and ready to publish.
 #[derive(Debug)]
 pub struct Checked<'a> {
     /// `(path under the version root, contents)` of every file.
-    files: Vec<(String, &'a [u8])>,
+    files: Vec<(String, Source<'a>)>,
+    /// The previous version's folder, when files are shared with it.
+    previous: Option<PathBuf>,
+    /// What the next build needs to share this version's pages.
+    record: BTreeMap<String, PageRecord>,
 }
 
 impl Checked<'_> {
@@ -44,35 +58,130 @@ impl Checked<'_> {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
+
+    /// The key and anchors of every shareable page, for [`super::reuse::save`].
+    pub fn record(&self) -> &BTreeMap<String, PageRecord> {
+        &self.record
+    }
 }
 
-/// Lays out the version's files and checks every internal link and anchor among them (step 2);
-/// nothing touches the disk.
-pub fn check<'a>(loaded: &'a Loaded, pages: &'a [RenderedPage]) -> Result<Checked<'a>> {
-    let mut files: Vec<(String, &[u8])> = Vec::with_capacity(pages.len() * 2 + 2);
+fn page_file(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}/{name}")
+    }
+}
+
+/// Lays out the version's files and checks every internal link and anchor among them (step 1);
+/// nothing is written. Pages shared with `previous` are checked as `reuse.rs` describes.
+pub fn check<'a>(
+    loaded: &'a Loaded,
+    pages: &'a [RenderedPage],
+    previous: Option<&Previous>,
+) -> Result<Checked<'a>> {
+    let mut files: Vec<(String, Source<'a>)> = Vec::with_capacity(pages.len() * 2 + 2);
     for page in pages {
-        let prefix = if page.path.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", page.path)
+        let (html, data) = match &page.files {
+            Some(f) => (
+                Source::Bytes(f.html.as_bytes()),
+                Source::Bytes(f.data.as_bytes()),
+            ),
+            None => (Source::Previous, Source::Previous),
         };
-        files.push((format!("{prefix}index.html"), page.html.as_bytes()));
-        files.push((format!("{prefix}data.json"), page.data.as_bytes()));
+        files.push((page_file(&page.path, "index.html"), html));
+        files.push((page_file(&page.path, "data.json"), data));
     }
     for (name, text) in &loaded.templates.assets {
-        files.push((format!("assets/{name}"), text.as_bytes()));
+        files.push((format!("assets/{name}"), Source::Bytes(text.as_bytes())));
     }
     let all: HashSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
     if all.len() != files.len() {
         bail!("two pages would be written to the same path; check content page names");
     }
-    let html: Vec<(&str, &str)> = pages
+    // (page, its index.html path, its HTML) of every page rendered by this build.
+    let fresh: Vec<(&RenderedPage, &str, &str)> = pages
         .iter()
         .zip(files.iter().step_by(2))
-        .map(|(page, (name, _))| (name.as_str(), page.html.as_str()))
+        .filter_map(|(page, (name, _))| {
+            let html = page.files.as_ref()?.html.as_str();
+            Some((page, name.as_str(), html))
+        })
         .collect();
-    links::check(&all, &html)?;
-    Ok(Checked { files })
+    let fresh_ids: Vec<HashSet<String>> = fresh
+        .par_iter()
+        .map(|(_, _, html)| links::anchors(html))
+        .collect();
+    let fresh_html: Vec<(&str, &str)> = fresh.iter().map(|(_, n, h)| (*n, *h)).collect();
+    let mut anchors: HashMap<&str, HashSet<String>> = fresh
+        .iter()
+        .zip(&fresh_ids)
+        .map(|((_, name, _), ids)| (*name, ids.clone()))
+        .collect();
+    let shared: Vec<(&RenderedPage, &str)> = pages
+        .iter()
+        .zip(files.iter().step_by(2))
+        .filter(|(page, _)| page.files.is_none())
+        .map(|(page, (name, _))| (page, name.as_str()))
+        .collect();
+    let mut record = BTreeMap::new();
+    match (shared.is_empty(), previous) {
+        (true, _) => links::check_links(&all, &fresh_html, &anchors)?,
+        (false, None) => bail!("internal error: pages marked as shared without a previous version"),
+        (false, Some(prev)) => {
+            let page_paths: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+            let fresh_by_path: HashMap<&str, HashSet<String>> = fresh
+                .iter()
+                .zip(&fresh_ids)
+                .map(|((page, _, _), ids)| (page.path.as_str(), ids.clone()))
+                .collect();
+            if prev.still_reachable(&page_paths, &fresh_by_path) {
+                for (page, name) in &shared {
+                    let ids = prev.ids(&page.path).unwrap_or_default();
+                    anchors.insert(name, ids.iter().cloned().collect());
+                }
+                links::check_links(&all, &fresh_html, &anchors)?;
+            } else {
+                // Something a shared page may link to is gone: check every page, reading the
+                // shared ones back from the previous version.
+                let old: Vec<(&str, String)> = shared
+                    .par_iter()
+                    .map(|(_, name)| {
+                        let file = prev.dir.join(name);
+                        std::fs::read_to_string(&file)
+                            .map(|html| (*name, html))
+                            .map_err(|error| anyhow::Error::new(ReuseFailed { file, error }))
+                    })
+                    .collect::<Result<_>>()?;
+                let mut every: Vec<(&str, &str)> = fresh_html.clone();
+                every.extend(old.iter().map(|(n, h)| (*n, h.as_str())));
+                links::check(&all, &every)?;
+                for (name, html) in &old {
+                    anchors.insert(name, links::anchors(html));
+                }
+            }
+        }
+    }
+    for (page, name) in pages.iter().zip(files.iter().step_by(2).map(|(n, _)| n)) {
+        let Some(key) = &page.key else { continue };
+        let mut ids: Vec<String> = anchors
+            .get(name.as_str())
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default();
+        ids.sort();
+        record.insert(
+            page.path.clone(),
+            PageRecord {
+                key: key.clone(),
+                ids,
+            },
+        );
+    }
+    Ok(Checked {
+        files,
+        previous: previous.map(|p| p.dir.clone()),
+        record,
+    })
 }
 
 /// Publishes the checked files as `site/<version>/` (steps 1 and 3–6) and returns that
@@ -91,7 +200,7 @@ pub fn write(options: &BuildOptions, loaded: &Loaded, checked: &Checked<'_>) -> 
         .with_context(|| format!("while creating {}", site_dir.display()))?;
     let tmp_dir = site_dir.join(format!(".tmp-{version}-{}", std::process::id()));
     remove_if_exists(&tmp_dir)?;
-    let result = write_tree(&tmp_dir, files).and_then(|()| {
+    let result = write_tree(&tmp_dir, files, checked.previous.as_deref()).and_then(|()| {
         // 4. Move into place.
         swap_into_place(&tmp_dir, &final_dir, &site_dir, version)
     });
@@ -108,6 +217,10 @@ pub fn write(options: &BuildOptions, loaded: &Loaded, checked: &Checked<'_>) -> 
     let (json, js) = versions::render_files(&list)?;
     write_atomic(&site_dir.join("versions.json"), json.as_bytes())?;
     write_atomic(&site_dir.join("versions.js"), js.as_bytes())?;
+    write_atomic(
+        &site_dir.join("versions.html"),
+        versions::render_page(&list).as_bytes(),
+    )?;
     write_atomic(
         &site_dir.join("index.html"),
         redirect_page(version).as_bytes(),
@@ -143,7 +256,7 @@ pub fn redirect_page(version: &str) -> String {
 
 /// Makes `site/latest` name `version` (step 5): a symbolic link swapped in atomically, or,
 /// where the platform or file system has no symbolic links, a copy of the published tree.
-fn point_latest(site_dir: &Path, version: &str, files: &[(String, &[u8])]) -> Result<()> {
+fn point_latest(site_dir: &Path, version: &str, files: &[(String, Source<'_>)]) -> Result<()> {
     let latest = site_dir.join(versions::LATEST);
     let link_tmp = site_dir.join(format!(".tmp-latest-link-{}", std::process::id()));
     let _ = std::fs::remove_file(&link_tmp);
@@ -195,7 +308,7 @@ fn symlink_dir(_target: &Path, _link: &Path) -> std::io::Result<()> {
 }
 
 /// Creates every directory `files` needs under `dir`, once each.
-fn create_dirs(dir: &Path, files: &[(String, &[u8])]) -> Result<()> {
+fn create_dirs(dir: &Path, files: &[(String, Source<'_>)]) -> Result<()> {
     let parents: std::collections::BTreeSet<PathBuf> = files
         .iter()
         .filter_map(|(name, _)| dir.join(name).parent().map(Path::to_path_buf))
@@ -207,26 +320,43 @@ fn create_dirs(dir: &Path, files: &[(String, &[u8])]) -> Result<()> {
     Ok(())
 }
 
-/// Writes `files` under `dir`, in parallel.
-fn write_tree(dir: &Path, files: &[(String, &[u8])]) -> Result<()> {
+/// Writes `files` under `dir`, in parallel; files shared with the previous version (in
+/// `previous`) are hard-linked from it, or copied where linking fails.
+fn write_tree(dir: &Path, files: &[(String, Source<'_>)], previous: Option<&Path>) -> Result<()> {
     create_dirs(dir, files)?;
-    files.par_iter().try_for_each(|(name, bytes)| {
+    files.par_iter().try_for_each(|(name, source)| {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("while writing {}", path.display()))
+        match (source, previous) {
+            (Source::Bytes(bytes), _) => std::fs::write(&path, bytes)
+                .with_context(|| format!("while writing {}", path.display())),
+            (Source::Previous, Some(previous)) => {
+                let from = previous.join(name);
+                if std::fs::hard_link(&from, &path).is_ok() {
+                    return Ok(());
+                }
+                std::fs::copy(&from, &path)
+                    .map(|_| ())
+                    .map_err(|error| anyhow::Error::new(ReuseFailed { file: from, error }))
+            }
+            (Source::Previous, None) => {
+                bail!("internal error: {name} is shared but there is no previous version")
+            }
+        }
     })
 }
 
 /// Makes `to` a copy of the published tree `from` (which holds exactly `files`): hard links,
-/// falling back to writing the bytes where linking is not supported.
-fn link_tree(from: &Path, to: &Path, files: &[(String, &[u8])]) -> Result<()> {
+/// falling back to copying where linking is not supported.
+fn link_tree(from: &Path, to: &Path, files: &[(String, Source<'_>)]) -> Result<()> {
     create_dirs(to, files)?;
-    files.par_iter().try_for_each(|(name, bytes)| {
-        let target = to.join(name);
-        if std::fs::hard_link(from.join(name), &target).is_ok() {
+    files.par_iter().try_for_each(|(name, _)| {
+        let (source, target) = (from.join(name), to.join(name));
+        if std::fs::hard_link(&source, &target).is_ok() {
             return Ok(());
         }
-        std::fs::write(&target, bytes)
-            .with_context(|| format!("while writing {}", target.display()))
+        std::fs::copy(&source, &target)
+            .map(|_| ())
+            .with_context(|| format!("while copying {} to {}", source.display(), target.display()))
     })
 }
 
