@@ -110,8 +110,14 @@ pub struct PageJob {
     pub path: String,
     /// Template name (`adr.html`).
     pub template: String,
-    /// The template context; also written as `data.json` (see [`PageData`]).
+    /// The template context; also written as `data.json` (see [`PageData`]). `Null` for a
+    /// page shared with the previous version.
     pub context: serde_json::Value,
+    /// The page key ([`reuse`]) when the page's producer derived it from the page's inputs
+    /// (see [`pages::Shared::keyed_job`]); otherwise it is derived from the context.
+    pub key: Option<String>,
+    /// The previous version published this page with the same key: nothing to render.
+    pub shared: bool,
 }
 
 impl PageJob {
@@ -141,6 +147,8 @@ pub struct RenderedPage {
     pub cached: bool,
     /// The page key ([`reuse::page_key`]) when a later build may share this page.
     pub key: Option<String>,
+    /// The render-cache key of the page's body, when known.
+    pub body_key: Option<String>,
 }
 
 /// The two files of a rendered page.
@@ -252,10 +260,10 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
         .dir()
         .filter(|_| share)
         .and_then(|dir| reuse::Previous::load(dir, &options.root.join("site")));
-    let (jobs, warnings) = phase(&mut timings, "plan", || {
-        pages::plan(options, &loaded, &cache)
-    })?;
     let chrome = pages::Chrome::new(&loaded);
+    let (jobs, warnings) = phase(&mut timings, "plan", || {
+        pages::plan(options, &loaded, &cache, &chrome, previous.as_ref())
+    })?;
     // The evidence is in the page contexts now; free it before rendering, which holds every
     // rendered page.
     loaded.evidence = None;
@@ -379,9 +387,26 @@ pub fn render(
                     job.path, job.template
                 )
             };
-            let (html, cached, key) = if templates.has_layout(&job.template) {
+            if job.shared {
+                // Shared by its producer: keep its body cached for when it changes again.
+                let body_key = previous.and_then(|p| p.body_key(&job.path));
+                if let Some(k) = body_key {
+                    cache.keep("body", k);
+                }
+                return Ok(RenderedPage {
+                    path: job.path.clone(),
+                    files: None,
+                    cached: true,
+                    key: job.key.clone(),
+                    body_key: body_key.map(str::to_string),
+                });
+            }
+            let (html, cached, key, body_key) = if templates.has_layout(&job.template) {
                 let body_key = body_key(job).with_context(named)?;
-                let key = reuse::page_key(&body_key, &chrome_digest);
+                let key = match &job.key {
+                    Some(k) => k.clone(),
+                    None => reuse::page_key(&body_key, &chrome_digest),
+                };
                 if previous.is_some_and(|p| p.unchanged(&job.path, &key)) {
                     cache.keep("body", &body_key);
                     return Ok(RenderedPage {
@@ -389,6 +414,7 @@ pub fn render(
                         files: None,
                         cached: true,
                         key: Some(key),
+                        body_key: Some(body_key),
                     });
                 }
                 let (body, cached) = body_with_key(job, &body_key).with_context(named)?;
@@ -400,7 +426,7 @@ pub fn render(
                         .render_layout(&body, &job.context, chrome)
                         .with_context(named)?,
                 };
-                (html, cached, Some(key))
+                (html, cached, Some(key), Some(body_key))
             } else {
                 // A template that does not use the layout is rendered whole, with the version
                 // name and list in `site`; such pages are never shared between versions.
@@ -411,7 +437,7 @@ pub fn render(
                     site.insert("versions".into(), chrome.versions.clone());
                 }
                 let html = templates.render(&job.template, &full).with_context(named)?;
-                (html, false, None)
+                (html, false, None, None)
             };
             let data = serde_json::to_string_pretty(&PageData {
                 context: &job.context,
@@ -422,6 +448,7 @@ pub fn render(
                 files: Some(PageFiles { html, data }),
                 cached,
                 key,
+                body_key,
             })
         })
         .collect()

@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 
 use super::cache::Cache;
 use super::evidence::{self, Acceptance, Evidence};
+use super::reuse::{self, Previous};
+use super::templates::Templates;
 use super::{
     BuildOptions, Loaded, PageJob, catalog, dashboard, metric_pages, root_prefix, run_pages,
     versions,
@@ -41,9 +43,11 @@ pub fn plan(
     options: &BuildOptions,
     loaded: &Loaded,
     cache: &Cache,
+    chrome: &Chrome,
+    previous: Option<&Previous>,
 ) -> Result<(Vec<PageJob>, Vec<String>)> {
     let mut warnings = Vec::new();
-    let shared = Shared::new(options, loaded);
+    let shared = Shared::new(options, loaded, chrome, previous)?;
     let ev = loaded.evidence.as_ref();
     let accepted = evidence::acceptances(&loaded.adrs, &loaded.history)?;
     let mut jobs = vec![home(&shared, loaded)];
@@ -132,17 +136,68 @@ impl Chrome {
 }
 
 /// Context shared by every page; [`Shared::job`] adds the page-specific root prefix.
-pub struct Shared {
+pub struct Shared<'a> {
     title: String,
     evidence: bool,
+    /// [`reuse::chrome_digest`] of this build.
+    chrome: String,
+    previous: Option<&'a Previous>,
+    templates: &'a Templates,
 }
 
-impl Shared {
-    fn new(options: &BuildOptions, loaded: &Loaded) -> Self {
-        Self {
+impl<'a> Shared<'a> {
+    fn new(
+        options: &BuildOptions,
+        loaded: &'a Loaded,
+        chrome: &Chrome,
+        previous: Option<&'a Previous>,
+    ) -> Result<Self> {
+        Ok(Self {
             title: options.title.clone(),
             evidence: loaded.evidence.is_some(),
+            chrome: reuse::chrome_digest(&loaded.templates, &chrome.nav)?,
+            previous,
+            templates: &loaded.templates,
+        })
+    }
+
+    /// Like [`Shared::job`] for a page whose context `context()` builds from nothing but what
+    /// `inputs` identifies (the caller's digest of every input: evidence hashes, ids of linked
+    /// pages, configuration). The page key is derived from `inputs`, so when the previous
+    /// version published the page with the same key the context is never built and the page
+    /// is shared ([`PageJob::shared`]).
+    pub fn keyed_job(
+        &self,
+        path: String,
+        template: &str,
+        section: &str,
+        inputs: &[u8],
+        context: impl FnOnce() -> Value,
+    ) -> PageJob {
+        if !self.templates.has_layout(template) {
+            // Rendered whole with the version name: never shared.
+            return self.job(path, template, section, context());
         }
+        let mut all = Vec::with_capacity(inputs.len() + self.title.len() + 16);
+        all.extend_from_slice(self.title.as_bytes());
+        all.push(0);
+        all.push(u8::from(self.evidence));
+        all.extend_from_slice(section.as_bytes());
+        all.push(0);
+        all.extend_from_slice(inputs);
+        let key = reuse::input_page_key(&self.chrome, template, &path, &all);
+        if self.previous.is_some_and(|p| p.unchanged(&path, &key)) {
+            return PageJob {
+                path,
+                template: template.to_string(),
+                context: Value::Null,
+                key: Some(key),
+                shared: true,
+            };
+        }
+        let mut job = self.job(path, template, section, context());
+        job.key = Some(key);
+        job
     }
 
     /// A page job at `path` rendered by `template`, in sidebar `section`, with `page` as its
@@ -163,6 +218,8 @@ impl Shared {
             path,
             template: template.to_string(),
             context: page,
+            key: None,
+            shared: false,
         }
     }
 }

@@ -41,6 +41,9 @@ pub struct PageRecord {
     pub key: String,
     /// Every `id` on the page, sorted.
     pub ids: Vec<String>,
+    /// The render-cache key of the page's body, kept in the cache while the page is shared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 /// The record of one build.
@@ -117,6 +120,11 @@ impl Previous {
         self.pages.get(path).is_some_and(|p| p.key == key)
     }
 
+    /// The recorded render-cache key of the body of the page at `path`.
+    pub fn body_key(&self, path: &str) -> Option<&str> {
+        self.pages.get(path)?.body.as_deref()
+    }
+
     /// The recorded anchors of the page at `path`.
     pub fn ids(&self, path: &str) -> Option<&[String]> {
         self.pages.get(path).map(|p| p.ids.as_slice())
@@ -171,6 +179,22 @@ pub fn page_key(body_key: &str, chrome: &str) -> String {
     crate::hash::hex(&h.finalize())
 }
 
+/// The key of a page whose context is a pure function of `inputs` (bytes the page's producer
+/// derives cheaply from everything the context is built from, e.g. the hashes of the evidence
+/// it shows), so it can be shared without building its context.
+pub fn input_page_key(chrome: &str, template: &str, path: &str, inputs: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"inputs\0");
+    h.update(chrome.as_bytes());
+    h.update([0]);
+    h.update(template.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(inputs);
+    crate::hash::hex(&h.finalize())
+}
+
 /// Writes the record of the build that published `version` (step 5), through a temporary file
 /// and a rename.
 pub fn save(cache_dir: &Path, version: &str, pages: &BTreeMap<String, PageRecord>) -> Result<()> {
@@ -209,6 +233,7 @@ mod tests {
             PageRecord {
                 key: "k1".into(),
                 ids: vec!["x".into(), "y".into()],
+                body: Some("b1".into()),
             },
         );
         save(&cache, "v1", &pages).expect("save");
@@ -220,6 +245,7 @@ mod tests {
         assert!(!prev.unchanged("a", "k2"));
         assert!(!prev.unchanged("b", "k1"));
         assert_eq!(prev.ids("a"), Some(&["x".to_string(), "y".to_string()][..]));
+        assert_eq!(prev.body_key("a"), Some("b1"));
 
         let mut fresh: HashMap<&str, HashSet<String>> = HashMap::new();
         let both: HashSet<&str> = ["a", "b"].into_iter().collect();
@@ -254,5 +280,10 @@ mod tests {
         assert_eq!(a, page_key("body", "chrome"));
         assert_ne!(a, page_key("body2", "chrome"));
         assert_ne!(a, page_key("body", "chrome2"));
+        let i = input_page_key("c", "run.html", "runs/x", b"in");
+        assert_ne!(i, input_page_key("c2", "run.html", "runs/x", b"in"));
+        assert_ne!(i, input_page_key("c", "run2.html", "runs/x", b"in"));
+        assert_ne!(i, input_page_key("c", "run.html", "runs/y", b"in"));
+        assert_ne!(i, input_page_key("c", "run.html", "runs/x", b"in2"));
     }
 }

@@ -174,6 +174,7 @@ pub fn check<'a>(
             PageRecord {
                 key: key.clone(),
                 ids,
+                body: page.body_key.clone(),
             },
         );
     }
