@@ -215,6 +215,13 @@ fn broken_link_fails_the_build_naming_page_and_link() {
         !repo.path().join("site/v1").exists(),
         "nothing is published"
     );
+    // Pages are written to a temporary tree while rendering; a failed build removes it.
+    let leftovers: Vec<_> = std::fs::read_dir(repo.path().join("site"))
+        .expect("ls site")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
 }
 
 #[test]

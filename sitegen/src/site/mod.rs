@@ -9,15 +9,19 @@
 //!    ADRs and history; `dashboard.rs`, `metric_pages.rs`, `run_pages.rs`, `catalog.rs` for
 //!    evidence), rendering markdown and charts in parallel through the cache; warnings (e.g. a
 //!    one-sided supersede) are collected here;
-//! 4. **render** — every job in parallel with rayon, in two steps: the page's own template
-//!    (its `main` block) with the page's context, through the render cache; then the layout
-//!    (`base.html`: header, sidebar, version switcher) around it — rendered once per group of
-//!    pages that differ only in title, path and body, and filled in (`layout.rs`);
-//! 5. **check** — every internal link and anchor among the rendered pages (`links.rs`);
-//! 6. **write** — into a temporary directory under `site/`, moved atomically to
-//!    `site/<version>/`, then `site/latest`, `site/versions.json` and the root redirect are
-//!    updated (`writer.rs`).
-//!
+//! 4. **render** — every job in parallel with rayon: the page's own template (its `main`
+//!    block) with the page's context, through the render cache; then the layout (`base.html`:
+//!    header, sidebar, version switcher) around it — rendered once per group of pages that
+//!    differ only in title, path and body, and filled in (`layout.rs`). Each page is written at
+//!    once into the version's temporary tree (`site/.tmp-<V>-<pid>/`, created with every folder
+//!    before rendering starts) and its links are scanned, so only a page per thread is held in
+//!    memory; a page the previous version published with the same key is hard-linked instead
+//!    of rendered ([`reuse`]);
+//! 5. **check** — every anchor a page links to, and the links of shared pages (`links.rs`,
+//!    `writer::check`); a broken one fails the build and the temporary tree is removed;
+//! 6. **write** — the temporary tree is moved atomically to `site/<version>/`, then
+//!    `site/latest`, `site/versions.json` and the root redirect are updated (`writer.rs`).
+
 //! # Adding pages
 //!
 //! A page is a [`PageJob`]: an output directory (`metrics/commit_p99_us`), a template name and a
@@ -30,14 +34,19 @@
 //!
 //! # Incremental rebuilds
 //!
-//! Expensive outputs are cached under `site/.cache/` by a hash of their inputs ([`cache`]):
-//! markdown documents, charts, and page bodies (the page template rendered with the page's
-//! context, which holds no version-specific parts: version name, version list and sidebar are
-//! added by the layout from [`pages::Chrome`]). Adding
-//! one run therefore re-renders only the pages whose data changed (the new run and its
-//! compare pages, the metrics it measured, the summaries); every other body is reused and
-//! only wrapped in the new version's layout. [`BuildReport::rendered`] counts re-rendered
-//! bodies.
+//! Two layers, both under `site/.cache/`:
+//! - the render cache ([`cache`]): markdown documents, charts and page bodies (the page
+//!   template rendered with the page's context) by a hash of their inputs;
+//! - page sharing ([`reuse`]): pages carry no version name (`site.js` shows it), so a page
+//!   whose key — a hash of its template set, template, context (or, for run and compare
+//!   pages, of the evidence hashes the context is built from), sidebar and assets — equals the
+//!   one the previous build recorded is hard-linked from the previous version; run and compare
+//!   pages are not even planned then. Only shared-page links that could have broken are
+//!   re-checked.
+//!
+//! Adding one run therefore renders only the pages whose data changed (the new run and its
+//! compare pages, its predecessor, the metrics it measured, the summaries).
+//! [`BuildReport::rendered`] counts re-rendered bodies, [`BuildReport::reused`] shared pages.
 //!
 //! # Versions
 //!
@@ -136,28 +145,25 @@ pub fn root_prefix(path: &str) -> String {
     }
 }
 
-/// A page ready to write: rendered, or shared with the previous version.
-#[derive(Debug, Clone)]
+/// A page written to the staging tree: rendered, or shared with the previous version.
+#[derive(Debug, Clone, Default)]
 pub struct RenderedPage {
     /// Same as [`PageJob::path`].
     pub path: String,
-    /// Its two files, or `None` when the previous version's files are shared ([`reuse`]).
-    pub files: Option<PageFiles>,
+    /// Whether its files are the previous version's ([`reuse`]); nothing was rendered.
+    pub shared: bool,
     /// Whether the page body came from the render cache (or the page was shared).
     pub cached: bool,
     /// The page key ([`reuse::page_key`]) when a later build may share this page.
     pub key: Option<String>,
     /// The render-cache key of the page's body, when known.
     pub body_key: Option<String>,
-}
-
-/// The two files of a rendered page.
-#[derive(Debug, Clone)]
-pub struct PageFiles {
-    /// The HTML.
-    pub html: String,
-    /// The context as pretty JSON.
-    pub data: String,
+    /// The `id`s on the page (rendered pages only).
+    pub ids: std::collections::HashSet<String>,
+    /// Links to missing files (rendered pages only), as messages.
+    pub broken: Vec<String>,
+    /// Links with fragments, checked once every page is written (rendered pages only).
+    pub fragments: Vec<links::Fragment>,
 }
 
 /// Everything the load phase reads.
@@ -264,20 +270,24 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
     let (jobs, warnings) = phase(&mut timings, "plan", || {
         pages::plan(options, &loaded, &cache, &chrome, previous.as_ref())
     })?;
-    // The evidence is in the page contexts now; free it before rendering, which holds every
-    // rendered page.
+    // The evidence is in the page contexts now; free it before rendering.
     loaded.evidence = None;
+    let staging = writer::Staging::create(options, &loaded, &jobs)?;
     let rendered = phase(&mut timings, "render", || {
-        render(&loaded.templates, jobs, &chrome, &cache, previous.as_ref())
+        let out = Output {
+            staging: &staging,
+            previous: previous.as_ref(),
+        };
+        render(&loaded.templates, jobs, &chrome, &cache, &out)
     })?;
-    let checked = phase(&mut timings, "check", || {
-        writer::check(&loaded, &rendered, previous.as_ref())
+    let record = phase(&mut timings, "check", || {
+        writer::check(&rendered, &staging, previous.as_ref())
     })?;
     let output = phase(&mut timings, "write", || {
-        writer::write(options, &loaded, &checked)
+        writer::publish(options, &loaded, staging)
     })?;
     if let Some(dir) = cache.dir() {
-        reuse::save(dir, &loaded.version, checked.record())?;
+        reuse::save(dir, &loaded.version, &record)?;
     }
     cache.prune();
     Ok(BuildReport {
@@ -285,7 +295,7 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
         output,
         pages: rendered.len(),
         rendered: rendered.iter().filter(|p| !p.cached).count(),
-        reused: rendered.iter().filter(|p| p.files.is_none()).count(),
+        reused: rendered.iter().filter(|p| p.shared).count(),
         cache: cache.stats(),
         warnings,
         timings,
@@ -338,17 +348,27 @@ impl Serialize for PageData<'_> {
     }
 }
 
+/// Where the render phase puts pages.
+pub struct Output<'a> {
+    /// The version's temporary tree.
+    pub staging: &'a writer::Staging,
+    /// The previous build, whose pages may be shared.
+    pub previous: Option<&'a reuse::Previous>,
+}
+
 /// The render phase: every job's body through its template (cached by template set and
-/// context), then the layout with the version's [`pages::Chrome`] around it, in parallel;
-/// a page whose key matches the one `previous` published is not rendered at all (see
-/// [`reuse`]). Each job's context is dropped once its page is done.
+/// context), then the layout with the version's [`pages::Chrome`] around it, in parallel; each
+/// page is written to the staging tree and its links scanned at once, so only a page per thread
+/// is in memory. A page whose key matches the one the previous version published is not
+/// rendered but shared (see [`reuse`]).
 pub fn render(
     templates: &templates::Templates,
     jobs: Vec<PageJob>,
     chrome: &pages::Chrome,
     cache: &cache::Cache,
-    previous: Option<&reuse::Previous>,
+    out: &Output<'_>,
 ) -> Result<Vec<RenderedPage>> {
+    let previous = out.previous;
     let body_key = |job: &PageJob| -> Result<String> {
         let mut inputs = templates.fingerprint().as_bytes().to_vec();
         inputs.extend_from_slice(job.template.as_bytes());
@@ -377,7 +397,22 @@ pub fn render(
                 .collect()
         })
         .unwrap_or_default();
-    // Jobs are consumed: each context is freed as soon as its page is rendered.
+    let share = |path: &str, key: String, body_key: Option<String>| -> Result<RenderedPage> {
+        let prev = previous.context("internal error: a shared page without a previous version")?;
+        out.staging.share_page(path, &prev.dir)?;
+        if let Some(k) = &body_key {
+            cache.keep("body", k);
+        }
+        Ok(RenderedPage {
+            path: path.to_string(),
+            shared: true,
+            cached: true,
+            key: Some(key),
+            body_key,
+            ..RenderedPage::default()
+        })
+    };
+    // Jobs are consumed: each context is freed as soon as its page is written.
     jobs.into_par_iter()
         .map(|job| {
             let job = &job;
@@ -388,18 +423,15 @@ pub fn render(
                 )
             };
             if job.shared {
-                // Shared by its producer: keep its body cached for when it changes again.
-                let body_key = previous.and_then(|p| p.body_key(&job.path));
-                if let Some(k) = body_key {
-                    cache.keep("body", k);
-                }
-                return Ok(RenderedPage {
-                    path: job.path.clone(),
-                    files: None,
-                    cached: true,
-                    key: job.key.clone(),
-                    body_key: body_key.map(str::to_string),
-                });
+                // Shared by its producer, which derived the key from the page's inputs.
+                let key = job
+                    .key
+                    .clone()
+                    .context("internal error: shared page without a key")?;
+                let body_key = previous
+                    .and_then(|p| p.body_key(&job.path))
+                    .map(str::to_string);
+                return share(&job.path, key, body_key);
             }
             let (html, cached, key, body_key) = if templates.has_layout(&job.template) {
                 let body_key = body_key(job).with_context(named)?;
@@ -408,14 +440,7 @@ pub fn render(
                     None => reuse::page_key(&body_key, &chrome_digest),
                 };
                 if previous.is_some_and(|p| p.unchanged(&job.path, &key)) {
-                    cache.keep("body", &body_key);
-                    return Ok(RenderedPage {
-                        path: job.path.clone(),
-                        files: None,
-                        cached: true,
-                        key: Some(key),
-                        body_key: Some(body_key),
-                    });
+                    return share(&job.path, key, Some(body_key));
                 }
                 let (body, cached) = body_with_key(job, &body_key).with_context(named)?;
                 // A body the layout check rendered a moment ago counts as rendered.
@@ -443,12 +468,22 @@ pub fn render(
                 context: &job.context,
             })
             .with_context(|| format!("while serialising data for `{}`", job.path))?;
+            out.staging.write_page(&job.path, &html, &data)?;
+            let file = if job.path.is_empty() {
+                "index.html".to_string()
+            } else {
+                format!("{}/index.html", job.path)
+            };
+            let scanned = links::scan(&file, &html, out.staging.files());
             Ok(RenderedPage {
                 path: job.path.clone(),
-                files: Some(PageFiles { html, data }),
+                shared: false,
                 cached,
                 key,
                 body_key,
+                ids: scanned.ids,
+                broken: scanned.broken,
+                fragments: scanned.fragments,
             })
         })
         .collect()
