@@ -14,7 +14,7 @@
 //!    header, sidebar, version switcher) around it — rendered once per group of pages that
 //!    differ only in title, path and body, and filled in (`layout.rs`). Each page is written at
 //!    once into the version's temporary tree (`site/.tmp-<V>-<pid>/`, created with every folder
-//!    before rendering starts) and its links are scanned, so only a page per thread is held in
+//!    by the short `stage` phase) and its links are scanned, so only a page per thread is held in
 //!    memory; a page the previous version published with the same key is hard-linked instead
 //!    of rendered ([`reuse`]);
 //! 5. **check** — every anchor a page links to, and the links of shared pages (`links.rs`,
@@ -272,7 +272,9 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
     })?;
     // The evidence is in the page contexts now; free it before rendering.
     loaded.evidence = None;
-    let staging = writer::Staging::create(options, &loaded, &jobs)?;
+    let staging = phase(&mut timings, "stage", || {
+        writer::Staging::create(options, &loaded, &jobs)
+    })?;
     let rendered = phase(&mut timings, "render", || {
         let out = Output {
             staging: &staging,
