@@ -288,8 +288,11 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
     let output = phase(&mut timings, "write", || {
         writer::publish(options, &loaded, staging)
     })?;
-    if let Some(dir) = cache.dir() {
-        reuse::save(dir, &loaded.version, &record)?;
+    match cache.dir() {
+        Some(dir) => reuse::save(dir, &loaded.version, &record)?,
+        // A build without the cache that replaced the recorded version (`--force`) makes the
+        // record describe files that are gone.
+        None => reuse::forget_version(&options.root.join("site").join(".cache"), &loaded.version),
     }
     cache.prune();
     Ok(BuildReport {

@@ -96,12 +96,7 @@ impl std::error::Error for ReuseFailed {}
 impl Previous {
     /// Reads the record in `cache_dir` (step 1); `None` when there is nothing usable.
     pub fn load(cache_dir: &Path, site_dir: &Path) -> Option<Previous> {
-        let path = cache_dir.join(RECORD);
-        let size = std::fs::metadata(&path).ok()?.len();
-        if size > MAX_RECORD_BYTES {
-            return None;
-        }
-        let record: Record = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+        let record: Record = serde_json::from_slice(&read_record(cache_dir)?).ok()?;
         if record.format != FORMAT || super::versions::validate_name(&record.version).is_err() {
             return None;
         }
@@ -219,6 +214,31 @@ pub fn forget(cache_dir: &Path) {
     let _ = std::fs::remove_file(cache_dir.join(RECORD));
 }
 
+/// Removes the record if it describes `version` (which a build without the cache has just
+/// replaced).
+pub fn forget_version(cache_dir: &Path, version: &str) {
+    let recorded = read_record(cache_dir)
+        .and_then(|bytes| serde_json::from_slice::<RecordVersion>(&bytes).ok());
+    if recorded.is_some_and(|r| r.version == version) {
+        forget(cache_dir);
+    }
+}
+
+/// The record's bytes, unless it is missing, unreadable or larger than [`MAX_RECORD_BYTES`].
+fn read_record(cache_dir: &Path) -> Option<Vec<u8>> {
+    let path = cache_dir.join(RECORD);
+    if std::fs::metadata(&path).ok()?.len() > MAX_RECORD_BYTES {
+        return None;
+    }
+    std::fs::read(&path).ok()
+}
+
+/// Just the version of a record.
+#[derive(Deserialize)]
+struct RecordVersion {
+    version: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,7 +290,13 @@ mod tests {
         let wrong = r#"{"format": 1, "version": "../etc", "pages": {}}"#;
         std::fs::write(cache.join(RECORD), wrong).expect("write");
         assert!(Previous::load(&cache, tmp.path()).is_none());
-        forget(&cache);
+        save(&cache, "v1", &BTreeMap::new()).expect("save");
+        forget_version(&cache, "v2");
+        assert!(
+            cache.join(RECORD).exists(),
+            "v2 is not the recorded version"
+        );
+        forget_version(&cache, "v1");
         assert!(!cache.join(RECORD).exists());
     }
 
