@@ -447,3 +447,27 @@ fn a_layout_that_transforms_the_title_is_rendered_per_page() {
         );
     }
 }
+
+#[test]
+fn shared_content_pages_match_a_cold_build_after_an_edit() {
+    let repo = fixture_repo();
+    let site = repo.path().join("site");
+    build(&options(repo.path(), "v1")).expect("v1");
+    let intro = repo.path().join("content/intro.md");
+    let text = read(intro.clone());
+    std::fs::write(&intro, format!("{text}\nOne more paragraph.\n")).expect("edit");
+    let v2 = build(&options(repo.path(), "v2")).expect("v2");
+    assert!(
+        v2.reused > 0 && v2.reused < v2.pages,
+        "{} shared",
+        v2.reused
+    );
+    assert!(read(site.join("v2/intro/index.html")).contains("One more paragraph."));
+    let mut cold = options(repo.path(), "cold");
+    cold.cache = false;
+    build(&cold).expect("cold");
+    assert!(
+        tree(&site.join("v2")) == tree(&site.join("cold")),
+        "incremental v2 differs from a cold build"
+    );
+}

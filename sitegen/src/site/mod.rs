@@ -38,10 +38,11 @@
 //! - the render cache ([`cache`]): markdown documents, charts and page bodies (the page
 //!   template rendered with the page's context) by a hash of their inputs;
 //! - page sharing ([`reuse`]): pages carry no version name (`site.js` shows it), so a page
-//!   whose key — a hash of its template set, template, context (or, for run and compare
-//!   pages, of the evidence hashes the context is built from), sidebar and assets — equals the
-//!   one the previous build recorded is hard-linked from the previous version; run and compare
-//!   pages are not even planned then. Only shared-page links that could have broken are
+//!   whose key — a hash of its template set, template, context (or, for run, compare and
+//!   content pages, of the evidence hashes or sources the context is built from), sidebar and
+//!   assets — equals the
+//!   one the previous build recorded is hard-linked from the previous version; run, compare and
+//!   content pages, keyed by their inputs, are not even planned then. Only shared-page links that could have broken are
 //!   re-checked.
 //!
 //! Adding one run therefore renders only the pages whose data changed (the new run and its

@@ -84,7 +84,7 @@ pub fn plan(
             &accepted,
             cache,
         )?);
-        jobs.extend(run_pages::run_pages(&shared, ev));
+        jobs.extend(run_pages::run_pages(&shared, ev)?);
     }
     Ok((jobs, warnings))
 }
@@ -94,8 +94,13 @@ pub fn plan(
 pub const RISK_REGISTER: &str = "risk-register";
 
 /// Renders markdown through the cache (keyed by source and options).
+/// The render-cache inputs of a markdown document.
+fn markdown_inputs(source: &str, options: &RenderOptions) -> Result<Vec<u8>> {
+    Ok(serde_json::to_vec(&(source, options))?)
+}
+
 fn render_markdown(cache: &Cache, source: &str, options: &RenderOptions) -> Result<Rendered> {
-    let key = serde_json::to_vec(&(source, options))?;
+    let key = markdown_inputs(source, options)?;
     let text = cache.get_or("markdown", &key, || {
         Ok(serde_json::to_string(&markdown::render(source, options))?)
     })?;
@@ -172,11 +177,11 @@ impl<'a> Shared<'a> {
         template: &str,
         section: &str,
         inputs: &[u8],
-        context: impl FnOnce() -> Value,
-    ) -> PageJob {
+        context: impl FnOnce() -> Result<Value>,
+    ) -> Result<PageJob> {
         if !self.templates.has_layout(template) {
             // Rendered whole with the version name: never shared.
-            return self.job(path, template, section, context());
+            return Ok(self.job(path, template, section, context()?));
         }
         let mut all = Vec::with_capacity(inputs.len() + self.title.len() + 16);
         all.extend_from_slice(self.title.as_bytes());
@@ -187,17 +192,17 @@ impl<'a> Shared<'a> {
         all.extend_from_slice(inputs);
         let key = reuse::input_page_key(&self.chrome, template, &path, &all);
         if self.previous.is_some_and(|p| p.unchanged(&path, &key)) {
-            return PageJob {
+            return Ok(PageJob {
                 path,
                 template: template.to_string(),
                 context: Value::Null,
                 key: Some(key),
                 shared: true,
-            };
+            });
         }
-        let mut job = self.job(path, template, section, context());
+        let mut job = self.job(path, template, section, context()?);
         job.key = Some(key);
-        job
+        Ok(job)
     }
 
     /// A page job at `path` rendered by `template`, in sidebar `section`, with `page` as its
@@ -279,28 +284,32 @@ fn content_pages(
         .pages
         .par_iter()
         .map(|page| {
-            let rendered = render_markdown(
-                cache,
-                &page.body,
-                &RenderOptions {
-                    allow_html: options.allow_html,
-                    top_heading_level: 2,
-                    root_prefix: root_prefix(&page.slug),
-                    source_dir: parent_dir(&relative(&options.root, &page.path)),
-                },
-            )?;
-            Ok(shared.job(
-                page.slug.clone(),
-                "page.html",
-                "content",
-                json!({
+            let source = relative(&options.root, &page.path);
+            let md_options = RenderOptions {
+                allow_html: options.allow_html,
+                top_heading_level: 2,
+                root_prefix: root_prefix(&page.slug),
+                source_dir: parent_dir(&source),
+            };
+            // The page is a function of its front matter title and description, its source
+            // path, and its markdown with the render options: keyed by them, an unchanged page
+            // is shared without rendering or even reading its markdown from the cache.
+            let md_inputs = markdown_inputs(&page.body, &md_options)?;
+            cache.keep("markdown", &Cache::key("markdown", &md_inputs));
+            let mut inputs =
+                serde_json::to_vec(&(&page.meta.title, &page.meta.description, &source))?;
+            inputs.push(0);
+            inputs.extend_from_slice(&md_inputs);
+            shared.keyed_job(page.slug.clone(), "page.html", "content", &inputs, || {
+                let rendered = render_markdown(cache, &page.body, &md_options)?;
+                Ok(json!({
                     "title": page.meta.title,
                     "description": page.meta.description,
-                    "source": relative(&options.root, &page.path),
+                    "source": source,
                     "content": rendered.html,
                     "toc": rendered.toc,
-                }),
-            ))
+                }))
+            })
         })
         .collect()
 }

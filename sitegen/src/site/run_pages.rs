@@ -101,7 +101,7 @@ fn run_inputs(out: &mut Vec<u8>, run: &Run) -> serde_json::Result<()> {
 /// Every run-related page: index, archives, one page per run, compare pages. Run and compare
 /// pages are keyed by their inputs ([`Shared::keyed_job`]): adding a run builds the context of
 /// only the pages it changes.
-pub fn run_pages(shared: &Shared, ev: &Evidence) -> Vec<PageJob> {
+pub fn run_pages(shared: &Shared, ev: &Evidence) -> anyhow::Result<Vec<PageJob>> {
     let baseline = ev.eval.baseline.as_deref();
     let common = common_inputs(ev).ok();
     let common = common.as_deref();
@@ -121,7 +121,7 @@ pub fn run_pages(shared: &Shared, ev: &Evidence) -> Vec<PageJob> {
             }
             out
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let newest: Vec<Value> = ev
         .runs
         .iter()
@@ -156,7 +156,7 @@ pub fn run_pages(shared: &Shared, ev: &Evidence) -> Vec<PageJob> {
         json!({"title": "Evidence runs", "runs": newest, "archives": archives,
                "total": ev.runs.len(), "baseline": baseline, "latest": true}),
     ));
-    jobs
+    Ok(jobs)
 }
 
 /// The inputs of a page built from `runs` and the links it holds (`links`: ids of the runs it
@@ -177,7 +177,12 @@ fn page_inputs(common: Option<&[u8]>, runs: &[&Run], links: &[Option<&str>]) -> 
     Some(inputs)
 }
 
-fn run_page(shared: &Shared, ev: &Evidence, i: usize, common: Option<&[u8]>) -> PageJob {
+fn run_page(
+    shared: &Shared,
+    ev: &Evidence,
+    i: usize,
+    common: Option<&[u8]>,
+) -> anyhow::Result<PageJob> {
     let run = &ev.runs[i];
     let path = run_path(&run.id);
     let previous = i.checked_sub(1).and_then(|p| ev.runs.get(p));
@@ -192,8 +197,10 @@ fn run_page(shared: &Shared, ev: &Evidence, i: usize, common: Option<&[u8]>) -> 
         ],
     );
     match inputs {
-        Some(inputs) => shared.keyed_job(path, "run.html", "runs", &inputs, || run_context(ev, i)),
-        None => shared.job(path, "run.html", "runs", run_context(ev, i)),
+        Some(inputs) => {
+            shared.keyed_job(path, "run.html", "runs", &inputs, || Ok(run_context(ev, i)))
+        }
+        None => Ok(shared.job(path, "run.html", "runs", run_context(ev, i))),
     }
 }
 
@@ -263,14 +270,14 @@ fn compare_page(
     new: usize,
     old: usize,
     common: Option<&[u8]>,
-) -> PageJob {
+) -> anyhow::Result<PageJob> {
     let (a, b) = (&ev.runs[new], &ev.runs[old]);
     let path = compare_path(&a.id, &b.id);
     match page_inputs(common, &[a, b], &[]) {
         Some(inputs) => shared.keyed_job(path, "compare.html", "runs", &inputs, || {
-            compare_context(ev, new, old)
+            Ok(compare_context(ev, new, old))
         }),
-        None => shared.job(path, "compare.html", "runs", compare_context(ev, new, old)),
+        None => Ok(shared.job(path, "compare.html", "runs", compare_context(ev, new, old))),
     }
 }
 
