@@ -40,10 +40,9 @@
 //! - page sharing ([`reuse`]): pages carry no version name (`site.js` shows it), so a page
 //!   whose key — a hash of its template set, template, context (or, for run, compare and
 //!   content pages, of the evidence hashes or sources the context is built from), sidebar and
-//!   assets — equals the
-//!   one the previous build recorded is hard-linked from the previous version; run, compare and
-//!   content pages, keyed by their inputs, are not even planned then. Only shared-page links that could have broken are
-//!   re-checked.
+//!   assets — equals the one the previous build recorded is hard-linked from the previous
+//!   version; run, compare and content pages, keyed by their inputs, are not even planned
+//!   then. Only shared-page links that could have broken are re-checked.
 //!
 //! Adding one run therefore renders only the pages whose data changed (the new run and its
 //! compare pages, its predecessor, the metrics it measured, the summaries).
