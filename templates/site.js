@@ -1,13 +1,30 @@
-// Optional enhancement: the version list and the "newer version" banner follow
-// site/versions.js, which every build rewrites; without JavaScript the list written at build
-// time is shown instead. Nothing else on the site needs JavaScript.
+// Optional enhancement: pages carry no version name, so a page that did not change is
+// byte-identical in every version and is shared between them. The version name comes from the
+// page's own location (the folder above the page's root), and the version list and the "newer
+// version" banner follow site/versions.js, which every build rewrites. Without JavaScript the
+// switcher links to site/versions.html instead. Nothing else on the site needs JavaScript.
 (function () {
   "use strict";
-  var versions = window.SITEGEN_VERSIONS;
   var body = document.body;
-  if (!Array.isArray(versions) || versions.length === 0 || !body) { return; }
-  var current = body.getAttribute("data-version");
+  if (!body) { return; }
   var root = body.getAttribute("data-root") || "";
+  var versionDir = new URL(root || "./", window.location.href).pathname.split("/");
+  var folder = decodeURIComponent(versionDir[versionDir.length - 2] || "");
+  var versions = window.SITEGEN_VERSIONS;
+  if (!Array.isArray(versions)) { versions = []; }
+  // `latest` (or another alias) names the version that carries it.
+  var current = folder;
+  var viaAlias = false;
+  versions.forEach(function (v) {
+    if ((v.aliases || []).indexOf(folder) !== -1) { current = v.version; viaAlias = true; }
+  });
+  if (current) {
+    Array.prototype.forEach.call(document.querySelectorAll(".version-name"), function (el) {
+      el.textContent = current;
+    });
+    document.title = document.title + " " + current;
+  }
+  if (versions.length === 0) { return; }
   var list = document.getElementById("version-list");
   if (list) {
     list.textContent = "";
@@ -29,8 +46,7 @@
     });
   }
   var newest = versions[0].version;
-  var inLatestCopy = window.location.pathname.indexOf("/latest/") !== -1;
-  if (newest !== current && !inLatestCopy) {
+  if (newest !== current && !viaAlias) {
     var banner = document.getElementById("old-version");
     var link = document.getElementById("newest-link");
     if (link) { link.href = root + "../" + encodeURIComponent(newest) + "/index.html"; }

@@ -6,8 +6,10 @@
 //! - `site/markdown_200_pages`: markdown rendering alone;
 //! - `site_evidence/full_build`: the scale — the above plus 1,000 evidence runs × 40
 //!   metrics (20 samples each), cache off;
-//! - `site_evidence/add_run_rebuild`: append one run to that ledger and build a new version
-//!   with the render cache (the incremental path a per-commit publish takes).
+//! - `site_evidence/add_run_rebuild`: append one run to that ledger and rebuild with the render
+//!   cache and page sharing on (the incremental path a per-commit publish takes: unchanged
+//!   pages are hard-linked from the previous build, here the same version replaced with
+//!   `--force`).
 //!
 //! Peak memory is not measured here; `/usr/bin/time -v sitegen build` on the same synthetic
 //! repository gives it.
@@ -23,9 +25,10 @@ use sitegen::site::{BuildOptions, build};
 
 fn report(label: &str, r: &sitegen::site::BuildReport) {
     eprintln!(
-        "{label}: {} pages ({} rendered); phases: {}",
+        "{label}: {} pages ({} rendered, {} shared); phases: {}",
         r.pages,
         r.rendered,
+        r.reused,
         r.timings
             .iter()
             .map(|t| format!("{} {:.1} ms", t.name, t.duration.as_secs_f64() * 1e3))

@@ -7,7 +7,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use crate::evaluate::{Evaluation, Method, RegressionState};
@@ -98,6 +98,10 @@ pub enum Command {
         /// Metrics per evidence run.
         #[arg(long, default_value_t = 40)]
         metrics: usize,
+        /// Append one run (with `--metrics` metrics) to the existing synthetic repository OUT
+        /// instead of creating one, as a new check run would (to measure incremental builds).
+        #[arg(long)]
+        add_run: bool,
     },
 }
 
@@ -143,7 +147,16 @@ pub fn execute(cli: Cli) -> Result<i32> {
             commits,
             runs,
             metrics,
+            add_run,
         } => {
+            if add_run {
+                let n = crate::ledger::load::list_run_ids(&out.join("evidence"))
+                    .with_context(|| format!("while listing the runs of {}", out.display()))?
+                    .len();
+                let id = crate::site::synthetic_evidence::add_run(&out, n, metrics)?;
+                println!("added run {id} to {}", out.display());
+                return Ok(0);
+            }
             if out.exists() {
                 anyhow::bail!("{} already exists; choose a new directory", out.display());
             }
@@ -280,10 +293,12 @@ fn build(root: &std::path::Path, args: &BuildArgs) -> Result<crate::site::BuildR
         eprintln!("  {:<8} {:>8.1} ms", t.name, t.duration.as_secs_f64() * 1e3);
     }
     println!(
-        "built {} pages ({} rendered, {} from the render cache) for version {} in {}",
+        "built {} pages ({} rendered, {} from the render cache, {} shared with the previous \
+         version) for version {} in {}",
         report.pages,
         report.rendered,
-        report.pages - report.rendered,
+        report.pages - report.rendered - report.reused,
+        report.reused,
         report.version,
         report.output.display()
     );

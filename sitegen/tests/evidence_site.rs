@@ -249,3 +249,74 @@ fn publish_stops_when_the_ledger_does_not_verify() {
     assert_eq!(publish(f.root(), "p1"), 1);
     assert!(!f.root().join("site/p1").exists(), "nothing published");
 }
+
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.expect("walk"))
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).expect("under dir");
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            (rel, std::fs::read(e.path()).expect("read"))
+        })
+        .collect()
+}
+
+#[test]
+fn shared_pages_equal_a_cold_build_and_survive_a_lost_file() {
+    let f = fixture();
+    f.metrics(&[("page_cache.hit_ratio", 0.95, "higher_is_better", &[])]);
+    let first_run = f.run(&["metrics", "junit"]);
+    f.metrics(&[("page_cache.hit_ratio", 0.96, "higher_is_better", &[])]);
+    f.run(&["metrics"]);
+    let first = build_version(f.root(), "v1");
+    assert_eq!(first.reused, 0, "nothing to share on the first build");
+    f.metrics(&[("page_cache.hit_ratio", 0.97, "higher_is_better", &[])]);
+    f.run(&["metrics"]);
+    let second = build_version(f.root(), "v2");
+    assert!(
+        second.reused >= second.pages / 2,
+        "{} of {} pages shared",
+        second.reused,
+        second.pages
+    );
+    assert!(second.reused + second.rendered <= second.pages);
+    let site = f.root().join("site");
+    // The first run's page did not change (its successor is the same): v2 shares v1's file.
+    let old_run = format!("runs/{first_run}/index.html");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ino = |v: &str| {
+            std::fs::metadata(site.join(v).join(&old_run))
+                .expect("run page")
+                .ino()
+        };
+        assert_eq!(ino("v1"), ino("v2"), "{old_run} is hard-linked");
+    }
+    // Pages are version-free, so the incremental tree equals a cold build of the same inputs
+    // byte for byte: no shared page is stale.
+    let mut cold = BuildOptions::new(f.root());
+    cold.version = Some("cold".into());
+    cold.cache = false;
+    let cold = build(&cold).expect("cold build");
+    assert_eq!(cold.reused, 0);
+    assert!(
+        tree(&site.join("v2")) == tree(&site.join("cold")),
+        "incremental v2 differs from a cold build"
+    );
+    // The cold build recorded nothing, so the next build shares from v2. Remove a page that
+    // v2 published: the build notices, starts over without sharing, and still matches.
+    std::fs::remove_file(site.join("v2").join(&old_run)).expect("remove");
+    let third = build_version(f.root(), "v3");
+    assert_eq!(third.reused, 0, "sharing abandoned after a lost file");
+    assert!(
+        tree(&site.join("v3")) == tree(&site.join("cold")),
+        "v3 differs from a cold build"
+    );
+    // And the build after that shares again.
+    let fourth = build_version(f.root(), "v4");
+    assert_eq!(fourth.reused, fourth.pages, "nothing changed since v3");
+}

@@ -215,6 +215,13 @@ fn broken_link_fails_the_build_naming_page_and_link() {
         !repo.path().join("site/v1").exists(),
         "nothing is published"
     );
+    // Pages are written to a temporary tree while rendering; a failed build removes it.
+    let leftovers: Vec<_> = std::fs::read_dir(repo.path().join("site"))
+        .expect("ls site")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
 }
 
 #[test]
@@ -242,7 +249,18 @@ fn versions_are_newest_first_and_published_versions_are_immutable() {
     let site = repo.path().join("site");
     build(&options(repo.path(), "v1")).expect("v1");
     let v1_before = tree(&site.join("v1"));
+    // A `latest/` copy left by an older sitegen is replaced by the link.
+    std::fs::remove_file(site.join("latest"))
+        .or_else(|_| std::fs::remove_dir_all(site.join("latest")))
+        .expect("remove latest");
+    std::fs::create_dir(site.join("latest")).expect("old-style latest/");
+    std::fs::write(site.join("latest/stale.html"), "stale").expect("write");
     build(&options(repo.path(), "v2")).expect("v2");
+    #[cfg(unix)]
+    assert_eq!(
+        std::fs::read_link(site.join("latest")).expect("latest is a symbolic link"),
+        PathBuf::from("v2")
+    );
     let versions: serde_json::Value =
         serde_json::from_str(&read(site.join("versions.json"))).expect("json");
     assert_eq!(
@@ -428,4 +446,28 @@ fn a_layout_that_transforms_the_title_is_rendered_per_page() {
             "{run}"
         );
     }
+}
+
+#[test]
+fn shared_content_pages_match_a_cold_build_after_an_edit() {
+    let repo = fixture_repo();
+    let site = repo.path().join("site");
+    build(&options(repo.path(), "v1")).expect("v1");
+    let intro = repo.path().join("content/intro.md");
+    let text = read(intro.clone());
+    std::fs::write(&intro, format!("{text}\nOne more paragraph.\n")).expect("edit");
+    let v2 = build(&options(repo.path(), "v2")).expect("v2");
+    assert!(
+        v2.reused > 0 && v2.reused < v2.pages,
+        "{} shared",
+        v2.reused
+    );
+    assert!(read(site.join("v2/intro/index.html")).contains("One more paragraph."));
+    let mut cold = options(repo.path(), "cold");
+    cold.cache = false;
+    build(&cold).expect("cold");
+    assert!(
+        tree(&site.join("v2")) == tree(&site.join("cold")),
+        "incremental v2 differs from a cold build"
+    );
 }

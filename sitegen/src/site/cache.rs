@@ -78,11 +78,25 @@ impl Cache {
         inputs: &[u8],
         f: impl FnOnce() -> Result<String>,
     ) -> Result<String> {
+        if self.dir.is_none() {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            return f();
+        }
+        self.get_or_keyed(kind, &Self::key(kind, inputs), f)
+    }
+
+    /// Like [`Cache::get_or`] with the entry key already computed by [`Cache::key`].
+    pub fn get_or_keyed(
+        &self,
+        kind: &str,
+        key: &str,
+        f: impl FnOnce() -> Result<String>,
+    ) -> Result<String> {
         let Some(dir) = &self.dir else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return f();
         };
-        let key = Self::key(kind, inputs);
+        let key = key.to_string();
         let path = dir.join(kind).join(&key);
         if let Ok(mut used) = self.used.lock() {
             used.insert((kind.to_string(), key.clone()));
@@ -105,6 +119,21 @@ impl Cache {
             .and_then(|()| std::fs::rename(&tmp, &path))
             .with_context(|| format!("while writing the cache entry {}", path.display()))?;
         Ok(out)
+    }
+
+    /// Keeps the entry `key` of `kind` through [`Cache::prune`] without reading it (its output
+    /// was not needed this time, e.g. a page shared with the previous version).
+    pub fn keep(&self, kind: &str, key: &str) {
+        if self.dir.is_some()
+            && let Ok(mut used) = self.used.lock()
+        {
+            used.insert((kind.to_string(), key.to_string()));
+        }
+    }
+
+    /// The cache folder, when the cache is on.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
     }
 
     /// Removes every entry of the cache folder this cache did not use; returns how many.

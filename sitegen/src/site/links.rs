@@ -1,11 +1,14 @@
-//! The internal link checker, run on the finished tree before it is published.
+//! The internal link checker, run on every page as it is rendered and on the whole version
+//! before it is published.
 //!
-//! Steps: collect the `id="…"` anchors of every HTML page → for each `href`/`src` on each page,
-//! skip external URLs (with a scheme, `//host`, `mailto:`, `data:`) and links that leave the
-//! version's tree (the version switcher's `../<other version>/` links) → resolve the rest
+//! Steps: for each page ([`scan`]), as soon as it is rendered: collect its `id="…"` anchors; for
+//! each `href`/`src`, skip external URLs (with a scheme, `//host`, `mailto:`, `data:`) and links
+//! that leave the version's tree (`../versions.js`, `../versions.html`) → resolve the rest
 //! against the page's directory (a directory means its `index.html`) → the target file must be
-//! in the tree, and a `#fragment` must be an id on the target page. Every broken link is
-//! reported, naming the page and the link; any is an error.
+//! in the tree (known before rendering starts); a `#fragment` becomes an obligation. Once every
+//! page is scanned ([`check_fragments`]): each obligation's fragment must be an id on its target
+//! page. Every broken link is reported ([`report`]), naming the page and the link; any is an
+//! error. [`check`] runs all of it over pages held in memory.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,24 +18,81 @@ use rayon::prelude::*;
 /// A page to check: its path relative to the version root (`adr/index.html`) and its HTML.
 pub type HtmlFile<'a> = (&'a str, &'a str);
 
-/// Checks every internal link in `html_files`. `all_files` holds every file in the tree
-/// (HTML or not), relative to the version root with `/` separators.
-pub fn check(all_files: &HashSet<String>, html_files: &[HtmlFile<'_>]) -> Result<()> {
-    let anchors: HashMap<&str, HashSet<String>> = html_files
-        .par_iter()
-        .map(|(path, html)| (*path, attribute_values(html, "id").collect()))
-        .collect();
-    let mut broken: Vec<String> = html_files
-        .par_iter()
-        .flat_map_iter(|(page, html)| {
-            let dir = page.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-            let links = attribute_values(html, "href").chain(attribute_values(html, "src"));
-            links
-                .filter_map(|link| check_link(dir, page, &link, all_files, &anchors))
-                .map(|problem| format!("{page}: {problem}"))
-                .collect::<Vec<_>>()
+/// A link with a `#fragment` whose target file exists: the fragment is checked once every
+/// page's anchors are known.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    /// The link as written.
+    pub link: String,
+    /// The target file, relative to the version root.
+    pub target: String,
+    /// The id it must name.
+    pub fragment: String,
+}
+
+/// What scanning one page found.
+#[derive(Debug, Default)]
+pub struct PageLinks {
+    /// Every `id` on the page.
+    pub ids: HashSet<String>,
+    /// Links to files that are not in the tree, as messages naming the page and the link.
+    pub broken: Vec<String>,
+    /// Links with a fragment, to check with [`check_fragments`] (one per target and fragment).
+    pub fragments: Vec<Fragment>,
+}
+
+/// Scans the page `page` (its file path, `adr/index.html`) with HTML `html` against the files of
+/// the tree.
+pub fn scan(page: &str, html: &str, all_files: &HashSet<String>) -> PageLinks {
+    let dir = page.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut out = PageLinks {
+        ids: anchors(html),
+        ..PageLinks::default()
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    for link in attribute_values(html, "href").chain(attribute_values(html, "src")) {
+        if !seen.insert(link.clone()) {
+            continue;
+        }
+        match resolve_link(dir, page, &link, all_files) {
+            None => {}
+            Some(Err(problem)) => out.broken.push(format!("{page}: {problem}")),
+            Some(Ok((target, Some(fragment)))) => out.fragments.push(Fragment {
+                link,
+                target,
+                fragment,
+            }),
+            Some(Ok((_, None))) => {}
+        }
+    }
+    out
+}
+
+/// The broken anchors among `fragments` of page `page`, given the anchors of every HTML page.
+pub fn check_fragments(
+    page: &str,
+    fragments: &[Fragment],
+    anchors: &HashMap<&str, &HashSet<String>>,
+) -> Vec<String> {
+    fragments
+        .iter()
+        .filter_map(|f| {
+            let (link, target, fragment) = (&f.link, &f.target, &f.fragment);
+            match anchors.get(target.as_str()) {
+                Some(ids) if ids.contains(fragment) => None,
+                Some(_) => Some(format!(
+                    "{page}: broken anchor `{link}` (no id `{fragment}` on `{target}`)"
+                )),
+                None => Some(format!(
+                    "{page}: broken anchor `{link}` (`{target}` is not an HTML page)"
+                )),
+            }
         })
-        .collect();
+        .collect()
+}
+
+/// An error listing every broken link, if there is any.
+pub fn report(mut broken: Vec<String>) -> Result<()> {
     if !broken.is_empty() {
         broken.sort();
         broken.dedup();
@@ -45,13 +105,40 @@ pub fn check(all_files: &HashSet<String>, html_files: &[HtmlFile<'_>]) -> Result
     Ok(())
 }
 
-fn check_link(
+/// Checks every internal link in `html_files`. `all_files` holds every file in the tree
+/// (HTML or not), relative to the version root with `/` separators.
+pub fn check(all_files: &HashSet<String>, html_files: &[HtmlFile<'_>]) -> Result<()> {
+    let scanned: Vec<PageLinks> = html_files
+        .par_iter()
+        .map(|(page, html)| scan(page, html, all_files))
+        .collect();
+    let anchors: HashMap<&str, &HashSet<String>> = html_files
+        .iter()
+        .zip(&scanned)
+        .map(|((page, _), s)| (*page, &s.ids))
+        .collect();
+    let mut broken = Vec::new();
+    for ((page, _), s) in html_files.iter().zip(&scanned) {
+        broken.extend(s.broken.iter().cloned());
+        broken.extend(check_fragments(page, &s.fragments, &anchors));
+    }
+    report(broken)
+}
+
+/// Every `id` on a page.
+pub fn anchors(html: &str) -> HashSet<String> {
+    attribute_values(html, "id").collect()
+}
+
+/// Resolves one link of page `page` (in directory `dir`): `None` when it is not ours to check
+/// (external, leaves the version tree), an error message when its file is missing, else the
+/// target file and the fragment to check, if any.
+fn resolve_link(
     dir: &str,
     page: &str,
     link: &str,
     all_files: &HashSet<String>,
-    anchors: &HashMap<&str, HashSet<String>>,
-) -> Option<String> {
+) -> Option<Result<(String, Option<String>), String>> {
     if link.is_empty() || is_external(link) {
         return None;
     }
@@ -63,10 +150,8 @@ fn check_link(
     let target = if path_part.is_empty() {
         page.to_string()
     } else {
-        let Some(mut resolved) = resolve(dir, path_part) else {
-            // Leaves the version tree: another version or the site root; not ours to check.
-            return None;
-        };
+        // `None`: leaves the version tree (another version or the site root).
+        let mut resolved = resolve(dir, path_part)?;
         if resolved.is_empty() || path_part.ends_with('/') {
             if !resolved.is_empty() {
                 resolved.push('/');
@@ -80,24 +165,10 @@ fn check_link(
         resolved
     };
     if !all_files.contains(&target) {
-        return Some(format!("broken link `{link}` (no file `{target}`)"));
+        return Some(Err(format!("broken link `{link}` (no file `{target}`)")));
     }
-    if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
-        match anchors.get(target.as_str()) {
-            Some(ids) if ids.contains(fragment) => {}
-            Some(_) => {
-                return Some(format!(
-                    "broken anchor `{link}` (no id `{fragment}` on `{target}`)"
-                ));
-            }
-            None => {
-                return Some(format!(
-                    "broken anchor `{link}` (`{target}` is not an HTML page)"
-                ));
-            }
-        }
-    }
-    None
+    let fragment = fragment.filter(|f| !f.is_empty()).map(str::to_string);
+    Some(Ok((target, fragment)))
 }
 
 fn is_external(link: &str) -> bool {

@@ -9,15 +9,19 @@
 //!    ADRs and history; `dashboard.rs`, `metric_pages.rs`, `run_pages.rs`, `catalog.rs` for
 //!    evidence), rendering markdown and charts in parallel through the cache; warnings (e.g. a
 //!    one-sided supersede) are collected here;
-//! 4. **render** — every job in parallel with rayon, in two steps: the page's own template
-//!    (its `main` block) with the page's context, through the render cache; then the layout
-//!    (`base.html`: header, sidebar, version switcher) around it — rendered once per group of
-//!    pages that differ only in title, path and body, and filled in (`layout.rs`);
-//! 5. **check** — every internal link and anchor among the rendered pages (`links.rs`);
-//! 6. **write** — into a temporary directory under `site/`, moved atomically to
-//!    `site/<version>/`, then `site/latest`, `site/versions.json` and the root redirect are
-//!    updated (`writer.rs`).
-//!
+//! 4. **render** — every job in parallel with rayon: the page's own template (its `main`
+//!    block) with the page's context, through the render cache; then the layout (`base.html`:
+//!    header, sidebar, version switcher) around it — rendered once per group of pages that
+//!    differ only in title, path and body, and filled in (`layout.rs`). Each page is written at
+//!    once into the version's temporary tree (`site/.tmp-<V>-<pid>/`, created with every folder
+//!    by the short `stage` phase) and its links are scanned, so only a page per thread is held in
+//!    memory; a page the previous version published with the same key is hard-linked instead
+//!    of rendered ([`reuse`]);
+//! 5. **check** — every anchor a page links to, and the links of shared pages (`links.rs`,
+//!    `writer::check`); a broken one fails the build and the temporary tree is removed;
+//! 6. **write** — the temporary tree is moved atomically to `site/<version>/`, then
+//!    `site/latest`, `site/versions.json` and the root redirect are updated (`writer.rs`).
+
 //! # Adding pages
 //!
 //! A page is a [`PageJob`]: an output directory (`metrics/commit_p99_us`), a template name and a
@@ -30,14 +34,19 @@
 //!
 //! # Incremental rebuilds
 //!
-//! Expensive outputs are cached under `site/.cache/` by a hash of their inputs ([`cache`]):
-//! markdown documents, charts, and page bodies (the page template rendered with the page's
-//! context, which holds no version-specific parts: version name, version list and sidebar are
-//! added by the layout from [`pages::Chrome`]). Adding
-//! one run therefore re-renders only the pages whose data changed (the new run and its
-//! compare pages, the metrics it measured, the summaries); every other body is reused and
-//! only wrapped in the new version's layout. [`BuildReport::rendered`] counts re-rendered
-//! bodies.
+//! Two layers, both under `site/.cache/`:
+//! - the render cache ([`cache`]): markdown documents, charts and page bodies (the page
+//!   template rendered with the page's context) by a hash of their inputs;
+//! - page sharing ([`reuse`]): pages carry no version name (`site.js` shows it), so a page
+//!   whose key — a hash of its template set, template, context (or, for run, compare and
+//!   content pages, of the evidence hashes or sources the context is built from), sidebar and
+//!   assets — equals the one the previous build recorded is hard-linked from the previous
+//!   version; run, compare and content pages, keyed by their inputs, are not even planned
+//!   then. Only shared-page links that could have broken are re-checked.
+//!
+//! Adding one run therefore renders only the pages whose data changed (the new run and its
+//! compare pages, its predecessor, the metrics it measured, the summaries).
+//! [`BuildReport::rendered`] counts re-rendered bodies, [`BuildReport::reused`] shared pages.
 //!
 //! # Versions
 //!
@@ -54,6 +63,7 @@ pub mod layout;
 pub mod links;
 pub mod metric_pages;
 pub mod pages;
+pub mod reuse;
 pub mod run_pages;
 pub mod synthetic;
 pub mod synthetic_evidence;
@@ -109,8 +119,14 @@ pub struct PageJob {
     pub path: String,
     /// Template name (`adr.html`).
     pub template: String,
-    /// The template context; also written as `data.json` (see [`PageData`]).
+    /// The template context; also written as `data.json` (see [`PageData`]). `Null` for a
+    /// page shared with the previous version.
     pub context: serde_json::Value,
+    /// The page key ([`reuse`]) when the page's producer derived it from the page's inputs
+    /// (see [`pages::Shared::keyed_job`]); otherwise it is derived from the context.
+    pub key: Option<String>,
+    /// The previous version published this page with the same key: nothing to render.
+    pub shared: bool,
 }
 
 impl PageJob {
@@ -129,17 +145,25 @@ pub fn root_prefix(path: &str) -> String {
     }
 }
 
-/// A rendered page, ready to write.
-#[derive(Debug, Clone)]
+/// A page written to the staging tree: rendered, or shared with the previous version.
+#[derive(Debug, Clone, Default)]
 pub struct RenderedPage {
     /// Same as [`PageJob::path`].
     pub path: String,
-    /// The HTML.
-    pub html: String,
-    /// The context as pretty JSON.
-    pub data: String,
-    /// Whether the page body came from the render cache.
+    /// Whether its files are the previous version's ([`reuse`]); nothing was rendered.
+    pub shared: bool,
+    /// Whether the page body came from the render cache (or the page was shared).
     pub cached: bool,
+    /// The page key ([`reuse::page_key`]) when a later build may share this page.
+    pub key: Option<String>,
+    /// The render-cache key of the page's body, when known.
+    pub body_key: Option<String>,
+    /// The `id`s on the page (rendered pages only).
+    pub ids: std::collections::HashSet<String>,
+    /// Links to missing files (rendered pages only), as messages.
+    pub broken: Vec<String>,
+    /// Links with fragments, checked once every page is written (rendered pages only).
+    pub fragments: Vec<links::Fragment>,
 }
 
 /// Everything the load phase reads.
@@ -181,6 +205,8 @@ pub struct BuildReport {
     pub pages: usize,
     /// Pages whose body was rendered (not taken from the render cache).
     pub rendered: usize,
+    /// Pages shared with the previous version (hard links, nothing rendered; see [`reuse`]).
+    pub reused: usize,
     /// Render-cache hits and misses over every kind of cached output.
     pub cache: cache::CacheStats,
     /// Non-fatal problems found while building.
@@ -206,6 +232,25 @@ fn phase<T>(
 
 /// Builds the site: load → plan → render → check → write. See the module docs.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
+    match build_once(options, true) {
+        Err(e) if e.chain().any(|c| c.is::<reuse::ReuseFailed>()) => {
+            // The previous version lost a file it was recorded with: build everything afresh.
+            if let Some(dir) = cache_dir(options) {
+                reuse::forget(&dir);
+            }
+            build_once(options, false)
+        }
+        other => other,
+    }
+}
+
+fn cache_dir(options: &BuildOptions) -> Option<PathBuf> {
+    options
+        .cache
+        .then(|| options.root.join("site").join(".cache"))
+}
+
+fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
     let mut timings = Vec::new();
     let mut loaded = phase(&mut timings, "load", || load(options))?;
     if !options.force {
@@ -213,31 +258,49 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         writer::refuse_existing(options, &loaded.version)?;
     }
     loaded.evidence = phase(&mut timings, "evidence", || evidence::load(&options.root))?;
-    let cache = if options.cache {
-        cache::Cache::new(&options.root.join("site").join(".cache"))
-    } else {
-        cache::Cache::disabled()
+    let cache = match cache_dir(options) {
+        Some(dir) => cache::Cache::new(&dir),
+        None => cache::Cache::disabled(),
     };
-    let (jobs, warnings) = phase(&mut timings, "plan", || {
-        pages::plan(options, &loaded, &cache)
-    })?;
+    let previous = cache
+        .dir()
+        .filter(|_| share)
+        .and_then(|dir| reuse::Previous::load(dir, &options.root.join("site")));
     let chrome = pages::Chrome::new(&loaded);
-    // The evidence is in the page contexts now; free it before rendering, which holds every
-    // rendered page.
+    let (jobs, warnings) = phase(&mut timings, "plan", || {
+        pages::plan(options, &loaded, &cache, &chrome, previous.as_ref())
+    })?;
+    // The evidence is in the page contexts now; free it before rendering.
     loaded.evidence = None;
+    let staging = phase(&mut timings, "stage", || {
+        writer::Staging::create(options, &loaded, &jobs)
+    })?;
     let rendered = phase(&mut timings, "render", || {
-        render(&loaded.templates, jobs, &chrome, &cache)
+        let out = Output {
+            staging: &staging,
+            previous: previous.as_ref(),
+        };
+        render(&loaded.templates, jobs, &chrome, &cache, &out)
     })?;
-    let checked = phase(&mut timings, "check", || writer::check(&loaded, &rendered))?;
+    let record = phase(&mut timings, "check", || {
+        writer::check(&rendered, &staging, previous.as_ref())
+    })?;
     let output = phase(&mut timings, "write", || {
-        writer::write(options, &loaded, &checked)
+        writer::publish(options, &loaded, staging)
     })?;
+    match cache.dir() {
+        Some(dir) => reuse::save(dir, &loaded.version, &record)?,
+        // A build without the cache that replaced the recorded version (`--force`) makes the
+        // record describe files that are gone.
+        None => reuse::forget_version(&options.root.join("site").join(".cache"), &loaded.version),
+    }
     cache.prune();
     Ok(BuildReport {
         version: loaded.version,
         output,
         pages: rendered.len(),
         rendered: rendered.iter().filter(|p| !p.cached).count(),
+        reused: rendered.iter().filter(|p| p.shared).count(),
         cache: cache.stats(),
         warnings,
         timings,
@@ -263,15 +326,14 @@ pub fn load(options: &BuildOptions) -> Result<Loaded> {
     })
 }
 
-/// The page's `data.json`: its context plus the version name, without the sidebar and version
-/// list (which `site/versions.json` already holds) and without the embedded SVG and HTML
-/// renderings of data it already holds (keys ending in `_svg` / `_html`), so data files stay
-/// small and grow only with the page's own data. Serialised without copying the context.
+/// The page's `data.json`: its context without the sidebar, the version name and list (which
+/// the folder name and `site/versions.json` give, and which would make the file differ between
+/// versions) and without the embedded SVG and HTML renderings of data it already holds (keys
+/// ending in `_svg` / `_html`), so data files stay small and grow only with the page's own
+/// data. Serialised without copying the context.
 pub struct PageData<'a> {
     /// The page context.
     pub context: &'a serde_json::Value,
-    /// The version name, added to `site`.
-    pub version: &'a str,
 }
 
 impl Serialize for PageData<'_> {
@@ -285,40 +347,50 @@ impl Serialize for PageData<'_> {
             if k.ends_with("_svg") || k.ends_with("_html") {
                 continue;
             }
-            match (k.as_str(), v.as_object()) {
-                ("site", Some(site)) => {
-                    let mut with_version = site.clone();
-                    with_version.insert("version".into(), self.version.into());
-                    map.serialize_entry(k, &with_version)?;
-                }
-                _ => map.serialize_entry(k, v)?,
-            }
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
 
+/// Where the render phase puts pages.
+pub struct Output<'a> {
+    /// The version's temporary tree.
+    pub staging: &'a writer::Staging,
+    /// The previous build, whose pages may be shared.
+    pub previous: Option<&'a reuse::Previous>,
+}
+
 /// The render phase: every job's body through its template (cached by template set and
-/// context), then the layout with the version's [`pages::Chrome`] around it, in parallel;
-/// each job's context is dropped once its page is rendered.
+/// context), then the layout with the version's [`pages::Chrome`] around it, in parallel; each
+/// page is written to the staging tree and its links scanned at once, so only a page per thread
+/// is in memory. A page whose key matches the one the previous version published is not
+/// rendered but shared (see [`reuse`]).
 pub fn render(
     templates: &templates::Templates,
     jobs: Vec<PageJob>,
     chrome: &pages::Chrome,
     cache: &cache::Cache,
+    out: &Output<'_>,
 ) -> Result<Vec<RenderedPage>> {
-    let body_of = |job: &PageJob| -> Result<(String, bool)> {
-        let mut key = templates.fingerprint().as_bytes().to_vec();
-        key.extend_from_slice(job.template.as_bytes());
-        key.push(0);
-        serde_json::to_writer(&mut key, &job.context)?;
+    let previous = out.previous;
+    let body_key = |job: &PageJob| -> Result<String> {
+        let mut inputs = templates.fingerprint().as_bytes().to_vec();
+        inputs.extend_from_slice(job.template.as_bytes());
+        inputs.push(0);
+        serde_json::to_writer(&mut inputs, &job.context)?;
+        Ok(cache::Cache::key("body", &inputs))
+    };
+    let body_with_key = |job: &PageJob, key: &str| -> Result<(String, bool)> {
         let mut computed = false;
-        let body = cache.get_or("body", &key, || {
+        let body = cache.get_or_keyed("body", key, || {
             computed = true;
             templates.render_body(&job.template, &job.context)
         })?;
         Ok((body, !computed))
     };
+    let body_of = |job: &PageJob| body_with_key(job, &body_key(job)?);
+    let chrome_digest = reuse::chrome_digest(templates, &chrome.nav)?;
     let layouts = layout::Layouts::build(templates, &jobs, chrome, body_of)?;
     let nav_paths: std::collections::HashSet<&str> = chrome
         .nav
@@ -330,7 +402,22 @@ pub fn render(
                 .collect()
         })
         .unwrap_or_default();
-    // Jobs are consumed: each context is freed as soon as its page is rendered.
+    let share = |path: &str, key: String, body_key: Option<String>| -> Result<RenderedPage> {
+        let prev = previous.context("internal error: a shared page without a previous version")?;
+        out.staging.share_page(path, &prev.dir)?;
+        if let Some(k) = &body_key {
+            cache.keep("body", k);
+        }
+        Ok(RenderedPage {
+            path: path.to_string(),
+            shared: true,
+            cached: true,
+            key: Some(key),
+            body_key,
+            ..RenderedPage::default()
+        })
+    };
+    // Jobs are consumed: each context is freed as soon as its page is written.
     jobs.into_par_iter()
         .map(|job| {
             let job = &job;
@@ -340,8 +427,27 @@ pub fn render(
                     job.path, job.template
                 )
             };
-            let (html, cached) = if templates.has_layout(&job.template) {
-                let (body, cached) = body_of(job).with_context(named)?;
+            if job.shared {
+                // Shared by its producer, which derived the key from the page's inputs.
+                let key = job
+                    .key
+                    .clone()
+                    .context("internal error: shared page without a key")?;
+                let body_key = previous
+                    .and_then(|p| p.body_key(&job.path))
+                    .map(str::to_string);
+                return share(&job.path, key, body_key);
+            }
+            let (html, cached, key, body_key) = if templates.has_layout(&job.template) {
+                let body_key = body_key(job).with_context(named)?;
+                let key = match &job.key {
+                    Some(k) => k.clone(),
+                    None => reuse::page_key(&body_key, &chrome_digest),
+                };
+                if previous.is_some_and(|p| p.unchanged(&job.path, &key)) {
+                    return share(&job.path, key, Some(body_key));
+                }
+                let (body, cached) = body_with_key(job, &body_key).with_context(named)?;
                 // A body the layout check rendered a moment ago counts as rendered.
                 let cached = cached && !layouts.rendered_bodies.contains(&job.path);
                 let html = match layouts.wrap(job, &body, &nav_paths) {
@@ -350,8 +456,10 @@ pub fn render(
                         .render_layout(&body, &job.context, chrome)
                         .with_context(named)?,
                 };
-                (html, cached)
+                (html, cached, Some(key), Some(body_key))
             } else {
+                // A template that does not use the layout is rendered whole, with the version
+                // name and list in `site`; such pages are never shared between versions.
                 let mut full = job.context.clone();
                 if let Some(site) = full.get_mut("site").and_then(|s| s.as_object_mut()) {
                     site.insert("version".into(), chrome.version.clone().into());
@@ -359,18 +467,28 @@ pub fn render(
                     site.insert("versions".into(), chrome.versions.clone());
                 }
                 let html = templates.render(&job.template, &full).with_context(named)?;
-                (html, false)
+                (html, false, None, None)
             };
             let data = serde_json::to_string_pretty(&PageData {
                 context: &job.context,
-                version: &chrome.version,
             })
             .with_context(|| format!("while serialising data for `{}`", job.path))?;
+            out.staging.write_page(&job.path, &html, &data)?;
+            let file = if job.path.is_empty() {
+                "index.html".to_string()
+            } else {
+                format!("{}/index.html", job.path)
+            };
+            let scanned = links::scan(&file, &html, out.staging.files());
             Ok(RenderedPage {
                 path: job.path.clone(),
-                html,
-                data,
+                shared: false,
                 cached,
+                key,
+                body_key,
+                ids: scanned.ids,
+                broken: scanned.broken,
+                fragments: scanned.fragments,
             })
         })
         .collect()

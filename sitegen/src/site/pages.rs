@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 
 use super::cache::Cache;
 use super::evidence::{self, Acceptance, Evidence};
+use super::reuse::{self, Previous};
+use super::templates::Templates;
 use super::{
     BuildOptions, Loaded, PageJob, catalog, dashboard, metric_pages, root_prefix, run_pages,
     versions,
@@ -41,9 +43,11 @@ pub fn plan(
     options: &BuildOptions,
     loaded: &Loaded,
     cache: &Cache,
+    chrome: &Chrome,
+    previous: Option<&Previous>,
 ) -> Result<(Vec<PageJob>, Vec<String>)> {
     let mut warnings = Vec::new();
-    let shared = Shared::new(options, loaded);
+    let shared = Shared::new(options, loaded, chrome, previous)?;
     let ev = loaded.evidence.as_ref();
     let accepted = evidence::acceptances(&loaded.adrs, &loaded.history)?;
     let mut jobs = vec![home(&shared, loaded)];
@@ -80,7 +84,7 @@ pub fn plan(
             &accepted,
             cache,
         )?);
-        jobs.extend(run_pages::run_pages(&shared, ev));
+        jobs.extend(run_pages::run_pages(&shared, ev)?);
     }
     Ok((jobs, warnings))
 }
@@ -90,8 +94,13 @@ pub fn plan(
 pub const RISK_REGISTER: &str = "risk-register";
 
 /// Renders markdown through the cache (keyed by source and options).
+/// The render-cache inputs of a markdown document.
+fn markdown_inputs(source: &str, options: &RenderOptions) -> Result<Vec<u8>> {
+    Ok(serde_json::to_vec(&(source, options))?)
+}
+
 fn render_markdown(cache: &Cache, source: &str, options: &RenderOptions) -> Result<Rendered> {
-    let key = serde_json::to_vec(&(source, options))?;
+    let key = markdown_inputs(source, options)?;
     let text = cache.get_or("markdown", &key, || {
         Ok(serde_json::to_string(&markdown::render(source, options))?)
     })?;
@@ -132,17 +141,68 @@ impl Chrome {
 }
 
 /// Context shared by every page; [`Shared::job`] adds the page-specific root prefix.
-pub struct Shared {
+pub struct Shared<'a> {
     title: String,
     evidence: bool,
+    /// [`reuse::chrome_digest`] of this build.
+    chrome: String,
+    previous: Option<&'a Previous>,
+    templates: &'a Templates,
 }
 
-impl Shared {
-    fn new(options: &BuildOptions, loaded: &Loaded) -> Self {
-        Self {
+impl<'a> Shared<'a> {
+    fn new(
+        options: &BuildOptions,
+        loaded: &'a Loaded,
+        chrome: &Chrome,
+        previous: Option<&'a Previous>,
+    ) -> Result<Self> {
+        Ok(Self {
             title: options.title.clone(),
             evidence: loaded.evidence.is_some(),
+            chrome: reuse::chrome_digest(&loaded.templates, &chrome.nav)?,
+            previous,
+            templates: &loaded.templates,
+        })
+    }
+
+    /// Like [`Shared::job`] for a page whose context `context()` builds from nothing but what
+    /// `inputs` identifies (the caller's digest of every input: evidence hashes, ids of linked
+    /// pages, configuration). The page key is derived from `inputs`, so when the previous
+    /// version published the page with the same key the context is never built and the page
+    /// is shared ([`PageJob::shared`]).
+    pub fn keyed_job(
+        &self,
+        path: String,
+        template: &str,
+        section: &str,
+        inputs: &[u8],
+        context: impl FnOnce() -> Result<Value>,
+    ) -> Result<PageJob> {
+        if !self.templates.has_layout(template) {
+            // Rendered whole with the version name: never shared.
+            return Ok(self.job(path, template, section, context()?));
         }
+        let mut all = Vec::with_capacity(inputs.len() + self.title.len() + 16);
+        all.extend_from_slice(self.title.as_bytes());
+        all.push(0);
+        all.push(u8::from(self.evidence));
+        all.extend_from_slice(section.as_bytes());
+        all.push(0);
+        all.extend_from_slice(inputs);
+        let key = reuse::input_page_key(&self.chrome, template, &path, &all);
+        if self.previous.is_some_and(|p| p.unchanged(&path, &key)) {
+            return Ok(PageJob {
+                path,
+                template: template.to_string(),
+                context: Value::Null,
+                key: Some(key),
+                shared: true,
+            });
+        }
+        let mut job = self.job(path, template, section, context()?);
+        job.key = Some(key);
+        Ok(job)
     }
 
     /// A page job at `path` rendered by `template`, in sidebar `section`, with `page` as its
@@ -163,6 +223,8 @@ impl Shared {
             path,
             template: template.to_string(),
             context: page,
+            key: None,
+            shared: false,
         }
     }
 }
@@ -222,28 +284,32 @@ fn content_pages(
         .pages
         .par_iter()
         .map(|page| {
-            let rendered = render_markdown(
-                cache,
-                &page.body,
-                &RenderOptions {
-                    allow_html: options.allow_html,
-                    top_heading_level: 2,
-                    root_prefix: root_prefix(&page.slug),
-                    source_dir: parent_dir(&relative(&options.root, &page.path)),
-                },
-            )?;
-            Ok(shared.job(
-                page.slug.clone(),
-                "page.html",
-                "content",
-                json!({
+            let source = relative(&options.root, &page.path);
+            let md_options = RenderOptions {
+                allow_html: options.allow_html,
+                top_heading_level: 2,
+                root_prefix: root_prefix(&page.slug),
+                source_dir: parent_dir(&source),
+            };
+            // The page is a function of its front matter title and description, its source
+            // path, and its markdown with the render options: keyed by them, an unchanged page
+            // is shared without rendering or even reading its markdown from the cache.
+            let md_inputs = markdown_inputs(&page.body, &md_options)?;
+            cache.keep("markdown", &Cache::key("markdown", &md_inputs));
+            let mut inputs =
+                serde_json::to_vec(&(&page.meta.title, &page.meta.description, &source))?;
+            inputs.push(0);
+            inputs.extend_from_slice(&md_inputs);
+            shared.keyed_job(page.slug.clone(), "page.html", "content", &inputs, || {
+                let rendered = render_markdown(cache, &page.body, &md_options)?;
+                Ok(json!({
                     "title": page.meta.title,
                     "description": page.meta.description,
-                    "source": relative(&options.root, &page.path),
+                    "source": source,
                     "content": rendered.html,
                     "toc": rendered.toc,
-                }),
-            ))
+                }))
+            })
         })
         .collect()
 }

@@ -70,13 +70,45 @@ fn excerpt(c: &Captured) -> Value {
            "sha256": c.sha256})
 }
 
-/// Every run-related page: index, archives, one page per run, compare pages.
-pub fn run_pages(shared: &Shared, ev: &Evidence) -> Vec<PageJob> {
+/// What every run and compare page is built from besides its runs: the metric page slugs
+/// (they link to metric pages) and the regression rules. Hashed once per build.
+fn common_inputs(ev: &Evidence) -> serde_json::Result<Vec<u8>> {
+    let mut slugs: Vec<(&String, &String)> = ev.slugs.iter().collect();
+    slugs.sort();
+    let bytes = serde_json::to_vec(&(slugs, &ev.config.regression))?;
+    Ok(crate::hash::bytes(&bytes).into_bytes())
+}
+
+/// What a run contributes to the inputs of a page built from it: its id, the hash of its
+/// manifest (which names the hash of every file of the run; the evidence phase verified them),
+/// its run information and the hash of each record.
+fn run_inputs(out: &mut Vec<u8>, run: &Run) -> serde_json::Result<()> {
+    out.extend_from_slice(run.id.as_bytes());
+    out.push(0);
+    out.extend_from_slice(run.manifest_sha256.as_bytes());
+    out.push(0);
+    serde_json::to_writer(&mut *out, &run.info)?;
+    for r in &run.records {
+        out.push(0);
+        out.extend_from_slice(r.path.as_bytes());
+        out.push(0);
+        out.extend_from_slice(r.sha256.as_bytes());
+    }
+    out.push(0xff);
+    Ok(())
+}
+
+/// Every run-related page: index, archives, one page per run, compare pages. Run and compare
+/// pages are keyed by their inputs ([`Shared::keyed_job`]): adding a run builds the context of
+/// only the pages it changes.
+pub fn run_pages(shared: &Shared, ev: &Evidence) -> anyhow::Result<Vec<PageJob>> {
     let baseline = ev.eval.baseline.as_deref();
+    let common = common_inputs(ev).ok();
+    let common = common.as_deref();
     let mut jobs: Vec<PageJob> = (0..ev.runs.len())
         .into_par_iter()
         .flat_map_iter(|i| {
-            let mut out = vec![run_page(shared, ev, i)];
+            let mut out = vec![run_page(shared, ev, i, common)];
             let mut against: BTreeSet<usize> = BTreeSet::new();
             if i > 0 {
                 against.insert(i - 1);
@@ -85,11 +117,11 @@ pub fn run_pages(shared: &Shared, ev: &Evidence) -> Vec<PageJob> {
                 against.insert(b);
             }
             for j in against {
-                out.push(compare_page(shared, ev, i, j));
+                out.push(compare_page(shared, ev, i, j, common));
             }
             out
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let newest: Vec<Value> = ev
         .runs
         .iter()
@@ -124,10 +156,57 @@ pub fn run_pages(shared: &Shared, ev: &Evidence) -> Vec<PageJob> {
         json!({"title": "Evidence runs", "runs": newest, "archives": archives,
                "total": ev.runs.len(), "baseline": baseline, "latest": true}),
     ));
-    jobs
+    Ok(jobs)
 }
 
-fn run_page(shared: &Shared, ev: &Evidence, i: usize) -> PageJob {
+/// The inputs of a page built from `runs` and the links it holds (`links`: ids of the runs it
+/// links to, the baseline), or `None` when they cannot be serialised (then the page is built
+/// and keyed by its context as usual).
+fn page_inputs(common: Option<&[u8]>, runs: &[&Run], links: &[Option<&str>]) -> Option<Vec<u8>> {
+    let mut inputs = common?.to_vec();
+    for run in runs {
+        run_inputs(&mut inputs, run).ok()?;
+    }
+    for link in links {
+        inputs.push(0);
+        if let Some(id) = link {
+            inputs.push(1);
+            inputs.extend_from_slice(id.as_bytes());
+        }
+    }
+    Some(inputs)
+}
+
+fn run_page(
+    shared: &Shared,
+    ev: &Evidence,
+    i: usize,
+    common: Option<&[u8]>,
+) -> anyhow::Result<PageJob> {
+    let run = &ev.runs[i];
+    let path = run_path(&run.id);
+    let previous = i.checked_sub(1).and_then(|p| ev.runs.get(p));
+    let next = ev.runs.get(i + 1);
+    let inputs = page_inputs(
+        common,
+        &[run],
+        &[
+            previous.map(|r| r.id.as_str()),
+            next.map(|r| r.id.as_str()),
+            ev.eval.baseline.as_deref(),
+        ],
+    );
+    match inputs {
+        Some(inputs) => {
+            shared.keyed_job(path, "run.html", "runs", &inputs, || Ok(run_context(ev, i)))
+        }
+        None => Ok(shared.job(path, "run.html", "runs", run_context(ev, i))),
+    }
+}
+
+/// The context of run `i`'s page: a function of the run, its neighbours' ids, the baseline's
+/// id and the metric slugs only (see [`run_page`]'s inputs).
+fn run_context(ev: &Evidence, i: usize) -> Value {
     let run = &ev.runs[i];
     let checks: Vec<Value> = run
         .records
@@ -171,11 +250,7 @@ fn run_page(shared: &Shared, ev: &Evidence, i: usize) -> PageJob {
         .iter()
         .map(|(p, h)| json!({"path": p, "sha256": h}))
         .collect();
-    shared.job(
-        run_path(&run.id),
-        "run.html",
-        "runs",
-        json!({
+    json!({
             "title": format!("Run {}", run.id),
             "run": run_summary(run),
             "info": run.info,
@@ -186,11 +261,29 @@ fn run_page(shared: &Shared, ev: &Evidence, i: usize) -> PageJob {
             "next": next,
             "baseline": baseline,
             "checks": checks,
-        }),
-    )
+    })
 }
 
-fn compare_page(shared: &Shared, ev: &Evidence, new: usize, old: usize) -> PageJob {
+fn compare_page(
+    shared: &Shared,
+    ev: &Evidence,
+    new: usize,
+    old: usize,
+    common: Option<&[u8]>,
+) -> anyhow::Result<PageJob> {
+    let (a, b) = (&ev.runs[new], &ev.runs[old]);
+    let path = compare_path(&a.id, &b.id);
+    match page_inputs(common, &[a, b], &[]) {
+        Some(inputs) => shared.keyed_job(path, "compare.html", "runs", &inputs, || {
+            Ok(compare_context(ev, new, old))
+        }),
+        None => Ok(shared.job(path, "compare.html", "runs", compare_context(ev, new, old))),
+    }
+}
+
+/// The context of the compare page of run `new` against run `old`: a function of the two runs,
+/// the regression rules and the metric slugs only (see [`compare_page`]'s inputs).
+fn compare_context(ev: &Evidence, new: usize, old: usize) -> Value {
     let (a, b) = (&ev.runs[new], &ev.runs[old]);
     let cur = Index::build([a]);
     let base = Index::build([b]);
@@ -237,15 +330,10 @@ fn compare_page(shared: &Shared, ev: &Evidence, new: usize, old: usize) -> PageJ
         .intersection(&nb)
         .filter(|m| !compared.contains(m.as_str()))
         .collect();
-    shared.job(
-        compare_path(&a.id, &b.id),
-        "compare.html",
-        "runs",
-        json!({
-            "title": format!("Compare {} with {}", a.id, b.id),
-            "new": run_summary(a), "old": run_summary(b),
-            "alpha": cfg.alpha, "rows": rows,
-            "only_new": only_new, "only_old": only_old, "ignored": ignored,
-        }),
-    )
+    json!({
+        "title": format!("Compare {} with {}", a.id, b.id),
+        "new": run_summary(a), "old": run_summary(b),
+        "alpha": cfg.alpha, "rows": rows,
+        "only_new": only_new, "only_old": only_old, "ignored": ignored,
+    })
 }

@@ -219,9 +219,9 @@ impl Templates {
             .and_then(|s| s.as_object())
             .cloned()
             .unwrap_or_default();
-        site.insert("version".into(), chrome.version.clone().into());
+        // No version name or list: pages stay identical between versions (`reuse.rs`);
+        // `site.js` shows them.
         site.insert("nav".into(), chrome.nav.clone());
-        site.insert("versions".into(), chrome.versions.clone());
         let mut top = serde_json::Map::new();
         for key in ["title", "description"] {
             if let Some(v) = context.get(key) {

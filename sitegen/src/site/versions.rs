@@ -41,7 +41,7 @@ pub fn validate_name(name: &str) -> Result<()> {
     }
     if matches!(
         name,
-        LATEST | "index.html" | "versions.json" | "versions.js"
+        LATEST | "index.html" | "versions.json" | "versions.js" | "versions.html"
     ) {
         bail!("version `{name}` is reserved");
     }
@@ -100,6 +100,31 @@ pub fn render_files(entries: &[VersionEntry]) -> Result<(String, String)> {
     Ok((json + "\n", js))
 }
 
+/// `site/versions.html`: the published versions as a plain page, the version switcher's target
+/// when JavaScript is off.
+pub fn render_page(entries: &[VersionEntry]) -> String {
+    use super::templates::escape_html;
+    let mut items = String::new();
+    for e in entries {
+        let aliases: String = e
+            .aliases
+            .iter()
+            .map(|a| format!(" <span class=\"alias\">{}</span>", escape_html(a)))
+            .collect();
+        items.push_str(&format!(
+            "<li><a href=\"{v}/index.html\">{t}</a>{aliases}</li>\n",
+            v = escape_html(&e.version),
+            t = escape_html(&e.title)
+        ));
+    }
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Published versions</title>\n</head>\n<body>\n<h1>Published versions</h1>\n\
+         <p>Newest first.</p>\n<ul>\n{items}</ul>\n</body>\n</html>\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +163,7 @@ mod tests {
             js.starts_with("window.SITEGEN_VERSIONS = [{\"version\":\"v1\""),
             "{js}"
         );
+        let page = render_page(&with_new(&with_new(&[], "v1", "v1"), "v2", "<v2>"));
+        assert!(page.contains("<li><a href=\"v2/index.html\">&lt;v2&gt;</a> <span class=\"alias\">latest</span></li>\n<li><a href=\"v1/index.html\">v1</a></li>"), "{page}");
     }
 }

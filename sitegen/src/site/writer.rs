@@ -1,123 +1,295 @@
 //! The write phase: publish one version of the site without ever exposing a half-written tree.
 //!
 //! Steps, in order:
-//! 1. ([`check`], its own build phase) lay out the files and check every internal link and
-//!    anchor of the rendered pages — nothing is written if one is broken; the error names the
-//!    page and the link;
-//! 2. ([`write`] from here on) refuse if `site/<V>/` exists (published versions are immutable)
-//!    unless `--force`;
-//! 3. write pages (`<path>/index.html` + `<path>/data.json`) and assets into a temporary
-//!    directory `site/.tmp-<V>-<pid>/`;
-//! 4. rename it to `site/<V>/` (with `--force`, the old tree is first renamed aside, then
-//!    removed);
-//! 5. refresh `site/latest/` — a full copy of the newest version (hard links where possible), so
-//!    it works from `file://` and any static host — by the same write-aside-and-rename;
-//! 6. write `site/versions.json`, `site/versions.js` and the root redirect `site/index.html`, each
-//!    through a temporary file and a rename.
+//! 1. ([`Staging::create`], before rendering) refuse if `site/<V>/` exists (published versions
+//!    are immutable) unless `--force`; lay out the version's files (known from the page jobs)
+//!    and create the temporary directory `site/.tmp-<V>-<pid>/` with every folder and the
+//!    assets;
+//! 2. (render phase) each page is written there as soon as it is rendered
+//!    ([`Staging::write_page`]) — or hard-linked from the previous version when it is shared
+//!    ([`Staging::share_page`]) — so no more than a page per thread is held in memory, and its
+//!    links are scanned ([`links::scan`]);
+//! 3. ([`check`], its own build phase) every anchor the pages link to must exist; nothing is
+//!    published if a link is broken; the error names the page and the link;
+//! 4. ([`publish`] from here on) rename the temporary tree to `site/<V>/` (with `--force`, the
+//!    old tree is first renamed aside, then removed); a build that fails earlier removes it;
+//! 5. point `site/latest` at the newest version: a relative symbolic link (`latest -> <V>`),
+//!    replaced atomically by creating it under a temporary name and renaming it over the old
+//!    one — two system calls however large the site. Where symbolic links are not available, a
+//!    full copy (hard links where possible) is made instead, by the same
+//!    write-aside-and-rename. Deploy steps that upload the tree dereference the link (e.g.
+//!    `tar --dereference`), so static hosts get a plain copy;
+//! 6. write `site/versions.json`, `site/versions.js`, `site/versions.html` and the root
+//!    redirect `site/index.html`, each through a temporary file and a rename.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use super::{BuildOptions, Loaded, RenderedPage, links, versions};
+use super::reuse::{PageRecord, Previous, ReuseFailed};
+use super::{BuildOptions, Loaded, PageJob, RenderedPage, links, versions};
 
-/// The files of one version, link-checked and ready to publish.
+/// The version's tree while it is being written; removed when dropped unpublished.
 #[derive(Debug)]
-pub struct Checked<'a> {
-    /// `(path under the version root, contents)` of every file.
-    files: Vec<(String, &'a [u8])>,
+pub struct Staging {
+    dir: PathBuf,
+    files: HashSet<String>,
+    published: bool,
 }
 
-impl Checked<'_> {
-    /// Number of files (pages, their data, assets).
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    /// True when there is nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+fn page_file(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}/{name}")
     }
 }
 
-/// Lays out the version's files and checks every internal link and anchor among them (step 2);
-/// nothing touches the disk.
-pub fn check<'a>(loaded: &'a Loaded, pages: &'a [RenderedPage]) -> Result<Checked<'a>> {
-    let mut files: Vec<(String, &[u8])> = Vec::with_capacity(pages.len() * 2 + 2);
-    for page in pages {
-        let prefix = if page.path.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", page.path)
+impl Staging {
+    /// Step 1: the temporary tree for `jobs` and the template assets.
+    pub fn create(options: &BuildOptions, loaded: &Loaded, jobs: &[PageJob]) -> Result<Staging> {
+        let site_dir = options.root.join("site");
+        let version = &loaded.version;
+        if !options.force {
+            refuse_existing(options, version)?;
+        }
+        let mut files: HashSet<String> = HashSet::with_capacity(jobs.len() * 2 + 4);
+        let mut count = 0;
+        for job in jobs {
+            files.insert(page_file(&job.path, "index.html"));
+            files.insert(page_file(&job.path, "data.json"));
+            count += 2;
+        }
+        for (name, _) in &loaded.templates.assets {
+            files.insert(format!("assets/{name}"));
+            count += 1;
+        }
+        if files.len() != count {
+            bail!("two pages would be written to the same path; check content page names");
+        }
+        std::fs::create_dir_all(&site_dir)
+            .with_context(|| format!("while creating {}", site_dir.display()))?;
+        let dir = site_dir.join(format!(".tmp-{version}-{}", std::process::id()));
+        remove_if_exists(&dir)?;
+        let staging = Staging {
+            dir,
+            files,
+            published: false,
         };
-        files.push((format!("{prefix}index.html"), page.html.as_bytes()));
-        files.push((format!("{prefix}data.json"), page.data.as_bytes()));
+        create_dirs(&staging.dir, &staging.files)?;
+        for (name, text) in &loaded.templates.assets {
+            let path = staging.dir.join("assets").join(name);
+            std::fs::write(&path, text)
+                .with_context(|| format!("while writing {}", path.display()))?;
+        }
+        Ok(staging)
     }
-    for (name, text) in &loaded.templates.assets {
-        files.push((format!("assets/{name}"), text.as_bytes()));
+
+    /// Every file of the version, relative to its root.
+    pub fn files(&self) -> &HashSet<String> {
+        &self.files
     }
-    let all: HashSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    if all.len() != files.len() {
-        bail!("two pages would be written to the same path; check content page names");
+
+    /// Writes the two files of the page at `path`.
+    pub fn write_page(&self, path: &str, html: &str, data: &str) -> Result<()> {
+        for (name, bytes) in [("index.html", html), ("data.json", data)] {
+            let file = self.dir.join(page_file(path, name));
+            std::fs::write(&file, bytes)
+                .with_context(|| format!("while writing {}", file.display()))?;
+        }
+        Ok(())
     }
-    let html: Vec<(&str, &str)> = pages
-        .iter()
-        .zip(files.iter().step_by(2))
-        .map(|(page, (name, _))| (name.as_str(), page.html.as_str()))
-        .collect();
-    links::check(&all, &html)?;
-    Ok(Checked { files })
+
+    /// Shares the two files of the page at `path` with the previous version in `from`: hard
+    /// links, or copies where linking fails; a [`ReuseFailed`] error when neither works.
+    pub fn share_page(&self, path: &str, from: &Path) -> Result<()> {
+        for name in ["index.html", "data.json"] {
+            let rel = page_file(path, name);
+            let (source, target) = (from.join(&rel), self.dir.join(&rel));
+            if std::fs::hard_link(&source, &target).is_err() {
+                std::fs::copy(&source, &target).map_err(|error| {
+                    anyhow::Error::new(ReuseFailed {
+                        file: source.clone(),
+                        error,
+                    })
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The HTML written for the page at `path`.
+    pub fn read_html(&self, path: &str) -> Result<String> {
+        let file = self.dir.join(page_file(path, "index.html"));
+        std::fs::read_to_string(&file).with_context(|| format!("while reading {}", file.display()))
+    }
 }
 
-/// Publishes the checked files as `site/<version>/` (steps 1 and 3–6) and returns that
-/// directory.
-pub fn write(options: &BuildOptions, loaded: &Loaded, checked: &Checked<'_>) -> Result<PathBuf> {
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Step 3: checks every fragment the rendered pages link to, and the links of shared pages
+/// (see `reuse.rs`); returns what the next build needs to share this version's pages.
+pub fn check(
+    pages: &[RenderedPage],
+    staging: &Staging,
+    previous: Option<&Previous>,
+) -> Result<BTreeMap<String, PageRecord>> {
+    let files: Vec<String> = pages
+        .iter()
+        .map(|p| page_file(&p.path, "index.html"))
+        .collect();
+    let mut broken: Vec<String> = pages
+        .iter()
+        .flat_map(|p| p.broken.iter().cloned())
+        .collect();
+    let mut owned: HashMap<String, HashSet<String>> = HashMap::new();
+    let any_shared = pages.iter().any(|p| p.shared);
+    if any_shared {
+        let Some(prev) = previous else {
+            bail!("internal error: pages marked as shared without a previous version");
+        };
+        let page_paths: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+        let fresh: HashMap<&str, HashSet<String>> = pages
+            .iter()
+            .filter(|p| !p.shared)
+            .map(|p| (p.path.as_str(), p.ids.clone()))
+            .collect();
+        if prev.still_reachable(&page_paths, &fresh) {
+            for (page, file) in pages.iter().zip(&files).filter(|(p, _)| p.shared) {
+                let ids = prev.ids(&page.path).unwrap_or_default();
+                owned.insert(file.clone(), ids.iter().cloned().collect());
+            }
+        } else {
+            // Something a shared page may link to is gone: scan the shared pages too.
+            let scanned: Vec<(String, links::PageLinks)> = pages
+                .par_iter()
+                .zip(&files)
+                .filter(|(p, _)| p.shared)
+                .map(|(p, file)| {
+                    let html = staging.read_html(&p.path)?;
+                    Ok((file.clone(), links::scan(file, &html, staging.files())))
+                })
+                .collect::<Result<_>>()?;
+            let mut fragments = Vec::new();
+            for (file, s) in scanned {
+                broken.extend(s.broken);
+                fragments.push((file.clone(), s.fragments));
+                owned.insert(file, s.ids);
+            }
+            let anchors = anchors_of(pages, &files, &owned);
+            for (file, f) in &fragments {
+                broken.extend(links::check_fragments(file, f, &anchors));
+            }
+        }
+    }
+    let anchors = anchors_of(pages, &files, &owned);
+    for (page, file) in pages.iter().zip(&files) {
+        broken.extend(links::check_fragments(file, &page.fragments, &anchors));
+    }
+    links::report(broken)?;
+    let mut record = BTreeMap::new();
+    for (page, file) in pages.iter().zip(&files) {
+        let Some(key) = &page.key else { continue };
+        let mut ids: Vec<String> = anchors
+            .get(file.as_str())
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default();
+        ids.sort();
+        record.insert(
+            page.path.clone(),
+            PageRecord {
+                key: key.clone(),
+                ids,
+                body: page.body_key.clone(),
+            },
+        );
+    }
+    Ok(record)
+}
+
+/// The anchors of every page by file: rendered pages' own, shared pages' from `owned`.
+fn anchors_of<'a>(
+    pages: &'a [RenderedPage],
+    files: &'a [String],
+    owned: &'a HashMap<String, HashSet<String>>,
+) -> HashMap<&'a str, &'a HashSet<String>> {
+    let mut anchors: HashMap<&str, &HashSet<String>> = pages
+        .iter()
+        .zip(files)
+        .filter(|(p, _)| !p.shared)
+        .map(|(p, f)| (f.as_str(), &p.ids))
+        .collect();
+    for (file, ids) in owned {
+        anchors.insert(file.as_str(), ids);
+    }
+    anchors
+}
+
+/// Publishes the staged tree as `site/<version>/` (steps 4–6) and returns that directory.
+pub fn publish(options: &BuildOptions, loaded: &Loaded, mut staging: Staging) -> Result<PathBuf> {
     let site_dir = options.root.join("site");
     let version = &loaded.version;
     let final_dir = site_dir.join(version);
     if !options.force {
         refuse_existing(options, version)?;
     }
-    let files = &checked.files;
+    // 4. Move into place.
+    swap_into_place(&staging.dir, &final_dir, &site_dir, version)?;
+    staging.published = true;
 
-    // 3. Temporary tree.
-    std::fs::create_dir_all(&site_dir)
-        .with_context(|| format!("while creating {}", site_dir.display()))?;
-    let tmp_dir = site_dir.join(format!(".tmp-{version}-{}", std::process::id()));
-    remove_if_exists(&tmp_dir)?;
-    let result = write_tree(&tmp_dir, files).and_then(|()| {
-        // 4. Move into place.
-        swap_into_place(&tmp_dir, &final_dir, &site_dir, version)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp_dir);
-    }
-    result?;
+    // 5. latest -> <version>.
+    point_latest(&site_dir, version, &staging.files)?;
 
-    // 5. latest/ is a copy of the newest version (hard links where the file system allows:
-    // published files are never modified in place, so sharing them is safe).
-    let latest_tmp = site_dir.join(format!(".tmp-latest-{}", std::process::id()));
-    remove_if_exists(&latest_tmp)?;
-    link_tree(&final_dir, &latest_tmp, files)?;
-    swap_into_place(
-        &latest_tmp,
-        &site_dir.join(versions::LATEST),
-        &site_dir,
-        "latest",
-    )?;
-
-    // 6. versions.json, versions.js, root redirect.
+    // 6. versions.json, versions.js, versions.html, root redirect.
     let list = versions::with_new(&loaded.versions, version, version);
     let (json, js) = versions::render_files(&list)?;
     write_atomic(&site_dir.join("versions.json"), json.as_bytes())?;
     write_atomic(&site_dir.join("versions.js"), js.as_bytes())?;
     write_atomic(
+        &site_dir.join("versions.html"),
+        versions::render_page(&list).as_bytes(),
+    )?;
+    write_atomic(
         &site_dir.join("index.html"),
         redirect_page(version).as_bytes(),
     )?;
     Ok(final_dir)
+}
+
+/// Creates every directory `files` needs under `dir`, once each.
+fn create_dirs(dir: &Path, files: &HashSet<String>) -> Result<()> {
+    let parents: std::collections::BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|name| dir.join(name).parent().map(Path::to_path_buf))
+        .collect();
+    for parent in parents {
+        std::fs::create_dir_all(&parent)
+            .with_context(|| format!("while creating {}", parent.display()))?;
+    }
+    Ok(())
+}
+
+/// Makes `to` a copy of the published tree `from` (which holds exactly `files`): hard links,
+/// falling back to copying where linking is not supported.
+fn link_tree(from: &Path, to: &Path, files: &HashSet<String>) -> Result<()> {
+    create_dirs(to, files)?;
+    files.par_iter().try_for_each(|name| {
+        let (source, target) = (from.join(name), to.join(name));
+        if std::fs::hard_link(&source, &target).is_ok() {
+            return Ok(());
+        }
+        std::fs::copy(&source, &target)
+            .map(|_| ())
+            .with_context(|| format!("while copying {} to {}", source.display(), target.display()))
+    })
 }
 
 /// Fails when `site/<version>/` is already published: versions are immutable unless the build
@@ -146,40 +318,57 @@ pub fn redirect_page(version: &str) -> String {
     )
 }
 
-/// Creates every directory `files` needs under `dir`, once each.
-fn create_dirs(dir: &Path, files: &[(String, &[u8])]) -> Result<()> {
-    let parents: std::collections::BTreeSet<PathBuf> = files
-        .iter()
-        .filter_map(|(name, _)| dir.join(name).parent().map(Path::to_path_buf))
-        .collect();
-    for parent in parents {
-        std::fs::create_dir_all(&parent)
-            .with_context(|| format!("while creating {}", parent.display()))?;
-    }
-    Ok(())
-}
-
-/// Writes `files` under `dir`, in parallel.
-fn write_tree(dir: &Path, files: &[(String, &[u8])]) -> Result<()> {
-    create_dirs(dir, files)?;
-    files.par_iter().try_for_each(|(name, bytes)| {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("while writing {}", path.display()))
-    })
-}
-
-/// Makes `to` a copy of the published tree `from` (which holds exactly `files`): hard links,
-/// falling back to writing the bytes where linking is not supported.
-fn link_tree(from: &Path, to: &Path, files: &[(String, &[u8])]) -> Result<()> {
-    create_dirs(to, files)?;
-    files.par_iter().try_for_each(|(name, bytes)| {
-        let target = to.join(name);
-        if std::fs::hard_link(from.join(name), &target).is_ok() {
-            return Ok(());
+/// Makes `site/latest` name `version` (step 5): a symbolic link swapped in atomically, or,
+/// where the platform or file system has no symbolic links, a copy of the published tree.
+fn point_latest(site_dir: &Path, version: &str, files: &HashSet<String>) -> Result<()> {
+    let latest = site_dir.join(versions::LATEST);
+    let link_tmp = site_dir.join(format!(".tmp-latest-link-{}", std::process::id()));
+    let _ = std::fs::remove_file(&link_tmp);
+    if symlink_dir(Path::new(version), &link_tmp).is_ok() {
+        // rename() replaces an existing symbolic link (or file) atomically, but not a
+        // directory: a `latest/` copy left by an older build is moved aside first.
+        let is_real_dir = std::fs::symlink_metadata(&latest).is_ok_and(|m| m.is_dir());
+        if is_real_dir {
+            let aside = site_dir.join(format!(".old-latest-{}", std::process::id()));
+            remove_if_exists(&aside)?;
+            std::fs::rename(&latest, &aside)
+                .with_context(|| format!("while moving {} aside", latest.display()))?;
+            std::fs::remove_dir_all(&aside)
+                .with_context(|| format!("while removing {}", aside.display()))?;
         }
-        std::fs::write(&target, bytes)
-            .with_context(|| format!("while writing {}", target.display()))
-    })
+        return std::fs::rename(&link_tmp, &latest).with_context(|| {
+            format!(
+                "while moving {} to {}",
+                link_tmp.display(),
+                latest.display()
+            )
+        });
+    }
+    // No symbolic links: a copy (hard links where the file system allows: published files
+    // are never modified in place, so sharing them is safe).
+    let latest_tmp = site_dir.join(format!(".tmp-latest-{}", std::process::id()));
+    remove_if_exists(&latest_tmp)?;
+    link_tree(&site_dir.join(version), &latest_tmp, files)?;
+    if std::fs::symlink_metadata(&latest).is_ok_and(|m| m.file_type().is_symlink()) {
+        std::fs::remove_file(&latest)
+            .with_context(|| format!("while removing {}", latest.display()))?;
+    }
+    swap_into_place(&latest_tmp, &latest, site_dir, "latest")
+}
+
+#[cfg(unix)]
+fn symlink_dir(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(windows)]
+fn symlink_dir(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::windows::fs::symlink_dir(target, link)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn symlink_dir(_target: &Path, _link: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Renames `new` to `target`; an existing `target` is renamed aside first and removed after.
