@@ -2,7 +2,8 @@
 //!
 //! Steps: refuse an existing destination; pin the current durable snapshot (a short hold of the
 //! writer lock, never longer); stream every page its tree reaches into `pages.zst` inside a
-//! temporary sibling directory; write `manifest.json`; fsync both files and the directory;
+//! temporary sibling directory (walk and compression on two threads at background priority, so
+//! a busy machine serves commits first); write `manifest.json`; fsync both files and the directory;
 //! rename the directory to the destination and fsync its parent. Writers keep committing
 //! throughout: the pinned snapshot keeps its pages from being reused until the walk is done.
 
@@ -54,6 +55,13 @@ pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     parent_of(path).join(format!(".{name}.{suffix}"))
 }
 
+/// Lowers the calling thread to the lowest scheduling priority of its policy (a nice value of
+/// 19 on Linux). Best effort: where it is not permitted the thread keeps its priority — a
+/// backup is never refused for that.
+pub(crate) fn background_priority() {
+    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+}
+
 impl Database {
     /// Writes a consistent backup of the latest durable commit into directory `dest`, which
     /// must not exist. Runs alongside writers; see [`crate::backup`] for the format.
@@ -87,9 +95,28 @@ impl Database {
         let pages_path = tmp.join(PAGES_FILE);
         let mut out = StreamWriter::create(&pages_path, page_size, snap.root, snap.lsn)?;
         let mut max_id = 0u64;
-        walk::for_each_page(&walk::Uncached(storage), snap.root, page_limit, |page| {
-            max_id = max_id.max(page.id().0);
-            out.write_page(page)
+        // The walk runs on a thread of its own at background priority (as does the compressor),
+        // so that on a busy machine the committing threads win the CPU and a backup does not
+        // stretch their latency; with idle cores the backup still runs at full speed.
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("backup-walk".into())
+                .spawn_scoped(s, || {
+                    background_priority();
+                    walk::for_each_page(&walk::Uncached(storage), snap.root, page_limit, |page| {
+                        max_id = max_id.max(page.id().0);
+                        out.write_page(page)
+                    })
+                })
+                .map_err(|e| Error::io("starting the backup thread for", tmp, e))?
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(Error::io(
+                        "walking the pages of the backup into",
+                        tmp,
+                        std::io::Error::other("the backup thread panicked"),
+                    ))
+                })
         })?;
         let (pages, compressed_bytes, sha256) = out.finish()?;
         let now = SystemTime::now()

@@ -101,7 +101,10 @@ impl StreamWriter {
         let (tx, rx) = std::sync::mpsc::sync_channel(4);
         let worker = std::thread::Builder::new()
             .name("backup-compress".into())
-            .spawn(move || compress(enc, rx))
+            .spawn(move || {
+                super::create::background_priority();
+                compress(enc, rx)
+            })
             .map_err(io)?;
         let mut buf = Vec::with_capacity(CHUNK + page_size);
         buf.extend_from_slice(MAGIC);
