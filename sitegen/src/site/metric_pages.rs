@@ -6,7 +6,8 @@
 //! band from the criteria that compare this metric (their thresholds as evaluated, so relative
 //! bounds are already resolved) → markers where an accepted ADR claiming this metric was
 //! accepted → the trend chart (cached by its data) → a histogram of the newest raw samples,
-//! when there are samples → the table of points with each record's sha256.
+//! when there are samples → the points with each record's sha256, newest first (all of them in
+//! `data.json`; the page's table shows the newest [`TABLE_ROWS`]).
 
 use std::collections::HashMap;
 
@@ -24,6 +25,11 @@ use crate::adr::Adr;
 
 /// Bins of the latency histogram.
 const HISTOGRAM_BINS: usize = 24;
+
+/// Rows of the measurements table on a metric page: the newest ones. Every measurement stays in
+/// the page's `data.json` (`points`), so the HTML page stays small and quick to render however
+/// long the history grows, while nothing is lost for machines or auditors.
+pub const TABLE_ROWS: usize = 100;
 
 /// The metrics index and one page per metric.
 pub fn metric_pages(
@@ -206,6 +212,7 @@ fn metric_page(
             "criteria": criteria,
             "adrs": adr_rows,
             "points": points,
+            "table_rows": TABLE_ROWS,
         }),
     ))
 }
