@@ -154,9 +154,15 @@ fn draw_trend(chart: &TrendChart, ymin: f64, ymax: f64) -> String {
         }
         last_label = i;
         if let Some(p) = chart.points.get(i) {
+            // The newest label ends at its point when it would overhang the chart's right edge.
+            let anchor = if n > 1 && i == n - 1 && right - x(i as f64) < 30.0 {
+                "end"
+            } else {
+                "middle"
+            };
             let _ = writeln!(
                 o,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
                 x(i as f64),
                 bottom + 16.0,
                 escape(&p.label)
