@@ -97,7 +97,7 @@ pub fn trend_svg(chart: &TrendChart) -> Result<String> {
 const PLOT: (f64, f64, f64, f64) = (76.0, 40.0, 708.0, 284.0);
 
 /// Writes the trend chart's SVG by hand: one path or polyline per layer, so the document stays
-/// small (about 40 bytes per point) and quick to produce for series of thousands of points.
+/// small (about 50 bytes per point) and quick to produce for series of thousands of points.
 /// Layers in drawing order: background, title, y grid and labels, x labels, threshold band,
 /// baseline, confidence bars, value line, points, ADR markers.
 fn draw_trend(chart: &TrendChart, ymin: f64, ymax: f64) -> String {
