@@ -216,3 +216,47 @@ fn metric_page(
         }),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::templates::Templates;
+
+    #[test]
+    fn table_shows_the_newest_rows_and_points_to_data_json() {
+        let t = Templates::load(std::path::Path::new("/nonexistent/templates")).expect("defaults");
+        let page = |n: usize| {
+            let points: Vec<Value> = (0..n)
+                .rev()
+                .map(|i| {
+                    json!({"run": format!("run-{i:04}"), "commit": "c", "value": i, "low": null,
+                           "high": null, "samples": 0, "sha256": "ab", "short": "ab", "check": "x"})
+                })
+                .collect();
+            let ctx = json!({"name": "m", "unit": "ms", "direction": "lower_is_better",
+                             "latest": 1.0, "baseline": null, "change": null, "band": null,
+                             "histogram_svg": null, "trend_svg": "<svg></svg>", "criteria": [],
+                             "adrs": [], "points": points, "table_rows": TABLE_ROWS});
+            t.render_body("metric.html", &ctx).expect("renders")
+        };
+        let long = page(TABLE_ROWS + 50);
+        assert_eq!(long.matches("<tr><td>").count(), TABLE_ROWS);
+        let newest = format!("run-{:04}", TABLE_ROWS + 49);
+        let oldest_shown = format!("run-{:04}", 50);
+        assert!(long.contains(&newest) && long.contains(&oldest_shown));
+        assert!(
+            !long.contains("run-0049/"),
+            "older rows are left to data.json"
+        );
+        assert!(
+            long.contains("href=\"data.json\""),
+            "the note links the full data"
+        );
+        let short = page(3);
+        assert_eq!(short.matches("<tr><td>").count(), 3);
+        assert!(
+            !short.contains("href=\"data.json\""),
+            "no note when every row is shown"
+        );
+    }
+}
