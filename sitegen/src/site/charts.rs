@@ -1,10 +1,12 @@
-//! SVG charts with plotters: a metric trend and a sample histogram, readable without
+//! SVG charts: a metric trend and a sample histogram, readable without
 //! JavaScript and self-contained (no fonts or external resources referenced).
 //!
 //! Steps for a trend: validate the series (finite values, at least one point) → compute the
 //! y range over values, confidence bounds, baseline and threshold band, with a margin → draw
 //! the threshold band, the baseline line, confidence bars, the value line and points, then the
 //! ADR markers as labelled vertical lines → add an accessible `<title>` and `aria-label`.
+//! The trend is written by hand (one path or polyline per layer), because metric series run to
+//! thousands of points; the histogram, a few dozen bars, is drawn with plotters' SVG backend.
 
 use anyhow::{Result, anyhow, bail};
 use plotters::prelude::*;
@@ -85,91 +87,177 @@ pub fn trend_svg(chart: &TrendChart) -> Result<String> {
         );
     }
     let (ymin, ymax) = padded_range(&values);
-    let n = chart.points.len() as f64;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut plot = ChartBuilder::on(&root)
-            .caption(&chart.title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(64)
-            .build_cartesian_2d(-0.5f64..n - 0.5, ymin..ymax)
-            .map_err(err)?;
-        let labels: Vec<String> = chart.points.iter().map(|p| p.label.clone()).collect();
-        let label_at = move |x: &f64| -> String {
-            let i = x.round();
-            if i < 0.0 || (x - i).abs() > 1e-6 {
-                return String::new();
-            }
-            labels.get(i as usize).cloned().unwrap_or_default()
-        };
-        plot.configure_mesh()
-            .disable_x_mesh()
-            .max_light_lines(2)
-            .x_labels(chart.points.len().min(12))
-            .x_label_formatter(&label_at)
-            .y_desc(chart.unit.as_str())
-            .draw()
-            .map_err(err)?;
-        if let Some((lo, hi)) = chart.threshold {
-            plot.draw_series(std::iter::once(Rectangle::new(
-                [(-0.5, lo), (n - 0.5, hi)],
-                BAND.mix(0.12).filled(),
-            )))
-            .map_err(err)?;
-        }
-        if let Some(b) = chart.baseline {
-            plot.draw_series(LineSeries::new(
-                [(-0.5, b), (n - 0.5, b)],
-                BASELINE.stroke_width(2),
-            ))
-            .map_err(err)?;
-        }
-        for (i, p) in chart.points.iter().enumerate() {
-            if let (Some(lo), Some(hi)) = (p.low, p.high) {
-                let x = i as f64;
-                let cap = 0.12;
-                let style = LINE.mix(0.6).stroke_width(1);
-                plot.draw_series([
-                    PathElement::new(vec![(x, lo), (x, hi)], style),
-                    PathElement::new(vec![(x - cap, lo), (x + cap, lo)], style),
-                    PathElement::new(vec![(x - cap, hi), (x + cap, hi)], style),
-                ])
-                .map_err(err)?;
-            }
-        }
-        let xy: Vec<(f64, f64)> = chart
-            .points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (i as f64, p.value))
-            .collect();
-        plot.draw_series(LineSeries::new(xy.clone(), LINE.stroke_width(2)))
-            .map_err(err)?;
-        plot.draw_series(
-            xy.iter()
-                .map(|&(x, y)| Circle::new((x, y), 3, LINE.filled())),
-        )
-        .map_err(err)?;
-        for m in &chart.markers {
-            let x = m.index as f64;
-            plot.draw_series([PathElement::new(
-                vec![(x, ymin), (x, ymax)],
-                MARKER.stroke_width(1),
-            )])
-            .map_err(err)?;
-            plot.draw_series([Text::new(
-                m.label.clone(),
-                (x, ymax),
-                ("sans-serif", 12).into_font().color(&MARKER),
-            )])
-            .map_err(err)?;
-        }
-        root.present().map_err(err)?;
+    Ok(accessible(
+        draw_trend(chart, ymin, ymax),
+        &describe_trend(chart),
+    ))
+}
+
+/// Plot area of the trend chart: left, top, right, bottom edges in SVG units.
+const PLOT: (f64, f64, f64, f64) = (76.0, 40.0, 708.0, 284.0);
+
+/// Writes the trend chart's SVG by hand: one path or polyline per layer, so the document stays
+/// small (about 50 bytes per point) and quick to produce for series of thousands of points.
+/// Layers in drawing order: background, title, y grid and labels, x labels, threshold band,
+/// baseline, confidence bars, value line, points, ADR markers.
+fn draw_trend(chart: &TrendChart, ymin: f64, ymax: f64) -> String {
+    use std::fmt::Write as _;
+    let (left, top, right, bottom) = PLOT;
+    let n = chart.points.len();
+    // x spans -0.5 ..= n - 0.5 so every point has half a slot either side.
+    let xs = (right - left) / n as f64;
+    let x = |i: f64| left + (i + 0.5) * xs;
+    let y = |v: f64| bottom - (v - ymin) / (ymax - ymin) * (bottom - top);
+    let hex = |c: RGBColor| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+    let (w, h) = SIZE;
+    let mut o = String::with_capacity(2048 + n * 48);
+    // `write!` to a String cannot fail; the results are ignored for that reason.
+    let _ = write!(
+        o,
+        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\">\n\
+         <rect width=\"{w}\" height=\"{h}\" fill=\"#FFFFFF\"/>\n\
+         <text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">{}</text>\n",
+        f64::from(w) / 2.0,
+        escape(&chart.title)
+    );
+    // Y axis: five evenly spaced ticks with light grid lines, the unit written sideways.
+    o.push_str("<g font-family=\"sans-serif\" font-size=\"11\" fill=\"#000000\">\n");
+    for k in 0..=4 {
+        let v = ymin + (ymax - ymin) * f64::from(k) / 4.0;
+        let yy = y(v);
+        let _ = writeln!(
+            o,
+            "<line x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{right}\" y2=\"{yy:.1}\" stroke=\"#000000\" stroke-opacity=\"0.1\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            left - 6.0,
+            yy + 4.0,
+            tick_label(v, ymax - ymin)
+        );
     }
-    Ok(accessible(svg, &describe_trend(chart)))
+    let mid = (top + bottom) / 2.0;
+    let _ = writeln!(
+        o,
+        "<text x=\"14\" y=\"{mid:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {mid:.1})\">{}</text>",
+        escape(&chart.unit)
+    );
+    // X axis: up to 12 point labels, evenly spread, first and last included.
+    let labels = n.min(12);
+    let mut last_label = usize::MAX;
+    for k in 0..labels {
+        let i = if labels == 1 {
+            0
+        } else {
+            k * (n - 1) / (labels - 1)
+        };
+        if i == last_label {
+            continue;
+        }
+        last_label = i;
+        if let Some(p) = chart.points.get(i) {
+            // The newest label ends at its point when it would overhang the chart's right edge.
+            let anchor = if n > 1 && i == n - 1 && right - x(i as f64) < 30.0 {
+                "end"
+            } else {
+                "middle"
+            };
+            let _ = writeln!(
+                o,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
+                x(i as f64),
+                bottom + 16.0,
+                escape(&p.label)
+            );
+        }
+    }
+    let _ = write!(
+        o,
+        "<path d=\"M{left} {top}V{bottom}H{right}\" fill=\"none\" stroke=\"#000000\"/>\n</g>\n"
+    );
+    if let Some((lo, hi)) = chart.threshold {
+        let _ = writeln!(
+            o,
+            "<rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" fill-opacity=\"0.12\"/>",
+            y(hi),
+            right - left,
+            (y(lo) - y(hi)).max(0.0),
+            hex(BAND)
+        );
+    }
+    if let Some(b) = chart.baseline {
+        let _ = writeln!(
+            o,
+            "<line x1=\"{left}\" y1=\"{yb:.1}\" x2=\"{right}\" y2=\"{yb:.1}\" stroke=\"{}\" stroke-width=\"2\"/>",
+            hex(BASELINE),
+            yb = y(b)
+        );
+    }
+    // Confidence bars: a vertical stroke with a cap at each end, all in one path.
+    let cap = (xs * 0.24).clamp(0.5, 6.0);
+    let mut bars = String::new();
+    for (i, p) in chart.points.iter().enumerate() {
+        if let (Some(lo), Some(hi)) = (p.low, p.high) {
+            let (xx, l, h) = (x(i as f64), y(lo), y(hi));
+            let _ = write!(
+                bars,
+                "M{:.1} {l:.1}h{:.1}m{:.1} 0V{h:.1}m{:.1} 0h{:.1}",
+                xx - cap,
+                2.0 * cap,
+                -cap,
+                -cap,
+                2.0 * cap
+            );
+        }
+    }
+    if !bars.is_empty() {
+        let _ = writeln!(
+            o,
+            "<path d=\"{bars}\" fill=\"none\" stroke=\"{}\" stroke-opacity=\"0.6\"/>",
+            hex(LINE)
+        );
+    }
+    let line = hex(LINE);
+    let _ = write!(
+        o,
+        "<polyline fill=\"none\" stroke=\"{line}\" stroke-width=\"2\" points=\""
+    );
+    for (i, p) in chart.points.iter().enumerate() {
+        let _ = write!(o, "{:.1},{:.1} ", x(i as f64), y(p.value));
+    }
+    let _ = write!(o, "\"/>\n<g fill=\"{line}\">");
+    for (i, p) in chart.points.iter().enumerate() {
+        let _ = write!(
+            o,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\"/>",
+            x(i as f64),
+            y(p.value)
+        );
+    }
+    o.push_str("</g>\n");
+    let marker = hex(MARKER);
+    for m in &chart.markers {
+        let xx = x(m.index as f64);
+        let _ = writeln!(
+            o,
+            "<line x1=\"{xx:.1}\" y1=\"{top}\" x2=\"{xx:.1}\" y2=\"{bottom}\" stroke=\"{marker}\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"12\" fill=\"{marker}\">{}</text>",
+            xx + 3.0,
+            top + 10.0,
+            escape(&m.label)
+        );
+    }
+    o.push_str("</svg>\n");
+    o
+}
+
+/// A y tick label with as many decimals as the axis span needs (at most 4 significant
+/// digits beyond it).
+fn tick_label(v: f64, span: f64) -> String {
+    let decimals = if span > 0.0 {
+        (2.0 - span.log10().floor()).clamp(0.0, 6.0) as usize
+    } else {
+        2
+    };
+    format!("{v:.decimals$}")
 }
 
 /// Counts `samples` into `bins` equal-width bins over their range; returns `(bin start, bin
@@ -333,13 +421,74 @@ mod tests {
         assert!(svg.contains("<title>Trend of commit latency &lt;p99&gt; over 20 points"));
         assert!(svg.contains("ADR-0004"));
         assert!(
-            svg.contains("\nc00\n") && svg.contains("\nc10\n"),
+            svg.contains(">c00<") && svg.contains(">c19<"),
             "x labels are commit labels"
         );
         assert!(!svg.contains("<p99>"), "title must be escaped");
         // 20 circles for the points.
         assert_eq!(svg.matches("<circle").count(), 20);
         assert!(!svg.contains("http://") || svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+    }
+
+    /// Parses the value line's points back from the SVG.
+    fn polyline(svg: &str) -> Vec<(f64, f64)> {
+        let start = svg.find("<polyline").expect("value line");
+        let attr = &svg[start..];
+        let from = attr.find("points=\"").expect("points") + 8;
+        let to = from + attr[from..].find('"').expect("end of points");
+        attr[from..to]
+            .split_whitespace()
+            .map(|xy| {
+                let (x, y) = xy.split_once(',').expect("x,y");
+                (x.parse().expect("x"), y.parse().expect("y"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn trend_geometry_follows_the_data() {
+        let points = synthetic(1000, 11);
+        let chart = TrendChart {
+            title: "m".into(),
+            unit: "ms".into(),
+            points: points.clone(),
+            baseline: Some(points[0].value),
+            threshold: Some((50.0, 80.0)),
+            markers: vec![],
+        };
+        let svg = trend_svg(&chart).expect("draws");
+        let xy = polyline(&svg);
+        assert_eq!(xy.len(), 1000, "one vertex per point");
+        let (left, top, right, bottom) = PLOT;
+        for (i, w) in xy.windows(2).enumerate() {
+            assert!(w[1].0 > w[0].0, "x grows with the index at {i}");
+            // A higher value is drawn higher up (smaller y); 2 units are 0.3 px here, above the
+            // 0.1 px rounding.
+            let (a, b) = (points[i].value, points[i + 1].value);
+            if (a - b).abs() > 2.0 {
+                assert_eq!(a > b, w[0].1 < w[1].1, "y order at {i}: {a} vs {b}");
+            }
+        }
+        assert!(
+            xy.iter()
+                .all(|&(x, y)| x >= left && x <= right && y >= top && y <= bottom)
+        );
+        assert_eq!(svg.matches("<circle").count(), 1000);
+        // Every point has a confidence bar: three strokes (two caps and the bar) each.
+        assert_eq!(
+            svg.matches('V').count() - 1,
+            1000,
+            "one vertical stroke per bar"
+        );
+        assert!(
+            svg.contains("fill-opacity=\"0.12\""),
+            "threshold band drawn"
+        );
+        assert!(
+            svg.contains("stroke=\"#57606A\" stroke-width=\"2\""),
+            "baseline drawn"
+        );
+        assert!(svg.len() < 1000 * 120, "compact: {} bytes", svg.len());
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! band from the criteria that compare this metric (their thresholds as evaluated, so relative
 //! bounds are already resolved) → markers where an accepted ADR claiming this metric was
 //! accepted → the trend chart (cached by its data) → a histogram of the newest raw samples,
-//! when there are samples → the table of points with each record's sha256.
+//! when there are samples → the points with each record's sha256, newest first (all of them in
+//! `data.json`; the page's table shows the newest [`TABLE_ROWS`]).
 
 use std::collections::HashMap;
 
@@ -24,6 +25,11 @@ use crate::adr::Adr;
 
 /// Bins of the latency histogram.
 const HISTOGRAM_BINS: usize = 24;
+
+/// Rows of the measurements table on a metric page: the newest ones. Every measurement stays in
+/// the page's `data.json` (`points`), so the HTML page stays small and quick to render however
+/// long the history grows, while nothing is lost for machines or auditors.
+pub const TABLE_ROWS: usize = 100;
 
 /// The metrics index and one page per metric.
 pub fn metric_pages(
@@ -206,6 +212,51 @@ fn metric_page(
             "criteria": criteria,
             "adrs": adr_rows,
             "points": points,
+            "table_rows": TABLE_ROWS,
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::templates::Templates;
+
+    #[test]
+    fn table_shows_the_newest_rows_and_points_to_data_json() {
+        let t = Templates::load(std::path::Path::new("/nonexistent/templates")).expect("defaults");
+        let page = |n: usize| {
+            let points: Vec<Value> = (0..n)
+                .rev()
+                .map(|i| {
+                    json!({"run": format!("run-{i:04}"), "commit": "c", "value": i, "low": null,
+                           "high": null, "samples": 0, "sha256": "ab", "short": "ab", "check": "x"})
+                })
+                .collect();
+            let ctx = json!({"name": "m", "unit": "ms", "direction": "lower_is_better",
+                             "latest": 1.0, "baseline": null, "change": null, "band": null,
+                             "histogram_svg": null, "trend_svg": "<svg></svg>", "criteria": [],
+                             "adrs": [], "points": points, "table_rows": TABLE_ROWS});
+            t.render_body("metric.html", &ctx).expect("renders")
+        };
+        let long = page(TABLE_ROWS + 50);
+        assert_eq!(long.matches("<tr><td>").count(), TABLE_ROWS);
+        let newest = format!("run-{:04}", TABLE_ROWS + 49);
+        let oldest_shown = format!("run-{:04}", 50);
+        assert!(long.contains(&newest) && long.contains(&oldest_shown));
+        assert!(
+            !long.contains("run-0049/"),
+            "older rows are left to data.json"
+        );
+        assert!(
+            long.contains("href=\"data.json\""),
+            "the note links the full data"
+        );
+        let short = page(3);
+        assert_eq!(short.matches("<tr><td>").count(), 3);
+        assert!(
+            !short.contains("href=\"data.json\""),
+            "no note when every row is shown"
+        );
+    }
 }
