@@ -1,25 +1,10 @@
 //! End-to-end tests of the `ldb` command line: every command, its output format, its exit codes,
 //! and its errors on bad input.
 
+mod common;
+use common::{ldb, ok};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn ldb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ldb"))
-        .args(args)
-        .output()
-        .expect("ldb runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = ldb(args);
-    assert!(
-        out.status.success(),
-        "ldb {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
 
 fn db_path(dir: &Path) -> String {
     dir.join("db").display().to_string()

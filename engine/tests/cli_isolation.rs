@@ -1,25 +1,8 @@
 //! End-to-end test of `ldb drill isolation`: the text table, the metrics JSON the plan's
 //! isolation and deadlock-latency criteria read, and the exit code.
 
-use std::process::{Command, Output};
-
-fn ldb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ldb"))
-        .args(args)
-        .output()
-        .expect("ldb runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = ldb(args);
-    assert!(
-        out.status.success(),
-        "ldb {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+mod common;
+use common::{ldb, ok};
 
 #[test]
 fn drill_isolation_prints_the_anomaly_table() {

@@ -1,23 +1,7 @@
 //! `ldb txn`: operations run as one transaction, atomically; bad input writes nothing.
 
-use std::process::{Command, Output};
-
-fn ldb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ldb"))
-        .args(args)
-        .output()
-        .expect("ldb runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = ldb(args);
-    assert!(
-        out.status.success(),
-        "ldb {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+mod common;
+use common::{ldb, ok};
 
 fn fails(args: &[&str]) -> String {
     let out = ldb(args);

@@ -25,7 +25,7 @@ use lightning_db::vfs::{OpenMode, RealVfs, Vfs};
 use lightning_db::wal::WalMode;
 use lightning_db::{Database, Options, workload};
 
-use crate::commands::{metric, print_metrics, print_metrics_text, scratch_dir};
+use crate::commands::{metric, report_metrics, scratch_dir};
 
 /// Arguments of `ldb bench storage`.
 #[derive(Args, Debug)]
@@ -139,12 +139,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let result = measure(&args, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     let metrics = result?;
-    if args.json {
-        print_metrics(&metrics)
-    } else {
-        print_metrics_text(&metrics);
-        Ok(())
-    }
+    report_metrics(&metrics, args.json)
 }
 
 fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<serde_json::Value>> {

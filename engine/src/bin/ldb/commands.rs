@@ -374,6 +374,16 @@ pub fn print_metrics(metrics: &[serde_json::Value]) -> Result<()> {
     Ok(())
 }
 
+/// Prints metrics as the metrics JSON document (`json`) or as aligned text lines.
+pub fn report_metrics(metrics: &[serde_json::Value], json: bool) -> Result<()> {
+    if json {
+        print_metrics(metrics)
+    } else {
+        print_metrics_text(metrics);
+        Ok(())
+    }
+}
+
 /// Prints metrics as aligned `name value unit` lines.
 pub fn print_metrics_text(metrics: &[serde_json::Value]) {
     for m in metrics {

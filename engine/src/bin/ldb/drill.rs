@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use lightning_db::{Database, Options, backup, workload};
 
-use crate::commands::{metric, print_metrics, print_metrics_text, scratch_dir};
+use crate::commands::{metric, report_metrics, scratch_dir};
 
 /// `ldb snapshot` subcommands.
 #[derive(Subcommand, Debug)]
@@ -152,11 +152,7 @@ pub fn drill_cmd(cmd: DrillCommand) -> Result<std::process::ExitCode> {
     let result = drill(&args, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     let (metrics, ok) = result?;
-    if args.json {
-        print_metrics(&metrics)?;
-    } else {
-        print_metrics_text(&metrics);
-    }
+    report_metrics(&metrics, args.json)?;
     Ok(if ok {
         std::process::ExitCode::SUCCESS
     } else {
@@ -319,11 +315,7 @@ pub fn olap_kv_cmd(args: OlapKvArgs) -> Result<()> {
     let result = olap_kv(&args, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     let metrics = result?;
-    if args.json {
-        print_metrics(&metrics)?;
-    } else {
-        print_metrics_text(&metrics);
-    }
+    report_metrics(&metrics, args.json)?;
     Ok(())
 }
 

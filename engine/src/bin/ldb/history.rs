@@ -18,7 +18,7 @@ use lightning_db::txn::history::{HistoryConfig, HistoryRun, run_workload};
 use lightning_db::{Database, IsolationLevel, Options};
 
 use crate::Mode;
-use crate::commands::{metric, print_metrics, print_metrics_text, scratch_dir};
+use crate::commands::{metric, report_metrics, scratch_dir};
 
 /// Arguments of `ldb drill history`.
 #[derive(Args, Debug)]
@@ -53,11 +53,7 @@ pub fn history_cmd(args: HistoryArgs) -> Result<ExitCode> {
     let result = drill(&args, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     let (metrics, ok) = result?;
-    if args.json {
-        print_metrics(&metrics)?;
-    } else {
-        print_metrics_text(&metrics);
-    }
+    report_metrics(&metrics, args.json)?;
     Ok(if ok {
         ExitCode::SUCCESS
     } else {

@@ -24,7 +24,7 @@ use lightning_db::workload::oltp::{self, OltpConfig, OltpReport, Stop};
 use lightning_db::{Database, Options, workload};
 
 use crate::Mode;
-use crate::commands::{metric, print_metrics, print_metrics_text, scratch_dir};
+use crate::commands::{metric, report_metrics, scratch_dir};
 
 /// Arguments of `ldb bench oltp`.
 #[derive(Args, Debug)]
@@ -74,12 +74,7 @@ pub fn oltp_cmd(args: OltpArgs) -> Result<()> {
     let result = measure(&args, keys, Duration::from_secs_f64(seconds), &dir);
     let _ = std::fs::remove_dir_all(&dir);
     let metrics = result?;
-    if args.json {
-        print_metrics(&metrics)
-    } else {
-        print_metrics_text(&metrics);
-        Ok(())
-    }
+    report_metrics(&metrics, args.json)
 }
 
 fn open(path: &Path, args: &OltpArgs, create: bool) -> Result<Database> {

@@ -28,7 +28,7 @@ use lightning_db::util::SplitMix64;
 use lightning_db::wal::WalMode;
 use lightning_db::{Database, Options};
 
-use crate::commands::{metric, print_metrics, print_metrics_text, scratch_dir};
+use crate::commands::{metric, report_metrics, scratch_dir};
 
 /// Arguments of `ldb drill recovery`.
 #[derive(Args, Debug)]
@@ -252,11 +252,7 @@ pub fn recovery_cmd(args: RecoveryArgs) -> Result<ExitCode> {
             false,
         ),
     ];
-    if args.json {
-        print_metrics(&metrics)?;
-    } else {
-        print_metrics_text(&metrics);
-    }
+    report_metrics(&metrics, args.json)?;
     Ok(if failed.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -1,0 +1,23 @@
+//! Helpers shared by the `ldb` command-line tests: run the binary, or run it and require success.
+
+use std::process::{Command, Output};
+
+/// Runs `ldb` with `args`.
+pub fn ldb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ldb"))
+        .args(args)
+        .output()
+        .expect("ldb runs")
+}
+
+/// Runs `ldb` with `args`, requires exit code 0 and returns its standard output.
+pub fn ok(args: &[&str]) -> String {
+    let out = ldb(args);
+    assert!(
+        out.status.success(),
+        "ldb {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
