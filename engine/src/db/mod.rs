@@ -170,20 +170,27 @@ impl Database {
             .map_err(|e| Error::io("renaming new data file to", &data, e))?;
         vfs.sync_dir(&path)
             .map_err(|e| Error::io("syncing directory", &path, e))?;
-        drop(lock);
-        Self::open(path, opts)
+        // Keep holding the lock into the open: releasing and re-taking it would leave a window
+        // in which a process forked meanwhile (holding a copy of the lock's descriptor until it
+        // execs) makes our own re-lock fail.
+        Self::open_locked(path, opts, lock)
     }
 
     /// Opens the database in directory `path`, running crash recovery. Fails with
     /// [`Error::NotFound`] if there is none, [`Error::Locked`] if another handle has it open.
     pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Database> {
         let path = path.as_ref().to_path_buf();
-        let vfs = Arc::clone(&opts.vfs);
-        let data = path.join(DATA_FILE);
-        if !vfs.exists(&data) {
+        if !opts.vfs.exists(&path.join(DATA_FILE)) {
             return Err(Error::NotFound { path });
         }
         let lock = Self::lock(&opts, &path)?;
+        Self::open_locked(path, opts, lock)
+    }
+
+    /// [`Database::open`] with the directory's lock already held.
+    fn open_locked(path: PathBuf, opts: Options, lock: Box<dyn VfsFile>) -> Result<Database> {
+        let vfs = Arc::clone(&opts.vfs);
+        let data = path.join(DATA_FILE);
         let (storage, meta) = Storage::open(Arc::clone(&vfs), &data, opts.cache_bytes as u64)?;
         let storage = Arc::new(storage);
         let wal_opts = WalOptions {
