@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: a build allocates millions of small JSON values and
+/// strings from several threads (see adr/0007-mimalloc-allocator.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = sitegen::cli::Cli::parse();
     let code = match sitegen::cli::execute(cli) {
