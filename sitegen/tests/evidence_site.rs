@@ -128,7 +128,7 @@ fn compare_page_reports_significance_from_samples() {
     ]);
     let new = f.run(&["metrics"]);
     build_version(f.root(), "v1");
-    let html = page(f.root(), "v1", &format!("compare/{new}/{old}"));
+    let html = page(f.root(), "v1", &format!("compare/{new}-vs-{old}"));
     let row = |metric: &str| -> String {
         let start = html.find(&format!(">{metric}</a>")).expect("metric row");
         let rest = &html[start..];
@@ -147,7 +147,7 @@ fn compare_page_reports_significance_from_samples() {
     assert!(!tps.contains("regressed"), "{tps}");
     // Each run links to the compare page against its predecessor.
     let run_page = page(f.root(), "v1", &format!("runs/{new}"));
-    assert!(run_page.contains(&format!("compare/{new}/{old}/index.html")));
+    assert!(run_page.contains(&format!("compare/{new}-vs-{old}/index.html")));
 }
 
 #[test]

@@ -34,9 +34,11 @@ pub fn run_path(id: &str) -> String {
     format!("runs/{id}")
 }
 
-/// Path of the compare page of `new` against `old`.
+/// Path of the compare page of `new` against `old`: one folder per pair (`compare/<new>-vs-<old>`,
+/// run ids never contain `-vs-`), not a folder per run holding a folder per pair, which would
+/// double the folders every version of the site creates.
 pub fn compare_path(new: &str, old: &str) -> String {
-    format!("compare/{new}/{old}")
+    format!("compare/{new}-vs-{old}")
 }
 
 fn status_class(s: Status) -> &'static str {

@@ -266,13 +266,34 @@ pub fn publish(options: &BuildOptions, loaded: &Loaded, mut staging: Staging) ->
 
 /// Creates every directory `files` needs under `dir`, once each.
 fn create_dirs(dir: &Path, files: &HashSet<String>) -> Result<()> {
-    let parents: std::collections::BTreeSet<PathBuf> = files
-        .iter()
-        .filter_map(|name| dir.join(name).parent().map(Path::to_path_buf))
-        .collect();
-    for parent in parents {
-        std::fs::create_dir_all(&parent)
-            .with_context(|| format!("while creating {}", parent.display()))?;
+    // Every folder a file needs, grouped by depth: each level is created in parallel once the
+    // level above it exists (thousands of page folders; one `mkdir` each, no `create_dir_all`
+    // probing).
+    let mut levels: Vec<std::collections::BTreeSet<&str>> = Vec::new();
+    for name in files {
+        let mut end = 0;
+        let mut depth = 0;
+        while let Some(slash) = name[end..].find('/') {
+            end += slash;
+            if levels.len() <= depth {
+                levels.push(std::collections::BTreeSet::new());
+            }
+            levels[depth].insert(&name[..end]);
+            end += 1;
+            depth += 1;
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("while creating {}", dir.display()))?;
+    for level in levels {
+        level.par_iter().try_for_each(|rel| {
+            let path = dir.join(rel);
+            match std::fs::create_dir(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                    Err(e).with_context(|| format!("while creating {}", path.display()))
+                }
+                _ => Ok(()),
+            }
+        })?;
     }
     Ok(())
 }
