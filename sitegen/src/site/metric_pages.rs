@@ -31,6 +31,32 @@ const HISTOGRAM_BINS: usize = 24;
 /// long the history grows, while nothing is lost for machines or auditors.
 pub const TABLE_ROWS: usize = 100;
 
+/// One measurement of a metric as its page's `data.json` lists it (`points`, newest first). Typed
+/// rather than a JSON object per row: a metric page of 1,000 runs has 1,000 of them, and they go
+/// straight to the data file without passing through the template context (which holds the
+/// newest [`TABLE_ROWS`] as JSON, for the table). Fields in the order JSON objects print them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Measurement {
+    /// Check id of the record (the record file's name without `.json`).
+    pub check: Option<String>,
+    /// Short commit id the run measured.
+    pub commit: String,
+    /// Upper confidence bound, when recorded.
+    pub high: Option<f64>,
+    /// Lower confidence bound, when recorded.
+    pub low: Option<f64>,
+    /// Run id.
+    pub run: String,
+    /// Number of raw samples.
+    pub samples: usize,
+    /// sha256 of the record holding the measurement.
+    pub sha256: String,
+    /// The first 12 hex digits of `sha256`.
+    pub short: String,
+    /// The value.
+    pub value: f64,
+}
+
 /// The metrics index and one page per metric.
 pub fn metric_pages(
     shared: &Shared,
@@ -181,17 +207,28 @@ fn metric_page(
         .filter(|c| c.comparisons.iter().any(|m| m.metric == s.name))
         .map(|c| criterion_json(c, ev))
         .collect();
-    let points: Vec<Value> = s
+    let measurements: Vec<Measurement> = s
         .points
         .iter()
         .rev()
-        .map(|p| {
-            json!({"run": p.run_id, "commit": p.commit, "value": p.value, "low": p.low,
-                   "high": p.high, "samples": p.samples,
-                   "sha256": p.sha256, "short": p.sha256.get(..12).unwrap_or(&p.sha256),
-                   "check": p.record.rsplit('/').next().and_then(|f| f.strip_suffix(".json"))})
+        .map(|p| Measurement {
+            check: p
+                .record
+                .rsplit('/')
+                .next()
+                .and_then(|f| f.strip_suffix(".json"))
+                .map(str::to_string),
+            commit: p.commit.clone(),
+            high: p.high,
+            low: p.low,
+            run: p.run_id.clone(),
+            samples: p.samples,
+            short: p.sha256.get(..12).unwrap_or(&p.sha256).to_string(),
+            sha256: p.sha256.clone(),
+            value: p.value,
         })
         .collect();
+    let points = serde_json::to_value(&measurements[..measurements.len().min(TABLE_ROWS)])?;
     Ok(shared.job(
         path,
         "metric.html",
@@ -212,9 +249,11 @@ fn metric_page(
             "criteria": criteria,
             "adrs": adr_rows,
             "points": points,
+            "points_total": measurements.len(),
             "table_rows": TABLE_ROWS,
         }),
-    ))
+    )
+    .with_measurements(measurements))
 }
 
 #[cfg(test)]
@@ -236,7 +275,8 @@ mod tests {
             let ctx = json!({"name": "m", "unit": "ms", "direction": "lower_is_better",
                              "latest": 1.0, "baseline": null, "change": null, "band": null,
                              "histogram_svg": null, "trend_svg": "<svg></svg>", "criteria": [],
-                             "adrs": [], "points": points, "table_rows": TABLE_ROWS});
+                             "adrs": [], "points_total": points.len(), "table_rows": TABLE_ROWS,
+                             "points": points.into_iter().take(TABLE_ROWS).collect::<Vec<_>>()});
             t.render_body("metric.html", &ctx).expect("renders")
         };
         let long = page(TABLE_ROWS + 50);

@@ -127,9 +127,20 @@ pub struct PageJob {
     pub key: Option<String>,
     /// The previous version published this page with the same key: nothing to render.
     pub shared: bool,
+    /// A metric page's every measurement, newest first: written to `data.json` as `points`
+    /// in place of the context's `points` (which holds only the rows the page's table shows),
+    /// and part of the page key. `None` for every other page.
+    pub measurements: Option<Vec<metric_pages::Measurement>>,
 }
 
 impl PageJob {
+    /// The same job with `measurements` as its data file's `points` (see
+    /// [`PageJob::measurements`]).
+    pub fn with_measurements(mut self, measurements: Vec<metric_pages::Measurement>) -> PageJob {
+        self.measurements = Some(measurements);
+        self
+    }
+
     /// The relative prefix from this page back to the version root (`../../` for `adr/x`).
     pub fn root_prefix(&self) -> String {
         root_prefix(&self.path)
@@ -330,10 +341,13 @@ pub fn load(options: &BuildOptions) -> Result<Loaded> {
 /// the folder name and `site/versions.json` give, and which would make the file differ between
 /// versions) and without the embedded SVG and HTML renderings of data it already holds (keys
 /// ending in `_svg` / `_html`), so data files stay small and grow only with the page's own
-/// data. Serialised without copying the context.
+/// data. Serialised without copying the context. A metric page's `points` are its
+/// [`PageJob::measurements`], all of them, not the context's table rows.
 pub struct PageData<'a> {
     /// The page context.
     pub context: &'a serde_json::Value,
+    /// Replaces the context's `points` when set.
+    pub measurements: Option<&'a [metric_pages::Measurement]>,
 }
 
 impl Serialize for PageData<'_> {
@@ -347,7 +361,10 @@ impl Serialize for PageData<'_> {
             if k.ends_with("_svg") || k.ends_with("_html") {
                 continue;
             }
-            map.serialize_entry(k, v)?;
+            match self.measurements {
+                Some(all) if k == "points" => map.serialize_entry(k, all)?,
+                _ => map.serialize_entry(k, v)?,
+            }
         }
         map.end()
     }
@@ -440,9 +457,14 @@ pub fn render(
             }
             let (html, cached, key, body_key) = if templates.has_layout(&job.template) {
                 let body_key = body_key(job).with_context(named)?;
-                let key = match &job.key {
-                    Some(k) => k.clone(),
-                    None => reuse::page_key(&body_key, &chrome_digest),
+                let key = match (&job.key, &job.measurements) {
+                    (Some(k), _) => k.clone(),
+                    (None, None) => reuse::page_key(&body_key, &chrome_digest),
+                    // The data file holds more than the body shows.
+                    (None, Some(all)) => reuse::page_key(
+                        &reuse::page_key(&body_key, &chrome_digest),
+                        &cache::Cache::key("measurements", &serde_json::to_vec(all)?),
+                    ),
                 };
                 if previous.is_some_and(|p| p.unchanged(&job.path, &key)) {
                     return share(&job.path, key, Some(body_key));
@@ -471,6 +493,7 @@ pub fn render(
             };
             let data = serde_json::to_string_pretty(&PageData {
                 context: &job.context,
+                measurements: job.measurements.as_deref(),
             })
             .with_context(|| format!("while serialising data for `{}`", job.path))?;
             out.staging.write_page(&job.path, &html, &data)?;
@@ -492,4 +515,49 @@ pub fn render(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measurement(run: &str, value: f64) -> metric_pages::Measurement {
+        metric_pages::Measurement {
+            check: Some("bench".into()),
+            commit: "abc1234".into(),
+            high: None,
+            low: None,
+            run: run.into(),
+            samples: 0,
+            sha256: "ab".repeat(32),
+            short: "ab".repeat(6),
+            value,
+        }
+    }
+
+    #[test]
+    fn data_file_drops_renderings_and_lists_every_measurement() {
+        let context = serde_json::json!({
+            "name": "m", "trend_svg": "<svg/>", "body_html": "<p>x</p>",
+            "points": [{"run": "r2", "value": 2.0}], "points_total": 2,
+        });
+        let all = [measurement("r2", 2.0), measurement("r1", 1.0)];
+        let plain: serde_json::Value = serde_json::to_value(PageData {
+            context: &context,
+            measurements: None,
+        })
+        .expect("serialises");
+        assert_eq!(plain["points"].as_array().map(Vec::len), Some(1));
+        assert!(plain.get("trend_svg").is_none() && plain.get("body_html").is_none());
+        let full: serde_json::Value = serde_json::to_value(PageData {
+            context: &context,
+            measurements: Some(&all),
+        })
+        .expect("serialises");
+        let points = full["points"].as_array().expect("points");
+        assert_eq!(points.len(), 2, "every measurement, not the table rows");
+        assert_eq!(points[1]["run"], "r1");
+        assert_eq!(points[1]["check"], "bench");
+        assert_eq!(full["name"], "m");
+    }
 }

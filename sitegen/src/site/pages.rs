@@ -198,6 +198,7 @@ impl<'a> Shared<'a> {
                 context: Value::Null,
                 key: Some(key),
                 shared: true,
+                measurements: None,
             });
         }
         let mut job = self.job(path, template, section, context()?);
@@ -225,6 +226,7 @@ impl<'a> Shared<'a> {
             context: page,
             key: None,
             shared: false,
+            measurements: None,
         }
     }
 }
