@@ -33,6 +33,7 @@ pub mod evaluate;
 pub mod frontmatter;
 pub mod git;
 pub mod hash;
+pub mod hash_cache;
 pub mod ingest;
 pub mod ledger;
 pub mod markdown;

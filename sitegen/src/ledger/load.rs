@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use crate::hash;
+use crate::hash_cache::HashCache;
 use crate::ledger::{
     CHAIN_HEAD, ChainHead, FORMAT_VERSION, MANIFEST, Manifest, RECORDS, RUN_INFO, RunInfo, RunKind,
     TMP_PREFIX, parse_json, parse_run_id,
@@ -87,6 +88,12 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 
 /// Loads one run folder.
 pub fn load_run(evidence: &Path, id: &str) -> Result<Run> {
+    load_run_with(evidence, id, &HashCache::disabled())
+}
+
+/// Like [`load_run`], taking record hashes from `hashes` when a record's `stat` is unchanged
+/// (see [`crate::hash_cache`]).
+pub fn load_run_with(evidence: &Path, id: &str, hashes: &HashCache) -> Result<Run> {
     let dir = evidence.join(id);
     let manifest_path = dir.join(MANIFEST);
     let manifest_bytes = read(&manifest_path)?;
@@ -129,7 +136,7 @@ pub fn load_run(evidence: &Path, id: &str) -> Result<Run> {
         records.push(LoadedRecord {
             record,
             path: format!("{id}/{rel}"),
-            sha256: hash::bytes(&bytes),
+            sha256: hashes.bytes(&path, &bytes),
         });
     }
     records.sort_by(|a, b| a.record.check_id.cmp(&b.record.check_id));
@@ -145,8 +152,16 @@ pub fn load_run(evidence: &Path, id: &str) -> Result<Run> {
 
 /// Loads every run in `evidence`, oldest first.
 pub fn load_runs(evidence: &Path) -> Result<Vec<Run>> {
+    load_runs_with(evidence, &HashCache::disabled())
+}
+
+/// Like [`load_runs`], with record hashes from `hashes` where the rule allows
+/// (see [`crate::hash_cache`]).
+pub fn load_runs_with(evidence: &Path, hashes: &HashCache) -> Result<Vec<Run>> {
     let ids = list_run_ids(evidence)?;
-    ids.par_iter().map(|id| load_run(evidence, id)).collect()
+    ids.par_iter()
+        .map(|id| load_run_with(evidence, id, hashes))
+        .collect()
 }
 
 /// The baseline in force: the run named by the newest `baseline` run, if any.

@@ -15,6 +15,7 @@ use crate::adr::{Adr, AdrStatus};
 use crate::config::Config;
 use crate::evaluate::Evaluation;
 use crate::git::History;
+use crate::hash_cache::HashCache;
 use crate::ledger::RunKind;
 use crate::ledger::load::Run;
 use crate::metrics::Direction;
@@ -93,13 +94,15 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Loads the evidence of the repository at `root`; `None` when it has no `sitegen.toml`.
-pub fn load(root: &std::path::Path) -> Result<Option<Evidence>> {
+/// Loads the evidence of the repository at `root`; `None` when it has no `sitegen.toml`. File
+/// hashes come from `hashes` where its rule allows ([`crate::hash_cache`]); manifests and the
+/// chain are always checked on their bytes.
+pub fn load(root: &std::path::Path, hashes: &HashCache) -> Result<Option<Evidence>> {
     if !root.join(crate::config::CONFIG_FILE).exists() {
         return Ok(None);
     }
     let project = Project::open(root)?;
-    let report = project.verify()?;
+    let report = crate::verify::verify_with(&project.evidence_dir(), hashes)?;
     if !report.ok() {
         let first = report
             .first_broken()
@@ -112,7 +115,7 @@ pub fn load(root: &std::path::Path) -> Result<Option<Evidence>> {
             report.problems.len()
         );
     }
-    let all = project.load_runs()?;
+    let all = crate::ledger::load::load_runs_with(&project.evidence_dir(), hashes)?;
     let eval = project.evaluate_runs(&all, None)?;
     let plan = project.load_plan()?;
     let runs: Vec<Run> = all

@@ -5,7 +5,7 @@
 //! first) → the baseline value (the point measured in the baseline run) → the gate threshold
 //! band from the criteria that compare this metric (their thresholds as evaluated, so relative
 //! bounds are already resolved) → markers where an accepted ADR claiming this metric was
-//! accepted → the trend chart (cached by its data) → a histogram of the newest raw samples,
+//! accepted → the trend chart → a histogram of the newest raw samples,
 //! when there are samples → the points with each record's sha256, newest first (all of them in
 //! `data.json`; the page's table shows the newest [`TABLE_ROWS`]).
 
@@ -16,7 +16,6 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::PageJob;
-use super::cache::Cache;
 use super::charts::{self, Marker, TrendChart, TrendPoint};
 use super::dashboard::{change, criterion_json};
 use super::evidence::{Acceptance, Evidence, Series, split_at};
@@ -63,13 +62,12 @@ pub fn metric_pages(
     ev: &Evidence,
     adrs: &[Adr],
     accepted: &HashMap<String, Acceptance>,
-    cache: &Cache,
 ) -> Result<Vec<PageJob>> {
     let baseline_idx = ev.eval.baseline.as_deref().and_then(|b| ev.run_index(b));
     let series: Vec<&Series> = ev.series.values().collect();
     let mut jobs: Vec<PageJob> = series
         .par_iter()
-        .map(|s| metric_page(shared, ev, s, baseline_idx, adrs, accepted, cache))
+        .map(|s| metric_page(shared, ev, s, baseline_idx, adrs, accepted))
         .collect::<Result<_>>()?;
     let rows: Vec<Value> = series
         .iter()
@@ -135,7 +133,6 @@ fn metric_page(
     baseline_idx: Option<usize>,
     adrs: &[Adr],
     accepted: &HashMap<String, Acceptance>,
-    cache: &Cache,
 ) -> Result<PageJob> {
     let slug = ev.slugs.get(&s.name).cloned().unwrap_or_default();
     let path = format!("metrics/{slug}");
@@ -180,8 +177,10 @@ fn metric_page(
         threshold: band.as_ref().map(|(lo, hi, _)| (*lo, *hi)),
         markers,
     };
-    let chart_key = serde_json::to_vec(&chart)?;
-    let trend = cache.get_or("chart", &chart_key, || charts::trend_svg(&chart))?;
+    // Charts are drawn, not cached: a metric's chart changes with each of its measurements, so
+    // a cached chart would almost never be read again, and drawing one takes about a
+    // millisecond at 1,000 points.
+    let trend = charts::trend_svg(&chart)?;
     let newest_samples = s.points.last().and_then(|p| {
         let run = ev.runs.get(p.run)?;
         run.records
@@ -193,10 +192,12 @@ fn metric_page(
     let histogram = match &newest_samples {
         Some((samples, run)) => {
             let title = format!("{} samples in {run}", s.name);
-            let key = serde_json::to_vec(&(&title, &s.unit, samples))?;
-            Some(cache.get_or("chart", &key, || {
-                charts::histogram_svg(&title, &s.unit, samples, HISTOGRAM_BINS)
-            })?)
+            Some(charts::histogram_svg(
+                &title,
+                &s.unit,
+                samples,
+                HISTOGRAM_BINS,
+            )?)
         }
         None => None,
     };

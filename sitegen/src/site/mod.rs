@@ -78,6 +78,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::hash_cache::HashCache;
 use crate::{adr, content, git};
 
 /// What to build and where.
@@ -226,6 +227,27 @@ pub struct BuildReport {
     pub timings: Vec<PhaseTiming>,
 }
 
+/// The file under `site/.cache/` holding the evidence hashes of the last build
+/// ([`crate::hash_cache`]).
+pub const HASH_CACHE: &str = "hashes.json";
+
+/// A phase run by [`timed`], not yet recorded.
+type Timed<T> = (&'static str, Duration, Result<T>);
+
+/// Runs `f` as the phase `name` (possibly beside another one), timing it.
+fn timed<T>(name: &'static str, f: impl FnOnce() -> Result<T>) -> Timed<T> {
+    let start = Instant::now();
+    let out = f();
+    (name, start.elapsed(), out)
+}
+
+/// Records a phase run by [`timed`], naming it in any error.
+fn record_phase<T>(timings: &mut Vec<PhaseTiming>, (name, duration, out): Timed<T>) -> Result<T> {
+    let out = out.with_context(|| format!("in build phase `{name}`"))?;
+    timings.push(PhaseTiming { name, duration });
+    Ok(out)
+}
+
 /// Runs `f` as the phase `name`, recording its duration and naming it in any error.
 fn phase<T>(
     timings: &mut Vec<PhaseTiming>,
@@ -263,12 +285,28 @@ fn cache_dir(options: &BuildOptions) -> Option<PathBuf> {
 
 fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
     let mut timings = Vec::new();
-    let mut loaded = phase(&mut timings, "load", || load(options))?;
+    if !options.force
+        && let Some(version) = &options.version
+    {
+        // Fail before doing anything when the version is already published.
+        writer::refuse_existing(options, version)?;
+    }
+    let hashes = match cache_dir(options) {
+        Some(dir) => HashCache::open(&dir.join(HASH_CACHE)),
+        None => HashCache::disabled(),
+    };
+    // The two reading phases overlap: content, ADRs and git on one side, the ledger (hashing
+    // and parsing, itself parallel) on the other.
+    let (loaded, evidence) = rayon::join(
+        || timed("load", || load(options)),
+        || timed("evidence", || evidence::load(&options.root, &hashes)),
+    );
+    let mut loaded = record_phase(&mut timings, loaded)?;
     if !options.force {
-        // Fail before rendering anything when the version is already published.
         writer::refuse_existing(options, &loaded.version)?;
     }
-    loaded.evidence = phase(&mut timings, "evidence", || evidence::load(&options.root))?;
+    loaded.evidence = record_phase(&mut timings, evidence)?;
+    hashes.save();
     let cache = match cache_dir(options) {
         Some(dir) => cache::Cache::new(&dir),
         None => cache::Cache::disabled(),
@@ -282,7 +320,11 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
         pages::plan(options, &loaded, &cache, &chrome, previous.as_ref())
     })?;
     // The evidence is in the page contexts now; free it before rendering.
-    loaded.evidence = None;
+    // Freeing a parsed ledger (millions of values) takes a while: a helper thread does it
+    // while the pages render.
+    if let Some(evidence) = loaded.evidence.take() {
+        std::thread::spawn(move || drop(evidence));
+    }
     let staging = phase(&mut timings, "stage", || {
         writer::Staging::create(options, &loaded, &jobs)
     })?;

@@ -82,7 +82,6 @@ pub fn plan(
             ev,
             &loaded.adrs,
             &accepted,
-            cache,
         )?);
         jobs.extend(run_pages::run_pages(&shared, ev)?);
     }
