@@ -11,12 +11,16 @@
 //!   pages are hard-linked from the previous build, here the same version replaced with
 //!   `--force`).
 //!
-//! Peak memory is not measured here; `/usr/bin/time -v sitegen build` on the same synthetic
-//! repository gives it.
+//! Peak memory is not measured here; `sitegen bench-site` measures it (and the same two build
+//! times, each build a fresh `sitegen build` process), and records it as evidence.
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented public function.
 
 use std::time::Duration;
+
+/// The `sitegen` binary's allocator (ADR-0007), so these figures match what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sitegen::site::synthetic::{SyntheticSpec, generate};

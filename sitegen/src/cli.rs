@@ -103,6 +103,39 @@ pub enum Command {
         #[arg(long)]
         add_run: bool,
     },
+    /// Measure the site build on fresh synthetic repositories: a cold build, then one run added
+    /// and built again; prints medians (wall time, peak memory) with every repetition as a
+    /// sample, in the metrics format with `--json`.
+    BenchSite {
+        /// Evidence runs in each synthetic repository (at least 1).
+        #[arg(long, default_value_t = 1000)]
+        runs: usize,
+        /// Metrics per run.
+        #[arg(long, default_value_t = 40)]
+        metrics: usize,
+        /// Content pages.
+        #[arg(long, default_value_t = 200)]
+        pages: usize,
+        /// Approximate words per content page.
+        #[arg(long, default_value_t = 1500)]
+        words: usize,
+        /// ADRs.
+        #[arg(long, default_value_t = 100)]
+        adrs: usize,
+        /// Commits.
+        #[arg(long, default_value_t = 200)]
+        commits: usize,
+        /// Repetitions, each on a fresh repository.
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+        /// Where to write the repositories (removed at the end); default: the system's
+        /// temporary folder.
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Print the metrics JSON document on stdout (progress goes to stderr).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Options of `build` (and of the build step of `publish`).
@@ -174,11 +207,51 @@ pub fn execute(cli: Cli) -> Result<i32> {
             println!("wrote a synthetic repository to {}", out.display());
             return Ok(0);
         }
+        Command::BenchSite {
+            runs,
+            metrics,
+            pages,
+            words,
+            adrs,
+            commits,
+            repeat,
+            work_dir,
+            json,
+        } => {
+            if runs == 0 || metrics == 0 || repeat == 0 {
+                anyhow::bail!("--runs, --metrics and --repeat must be at least 1");
+            }
+            let spec = crate::site::bench::BenchSpec {
+                synthetic: crate::site::synthetic::SyntheticSpec {
+                    pages,
+                    words_per_page: words,
+                    adrs,
+                    commits,
+                    runs,
+                    metrics,
+                    ..Default::default()
+                },
+                repeat,
+                work_dir: work_dir.unwrap_or_else(std::env::temp_dir),
+            };
+            let exe = std::env::current_exe().context("while finding the sitegen executable")?;
+            let file = crate::site::bench::run(&spec, &exe, |line| eprintln!("{line}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&file)?);
+            } else {
+                for m in &file.metrics {
+                    println!("{:<34} {:>10.1} {}", m.name, m.value, m.unit);
+                }
+            }
+            return Ok(0);
+        }
         _ => {}
     }
     let project = Project::open(&root)?;
     match cli.command {
-        Command::Build(_) | Command::Synthetic { .. } => unreachable!("handled above"),
+        Command::Build(_) | Command::Synthetic { .. } | Command::BenchSite { .. } => {
+            unreachable!("handled above")
+        }
         Command::Publish {
             profile,
             no_progress,
@@ -291,6 +364,9 @@ fn build(root: &std::path::Path, args: &BuildArgs) -> Result<crate::site::BuildR
     }
     for t in &report.timings {
         eprintln!("  {:<8} {:>8.1} ms", t.name, t.duration.as_secs_f64() * 1e3);
+    }
+    if let Some(mb) = crate::site::bench::peak_rss_mb() {
+        eprintln!("  peak memory {mb:>6.1} MB");
     }
     println!(
         "built {} pages ({} rendered, {} from the render cache, {} shared with the previous \

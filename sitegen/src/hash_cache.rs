@@ -242,7 +242,10 @@ mod tests {
         // ctime is "now": too fresh to record.
         let c = HashCache::open(&store);
         assert_eq!(c.file(&data).expect("hashes").0, hash::bytes(b"one"));
-        assert!(used(&c).is_empty(), "a file changed just now is not recorded");
+        assert!(
+            used(&c).is_empty(),
+            "a file changed just now is not recorded"
+        );
         c.save();
 
         // Seen again once its times are older than the window: recorded, then hit.
@@ -258,7 +261,10 @@ mod tests {
         c.save();
 
         // Same size, mtime put back: the ctime still moved, so the new bytes are hashed.
-        let before = std::fs::metadata(&data).expect("stat").modified().expect("mtime");
+        let before = std::fs::metadata(&data)
+            .expect("stat")
+            .modified()
+            .expect("mtime");
         std::fs::write(&data, b"two").expect("writes");
         std::fs::File::options()
             .write(true)
@@ -268,7 +274,11 @@ mod tests {
             .expect("sets mtime");
         let c = HashCache::open(&store);
         assert_eq!(c.file(&data).expect("hashes").0, hash::bytes(b"two"));
-        assert_eq!(c.hits(), 0, "a rewritten file is never answered from the cache");
+        assert_eq!(
+            c.hits(),
+            0,
+            "a rewritten file is never answered from the cache"
+        );
     }
 
     #[test]

@@ -243,7 +243,10 @@ pub fn verify_with(evidence: &Path, hashes: &HashCache) -> Result<VerifyReport> 
         }
     }
     ids.sort();
-    let checks: Vec<RunCheck> = ids.par_iter().map(|id| check_run(evidence, id, hashes)).collect();
+    let checks: Vec<RunCheck> = ids
+        .par_iter()
+        .map(|id| check_run(evidence, id, hashes))
+        .collect();
     report.runs = checks.len();
     let mut previous: Option<&RunCheck> = None;
     for c in &checks {

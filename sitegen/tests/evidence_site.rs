@@ -320,3 +320,25 @@ fn shared_pages_equal_a_cold_build_and_survive_a_lost_file() {
     let fourth = build_version(f.root(), "v4");
     assert_eq!(fourth.reused, fourth.pages, "nothing changed since v3");
 }
+
+#[test]
+fn a_record_changed_after_a_cached_build_still_fails_the_build() {
+    let f = fixture();
+    let run = f.run(&["metrics"]);
+    // Old enough for the build to record the files' hashes (see sitegen::hash_cache).
+    std::thread::sleep(sitegen::hash_cache::RACY_WINDOW_FINE * 2);
+    let mut options = sitegen::site::BuildOptions::new(f.root());
+    options.version = Some("h1".into());
+    sitegen::site::build(&options).expect("first build");
+    let cache = f.root().join("site/.cache").join(sitegen::site::HASH_CACHE);
+    let recorded = std::fs::read_to_string(&cache).expect("hashes recorded");
+    assert!(recorded.contains("metrics.json"), "{recorded}");
+    // Same length, different bytes: the stat changes (ctime at least), so it is hashed again.
+    let record = f.evidence().join(&run).join("records/metrics.json");
+    let text = std::fs::read_to_string(&record).expect("record");
+    std::fs::write(&record, text.replace("0.95", "0.99")).expect("tamper");
+    options.version = Some("h2".into());
+    let err = sitegen::site::build(&options).expect_err("the ledger no longer verifies");
+    assert!(format!("{err:#}").contains("does not verify"), "{err:#}");
+    assert!(!f.root().join("site/h2").exists(), "nothing published");
+}

@@ -230,31 +230,32 @@ fn metric_page(
         })
         .collect();
     let points = serde_json::to_value(&measurements[..measurements.len().min(TABLE_ROWS)])?;
-    Ok(shared.job(
-        path,
-        "metric.html",
-        "metrics",
-        json!({
-            "title": format!("Metric {}", s.name),
-            "name": s.name,
-            "unit": s.unit,
-            "direction": s.direction,
-            "latest": s.points.last().map(|p| p.value),
-            "baseline": baseline,
-            "baseline_run": ev.eval.baseline,
-            "change": change(baseline, s.points.last().map(|p| p.value)),
-            "band": band.map(|(lo, hi, by)| json!({"low": lo, "high": hi, "criterion": by})),
-            "trend_svg": trend,
-            "histogram_svg": histogram,
-            "histogram_run": newest_samples.map(|(_, r)| r),
-            "criteria": criteria,
-            "adrs": adr_rows,
-            "points": points,
-            "points_total": measurements.len(),
-            "table_rows": TABLE_ROWS,
-        }),
-    )
-    .with_measurements(measurements))
+    Ok(shared
+        .job(
+            path,
+            "metric.html",
+            "metrics",
+            json!({
+                "title": format!("Metric {}", s.name),
+                "name": s.name,
+                "unit": s.unit,
+                "direction": s.direction,
+                "latest": s.points.last().map(|p| p.value),
+                "baseline": baseline,
+                "baseline_run": ev.eval.baseline,
+                "change": change(baseline, s.points.last().map(|p| p.value)),
+                "band": band.map(|(lo, hi, by)| json!({"low": lo, "high": hi, "criterion": by})),
+                "trend_svg": trend,
+                "histogram_svg": histogram,
+                "histogram_run": newest_samples.map(|(_, r)| r),
+                "criteria": criteria,
+                "adrs": adr_rows,
+                "points": points,
+                "points_total": measurements.len(),
+                "table_rows": TABLE_ROWS,
+            }),
+        )
+        .with_measurements(measurements))
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@
 //! [`BuildOptions::force`] is set, which replaces the whole tree atomically (renamed aside,
 //! then removed) and makes it the newest entry of `versions.json` again.
 
+pub mod bench;
 pub mod cache;
 pub mod catalog;
 pub mod charts;
