@@ -34,9 +34,11 @@
 //!
 //! # Incremental rebuilds
 //!
-//! Two layers, both under `site/.cache/`:
-//! - the render cache ([`cache`]): markdown documents, charts and page bodies (the page
-//!   template rendered with the page's context) by a hash of their inputs;
+//! Three layers, all under `site/.cache/`:
+//! - evidence hashes ([`crate::hash_cache`]): a ledger file unchanged since the last build
+//!   (same size, times, inode) is not hashed again;
+//! - the render cache ([`cache`]): markdown documents and page bodies (the page template
+//!   rendered with the page's context) by a hash of their inputs, in one pack file;
 //! - page sharing ([`reuse`]): pages carry no version name (`site.js` shows it), so a page
 //!   whose key — a hash of its template set, template, context (or, for run, compare and
 //!   content pages, of the evidence hashes or sources the context is built from), sidebar and
@@ -348,14 +350,15 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
         // record describe files that are gone.
         None => reuse::forget_version(&options.root.join("site").join(".cache"), &loaded.version),
     }
-    cache.prune();
+    let stats = cache.stats();
+    cache.finish();
     Ok(BuildReport {
         version: loaded.version,
         output,
         pages: rendered.len(),
         rendered: rendered.iter().filter(|p| !p.cached).count(),
         reused: rendered.iter().filter(|p| p.shared).count(),
-        cache: cache.stats(),
+        cache: stats,
         warnings,
         timings,
     })
