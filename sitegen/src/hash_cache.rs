@@ -115,6 +115,12 @@ impl HashCache {
         sha
     }
 
+    /// The recorded sha256 of `path` when its `stat` is unchanged since it was hashed, without
+    /// reading it; `None` otherwise (and always for a disabled cache).
+    pub fn known(&self, path: &Path) -> Option<String> {
+        self.lookup(path).and_then(|(_, sha)| sha)
+    }
+
     /// How many hashes came from the cache.
     pub fn hits(&self) -> usize {
         self.hits.load(std::sync::atomic::Ordering::Relaxed)

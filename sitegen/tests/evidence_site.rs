@@ -333,6 +333,28 @@ fn a_record_changed_after_a_cached_build_still_fails_the_build() {
     let cache = f.root().join("site/.cache").join(sitegen::site::HASH_CACHE);
     let recorded = std::fs::read_to_string(&cache).expect("hashes recorded");
     assert!(recorded.contains("metrics.json"), "{recorded}");
+    let records = f
+        .root()
+        .join("site/.cache")
+        .join(sitegen::site::RECORD_CACHE);
+    assert!(records.exists(), "parsed records kept");
+    // A build from the kept hashes and records shows exactly what the first one did.
+    options.version = Some("h1b".into());
+    sitegen::site::build(&options).expect("second build");
+    for v in ["h1", "h1b"] {
+        assert!(
+            f.root()
+                .join("site")
+                .join(v)
+                .join("dashboard/data.json")
+                .exists()
+        );
+    }
+    assert_eq!(
+        tree(&f.root().join("site/h1")),
+        tree(&f.root().join("site/h1b")),
+        "the same pages from cached and parsed evidence"
+    );
     // Same length, different bytes: the stat changes (ctime at least), so it is hashed again.
     let record = f.evidence().join(&run).join("records/metrics.json");
     let text = std::fs::read_to_string(&record).expect("record");

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::hash;
 use crate::hash_cache::HashCache;
+use crate::ledger::record_cache::RecordCache;
 use crate::ledger::{
     CHAIN_HEAD, ChainHead, FORMAT_VERSION, MANIFEST, Manifest, RECORDS, RUN_INFO, RunInfo, RunKind,
     TMP_PREFIX, parse_json, parse_run_id,
@@ -94,6 +95,18 @@ pub fn load_run(evidence: &Path, id: &str) -> Result<Run> {
 /// Like [`load_run`], taking record hashes from `hashes` when a record's `stat` is unchanged
 /// (see [`crate::hash_cache`]).
 pub fn load_run_with(evidence: &Path, id: &str, hashes: &HashCache) -> Result<Run> {
+    load_run_cached(evidence, id, hashes, None)
+}
+
+/// Like [`load_run_with`], taking a record from `records` instead of reading and parsing it
+/// when `hashes` knows the file's sha256 without reading it and that equals the sha256 the
+/// manifest names (see [`RecordCache`]); records parsed here are added to `records`.
+pub fn load_run_cached(
+    evidence: &Path,
+    id: &str,
+    hashes: &HashCache,
+    cache: Option<&RecordCache>,
+) -> Result<Run> {
     let dir = evidence.join(id);
     let manifest_path = dir.join(MANIFEST);
     let manifest_bytes = read(&manifest_path)?;
@@ -118,11 +131,22 @@ pub fn load_run_with(evidence: &Path, id: &str, hashes: &HashCache) -> Result<Ru
         }
     }
     let mut records = Vec::new();
-    for rel in manifest.files.keys() {
+    for (rel, expected) in &manifest.files {
         if !rel.starts_with(&format!("{RECORDS}/")) {
             continue;
         }
         let path = dir.join(rel);
+        if let Some(cache) = cache
+            && hashes.known(&path).as_ref() == Some(expected)
+            && let Some(record) = cache.get(expected)
+        {
+            records.push(LoadedRecord {
+                record,
+                path: format!("{id}/{rel}"),
+                sha256: expected.clone(),
+            });
+            continue;
+        }
         let bytes = read(&path)?;
         let record: EvidenceRecord = parse_json(&path, &bytes)?;
         if record.format_version != record::FORMAT_VERSION {
@@ -133,10 +157,16 @@ pub fn load_run_with(evidence: &Path, id: &str, hashes: &HashCache) -> Result<Ru
             );
         }
         crate::metrics::validate(&path.display().to_string(), &record.metrics)?;
+        let sha256 = hashes.bytes(&path, &bytes);
+        if let Some(cache) = cache
+            && &sha256 == expected
+        {
+            cache.insert(&sha256, &record);
+        }
         records.push(LoadedRecord {
             record,
             path: format!("{id}/{rel}"),
-            sha256: hashes.bytes(&path, &bytes),
+            sha256,
         });
     }
     records.sort_by(|a, b| a.record.check_id.cmp(&b.record.check_id));
@@ -158,9 +188,19 @@ pub fn load_runs(evidence: &Path) -> Result<Vec<Run>> {
 /// Like [`load_runs`], with record hashes from `hashes` where the rule allows
 /// (see [`crate::hash_cache`]).
 pub fn load_runs_with(evidence: &Path, hashes: &HashCache) -> Result<Vec<Run>> {
+    load_runs_cached(evidence, hashes, None)
+}
+
+/// Like [`load_runs_with`], with parsed records from `records` where allowed
+/// (see [`load_run_cached`]).
+pub fn load_runs_cached(
+    evidence: &Path,
+    hashes: &HashCache,
+    records: Option<&RecordCache>,
+) -> Result<Vec<Run>> {
     let ids = list_run_ids(evidence)?;
     ids.par_iter()
-        .map(|id| load_run_with(evidence, id, hashes))
+        .map(|id| load_run_cached(evidence, id, hashes, records))
         .collect()
 }
 

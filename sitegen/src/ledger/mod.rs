@@ -13,6 +13,7 @@
 //! into place; [`load::load_runs`] reads them back; `verify` recomputes every hash.
 
 pub mod load;
+pub mod record_cache;
 pub mod write;
 
 use std::collections::BTreeMap;

@@ -18,6 +18,7 @@ use crate::git::History;
 use crate::hash_cache::HashCache;
 use crate::ledger::RunKind;
 use crate::ledger::load::Run;
+use crate::ledger::record_cache::RecordCache;
 use crate::metrics::Direction;
 use crate::plan::Plan;
 use crate::project::Project;
@@ -95,9 +96,14 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Loads the evidence of the repository at `root`; `None` when it has no `sitegen.toml`. File
-/// hashes come from `hashes` where its rule allows ([`crate::hash_cache`]); manifests and the
-/// chain are always checked on their bytes.
-pub fn load(root: &std::path::Path, hashes: &HashCache) -> Result<Option<Evidence>> {
+/// hashes come from `hashes` where its rule allows ([`crate::hash_cache`]), and records from
+/// `records` for files whose hash is known that way ([`RecordCache`]); manifests and the chain
+/// are always checked on their bytes.
+pub fn load(
+    root: &std::path::Path,
+    hashes: &HashCache,
+    records: Option<&RecordCache>,
+) -> Result<Option<Evidence>> {
     if !root.join(crate::config::CONFIG_FILE).exists() {
         return Ok(None);
     }
@@ -115,7 +121,7 @@ pub fn load(root: &std::path::Path, hashes: &HashCache) -> Result<Option<Evidenc
             report.problems.len()
         );
     }
-    let all = crate::ledger::load::load_runs_with(&project.evidence_dir(), hashes)?;
+    let all = crate::ledger::load::load_runs_cached(&project.evidence_dir(), hashes, records)?;
     let eval = project.evaluate_runs(&all, None)?;
     let plan = project.load_plan()?;
     let runs: Vec<Run> = all

@@ -35,8 +35,9 @@
 //! # Incremental rebuilds
 //!
 //! Three layers, all under `site/.cache/`:
-//! - evidence hashes ([`crate::hash_cache`]): a ledger file unchanged since the last build
-//!   (same size, times, inode) is not hashed again;
+//! - evidence hashes and records ([`crate::hash_cache`], [`crate::ledger::record_cache`]): a
+//!   ledger file unchanged since the last build (same size, times, inode) is not hashed
+//!   again, and a record file is not even read: its parse is kept in binary form;
 //! - the render cache ([`cache`]): markdown documents and page bodies (the page template
 //!   rendered with the page's context) by a hash of their inputs, in one pack file;
 //! - page sharing ([`reuse`]): pages carry no version name (`site.js` shows it), so a page
@@ -82,6 +83,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::hash_cache::HashCache;
+use crate::ledger::record_cache::RecordCache;
 use crate::{adr, content, git};
 
 /// What to build and where.
@@ -234,6 +236,10 @@ pub struct BuildReport {
 /// ([`crate::hash_cache`]).
 pub const HASH_CACHE: &str = "hashes.json";
 
+/// The file under `site/.cache/` holding the evidence records the last build parsed
+/// ([`crate::ledger::record_cache`]).
+pub const RECORD_CACHE: &str = "records.bin";
+
 /// A phase run by [`timed`], not yet recorded.
 type Timed<T> = (&'static str, Duration, Result<T>);
 
@@ -298,11 +304,16 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
         Some(dir) => HashCache::open(&dir.join(HASH_CACHE)),
         None => HashCache::disabled(),
     };
+    let records = cache_dir(options).map(|dir| RecordCache::open(&dir.join(RECORD_CACHE)));
     // The two reading phases overlap: content, ADRs and git on one side, the ledger (hashing
     // and parsing, itself parallel) on the other.
     let (loaded, evidence) = rayon::join(
         || timed("load", || load(options)),
-        || timed("evidence", || evidence::load(&options.root, &hashes)),
+        || {
+            timed("evidence", || {
+                evidence::load(&options.root, &hashes, records.as_ref())
+            })
+        },
     );
     let mut loaded = record_phase(&mut timings, loaded)?;
     if !options.force {
@@ -310,6 +321,9 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
     }
     loaded.evidence = record_phase(&mut timings, evidence)?;
     hashes.save();
+    if let Some(records) = records {
+        records.save();
+    }
     let cache = match cache_dir(options) {
         Some(dir) => cache::Cache::new(&dir),
         None => cache::Cache::disabled(),
