@@ -100,7 +100,7 @@ pub fn load_run_with(evidence: &Path, id: &str, hashes: &HashCache) -> Result<Ru
 
 /// Like [`load_run_with`], taking a record from `records` instead of reading and parsing it
 /// when `hashes` knows the file's sha256 without reading it and that equals the sha256 the
-/// manifest names (see [`RecordCache`]); records parsed here are added to `records`.
+/// manifest names (see [`RecordCache`]); save the cache with the loaded runs afterwards.
 pub fn load_run_cached(
     evidence: &Path,
     id: &str,
@@ -138,7 +138,7 @@ pub fn load_run_cached(
         let path = dir.join(rel);
         if let Some(cache) = cache
             && hashes.known(&path).as_ref() == Some(expected)
-            && let Some(record) = cache.get(expected)
+            && let Some(record) = cache.take(expected)
         {
             records.push(LoadedRecord {
                 record,
@@ -158,10 +158,8 @@ pub fn load_run_cached(
         }
         crate::metrics::validate(&path.display().to_string(), &record.metrics)?;
         let sha256 = hashes.bytes(&path, &bytes);
-        if let Some(cache) = cache
-            && &sha256 == expected
-        {
-            cache.insert(&sha256, &record);
+        if let Some(cache) = cache {
+            cache.note_parsed();
         }
         records.push(LoadedRecord {
             record,

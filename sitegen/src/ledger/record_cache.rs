@@ -16,7 +16,7 @@
 //! count + items, options as a 0/1 byte + value, enums as one byte. Decoding checks every
 //! length against the bytes left and never trusts the file: a bad trailer, version or any
 //! malformed entry makes the whole file an empty cache. The file is rewritten (temporary file +
-//! rename) only when the set of records changed.
+//! rename), from the records the build loaded, only when that set changed.
 //!
 //! [`HashCache::known`]: crate::hash_cache::HashCache::known
 
@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
+use crate::ledger::load::Run;
 use crate::metrics::{Direction, Metric};
 use crate::record::{Artifact, Captured, Environment, EvidenceRecord, Status};
 
@@ -37,9 +38,10 @@ const VERSION: u32 = 1;
 #[derive(Debug)]
 pub struct RecordCache {
     file: PathBuf,
-    loaded: HashMap<[u8; 32], EvidenceRecord>,
-    used: Mutex<HashMap<[u8; 32], EvidenceRecord>>,
-    changed: AtomicBool,
+    /// Records read from the file and not yet taken.
+    loaded: Mutex<HashMap<[u8; 32], EvidenceRecord>>,
+    /// Whether a record was parsed from JSON this build (the file lacks it).
+    parsed: AtomicBool,
 }
 
 impl RecordCache {
@@ -51,41 +53,38 @@ impl RecordCache {
             .unwrap_or_default();
         RecordCache {
             file: file.to_path_buf(),
-            loaded,
-            used: Mutex::new(HashMap::new()),
-            changed: AtomicBool::new(false),
+            loaded: Mutex::new(loaded),
+            parsed: AtomicBool::new(false),
         }
     }
 
-    /// The record parsed from a file whose sha256 is `sha256_hex`, if cached.
-    pub fn get(&self, sha256_hex: &str) -> Option<EvidenceRecord> {
+    /// Takes the record parsed from a file whose sha256 is `sha256_hex`, if cached.
+    pub fn take(&self, sha256_hex: &str) -> Option<EvidenceRecord> {
         let key = parse_hex(sha256_hex)?;
-        let record = self.loaded.get(&key)?.clone();
-        if let Ok(mut used) = self.used.lock() {
-            used.insert(key, record.clone());
-        }
-        Some(record)
+        self.loaded.lock().ok()?.remove(&key)
     }
 
-    /// Records `record`, just parsed from a file whose sha256 is `sha256_hex`.
-    pub fn insert(&self, sha256_hex: &str, record: &EvidenceRecord) {
-        let Some(key) = parse_hex(sha256_hex) else {
-            return;
-        };
-        if let Ok(mut used) = self.used.lock() {
-            used.insert(key, record.clone());
-            self.changed.store(true, Ordering::Relaxed);
-        }
+    /// Notes that a record had to be parsed from its JSON (so [`RecordCache::save`] writes).
+    pub fn note_parsed(&self) {
+        self.parsed.store(true, Ordering::Relaxed);
     }
 
-    /// Writes the records used since [`RecordCache::open`] when they differ from the file's.
-    /// Failing to write is not an error (the next build parses again).
-    pub fn save(&self) {
-        let Ok(used) = self.used.lock() else { return };
-        if !self.changed.load(Ordering::Relaxed) && used.len() == self.loaded.len() {
+    /// Writes the records of `runs` when they differ from the file's: a record was parsed this
+    /// build, or one the file holds was not used. Failing to write is not an error (the next
+    /// build parses again).
+    pub fn save(&self, runs: &[Run]) {
+        let unused = self.loaded.lock().map(|l| !l.is_empty()).unwrap_or(true);
+        if !self.parsed.load(Ordering::Relaxed) && !unused {
             return;
         }
-        let bytes = encode_file(&used);
+        let mut records: Vec<([u8; 32], &EvidenceRecord)> = runs
+            .iter()
+            .flat_map(|r| &r.records)
+            .filter_map(|r| Some((parse_hex(&r.sha256)?, &r.record)))
+            .collect();
+        records.sort_by(|a, b| a.0.cmp(&b.0));
+        records.dedup_by(|a, b| a.0 == b.0);
+        let bytes = encode_file(&records);
         let tmp = self
             .file
             .with_extension(format!("tmp-{}", std::process::id()));
@@ -109,18 +108,14 @@ fn parse_hex(hex: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-fn encode_file(records: &HashMap<[u8; 32], EvidenceRecord>) -> Vec<u8> {
+fn encode_file(records: &[([u8; 32], &EvidenceRecord)]) -> Vec<u8> {
     let mut e = Enc(Vec::with_capacity(records.len() * 8192));
     e.0.extend_from_slice(MAGIC);
     e.u32(VERSION);
     e.u32(records.len() as u32);
-    let mut keys: Vec<&[u8; 32]> = records.keys().collect();
-    keys.sort();
-    for key in keys {
+    for (key, record) in records {
         e.0.extend_from_slice(key);
-        if let Some(r) = records.get(key) {
-            e.record(r);
-        }
+        e.record(record);
     }
     let digest = Sha256::digest(&e.0);
     e.0.extend_from_slice(&digest);
@@ -426,19 +421,28 @@ mod tests {
         [i; 32]
     }
 
+    fn entries(keys: std::ops::Range<u8>) -> Vec<([u8; 32], EvidenceRecord)> {
+        keys.map(|i| (key(i), record(u64::from(i)))).collect()
+    }
+
+    fn refs(e: &[([u8; 32], EvidenceRecord)]) -> Vec<([u8; 32], &EvidenceRecord)> {
+        e.iter().map(|(k, r)| (*k, r)).collect()
+    }
+
     #[test]
     fn records_round_trip_through_the_file() {
-        let records: HashMap<[u8; 32], EvidenceRecord> =
-            (0..6u8).map(|i| (key(i), record(u64::from(i)))).collect();
-        let bytes = encode_file(&records);
-        assert_eq!(decode_file(&bytes), Some(records));
+        let records = entries(0..6);
+        let bytes = encode_file(&refs(&records));
+        assert_eq!(
+            decode_file(&bytes),
+            Some(records.into_iter().collect::<HashMap<_, _>>())
+        );
     }
 
     #[test]
     fn any_damage_is_an_empty_cache_never_a_panic() {
-        let records: HashMap<[u8; 32], EvidenceRecord> =
-            (1..3u8).map(|i| (key(i), record(u64::from(i)))).collect();
-        let bytes = encode_file(&records);
+        let records = entries(1..3);
+        let bytes = encode_file(&refs(&records));
         for cut in 0..bytes.len() {
             assert_eq!(decode_file(&bytes[..cut]), None, "truncated at {cut}");
         }
@@ -456,26 +460,58 @@ mod tests {
         assert_eq!(decode_file(&body), None);
     }
 
+    fn run(records: &[([u8; 32], EvidenceRecord)]) -> Run {
+        Run {
+            id: "r".into(),
+            dir: PathBuf::from("r"),
+            info: serde_json::from_value(serde_json::json!({
+                "format_version": 1, "run_id": "r", "kind": "checks",
+                "started_at": "", "finished_at": "",
+                "environment": {"git_commit": "", "dirty": false, "rustc": "",
+                                "cargo_lock_sha256": null, "os": "", "cpu": "", "cores": 1}
+            }))
+            .expect("run info"),
+            manifest: crate::ledger::Manifest {
+                format_version: 1,
+                run_id: "r".into(),
+                previous: None,
+                files: Default::default(),
+            },
+            manifest_sha256: String::new(),
+            records: records
+                .iter()
+                .map(|(k, r)| crate::ledger::load::LoadedRecord {
+                    record: r.clone(),
+                    path: String::new(),
+                    sha256: crate::hash::hex(k),
+                })
+                .collect(),
+        }
+    }
+
     #[test]
-    fn cache_keeps_what_was_used_and_rewrites_only_on_change() {
+    fn saves_what_the_build_loaded_and_only_when_it_changed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("records.bin");
         let hex = |i: u8| crate::hash::hex(&key(i));
+        let both = entries(1..3);
         let c = RecordCache::open(&file);
-        assert!(c.get(&hex(1)).is_none());
-        c.insert(&hex(1), &record(1));
-        c.insert(&hex(2), &record(2));
-        c.save();
+        assert!(c.take(&hex(1)).is_none());
+        c.note_parsed();
+        c.save(&[run(&both)]);
+
         let c = RecordCache::open(&file);
-        assert_eq!(c.get(&hex(1)), Some(record(1)));
-        assert!(c.get("not hex").is_none());
-        c.save();
-        // Only record 1 was used: the file is rewritten without record 2.
+        assert_eq!(c.take(&hex(1)), Some(record(1)));
+        assert_eq!(c.take(&hex(1)), None, "taken once");
+        assert!(c.take("not hex").is_none());
+        // Record 2 was not used: the file is rewritten with record 1 only.
+        c.save(&[run(&both[..1])]);
         let c = RecordCache::open(&file);
-        assert!(c.get(&hex(2)).is_none());
-        assert_eq!(c.get(&hex(1)), Some(record(1)));
-        c.save();
-        let c2 = RecordCache::open(&file);
-        assert_eq!(c2.get(&hex(1)), Some(record(1)));
+        assert!(c.take(&hex(2)).is_none());
+        assert_eq!(c.take(&hex(1)), Some(record(1)));
+        // Nothing parsed, nothing left over: the file is left as it is.
+        std::fs::write(&file, b"sentinel").expect("writes");
+        c.save(&[run(&both[..1])]);
+        assert_eq!(std::fs::read(&file).expect("file"), b"sentinel");
     }
 }

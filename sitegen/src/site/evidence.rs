@@ -122,7 +122,13 @@ pub fn load(
         );
     }
     let all = crate::ledger::load::load_runs_cached(&project.evidence_dir(), hashes, records)?;
-    let eval = project.evaluate_runs(&all, None)?;
+    // The record cache is written while the gates are evaluated.
+    let eval = std::thread::scope(|s| {
+        if let Some(records) = records {
+            s.spawn(|| records.save(&all));
+        }
+        project.evaluate_runs(&all, None)
+    })?;
     let plan = project.load_plan()?;
     let runs: Vec<Run> = all
         .into_iter()

@@ -321,9 +321,6 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
     }
     loaded.evidence = record_phase(&mut timings, evidence)?;
     hashes.save();
-    if let Some(records) = records {
-        records.save();
-    }
     let cache = match cache_dir(options) {
         Some(dir) => cache::Cache::new(&dir),
         None => cache::Cache::disabled(),
