@@ -82,7 +82,7 @@ impl RecordCache {
             .flat_map(|r| &r.records)
             .filter_map(|r| Some((parse_hex(&r.sha256)?, &r.record)))
             .collect();
-        records.sort_by(|a, b| a.0.cmp(&b.0));
+        records.sort_by_key(|r| r.0);
         records.dedup_by(|a, b| a.0 == b.0);
         let bytes = encode_file(&records);
         let tmp = self
