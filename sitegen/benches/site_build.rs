@@ -5,11 +5,10 @@
 //!   version each iteration (`--force`), render cache off (a cold build every time);
 //! - `site/markdown_200_pages`: markdown rendering alone;
 //! - `site_evidence/full_build`: the scale — the above plus 1,000 evidence runs × 40
-//!   metrics (20 samples each), cache off;
-//! - `site_evidence/add_run_rebuild`: append one run to that ledger and rebuild with the render
-//!   cache and page sharing on (the incremental path a per-commit publish takes: unchanged
-//!   pages are hard-linked from the previous build, here the same version replaced with
-//!   `--force`).
+//!   metrics (20 samples each), cache off, a new version each iteration;
+//! - `site_evidence/add_run_rebuild`: append one run to that ledger (not timed) and build a new
+//!   version with the caches and page sharing on (the incremental path a per-commit publish
+//!   takes: unchanged pages are hard-linked from the previous version).
 //!
 //! Peak memory is not measured here; `sitegen bench-site` measures it (and the same two build
 //! times, each build a fresh `sitegen build` process), and records it as evidence.
@@ -22,7 +21,7 @@ use std::time::Duration;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use sitegen::site::synthetic::{SyntheticSpec, generate};
 use sitegen::site::synthetic_evidence::add_run;
 use sitegen::site::{BuildOptions, build};
@@ -79,10 +78,18 @@ fn site_evidence(c: &mut Criterion) {
         ..SyntheticSpec::default()
     };
     generate(tmp.path(), &spec).expect("synthetic repository");
+    // Every iteration publishes a new version, as a per-commit publish does. Replacing one
+    // version over and over (`--force`) would time the removal of the replaced tree too, and
+    // on a file system without a journal, files created right after a large deletion are
+    // several times slower to create (see docs/publishing.md, round 3).
     let mut cold = BuildOptions::new(tmp.path());
-    cold.version = Some("cold".to_string());
-    cold.force = true;
     cold.cache = false;
+    let mut k = 0;
+    let mut next = |prefix: &str| {
+        k += 1;
+        Some(format!("{prefix}-{k}"))
+    };
+    cold.version = next("cold");
     report(
         "synthetic evidence site",
         &build(&cold).expect("first build"),
@@ -91,22 +98,39 @@ fn site_evidence(c: &mut Criterion) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(20));
-    group.bench_function("full_build", |b| b.iter(|| build(&cold).expect("build")));
+    group.bench_function("full_build", |b| {
+        b.iter_batched(
+            || {
+                let mut o = cold.clone();
+                o.version = next("cold");
+                o
+            },
+            |o| build(&o).expect("build"),
+            BatchSize::PerIteration,
+        )
+    });
 
-    // Incremental: one more run, then a new version built with the cache warm.
+    // Incremental: one more run (not timed), then a new version built with the cache warm,
+    // sharing unchanged pages with the version before it.
     let mut warm = BuildOptions::new(tmp.path());
-    warm.version = Some("warm".to_string());
-    warm.force = true;
+    warm.version = next("warm");
     build(&warm).expect("fills the cache");
     let mut n = spec.runs;
     group.bench_function("add_run_rebuild", |b| {
-        b.iter(|| {
-            add_run(tmp.path(), n, spec.metrics).expect("adds a run");
-            n += 1;
-            build(&warm).expect("build")
-        })
+        b.iter_batched(
+            || {
+                add_run(tmp.path(), n, spec.metrics).expect("adds a run");
+                n += 1;
+                let mut o = warm.clone();
+                o.version = next("warm");
+                o
+            },
+            |o| build(&o).expect("build"),
+            BatchSize::PerIteration,
+        )
     });
     add_run(tmp.path(), n, spec.metrics).expect("adds a run");
+    warm.version = next("warm");
     report("after adding one run", &build(&warm).expect("build"));
     group.finish();
 }
