@@ -80,24 +80,12 @@ pub enum Command {
     Synthetic {
         /// Directory to create; must not exist yet.
         out: PathBuf,
-        /// Number of content pages.
-        #[arg(long, default_value_t = 200)]
-        pages: usize,
-        /// Approximate words per content page.
-        #[arg(long, default_value_t = 1500)]
-        words: usize,
-        /// Number of ADRs.
-        #[arg(long, default_value_t = 100)]
-        adrs: usize,
-        /// Number of commits.
-        #[arg(long, default_value_t = 200)]
-        commits: usize,
+        /// Pages, ADRs, commits and metrics per run.
+        #[command(flatten)]
+        shape: SiteShape,
         /// Number of evidence runs.
         #[arg(long, default_value_t = 0)]
         runs: usize,
-        /// Metrics per evidence run.
-        #[arg(long, default_value_t = 40)]
-        metrics: usize,
         /// Append one run (with `--metrics` metrics) to the existing synthetic repository OUT
         /// instead of creating one, as a new check run would (to measure incremental builds).
         #[arg(long)]
@@ -107,24 +95,12 @@ pub enum Command {
     /// and built again; prints medians (wall time, peak memory) with every repetition as a
     /// sample, in the metrics format with `--json`.
     BenchSite {
+        /// Pages, ADRs, commits and metrics per run.
+        #[command(flatten)]
+        shape: SiteShape,
         /// Evidence runs in each synthetic repository (at least 1).
         #[arg(long, default_value_t = 1000)]
         runs: usize,
-        /// Metrics per run.
-        #[arg(long, default_value_t = 40)]
-        metrics: usize,
-        /// Content pages.
-        #[arg(long, default_value_t = 200)]
-        pages: usize,
-        /// Approximate words per content page.
-        #[arg(long, default_value_t = 1500)]
-        words: usize,
-        /// ADRs.
-        #[arg(long, default_value_t = 100)]
-        adrs: usize,
-        /// Commits.
-        #[arg(long, default_value_t = 200)]
-        commits: usize,
         /// Repetitions, each on a fresh repository.
         #[arg(long, default_value_t = 5)]
         repeat: usize,
@@ -136,6 +112,42 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The size of a synthetic repository apart from its number of runs (`synthetic`,
+/// `bench-site`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SiteShape {
+    /// Number of content pages.
+    #[arg(long, default_value_t = 200)]
+    pages: usize,
+    /// Approximate words per content page.
+    #[arg(long, default_value_t = 1500)]
+    words: usize,
+    /// Number of ADRs.
+    #[arg(long, default_value_t = 100)]
+    adrs: usize,
+    /// Number of commits.
+    #[arg(long, default_value_t = 200)]
+    commits: usize,
+    /// Metrics per evidence run.
+    #[arg(long, default_value_t = 40)]
+    metrics: usize,
+}
+
+impl SiteShape {
+    /// The synthetic repository of this shape with `runs` evidence runs.
+    fn spec(&self, runs: usize) -> crate::site::synthetic::SyntheticSpec {
+        crate::site::synthetic::SyntheticSpec {
+            pages: self.pages,
+            words_per_page: self.words,
+            adrs: self.adrs,
+            commits: self.commits,
+            runs,
+            metrics: self.metrics,
+            ..Default::default()
+        }
+    }
 }
 
 /// Options of `build` (and of the build step of `publish`).
@@ -174,19 +186,15 @@ pub fn execute(cli: Cli) -> Result<i32> {
         Command::Build(args) => return build(&root, &args).map(|_| 0),
         Command::Synthetic {
             out,
-            pages,
-            words,
-            adrs,
-            commits,
+            shape,
             runs,
-            metrics,
             add_run,
         } => {
             if add_run {
                 let n = crate::ledger::load::list_run_ids(&out.join("evidence"))
                     .with_context(|| format!("while listing the runs of {}", out.display()))?
                     .len();
-                let id = crate::site::synthetic_evidence::add_run(&out, n, metrics)?;
+                let id = crate::site::synthetic_evidence::add_run(&out, n, shape.metrics)?;
                 println!("added run {id} to {}", out.display());
                 return Ok(0);
             }
@@ -194,43 +202,22 @@ pub fn execute(cli: Cli) -> Result<i32> {
                 anyhow::bail!("{} already exists; choose a new directory", out.display());
             }
             std::fs::create_dir_all(&out)?;
-            let spec = crate::site::synthetic::SyntheticSpec {
-                pages,
-                words_per_page: words,
-                adrs,
-                commits,
-                runs,
-                metrics,
-                ..Default::default()
-            };
-            crate::site::synthetic::generate(&out, &spec)?;
+            crate::site::synthetic::generate(&out, &shape.spec(runs))?;
             println!("wrote a synthetic repository to {}", out.display());
             return Ok(0);
         }
         Command::BenchSite {
+            shape,
             runs,
-            metrics,
-            pages,
-            words,
-            adrs,
-            commits,
             repeat,
             work_dir,
             json,
         } => {
-            if runs == 0 || metrics == 0 || repeat == 0 {
+            if runs == 0 || shape.metrics == 0 || repeat == 0 {
                 anyhow::bail!("--runs, --metrics and --repeat must be at least 1");
             }
             let spec = crate::site::bench::BenchSpec {
-                synthetic: crate::site::synthetic::SyntheticSpec {
-                    pages,
-                    words_per_page: words,
-                    adrs,
-                    commits,
-                    runs,
-                    metrics,
-                    ..Default::default()
-                },
+                synthetic: shape.spec(runs),
                 repeat,
                 work_dir: work_dir.unwrap_or_else(std::env::temp_dir),
             };
