@@ -97,7 +97,7 @@ check_page v1/dashboard/index.html dashboard
 check_page v1/metrics/commit_p99_us/index.html metric-page
 check_page v1/adr/adr-0001/index.html adr-before-after
 check_page v1/runs/20260101T030000Z-2222222/index.html run-page
-check_page v1/compare/20260101T030000Z-2222222/20251231T120000Z-1111111/index.html compare-page
+check_page v1/compare/20260101T030000Z-2222222-vs-20251231T120000Z-1111111/index.html compare-page
 check_page v1/catalog/index.html catalog
 check_page v1/trace/index.html trace
 check_page v1/signoff/index.html signoff

@@ -266,33 +266,40 @@ pub fn publish(options: &BuildOptions, loaded: &Loaded, mut staging: Staging) ->
 
 /// Creates every directory `files` needs under `dir`, once each.
 fn create_dirs(dir: &Path, files: &HashSet<String>) -> Result<()> {
-    // Every folder a file needs, grouped by depth: each level is created in parallel once the
-    // level above it exists (thousands of page folders; one `mkdir` each, no `create_dir_all`
-    // probing).
-    let mut levels: Vec<std::collections::BTreeSet<&str>> = Vec::new();
+    // Every folder a file needs, by depth and then by parent: each level is created once the
+    // level above it exists, its parents in parallel and each parent's children by one thread
+    // (creating an entry locks its parent folder, so threads sharing a parent would only wait
+    // for each other). One `mkdir` per folder, no `create_dir_all` probing.
+    let mut levels: Vec<BTreeMap<&str, Vec<&str>>> = Vec::new();
     for name in files {
         let mut end = 0;
         let mut depth = 0;
         while let Some(slash) = name[end..].find('/') {
+            let parent = name.get(..end.saturating_sub(1)).unwrap_or_default();
             end += slash;
             if levels.len() <= depth {
-                levels.push(std::collections::BTreeSet::new());
+                levels.push(BTreeMap::new());
             }
-            levels[depth].insert(&name[..end]);
+            levels[depth].entry(parent).or_default().push(&name[..end]);
             end += 1;
             depth += 1;
         }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("while creating {}", dir.display()))?;
     for level in levels {
-        level.par_iter().try_for_each(|rel| {
-            let path = dir.join(rel);
-            match std::fs::create_dir(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-                    Err(e).with_context(|| format!("while creating {}", path.display()))
+        level.par_iter().try_for_each(|(_, children)| {
+            let mut children = children.clone();
+            children.sort_unstable();
+            children.dedup();
+            children.iter().try_for_each(|rel| {
+                let path = dir.join(rel);
+                match std::fs::create_dir(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                        Err(e).with_context(|| format!("while creating {}", path.display()))
+                    }
+                    _ => Ok(()),
                 }
-                _ => Ok(()),
-            }
+            })
         })?;
     }
     Ok(())
