@@ -94,25 +94,32 @@ impl HashCache {
     /// sha256 (lowercase hex) and size of the file at `path`, from the cache when its `stat`
     /// is unchanged, else read and hashed.
     pub fn file(&self, path: &Path) -> Result<(String, u64)> {
-        if let Some((stat, Some(sha))) = self.lookup(path) {
-            return Ok((sha, stat.len));
-        }
+        let before = match self.lookup(path) {
+            Some((stat, Some(sha))) => return Ok((sha, stat.len)),
+            Some((stat, None)) => Some(stat),
+            None => None,
+        };
         let (sha, len) = hash::file(path)?;
-        self.record(path, &sha);
+        // Recorded only if nothing changed the file while it was read.
+        if let Some(before) = before
+            && stat(path) == Some(before)
+        {
+            self.record(path, before, &sha);
+        }
         Ok((sha, len))
     }
 
     /// sha256 of `bytes`, just read from `path`: from the cache when the file's `stat` is
-    /// unchanged, else computed.
+    /// unchanged since it was hashed (then the bytes read are the bytes hashed: any change
+    /// since would have moved the ctime), else computed. Not recorded: the file's `stat`
+    /// before the read is not known here ([`HashCache::file`] records).
     pub fn bytes(&self, path: &Path, bytes: &[u8]) -> String {
         if let Some((stat, Some(sha))) = self.lookup(path)
             && stat.len == bytes.len() as u64
         {
             return sha;
         }
-        let sha = hash::bytes(bytes);
-        self.record(path, &sha);
-        sha
+        hash::bytes(bytes)
     }
 
     /// The recorded sha256 of `path` when its `stat` is unchanged since it was hashed, without
@@ -162,12 +169,12 @@ impl HashCache {
         Some((stat, entry.map(|e| e.sha256.clone())))
     }
 
-    /// Records `sha256` for `path` when the file's times are older than the racy window.
-    fn record(&self, path: &Path, sha256: &str) {
+    /// Records `sha256` for `path`, whose bytes hashed had `stat` before and after the read,
+    /// when the file's times are older than the racy window.
+    fn record(&self, path: &Path, stat: Stat, sha256: &str) {
         if self.file.is_none() {
             return;
         }
-        let Some(stat) = stat(path) else { return };
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_nanos() as i128)
