@@ -83,19 +83,12 @@ pub fn g1a(h: &mut Harness<'_, '_>, level: IsolationLevel) -> Result<Finding> {
     h.exec(t1, Rollback)?;
     let r2 = h.exec(t2, Select(All))?;
     h.exec(t2, Commit)?;
-    let saw = [r1, r2]
-        .into_iter()
-        .filter_map(|t| h.rows(t))
-        .any(|rows| rows.contains(&(1, 101)));
-    Ok(if saw {
-        Finding::Occurred(format!(
-            "T2 read {} then {}: it saw 101, which T1 rolled back",
-            shown(h, r1),
-            shown(h, r2)
-        ))
-    } else {
-        Finding::NotObserved(format!("T2 read {} then {}", shown(h, r1), shown(h, r2)))
-    })
+    Ok(two_reads_saw_101(
+        h,
+        r1,
+        r2,
+        "it saw 101, which T1 rolled back",
+    ))
 }
 
 /// G1b: T1 writes 101 then 11 to row 1 and commits; T2 scans in between and after. T2 must
@@ -109,19 +102,22 @@ pub fn g1b(h: &mut Harness<'_, '_>, level: IsolationLevel) -> Result<Finding> {
     h.exec(t1, Commit)?;
     let r2 = h.exec(t2, Select(All))?;
     h.exec(t2, Commit)?;
+    Ok(two_reads_saw_101(h, r1, r2, "it saw T1's intermediate 101"))
+}
+
+/// The finding of G1a and G1b: whether either of T2's reads `r1`, `r2` holds row 1 = 101, a
+/// value T2 must never see (`why` says why it must not).
+fn two_reads_saw_101(h: &Harness<'_, '_>, r1: Ticket, r2: Ticket, why: &str) -> Finding {
     let saw = [r1, r2]
         .into_iter()
         .filter_map(|t| h.rows(t))
         .any(|rows| rows.contains(&(1, 101)));
-    Ok(if saw {
-        Finding::Occurred(format!(
-            "T2 read {} then {}: it saw T1's intermediate 101",
-            shown(h, r1),
-            shown(h, r2)
-        ))
+    let reads = format!("T2 read {} then {}", shown(h, r1), shown(h, r2));
+    if saw {
+        Finding::Occurred(format!("{reads}: {why}"))
     } else {
-        Finding::NotObserved(format!("T2 read {} then {}", shown(h, r1), shown(h, r2)))
-    })
+        Finding::NotObserved(reads)
+    }
 }
 
 /// G1c: T1 writes row 1, T2 writes row 2, then each reads the row the other wrote. They must
