@@ -383,45 +383,34 @@ fn ldb_restore_until_rolls_forward_and_names_bad_input() {
     let c = &f.after[f.after.len() / 2];
     let target = f.root.join("cli");
     let until = c.lsn.0.to_string();
+    let wal_dir = f.wal_dir();
+    let restore = |extra: &[&std::ffi::OsStr]| -> String {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "restore".as_ref(),
+            f.backup.as_os_str(),
+            target.as_os_str(),
+            "--wal-archive".as_ref(),
+            f.archive.as_os_str(),
+            "--wal-dir".as_ref(),
+            wal_dir.as_os_str(),
+            "--until".as_ref(),
+            until.as_ref(),
+        ];
+        args.extend_from_slice(extra);
+        let out = ldb(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(&format!("to lsn {}", c.lsn.0)), "{stdout}");
+        stdout
+    };
     // --verify-only checks the backup and the log up to the target, and writes nothing.
-    let out = ldb(&[
-        "restore".as_ref(),
-        f.backup.as_os_str(),
-        target.as_os_str(),
-        "--verify-only".as_ref(),
-        "--wal-archive".as_ref(),
-        f.archive.as_os_str(),
-        "--wal-dir".as_ref(),
-        f.wal_dir().as_os_str(),
-        "--until".as_ref(),
-        until.as_ref(),
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains(&format!("to lsn {}", c.lsn.0)), "{stdout}");
+    restore(&["--verify-only".as_ref()]);
     assert!(!target.exists(), "verify-only wrote nothing");
-    let out = ldb(&[
-        "restore".as_ref(),
-        f.backup.as_os_str(),
-        target.as_os_str(),
-        "--wal-archive".as_ref(),
-        f.archive.as_os_str(),
-        "--wal-dir".as_ref(),
-        f.wal_dir().as_os_str(),
-        "--until".as_ref(),
-        until.as_ref(),
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains(&format!("to lsn {}", c.lsn.0)), "{stdout}");
+    restore(&[]);
     assert_eq!(restored(&target), (c.state.clone(), c.lsn));
     // A value that is neither an LSN nor an RFC 3339 time.
     let out = ldb(&[
