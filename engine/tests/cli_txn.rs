@@ -33,6 +33,10 @@ fn operations_see_their_own_writes_and_commit_together() {
     ]);
     assert_eq!(out, "b\t2\n");
     assert_eq!(ok(&["scan", &db]), "a\t1\n", "rolled back");
+    // A read for update, then the write it prepares.
+    let out = ok(&["txn", &db, "getx:a", "put:a=2", "getx:a"]);
+    assert_eq!(out, "a\t1\na\t2\n");
+    assert_eq!(ok(&["scan", &db]), "a\t2\n");
 }
 
 #[test]
@@ -46,6 +50,8 @@ fn a_bad_operation_or_a_refused_write_leaves_the_database_untouched() {
     let err = fails(&["txn", &db, "put:a"]);
     assert!(err.contains("expected put:KEY=VALUE"), "{err}");
     let err = fails(&["txn", &db, "--read-only", "get:a", "put:a=1"]);
+    assert!(err.contains("read-only"), "{err}");
+    let err = fails(&["txn", &db, "--read-only", "getx:a"]);
     assert!(err.contains("read-only"), "{err}");
     let err = fails(&["txn", &db, "put:a=1", "put:=2"]);
     assert!(err.contains("keys must not be empty"), "{err}");

@@ -338,3 +338,89 @@ fn after_a_crash_committed_transactions_survive_and_uncommitted_ones_leave_no_tr
         assert!(db.check().expect("check").is_clean(), "{mode:?}");
     }
 }
+
+/// Two read-modify-writes of one key under `Serializable`, started together: with `get` both
+/// take the shared lock and the upgrade deadlocks (one victim); with `get_for_update` the second
+/// waits for the first, reads its result, and both commit.
+#[test]
+fn get_for_update_turns_an_upgrade_deadlock_into_a_wait() {
+    for for_update in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = open(&dir, Duration::from_secs(10));
+        db.put(b"n", b"0").expect("put");
+        let read = |txn: &mut lightning_db::Transaction<'_>| {
+            if for_update {
+                txn.get_for_update(b"n")
+            } else {
+                txn.get(b"n")
+            }
+        };
+        let increment = |txn: &mut lightning_db::Transaction<'_>, v: Option<Vec<u8>>| {
+            let n: u64 = String::from_utf8(v.unwrap_or_default())
+                .expect("utf-8")
+                .parse()
+                .expect("number");
+            txn.put(b"n", (n + 1).to_string().as_bytes())
+        };
+        let results: Vec<Result<(), Error>> = std::thread::scope(|s| {
+            let mut t1 = db.begin(SER).expect("begin");
+            let v1 = read(&mut t1).expect("t1 reads first");
+            let db = &db;
+            let (read_done, wait_read) = std::sync::mpsc::channel();
+            let t2 = s.spawn(move || {
+                let mut t2 = db.begin(SER).expect("begin");
+                let v2 = read(&mut t2)?;
+                let _ = read_done.send(());
+                increment(&mut t2, v2)?;
+                t2.commit().map(|_| ())
+            });
+            // t2 has its shared lock (under `get`), or waits for t1's exclusive one.
+            if for_update {
+                while db.stats().expect("stats").locks.waiting_now == 0 {
+                    std::thread::yield_now();
+                }
+            } else {
+                wait_read.recv().expect("t2 read");
+            }
+            let r1 = increment(&mut t1, v1).and_then(|()| t1.commit().map(|_| ()));
+            vec![r1, t2.join().expect("join")]
+        });
+        let stats = db.stats().expect("stats");
+        if for_update {
+            assert!(results.iter().all(Result::is_ok), "{results:?}");
+            assert_eq!(stats.locks.deadlocks, 0, "{:?}", stats.locks);
+            assert_eq!(db.get(b"n").expect("get"), Some(b"2".to_vec()));
+        } else {
+            let victims = results
+                .iter()
+                .filter(|r| matches!(r, Err(Error::Deadlock { .. })))
+                .count();
+            assert_eq!(victims, 1, "{results:?}");
+            assert_eq!(stats.locks.deadlocks, 1, "{:?}", stats.locks);
+            assert_eq!(db.get(b"n").expect("get"), Some(b"1".to_vec()));
+        }
+    }
+}
+
+#[test]
+fn get_for_update_conflicts_early_reads_own_writes_and_is_refused_read_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir, Duration::from_secs(5));
+    db.put(b"k", b"0").expect("put");
+    // Under RepeatableRead, a key committed after the snapshot fails at the read, not later.
+    let mut t = db.begin(RR).expect("begin");
+    db.put(b"k", b"1").expect("a later commit");
+    let err = t.get_for_update(b"k").expect_err("conflict");
+    assert!(matches!(err, Error::WriteConflict { .. }), "{err}");
+    // Its own write, at either level; the lock stays with the transaction.
+    for level in [RR, SER] {
+        let mut t = db.begin(level).expect("begin");
+        assert_eq!(t.get_for_update(b"k").expect("read"), Some(b"1".to_vec()));
+        t.put(b"k", b"own").expect("put");
+        assert_eq!(t.get_for_update(b"k").expect("read"), Some(b"own".to_vec()));
+        t.rollback();
+    }
+    let mut ro = db.begin_read_only().expect("begin");
+    let err = ro.get_for_update(b"k").expect_err("read-only");
+    assert!(matches!(err, Error::ReadOnlyTransaction { .. }), "{err}");
+}

@@ -9,7 +9,8 @@
 //!    scanned range) and read the latest committed state.
 //! 3. **Write** (buffered in the write set): take the key's exclusive lock; under
 //!    `RepeatableRead`, fail with [`Error::WriteConflict`] if the key was committed after the
-//!    snapshot.
+//!    snapshot. [`Transaction::get_for_update`] does the same before it reads, for
+//!    read-modify-writes that must not upgrade a shared lock.
 //! 4. **Commit**: the write set becomes one WAL commit record and one copy-on-write apply
 //!    (the same path as [`Database::commit`]); once it is durable and published, the locks are
 //!    released. **Rollback** (or drop) discards the write set and releases the locks.
@@ -136,6 +137,27 @@ impl<'db> Transaction<'db> {
                 self.lock(LockTarget::key(key), LockMode::Shared)?;
                 self.db.snapshots.current()
             }
+        };
+        self.db.get_at(&snap, key)
+    }
+
+    /// Reads `key` for an update this transaction is about to make (a locking read, like SQL's
+    /// `SELECT … FOR UPDATE`): takes the key's exclusive lock *before* reading, so a
+    /// read-modify-write never has to upgrade a shared lock. Two `Serializable` transactions
+    /// that both [`get`](Self::get) a key and then write it deadlock on the upgrade (each holds
+    /// `Shared`, each waits for `Exclusive`) and one is rolled back; with `get_for_update` the
+    /// second one waits for the first to end and then reads its result. Under
+    /// `RepeatableRead` it reads the snapshot and fails at once with [`Error::WriteConflict`]
+    /// when the key was committed after the snapshot (the write would fail the same way).
+    /// Refused in read-only transactions ([`Error::ReadOnlyTransaction`]).
+    pub fn get_for_update(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.prepare_write(key, None)?;
+        if let Some(own) = self.writes.get(key) {
+            return Ok(own.map(<[u8]>::to_vec));
+        }
+        let snap = match &self.snapshot {
+            Some(snap) => Arc::clone(snap),
+            None => self.db.snapshots.current(),
         };
         self.db.get_at(&snap, key)
     }

@@ -162,7 +162,8 @@ enum Command {
         #[arg(long, conflicts_with = "json")]
         markdown: bool,
     },
-    /// Run operations (`get:K`, `put:K=V`, `del:K`, `scan:FROM..TO`) as one transaction.
+    /// Run operations (`get:K`, `getx:K`, `put:K=V`, `del:K`, `scan:FROM..TO`) as one
+    /// transaction.
     Txn(txn::TxnArgs),
     /// Crash-loop test on the simulated disk: crash at every I/O operation of a seeded workload,
     /// recover, verify (exit code 1 on any violation).

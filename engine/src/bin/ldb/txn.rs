@@ -1,7 +1,8 @@
 //! `ldb txn`: run a list of operations as one transaction, at a chosen isolation level.
 //!
-//! Operations are words: `get:KEY`, `put:KEY=VALUE`, `del:KEY`, `scan:FROM..TO` (either side may
-//! be empty; `FROM` inclusive, `TO` exclusive). With `--hex`, keys and values are hexadecimal.
+//! Operations are words: `get:KEY`, `getx:KEY` (a get for update: exclusive lock first),
+//! `put:KEY=VALUE`, `del:KEY`, `scan:FROM..TO` (either side may be empty; `FROM` inclusive, `TO`
+//! exclusive). With `--hex`, keys and values are hexadecimal.
 //! Reads print `KEY<TAB>VALUE` lines (an absent key prints `KEY<TAB>(absent)`); at the end the
 //! transaction commits (or rolls back with `--rollback`) and a summary line goes to standard
 //! error. Any failing operation rolls the whole transaction back: nothing is written.
@@ -33,7 +34,8 @@ pub struct TxnArgs {
     /// Keys and values as hexadecimal.
     #[arg(long)]
     hex: bool,
-    /// The operations, in order: `get:KEY`, `put:KEY=VALUE`, `del:KEY`, `scan:FROM..TO`.
+    /// The operations, in order: `get:KEY`, `getx:KEY` (get for update), `put:KEY=VALUE`,
+    /// `del:KEY`, `scan:FROM..TO`.
     #[arg(required = true, value_name = "OP")]
     ops: Vec<String>,
 }
@@ -41,6 +43,7 @@ pub struct TxnArgs {
 /// One parsed operation.
 enum TxnOp {
     Get(Vec<u8>),
+    GetForUpdate(Vec<u8>),
     Put(Vec<u8>, Vec<u8>),
     Del(Vec<u8>),
     Scan(Option<Vec<u8>>, Option<Vec<u8>>),
@@ -50,11 +53,13 @@ fn parse(word: &str, hex: bool, n: usize) -> Result<TxnOp> {
     let what = |part: &str| format!("operation {n} ({word:?}): {part}");
     let Some((verb, arg)) = word.split_once(':') else {
         bail!(
-            "operation {n} ({word:?}): expected get:KEY, put:KEY=VALUE, del:KEY or scan:FROM..TO"
+            "operation {n} ({word:?}): expected get:KEY, getx:KEY, put:KEY=VALUE, del:KEY or \
+             scan:FROM..TO"
         );
     };
     Ok(match verb {
         "get" => TxnOp::Get(decode(arg, hex, &what("key"))?),
+        "getx" => TxnOp::GetForUpdate(decode(arg, hex, &what("key"))?),
         "del" => TxnOp::Del(decode(arg, hex, &what("key"))?),
         "put" => {
             let Some((k, v)) = arg.split_once('=') else {
@@ -81,7 +86,7 @@ fn parse(word: &str, hex: bool, n: usize) -> Result<TxnOp> {
             TxnOp::Scan(side(from, "from")?, side(to, "to")?)
         }
         other => bail!(
-            "operation {n} ({word:?}): unknown verb {other:?}; expected get, put, del or scan"
+            "operation {n} ({word:?}): unknown verb {other:?}; expected get, getx, put, del or scan"
         ),
     })
 }
@@ -111,8 +116,12 @@ pub fn txn_cmd(args: TxnArgs) -> Result<()> {
                 )
             };
             match op {
-                TxnOp::Get(key) => {
-                    let value = txn.get(key).with_context(ctx)?;
+                TxnOp::Get(key) | TxnOp::GetForUpdate(key) => {
+                    let value = match op {
+                        TxnOp::GetForUpdate(_) => txn.get_for_update(key),
+                        _ => txn.get(key),
+                    }
+                    .with_context(ctx)?;
                     let shown =
                         value.map_or_else(|| "(absent)".to_string(), |v| encode(&v, args.hex));
                     println!("{}\t{shown}", encode(key, args.hex));
