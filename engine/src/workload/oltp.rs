@@ -71,6 +71,10 @@ pub enum UpdateKind {
     Blind,
     /// Get, increment the counter in the value's first 8 bytes, put.
     ReadModifyWrite,
+    /// As [`UpdateKind::ReadModifyWrite`] with a locking read
+    /// ([`crate::Transaction::get_for_update`]): the exclusive lock is taken before the read,
+    /// so concurrent updates of one key wait instead of deadlocking on a lock upgrade.
+    LockingReadModifyWrite,
 }
 
 /// Where updates concentrate in the contention variant: `percent`% of updates go to the first
@@ -345,6 +349,10 @@ fn one_op(
                 UpdateKind::Blind => t.put(&k, &fresh),
                 UpdateKind::ReadModifyWrite => {
                     let current = t.get(&k)?;
+                    t.put(&k, &incremented(current, cfg.data_seed, i))
+                }
+                UpdateKind::LockingReadModifyWrite => {
+                    let current = t.get_for_update(&k)?;
                     t.put(&k, &incremented(current, cfg.data_seed, i))
                 }
             }

@@ -56,6 +56,10 @@ pub struct OltpArgs {
     /// Print the project's metrics JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// The hot-key mix's read-modify-writes read with `get_for_update` (exclusive lock first)
+    /// instead of `get` (shared lock, upgraded by the write).
+    #[arg(long)]
+    locking_reads: bool,
 }
 
 /// Runs `ldb bench oltp`.
@@ -116,11 +120,11 @@ fn measure(
     db.close()?;
 
     let db = open(&path, args, false)?;
-    let hot = oltp::run(
-        &db,
-        &OltpConfig::hot_key(args.seed, keys, args.threads, Stop::After(each)),
-    )
-    .context("while running the hot-key mix")?;
+    let mut hot_key = OltpConfig::hot_key(args.seed, keys, args.threads, Stop::After(each));
+    if args.locking_reads {
+        hot_key.update = oltp::UpdateKind::LockingReadModifyWrite;
+    }
+    let hot = oltp::run(&db, &hot_key).context("while running the hot-key mix")?;
     let report = db.check()?;
     ensure!(
         report.is_clean(),
