@@ -263,6 +263,30 @@ fn bench_oltp_prints_every_oltp_metric_and_cleans_up() {
         &scratch,
     ]);
     assert!(text.contains("oltp.tps") && text.contains("oltp.mixed.lock_wait_ms"));
+    // With locking reads every update transaction takes one exclusive lock before it reads:
+    // nothing to upgrade, no cycle, no deadlock.
+    let locking = ok(&[
+        "bench",
+        "oltp",
+        "--keys",
+        "500",
+        "--threads",
+        "2",
+        "--seconds",
+        "0.2",
+        "--dir",
+        &scratch,
+        "--json",
+        "--locking-reads",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&locking).expect("metrics JSON");
+    let deadlocks = doc["metrics"]
+        .as_array()
+        .expect("metrics array")
+        .iter()
+        .find(|m| m["name"] == "oltp.deadlocks")
+        .and_then(|m| m["value"].as_f64());
+    assert_eq!(deadlocks, Some(0.0), "{locking}");
 }
 
 #[test]
