@@ -5,6 +5,7 @@
 //! re-renders only the pages whose data changed.
 
 mod common;
+use common::tree;
 
 use std::path::Path;
 
@@ -248,20 +249,6 @@ fn publish_stops_when_the_ledger_does_not_verify() {
     std::fs::write(&record, text.replace("0.95", "0.99")).expect("tamper");
     assert_eq!(publish(f.root(), "p1"), 1);
     assert!(!f.root().join("site/p1").exists(), "nothing published");
-}
-
-fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .map(|e| e.expect("walk"))
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).expect("under dir");
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            (rel, std::fs::read(e.path()).expect("read"))
-        })
-        .collect()
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! HTML and `data.json` snapshots, escaping, the link checker, versioned output and
 //! immutability of published versions. See `tests/README.md` for updating snapshots.
 
+mod common;
+use common::tree;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -76,25 +79,6 @@ fn options(root: &Path, version: &str) -> BuildOptions {
     let mut o = BuildOptions::new(root);
     o.version = Some(version.to_string());
     o
-}
-
-/// Every file under `dir`, by relative path, with its contents.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .map(|e| e.expect("walk"))
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .expect("under dir")
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).expect("read"))
-        })
-        .collect()
 }
 
 fn read(path: PathBuf) -> String {
