@@ -278,7 +278,14 @@ pub fn describe(db: Option<&Database>) -> crate::Result<Catalog> {
                     "u64 le",
                     "LSN of the segment's first record",
                 ),
-                f("reserved", 24, 36, "zeros", "reserved"),
+                f(
+                    "segment_size",
+                    24,
+                    8,
+                    "u64 le",
+                    "the size the file was created with (version 3); a shorter file is truncated",
+                ),
+                f("reserved", 32, 28, "zeros", "reserved"),
                 f("crc32c", 60, 4, "u32 le", "CRC32C of bytes 0..60"),
             ],
         },
@@ -308,12 +315,17 @@ pub fn describe(db: Option<&Database>) -> crate::Result<Catalog> {
             TypeCode {
                 code: walfmt::RecordKind::Commit as u8,
                 name: "commit",
-                description: "the final record of a transaction: txn id, op count, ops (put/delete), commit time (µs since the Unix epoch; WAL format 2 on)",
+                description: "the final record of a transaction: txn id, op count, ops (put/delete), commit time (µs since the Unix epoch; WAL format 2 on), durable mark (the log's durable LSN when framed; WAL format 3 on)",
             },
             TypeCode {
                 code: walfmt::RecordKind::TxnChunk as u8,
                 name: "txn_chunk",
                 description: "a non-final piece of a large transaction's ops",
+            },
+            TypeCode {
+                code: walfmt::RecordKind::SegmentEnd as u8,
+                name: "segment_end",
+                description: "the last record of a full segment (WAL format 3 on): the log goes on in the segment named after its end",
             },
         ],
         limits: Limits {

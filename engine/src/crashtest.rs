@@ -7,7 +7,10 @@
 //! 3. take a crash image (unsynced writes dropped, torn or reordered, chosen by a seed derived
 //!    from the workload seed and `k`), reopen the database on it — which runs recovery — and
 //!    assert: the contents equal the model after the last acknowledged commit, or after the one
-//!    commit that was in flight (never anything else), and the integrity check is clean.
+//!    commit that was in flight (never anything else), and the integrity check is clean;
+//! 4. commit twice more, then damage a bit of the first of those records (a record in the
+//!    middle of the log) or of its segment's header, and assert the next open refuses with
+//!    [`Error::WalDamaged`] instead of cutting the log.
 //!
 //! The test suite runs this over at least 1,000 crash points; `ldb crashtest` runs longer loops.
 //! Every violation names the seed and crash point so it can be replayed exactly.
@@ -20,8 +23,10 @@ use serde::Serialize;
 
 use crate::db::{Database, Options, WriteBatch};
 use crate::error::{Error, Result};
+use crate::types::Lsn;
 use crate::util::rng::SplitMix64 as Rng;
-use crate::vfs::SimVfs;
+use crate::vfs::{SimVfs, Vfs};
+use crate::wal::format::SEGMENT_HEADER_LEN;
 use crate::wal::{Op, WalMode};
 
 /// The workload and database shape of a crash loop.
@@ -142,6 +147,7 @@ fn options(cfg: &CrashConfig, vfs: &SimVfs) -> Options {
         wal_archive: None,
         vfs: Arc::new(vfs.clone()),
         lock_timeout: std::time::Duration::from_secs(10),
+        ..Options::default()
     }
 }
 
@@ -245,7 +251,58 @@ pub fn run_point(cfg: &CrashConfig, point: u64) -> std::result::Result<(bool, u6
         Ok(Some(v)) if v == b"ok" => {}
         other => return Err(ctx(format!("commit after recovery lost: {other:?}"))),
     }
+    damage_is_refused(cfg, db, &image, point).map_err(ctx)?;
     Ok((inflight_applied, out.acknowledged_commits))
+}
+
+/// Media damage after recovery: two more commits go to the log only; then a bit flipped in the
+/// first one's record (a record in the middle of the log), or in the header of the segment
+/// holding it, must make the next open refuse with [`Error::WalDamaged`] — never cut the log
+/// silently. The bit and byte are chosen by the crash point.
+fn damage_is_refused(
+    cfg: &CrashConfig,
+    db: Database,
+    image: &SimVfs,
+    point: u64,
+) -> std::result::Result<(), String> {
+    let start = Lsn(db.stats().map_err(|e| e.to_string())?.last_commit_lsn);
+    let first = db
+        .put(b"damage-1", b"a")
+        .map_err(|e| format!("commit before the damage check failed: {e}"))?;
+    db.put(b"damage-2", b"b")
+        .map_err(|e| format!("commit before the damage check failed: {e}"))?;
+    drop(db);
+    let wal = std::path::Path::new(DB_DIR).join(crate::db::WAL_DIR);
+    let segment = image
+        .read_dir(&wal)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter_map(|p| crate::wal::parse_segment_name(&p).map(|l| (l, p)))
+        .filter(|(l, _)| *l <= start)
+        .max()
+        .ok_or_else(|| format!("no WAL segment holds {start}"))?;
+    let record_len = first.lsn.0 - start.0;
+    let in_record = SEGMENT_HEADER_LEN + (start.0 - segment.0.0) + point % record_len;
+    for (what, offset) in [
+        ("a record in the middle of the log", in_record),
+        ("a segment header", point % SEGMENT_HEADER_LEN),
+    ] {
+        let damaged = image.crash_image(0);
+        damaged
+            .flip_bit(&segment.1, offset, (point % 8) as u8)
+            .map_err(|e| e.to_string())?;
+        match Database::open(DB_DIR, options(cfg, &damaged)) {
+            Err(Error::WalDamaged(_)) => {}
+            Err(e) => return Err(format!("damage in {what} (byte {offset}): {e}")),
+            Ok(_) => {
+                return Err(format!(
+                    "damage in {what} (byte {offset} of {}) was not detected",
+                    segment.1.display()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn read_all(db: &Database) -> Result<BTreeMap<Vec<u8>, Vec<u8>>> {

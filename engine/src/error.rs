@@ -48,6 +48,11 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
+    /// The write-ahead log is damaged (not torn by a crash): durable commits may be unreadable.
+    /// The database was not opened and nothing was changed; salvage mode
+    /// ([`crate::wal::WalRecovery::Salvage`]) keeps the commits before the damage.
+    #[error("{0}")]
+    WalDamaged(Box<crate::wal::WalDamage>),
     /// The file is not a Lightning DB database (bad magic number).
     #[error("{path} is not a Lightning DB database (bad magic number)")]
     NotADatabase {

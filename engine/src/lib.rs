@@ -6,11 +6,12 @@
 //! 2. [`storage`] — checksummed fixed-size pages, the pager, the buffer pool and the freelist.
 //! 3. [`btree`] — an ordered byte-key map over pages (copy-on-write, overflow pages for large values).
 //! 4. [`wal`] — the write-ahead log: checksummed records, `Standard` and `Unified` (group commit)
-//!    modes, and the recovery scan.
+//!    modes, and recovery (which cuts a torn tail and refuses media damage, or salvages it).
 //! 5. [`txn`] — the transaction machinery: the lock manager with deadlock detection, the
 //!    write-conflict index, and write sets.
 //! 6. [`db`] — the public [`Database`] handle and its [`Transaction`]s (snapshot isolation and
-//!    serializable), commits, snapshots, checkpoints, recovery.
+//!    serializable), commits, snapshots, checkpoints, recovery; [`ReadOnlyDatabase`], a view
+//!    that writes nothing.
 //!
 //! Beside the layers: [`integrity`] (the checker behind `ldb check`), [`catalog`] (what the
 //! engine can describe about its own formats), [`crashtest`] (the crash loop over the simulated
@@ -41,7 +42,8 @@ pub mod wal;
 pub mod workload;
 
 pub use db::{
-    CommitInfo, Database, Options, Range, Snapshot, Stats, Transaction, TxnRange, WriteBatch,
+    CommitInfo, Database, Options, PendingRecovery, Range, ReadOnlyDatabase, Snapshot, Stats,
+    Transaction, TxnRange, WriteBatch,
 };
 pub use error::{Error, Result};
 pub use integrity::IntegrityReport;

@@ -287,6 +287,7 @@ fn sim_opts(vfs: &SimVfs) -> Options {
         wal_archive: None,
         vfs: Arc::new(vfs.clone()),
         lock_timeout: std::time::Duration::from_secs(10),
+        ..Options::default()
     }
 }
 

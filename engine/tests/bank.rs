@@ -48,6 +48,7 @@ fn opts(vfs: &SimVfs, mode: WalMode) -> Options {
         lock_timeout: std::time::Duration::from_secs(20),
         vfs: Arc::new(vfs.clone()),
         wal_archive: None,
+        ..Options::default()
     }
 }
 

@@ -32,7 +32,8 @@ fn catalog_json_names_every_page_and_record_type() {
         .filter_map(|t| t["name"].as_str())
         .collect();
     assert_eq!(names, ["branch", "leaf", "overflow", "freelist"]);
-    assert_eq!(json["wal_record_types"].as_array().map(Vec::len), Some(2));
+    assert_eq!(json["wal_record_types"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["wal_format_version"], 3);
     assert_eq!(json["file_header"]["size"], 64);
     assert_eq!(json["limits"]["max_key_len_for_page_size"], 994);
 }

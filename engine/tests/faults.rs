@@ -23,6 +23,7 @@ fn opts(vfs: &SimVfs, mode: WalMode) -> Options {
         wal_archive: None,
         vfs: Arc::new(vfs.clone()),
         lock_timeout: std::time::Duration::from_secs(10),
+        ..Options::default()
     }
 }
 

@@ -37,6 +37,7 @@ fn open(mode: WalMode) -> Database {
             lock_timeout: std::time::Duration::from_secs(30),
             vfs: Arc::new(vfs),
             wal_archive: None,
+            ..Options::default()
         },
     )
     .expect("create")

@@ -26,7 +26,7 @@ use crate::types::Lsn;
 use crate::vfs::{OpenMode, Vfs};
 use crate::wal::format::{
     FrameError, RecordKind, SEGMENT_HEADER_LEN, SegmentHeader, get_varint, read_frame,
-    split_commit_time, split_txn,
+    split_commit_trailer, split_txn,
 };
 use crate::wal::parse_segment_name;
 
@@ -204,8 +204,8 @@ impl Scan {
             let bad =
                 |detail: String| archive_err(path, format!("commit record at {lsn}: {detail}"));
             let (_, body) = split_txn(frame.payload).map_err(bad)?;
-            let (mut body, time) =
-                split_commit_time(body, header.has_commit_time()).map_err(bad)?;
+            let (mut body, trailer) = split_commit_trailer(body, header).map_err(bad)?;
+            let time = trailer.time;
             get_varint(&mut body).map_err(bad)?;
             if end <= self.from {
                 if end == self.from {
@@ -447,6 +447,16 @@ pub(crate) fn copy_into(vfs: &dyn Vfs, plan: &Plan, wal_dir: &Path) -> Result<()
             out.write_at(&buf[..n], at)
                 .map_err(|e| Error::io("writing WAL segment", &dest, e))?;
             at += n as u64;
+        }
+        // A segment of format version 3 keeps the size it was created with (recovery takes a
+        // shorter one for a truncated file); archived copies end with their records.
+        let mut hb = [0u8; SEGMENT_HEADER_LEN as usize];
+        src.read_at(&mut hb, 0)
+            .map_err(|e| Error::io("reading WAL segment", &seg.path, e))?;
+        let header = SegmentHeader::decode(&hb).map_err(|e| archive_err(&seg.path, e))?;
+        if header.segment_size > seg.len {
+            out.set_len(header.segment_size)
+                .map_err(|e| Error::io("extending WAL segment", &dest, e))?;
         }
         out.sync()
             .map_err(|e| Error::io("syncing WAL segment", &dest, e))?;

@@ -6,15 +6,17 @@
 //! 3. in a temporary sibling directory, create a data file: allocate ids `1..source_page_count`,
 //!    write every page of the stream at its id (each verified), free the ids the stream did not
 //!    use, then checkpoint at the backup's LSN with its root, entry count and next txn id;
-//! 4. open that database (which starts an empty log at the backup's LSN), run the integrity
+//! 4. give it an empty log starting at the backup's LSN (a checkpointed database must have the
+//!    segment holding its checkpoint), open it, run the integrity
 //!    check and compare the entry count with the manifest, close it;
 //!
 //! A point-in-time restore ([`restore_pitr`]) also plans the roll-forward in step 1 (every
 //! segment and record between the backup and the target verified, see [`super::pitr`]), copies
 //! the planned log segments into the temporary directory's `wal/` in step 3, and in step 4 the
 //! open redoes them (ordinary crash recovery) and must land exactly on the planned LSN.
-//! 5. move it into place: a new target receives the data file by one rename; with `force`, the
-//!    old directory is renamed aside, the temporary one renamed to the target, the old removed.
+//! 5. move it into place: a new target receives the log segments, then the data file by one
+//!    rename (the database appears whole with it); with `force`, the old directory is renamed
+//!    aside, the temporary one renamed to the target, the old removed.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -178,15 +180,21 @@ fn restore_with(
     let verify_elapsed = start.elapsed();
     let exists = vfs.exists(&target.join(DATA_FILE));
     if !exists && vfs.exists(target) {
-        // An interrupted earlier restore can leave an empty directory (or one holding only a
-        // lock file); anything else there is not ours to overwrite.
+        // An interrupted earlier restore can leave an empty directory, a lock file, or the log
+        // it had moved in before the data file; anything else there is not ours to overwrite.
         let entries = vfs
             .read_dir(target)
             .map_err(|e| Error::io("listing", target, e))?;
-        if let Some(other) = entries
-            .iter()
-            .find(|p| p.file_name().is_none_or(|n| n != LOCK_FILE))
-        {
+        let ours = |p: &Path| match p.file_name() {
+            Some(n) if n == LOCK_FILE => true,
+            Some(n) if n == WAL_DIR => vfs.read_dir(p).is_ok_and(|files| {
+                files
+                    .iter()
+                    .all(|f| crate::wal::parse_segment_name(f).is_some())
+            }),
+            _ => false,
+        };
+        if let Some(other) = entries.iter().find(|p| !ours(p)) {
             return Err(Error::InvalidArgument(format!(
                 "{} holds no database but is not empty ({} is there); refusing to restore into it",
                 target.display(),
@@ -225,7 +233,16 @@ fn restore_with(
             pitr::copy_into(vfs.as_ref(), plan, &tmp.join(WAL_DIR))?;
             (plan.roll.landed_lsn, None)
         }
-        None => (Lsn(manifest.source_lsn), Some(manifest.entry_count)),
+        None => {
+            crate::wal::create_log(
+                vfs.as_ref(),
+                &tmp.join(WAL_DIR),
+                Lsn(manifest.source_lsn),
+                manifest.page_size,
+                opts.wal_segment_size,
+            )?;
+            (Lsn(manifest.source_lsn), Some(manifest.entry_count))
+        }
     };
     let entries = check_restored(&tmp, expect.0, expect.1, opts)?;
     install(vfs.as_ref(), &tmp, target, exists)?;
@@ -339,10 +356,37 @@ fn install(vfs: &dyn Vfs, tmp: &Path, target: &Path, replace: bool) -> Result<()
             .map_err(|e| Error::io("syncing directory", &parent, e))?;
         return remove_tree(vfs, &old);
     }
-    // A new target: the data file alone is the database (its checkpoint covers everything, so
-    // no log is needed); one rename makes it appear whole.
+    // A new target: first the log (the segment holding the checkpoint, which a checkpointed
+    // database must have), then the data file, whose rename makes the database appear whole.
+    // A log left in the target by an interrupted restore belongs to no database (there is no
+    // data file) and is replaced.
     vfs.create_dir_all(target)
         .map_err(|e| Error::io("creating directory", target, e))?;
+    let (from_wal, to_wal) = (tmp.join(WAL_DIR), target.join(WAL_DIR));
+    if vfs.exists(&to_wal) {
+        for f in vfs
+            .read_dir(&to_wal)
+            .map_err(|e| Error::io("listing", &to_wal, e))?
+        {
+            vfs.remove_file(&f)
+                .map_err(|e| Error::io("removing leftover", &f, e))?;
+        }
+    }
+    vfs.create_dir_all(&to_wal)
+        .map_err(|e| Error::io("creating directory", &to_wal, e))?;
+    for f in vfs
+        .read_dir(&from_wal)
+        .map_err(|e| Error::io("listing", &from_wal, e))?
+    {
+        let Some(name) = f.file_name() else { continue };
+        let to = to_wal.join(name);
+        vfs.rename(&f, &to)
+            .map_err(|e| Error::io("moving the restored log segment to", &to, e))?;
+    }
+    vfs.sync_dir(&to_wal)
+        .map_err(|e| Error::io("syncing directory", &to_wal, e))?;
+    vfs.sync_dir(target)
+        .map_err(|e| Error::io("syncing directory", target, e))?;
     let from = tmp.join(DATA_FILE);
     let to = target.join(DATA_FILE);
     vfs.rename(&from, &to)

@@ -18,6 +18,7 @@
 mod apply;
 mod batch;
 mod options;
+mod read_only;
 mod snapshot;
 mod stats;
 mod transaction;
@@ -43,6 +44,7 @@ use crate::wal::{Op, Wal, WalMode, WalOptions};
 
 pub use batch::{MAX_KEY_LEN, MAX_VALUE_LEN, WriteBatch};
 pub use options::Options;
+pub use read_only::{PendingRecovery, ReadOnlyDatabase, ReadOnlyRange};
 pub use snapshot::Snapshot;
 use snapshot::SnapshotRegistry;
 pub use stats::{Stats, TxnStats};
@@ -173,7 +175,11 @@ impl Database {
         // Keep holding the lock into the open: releasing and re-taking it would leave a window
         // in which a process forked meanwhile (holding a copy of the lock's descriptor until it
         // execs) makes our own re-lock fail.
-        Self::open_locked(path, opts, lock)
+        let db = Self::open_locked(path, opts, lock)?;
+        // The first checkpoint (sequence 2) records that the log exists: from now on a missing
+        // log is damage, never a new database (see `Wal::open`'s `log_required`).
+        db.checkpoint()?;
+        Ok(db)
     }
 
     /// Opens the database in directory `path`, running crash recovery. Fails with
@@ -197,6 +203,8 @@ impl Database {
             mode: opts.wal_mode,
             segment_size: opts.wal_segment_size,
             archive: opts.wal_archive.clone(),
+            recovery: opts.wal_recovery,
+            log_required: meta.seq >= 2,
         };
         let (wal, recovered) = Wal::open(
             Arc::clone(&vfs),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::storage::page::DEFAULT_PAGE_SIZE;
 use crate::vfs::{RealVfs, Vfs};
-use crate::wal::WalMode;
+use crate::wal::{WalMode, WalRecovery};
 
 /// How to create or open a database. `Options::default()` gives a 4 KiB page, a 64 MiB cache,
 /// `Standard` WAL mode, a 10 s lock wait timeout and real files.
@@ -35,6 +35,9 @@ pub struct Options {
     /// The path is recorded in the database (`wal/ARCHIVE`): once on, archiving stays on for
     /// later opens that leave this `None`.
     pub wal_archive: Option<PathBuf>,
+    /// What opening does when the write-ahead log is damaged (not merely torn by a crash):
+    /// refuse ([`WalRecovery::Strict`], the default) or salvage the commits before the damage.
+    pub wal_recovery: WalRecovery,
     /// The file system to use (real files by default; a simulated disk in tests).
     pub vfs: Arc<dyn Vfs>,
 }
@@ -49,6 +52,7 @@ impl Default for Options {
             checkpoint_wal_bytes: 64 << 20,
             lock_timeout: Duration::from_secs(10),
             wal_archive: None,
+            wal_recovery: WalRecovery::Strict,
             vfs: Arc::new(RealVfs),
         }
     }

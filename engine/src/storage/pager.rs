@@ -68,7 +68,13 @@ impl Pager {
     /// Opens an existing data file and decodes its header. Checks that the file holds at least
     /// `page_count` pages (`Error::Truncated` otherwise).
     pub fn open(vfs: &Arc<dyn Vfs>, path: &Path) -> Result<(Pager, Header)> {
-        let file = vfs.open(path, OpenMode::Existing).map_err(|e| {
+        Self::open_mode(vfs, path, OpenMode::Existing)
+    }
+
+    /// [`Pager::open`] with the file opened in `mode` ([`OpenMode::ReadOnly`] for a read-only
+    /// view: every write through it fails).
+    pub fn open_mode(vfs: &Arc<dyn Vfs>, path: &Path, mode: OpenMode) -> Result<(Pager, Header)> {
+        let file = vfs.open(path, mode).map_err(|e| {
             if e.kind() == io::ErrorKind::NotFound {
                 Error::NotFound { path: path.into() }
             } else {

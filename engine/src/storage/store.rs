@@ -23,7 +23,7 @@ use crate::storage::header::{Meta, Slot};
 use crate::storage::pager::Pager;
 use crate::storage::{Page, PageStore};
 use crate::types::{Lsn, PageId, TxnId};
-use crate::vfs::Vfs;
+use crate::vfs::{OpenMode, Vfs};
 
 /// The fields of a checkpoint's meta that the layers above decide.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -113,7 +113,31 @@ impl Storage {
     /// Opens an existing data file: checks the header and length, loads the persisted freelist,
     /// and drops any pages past the checkpoint's page count (unreachable after a crash).
     pub fn open(vfs: Arc<dyn Vfs>, path: &Path, cache_bytes: u64) -> Result<(Storage, Meta)> {
-        let (pager, hdr) = Pager::open(&vfs, path)?;
+        Self::open_mode(vfs, path, cache_bytes, false)
+    }
+
+    /// Opens the data file for reading only: nothing is written (pages past the checkpoint's
+    /// page count are left in place), and every mutation fails.
+    pub fn open_read_only(
+        vfs: Arc<dyn Vfs>,
+        path: &Path,
+        cache_bytes: u64,
+    ) -> Result<(Storage, Meta)> {
+        Self::open_mode(vfs, path, cache_bytes, true)
+    }
+
+    fn open_mode(
+        vfs: Arc<dyn Vfs>,
+        path: &Path,
+        cache_bytes: u64,
+        read_only: bool,
+    ) -> Result<(Storage, Meta)> {
+        let mode = if read_only {
+            OpenMode::ReadOnly
+        } else {
+            OpenMode::Existing
+        };
+        let (pager, hdr) = Pager::open_mode(&vfs, path, mode)?;
         let meta = hdr.meta;
         if meta.root.0 >= meta.page_count || meta.freelist_head.0 >= meta.page_count {
             return Err(Error::corruption(
@@ -125,7 +149,7 @@ impl Storage {
             ));
         }
         let (chain, ids) = load_chain(&pager, meta.freelist_head, meta.page_count)?;
-        if pager.file_len()? > meta.page_count * pager.page_size() as u64 {
+        if !read_only && pager.file_len()? > meta.page_count * pager.page_size() as u64 {
             pager.set_page_count(meta.page_count)?;
         }
         let fl = FreeList::load(meta.page_count, chain, ids);

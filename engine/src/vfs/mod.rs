@@ -31,11 +31,14 @@ pub enum OpenMode {
     CreateOrOpen,
     /// Create a new empty file; fail with `AlreadyExists` if it exists.
     CreateNew,
+    /// Open an existing file for reading only (it may be on read-only media); writes, length
+    /// changes and syncs through the handle fail.
+    ReadOnly,
 }
 
 /// A file system: opens files and manipulates directory entries.
 pub trait Vfs: Send + Sync + Debug {
-    /// Opens `path` for reading and writing.
+    /// Opens `path` for reading and writing (for reading only with [`OpenMode::ReadOnly`]).
     fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn VfsFile>>;
     /// Whether `path` exists (file or directory).
     fn exists(&self, path: &Path) -> bool;
@@ -71,4 +74,7 @@ pub trait VfsFile: Send + Sync + Debug {
     /// Tries to take an exclusive advisory lock on the file, held until the handle is dropped.
     /// Returns `Ok(false)` if another handle or process holds it.
     fn try_lock_exclusive(&self) -> io::Result<bool>;
+    /// Tries to take a shared advisory lock on the file (excluded only by an exclusive one),
+    /// held until the handle is dropped. Returns `Ok(false)` if an exclusive lock is held.
+    fn try_lock_shared(&self) -> io::Result<bool>;
 }

@@ -19,9 +19,9 @@ struct RealFile {
 impl Vfs for RealVfs {
     fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn VfsFile>> {
         let mut opts = OpenOptions::new();
-        opts.read(true).write(true);
+        opts.read(true).write(mode != OpenMode::ReadOnly);
         match mode {
-            OpenMode::Existing => {}
+            OpenMode::Existing | OpenMode::ReadOnly => {}
             OpenMode::CreateOrOpen => {
                 opts.create(true);
             }
@@ -83,6 +83,14 @@ impl VfsFile for RealFile {
 
     fn try_lock_exclusive(&self) -> io::Result<bool> {
         match self.file.try_lock() {
+            Ok(()) => Ok(true),
+            Err(fs::TryLockError::WouldBlock) => Ok(false),
+            Err(fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
+
+    fn try_lock_shared(&self) -> io::Result<bool> {
+        match self.file.try_lock_shared() {
             Ok(()) => Ok(true),
             Err(fs::TryLockError::WouldBlock) => Ok(false),
             Err(fs::TryLockError::Error(e)) => Err(e),

@@ -245,7 +245,7 @@ impl Vfs for SimVfs {
         }
         let exists = s.names.contains_key(path);
         let inode = match (mode, exists) {
-            (OpenMode::Existing, false) => return Err(not_found(path)),
+            (OpenMode::Existing | OpenMode::ReadOnly, false) => return Err(not_found(path)),
             (OpenMode::CreateNew, true) => {
                 return Err(io::Error::new(
                     io::ErrorKind::AlreadyExists,
@@ -276,6 +276,7 @@ impl Vfs for SimVfs {
             path: path.to_path_buf(),
             inode,
             handle,
+            read_only: mode == OpenMode::ReadOnly,
         }))
     }
 
@@ -371,9 +372,21 @@ struct SimFile {
     path: PathBuf,
     inode: u64,
     handle: u64,
+    read_only: bool,
 }
 
 impl SimFile {
+    /// Refuses a change through a read-only handle, as the OS does (`EBADF`).
+    fn writable(&self) -> io::Result<()> {
+        if self.read_only {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("{}: opened read-only", self.path.display()),
+            ));
+        }
+        Ok(())
+    }
+
     fn with_inode<T>(&self, f: impl FnOnce(&mut State, usize) -> io::Result<T>) -> io::Result<T> {
         let mut s = self.vfs.lock();
         f(&mut s, self.inode as usize)
@@ -398,6 +411,7 @@ impl VfsFile for SimFile {
     }
 
     fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.writable()?;
         self.with_inode(|s, i| {
             s.tick()?;
             if let Some(left) = s.writes_left.as_mut() {
@@ -419,6 +433,7 @@ impl VfsFile for SimFile {
     }
 
     fn sync(&self) -> io::Result<()> {
+        self.writable()?;
         let path = self.path.to_string_lossy().into_owned();
         self.with_inode(|s, i| {
             s.tick()?;
@@ -447,6 +462,7 @@ impl VfsFile for SimFile {
     }
 
     fn set_len(&self, len: u64) -> io::Result<()> {
+        self.writable()?;
         self.with_inode(|s, i| {
             s.tick()?;
             let inode = &mut s.inodes[i];
@@ -471,6 +487,16 @@ impl VfsFile for SimFile {
                     Ok(true)
                 }
             }
+        })
+    }
+
+    fn try_lock_shared(&self) -> io::Result<bool> {
+        // Shared holders are not tracked: the simulated disk only needs to exclude them from an
+        // exclusive holder (another handle, or "another process").
+        let (path, handle) = (self.path.clone(), self.handle);
+        self.with_inode(|s, i| {
+            Ok(!s.foreign_locks.contains(&path)
+                && s.inodes[i].lock_owner.is_none_or(|h| h == handle))
         })
     }
 }

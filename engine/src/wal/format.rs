@@ -9,12 +9,15 @@ use crate::types::{Lsn, TxnId};
 /// Magic number at the start of every segment.
 pub const SEGMENT_MAGIC: &[u8; 8] = b"LDBWAL01";
 /// Segment format version written by this build. Version 2 added the commit timestamp at the
-/// end of every Commit payload; version 1 segments (no timestamp) are still read.
-pub const SEGMENT_VERSION: u32 = 2;
+/// end of every Commit payload; version 3 added the durable mark after it, the segment size in
+/// the header and the closing record of a full segment. Versions 1 and 2 are still read.
+pub const SEGMENT_VERSION: u32 = 3;
 /// The oldest segment format version this build reads.
 pub const MIN_SEGMENT_VERSION: u32 = 1;
 /// Bytes of the commit timestamp that ends a Commit payload (format version 2 and later).
 pub const COMMIT_TIME_LEN: usize = 8;
+/// Bytes of the durable mark that follows the commit timestamp (format version 3 and later).
+pub const DURABLE_MARK_LEN: usize = 8;
 /// Bytes of the segment header.
 pub const SEGMENT_HEADER_LEN: u64 = 64;
 /// Bytes of a record header: `len u32 | crc u32 | lsn u64 | kind u8`.
@@ -32,6 +35,10 @@ pub enum RecordKind {
     Commit = 1,
     /// A non-final piece of a large transaction: `txn u64 | op bytes`.
     TxnChunk = 2,
+    /// The last record of a full segment (format version 3 and later), written once the next
+    /// segment exists: the log goes on in the segment named after this record's end. Its
+    /// payload is empty.
+    SegmentEnd = 3,
 }
 
 impl RecordKind {
@@ -39,6 +46,7 @@ impl RecordKind {
         match b {
             1 => Some(RecordKind::Commit),
             2 => Some(RecordKind::TxnChunk),
+            3 => Some(RecordKind::SegmentEnd),
             _ => None,
         }
     }
@@ -81,8 +89,9 @@ impl Op {
 const TAG_PUT: u8 = 1;
 const TAG_DELETE: u8 = 2;
 
-/// The segment header: `magic[8] | version u32 | page_size u32 | first_lsn u64 | zeros | crc u32`
-/// with the CRC32C of bytes `0..60` at `60..64`.
+/// The segment header: `magic[8] | version u32 | page_size u32 | first_lsn u64 | segment_size
+/// u64 | zeros | crc u32` with the CRC32C of bytes `0..60` at `60..64` (`segment_size` from
+/// format version 3 on; zero before).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SegmentHeader {
     /// Segment format version ([`MIN_SEGMENT_VERSION`]..=[`SEGMENT_VERSION`]); it decides the
@@ -92,21 +101,31 @@ pub struct SegmentHeader {
     pub page_size: u32,
     /// LSN of the first byte after the header.
     pub first_lsn: Lsn,
+    /// The size the segment file was preallocated to (format version 3 and later; `0` in older
+    /// segments). A shorter file has been truncated.
+    pub segment_size: u64,
 }
 
 impl SegmentHeader {
     /// The header of a new segment in the current format version.
-    pub fn new(page_size: u32, first_lsn: Lsn) -> Self {
+    pub fn new(page_size: u32, first_lsn: Lsn, segment_size: u64) -> Self {
         SegmentHeader {
             version: SEGMENT_VERSION,
             page_size,
             first_lsn,
+            segment_size,
         }
     }
 
     /// Whether Commit payloads in this segment end with a commit timestamp.
     pub fn has_commit_time(&self) -> bool {
         self.version >= 2
+    }
+
+    /// Whether this segment's format has durable marks, the segment size and closing records
+    /// (version 3 and later).
+    pub fn has_durable_marks(&self) -> bool {
+        self.version >= 3
     }
 
     /// Encodes the header into its 64 bytes.
@@ -116,6 +135,9 @@ impl SegmentHeader {
         b[8..12].copy_from_slice(&self.version.to_le_bytes());
         b[12..16].copy_from_slice(&self.page_size.to_le_bytes());
         b[16..24].copy_from_slice(&self.first_lsn.0.to_le_bytes());
+        if self.version >= 3 {
+            b[24..32].copy_from_slice(&self.segment_size.to_le_bytes());
+        }
         let crc = crc32c::crc32c(&b[0..60]);
         b[60..64].copy_from_slice(&crc.to_le_bytes());
         b
@@ -140,10 +162,18 @@ impl SegmentHeader {
         let page_size = u32::from_le_bytes([b[12], b[13], b[14], b[15]]);
         let mut lsn = [0u8; 8];
         lsn.copy_from_slice(&b[16..24]);
+        let mut size = [0u8; 8];
+        size.copy_from_slice(&b[24..32]);
+        let segment_size = if version >= 3 {
+            u64::from_le_bytes(size)
+        } else {
+            0
+        };
         Ok(SegmentHeader {
             version,
             page_size,
             first_lsn: Lsn(u64::from_le_bytes(lsn)),
+            segment_size,
         })
     }
 }
@@ -175,12 +205,20 @@ impl PreparedRecord {
         (RECORD_HEADER_LEN + self.payload.len()) as u64
     }
 
-    /// Ends a Commit payload with its commit time (microseconds since the Unix epoch), as
-    /// format version 2 defines it; the payload CRC is extended, not recomputed.
-    pub fn stamp_commit_time(&mut self, unix_micros: u64) {
-        let t = unix_micros.to_le_bytes();
+    /// Ends a Commit payload with its commit time (microseconds since the Unix epoch) and the
+    /// log's durable LSN at the moment the record is framed, as format version 3 defines them;
+    /// the payload CRC is extended, not recomputed.
+    pub fn stamp_commit(&mut self, unix_micros: u64, durable: Lsn) {
+        let mut t = [0u8; COMMIT_TIME_LEN + DURABLE_MARK_LEN];
+        t[..COMMIT_TIME_LEN].copy_from_slice(&unix_micros.to_le_bytes());
+        t[COMMIT_TIME_LEN..].copy_from_slice(&durable.0.to_le_bytes());
         self.payload.extend_from_slice(&t);
         self.payload_crc = crc32c::crc32c_append(self.payload_crc, &t);
+    }
+
+    /// The closing record of a full segment (empty payload).
+    pub fn segment_end() -> Self {
+        finish(RecordKind::SegmentEnd, Vec::new())
     }
 
     /// Appends the framed record, positioned at `lsn`, to `out`.
@@ -264,7 +302,7 @@ impl PayloadCutter {
         let take = self.remaining.min(self.chunk);
         // Transaction id, op count varint, and room for the commit time stamped under the log
         // lock, so stamping never reallocates.
-        let mut payload = Vec::with_capacity(18 + COMMIT_TIME_LEN + take);
+        let mut payload = Vec::with_capacity(18 + COMMIT_TIME_LEN + DURABLE_MARK_LEN + take);
         payload.extend_from_slice(&self.txn.0.to_le_bytes());
         if last {
             put_varint(&mut payload, self.op_count);
@@ -410,20 +448,51 @@ pub fn split_txn(payload: &[u8]) -> Result<(TxnId, &[u8]), String> {
     Ok((TxnId(u64::from_le_bytes(b)), rest))
 }
 
-/// Splits the commit time off the end of a Commit body (the bytes after the transaction id) in
-/// a segment of format version 2 or later; version 1 bodies carry none.
-pub fn split_commit_time(body: &[u8], has_time: bool) -> Result<(&[u8], Option<u64>), String> {
-    if !has_time {
-        return Ok((body, None));
+/// What ends a Commit body in a segment of a given format version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitTrailer {
+    /// The commit time, µs since the Unix epoch (format version 2 and later).
+    pub time: Option<u64>,
+    /// The log's durable LSN when the record was framed (format version 3 and later): every
+    /// record below it had been fsynced before this one was written.
+    pub durable: Option<Lsn>,
+}
+
+/// Splits the trailer off the end of a Commit body (the bytes after the transaction id) in a
+/// segment whose header is `header`: the commit time from format version 2 on, the durable
+/// mark from version 3 on; version 1 bodies carry neither.
+pub fn split_commit_trailer<'a>(
+    body: &'a [u8],
+    header: &SegmentHeader,
+) -> Result<(&'a [u8], CommitTrailer), String> {
+    let mut rest = body;
+    let mut trailer = CommitTrailer {
+        time: None,
+        durable: None,
+    };
+    if header.has_durable_marks() {
+        let at = rest
+            .len()
+            .checked_sub(DURABLE_MARK_LEN)
+            .ok_or("commit payload shorter than its durable mark")?;
+        let (head, mark) = rest.split_at(at);
+        let mut b = [0u8; DURABLE_MARK_LEN];
+        b.copy_from_slice(mark);
+        trailer.durable = Some(Lsn(u64::from_le_bytes(b)));
+        rest = head;
     }
-    let at = body
-        .len()
-        .checked_sub(COMMIT_TIME_LEN)
-        .ok_or("commit payload shorter than its commit time")?;
-    let (rest, t) = body.split_at(at);
-    let mut b = [0u8; COMMIT_TIME_LEN];
-    b.copy_from_slice(t);
-    Ok((rest, Some(u64::from_le_bytes(b))))
+    if header.has_commit_time() {
+        let at = rest
+            .len()
+            .checked_sub(COMMIT_TIME_LEN)
+            .ok_or("commit payload shorter than its commit time")?;
+        let (head, t) = rest.split_at(at);
+        let mut b = [0u8; COMMIT_TIME_LEN];
+        b.copy_from_slice(t);
+        trailer.time = Some(u64::from_le_bytes(b));
+        rest = head;
+    }
+    Ok((rest, trailer))
 }
 
 /// Reads a LEB128 varint from the front of `buf`, advancing it.
@@ -544,13 +613,18 @@ mod tests {
             rng.fill(&mut hb);
             assert!(SegmentHeader::decode(&hb).is_err());
         }
-        let h = SegmentHeader::new(4096, Lsn(77));
+        let h = SegmentHeader::new(4096, Lsn(77), 1 << 20);
         assert_eq!(SegmentHeader::decode(&h.encode()), Ok(h));
-        let old = SegmentHeader { version: 1, ..h };
+        // Older versions carry no segment size: it decodes as 0.
+        let old = SegmentHeader {
+            version: 1,
+            segment_size: 0,
+            ..h
+        };
         assert_eq!(SegmentHeader::decode(&old.encode()), Ok(old));
-        let future = SegmentHeader { version: 3, ..h };
+        let future = SegmentHeader { version: 4, ..h };
         let err = SegmentHeader::decode(&future.encode()).expect_err("future version refused");
-        assert!(err.contains("version 3"), "{err}");
+        assert!(err.contains("version 4"), "{err}");
     }
 
     /// The op stream encoded in one piece, as the format defines it.

@@ -11,24 +11,27 @@
 //! Commit record, so "durable up to LSN x" and "commit x is durable" mean the same thing, and
 //! a checkpoint at LSN x covers exactly the commits whose LSN ≤ x.
 //!
-//! Modules: [`format`] (byte layouts), `reader` (recovery scan), `writer` (appends, group commit,
+//! Modules: [`format`] (byte layouts), [`recovery`] (recovery scan, repair and salvage), `writer` (appends, group commit,
 //! segment roll-over and recycling), [`archive`] (copying closed segments into a WAL archive,
 //! and reading an archive back for point-in-time restore). Byte layouts and the recovery procedure are documented in
 //! `engine/FORMAT.md`.
 
 pub mod archive;
 pub mod format;
-mod reader;
+pub mod recovery;
 mod writer;
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_archive;
+#[cfg(test)]
+mod tests_damage;
 
 pub use format::Op;
-pub use reader::{parse_segment_name, segment_name};
+pub use recovery::{DamageKind, WalDamage, parse_segment_name, segment_name};
 pub use writer::Wal;
+pub(crate) use writer::create_log;
 
 use std::path::PathBuf;
 
@@ -43,6 +46,18 @@ pub enum WalMode {
     Unified,
 }
 
+/// What recovery does when it finds media damage in the log (not a torn tail, which is always
+/// cut): see [`recovery`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WalRecovery {
+    /// Refuse to open with [`crate::Error::WalDamaged`]; nothing is changed.
+    #[default]
+    Strict,
+    /// Keep every commit before the damage, move the damaged files aside into
+    /// `wal/salvage-<time>/` with a report, and open. Commits after the damage are not applied.
+    Salvage,
+}
+
 /// Options for [`Wal::open`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalOptions {
@@ -53,6 +68,11 @@ pub struct WalOptions {
     /// WAL archiving: when set, every closed segment is copied into this directory before
     /// [`Wal::recycle_before`] may delete it (see [`archive`]).
     pub archive: Option<PathBuf>,
+    /// What recovery does with media damage.
+    pub recovery: WalRecovery,
+    /// The database has been checkpointed since it was created, so the log must hold the
+    /// segment with the checkpoint LSN (a missing log is damage, not a new log).
+    pub log_required: bool,
 }
 
 /// The smallest allowed segment size.
@@ -66,6 +86,8 @@ impl Default for WalOptions {
             mode: WalMode::Standard,
             segment_size: DEFAULT_SEGMENT_SIZE,
             archive: None,
+            recovery: WalRecovery::Strict,
+            log_required: false,
         }
     }
 }
@@ -111,6 +133,10 @@ pub struct WalStats {
     pub segments: u64,
     /// The durable end of the log.
     pub durable_lsn: Lsn,
-    /// Whether recovery at open cut off a torn or corrupt tail.
+    /// Whether recovery at open cut off a torn tail, removed an unfinished segment, or
+    /// salvaged damage.
     pub truncated_at_open: bool,
+    /// Whether recovery at open salvaged a damaged log (the damaged files are in
+    /// `wal/salvage-<time>/`).
+    pub salvaged_at_open: bool,
 }

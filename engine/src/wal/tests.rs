@@ -22,6 +22,7 @@ fn opts(mode: WalMode) -> WalOptions {
         mode,
         segment_size: SEG,
         archive: None,
+        ..WalOptions::default()
     }
 }
 
@@ -154,7 +155,7 @@ fn segments_are_preallocated_and_recycled() {
     drop(wal);
     let (_, rec) = open(&vfs, checkpoint, WalMode::Standard);
     assert_eq!(ids(&rec), (41..=60).collect::<Vec<_>>());
-    // Opening with a checkpoint before the recycled segments reports the gap.
+    // Opening with a checkpoint before the recycled segments reports the missing segments.
     let err = Wal::open(
         Arc::new(vfs.clone()),
         &dir(),
@@ -162,7 +163,10 @@ fn segments_are_preallocated_and_recycled() {
         Lsn(0),
         opts(WalMode::Standard),
     );
-    assert!(matches!(err, Err(Error::WalCorruption { .. })), "{err:?}");
+    assert!(
+        matches!(&err, Err(Error::WalDamaged(d)) if d.kind == super::DamageKind::MissingSegment),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -228,9 +232,12 @@ fn concurrent_standard_commits_are_all_recovered() {
     for t in threads {
         t.join().expect("thread");
     }
+    // A roll-over fsyncs the new segment and the closed one; the first segment was created at
+    // open; every other fsync is a commit's.
+    let st = wal.stats();
     assert_eq!(
-        wal.stats().fsyncs,
-        wal.stats().segments_created + 200,
+        st.fsyncs,
+        st.segments_created + (st.segments_created - 1) + 200,
         "one fsync per commit"
     );
     let (_, rec) = open(&vfs.crash_image(5), Lsn(0), WalMode::Standard);
@@ -309,7 +316,7 @@ fn torn_tail_at_every_byte_is_truncated_and_never_applied() {
 }
 
 #[test]
-fn flipped_bit_in_a_middle_record_stops_replay_there() {
+fn flipped_bit_in_a_middle_record_is_damage_and_salvage_keeps_what_precedes_it() {
     let (_, path, bytes, lsns) = written_log(6);
     let rec_start = offset_of(lsns[1]); // record of txn 3
     let rec_len = offset_of(lsns[2]) - rec_start;
@@ -317,17 +324,61 @@ fn flipped_bit_in_a_middle_record_stops_replay_there() {
         let vfs = disk_with_segment(&path, &bytes);
         vfs.flip_bit(&path, (rec_start + byte) as u64, 2)
             .expect("flip");
-        let (wal, rec) = open(&vfs, Lsn(0), WalMode::Standard);
-        assert_eq!(ids(&rec), vec![1, 2], "flip in byte {byte} of record 3");
-        assert!(wal.stats().truncated_at_open);
-        drop(wal);
-        let (_, rec) = open(&vfs, Lsn(0), WalMode::Standard);
+        let damaged = vfs.durable_bytes(&path).expect("bytes");
+        // Records 4..6 were written after record 3 was durable: this is no torn tail.
+        let err = Wal::open(
+            Arc::new(vfs.clone()),
+            &dir(),
+            PAGE,
+            Lsn(0),
+            opts(WalMode::Standard),
+        )
+        .map(|_| ())
+        .expect_err("damage refused");
+        let Error::WalDamaged(d) = &err else {
+            panic!("flip in byte {byte}: {err}");
+        };
+        assert_eq!(d.kind, super::DamageKind::Record, "byte {byte}");
+        assert_eq!(d.lsn, lsns[1], "byte {byte}");
+        assert_eq!(d.commits_before, 2, "byte {byte}");
+        assert_eq!(d.records_after, 3, "byte {byte}: records of txns 4..6");
+        assert_eq!(d.last_lsn_after, Some(lsns[5]), "byte {byte}");
         assert_eq!(
-            ids(&rec),
-            vec![1, 2],
-            "records after the flip never come back"
+            vfs.durable_bytes(&path),
+            Some(damaged.clone()),
+            "nothing changed"
         );
+        // Salvage keeps transactions 1 and 2, and the damaged segment aside.
+        let salvage = WalOptions {
+            recovery: WalRecovery::Salvage,
+            ..opts(WalMode::Standard)
+        };
+        let (wal, rec) =
+            Wal::open(Arc::new(vfs.clone()), &dir(), PAGE, Lsn(0), salvage).expect("salvage");
+        assert_eq!(ids(&rec), vec![1, 2], "flip in byte {byte} of record 3");
+        assert!(wal.stats().salvaged_at_open);
+        drop(wal);
+        let aside = salvage_dirs(&vfs);
+        assert_eq!(aside.len(), 1, "{aside:?}");
+        let copy = aside[0].join(path.file_name().expect("name"));
+        assert_eq!(vfs.durable_bytes(&copy), Some(damaged), "forensic copy");
+        assert!(vfs.exists(&aside[0].join("SALVAGE.txt")));
+        let (_, rec) = open(&vfs, Lsn(0), WalMode::Standard);
+        assert_eq!(ids(&rec), vec![1, 2], "the salvaged log opens strictly");
     }
+}
+
+/// The `salvage-*` folders in the log directory.
+fn salvage_dirs(vfs: &SimVfs) -> Vec<PathBuf> {
+    vfs.read_dir(&dir())
+        .expect("ls")
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("salvage-"))
+        })
+        .collect()
 }
 
 #[test]
@@ -349,8 +400,9 @@ fn stale_record_from_another_position_is_not_replayed() {
 #[test]
 fn torn_segment_header_is_dropped() {
     let (vfs, _, _, lsns) = written_log(2);
-    // A crash while creating the next segment leaves a file with a zero header.
-    let next = dir().join(segment_name(lsns[1]));
+    // A crash while creating the next segment leaves a file with a zero header (named after
+    // the closing record the roll-over would have appended).
+    let next = dir().join(segment_name(Lsn(lsns[1].0 + RECORD_HEADER_LEN as u64)));
     let f = vfs.open(&next, OpenMode::CreateNew).expect("create");
     f.set_len(SEG).expect("len");
     f.sync().expect("sync");

@@ -27,6 +27,7 @@ fn opts(archive: bool) -> WalOptions {
         mode: WalMode::Standard,
         segment_size: SEG,
         archive: archive.then(archive_dir),
+        ..WalOptions::default()
     }
 }
 
@@ -75,16 +76,24 @@ fn closed_segments_are_archived_before_recycling_and_replay_the_same_commits() {
     assert_eq!(wal.stats().segments_archived, archived.len() as u64);
     // A second pass finds nothing new to copy.
     assert_eq!(wal.archive_closed().expect("archive"), 0);
-    // The archive alone replays every commit up to the end of its last segment, with times.
-    let current_first = parse_segment_name(&wal_files(&vfs, &wal_dir())[0]).expect("name");
-    let copy = vfs.clone();
-    let (_, rec) = open_at(&copy, &archive_dir(), Lsn(0), opts(false));
-    let want: Vec<Lsn> = lsns
-        .iter()
-        .copied()
-        .filter(|l| *l <= current_first)
-        .collect();
-    assert_eq!(rec.iter().map(|t| t.lsn).collect::<Vec<_>>(), want);
+    // The archived segments, followed by the live one, replay every commit with its time (as a
+    // point-in-time restore lays them out: each copy back at its created size).
+    let replay = PathBuf::from("/replay");
+    vfs.create_dir_all(&replay).expect("mkdir");
+    for f in archived.iter().chain(wal_files(&vfs, &wal_dir()).iter()) {
+        let bytes = vfs.durable_bytes(f).expect("bytes");
+        let out = vfs
+            .open(
+                &replay.join(f.file_name().expect("name")),
+                OpenMode::CreateNew,
+            )
+            .expect("create");
+        out.write_at(&bytes, 0).expect("write");
+        out.set_len(SEG).expect("size");
+        out.sync().expect("sync");
+    }
+    let (_, rec) = open_at(&vfs, &replay, Lsn(0), opts(false));
+    assert_eq!(rec.iter().map(|t| t.lsn).collect::<Vec<_>>(), lsns);
     assert!(rec.iter().all(|t| t.commit_time.is_some()));
     assert!(rec.windows(2).all(|w| w[0].commit_time <= w[1].commit_time));
     for t in &rec {
@@ -171,7 +180,7 @@ fn write_v1_segment(vfs: &SimVfs, n: u64) -> Lsn {
     f.write_at(&vec![0u8; SEG as usize], 0).expect("zeros");
     let header = SegmentHeader {
         version: 1,
-        ..SegmentHeader::new(PAGE, Lsn(0))
+        ..SegmentHeader::new(PAGE, Lsn(0), 0)
     };
     f.write_at(&header.encode(), 0).expect("header");
     let mut buf = Vec::new();

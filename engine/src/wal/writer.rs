@@ -8,8 +8,15 @@
 //!    becomes the leader — takes the buffer, releases the lock, writes and fsyncs once, then
 //!    publishes the new durable LSN and wakes everyone; otherwise waits for a leader's flush.
 //!
-//! The Commit record is stamped with its commit time under the lock (never earlier than the
-//! previous commit's, so commit times follow LSN order).
+//! The Commit record is stamped under the lock with its commit time (never earlier than the
+//! previous commit's, so commit times follow LSN order) and with the durable LSN at that moment
+//! (the durable mark recovery uses to tell media damage from a torn tail).
+//!
+//! Roll-over, in order: make the current segment durable; create the next segment (zero-filled,
+//! header, fsync, directory fsync); append the closing record to the current segment and fsync
+//! it; switch. A closed segment therefore always has its successor, and a segment without a
+//! closing record followed by another means the roll-over did not finish (that successor is
+//! then empty).
 //!
 //! Recycling (after a checkpoint): with an archive configured, every closed segment is first
 //! copied into the archive ([`super::archive`]); a segment is deleted only once it is archived.
@@ -25,10 +32,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::format::{
-    CHUNK_TARGET, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, SEGMENT_VERSION, SegmentHeader,
-    prepare_txn,
+    CHUNK_TARGET, PreparedRecord, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, SEGMENT_VERSION,
+    SegmentHeader, prepare_txn,
 };
-use super::reader::{recover, segment_name};
+use super::recovery::{recover, segment_name};
 use super::{MIN_SEGMENT_SIZE, Op, RecoveredTxn, WalMode, WalOptions, WalStats};
 use crate::error::{Error, Result};
 use crate::types::{Lsn, TxnId};
@@ -99,8 +106,9 @@ impl State {
 
 impl Wal {
     /// Opens (or creates) the log in `dir` and runs recovery: returns the transactions committed
-    /// after `checkpoint_lsn`, in log order, and cuts off a torn or corrupt tail (deleting any
-    /// later segment). `page_size` is recorded in segment headers and checked on open.
+    /// after `checkpoint_lsn`, in log order. A torn tail is cut; media damage fails with
+    /// [`Error::WalDamaged`] unless `opts.recovery` is salvage (see [`super::recovery`]).
+    /// `page_size` is recorded in segment headers and checked on open.
     pub fn open(
         vfs: Arc<dyn Vfs>,
         dir: &Path,
@@ -129,9 +137,17 @@ impl Wal {
         if let Some(archive) = &opts.archive {
             super::archive::ensure_dir(vfs.as_ref(), archive)?;
         }
-        let mut rec = recover(vfs.as_ref(), dir, page_size, checkpoint_lsn)?;
+        let mut rec = recover(
+            vfs.as_ref(),
+            dir,
+            page_size,
+            checkpoint_lsn,
+            opts.log_required,
+            opts.recovery,
+        )?;
         let mut stats = WalStats {
             truncated_at_open: rec.truncated,
+            salvaged_at_open: rec.salvaged.is_some(),
             ..WalStats::default()
         };
         let last_commit_time = rec
@@ -141,17 +157,24 @@ impl Wal {
             .max()
             .unwrap_or(0);
         let mut segments = rec.segments;
-        if rec.tail_version < SEGMENT_VERSION && rec.tail.is_some() {
+        if rec.tail_version < SEGMENT_VERSION
+            && let Some(file) = rec.tail.take()
+        {
             // An older-format tail: new records go into a new segment of the current format
-            // (it starts where the old one's records end). An old tail without records is
-            // replaced outright.
-            rec.tail = None;
+            // (it starts where the old one's records end). An old tail without records gets
+            // a current-format header in place (its length is its size), so there is never a
+            // moment without a segment.
             if let Some((first, path)) = segments.last().cloned()
                 && first == rec.end
             {
-                vfs.remove_file(&path)
-                    .map_err(|e| Error::io("removing empty old-format WAL segment", &path, e))?;
-                segments.pop();
+                let len = file
+                    .len()
+                    .map_err(|e| Error::io("reading length of", &path, e))?;
+                let header = SegmentHeader::new(page_size, first, len).encode();
+                file.write_at(&header, 0)
+                    .and_then(|()| file.sync())
+                    .map_err(|e| Error::io("rewriting old-format WAL segment header", &path, e))?;
+                rec.tail = Some(file);
             }
         }
         let (file, seg_first, seg_path) = match (rec.tail, segments.last()) {
@@ -165,8 +188,8 @@ impl Wal {
                 (file, rec.end, path)
             }
         };
-        // A record must always fit in an empty segment.
-        let room = opts.segment_size - SEGMENT_HEADER_LEN - RECORD_HEADER_LEN as u64 - 32;
+        // A record and a closing record must always fit in an empty segment.
+        let room = opts.segment_size - SEGMENT_HEADER_LEN - 2 * RECORD_HEADER_LEN as u64 - 32;
         let chunk = CHUNK_TARGET.min(usize::try_from(room).unwrap_or(CHUNK_TARGET));
         let state = State {
             file,
@@ -255,11 +278,12 @@ impl Wal {
         let commit_time = now.max(g.last_commit_time);
         g.last_commit_time = commit_time;
         if let Some(commit) = records.last_mut() {
-            commit.stamp_commit_time(commit_time);
+            commit.stamp_commit(commit_time, g.durable);
         }
         for rec in &records {
             let len = rec.framed_len();
-            if g.file_offset(g.end) + len > self.opts.segment_size {
+            // Room is kept for the closing record a roll-over appends.
+            if g.file_offset(g.end) + len + RECORD_HEADER_LEN as u64 > self.opts.segment_size {
                 g = self.roll(g)?;
             }
             let at = g.end;
@@ -402,7 +426,8 @@ impl Wal {
         (g, res)
     }
 
-    /// Makes the current segment durable up to `end`, then starts a new segment at `end`.
+    /// Makes the current segment durable up to `end`, creates the next segment after the
+    /// closing record, closes the current one, and switches (the order in the module doc).
     fn roll<'a>(&'a self, mut g: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
         while g.leader {
             g = self.flushed.wait(g).unwrap_or_else(|e| e.into_inner());
@@ -412,15 +437,34 @@ impl Wal {
         g = ng;
         res?;
         g.check()?;
-        let first = g.end;
-        match create_segment(
+        let closing = PreparedRecord::segment_end();
+        let first = Lsn(g.end.0 + closing.framed_len());
+        let created = create_segment(
             self.vfs.as_ref(),
             &self.dir,
             first,
             self.page_size,
             self.opts.segment_size,
-        ) {
+        )
+        .and_then(|next| {
+            let mut buf = Vec::new();
+            closing.frame_into(g.end, &mut buf);
+            let offset = g.file_offset(g.end);
+            g.file
+                .write_at(&buf, offset)
+                .map_err(|e| Error::io("closing WAL segment", &g.seg_path, e))?;
+            g.file
+                .sync()
+                .map_err(|e| Error::io("syncing WAL segment", &g.seg_path, e))?;
+            Ok(next)
+        });
+        match created {
             Ok((file, path)) => {
+                g.stats.records += 1;
+                g.stats.bytes += closing.framed_len();
+                g.stats.fsyncs += 1;
+                g.end = first;
+                g.durable = first;
                 g.file = file;
                 g.seg_first = first;
                 g.written = first;
@@ -530,6 +574,24 @@ impl Wal {
     }
 }
 
+/// Creates the log directory `dir` holding one empty segment that starts at `first` — the log of
+/// a database whose data file is checkpointed at `first` (a restored backup).
+pub(crate) fn create_log(
+    vfs: &dyn Vfs,
+    dir: &Path,
+    first: Lsn,
+    page_size: u32,
+    size: u64,
+) -> Result<()> {
+    vfs.create_dir_all(dir)
+        .map_err(|e| Error::io("creating WAL directory", dir, e))?;
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        vfs.sync_dir(parent)
+            .map_err(|e| Error::io("syncing directory", parent, e))?;
+    }
+    create_segment(vfs, dir, first, page_size, size.max(MIN_SEGMENT_SIZE)).map(|_| ())
+}
+
 /// Creates the segment starting at `first`: zero-filled to `size` (so appends need no metadata
 /// update), header written, file fsynced, directory fsynced — in that order.
 fn create_segment(
@@ -555,7 +617,7 @@ fn create_segment(
             .map_err(err("preallocating WAL segment"))?;
         at += n as u64;
     }
-    let header = SegmentHeader::new(page_size, first).encode();
+    let header = SegmentHeader::new(page_size, first, size).encode();
     file.write_at(&header, 0)
         .map_err(err("writing WAL segment header"))?;
     file.sync().map_err(err("syncing new WAL segment"))?;

@@ -73,6 +73,9 @@ impl VfsFile for FailingFile {
     fn try_lock_exclusive(&self) -> io::Result<bool> {
         self.inner.try_lock_exclusive()
     }
+    fn try_lock_shared(&self) -> io::Result<bool> {
+        self.inner.try_lock_shared()
+    }
 }
 
 #[test]
