@@ -45,7 +45,7 @@ pub fn wal_mode(mode: Mode) -> WalMode {
     }
 }
 
-fn options(db: &DbArgs) -> Options {
+pub(crate) fn options(db: &DbArgs) -> Options {
     Options {
         wal_mode: wal_mode(db.wal_mode),
         cache_bytes: db.cache_mb.max(1) << 20,
@@ -61,6 +61,12 @@ pub fn absolute(path: &std::path::Path) -> std::path::PathBuf {
 }
 
 pub(crate) fn open(db: &DbArgs) -> Result<Database> {
+    if db.read_only {
+        anyhow::bail!(
+            "--read-only: this command writes to {}; only get, scan, check and stats read              without writing",
+            db.db.display()
+        );
+    }
     Database::open(&db.db, options(db))
         .with_context(|| format!("while opening database {}", db.db.display()))
 }
@@ -116,8 +122,16 @@ pub fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Get { db, key, hex } => {
             let key = decode(&key, hex, "key")?;
-            let handle = open(&db)?;
-            match handle.get(&key).context("while reading")? {
+            let value = if db.read_only {
+                let view = crate::recover::open_read_only(&db)?;
+                if let Some(note) = crate::recover::pending_note(&view) {
+                    eprintln!("{note}");
+                }
+                view.get(&key).context("while reading")?
+            } else {
+                open(&db)?.get(&key).context("while reading")?
+            };
+            match value {
                 Some(value) => println!("{}", encode(&value, hex)),
                 None => {
                     eprintln!("ldb: key not found: {}", encode(&key, hex));
@@ -161,17 +175,52 @@ pub fn run(command: Command) -> Result<ExitCode> {
         } => {
             let from = bound(&from, hex, "--from", true)?;
             let to = bound(&to, hex, "--to", false)?;
-            let handle = open(&db)?;
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            let iter = handle
-                .range(as_ref(&from), as_ref(&to), reverse)
-                .context("while starting the scan")?;
-            for entry in iter.take(limit.unwrap_or(usize::MAX)) {
-                let (k, v) = entry.context("while scanning")?;
-                writeln!(out, "{}\t{}", encode(&k, hex), encode(&v, hex))?;
+            let mut print = |iter: &mut dyn Iterator<
+                Item = lightning_db::Result<(Vec<u8>, Vec<u8>)>,
+            >|
+             -> Result<()> {
+                for entry in iter.take(limit.unwrap_or(usize::MAX)) {
+                    let (k, v) = entry.context("while scanning")?;
+                    writeln!(out, "{}\t{}", encode(&k, hex), encode(&v, hex))?;
+                }
+                Ok(())
+            };
+            if db.read_only {
+                let view = crate::recover::open_read_only(&db)?;
+                if let Some(note) = crate::recover::pending_note(&view) {
+                    eprintln!("{note}");
+                }
+                let mut iter = view
+                    .range(as_ref(&from), as_ref(&to), reverse)
+                    .context("while starting the scan")?;
+                print(&mut iter)?;
+            } else {
+                let handle = open(&db)?;
+                let mut iter = handle
+                    .range(as_ref(&from), as_ref(&to), reverse)
+                    .context("while starting the scan")?;
+                print(&mut iter)?;
             }
             out.flush()?;
+        }
+        Command::Stats { db, json } if db.read_only => {
+            let view = crate::recover::open_read_only(&db)?;
+            let stats = serde_json::json!({
+                "path": view.path().display().to_string(),
+                "read_only": true,
+                "entries": view.entries(),
+                "last_commit_lsn": view.last_commit_lsn().0,
+                "pending_recovery": view.pending_recovery(),
+            });
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                let mut out = String::new();
+                flatten("", &stats, &mut out);
+                print!("{out}");
+            }
         }
         Command::Stats { db, json } => {
             let handle = open(&db)?;
@@ -183,8 +232,15 @@ pub fn run(command: Command) -> Result<ExitCode> {
             }
         }
         Command::Check { db, json, metrics } => {
-            let handle = open(&db)?;
-            let report = handle.check().context("while checking")?;
+            let report = if db.read_only {
+                let view = crate::recover::open_read_only(&db)?;
+                if let Some(note) = crate::recover::pending_note(&view) {
+                    eprintln!("{note}");
+                }
+                view.check().context("while checking")?
+            } else {
+                open(&db)?.check().context("while checking")?
+            };
             if let Some(prefix) = metrics {
                 print_metrics(&[
                     metric(
@@ -241,6 +297,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             }
         }
         Command::Crashtest(args) => return crashtest_cmd(args),
+        Command::Recover(args) => return crate::recover::recover_cmd(args),
         Command::Backup(args) => crate::backup::backup_cmd(args)?,
         Command::Restore(args) => crate::backup::restore_cmd(args)?,
         Command::Snapshot(cmd) => crate::drill::snapshot_cmd(cmd)?,

@@ -11,6 +11,7 @@ mod drill;
 mod history;
 mod isolation;
 mod oltp;
+mod recover;
 mod recovery_drill;
 mod text;
 mod txn;
@@ -44,6 +45,11 @@ pub struct DbArgs {
     /// (for `ldb restore --wal-archive`, point-in-time restore).
     #[arg(long, value_name = "DIR", global = true)]
     wal_archive: Option<PathBuf>,
+    /// Open without writing anything (no recovery writes, no lock file created), e.g. a copy on
+    /// read-only media; commits in the log are shown as recovery would redo them. For `get`,
+    /// `scan`, `check` and `stats`.
+    #[arg(long, global = true)]
+    read_only: bool,
 }
 
 /// WAL mode as a command-line value.
@@ -151,6 +157,9 @@ enum Command {
         #[arg(long, value_name = "PREFIX")]
         metrics: Option<String>,
     },
+    /// Run crash recovery now and say what it did; with `--salvage`, keep the commits before a
+    /// damaged part of the log (exit code 1 if the log is damaged and `--salvage` is not given).
+    Recover(recover::RecoverArgs),
     /// Describe the engine's on-disk formats and limits (and a database's configuration).
     Catalog {
         /// A database whose configuration to include (defaults when omitted).

@@ -1,0 +1,140 @@
+//! `ldb recover` (run recovery now, or salvage a damaged log) and the read-only view behind
+//! `--read-only` (`get`, `scan`, `check`, `stats` without a single write).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use lightning_db::wal::WalRecovery;
+use lightning_db::{Database, Error, Options, ReadOnlyDatabase};
+
+use crate::DbArgs;
+use crate::commands::{close, options};
+
+/// Arguments of `ldb recover`.
+#[derive(Args, Debug)]
+pub struct RecoverArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// If the log is damaged, keep the commits before the damage: copy the damaged segment and
+    /// move every later one into `wal/salvage-<time>/` (with a SALVAGE.txt report), then open.
+    /// Commits after the damage are not applied.
+    #[arg(long)]
+    salvage: bool,
+}
+
+/// `ldb recover`: says what recovery would do (read-only), then does it. Exit code 1 when the
+/// log is damaged and `--salvage` was not given (nothing is changed then).
+pub fn recover_cmd(args: RecoverArgs) -> Result<ExitCode> {
+    let path = &args.db.db;
+    match ReadOnlyDatabase::open(path, options(&args.db)) {
+        Ok(view) => {
+            let pending = view.pending_recovery().clone();
+            drop(view);
+            if !pending.is_needed() {
+                println!(
+                    "{}: nothing to recover (the last checkpoint is the last commit)",
+                    path.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let handle = crate::commands::open(&args.db)?;
+            close(handle)?;
+            let mut done = vec![format!("redid {} commits", pending.replay_commits)];
+            if let Some(bytes) = pending.torn_tail_bytes {
+                done.push(format!("cut a torn log tail of {bytes} bytes"));
+            }
+            if let Some(seg) = &pending.unfinished_segment {
+                done.push(format!(
+                    "removed the empty unfinished segment {}",
+                    seg.display()
+                ));
+            }
+            println!(
+                "{}: recovered: {}; checkpointed at lsn {}",
+                path.display(),
+                done.join(", "),
+                pending.last_commit_lsn
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(Error::WalDamaged(damage)) if args.salvage => {
+            eprintln!("ldb: {damage}");
+            let opts = Options {
+                wal_recovery: WalRecovery::Salvage,
+                ..options(&args.db)
+            };
+            let handle = Database::open(path, opts)
+                .with_context(|| format!("while salvaging database {}", path.display()))?;
+            close(handle)?;
+            let aside = newest_salvage_dir(path).unwrap_or_else(|| path.join("wal"));
+            println!(
+                "{}: salvaged: kept the {} commits before the damage; the damaged files and \
+                 SALVAGE.txt are in {}",
+                path.display(),
+                damage.commits_before,
+                aside.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(Error::WalDamaged(damage)) => {
+            eprintln!("ldb: {damage}");
+            eprintln!(
+                "ldb: nothing was changed; `ldb recover --salvage {}` keeps the {} commits before \
+                 the damage",
+                path.display(),
+                damage.commits_before
+            );
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e).with_context(|| format!("while opening database {}", path.display())),
+    }
+}
+
+/// The newest `wal/salvage-*` folder of the database at `db`.
+fn newest_salvage_dir(db: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(db.join("wal"))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("salvage-"))
+        })
+        .max()
+}
+
+/// Opens the read-only view of a database for a command given `--read-only`.
+pub fn open_read_only(db: &DbArgs) -> Result<ReadOnlyDatabase> {
+    ReadOnlyDatabase::open(&db.db, options(db))
+        .with_context(|| format!("while opening database {} read-only", db.db.display()))
+}
+
+/// A line for standard error saying what recovery would still do, if anything.
+pub fn pending_note(view: &ReadOnlyDatabase) -> Option<String> {
+    let p = view.pending_recovery();
+    p.is_needed().then(|| {
+        let mut parts = Vec::new();
+        if p.replay_commits > 0 {
+            parts.push(format!(
+                "redo {} commits (shown here from the log)",
+                p.replay_commits
+            ));
+        }
+        if let Some(bytes) = p.torn_tail_bytes {
+            parts.push(format!("cut a torn log tail of {bytes} bytes"));
+        }
+        if let Some(seg) = &p.unfinished_segment {
+            parts.push(format!(
+                "remove the empty unfinished segment {}",
+                seg.display()
+            ));
+        }
+        format!(
+            "ldb: note: {} needs recovery; a writable open would {}",
+            view.path().display(),
+            parts.join(", ")
+        )
+    })
+}
