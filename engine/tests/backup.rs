@@ -2,7 +2,8 @@
 //! writer keeps committing restores to exactly one committed state; every changed, truncated or
 //! extended byte of a backup is refused before anything is written; a restore interrupted at any
 //! I/O operation (simulated crash or injected write failure) leaves the target without a
-//! database, and a later restore succeeds.
+//! database, and a later restore succeeds. A failed restore leaves no temporary directory; those
+//! of killed backups and restores are removed by the next run.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -228,7 +229,12 @@ fn every_changed_byte_truncation_or_wrong_version_is_refused() {
     m.format_version = 2;
     std::fs::write(&mpath, m.encode().expect("encode")).expect("write");
     let err = assert_refused(&work, &target, "version 2");
-    assert!(err.to_string().contains("format_version"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("backup format version 2 is not supported (this build reads version 1)"),
+        "a sentence, not a debug dump: {err}"
+    );
+    assert!(!err.to_string().contains("Some("), "{err}");
     // A missing file.
     let _ = std::fs::remove_dir_all(&work);
     copy_dir(&bk, &work);
@@ -270,6 +276,45 @@ fn a_consistently_re_signed_but_damaged_stream_is_refused_by_page_checks() {
     let err = assert_refused(&bk, &target, "damaged page");
     assert!(err.to_string().contains("verification"), "{err}");
     assert!(!target.exists(), "target created by a refused restore");
+    assert_eq!(
+        names_in(tmp.path()),
+        ["bk", "src"],
+        "the failed restore left its temporary directory behind"
+    );
+}
+
+/// The names in directory `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A backup whose pages are all intact but whose (re-signed) manifest counts a key more than the
+/// tree holds: the restored database fails its integrity check, and the refusal lists the
+/// finding as a sentence, not as a debug dump of the report.
+#[test]
+fn a_restore_failing_its_integrity_check_names_the_findings() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (bk, model) = make_backup(tmp.path());
+    let mpath = bk.join(MANIFEST_FILE);
+    let mut m = Manifest::decode(&mpath, &std::fs::read(&mpath).expect("read")).expect("decode");
+    m.entry_count += 1;
+    std::fs::write(&mpath, m.encode().expect("encode")).expect("write");
+    let target = tmp.path().join("t");
+    let err = assert_refused(&bk, &target, "entry count").to_string();
+    let expected = format!(
+        "restored database fails the integrity check (1 finding): database: page 0: the tree \
+         holds {} keys but the database counts {}",
+        model.len(),
+        model.len() + 1
+    );
+    assert!(err.contains(&expected), "{err}");
+    assert!(!err.contains("IntegrityReport"), "{err}");
+    assert_eq!(names_in(tmp.path()), ["bk", "src"], "nothing left behind");
 }
 
 fn sha256(bytes: &[u8]) -> Vec<u8> {
@@ -351,6 +396,8 @@ fn an_interrupted_restore_leaves_the_target_without_a_partial_database() {
             !vfs.exists(&target.join("data.ldb")),
             "{what}: data file in the target"
         );
+        let left = vfs.read_dir(Path::new("/restore")).unwrap_or_default();
+        assert!(left.is_empty(), "{what}: the failed restore left {left:?}");
         vfs.clear_faults();
         check_after_interrupt(&vfs, &bk, &model, &what);
     }
