@@ -317,6 +317,78 @@ fn a_restore_failing_its_integrity_check_names_the_findings() {
     assert_eq!(names_in(tmp.path()), ["bk", "src"], "nothing left behind");
 }
 
+/// Leftovers of killed runs: a backup's `.<dest>.tmp-<pid>` and a restore's
+/// `.<target>.restore-tmp-<pid>` whose process is gone are removed by the next backup or restore
+/// (which says so); one whose process is alive, or holding files a backup does not write, stays.
+#[test]
+fn cli_backup_and_restore_remove_what_killed_runs_left() {
+    if !Path::new("/proc/self").exists() {
+        return; // Without /proc no process counts as gone: nothing would be removed.
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let (db, _) = seeded_db(&root.join("db"), 50, 3);
+    db.close().expect("close");
+    // 2,000,000,000 is above every Linux pid_max: that process is certainly gone.
+    let dead = 2_000_000_000u32;
+    let alive = std::process::id();
+    let make = |dir: &str, files: &[&str]| {
+        for f in files {
+            let p = root.join(dir).join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, b"partial").expect("write");
+        }
+    };
+    make(&format!(".old.tmp-{dead}"), &[PAGES_FILE]);
+    make(&format!(".older.tmp-{dead}"), &[]);
+    make(
+        &format!(".r.restore-tmp-{dead}"),
+        &["data.ldb", "LOCK", "wal/0000000000000000.wal"],
+    );
+    make(&format!(".running.tmp-{alive}"), &[PAGES_FILE]);
+    make(&format!(".notours.tmp-{dead}"), &["notes.txt"]);
+    make(".r2.restore-tmp", &["data.ldb"]);
+    std::fs::create_dir_all(root.join(format!(".older.tmp-{dead}"))).expect("mkdir");
+    let out = ldb(&["backup", &s(&root.join("db")), &s(&root.join("bk"))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    for gone in [
+        format!(".old.tmp-{dead}"),
+        format!(".older.tmp-{dead}"),
+        format!(".r.restore-tmp-{dead}"),
+    ] {
+        assert!(!root.join(&gone).exists(), "{gone} is still there");
+        assert!(
+            err.contains(&format!("ldb: removed {}", root.join(&gone).display())),
+            "{gone} not reported: {err}"
+        );
+    }
+    // A run still in progress, and a directory with files a backup does not write, stay.
+    for kept in [
+        format!(".running.tmp-{alive}"),
+        format!(".notours.tmp-{dead}"),
+    ] {
+        assert!(root.join(&kept).exists(), "{kept} was removed");
+    }
+    // An older build's `.<target>.restore-tmp` goes with the next restore into that target.
+    assert!(root.join(".r2.restore-tmp").exists());
+    let out = ldb(&["restore", &s(&root.join("bk")), &s(&root.join("r2"))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!root.join(".r2.restore-tmp").exists(), "{err}");
+    assert!(err.contains("ldb: removed"), "{err}");
+    assert_eq!(
+        names_in(root),
+        [
+            format!(".notours.tmp-{dead}"),
+            format!(".running.tmp-{alive}"),
+            "bk".into(),
+            "db".into(),
+            "r2".into()
+        ]
+    );
+}
+
 fn sha256(bytes: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).to_vec()

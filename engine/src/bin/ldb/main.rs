@@ -1,7 +1,17 @@
 //! `ldb` — the Lightning DB command-line tool: a thin layer over the `lightning_db` library.
 //!
-//! Exit codes: 0 success; 1 a check found problems, or `get` found no such key; 2 an error
-//! (bad arguments, a bad or locked database file, an I/O failure).
+//! Exit codes: 0 success; 1 a check found problems (a database too damaged to open included),
+//! or `get` found no such key; 2 an error (bad arguments, no database at the path, a locked or
+//! unreadable database, an I/O failure, standard output not writable).
+//!
+//! A failure after a commit is durable (closing the database: its checkpoint) does not make a
+//! writing command fail: it exits 0 and prints `ldb: warning: committed (durable at lsn N);
+//! closing failed: …` on standard error, because retrying a commit that is on disk would apply
+//! it twice. Output: see [`out`] (a closed standard output ends the output quietly; any other
+//! failure to write it is an error, exit 2).
+
+#[macro_use]
+mod out;
 
 mod backup;
 mod bench;
@@ -15,6 +25,9 @@ mod recovery_drill;
 mod text;
 mod txn;
 
+#[cfg(test)]
+mod tests;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,7 +35,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Lightning DB — an embedded transactional key-value engine.
 #[derive(Parser, Debug)]
-#[command(name = "ldb", version, about, propagate_version = true)]
+#[command(
+    name = "ldb",
+    version,
+    about,
+    propagate_version = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,6 +73,19 @@ pub enum Mode {
     /// Group commit.
     Unified,
 }
+
+/// The exit codes, as `ldb --help` prints them.
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 `check` found problems (a database too \
+damaged to open included), `get` found no such key, or a test or drill found a violation; 2 an \
+error (bad arguments, no database at the path, a locked or unreadable database, an I/O failure, \
+standard output not writable).
+
+A write whose commit is durable exits 0 even if closing the database afterwards fails: the \
+failure is printed on standard error as \"ldb: warning: committed (durable at lsn N); closing \
+failed: ...\" and the next open recovers the commit from the write-ahead log. Do not retry it.
+
+A closed standard output (a pipe whose reader exited) ends the output quietly; the exit code is \
+the command's own.";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -207,7 +239,7 @@ fn main() -> ExitCode {
     match commands::run(cli.command) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("ldb: error: {err:#}");
+            errln!("ldb: error: {}", out::chain(&err));
             ExitCode::from(2)
         }
     }
