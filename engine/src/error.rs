@@ -202,6 +202,27 @@ impl Error {
         )
     }
 
+    /// Whether the error says that stored data is damaged or unreadable as a database — a
+    /// checksum or structure failure, a corrupt log, a bad magic number or version, a truncated
+    /// file, bytes the OS could not deliver as written — rather than a problem of the caller or
+    /// the environment (a missing database, a lock, permissions, a full disk). `ldb check`
+    /// reports a database that fails to open with such an error as a finding.
+    pub fn is_damage(&self) -> bool {
+        match self {
+            Error::Corruption { .. }
+            | Error::WalCorruption { .. }
+            | Error::WalDamaged(_)
+            | Error::NotADatabase { .. }
+            | Error::UnsupportedVersion { .. }
+            | Error::Truncated { .. } => true,
+            Error::Io { source, .. } => matches!(
+                source.kind(),
+                io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+            ),
+            _ => false,
+        }
+    }
+
     /// Builds a [`Error::Corruption`] for `page`.
     pub fn corruption(page: PageId, detail: impl Into<String>) -> Self {
         Error::Corruption {

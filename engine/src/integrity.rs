@@ -10,14 +10,17 @@
 //! 3. compare the number of keys found with the count the database keeps.
 //!
 //! The report lists every finding rather than stopping at the first; `ldb check` exits non-zero
-//! when it is not clean.
+//! when it is not clean. [`check_database`] also reports a database that cannot even be opened
+//! because it is damaged (a bad header, a missing data file) as a finding, not as an error.
 
 use std::fmt;
+use std::path::Path;
 
 use serde::Serialize;
 
 use crate::btree;
-use crate::error::Result;
+use crate::db::{DATA_FILE, Database, LOCK_FILE, Options, WAL_DIR};
+use crate::error::{Error, Result};
 use crate::storage::Storage;
 use crate::types::PageId;
 
@@ -30,6 +33,12 @@ pub struct Finding {
     pub page: u64,
     /// What is wrong.
     pub problem: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: page {}: {}", self.layer, self.page, self.problem)
+    }
 }
 
 /// Shape of the tree as the checker saw it.
@@ -52,6 +61,9 @@ pub struct TreeShape {
 pub struct IntegrityReport {
     /// Whether nothing is wrong.
     pub clean: bool,
+    /// Whether the database could be opened. When `false` nothing else was checked: the one
+    /// finding says why it cannot be opened, and every count is 0.
+    pub opened: bool,
     /// Pages in the data file (page 0 included).
     pub page_count: u64,
     /// Pages whose checksum was verified.
@@ -77,10 +89,39 @@ impl IntegrityReport {
     pub fn is_clean(&self) -> bool {
         self.clean
     }
+
+    /// The report on a database that cannot be opened because it is damaged: one finding of
+    /// layer `database` (page 0) saying why.
+    pub fn unopenable(problem: impl Into<String>) -> Self {
+        IntegrityReport {
+            findings: vec![Finding {
+                layer: "database",
+                page: 0,
+                problem: problem.into(),
+            }],
+            ..IntegrityReport::default()
+        }
+    }
+
+    /// The findings as one line each, e.g. for an error message.
+    pub fn findings_text(&self) -> String {
+        let lines: Vec<String> = self.findings.iter().map(Finding::to_string).collect();
+        lines.join("; ")
+    }
 }
 
 impl fmt::Display for IntegrityReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.opened {
+            writeln!(
+                f,
+                "PROBLEMS FOUND: the database cannot be opened, so nothing else was checked"
+            )?;
+            for finding in &self.findings {
+                writeln!(f, "{finding}")?;
+            }
+            return Ok(());
+        }
         writeln!(
             f,
             "{}: {} pages ({} verified): {} in the tree (height {}, {} leaf, {} branch, {} overflow), {} free, {} freelist",
@@ -105,13 +146,42 @@ impl fmt::Display for IntegrityReport {
             self.tree.entries, self.entries_expected
         )?;
         for finding in &self.findings {
-            writeln!(
-                f,
-                "{}: page {}: {}",
-                finding.layer, finding.page, finding.problem
-            )?;
+            writeln!(f, "{finding}")?;
         }
         Ok(())
+    }
+}
+
+/// Opens the database in directory `path` and checks it ([`Database::check`]). A database that
+/// cannot be opened because it is damaged — the data file missing from a directory that holds
+/// a database's log or lock file, a bad header or meta page, a corrupt log — is reported as
+/// [`IntegrityReport::unopenable`], a finding. Errors are for what is not damage: `path` holds
+/// no database at all ([`Error::NotFound`]), the database is locked, the file cannot be read.
+pub fn check_database(path: &Path, opts: Options) -> Result<IntegrityReport> {
+    let vfs = std::sync::Arc::clone(&opts.vfs);
+    let data = path.join(DATA_FILE);
+    if !vfs.exists(&data) {
+        let remains = [WAL_DIR, LOCK_FILE]
+            .iter()
+            .map(|name| path.join(name))
+            .find(|p| vfs.exists(p));
+        return match remains {
+            Some(found) => Ok(IntegrityReport::unopenable(format!(
+                "the data file {} is missing (the directory holds a database: {} is there)",
+                data.display(),
+                found.display()
+            ))),
+            None => Err(Error::NotFound {
+                path: path.to_path_buf(),
+            }),
+        };
+    }
+    match Database::open(path, opts) {
+        Ok(db) => db.check(),
+        Err(e) if e.is_damage() => Ok(IntegrityReport::unopenable(format!(
+            "cannot open the database: {e}"
+        ))),
+        Err(e) => Err(e),
     }
 }
 
@@ -151,6 +221,7 @@ pub fn check(storage: &Storage, root: PageId, entries: u64) -> Result<IntegrityR
     }
     Ok(IntegrityReport {
         clean: findings.is_empty(),
+        opened: true,
         page_count: store.page_count,
         pages_verified: store.pages_verified,
         reachable_pages: store.reachable_pages,

@@ -2,7 +2,8 @@
 //! writer keeps committing restores to exactly one committed state; every changed, truncated or
 //! extended byte of a backup is refused before anything is written; a restore interrupted at any
 //! I/O operation (simulated crash or injected write failure) leaves the target without a
-//! database, and a later restore succeeds.
+//! database, and a later restore succeeds. A failed restore leaves no temporary directory; those
+//! of killed backups and restores are removed by the next run.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -228,7 +229,12 @@ fn every_changed_byte_truncation_or_wrong_version_is_refused() {
     m.format_version = 2;
     std::fs::write(&mpath, m.encode().expect("encode")).expect("write");
     let err = assert_refused(&work, &target, "version 2");
-    assert!(err.to_string().contains("format_version"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("backup format version 2 is not supported (this build reads version 1)"),
+        "a sentence, not a debug dump: {err}"
+    );
+    assert!(!err.to_string().contains("Some("), "{err}");
     // A missing file.
     let _ = std::fs::remove_dir_all(&work);
     copy_dir(&bk, &work);
@@ -270,6 +276,117 @@ fn a_consistently_re_signed_but_damaged_stream_is_refused_by_page_checks() {
     let err = assert_refused(&bk, &target, "damaged page");
     assert!(err.to_string().contains("verification"), "{err}");
     assert!(!target.exists(), "target created by a refused restore");
+    assert_eq!(
+        names_in(tmp.path()),
+        ["bk", "src"],
+        "the failed restore left its temporary directory behind"
+    );
+}
+
+/// The names in directory `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A backup whose pages are all intact but whose (re-signed) manifest counts a key more than the
+/// tree holds: the restored database fails its integrity check, and the refusal lists the
+/// finding as a sentence, not as a debug dump of the report.
+#[test]
+fn a_restore_failing_its_integrity_check_names_the_findings() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (bk, model) = make_backup(tmp.path());
+    let mpath = bk.join(MANIFEST_FILE);
+    let mut m = Manifest::decode(&mpath, &std::fs::read(&mpath).expect("read")).expect("decode");
+    m.entry_count += 1;
+    std::fs::write(&mpath, m.encode().expect("encode")).expect("write");
+    let target = tmp.path().join("t");
+    let err = assert_refused(&bk, &target, "entry count").to_string();
+    let expected = format!(
+        "restored database fails the integrity check (1 finding): database: page 0: the tree \
+         holds {} keys but the database counts {}",
+        model.len(),
+        model.len() + 1
+    );
+    assert!(err.contains(&expected), "{err}");
+    assert!(!err.contains("IntegrityReport"), "{err}");
+    assert_eq!(names_in(tmp.path()), ["bk", "src"], "nothing left behind");
+}
+
+/// Leftovers of killed runs: a backup's `.<dest>.tmp-<pid>` and a restore's
+/// `.<target>.restore-tmp-<pid>` whose process is gone are removed by the next backup or restore
+/// (which says so); one whose process is alive, or holding files a backup does not write, stays.
+#[test]
+fn cli_backup_and_restore_remove_what_killed_runs_left() {
+    if !Path::new("/proc/self").exists() {
+        return; // Without /proc no process counts as gone: nothing would be removed.
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let (db, _) = seeded_db(&root.join("db"), 50, 3);
+    db.close().expect("close");
+    // 2,000,000,000 is above every Linux pid_max: that process is certainly gone.
+    let dead = 2_000_000_000u32;
+    let alive = std::process::id();
+    let make = |dir: &str, files: &[&str]| {
+        for f in files {
+            let p = root.join(dir).join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, b"partial").expect("write");
+        }
+    };
+    make(&format!(".old.tmp-{dead}"), &[PAGES_FILE]);
+    make(&format!(".older.tmp-{dead}"), &[]);
+    make(
+        &format!(".r.restore-tmp-{dead}"),
+        &["data.ldb", "LOCK", "wal/0000000000000000.wal"],
+    );
+    make(&format!(".running.tmp-{alive}"), &[PAGES_FILE]);
+    make(&format!(".notours.tmp-{dead}"), &["notes.txt"]);
+    make(".r2.restore-tmp", &["data.ldb"]);
+    std::fs::create_dir_all(root.join(format!(".older.tmp-{dead}"))).expect("mkdir");
+    let out = ldb(&["backup", &s(&root.join("db")), &s(&root.join("bk"))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    for gone in [
+        format!(".old.tmp-{dead}"),
+        format!(".older.tmp-{dead}"),
+        format!(".r.restore-tmp-{dead}"),
+    ] {
+        assert!(!root.join(&gone).exists(), "{gone} is still there");
+        assert!(
+            err.contains(&format!("ldb: removed {}", root.join(&gone).display())),
+            "{gone} not reported: {err}"
+        );
+    }
+    // A run still in progress, and a directory with files a backup does not write, stay.
+    for kept in [
+        format!(".running.tmp-{alive}"),
+        format!(".notours.tmp-{dead}"),
+    ] {
+        assert!(root.join(&kept).exists(), "{kept} was removed");
+    }
+    // An older build's `.<target>.restore-tmp` goes with the next restore into that target.
+    assert!(root.join(".r2.restore-tmp").exists());
+    let out = ldb(&["restore", &s(&root.join("bk")), &s(&root.join("r2"))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!root.join(".r2.restore-tmp").exists(), "{err}");
+    assert!(err.contains("ldb: removed"), "{err}");
+    assert_eq!(
+        names_in(root),
+        [
+            format!(".notours.tmp-{dead}"),
+            format!(".running.tmp-{alive}"),
+            "bk".into(),
+            "db".into(),
+            "r2".into()
+        ]
+    );
 }
 
 fn sha256(bytes: &[u8]) -> Vec<u8> {
@@ -352,6 +469,8 @@ fn an_interrupted_restore_leaves_the_target_without_a_partial_database() {
             !vfs.exists(&target.join("data.ldb")),
             "{what}: data file in the target"
         );
+        let left = vfs.read_dir(Path::new("/restore")).unwrap_or_default();
+        assert!(left.is_empty(), "{what}: the failed restore left {left:?}");
         vfs.clear_faults();
         check_after_interrupt(&vfs, &bk, &model, &what);
     }

@@ -305,3 +305,231 @@ fn bench_oltp_refuses_bad_arguments() {
         assert!(err.contains(expected), "{all:?}: {err}");
     }
 }
+
+/// How a command ended: exit code, standard error.
+fn run_with_stdout(args: &[&str], stdout: std::process::Stdio) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ldb"))
+        .args(args)
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("ldb runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A pipe whose reading end is already closed: every write to it fails with EPIPE.
+fn closed_pipe() -> std::process::Stdio {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    writer.into()
+}
+
+#[test]
+fn every_command_stops_quietly_on_a_closed_stdout_and_names_stdout_when_it_is_full() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_path(dir.path());
+    ok(&["init", &db]);
+    ok(&["put", &db, "k", "v"]);
+    let bk = dir.path().join("bk").display().to_string();
+    ok(&["backup", &db, &bk]);
+    // A database too damaged to open: `check` exits 1 whatever happens to its output.
+    let bogus = dir.path().join("bogus");
+    std::fs::create_dir_all(&bogus).expect("mkdir");
+    std::fs::write(bogus.join("data.ldb"), vec![7u8; 8192]).expect("write");
+    let bogus = bogus.display().to_string();
+    let full = std::path::Path::new("/dev/full").exists();
+    for (i, (args, code)) in [
+        (vec!["get", &db, "k"], 0),
+        (vec!["scan", &db], 0),
+        (vec!["stats", &db], 0),
+        (vec!["stats", &db, "--json"], 0),
+        (vec!["check", &db], 0),
+        (vec!["check", &db, "--json"], 0),
+        (vec!["check", &bogus], 1),
+        (vec!["catalog"], 0),
+        (vec!["catalog", "--markdown"], 0),
+        (vec!["txn", &db, "get:k", "scan:.."], 0),
+        (vec!["load", &db, "--keys", "5"], 0),
+        (vec!["init", "NEW"], 0),
+        (vec!["backup", &db, "NEW"], 0),
+        (vec!["restore", &bk, "NEW"], 0),
+        (vec!["restore", &bk, "NEW", "--verify-only"], 0),
+        (
+            vec![
+                "crashtest",
+                "--commits",
+                "2",
+                "--points",
+                "2",
+                "--mode",
+                "standard",
+            ],
+            0,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Commands that create something get a fresh path per run.
+        let fresh = |tag: &str| {
+            let new = dir
+                .path()
+                .join(format!("new-{i}-{tag}"))
+                .display()
+                .to_string();
+            args.iter()
+                .map(|a| {
+                    if *a == "NEW" {
+                        new.clone()
+                    } else {
+                        a.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let closed = fresh("closed");
+        let closed: Vec<&str> = closed.iter().map(String::as_str).collect();
+        let (status, err) = run_with_stdout(&closed, closed_pipe());
+        assert_eq!(status, Some(code), "{closed:?} on a closed pipe: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe") && !err.contains("error"),
+            "{closed:?} on a closed pipe must stay quiet: {err}"
+        );
+        if !full {
+            continue;
+        }
+        let to_full = fresh("full");
+        let to_full: Vec<&str> = to_full.iter().map(String::as_str).collect();
+        let dev_full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let (status, err) = run_with_stdout(&to_full, dev_full.into());
+        assert_eq!(status, Some(2), "{to_full:?} > /dev/full: {err}");
+        assert!(!err.contains("panicked"), "{to_full:?} > /dev/full: {err}");
+        assert!(
+            err.contains("cannot write to standard output: No space left on device"),
+            "{to_full:?} > /dev/full: {err}"
+        );
+    }
+}
+
+#[test]
+fn an_os_error_is_printed_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"not a directory").expect("write");
+    let out = ldb(&["init", &file.join("db").display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("(os error 20)").count(), 1, "{err}");
+    assert!(err.contains("Not a directory"), "{err}");
+}
+
+#[test]
+fn an_empty_key_is_refused_by_every_command_with_the_same_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_path(dir.path());
+    ok(&["init", &db]);
+    for args in [
+        vec!["put", &db, "", "v"],
+        vec!["get", &db, ""],
+        vec!["del", &db, ""],
+        vec!["get", &db, "--hex", ""],
+        vec!["txn", &db, "get:"],
+        vec!["txn", &db, "getx:"],
+        vec!["txn", &db, "del:"],
+        vec!["txn", &db, "put:=v"],
+    ] {
+        let out = ldb(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("key is empty; keys must not be empty"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn check_reports_a_database_too_damaged_to_open_as_a_finding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_path(dir.path());
+    ok(&["init", &db]);
+    ok(&["put", &db, "k", "v"]);
+    let data = dir.path().join("db").join("data.ldb");
+    // A damaged header: a finding, in text and in JSON (the report's fields, plus `opened`).
+    let mut bytes = std::fs::read(&data).expect("read");
+    bytes[0] ^= 0xff;
+    std::fs::write(&data, &bytes).expect("write");
+    let out = ldb(&["check", &db]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("PROBLEMS FOUND"), "{text}");
+    assert!(text.contains("not a Lightning DB database"), "{text}");
+    let out = ldb(&["check", &db, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["clean"], false);
+    assert_eq!(report["opened"], false);
+    assert_eq!(report["tree"]["entries"], 0);
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["layer"], "database");
+    assert!(
+        findings[0]["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("data.ldb is not a Lightning DB database")),
+        "{report}"
+    );
+    let out = ldb(&["check", &db, "--metrics", "db"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"db.errors\""));
+    // The data file missing from a database directory: a finding too.
+    std::fs::remove_file(&data).expect("rm");
+    let out = ldb(&["check", &db]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("data.ldb is missing"), "{text}");
+    // No database there at all is a usage error, as before.
+    for path in [dir.path().join("nothing"), dir.path().to_path_buf()] {
+        let out = ldb(&["check", &path.display().to_string()]);
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no database"));
+    }
+}
+
+#[test]
+fn crashtest_refuses_to_check_nothing_and_wraps_its_seeds() {
+    for flag in ["--points", "--seeds", "--commits"] {
+        let out = ldb(&["crashtest", flag, "0"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} 0: {err}");
+        assert!(
+            err.contains(flag) && err.contains("must be at least 1"),
+            "{flag}: {err}"
+        );
+    }
+    // The largest seed is tested (it used to run no seed at all), and the next one is 0.
+    let out = ok(&[
+        "crashtest",
+        "--seed",
+        "18446744073709551615",
+        "--seeds",
+        "2",
+        "--commits",
+        "2",
+        "--points",
+        "3",
+        "--mode",
+        "standard",
+    ]);
+    assert!(
+        out.contains("standard seed 18446744073709551615: 3 crash points"),
+        "{out}"
+    );
+    assert!(out.contains("standard seed 0: 3 crash points"), "{out}");
+}

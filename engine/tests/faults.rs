@@ -2,12 +2,13 @@
 //! EIO on a WAL or data-file fsync and on a write surfaces as an error — never as a reported
 //! success — and poisons the handle; a reopen recovers every acknowledged commit. Every bit flip
 //! in a written page is caught on read. A torn WAL tail is cut on recovery and never applied.
+//! A create that fails on a full disk leaves nothing behind.
 
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 
-use lightning_db::vfs::SimVfs;
+use lightning_db::vfs::{SimVfs, Vfs};
 use lightning_db::wal::WalMode;
 use lightning_db::{Database, Error, Options, WriteBatch};
 
@@ -215,4 +216,49 @@ fn second_handle_is_locked_out() {
     }
     drop(db);
     Database::open(DIR, opts(&vfs, WalMode::Standard)).expect("open after the first handle closed");
+}
+
+/// A create that fails — here on a disk that fills up after 0, 1, 2, … writes — removes what it
+/// made: the directory it created (or, if the directory was there before, everything it put in
+/// it), so that no half-made database is left for the next create to refuse; the retry succeeds.
+#[test]
+fn a_create_failing_on_a_full_disk_leaves_nothing_and_a_retry_succeeds() {
+    for dir_was_there in [false, true] {
+        let mut failures = 0;
+        for n in 0.. {
+            assert!(n < 10_000, "create never succeeded");
+            let vfs = SimVfs::new();
+            if dir_was_there {
+                vfs.create_dir_all(Path::new(DIR)).expect("mkdir");
+            }
+            vfs.disk_full_after(n);
+            let err = match Database::create(DIR, opts(&vfs, WalMode::Standard)) {
+                // Created: complete (a close that fails on the full disk is another test's).
+                Ok(db) => match db.close() {
+                    Ok(()) => break,
+                    Err(_) => continue,
+                },
+                Err(e) => e,
+            };
+            failures += 1;
+            let what = format!("disk full after {n} writes (directory there: {dir_was_there})");
+            assert!(
+                err.to_string().contains("No space left on device"),
+                "{what}: {err}"
+            );
+            assert_eq!(vfs.exists(Path::new(DIR)), dir_was_there, "{what}");
+            if dir_was_there {
+                let left = vfs.read_dir(Path::new(DIR)).expect("list");
+                assert!(left.is_empty(), "{what}: left {left:?}");
+            }
+            vfs.clear_faults();
+            let db = Database::create(DIR, opts(&vfs, WalMode::Standard))
+                .unwrap_or_else(|e| panic!("{what}: the retry failed: {e}"));
+            db.put(b"k", b"v").expect("commit");
+            db.close().expect("close");
+            let db = Database::open(DIR, opts(&vfs, WalMode::Standard)).expect("reopen");
+            assert_eq!(db.get(b"k").expect("get"), Some(b"v".to_vec()), "{what}");
+        }
+        assert!(failures > 2, "the disk never filled during create");
+    }
 }

@@ -11,6 +11,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::backup::leftovers;
 use crate::backup::manifest::{FileEntry, Manifest};
 use crate::backup::stream::StreamWriter;
 use crate::backup::{FORMAT_NAME, FORMAT_VERSION, MANIFEST_FILE, PAGES_FILE, walk};
@@ -64,7 +65,9 @@ pub(crate) fn background_priority() {
 
 impl Database {
     /// Writes a consistent backup of the latest durable commit into directory `dest`, which
-    /// must not exist. Runs alongside writers; see [`crate::backup`] for the format.
+    /// must not exist. Runs alongside writers; see [`crate::backup`] for the format. A failed
+    /// backup removes its temporary directory; those of killed backups next to `dest` are
+    /// removed first ([`crate::backup::remove_stale_temp_dirs`]).
     pub fn backup(&self, dest: impl AsRef<Path>) -> Result<BackupReport> {
         let start = Instant::now();
         let dest = dest.as_ref();
@@ -73,7 +76,12 @@ impl Database {
                 path: dest.to_path_buf(),
             });
         }
-        let tmp = sibling(dest, &format!("tmp-{}", std::process::id()));
+        // Best effort: leftovers of killed backups are not this backup's business.
+        let _ = leftovers::remove_stale_temp_dirs(&crate::vfs::RealVfs, dest);
+        let tmp = sibling(
+            dest,
+            &format!("{}{}", leftovers::BACKUP_TMP, std::process::id()),
+        );
         if tmp.exists() {
             fs::remove_dir_all(&tmp)
                 .map_err(|e| Error::io("removing leftover backup directory", &tmp, e))?;

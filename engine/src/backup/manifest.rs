@@ -113,17 +113,36 @@ impl Manifest {
                 e.column()
             ))
         })?;
-        let format = value.get("format").and_then(|v| v.as_str());
-        if format != Some(FORMAT_NAME) {
-            return Err(bad(format!(
-                "format is {format:?}; expected \"{FORMAT_NAME}\""
-            )));
+        match value.get("format") {
+            Some(serde_json::Value::String(f)) if f == FORMAT_NAME => {}
+            Some(serde_json::Value::String(f)) => {
+                return Err(bad(format!(
+                    "not a Lightning DB backup: its format is \"{f}\", expected \"{FORMAT_NAME}\""
+                )));
+            }
+            Some(other) => {
+                return Err(bad(format!(
+                    "not a Lightning DB backup: its format is {other}, expected \"{FORMAT_NAME}\""
+                )));
+            }
+            None => {
+                return Err(bad(format!(
+                    "not a Lightning DB backup: no \"format\" field (expected \"{FORMAT_NAME}\")"
+                )));
+            }
         }
-        let version = value.get("format_version").and_then(|v| v.as_u64());
-        if version != Some(u64::from(FORMAT_VERSION)) {
-            return Err(bad(format!(
-                "format_version is {version:?}; this build reads version {FORMAT_VERSION}"
-            )));
+        match value.get("format_version") {
+            Some(v) if v.as_u64() == Some(u64::from(FORMAT_VERSION)) => {}
+            Some(v) => {
+                return Err(bad(format!(
+                    "backup format version {v} is not supported (this build reads version {FORMAT_VERSION})"
+                )));
+            }
+            None => {
+                return Err(bad(format!(
+                    "the manifest has no format_version (this build reads version {FORMAT_VERSION})"
+                )));
+            }
         }
         let m: Manifest = serde_json::from_value(value)
             .map_err(|e| bad(format!("manifest fields do not match version 1: {e}")))?;
@@ -194,6 +213,20 @@ mod tests {
         m.format_version = 7;
         let bytes = m.encode().expect("encode");
         let err = Manifest::decode(Path::new("m.json"), bytes.as_bytes()).expect_err("refused");
-        assert!(err.to_string().contains("format_version"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("backup format version 7 is not supported (this build reads version 1)"),
+            "{err}"
+        );
+        // Another format altogether is named as such, without Rust debug syntax.
+        let text = String::from_utf8(bytes.into_bytes()).expect("utf-8");
+        let other = text.replace("lightning-db-backup", "something-else");
+        let err = Manifest::decode(Path::new("m.json"), other.as_bytes()).expect_err("refused");
+        assert!(
+            err.to_string()
+                .contains("its format is \"something-else\", expected \"lightning-db-backup\""),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("Some("), "{err}");
     }
 }

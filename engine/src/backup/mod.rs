@@ -23,11 +23,16 @@
 //! Point-in-time restore ([`restore_pitr`], [`pitr`]) rolls a restored backup forward through
 //! the WAL archive (and the source's live log) to an LSN, a time, or the last commit.
 //!
+//! Both work in a temporary directory next to their destination and remove it when they fail;
+//! the ones a killed process left behind are removed by the next backup or restore
+//! ([`leftovers`]).
+//!
 //! [`snapshot`] builds the seeded Phase 0 snapshots on top of both.
 //!
 //! The byte layouts are in `engine/FORMAT.md` ("Backup").
 
 pub mod create;
+pub mod leftovers;
 pub mod manifest;
 pub mod pitr;
 pub mod restore;
@@ -36,6 +41,7 @@ pub mod stream;
 pub mod walk;
 
 pub use create::BackupReport;
+pub use leftovers::remove_stale_temp_dirs;
 pub use manifest::{FileEntry, Manifest};
 pub use pitr::{PitrOptions, RestoreTarget, RollForward};
 pub use restore::{RestoreReport, restore, restore_pitr, verify_backup, verify_pitr};

@@ -3,9 +3,11 @@
 //! Steps, in order (nothing is written before step 2, the target is untouched before step 5):
 //! 1. [`verify_backup`]: manifest checks, then size and sha256 of every listed file;
 //! 2. refuse an existing target unless `force`, and a target another handle has open;
-//! 3. in a temporary sibling directory, create a data file: allocate ids `1..source_page_count`,
-//!    write every page of the stream at its id (each verified), free the ids the stream did not
-//!    use, then checkpoint at the backup's LSN with its root, entry count and next txn id;
+//! 3. in a temporary sibling directory (`.<target>.restore-tmp-<pid>`, removed again if the
+//!    restore fails; those of killed restores are removed first), create a data file: allocate
+//!    ids `1..source_page_count`, write every page of the stream at its id (each verified), free
+//!    the ids the stream did not use, then checkpoint at the backup's LSN with its root, entry
+//!    count and next txn id;
 //! 4. give it an empty log starting at the backup's LSN (a checkpointed database must have the
 //!    segment holding its checkpoint), open it, run the integrity
 //!    check and compare the entry count with the manifest, close it;
@@ -23,6 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::backup::create::{parent_of, sibling};
+use crate::backup::leftovers::{self, RESTORE_TMP};
 use crate::backup::manifest::Manifest;
 use crate::backup::pitr::{self, PitrOptions, RollForward};
 use crate::backup::stream::{StreamReader, hash_file};
@@ -119,7 +122,8 @@ pub fn verify_backup(dir: &Path) -> Result<Manifest> {
 
 /// Restores the backup in directory `backup` into database directory `target` (on
 /// `opts.vfs`), then opens it and runs the integrity check. An existing database at `target` is
-/// replaced only if `force`. A refused or failed restore leaves `target` as it was.
+/// replaced only if `force`. A refused or failed restore leaves `target` as it was, and no
+/// temporary directory behind.
 pub fn restore(backup: &Path, target: &Path, opts: &Options, force: bool) -> Result<RestoreReport> {
     restore_with(backup, target, opts, force, None)
 }
@@ -223,29 +227,48 @@ fn restore_with(
     } else {
         None
     };
-    let tmp = sibling(target, "restore-tmp");
+    // Best effort: leftovers of killed restores are not this restore's business.
+    let _ = leftovers::remove_stale_temp_dirs(vfs.as_ref(), target);
+    let tmp = sibling(target, &format!("{RESTORE_TMP}-{}", std::process::id()));
     remove_tree(vfs.as_ref(), &tmp)?;
+    let target_existed = vfs.exists(target);
     vfs.create_dir_all(&tmp)
         .map_err(|e| Error::io("creating directory", &tmp, e))?;
-    build(backup, &manifest, &tmp, opts)?;
-    let expect = match &plan {
-        Some(plan) => {
-            pitr::copy_into(vfs.as_ref(), plan, &tmp.join(WAL_DIR))?;
-            (plan.roll.landed_lsn, None)
-        }
-        None => {
-            crate::wal::create_log(
-                vfs.as_ref(),
-                &tmp.join(WAL_DIR),
-                Lsn(manifest.source_lsn),
-                manifest.page_size,
-                opts.wal_segment_size,
-            )?;
-            (Lsn(manifest.source_lsn), Some(manifest.entry_count))
+    let restored = (|| -> Result<(Lsn, u64)> {
+        build(backup, &manifest, &tmp, opts)?;
+        let expect = match &plan {
+            Some(plan) => {
+                pitr::copy_into(vfs.as_ref(), plan, &tmp.join(WAL_DIR))?;
+                (plan.roll.landed_lsn, None)
+            }
+            None => {
+                crate::wal::create_log(
+                    vfs.as_ref(),
+                    &tmp.join(WAL_DIR),
+                    Lsn(manifest.source_lsn),
+                    manifest.page_size,
+                    opts.wal_segment_size,
+                )?;
+                (Lsn(manifest.source_lsn), Some(manifest.entry_count))
+            }
+        };
+        let entries = check_restored(&tmp, expect.0, expect.1, opts)?;
+        install(vfs.as_ref(), &tmp, target, exists)?;
+        Ok((expect.0, entries))
+    })();
+    let (last_commit_lsn, entries) = match restored {
+        Ok(done) => done,
+        Err(e) => {
+            // Best effort (the disk may be what failed): the temporary directory is not a
+            // database and nothing refers to it; a target directory this restore created is
+            // removed if it is still empty.
+            let _ = remove_tree(vfs.as_ref(), &tmp);
+            if !target_existed {
+                let _ = vfs.remove_dir(target);
+            }
+            return Err(e);
         }
     };
-    let entries = check_restored(&tmp, expect.0, expect.1, opts)?;
-    install(vfs.as_ref(), &tmp, target, exists)?;
     Ok(RestoreReport {
         target: target.to_path_buf(),
         manifest,
@@ -253,7 +276,7 @@ fn restore_with(
         verify_elapsed,
         elapsed: start.elapsed(),
         entries,
-        last_commit_lsn: expect.0,
+        last_commit_lsn,
         roll_forward: plan.map(|p| p.roll),
     })
 }
@@ -323,7 +346,12 @@ fn check_restored(dir: &Path, lsn: Lsn, entries: Option<u64>, opts: &Options) ->
     if !report.is_clean() {
         return Err(invalid(
             dir,
-            format!("restored database fails the integrity check: {report:?}"),
+            format!(
+                "restored database fails the integrity check ({} finding{}): {}",
+                report.findings.len(),
+                if report.findings.len() == 1 { "" } else { "s" },
+                report.findings_text()
+            ),
         ));
     }
     let stats = db.stats()?;
@@ -350,8 +378,11 @@ fn install(vfs: &dyn Vfs, tmp: &Path, target: &Path, replace: bool) -> Result<()
         remove_tree(vfs, &old)?;
         vfs.rename(target, &old)
             .map_err(|e| Error::io("moving the old database aside to", &old, e))?;
-        vfs.rename(tmp, target)
-            .map_err(|e| Error::io("renaming the restored database to", target, e))?;
+        if let Err(e) = vfs.rename(tmp, target) {
+            // Put the old database back where it was before reporting the failure.
+            let _ = vfs.rename(&old, target);
+            return Err(Error::io("renaming the restored database to", target, e));
+        }
         vfs.sync_dir(&parent)
             .map_err(|e| Error::io("syncing directory", &parent, e))?;
         return remove_tree(vfs, &old);
@@ -421,10 +452,10 @@ fn remove_tree(vfs: &dyn Vfs, dir: &Path) -> Result<()> {
                 .map_err(|e| Error::io("removing", &f, e))?;
         }
     }
-    // Directories: the simulated disk keeps no real directory here, so only real ones exist.
     for d in [dir.join(WAL_DIR), dir.to_path_buf()] {
-        if d.is_dir() {
-            std::fs::remove_dir(&d).map_err(|e| Error::io("removing directory", &d, e))?;
+        if vfs.exists(&d) {
+            vfs.remove_dir(&d)
+                .map_err(|e| Error::io("removing directory", &d, e))?;
         }
     }
     Ok(())

@@ -17,6 +17,7 @@
 
 mod apply;
 mod batch;
+mod cleanup;
 mod options;
 mod read_only;
 mod snapshot;
@@ -132,9 +133,27 @@ struct WriterState {
 
 impl Database {
     /// Creates a new, empty database in directory `path` (created if missing). Fails with
-    /// [`Error::AlreadyExists`] if it already holds a database.
+    /// [`Error::AlreadyExists`] if it already holds a database. A create that fails otherwise
+    /// (a full disk, an I/O error) removes what it made — the data file, and the log directory,
+    /// lock file and directory if they were not there before — so that it can simply be retried.
     pub fn create(path: impl AsRef<Path>, opts: Options) -> Result<Database> {
         let path = path.as_ref().to_path_buf();
+        let before = cleanup::Before::survey(&opts, &path);
+        let cleanup_opts = opts.clone();
+        let result = Self::create_new(path.clone(), opts);
+        if let Err(e) = &result
+            && !matches!(
+                e,
+                Error::AlreadyExists { .. } | Error::Locked { .. } | Error::InvalidArgument(_)
+            )
+        {
+            before.remove_created(&cleanup_opts, &path);
+        }
+        result
+    }
+
+    /// [`Database::create`] without the cleanup after a failure.
+    fn create_new(path: PathBuf, opts: Options) -> Result<Database> {
         let vfs = Arc::clone(&opts.vfs);
         if !opts.page_size.is_power_of_two()
             || !(crate::storage::page::MIN_PAGE_SIZE..=crate::storage::page::MAX_PAGE_SIZE)
@@ -154,6 +173,10 @@ impl Database {
         vfs.create_dir_all(&path)
             .map_err(|e| Error::io("creating directory", &path, e))?;
         let lock = Self::lock(&opts, &path)?;
+        if vfs.exists(&data) {
+            // Another process created it between the check above and taking the lock.
+            return Err(Error::AlreadyExists { path });
+        }
         // Build the data file under a temporary name and rename it into place, so a crash
         // during creation leaves either no database or a complete empty one.
         let tmp = path.join(format!("{DATA_FILE}.tmp"));

@@ -48,6 +48,8 @@ pub trait Vfs: Send + Sync + Debug {
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Creates a directory and its parents.
     fn create_dir_all(&self, path: &Path) -> io::Result<()>;
+    /// Removes an empty directory (an error if it holds anything).
+    fn remove_dir(&self, path: &Path) -> io::Result<()>;
     /// Lists the entries (full paths) of a directory, in no particular order.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
     /// Makes creations, renames and removals of entries in `dir` durable.

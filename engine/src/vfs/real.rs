@@ -49,6 +49,10 @@ impl Vfs for RealVfs {
         fs::create_dir_all(path)
     }
 
+    fn remove_dir(&self, path: &Path) -> io::Result<()> {
+        fs::remove_dir(path)
+    }
+
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         fs::read_dir(path)?
             .map(|entry| entry.map(|e| e.path()))

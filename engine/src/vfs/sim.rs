@@ -12,7 +12,7 @@
 //!   by a seeded PRNG, each unsynced operation dropped, applied, or (for writes) torn to a prefix
 //!   or a random subset of its 512-byte sectors — independently, so a later write can survive an
 //!   earlier one. Unsynced directory changes may be lost.
-//! * Faults: EIO on writes after a count, EIO on syncs (by path substring or for the next `n`),
+//! * Faults: EIO (or ENOSPC, a full disk) on writes after a count, EIO on syncs (by path substring or for the next `n`),
 //!   bit flips in the durable image, and a lock held by "another process".
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,6 +82,9 @@ struct State {
     crash_at: Option<u64>,
     crashed: bool,
     writes_left: Option<u64>,
+    /// The OS error number a write fails with once `writes_left` runs out (EIO unless the disk
+    /// is "full").
+    write_errno: Option<i32>,
     fail_sync_substr: Option<String>,
     fail_next_syncs: u64,
     foreign_locks: BTreeSet<PathBuf>,
@@ -165,7 +168,17 @@ impl SimVfs {
 
     /// Lets `n` more `write_at` calls succeed; every later one fails with EIO.
     pub fn fail_writes_after(&self, n: u64) {
-        self.lock().writes_left = Some(n);
+        let mut s = self.lock();
+        s.writes_left = Some(n);
+        s.write_errno = None;
+    }
+
+    /// Fills the disk: lets `n` more `write_at` calls succeed; every later one fails with ENOSPC
+    /// ("No space left on device"), as on a real full disk.
+    pub fn disk_full_after(&self, n: u64) {
+        let mut s = self.lock();
+        s.writes_left = Some(n);
+        s.write_errno = Some(28);
     }
 
     /// Makes every `sync` of a file whose path contains `substr` fail with EIO.
@@ -182,6 +195,7 @@ impl SimVfs {
     pub fn clear_faults(&self) {
         let mut s = self.lock();
         s.writes_left = None;
+        s.write_errno = None;
         s.fail_sync_substr = None;
         s.fail_next_syncs = 0;
     }
@@ -328,6 +342,26 @@ impl Vfs for SimVfs {
         Ok(())
     }
 
+    fn remove_dir(&self, path: &Path) -> io::Result<()> {
+        // Like creation, removal of a directory is modelled as immediately durable.
+        let mut s = self.lock();
+        if s.crashed {
+            return Err(crash_error());
+        }
+        if !s.dirs.contains(path) {
+            return Err(not_found(path));
+        }
+        let inside = |p: &PathBuf| p.as_path() != path && p.starts_with(path);
+        if s.names.keys().any(inside) || s.dirs.iter().any(inside) {
+            return Err(io::Error::new(
+                io::ErrorKind::DirectoryNotEmpty,
+                format!("{}: directory not empty", path.display()),
+            ));
+        }
+        s.dirs.remove(path);
+        Ok(())
+    }
+
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         let s = self.lock();
         if !s.dirs.contains(path) {
@@ -416,7 +450,7 @@ impl VfsFile for SimFile {
             s.tick()?;
             if let Some(left) = s.writes_left.as_mut() {
                 if *left == 0 {
-                    return Err(eio());
+                    return Err(s.write_errno.map_or_else(eio, io::Error::from_raw_os_error));
                 }
                 *left -= 1;
             }

@@ -10,6 +10,23 @@ use lightning_db::{Database, Lsn, backup};
 
 use crate::commands::{metric, print_metrics};
 
+/// Removes what killed backups and restores left next to `path` (see
+/// `lightning_db::backup::leftovers`) and says so on standard error. A failure to remove one is
+/// a warning: it does not stop the backup or restore.
+fn remove_leftovers(path: &std::path::Path) {
+    match backup::remove_stale_temp_dirs(&lightning_db::vfs::RealVfs, path) {
+        Ok(removed) => {
+            for dir in removed {
+                errln!(
+                    "ldb: removed {}, left behind by an interrupted backup or restore",
+                    dir.display()
+                );
+            }
+        }
+        Err(e) => errln!("ldb: warning: leftovers of an interrupted backup or restore: {e}"),
+    }
+}
+
 /// Arguments of `ldb backup`.
 #[derive(Args, Debug)]
 pub struct BackupArgs {
@@ -63,16 +80,34 @@ pub fn backup_cmd(args: BackupArgs) -> Result<()> {
         wal_archive: args.wal_archive.as_deref().map(crate::commands::absolute),
         ..lightning_db::Options::default()
     };
+    remove_leftovers(&args.dest);
     let db = Database::open(&args.db, opts)
         .with_context(|| format!("while opening database {}", args.db.display()))?;
     let report = db
         .backup(&args.dest)
         .with_context(|| format!("while backing up into {}", args.dest.display()))?;
-    db.close().context("while closing the database")?;
+    if let Err(e) = db.close() {
+        // The backup directory is complete and durable whatever the source's close does.
+        errln!(
+            "ldb: warning: the backup {} is complete; closing database {} failed: {e}",
+            report.dir.display(),
+            args.db.display()
+        );
+    }
+    print_backup(&report, args.json).with_context(|| {
+        format!(
+            "the backup {} is complete; its summary was not printed",
+            report.dir.display()
+        )
+    })
+}
+
+/// The summary of a completed backup.
+fn print_backup(report: &backup::BackupReport, json: bool) -> Result<()> {
     let m = &report.manifest;
     let secs = report.elapsed.as_secs_f64().max(1e-9);
     let mib = m.source_bytes as f64 / f64::from(1 << 20);
-    if args.json {
+    if json {
         print_metrics(&[
             metric("backup.source_mib", mib, "MiB", true),
             metric(
@@ -85,7 +120,7 @@ pub fn backup_cmd(args: BackupArgs) -> Result<()> {
             metric("backup.mib_per_s", mib / secs, "MiB/s", true),
         ])?;
     } else {
-        println!(
+        outln!(
             "backed up {} keys ({} pages, {mib:.1} MiB) at lsn {} into {} ({:.1} MiB compressed) in {secs:.2} s ({:.0} MiB/s)",
             m.entry_count,
             m.pages,
@@ -93,7 +128,7 @@ pub fn backup_cmd(args: BackupArgs) -> Result<()> {
             report.dir.display(),
             report.compressed_bytes as f64 / f64::from(1 << 20),
             mib / secs
-        );
+        )?;
     }
     Ok(())
 }
@@ -120,7 +155,7 @@ pub fn restore_cmd(args: RestoreArgs) -> Result<()> {
                     pitr.archive.display()
                 )
             })?;
-        println!(
+        outln!(
             "backup {} is intact ({} keys at lsn {}); the log verifies from lsn {} to {}: a restore would roll forward {} commits to lsn {}",
             args.backup.display(),
             m.entry_count,
@@ -129,21 +164,22 @@ pub fn restore_cmd(args: RestoreArgs) -> Result<()> {
             r.log_end.0,
             r.commits,
             r.landed_lsn.0
-        );
+        )?;
         return Ok(());
     }
     if args.verify_only {
         let m = backup::verify_backup(&args.backup)
             .with_context(|| format!("while verifying backup {}", args.backup.display()))?;
-        println!(
+        outln!(
             "backup {} is intact: {} keys, {} pages at lsn {}",
             args.backup.display(),
             m.entry_count,
             m.pages,
             m.source_lsn
-        );
+        )?;
         return Ok(());
     }
+    remove_leftovers(&args.target);
     let opts = lightning_db::Options::default();
     let report = match &pitr {
         None => backup::restore(&args.backup, &args.target, &opts, args.force),
@@ -156,8 +192,18 @@ pub fn restore_cmd(args: RestoreArgs) -> Result<()> {
             args.target.display()
         )
     })?;
+    print_restore(&report, args.json).with_context(|| {
+        format!(
+            "the restore into {} is complete; its summary was not printed",
+            report.target.display()
+        )
+    })
+}
+
+/// The summary of a completed restore.
+fn print_restore(report: &backup::RestoreReport, json: bool) -> Result<()> {
     let secs = report.elapsed.as_secs_f64();
-    if args.json {
+    if json {
         let mut metrics = Vec::new();
         if let Some(r) = &report.roll_forward {
             metrics.push(metric(
@@ -185,7 +231,7 @@ pub fn restore_cmd(args: RestoreArgs) -> Result<()> {
         ]);
         print_metrics(&metrics)?;
     } else {
-        println!(
+        outln!(
             "restored {} keys at lsn {} into {}{} in {secs:.2} s; integrity check clean",
             report.entries,
             report.last_commit_lsn.0,
@@ -195,9 +241,9 @@ pub fn restore_cmd(args: RestoreArgs) -> Result<()> {
             } else {
                 ""
             }
-        );
+        )?;
         if let Some(r) = &report.roll_forward {
-            println!(
+            outln!(
                 "rolled forward {} commits from the backup's lsn {} to lsn {}{} (log verified up to lsn {}, {} segments)",
                 r.commits,
                 r.from_lsn.0,
@@ -208,7 +254,7 @@ pub fn restore_cmd(args: RestoreArgs) -> Result<()> {
                 )),
                 r.log_end.0,
                 r.segments,
-            );
+            )?;
         }
     }
     Ok(())

@@ -1,32 +1,33 @@
 //! The implementation of each `ldb` command: open the database, call the library, print.
 
-use std::io::{BufWriter, Write};
 use std::ops::Bound;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
 use lightning_db::crashtest::{self, CrashConfig};
 use lightning_db::wal::WalMode;
-use lightning_db::{Database, Options};
+use lightning_db::{Database, Lsn, Options, WriteBatch};
 
-use crate::text::{decode, encode};
+use crate::text::{decode, decode_key, encode};
 use crate::{Command, DbArgs, Mode};
 
 /// Arguments of `ldb crashtest`.
 #[derive(Args, Debug)]
 pub struct CrashtestArgs {
-    /// Workload seed (the first of `--seeds` consecutive seeds).
+    /// Workload seed (the first of `--seeds` consecutive seeds; after 18446744073709551615 the
+    /// seeds wrap around to 0).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// How many consecutive seeds to run.
-    #[arg(long, default_value_t = 1)]
+    /// How many consecutive seeds to run (at least 1).
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     seeds: u64,
-    /// Commits per workload.
-    #[arg(long, default_value_t = 40)]
-    commits: usize,
-    /// Crash points per seed at most (every I/O operation up to this many).
-    #[arg(long, default_value_t = 100_000)]
+    /// Commits per workload (at least 1).
+    #[arg(long, default_value_t = 40, value_parser = at_least_one)]
+    commits: u64,
+    /// Crash points per seed at most (every I/O operation up to this many; at least 1).
+    #[arg(long, default_value_t = 100_000, value_parser = at_least_one)]
     points: u64,
     /// WAL mode to test (both modes when omitted).
     #[arg(long, value_enum)]
@@ -37,6 +38,16 @@ pub struct CrashtestArgs {
     json: bool,
 }
 
+/// Parses a count that must be at least 1: a crash test over zero seeds, commits or crash points
+/// would check nothing and still pass.
+fn at_least_one(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) => Err("must be at least 1 (a crash test of nothing checks nothing)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("expected a whole number: {e}")),
+    }
+}
+
 /// The library's WAL mode for a command-line mode.
 pub fn wal_mode(mode: Mode) -> WalMode {
     match mode {
@@ -45,6 +56,7 @@ pub fn wal_mode(mode: Mode) -> WalMode {
     }
 }
 
+/// The library options the command-line flags ask for.
 pub(crate) fn options(db: &DbArgs) -> Options {
     Options {
         wal_mode: wal_mode(db.wal_mode),
@@ -61,14 +73,12 @@ pub fn absolute(path: &std::path::Path) -> std::path::PathBuf {
 }
 
 pub(crate) fn open(db: &DbArgs) -> Result<Database> {
-    if db.read_only {
-        anyhow::bail!(
-            "--read-only: this command writes to {}; only get, scan, check and stats read              without writing",
-            db.db.display()
-        );
-    }
-    Database::open(&db.db, options(db))
-        .with_context(|| format!("while opening database {}", db.db.display()))
+    open_with(&db.db, options(db))
+}
+
+/// Opens the database at `path` with `opts`, naming it in the error.
+pub(crate) fn open_with(path: &Path, opts: Options) -> Result<Database> {
+    Database::open(path, opts).with_context(|| format!("while opening database {}", path.display()))
 }
 
 pub(crate) fn close(handle: Database) -> Result<()> {
@@ -76,6 +86,102 @@ pub(crate) fn close(handle: Database) -> Result<()> {
     handle
         .close()
         .with_context(|| format!("while closing database {}", path.display()))
+}
+
+/// What a writing command has already made durable when it closes the database.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Durable {
+    /// Nothing (a read, a rolled-back or read-only transaction).
+    Nothing,
+    /// Commits up to and including this LSN.
+    Commit(Lsn),
+    /// A new, complete database (`init`).
+    Created,
+}
+
+/// Closes `handle` after a command's work. A failure to close is an error only if nothing was
+/// made durable; after a durable commit (or a completed `init`) it does not undo that work, so
+/// it comes back as the warning to print — `committed (durable at lsn N); closing failed: …` —
+/// and the command still succeeds: retrying a commit that is on disk would apply it twice.
+pub(crate) fn close_after(handle: Database, durable: Durable) -> Result<Option<String>> {
+    let Err(err) = close(handle) else {
+        return Ok(None);
+    };
+    let (done, then) = match durable {
+        Durable::Nothing => return Err(err),
+        Durable::Commit(lsn) => (
+            format!("committed (durable at {lsn})"),
+            "the commit is in the write-ahead log and the next open recovers it; do not retry it",
+        ),
+        Durable::Created => (
+            "created (the database is complete)".to_string(),
+            "the next open checkpoints it",
+        ),
+    };
+    Ok(Some(format!(
+        "{done}; closing failed: {}; {then}",
+        crate::out::chain(&err)
+    )))
+}
+
+/// Prints the warning [`close_after`] returned, if any.
+pub(crate) fn warn(warning: Option<String>) {
+    if let Some(w) = warning {
+        errln!("ldb: warning: {w}");
+    }
+}
+
+/// `ldb init`: creates the database and closes it. A failed create leaves nothing behind
+/// (`Database::create` removes what it made), so `init` can simply be run again.
+pub(crate) fn init(path: &Path, opts: Options) -> Result<Option<String>> {
+    let handle = Database::create(path, opts)
+        .with_context(|| format!("while creating database {}", path.display()))?;
+    close_after(handle, Durable::Created)
+}
+
+/// `ldb put`: one durable commit; returns its LSN and the close warning.
+pub(crate) fn put(
+    path: &Path,
+    opts: Options,
+    key: &[u8],
+    value: &[u8],
+) -> Result<(Lsn, Option<String>)> {
+    let handle = open_with(path, opts)?;
+    let info = handle.put(key, value).context("while committing the put")?;
+    Ok((info.lsn, close_after(handle, Durable::Commit(info.lsn))?))
+}
+
+/// `ldb del`: one durable commit; returns whether the key existed and the close warning.
+pub(crate) fn del(path: &Path, opts: Options, key: &[u8]) -> Result<(bool, Option<String>)> {
+    let handle = open_with(path, opts)?;
+    let existed = handle.get(key).context("while reading")?.is_some();
+    let mut batch = WriteBatch::new();
+    batch.delete(key);
+    let info = handle
+        .commit(batch)
+        .context("while committing the delete")?;
+    Ok((existed, close_after(handle, Durable::Commit(info.lsn))?))
+}
+
+/// `ldb load`: the seeded workload in commits of `batch` keys; returns the close warning.
+pub(crate) fn load(
+    path: &Path,
+    opts: Options,
+    keys: u64,
+    seed: u64,
+    batch: u64,
+) -> Result<Option<String>> {
+    let handle = open_with(path, opts)?;
+    let before = handle.snapshot().lsn;
+    lightning_db::workload::load(&handle, seed, 0, keys, batch)
+        .context("while loading the workload")?;
+    let last = handle.snapshot().lsn;
+    let durable = if last == before {
+        Durable::Nothing
+    } else {
+        Durable::Commit(last)
+    };
+    close_after(handle, durable)
 }
 
 fn bound(arg: &Option<String>, hex: bool, what: &str, included: bool) -> Result<Bound<Vec<u8>>> {
@@ -102,10 +208,8 @@ pub fn run(command: Command) -> Result<ExitCode> {
                 page_size,
                 ..options(&db)
             };
-            let handle = Database::create(&db.db, opts)
-                .with_context(|| format!("while creating database {}", db.db.display()))?;
-            close(handle)?;
-            println!("created {} (page size {page_size})", db.db.display());
+            warn(init(&db.db, opts)?);
+            outln!("created {} (page size {page_size})", db.db.display())?;
         }
         Command::Put {
             db,
@@ -113,39 +217,40 @@ pub fn run(command: Command) -> Result<ExitCode> {
             value,
             hex,
         } => {
-            let (key, value) = (decode(&key, hex, "key")?, decode(&value, hex, "value")?);
-            let handle = open(&db)?;
-            handle
-                .put(&key, &value)
-                .context("while committing the put")?;
-            close(handle)?;
+            let (key, value) = (decode_key(&key, hex, "key")?, decode(&value, hex, "value")?);
+            let (_, warning) = put(&db.db, options(&db), &key, &value)?;
+            warn(warning);
         }
-        Command::Get { db, key, hex } => {
-            let key = decode(&key, hex, "key")?;
-            let value = if db.read_only {
+        Command::Get {
+            db,
+            key,
+            hex,
+            read_only,
+        } => {
+            let key = decode_key(&key, hex, "key")?;
+            let value = if read_only {
                 let view = crate::recover::open_read_only(&db)?;
                 if let Some(note) = crate::recover::pending_note(&view) {
-                    eprintln!("{note}");
+                    errln!("{note}");
                 }
                 view.get(&key).context("while reading")?
             } else {
                 open(&db)?.get(&key).context("while reading")?
             };
             match value {
-                Some(value) => println!("{}", encode(&value, hex)),
+                Some(value) => outln!("{}", encode(&value, hex))?,
                 None => {
-                    eprintln!("ldb: key not found: {}", encode(&key, hex));
+                    errln!("ldb: key not found: {}", encode(&key, hex));
                     return Ok(ExitCode::from(1));
                 }
             }
         }
         Command::Del { db, key, hex } => {
-            let key = decode(&key, hex, "key")?;
-            let handle = open(&db)?;
-            let existed = handle.delete(&key).context("while committing the delete")?;
-            close(handle)?;
+            let key = decode_key(&key, hex, "key")?;
+            let (existed, warning) = del(&db.db, options(&db), &key)?;
+            warn(warning);
             if !existed {
-                eprintln!("ldb: key was not present: {}", encode(&key, hex));
+                errln!("ldb: key was not present: {}", encode(&key, hex));
             }
         }
         Command::Load {
@@ -154,16 +259,14 @@ pub fn run(command: Command) -> Result<ExitCode> {
             seed,
             batch,
         } => {
-            let handle = open(&db)?;
             let start = std::time::Instant::now();
-            lightning_db::workload::load(&handle, seed, 0, keys, batch)
-                .context("while loading the workload")?;
-            close(handle)?;
+            let warning = load(&db.db, options(&db), keys, seed, batch)?;
+            warn(warning);
             let secs = start.elapsed().as_secs_f64();
-            println!(
+            outln!(
                 "loaded {keys} keys (seed {seed}) in {secs:.2} s ({:.0} inserts/s)",
                 keys as f64 / secs.max(1e-9)
-            );
+            )?;
         }
         Command::Scan {
             db,
@@ -172,25 +275,28 @@ pub fn run(command: Command) -> Result<ExitCode> {
             reverse,
             limit,
             hex,
+            read_only,
         } => {
             let from = bound(&from, hex, "--from", true)?;
             let to = bound(&to, hex, "--to", false)?;
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
+            let mut out = crate::out::Buffered::new();
             let mut print = |iter: &mut dyn Iterator<
                 Item = lightning_db::Result<(Vec<u8>, Vec<u8>)>,
             >|
              -> Result<()> {
                 for entry in iter.take(limit.unwrap_or(usize::MAX)) {
+                    if crate::out::is_closed() {
+                        break;
+                    }
                     let (k, v) = entry.context("while scanning")?;
                     writeln!(out, "{}\t{}", encode(&k, hex), encode(&v, hex))?;
                 }
                 Ok(())
             };
-            if db.read_only {
+            if read_only {
                 let view = crate::recover::open_read_only(&db)?;
                 if let Some(note) = crate::recover::pending_note(&view) {
-                    eprintln!("{note}");
+                    errln!("{note}");
                 }
                 let mut iter = view
                     .range(as_ref(&from), as_ref(&to), reverse)
@@ -203,9 +309,13 @@ pub fn run(command: Command) -> Result<ExitCode> {
                     .context("while starting the scan")?;
                 print(&mut iter)?;
             }
-            out.flush()?;
+            out.finish()?;
         }
-        Command::Stats { db, json } if db.read_only => {
+        Command::Stats {
+            db,
+            json,
+            read_only: true,
+        } => {
             let view = crate::recover::open_read_only(&db)?;
             let stats = serde_json::json!({
                 "path": view.path().display().to_string(),
@@ -215,31 +325,49 @@ pub fn run(command: Command) -> Result<ExitCode> {
                 "pending_recovery": view.pending_recovery(),
             });
             if json {
-                println!("{}", serde_json::to_string_pretty(&stats)?);
+                outln!("{}", serde_json::to_string_pretty(&stats)?)?;
             } else {
                 let mut out = String::new();
                 flatten("", &stats, &mut out);
-                print!("{out}");
+                out!("{out}")?;
             }
         }
-        Command::Stats { db, json } => {
+        Command::Stats { db, json, .. } => {
             let handle = open(&db)?;
             let stats = handle.stats()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&stats)?);
+                outln!("{}", serde_json::to_string_pretty(&stats)?)?;
             } else {
-                print!("{}", crate_stats_text(&stats)?);
+                out!("{}", crate_stats_text(&stats)?)?;
             }
         }
-        Command::Check { db, json, metrics } => {
-            let report = if db.read_only {
-                let view = crate::recover::open_read_only(&db)?;
-                if let Some(note) = crate::recover::pending_note(&view) {
-                    eprintln!("{note}");
+        Command::Check {
+            db,
+            json,
+            metrics,
+            read_only,
+        } => {
+            // A database too damaged to open is a finding (exit 1), not an error.
+            let report = if read_only {
+                match crate::recover::open_read_only(&db) {
+                    Ok(view) => {
+                        if let Some(note) = crate::recover::pending_note(&view) {
+                            errln!("{note}");
+                        }
+                        view.check().context("while checking")?
+                    }
+                    Err(e) => match e.downcast_ref::<lightning_db::Error>() {
+                        Some(inner) if inner.is_damage() => {
+                            lightning_db::IntegrityReport::unopenable(format!(
+                                "cannot open the database: {inner}"
+                            ))
+                        }
+                        _ => return Err(e),
+                    },
                 }
-                view.check().context("while checking")?
             } else {
-                open(&db)?.check().context("while checking")?
+                lightning_db::integrity::check_database(&db.db, options(&db))
+                    .with_context(|| format!("while checking database {}", db.db.display()))?
             };
             if let Some(prefix) = metrics {
                 print_metrics(&[
@@ -269,9 +397,9 @@ pub fn run(command: Command) -> Result<ExitCode> {
                     ),
                 ])?;
             } else if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                outln!("{}", serde_json::to_string_pretty(&report)?)?;
             } else {
-                print!("{report}");
+                out!("{report}")?;
             }
             if !report.is_clean() {
                 return Ok(ExitCode::from(1));
@@ -287,13 +415,13 @@ pub fn run(command: Command) -> Result<ExitCode> {
             };
             let catalog = lightning_db::catalog::describe(handle.as_ref())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&catalog)?);
+                outln!("{}", serde_json::to_string_pretty(&catalog)?)?;
             } else if markdown {
-                print!("{}", catalog.to_markdown());
+                out!("{}", catalog.to_markdown())?;
             } else {
-                let mut out = String::new();
-                flatten("", &serde_json::to_value(&catalog)?, &mut out);
-                print!("{out}");
+                let mut text = String::new();
+                flatten("", &serde_json::to_value(&catalog)?, &mut text);
+                out!("{text}")?;
             }
         }
         Command::Crashtest(args) => return crashtest_cmd(args),
@@ -356,10 +484,12 @@ fn crashtest_cmd(args: CrashtestArgs) -> Result<ExitCode> {
             Mode::Unified => "unified",
         };
         let (mut points, mut violations, mut inflight) = (0u64, 0u64, 0u64);
-        for seed in args.seed..args.seed.saturating_add(args.seeds.max(1)) {
+        // Consecutive seeds, wrapping around after u64::MAX (a range ending at u64::MAX would
+        // hold no seed at all).
+        for seed in (0..args.seeds).map(|i| args.seed.wrapping_add(i)) {
             let cfg = CrashConfig {
                 seed,
-                commits: args.commits,
+                commits: usize::try_from(args.commits).unwrap_or(usize::MAX),
                 wal_mode: wal_mode(mode),
                 ..CrashConfig::default()
             };
@@ -373,12 +503,19 @@ fn crashtest_cmd(args: CrashtestArgs) -> Result<ExitCode> {
                 report.inflight_applied
             );
             if args.json {
-                eprintln!("{line}");
+                errln!("{line}");
             } else {
-                println!("{line}");
+                outln!("{line}")?;
             }
             for v in &report.violations {
-                eprintln!("  VIOLATION ({name}) {v}");
+                errln!("  VIOLATION ({name}) {v}");
+            }
+            if report.points == 0 {
+                // Nothing was exercised for this seed: that is not a pass.
+                errln!(
+                    "ldb: crashtest FAILED: {name} seed {seed} exercised no crash point, so nothing was checked"
+                );
+                failed = true;
             }
             points += report.points;
             violations += report.violations.len() as u64;
@@ -427,7 +564,7 @@ pub fn metric(name: &str, value: f64, unit: &str, higher_is_better: bool) -> ser
 /// Prints a metrics JSON document.
 pub fn print_metrics(metrics: &[serde_json::Value]) -> Result<()> {
     let doc = serde_json::json!({ "format_version": 1, "metrics": metrics });
-    println!("{}", serde_json::to_string_pretty(&doc)?);
+    outln!("{}", serde_json::to_string_pretty(&doc)?)?;
     Ok(())
 }
 
@@ -436,21 +573,21 @@ pub fn report_metrics(metrics: &[serde_json::Value], json: bool) -> Result<()> {
     if json {
         print_metrics(metrics)
     } else {
-        print_metrics_text(metrics);
-        Ok(())
+        print_metrics_text(metrics)
     }
 }
 
 /// Prints metrics as aligned `name value unit` lines.
-pub fn print_metrics_text(metrics: &[serde_json::Value]) {
+pub fn print_metrics_text(metrics: &[serde_json::Value]) -> Result<()> {
     for m in metrics {
-        println!(
+        outln!(
             "{:<40} {:>14.3} {}",
             m["name"].as_str().unwrap_or(""),
             m["value"].as_f64().unwrap_or(f64::NAN),
             m["unit"].as_str().unwrap_or("")
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// Creates a fresh scratch directory `ldb-<what>-<pid>-<nanos>` under `base` (default: the

@@ -68,7 +68,7 @@ pub fn compare_cmd(args: CompareArgs) -> Result<ExitCode> {
             continue;
         }
         let Some((_, old, _)) = base.iter().find(|b| &b.0 == name) else {
-            println!("{name}: {value} (no baseline)");
+            outln!("{name}: {value} (no baseline)")?;
             continue;
         };
         compared += 1;
@@ -90,10 +90,10 @@ pub fn compare_cmd(args: CompareArgs) -> Result<ExitCode> {
         } else {
             "ok"
         };
-        println!(
+        outln!(
             "{name}: {old} -> {value} ({:+.1}% worse) {verdict}",
             worse * 100.0
-        );
+        )?;
     }
     if compared == 0 {
         bail!(
@@ -102,10 +102,10 @@ pub fn compare_cmd(args: CompareArgs) -> Result<ExitCode> {
             args.baseline.display()
         );
     }
-    println!(
+    outln!(
         "{compared} metrics compared, {regressions} beyond {:.0}%",
         args.threshold * 100.0
-    );
+    )?;
     Ok(if regressions > 0 {
         ExitCode::from(1)
     } else {

@@ -125,9 +125,9 @@ pub fn snapshot_cmd(cmd: SnapshotCommand) -> Result<()> {
     let r = backup::create_snapshot(&args.out, args.seed, args.keys, &Options::default())
         .with_context(|| format!("while creating snapshot {}", args.out.display()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        outln!("{}", serde_json::to_string_pretty(&r)?)?;
     } else {
-        println!(
+        outln!(
             "snapshot {}: {} keys (seed {}), content sha256 {}, backup {:.1} MiB -> {:.1} MiB",
             args.out.display(),
             r.entries,
@@ -135,7 +135,7 @@ pub fn snapshot_cmd(cmd: SnapshotCommand) -> Result<()> {
             r.content_sha256,
             r.source_bytes as f64 / f64::from(1 << 20),
             r.compressed_bytes as f64 / f64::from(1 << 20)
-        );
+        )?;
     }
     Ok(())
 }
@@ -263,7 +263,7 @@ fn drill(args: &DrillArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool)>
             (ok, rto, lost)
         }
         Err(e) => {
-            eprintln!("ldb: restore failed: {e}");
+            errln!("ldb: restore failed: {e}");
             (false, t.elapsed().as_secs_f64(), log.iter().collect())
         }
     };

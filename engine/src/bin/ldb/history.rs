@@ -86,10 +86,10 @@ fn drill(args: &HistoryArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool
         let run = run_workload(&db, level, &prefixed)
             .with_context(|| format!("while running the {level} history workload"))?;
         for why in &run.abandoned_reasons {
-            eprintln!("ldb: {level}: a transaction gave up: {why}");
+            errln!("ldb: {level}: a transaction gave up: {why}");
         }
         if !run.satisfies_level() {
-            eprintln!(
+            errln!(
                 "ldb: seed {} at {level}: {}",
                 args.seed,
                 run.report.explain(10)

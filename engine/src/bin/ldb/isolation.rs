@@ -73,27 +73,33 @@ pub fn isolation_cmd(args: &IsolationArgs) -> Result<ExitCode> {
             closer,
         ])?;
     } else {
-        print_table(&reports);
+        print_table(&reports)?;
         if args.steps {
-            print_steps(&reports);
+            print_steps(&reports)?;
         }
-        println!("\n{scenarios} scenarios, {failures} failure(s)");
+        outln!("\n{scenarios} scenarios, {failures} failure(s)")?;
         for (what, l) in [
             ("victim woken on its thread", &lat.woken),
             ("victim closes the cycle", &lat.closer),
         ] {
-            println!(
+            outln!(
                 "deadlock detection, {what} ({} cycles): median {:.3} ms, p99 {:.3} ms, \
                  max {:.3} ms",
-                lat.cycles, l.median_ms, l.p99_ms, l.max_ms
-            );
+                lat.cycles,
+                l.median_ms,
+                l.p99_ms,
+                l.max_ms
+            )?;
         }
         for r in &reports {
             for s in r.scenarios.iter().filter(|s| !s.matches) {
-                println!(
+                outln!(
                     "FAILURE {} at {}: expected {:?}, observed {:?}",
-                    s.anomaly, r.level, s.expected, s.observed
-                );
+                    s.anomaly,
+                    r.level,
+                    s.expected,
+                    s.observed
+                )?;
             }
         }
     }
@@ -115,13 +121,13 @@ fn cell(s: &ScenarioReport) -> String {
     format!("{}{note}", s.observed.label())
 }
 
-fn print_table(reports: &[IsolationReport]) {
+fn print_table(reports: &[IsolationReport]) -> Result<()> {
     let width = 44;
     let mut header = format!("{:<20}", "anomaly");
     for r in reports {
         header.push_str(&format!(" {:<width$}", r.level.name()));
     }
-    println!("{}", header.trim_end());
+    outln!("{}", header.trim_end())?;
     let rows = reports.first().map_or(0, |r| r.scenarios.len());
     for i in 0..rows {
         let name = reports
@@ -132,22 +138,28 @@ fn print_table(reports: &[IsolationReport]) {
         for s in reports.iter().filter_map(|r| r.scenarios.get(i)) {
             line.push_str(&format!(" {:<width$}", cell(s)));
         }
-        println!("{}", line.trim_end());
+        outln!("{}", line.trim_end())?;
     }
+    Ok(())
 }
 
-fn print_steps(reports: &[IsolationReport]) {
+fn print_steps(reports: &[IsolationReport]) -> Result<()> {
     for r in reports {
         for s in &r.scenarios {
-            println!("\n{} at {} — {}: {}", s.anomaly, r.level, s.description, {
-                match &s.observed {
-                    Outcome::Prevented { detail, .. } | Outcome::Occurred { detail } => detail,
-                    Outcome::Failed { error } => error,
-                }
-            });
+            let detail = match &s.observed {
+                Outcome::Prevented { detail, .. } | Outcome::Occurred { detail } => detail,
+                Outcome::Failed { error } => error,
+            };
+            outln!(
+                "\n{} at {} — {}: {detail}",
+                s.anomaly,
+                r.level,
+                s.description
+            )?;
             for step in &s.steps {
-                println!("  {step}");
+                outln!("  {step}")?;
             }
         }
     }
+    Ok(())
 }

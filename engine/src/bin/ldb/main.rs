@@ -1,7 +1,17 @@
 //! `ldb` — the Lightning DB command-line tool: a thin layer over the `lightning_db` library.
 //!
-//! Exit codes: 0 success; 1 a check found problems, or `get` found no such key; 2 an error
-//! (bad arguments, a bad or locked database file, an I/O failure).
+//! Exit codes: 0 success; 1 a check found problems (a database too damaged to open included),
+//! or `get` found no such key; 2 an error (bad arguments, no database at the path, a locked or
+//! unreadable database, an I/O failure, standard output not writable).
+//!
+//! A failure after a commit is durable (closing the database: its checkpoint) does not make a
+//! writing command fail: it exits 0 and prints `ldb: warning: committed (durable at lsn N);
+//! closing failed: …` on standard error, because retrying a commit that is on disk would apply
+//! it twice. Output: see [`out`] (a closed standard output ends the output quietly; any other
+//! failure to write it is an error, exit 2).
+
+#[macro_use]
+mod out;
 
 mod backup;
 mod bench;
@@ -16,6 +26,9 @@ mod recovery_drill;
 mod text;
 mod txn;
 
+#[cfg(test)]
+mod tests;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,7 +36,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Lightning DB — an embedded transactional key-value engine.
 #[derive(Parser, Debug)]
-#[command(name = "ldb", version, about, propagate_version = true)]
+#[command(
+    name = "ldb",
+    version,
+    about,
+    propagate_version = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,11 +64,6 @@ pub struct DbArgs {
     /// (for `ldb restore --wal-archive`, point-in-time restore).
     #[arg(long, value_name = "DIR", global = true)]
     wal_archive: Option<PathBuf>,
-    /// Open without writing anything (no recovery writes, no lock file created), e.g. a copy on
-    /// read-only media; commits in the log are shown as recovery would redo them. For `get`,
-    /// `scan`, `check` and `stats`.
-    #[arg(long, global = true)]
-    read_only: bool,
 }
 
 /// WAL mode as a command-line value.
@@ -60,6 +74,19 @@ pub enum Mode {
     /// Group commit.
     Unified,
 }
+
+/// The exit codes, as `ldb --help` prints them.
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 `check` found problems (a database too \
+damaged to open included), `get` found no such key, or a test or drill found a violation; 2 an \
+error (bad arguments, no database at the path, a locked or unreadable database, an I/O failure, \
+standard output not writable).
+
+A write whose commit is durable exits 0 even if closing the database afterwards fails: the \
+failure is printed on standard error as \"ldb: warning: committed (durable at lsn N); closing \
+failed: ...\" and the next open recovers the commit from the write-ahead log. Do not retry it.
+
+A closed standard output (a pipe whose reader exited) ends the output quietly; the exit code is \
+the command's own.";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -92,6 +119,10 @@ enum Command {
         /// Take the key and print the value as hexadecimal.
         #[arg(long)]
         hex: bool,
+        /// Open without writing anything (no recovery writes, no lock file created), e.g. a
+        /// copy on read-only media; commits in the log are shown as recovery would redo them.
+        #[arg(long)]
+        read_only: bool,
     },
     /// Delete a key (one durable commit).
     Del {
@@ -136,6 +167,10 @@ enum Command {
         /// Keys and values (and --from/--to) as hexadecimal.
         #[arg(long)]
         hex: bool,
+        /// Open without writing anything (no recovery writes, no lock file created), e.g. a
+        /// copy on read-only media; commits in the log are shown as recovery would redo them.
+        #[arg(long)]
+        read_only: bool,
     },
     /// Print counters of every layer (page cache, WAL, freelist, tree).
     Stats {
@@ -144,6 +179,10 @@ enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        /// Open without writing anything (no recovery writes, no lock file created), e.g. a
+        /// copy on read-only media; commits in the log are shown as recovery would redo them.
+        #[arg(long)]
+        read_only: bool,
     },
     /// Check every page checksum, the B+tree structure and the freelist (exit code 1 on findings).
     Check {
@@ -156,6 +195,10 @@ enum Command {
         /// (`<prefix>.errors`, `.pages_verified`, `.leaked_pages`, `.keys`).
         #[arg(long, value_name = "PREFIX")]
         metrics: Option<String>,
+        /// Open without writing anything (no recovery writes, no lock file created), e.g. a
+        /// copy on read-only media; commits in the log are shown as recovery would redo them.
+        #[arg(long)]
+        read_only: bool,
     },
     /// Run crash recovery now and say what it did; with `--salvage`, keep the commits before a
     /// damaged part of the log (exit code 1 if the log is damaged and `--salvage` is not given).
@@ -216,7 +259,7 @@ fn main() -> ExitCode {
     match commands::run(cli.command) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("ldb: error: {err:#}");
+            errln!("ldb: error: {}", out::chain(&err));
             ExitCode::from(2)
         }
     }

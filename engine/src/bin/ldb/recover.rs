@@ -33,10 +33,10 @@ pub fn recover_cmd(args: RecoverArgs) -> Result<ExitCode> {
             let pending = view.pending_recovery().clone();
             drop(view);
             if !pending.is_needed() {
-                println!(
+                outln!(
                     "{}: nothing to recover (the last checkpoint is the last commit)",
                     path.display()
-                );
+                )?;
                 return Ok(ExitCode::SUCCESS);
             }
             let handle = crate::commands::open(&args.db)?;
@@ -51,16 +51,16 @@ pub fn recover_cmd(args: RecoverArgs) -> Result<ExitCode> {
                     seg.display()
                 ));
             }
-            println!(
+            outln!(
                 "{}: recovered: {}; checkpointed at lsn {}",
                 path.display(),
                 done.join(", "),
                 pending.last_commit_lsn
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(Error::WalDamaged(damage)) if args.salvage => {
-            eprintln!("ldb: {damage}");
+            errln!("ldb: {damage}");
             let opts = Options {
                 wal_recovery: WalRecovery::Salvage,
                 ..options(&args.db)
@@ -69,18 +69,18 @@ pub fn recover_cmd(args: RecoverArgs) -> Result<ExitCode> {
                 .with_context(|| format!("while salvaging database {}", path.display()))?;
             close(handle)?;
             let aside = newest_salvage_dir(path).unwrap_or_else(|| path.join("wal"));
-            println!(
+            outln!(
                 "{}: salvaged: kept the {} commits before the damage; the damaged files and \
                  SALVAGE.txt are in {}",
                 path.display(),
                 damage.commits_before,
                 aside.display()
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(Error::WalDamaged(damage)) => {
-            eprintln!("ldb: {damage}");
-            eprintln!(
+            errln!("ldb: {damage}");
+            errln!(
                 "ldb: nothing was changed; `ldb recover --salvage {}` keeps the {} commits before \
                  the damage",
                 path.display(),

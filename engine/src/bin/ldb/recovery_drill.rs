@@ -15,7 +15,7 @@
 //! partial transactions seen and failures as metrics JSON; exit code 1 on any failure. A
 //! failure message names the seed and crash number.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
@@ -94,13 +94,14 @@ pub fn writer_cmd(args: WriterArgs) -> Result<()> {
         Database::create(&args.db, opts)
     }
     .with_context(|| format!("while opening {}", args.db.display()))?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     for i in args.start.. {
         db.commit(crashdrill::txn_batch(i))
             .with_context(|| format!("while committing transaction {i}"))?;
-        writeln!(out, "ack {i}")?;
-        out.flush()?;
+        outln!("ack {i}")?;
+        if crate::out::is_closed() {
+            // The drill that reads the acknowledgements is gone: nobody to acknowledge to.
+            break;
+        }
     }
     Ok(())
 }
@@ -210,7 +211,7 @@ pub fn recovery_cmd(args: RecoveryArgs) -> Result<ExitCode> {
     let failed: Vec<&(String, Crash)> =
         crashes.iter().filter(|(_, c)| !c.verdict.is_ok()).collect();
     for (at, c) in &failed {
-        eprintln!("ldb: drill recovery FAILED at {at}: {:?}", c.verdict);
+        errln!("ldb: drill recovery FAILED at {at}: {:?}", c.verdict);
     }
     let acked: usize = crashes.iter().map(|(_, c)| c.acks.len()).sum();
     let metrics = vec![

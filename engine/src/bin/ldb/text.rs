@@ -24,6 +24,17 @@ pub fn decode(arg: &str, hex: bool, what: &str) -> Result<Vec<u8>> {
         .collect()
 }
 
+/// Decodes a key argument: like [`decode`], and an empty key is refused before the database is
+/// opened, with the same message for every command (the engine stores no empty key, so a read
+/// of one could only ever say "not found").
+pub fn decode_key(arg: &str, hex: bool, what: &str) -> Result<Vec<u8>> {
+    let key = decode(arg, hex, what)?;
+    if key.is_empty() {
+        bail!("{what} is empty; keys must not be empty");
+    }
+    Ok(key)
+}
+
 /// Encodes bytes for output.
 pub fn encode(bytes: &[u8], hex: bool) -> String {
     if hex {

@@ -5,7 +5,9 @@
 //! exclusive). With `--hex`, keys and values are hexadecimal.
 //! Reads print `KEY<TAB>VALUE` lines (an absent key prints `KEY<TAB>(absent)`); at the end the
 //! transaction commits (or rolls back with `--rollback`) and a summary line goes to standard
-//! error. Any failing operation rolls the whole transaction back: nothing is written.
+//! error. Any failing operation rolls the whole transaction back: nothing is written. Once the
+//! commit is durable, a failure to close the database is a warning, not a failure (see
+//! [`crate::commands::close_after`]).
 
 use std::ops::Bound;
 
@@ -14,8 +16,8 @@ use clap::Args;
 use lightning_db::IsolationLevel;
 
 use crate::DbArgs;
-use crate::commands::{close, open};
-use crate::text::{decode, encode};
+use crate::commands::{Durable, close_after, open_with, options, warn};
+use crate::text::{decode, decode_key, encode};
 
 /// Arguments of `ldb txn`.
 #[derive(Args, Debug)]
@@ -58,15 +60,15 @@ fn parse(word: &str, hex: bool, n: usize) -> Result<TxnOp> {
         );
     };
     Ok(match verb {
-        "get" => TxnOp::Get(decode(arg, hex, &what("key"))?),
-        "getx" => TxnOp::GetForUpdate(decode(arg, hex, &what("key"))?),
-        "del" => TxnOp::Del(decode(arg, hex, &what("key"))?),
+        "get" => TxnOp::Get(decode_key(arg, hex, &what("key"))?),
+        "getx" => TxnOp::GetForUpdate(decode_key(arg, hex, &what("key"))?),
+        "del" => TxnOp::Del(decode_key(arg, hex, &what("key"))?),
         "put" => {
             let Some((k, v)) = arg.split_once('=') else {
                 bail!("operation {n} ({word:?}): expected put:KEY=VALUE");
             };
             TxnOp::Put(
-                decode(k, hex, &what("key"))?,
+                decode_key(k, hex, &what("key"))?,
                 decode(v, hex, &what("value"))?,
             )
         }
@@ -93,6 +95,14 @@ fn parse(word: &str, hex: bool, n: usize) -> Result<TxnOp> {
 
 /// Runs `ldb txn`.
 pub fn txn_cmd(args: TxnArgs) -> Result<()> {
+    let opts = options(&args.db);
+    warn(txn(&args, opts)?);
+    Ok(())
+}
+
+/// `ldb txn` on a database opened with `opts`; returns the warning of a close that failed after
+/// the commit was durable.
+pub(crate) fn txn(args: &TxnArgs, opts: lightning_db::Options) -> Result<Option<String>> {
     // Parse everything before touching the database: a typo writes nothing.
     let ops = args
         .ops
@@ -100,8 +110,8 @@ pub fn txn_cmd(args: TxnArgs) -> Result<()> {
         .enumerate()
         .map(|(i, w)| parse(w, args.hex, i + 1))
         .collect::<Result<Vec<_>>>()?;
-    let handle = open(&args.db)?;
-    {
+    let handle = open_with(&args.db.db, opts)?;
+    let durable = {
         let mut txn = if args.read_only {
             handle.begin_read_only()?
         } else {
@@ -124,7 +134,7 @@ pub fn txn_cmd(args: TxnArgs) -> Result<()> {
                     .with_context(ctx)?;
                     let shown =
                         value.map_or_else(|| "(absent)".to_string(), |v| encode(&v, args.hex));
-                    println!("{}\t{shown}", encode(key, args.hex));
+                    outln!("{}\t{shown}", encode(key, args.hex))?;
                 }
                 TxnOp::Put(key, value) => txn.put(key, value).with_context(ctx)?,
                 TxnOp::Del(key) => txn.delete(key).with_context(ctx)?,
@@ -132,8 +142,11 @@ pub fn txn_cmd(args: TxnArgs) -> Result<()> {
                     let from = from.as_deref().map_or(Bound::Unbounded, Bound::Included);
                     let to = to.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
                     for row in txn.range(from, to, false).with_context(ctx)? {
+                        if crate::out::is_closed() {
+                            break;
+                        }
                         let (k, v) = row.with_context(ctx)?;
-                        println!("{}\t{}", encode(&k, args.hex), encode(&v, args.hex));
+                        outln!("{}\t{}", encode(&k, args.hex), encode(&v, args.hex))?;
                     }
                 }
             }
@@ -141,11 +154,18 @@ pub fn txn_cmd(args: TxnArgs) -> Result<()> {
         let (id, level) = (txn.id(), txn.isolation());
         if args.rollback {
             txn.rollback();
-            eprintln!("rolled back {id} ({level})");
+            errln!("rolled back {id} ({level})");
+            Durable::Nothing
         } else {
+            let writes = txn.write_count() > 0;
             let info = txn.commit().context("while committing")?;
-            eprintln!("committed {id} ({level}) at {}", info.lsn);
+            errln!("committed {id} ({level}) at {}", info.lsn);
+            if writes {
+                Durable::Commit(info.lsn)
+            } else {
+                Durable::Nothing
+            }
         }
-    }
-    close(handle)
+    };
+    close_after(handle, durable)
 }

@@ -43,6 +43,9 @@ impl Vfs for FailingSync {
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {
         RealVfs.create_dir_all(path)
     }
+    fn remove_dir(&self, path: &Path) -> io::Result<()> {
+        RealVfs.remove_dir(path)
+    }
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         RealVfs.read_dir(path)
     }
