@@ -1,0 +1,190 @@
+//! `sitegen build` over hostile repositories: what the site publishes must not run script
+//! (links and images with `javascript:`/`data:`/… URLs), must not carry files from outside the
+//! repository (symbolic links), and must finish (values that chart badly).
+
+mod common;
+
+use std::path::Path;
+
+use sitegen::site::{BuildOptions, BuildReport, build};
+
+/// A repository without `sitegen.toml` (no evidence): content pages and ADRs only.
+fn plain_repo() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "content/intro.md",
+        "+++\ntitle = \"Intro\"\n+++\nHello.\n",
+    );
+    write(
+        tmp.path(),
+        "adr/0001-first.md",
+        "+++\nid = \"ADR-0001\"\ntitle = \"First\"\nstatus = \"accepted\"\ndate = \"2026-01-02\"\n+++\nBody.\n",
+    );
+    tmp
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn options(root: &Path) -> BuildOptions {
+    let mut o = BuildOptions::new(root);
+    o.version = Some("v1".to_string());
+    o
+}
+
+/// Every `href`/`src` value (double- or single-quoted) in every HTML file of the build, with
+/// the page it is on.
+fn published_urls(report: &BuildReport) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, bytes) in common::tree(&report.output) {
+        if !name.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(&bytes).to_string();
+        for attr in ["href=", "src="] {
+            let mut rest = html.as_str();
+            while let Some(at) = rest.find(attr) {
+                let after = &rest[at + attr.len()..];
+                let quote = after.chars().next().unwrap_or(' ');
+                let value: String = if quote == '"' || quote == '\'' {
+                    after[1..].chars().take_while(|c| *c != quote).collect()
+                } else {
+                    after
+                        .chars()
+                        .take_while(|c| !c.is_whitespace() && *c != '>')
+                        .collect()
+                };
+                out.push((name.clone(), value));
+                rest = &after[1..];
+            }
+        }
+    }
+    out
+}
+
+/// Fails when any published `href`/`src` has a scheme other than http, https or mailto.
+fn assert_no_unsafe_urls(report: &BuildReport) {
+    let urls = published_urls(report);
+    assert!(!urls.is_empty(), "no links found at all");
+    for (page, url) in urls {
+        let squashed: String = url
+            .replace("&#106;", "j")
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        for scheme in ["javascript:", "vbscript:", "data:", "file:"] {
+            assert!(
+                !squashed.starts_with(scheme),
+                "{page} publishes `{url}` as a link or image"
+            );
+        }
+    }
+}
+
+/// Every markdown vector of a script URL, in a content page and in an ADR body.
+const HOSTILE_MARKDOWN: &str = "\
+[inline](javascript:alert(1)) [reference][r] <javascript:alert(2)> \
+[entity](&#106;avascript:alert(3)) [tab](<java\tscript:alert(4)>) [case](JaVaScRiPt:alert(5)) \
+[space](< javascript:alert(6)>) [vb](vbscript:msgbox(7)) [file](file:///etc/passwd) \
+![image](javascript:alert(8)) ![svg](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoOSk+) \
+[html](data:text/html,<script>alert(10)</script>) [ok](https://example.org/)\n\n\
+[r]: javascript:alert(11)\n";
+
+#[test]
+fn script_urls_in_markdown_are_published_as_text_only() {
+    let repo = plain_repo();
+    write(
+        repo.path(),
+        "content/attack.md",
+        &format!("+++\ntitle = \"Attack\"\n+++\n{HOSTILE_MARKDOWN}"),
+    );
+    write(
+        repo.path(),
+        "adr/0002-attack.md",
+        &format!(
+            "+++\nid = \"ADR-0002\"\ntitle = \"Attack\"\nstatus = \"proposed\"\ndate = \"2026-01-03\"\n+++\n{HOSTILE_MARKDOWN}"
+        ),
+    );
+    let report = build(&options(repo.path())).expect("build");
+    assert_no_unsafe_urls(&report);
+    for page in ["attack/index.html", "adr/adr-0002/index.html"] {
+        let html = std::fs::read_to_string(report.output.join(page)).expect("page");
+        for label in ["inline", "reference", "entity", "case", "image", "svg"] {
+            assert!(
+                html.contains(label),
+                "{page}: the label `{label}` is kept as text"
+            );
+        }
+        assert!(html.contains(r#"href="https://example.org/""#), "{page}");
+    }
+}
+
+#[test]
+fn script_urls_from_front_matter_never_become_links() {
+    let repo = plain_repo();
+    write(
+        repo.path(),
+        "content/attack.md",
+        "+++\ntitle = \"javascript:alert(1)\"\ndescription = \"javascript:alert(2)\"\n+++\nBody.\n",
+    );
+    write(
+        repo.path(),
+        "adr/0002-attack.md",
+        "+++\nid = \"ADR-0002\"\ntitle = \"javascript:alert(3)\"\nstatus = \"superseded\"\ndate = \"2026-01-03\"\nsupersedes = [\"javascript:alert(4)\"]\nsuperseded-by = [\"data:text/html,x\"]\ndecision-makers = [\"javascript:alert(5)\"]\n+++\nBody.\n",
+    );
+    let report = build(&options(repo.path())).expect("build");
+    assert_no_unsafe_urls(&report);
+    // A repository template that puts a front matter field into an `href` is refused by the
+    // link check instead of publishing the script.
+    write(
+        repo.path(),
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}<h1>{{ title }}</h1><a href=\"{{ description }}\">more</a>{{ content | safe }}{% endblock main %}",
+    );
+    let mut again = options(repo.path());
+    again.version = Some("v2".to_string());
+    let err = format!("{:#}", build(&again).expect_err("unsafe link"));
+    assert!(
+        err.contains("attack/index.html: unsafe link `javascript:alert(2)`"),
+        "{err}"
+    );
+    assert!(!repo.path().join("site/v2").exists(), "nothing published");
+}
+
+#[test]
+fn script_urls_from_evidence_never_become_links() {
+    let f = common::Fixture::new();
+    f.metrics(&[
+        ("javascript:alert(1)", 1.0, "higher_is_better", &[1.0, 2.0]),
+        ("data:text/html,x", 2.0, "lower_is_better", &[]),
+        ("page_cache.hit_ratio", 0.95, "higher_is_better", &[]),
+    ]);
+    f.run(&["metrics"]);
+    let report = build(&options(f.root())).expect("build");
+    assert_no_unsafe_urls(&report);
+    let metrics =
+        std::fs::read_to_string(report.output.join("metrics/index.html")).expect("metrics index");
+    assert!(metrics.contains("javascript:alert(1)"), "shown as text");
+}
+
+#[test]
+fn raw_html_with_a_script_url_fails_the_build_even_when_html_is_allowed() {
+    let repo = plain_repo();
+    write(
+        repo.path(),
+        "content/attack.md",
+        "+++\ntitle = \"Attack\"\n+++\n<a href=\"JaVaScRiPt:alert(1)\">x</a>\n",
+    );
+    let mut o = options(repo.path());
+    o.allow_html = true;
+    let err = format!("{:#}", build(&o).expect_err("unsafe"));
+    assert!(
+        err.contains("attack/index.html: unsafe link `JaVaScRiPt:alert(1)`"),
+        "{err}"
+    );
+}
