@@ -188,3 +188,50 @@ fn raw_html_with_a_script_url_fails_the_build_even_when_html_is_allowed() {
         "{err}"
     );
 }
+
+#[test]
+fn extreme_metric_values_build_and_chart() {
+    let f = common::Fixture::new();
+    let extreme: [(&str, f64, &[f64]); 5] = [
+        ("wide", 1e308, &[1e308, -1e308]),
+        ("max_and_tiny", f64::MAX, &[f64::MAX, f64::MIN_POSITIVE]),
+        ("huge_flat", 1e300, &[1e300, 1e300, 1e300]),
+        ("zero_width", 5.0, &[5.0, 5.0]),
+        ("subnormal", 0.0, &[0.0, 5e-324]),
+    ];
+    let as_metrics = |sign: f64| -> Vec<(&str, f64, &str, &[f64])> {
+        extreme
+            .iter()
+            .map(|(n, v, s)| (*n, v * sign, "lower_is_better", *s))
+            .chain(std::iter::once((
+                "page_cache.hit_ratio",
+                0.95,
+                "higher_is_better",
+                &[][..],
+            )))
+            .collect()
+    };
+    f.metrics(&as_metrics(1.0));
+    f.run(&["metrics"]);
+    f.metrics(&as_metrics(-1.0));
+    f.run(&["metrics"]);
+    let report = build(&options(f.root())).expect("build finishes");
+    for (name, _, _) in extreme {
+        let page =
+            std::fs::read_to_string(report.output.join(format!("metrics/{name}/index.html")))
+                .expect("metric page");
+        assert_eq!(
+            page.matches("<svg").count(),
+            2,
+            "{name}: trend and histogram"
+        );
+        assert!(page.contains("Trend of"), "{name}");
+        assert!(
+            page.contains("Histogram of 2") || page.contains("Histogram of 3"),
+            "{name}"
+        );
+        for bad in ["NaN", "inf\""] {
+            assert!(!page.contains(bad), "{name}: {bad}");
+        }
+    }
+}
