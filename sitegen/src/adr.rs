@@ -6,10 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::frontmatter;
+use crate::repofs::Repo;
 
 /// The lifecycle state of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,18 +118,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Adr> {
     })
 }
 
-/// Loads every `adr/NNNN-*.md` except the template, sorted by id. Duplicate ids are an error.
-pub fn load_dir(dir: &Path) -> Result<Vec<Adr>> {
+/// Loads every `adr/NNNN-*.md` except the template, sorted by id. `dir` is a folder of
+/// `repo`, read by [`Repo::files`]: a symbolic link is followed when it stays inside the
+/// repository and is an error otherwise. Duplicate ids are an error.
+pub fn load_dir(repo: &Repo, dir: &Path) -> Result<Vec<Adr>> {
     let mut adrs = Vec::new();
-    if !dir.exists() {
-        return Ok(adrs);
-    }
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("while listing {}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("while listing {}", dir.display()))?
-            .path();
+    for path in repo.files(dir, false)? {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if !name.ends_with(".md")
             || name.starts_with("0000-")
@@ -136,8 +131,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Adr>> {
         {
             continue;
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("while reading {}", path.display()))?;
+        let text = repo.read_to_string(&path)?;
         adrs.push(parse(&path, &text)?);
     }
     adrs.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
@@ -184,7 +178,7 @@ mod tests {
     #[test]
     fn the_repository_adrs_parse() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../adr");
-        let adrs = load_dir(&dir).expect("repository ADRs parse");
+        let adrs = load_dir(&Repo::open(&dir), &dir).expect("repository ADRs parse");
         assert!(adrs.iter().any(|a| a.meta.id == "ADR-0001"));
         parse(
             &dir.join("0000-template.md"),

@@ -12,6 +12,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::pattern::glob_match;
+use crate::repofs::Repo;
 use crate::tomlerr;
 
 /// The name of the configuration file at the repository root.
@@ -199,14 +200,16 @@ impl GateConfig {
 }
 
 impl Config {
-    /// Reads and validates `<root>/sitegen.toml`. A missing file gives the defaults.
+    /// Reads and validates `<root>/sitegen.toml` (which must not resolve outside the
+    /// repository, see [`crate::repofs`]). A missing file gives the defaults.
     pub fn load(root: &Path) -> Result<Config> {
         let path = root.join(CONFIG_FILE);
+        let repo = Repo::open(root);
         if !path.exists() {
+            repo.check(&path)?;
             return Ok(Config::default());
         }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| anyhow::anyhow!("while reading {}: {e}", path.display()))?;
+        let text = repo.read_to_string(&path)?;
         Self::parse(&path, &text)
     }
 

@@ -12,8 +12,10 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use serde::de::DeserializeOwned;
+
+use crate::repofs::Repo;
 
 /// A markdown file split into its parsed front matter and its body.
 #[derive(Debug, Clone)]
@@ -76,10 +78,9 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<Document<T>
     })
 }
 
-/// Reads `path` and parses it with [`parse`].
-pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Document<T>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("while reading {}", path.display()))?;
+/// Reads `path`, a file of `repo` ([`Repo::read_to_string`]), and parses it with [`parse`].
+pub fn read<T: DeserializeOwned>(repo: &Repo, path: &Path) -> Result<Document<T>> {
+    let text = repo.read_to_string(path)?;
     parse(path, &text)
 }
 

@@ -42,6 +42,7 @@ pub mod pattern;
 pub mod plan;
 pub mod project;
 pub mod record;
+pub mod repofs;
 pub mod runner;
 pub mod signoff;
 pub mod site;

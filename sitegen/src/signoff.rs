@@ -15,6 +15,7 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::repofs::Repo;
 use crate::tomlerr;
 
 /// One sign-off.
@@ -44,12 +45,14 @@ pub struct Signoffs {
 }
 
 impl Signoffs {
-    /// Reads `path`; a missing file means no sign-offs.
-    pub fn load(path: &Path) -> Result<Signoffs> {
+    /// Reads `path`, a file of `repo` ([`Repo::read_to_string`]); a missing file means no
+    /// sign-offs.
+    pub fn load(repo: &Repo, path: &Path) -> Result<Signoffs> {
         if !path.exists() {
+            repo.check(path)?;
             return Ok(Signoffs::default());
         }
-        let s: Signoffs = tomlerr::read(path)?;
+        let s: Signoffs = tomlerr::read(repo, path)?;
         if s.format_version != 1 {
             bail!(
                 "{}: format_version {} is not supported (expected 1)",

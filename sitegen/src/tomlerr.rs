@@ -2,8 +2,10 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use serde::de::DeserializeOwned;
+
+use crate::repofs::Repo;
 
 /// 1-based line number of byte offset `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
@@ -24,9 +26,8 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
     })
 }
 
-/// Reads `path` and parses it with [`parse`].
-pub fn read<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("while reading {}", path.display()))?;
+/// Reads `path`, a file of `repo` ([`Repo::read_to_string`]), and parses it with [`parse`].
+pub fn read<T: DeserializeOwned>(repo: &Repo, path: &Path) -> Result<T> {
+    let text = repo.read_to_string(path)?;
     parse(path, &text)
 }

@@ -235,3 +235,179 @@ fn extreme_metric_values_build_and_chart() {
         }
     }
 }
+
+/// A file outside every repository, to link to.
+fn outside_file(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write outside file");
+    path
+}
+
+fn link(target: &Path, at: &Path) {
+    std::fs::create_dir_all(at.parent().expect("parent")).expect("mkdir");
+    std::os::unix::fs::symlink(target, at).expect("symlink");
+}
+
+/// Asserts that `err` names the link, its target and that it is outside the repository.
+fn assert_names_escape(err: &anyhow::Error, link: &str, target: &Path) {
+    let msg = format!("{err:#}");
+    assert!(msg.contains(link), "does not name {link}: {msg}");
+    assert!(
+        msg.contains(&target.display().to_string()),
+        "does not name {}: {msg}",
+        target.display()
+    );
+    assert!(msg.contains("outside the repository"), "{msg}");
+}
+
+#[test]
+fn symlinks_out_of_content_adr_and_templates_fail_the_build() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    let secret = outside_file(&outside, "passwd", "root:x:0:0:secret\n");
+    let page = outside_file(&outside, "page.md", "+++\ntitle = \"Leak\"\n+++\nsecret\n");
+    let adr = outside_file(
+        &outside,
+        "adr.md",
+        "+++\nid = \"ADR-0009\"\ntitle = \"Leak\"\nstatus = \"accepted\"\ndate = \"2026-01-02\"\n+++\nsecret\n",
+    );
+    for (rel, target) in [
+        ("templates/page.html", &secret),
+        ("templates/style.css", &secret),
+        ("adr/0009-leak.md", &adr),
+        ("content/leak.md", &page),
+        ("content/guides/other.txt", &secret),
+    ] {
+        let repo = plain_repo();
+        link(target, &repo.path().join(rel));
+        let err = build(&options(repo.path())).expect_err(rel);
+        assert_names_escape(&err, rel, target);
+        assert!(
+            !repo.path().join("site/v1").exists(),
+            "{rel}: nothing published"
+        );
+    }
+    // A linked folder is the same as a linked file.
+    let repo = plain_repo();
+    std::fs::create_dir_all(outside.path().join("adrs")).expect("mkdir");
+    std::fs::copy(&adr, outside.path().join("adrs/0009-leak.md")).expect("copy");
+    std::fs::remove_dir_all(repo.path().join("adr")).expect("rm");
+    link(&outside.path().join("adrs"), &repo.path().join("adr"));
+    let err = build(&options(repo.path())).expect_err("adr folder");
+    assert_names_escape(&err, "adr", &outside.path().join("adrs"));
+}
+
+#[test]
+fn symlinks_inside_the_repository_are_followed_in_every_folder() {
+    let repo = plain_repo();
+    let root = repo.path();
+    write(
+        root,
+        "shared/page.md",
+        "+++\ntitle = \"Shared page\"\n+++\nShared body.\n",
+    );
+    write(
+        root,
+        "shared/adr.md",
+        "+++\nid = \"ADR-0005\"\ntitle = \"Shared decision\"\nstatus = \"accepted\"\ndate = \"2026-01-02\"\n+++\nShared.\n",
+    );
+    write(
+        root,
+        "shared/guides/deep.md",
+        "+++\ntitle = \"Deep page\"\n+++\nDeep.\n",
+    );
+    write(
+        root,
+        "shared/history.html",
+        "{% extends \"base.html\" %}{% block main %}<h1>Linked history template</h1>{% endblock main %}",
+    );
+    link(
+        Path::new("../shared/page.md"),
+        &root.join("content/linked.md"),
+    );
+    link(Path::new("../shared/guides"), &root.join("content/guides"));
+    link(
+        Path::new("../shared/adr.md"),
+        &root.join("adr/0005-shared.md"),
+    );
+    link(
+        Path::new("../shared/history.html"),
+        &root.join("templates/history.html"),
+    );
+    let report = build(&options(root)).expect("inside links build");
+    let read = |rel: &str| std::fs::read_to_string(report.output.join(rel)).expect(rel);
+    assert!(read("linked/index.html").contains("Shared body."));
+    assert!(read("guides/deep/index.html").contains("Deep."));
+    assert!(read("adr/adr-0005/index.html").contains("Shared decision"));
+    assert!(read("history/index.html").contains("Linked history template"));
+}
+
+#[test]
+fn symlinks_out_of_evidence_plan_and_config_fail_build_and_gate() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    // A record replaced by a link to a byte-identical copy outside: its hash still matches.
+    let f = common::Fixture::new();
+    f.run(&["metrics"]);
+    let record = f
+        .evidence_files()
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("/records/"))
+        .expect("a record");
+    let copy = outside.path().join("record.json");
+    std::fs::copy(&record, &copy).expect("copy");
+    std::fs::remove_file(&record).expect("rm");
+    link(&copy, &record);
+    let rel = record
+        .strip_prefix(f.root())
+        .expect("under root")
+        .display()
+        .to_string();
+    let err = build(&options(f.root())).expect_err("evidence");
+    assert_names_escape(&err, &rel, &copy);
+    assert_names_escape(&f.project().evaluate(None).expect_err("gate"), &rel, &copy);
+    assert_names_escape(&f.project().verify().expect_err("verify"), &rel, &copy);
+
+    // The plan, the sign-offs and the configuration itself.
+    for rel in ["content/plan.toml", "content/signoffs.toml", "sitegen.toml"] {
+        let f = common::Fixture::new();
+        f.run(&["metrics"]);
+        let target = outside.path().join(rel.replace('/', "_"));
+        let original = f.root().join(rel);
+        if original.exists() {
+            std::fs::copy(&original, &target).expect("copy");
+            std::fs::remove_file(&original).expect("rm");
+        } else {
+            std::fs::write(&target, "format_version = 1\n").expect("write");
+        }
+        link(&target, &original);
+        let err = build(&options(f.root())).expect_err(rel);
+        assert_names_escape(&err, rel, &target);
+    }
+
+    // A whole evidence folder moved out and linked back (also what `[paths] evidence` names).
+    let f = common::Fixture::new();
+    f.run(&["metrics"]);
+    let moved = outside.path().join("ledger");
+    std::fs::rename(f.evidence(), &moved).expect("move");
+    link(&moved, &f.evidence());
+    let err = build(&options(f.root())).expect_err("evidence folder");
+    assert_names_escape(&err, "evidence", &moved);
+
+    // An artifact the plan's gate hashes (`artifact = "docs/*"`).
+    let f = common::Fixture::new();
+    let secret = outside_file(&outside, "artifact", "secret");
+    link(&secret, &f.root().join("docs/readme.md"));
+    let err = f.project().evaluate(None).expect_err("artifact");
+    assert_names_escape(&err, "docs/readme.md", &secret);
+}
+
+#[test]
+fn an_evidence_folder_linked_inside_the_repository_is_followed() {
+    let f = common::Fixture::new();
+    f.run(&["metrics"]);
+    std::fs::create_dir_all(f.root().join("store")).expect("mkdir");
+    std::fs::rename(f.evidence(), f.root().join("store/evidence")).expect("move");
+    link(Path::new("store/evidence"), &f.evidence());
+    let report = build(&options(f.root())).expect("build through an inside link");
+    assert!(report.output.join("dashboard/index.html").exists());
+    assert!(f.project().verify().expect("verify").ok());
+}

@@ -17,6 +17,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::config::check_relative;
+use crate::repofs::Repo;
 use crate::tomlerr;
 
 /// The plan format version this build reads.
@@ -148,10 +149,10 @@ impl Criterion {
 }
 
 impl Plan {
-    /// Reads and validates a plan file.
-    pub fn load(path: &Path) -> Result<Plan> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("while reading {}: {e}", path.display()))?;
+    /// Reads and validates a plan file of `repo` ([`Repo::read_to_string`]: it must not
+    /// resolve outside the repository).
+    pub fn load(repo: &Repo, path: &Path) -> Result<Plan> {
+        let text = repo.read_to_string(path)?;
         Self::parse(path, &text)
     }
 
