@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::frontmatter;
 use crate::repofs::Repo;
+use crate::tomlerr::Seg::Key;
 
 /// The lifecycle state of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,17 +98,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Adr> {
     let meta = doc.meta;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let number = file_name.get(..4).unwrap_or("");
+    let at = |key: &str| {
+        format!(
+            "{}:{}",
+            path.display(),
+            frontmatter::key_line(text, &[Key(key)])
+        )
+    };
     if !number.chars().all(|c| c.is_ascii_digit()) || meta.id != format!("ADR-{number}") {
         bail!(
             "{}: id `{}` does not match the file name (expected `ADR-{number}` from `{file_name}`)",
-            path.display(),
+            at("id"),
             meta.id
         );
     }
     if chrono::NaiveDate::parse_from_str(&meta.date, "%Y-%m-%d").is_err() {
         bail!(
             "{}: date `{}` is not a YYYY-MM-DD date",
-            path.display(),
+            at("date"),
             meta.date
         );
     }
@@ -166,6 +174,15 @@ mod tests {
     fn id_must_match_file_name() {
         let err = parse(Path::new("adr/0008-t.md"), GOOD).expect_err("mismatch");
         assert!(err.to_string().contains("ADR-0008"), "{err}");
+    }
+
+    #[test]
+    fn id_and_date_errors_name_their_line() {
+        let err = parse(Path::new("adr/0008-t.md"), GOOD).expect_err("id");
+        assert!(err.to_string().starts_with("adr/0008-t.md:2: "), "{err}");
+        let text = GOOD.replace("2026-01-02", "soon");
+        let err = parse(Path::new("adr/0007-t.md"), &text).expect_err("date");
+        assert!(err.to_string().starts_with("adr/0007-t.md:5: "), "{err}");
     }
 
     #[test]

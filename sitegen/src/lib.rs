@@ -32,6 +32,7 @@ pub mod environment;
 pub mod evaluate;
 pub mod frontmatter;
 pub mod git;
+pub mod graph;
 pub mod hash;
 pub mod hash_cache;
 pub mod ingest;
