@@ -6,10 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::frontmatter;
+use crate::repofs::Repo;
+use crate::tomlerr::Seg::Key;
 
 /// The lifecycle state of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,17 +98,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Adr> {
     let meta = doc.meta;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let number = file_name.get(..4).unwrap_or("");
+    let at = |key: &str| {
+        format!(
+            "{}:{}",
+            path.display(),
+            frontmatter::key_line(text, &[Key(key)])
+        )
+    };
     if !number.chars().all(|c| c.is_ascii_digit()) || meta.id != format!("ADR-{number}") {
         bail!(
             "{}: id `{}` does not match the file name (expected `ADR-{number}` from `{file_name}`)",
-            path.display(),
+            at("id"),
             meta.id
         );
     }
     if chrono::NaiveDate::parse_from_str(&meta.date, "%Y-%m-%d").is_err() {
         bail!(
             "{}: date `{}` is not a YYYY-MM-DD date",
-            path.display(),
+            at("date"),
             meta.date
         );
     }
@@ -117,18 +126,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Adr> {
     })
 }
 
-/// Loads every `adr/NNNN-*.md` except the template, sorted by id. Duplicate ids are an error.
-pub fn load_dir(dir: &Path) -> Result<Vec<Adr>> {
+/// Loads every `adr/NNNN-*.md` except the template, sorted by id. `dir` is a folder of
+/// `repo`, read by [`Repo::files`]: a symbolic link is followed when it stays inside the
+/// repository and is an error otherwise. Duplicate ids are an error.
+pub fn load_dir(repo: &Repo, dir: &Path) -> Result<Vec<Adr>> {
     let mut adrs = Vec::new();
-    if !dir.exists() {
-        return Ok(adrs);
-    }
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("while listing {}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("while listing {}", dir.display()))?
-            .path();
+    for path in repo.files(dir, false)? {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if !name.ends_with(".md")
             || name.starts_with("0000-")
@@ -136,8 +139,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Adr>> {
         {
             continue;
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("while reading {}", path.display()))?;
+        let text = repo.read_to_string(&path)?;
         adrs.push(parse(&path, &text)?);
     }
     adrs.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
@@ -175,6 +177,15 @@ mod tests {
     }
 
     #[test]
+    fn id_and_date_errors_name_their_line() {
+        let err = parse(Path::new("adr/0008-t.md"), GOOD).expect_err("id");
+        assert!(err.to_string().starts_with("adr/0008-t.md:2: "), "{err}");
+        let text = GOOD.replace("2026-01-02", "soon");
+        let err = parse(Path::new("adr/0007-t.md"), &text).expect_err("date");
+        assert!(err.to_string().starts_with("adr/0007-t.md:5: "), "{err}");
+    }
+
+    #[test]
     fn bad_status_is_an_error_naming_the_file() {
         let text = GOOD.replace("accepted", "maybe");
         let err = parse(Path::new("adr/0007-t.md"), &text).expect_err("bad status");
@@ -184,7 +195,7 @@ mod tests {
     #[test]
     fn the_repository_adrs_parse() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../adr");
-        let adrs = load_dir(&dir).expect("repository ADRs parse");
+        let adrs = load_dir(&Repo::open(&dir), &dir).expect("repository ADRs parse");
         assert!(adrs.iter().any(|a| a.meta.id == "ADR-0001"));
         parse(
             &dir.join("0000-template.md"),

@@ -12,7 +12,8 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::pattern::glob_match;
-use crate::tomlerr;
+use crate::repofs::Repo;
+use crate::tomlerr::{self, Seg, Seg::Item, Seg::Key};
 
 /// The name of the configuration file at the repository root.
 pub const CONFIG_FILE: &str = "sitegen.toml";
@@ -199,14 +200,16 @@ impl GateConfig {
 }
 
 impl Config {
-    /// Reads and validates `<root>/sitegen.toml`. A missing file gives the defaults.
+    /// Reads and validates `<root>/sitegen.toml` (which must not resolve outside the
+    /// repository, see [`crate::repofs`]). A missing file gives the defaults.
     pub fn load(root: &Path) -> Result<Config> {
         let path = root.join(CONFIG_FILE);
+        let repo = Repo::open(root);
         if !path.exists() {
+            repo.check(&path)?;
             return Ok(Config::default());
         }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| anyhow::anyhow!("while reading {}: {e}", path.display()))?;
+        let text = repo.read_to_string(&path)?;
         Self::parse(&path, &text)
     }
 
@@ -217,15 +220,10 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks what serde cannot; errors name `path` and, where known, the line in `text`.
+    /// Checks what serde cannot; errors name `path` and the line in `text` of the key at
+    /// fault (see [`tomlerr::Locator`]).
     pub fn validate(&self, path: &Path, text: &str) -> Result<()> {
-        let here = |needle: &str| {
-            let line = text
-                .find(needle)
-                .map(|o| tomlerr::line_of(text, o))
-                .unwrap_or(1);
-            format!("{}:{line}", path.display())
-        };
+        let loc = tomlerr::Locator::new(path, text);
         let p = &self.paths;
         for (key, value) in [
             ("content", &p.content),
@@ -238,12 +236,19 @@ impl Config {
             ("site", &p.site),
         ] {
             if let Err(why) = check_relative(value) {
-                bail!("{}: paths.{key} = `{value}` {why}", here(key));
+                bail!(
+                    "{}: paths.{key} = `{value}` {why}",
+                    loc.at(&[Key("paths"), Key(key)])
+                );
             }
         }
         let mut ids = BTreeSet::new();
-        for check in &self.checks {
-            let at = here(&format!("\"{}\"", check.id));
+        for (i, check) in self.checks.iter().enumerate() {
+            let at = |rest: &[Seg<'_>]| {
+                let mut segs = vec![Key("check"), Item(i)];
+                segs.extend_from_slice(rest);
+                loc.at(&segs)
+            };
             if check.id.is_empty()
                 || !check
                     .id
@@ -251,47 +256,70 @@ impl Config {
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
                 bail!(
-                    "{at}: check id `{}` must be non-empty ASCII letters, digits, `-` or `_`",
+                    "{}: check id `{}` must be non-empty ASCII letters, digits, `-` or `_`",
+                    at(&[Key("id")]),
                     check.id
                 );
             }
             if !ids.insert(check.id.as_str()) {
-                bail!("{at}: duplicate check id `{}`", check.id);
+                bail!("{}: duplicate check id `{}`", at(&[Key("id")]), check.id);
             }
             if check.command.is_empty() {
-                bail!("{at}: check `{}` has an empty command", check.id);
+                bail!(
+                    "{}: check `{}` has an empty command",
+                    at(&[Key("command")]),
+                    check.id
+                );
             }
             if check.timeout_secs == 0 {
-                bail!("{at}: check `{}` has timeout_secs = 0", check.id);
+                bail!(
+                    "{}: check `{}` has timeout_secs = 0",
+                    at(&[Key("timeout_secs")]),
+                    check.id
+                );
             }
-            for (key, value) in std::iter::once(("workdir", &check.workdir))
-                .chain(check.outputs.iter().map(|o| ("outputs", o)))
-                .chain(check.artifacts.iter().map(|a| ("artifacts", a)))
+            let outputs = check.outputs.iter().enumerate();
+            let artifacts = check.artifacts.iter().enumerate();
+            for (key, j, value) in std::iter::once(("workdir", None, &check.workdir))
+                .chain(outputs.map(|(j, v)| ("outputs", Some(j), v)))
+                .chain(artifacts.map(|(j, v)| ("artifacts", Some(j), v)))
             {
                 if let Err(why) = check_relative(value) {
-                    bail!("{at}: check `{}`: {key} `{value}` {why}", check.id);
+                    let mut segs = vec![Key(key)];
+                    segs.extend(j.map(Item));
+                    bail!("{}: check `{}`: {key} `{value}` {why}", at(&segs), check.id);
                 }
             }
         }
-        for check in &self.checks {
-            for dep in &check.depends_on {
+        for (i, check) in self.checks.iter().enumerate() {
+            for (j, dep) in check.depends_on.iter().enumerate() {
                 if !ids.contains(dep.as_str()) {
                     bail!(
                         "{}: check `{}` depends on unknown check `{dep}`",
-                        here(&format!("\"{}\"", check.id)),
+                        loc.at(&[Key("check"), Item(i), Key("depends_on"), Item(j)]),
                         check.id
                     );
                 }
             }
         }
-        self.check_order()
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if let Some(cycle) = self.dependency_cycle() {
+            let first = self
+                .checks
+                .iter()
+                .position(|c| Some(&c.id) == cycle.first())
+                .unwrap_or(0);
+            bail!(
+                "{}: checks depend on each other in a cycle: {}",
+                loc.at(&[Key("check"), Item(first), Key("depends_on")]),
+                name_cycle(&cycle)
+            );
+        }
         for (name, profile) in &self.profiles {
-            for id in &profile.checks {
+            for (j, id) in profile.checks.iter().enumerate() {
                 if !ids.contains(id.as_str()) {
                     bail!(
                         "{}: profile `{name}` names unknown check `{id}`",
-                        here(&format!("[profiles.{name}]"))
+                        loc.at(&[Key("profiles"), Key(name), Key("checks"), Item(j)])
                     );
                 }
             }
@@ -300,33 +328,57 @@ impl Config {
             {
                 bail!(
                     "{}: profile `{name}` extends unknown profile `{base}`",
-                    here(&format!("[profiles.{name}]"))
+                    loc.at(&[Key("profiles"), Key(name), Key("extends")])
                 );
             }
         }
         for name in self.profiles.keys() {
-            self.profile_checks(name)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            self.profile_checks(name).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: {e}",
+                    loc.at(&[Key("profiles"), Key(name), Key("extends")])
+                )
+            })?;
         }
         let r = &self.regression;
-        for (what, t) in std::iter::once(("threshold", r.threshold))
-            .chain(r.overrides.values().map(|t| ("overrides", *t)))
-        {
+        let thresholds = std::iter::once((
+            "threshold".to_string(),
+            vec![Key("regression"), Key("threshold")],
+            r.threshold,
+        ))
+        .chain(r.overrides.iter().map(|(metric, t)| {
+            (
+                format!("overrides.\"{metric}\""),
+                vec![Key("regression"), Key("overrides"), Key(metric.as_str())],
+                *t,
+            )
+        }));
+        for (what, segs, t) in thresholds {
             if !(t.is_finite() && t > 0.0) {
                 bail!(
-                    "{}: regression {what} must be a positive number, got {t}",
-                    here(what)
+                    "{}: regression.{what} must be a positive number, got {t}",
+                    loc.at(&segs)
                 );
             }
         }
         if !(r.alpha > 0.0 && r.alpha < 1.0) {
             bail!(
                 "{}: regression.alpha must be in (0, 1), got {}",
-                here("alpha"),
+                loc.at(&[Key("regression"), Key("alpha")]),
                 r.alpha
             );
         }
         Ok(())
+    }
+
+    /// A cycle among the checks' `depends_on`, as check ids with the first repeated last.
+    fn dependency_cycle(&self) -> Option<Vec<String>> {
+        let nodes: Vec<(String, Vec<String>)> = self
+            .checks
+            .iter()
+            .map(|c| (c.id.clone(), c.depends_on.clone()))
+            .collect();
+        crate::graph::find_cycle(&nodes)
     }
 
     /// The check with id `id`.
@@ -373,16 +425,13 @@ impl Config {
                 .map(|c| c.id.clone())
                 .collect();
             if wave.is_empty() {
-                let stuck: Vec<_> = self
-                    .checks
-                    .iter()
-                    .filter(|c| !done.contains(c.id.as_str()))
-                    .map(|c| c.id.as_str())
-                    .collect();
-                bail!(
-                    "checks depend on each other in a cycle: {}",
-                    stuck.join(", ")
-                );
+                match self.dependency_cycle() {
+                    Some(cycle) => bail!(
+                        "checks depend on each other in a cycle: {}",
+                        name_cycle(&cycle)
+                    ),
+                    None => bail!("checks depend on checks that do not exist"),
+                }
             }
             for id in &wave {
                 if let Some(c) = self.check(id) {
@@ -393,6 +442,15 @@ impl Config {
         }
         Ok(waves)
     }
+}
+
+/// `a` → `b` → `a`, for a cycle of check ids.
+fn name_cycle(cycle: &[String]) -> String {
+    cycle
+        .iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 /// Accepts a relative path that never climbs above its start; explains why otherwise.
@@ -505,6 +563,85 @@ checks = ["b", "a"]
                 .expect_err("unknown")
                 .to_string()
                 .contains("nope")
+        );
+    }
+
+    /// Asserts that `text` fails with a message starting `sitegen.toml:<line>:` and holding
+    /// `needle`.
+    fn fails_at(text: &str, line: usize, needle: &str) {
+        let msg = parse(text).expect_err(needle).to_string();
+        assert!(
+            msg.starts_with(&format!("sitegen.toml:{line}: ")),
+            "expected line {line}: {msg}"
+        );
+        assert!(msg.contains(needle), "expected `{needle}`: {msg}");
+    }
+
+    #[test]
+    fn every_error_names_the_line_of_the_key_at_fault() {
+        let two = "# checks\n[[check]]\nid = 'a'\ncommand = ['x']\n\n[[check]]\nid = 'b'\ncommand = ['x']\n";
+        // Syntax and serde errors.
+        fails_at(&format!("{two}timeout_secs = \n"), 9, "");
+        fails_at(&format!("{two}comand = ['y']\n"), 9, "comand");
+        fails_at(&format!("{two}timeout_secs = 'long'\n"), 9, "invalid type");
+        fails_at(&format!("{two}stdout = 'xml'\n"), 9, "xml");
+        // Validation errors, written in ways a text search does not find.
+        fails_at(
+            &two.replace("id = 'b'", "id = 'a'"),
+            7,
+            "duplicate check id `a`",
+        );
+        fails_at(&two.replace("id = 'b'", "id = ''"), 7, "check id ``");
+        fails_at(&format!("{two}timeout_secs = 0\n"), 9, "timeout_secs = 0");
+        fails_at(
+            &format!("{two}outputs = ['ok', '../../x']\n"),
+            9,
+            "outputs `../../x`",
+        );
+        fails_at(
+            &format!("{two}depends_on = ['a', 'zz']\n"),
+            9,
+            "unknown check `zz`",
+        );
+        let cycle = two
+            .replace(
+                "command = ['x']\n\n",
+                "command = ['x']\ndepends_on = ['b']\n\n",
+            )
+            .replace(
+                "id = 'b'\ncommand = ['x']",
+                "id = 'b'\ncommand = ['x']\ndepends_on = ['a']",
+            );
+        fails_at(&cycle, 5, "a cycle: `a` → `b` → `a`");
+        fails_at(
+            &format!("{two}\n[profiles]\nquick.checks = ['a', 'nope']\n"),
+            11,
+            "unknown check `nope`",
+        );
+        fails_at(
+            &format!("{two}\n[profiles.'full']\nchecks = []\nextends = 'ghost'\n"),
+            12,
+            "unknown profile `ghost`",
+        );
+        fails_at(
+            &format!("{two}[profiles.a]\nextends = 'b'\n[profiles.b]\nextends = 'a'\n"),
+            10,
+            "extends itself",
+        );
+        fails_at(
+            "[paths]\nsignoffs = 'content/plan-signoffs.toml'\nplan = '/etc/plan.toml'\n",
+            3,
+            "paths.plan",
+        );
+        fails_at(
+            "[regression]\nthreshold = 0.1\n\n[regression.overrides]\n'a.threshold' = 0.2\n'b' = -1\n",
+            6,
+            "overrides.\"b\"",
+        );
+        fails_at(
+            "[gate]\nblocking = []\n[regression]\nalpha = 2.0\n",
+            4,
+            "alpha",
         );
     }
 

@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::frontmatter;
+use crate::repofs::Repo;
 
 /// Front matter of a content page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,20 +48,18 @@ pub struct NavItem {
     pub slug: String,
 }
 
-/// Loads every `*.md` under `dir`, ordered for the sidebar. A missing directory gives no pages.
-/// Slugs must be unique and must not collide with generated sections (`adr`, `history`).
-pub fn load_dir(dir: &Path) -> Result<Vec<Page>> {
+/// Loads every `*.md` under `dir` (a folder of `repo`, read by [`Repo::files`]: a symbolic
+/// link is followed when it stays inside the repository and is an error otherwise), ordered
+/// for the sidebar. A missing directory gives no pages. Slugs must be unique and must not
+/// collide with generated sections (`adr`, `history`).
+pub fn load_dir(repo: &Repo, dir: &Path) -> Result<Vec<Page>> {
     let mut pages = Vec::new();
-    if !dir.exists() {
-        return Ok(pages);
-    }
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.with_context(|| format!("while listing {}", dir.display()))?;
-        let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().and_then(|e| e.to_str()) != Some("md") {
+    for path in repo.files(dir, true)? {
+        let path = path.as_path();
+        if path.extension().and_then(|e| e.to_str()) != Some("md") {
             continue;
         }
-        let doc = frontmatter::read::<PageMeta>(path)?;
+        let doc = frontmatter::read::<PageMeta>(repo, path)?;
         let slug = slug_for(dir, path)?;
         pages.push(Page {
             meta: doc.meta,
@@ -161,7 +160,7 @@ mod tests {
             "+++\ntitle = \"Cat\"\nweight = 1\n+++\n",
         );
         write(tmp.path(), "plan.toml", "not a page");
-        let pages = load_dir(tmp.path()).expect("loads");
+        let pages = load_dir(&Repo::open(tmp.path()), tmp.path()).expect("loads");
         let slugs: Vec<_> = pages.iter().map(|p| p.slug.as_str()).collect();
         assert_eq!(slugs, ["b", "guides/c", "a"]);
         assert_eq!(navigation(&pages)[1].title, "Cat");
@@ -171,7 +170,9 @@ mod tests {
     fn unknown_front_matter_key_is_an_error_naming_the_file() {
         let tmp = tempfile::tempdir().expect("tempdir");
         write(tmp.path(), "a.md", "+++\ntitle = \"A\"\nwieght = 1\n+++\n");
-        let err = load_dir(tmp.path()).expect_err("unknown key").to_string();
+        let err = load_dir(&Repo::open(tmp.path()), tmp.path())
+            .expect_err("unknown key")
+            .to_string();
         assert!(err.contains("a.md:3") && err.contains("wieght"), "{err}");
     }
 
@@ -179,10 +180,12 @@ mod tests {
     fn reserved_and_odd_names_are_rejected() {
         let tmp = tempfile::tempdir().expect("tempdir");
         write(tmp.path(), "history.md", "+++\ntitle = \"H\"\n+++\n");
-        assert!(load_dir(tmp.path()).is_err());
+        assert!(load_dir(&Repo::open(tmp.path()), tmp.path()).is_err());
         let tmp = tempfile::tempdir().expect("tempdir");
         write(tmp.path(), "a b.md", "+++\ntitle = \"H\"\n+++\n");
-        let err = load_dir(tmp.path()).expect_err("space").to_string();
+        let err = load_dir(&Repo::open(tmp.path()), tmp.path())
+            .expect_err("space")
+            .to_string();
         assert!(err.contains("a b"), "{err}");
     }
 }

@@ -12,8 +12,11 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use serde::de::DeserializeOwned;
+
+use crate::repofs::Repo;
+use crate::tomlerr::{self, Seg};
 
 /// A markdown file split into its parsed front matter and its body.
 #[derive(Debug, Clone)]
@@ -76,10 +79,21 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<Document<T>
     })
 }
 
-/// Reads `path` and parses it with [`parse`].
-pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Document<T>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("while reading {}", path.display()))?;
+/// The line, counted from the top of the markdown file `text`, at which the front matter key
+/// path `at` is written (see [`tomlerr::Locator::line`]); 1 when the block cannot be read.
+pub fn key_line(text: &str, at: &[Seg<'_>]) -> usize {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    if lines.next().map(str::trim_end) != Some("+++") {
+        return 1;
+    }
+    let block: String = lines.take_while(|l| l.trim_end() != "+++").collect();
+    1 + tomlerr::Locator::new(Path::new(""), &block).line(at)
+}
+
+/// Reads `path`, a file of `repo` ([`Repo::read_to_string`]), and parses it with [`parse`].
+pub fn read<T: DeserializeOwned>(repo: &Repo, path: &Path) -> Result<Document<T>> {
+    let text = repo.read_to_string(path)?;
     parse(path, &text)
 }
 

@@ -5,7 +5,9 @@
 //! 2. **collect headings** — the text of every heading, in document order;
 //! 3. **assign ids** — a slug per heading, made unique within the page (`intro`, `intro-1`, …);
 //! 4. **rewrite** — heading ids and anchor links, internal `.md` links turned into page URLs, raw
-//!    HTML turned into escaped text unless the caller allows it;
+//!    HTML turned into escaped text unless the caller allows it, and links and images whose
+//!    URL has a scheme other than `http`, `https` or `mailto` ([`is_safe_url`]) reduced to
+//!    their text;
 //! 5. **emit** — the events to HTML, and the table of contents as data for templates.
 //!
 //! Cheap path first: a page without headings skips the heading passes.
@@ -73,6 +75,37 @@ pub fn slugify(text: &str) -> String {
         slug.push_str("section");
     }
     slug
+}
+
+/// URL schemes a published link or image may use; every other scheme (`javascript:`,
+/// `vbscript:`, `data:`, `file:`, …) is refused. URLs without a scheme (relative ones) are
+/// always allowed.
+pub const SAFE_SCHEMES: &[&str] = &["http", "https", "mailto"];
+
+/// Whether `url` is safe to publish as an `href` or `src`: a relative URL (`#frag`, `page`,
+/// `../x`, `/abs`, `//host/x`, `?q`) or one whose scheme is in [`SAFE_SCHEMES`].
+///
+/// The scheme is read the way a browser reads it, so disguises do not get through: leading
+/// spaces and control characters are skipped and tabs and newlines anywhere are dropped
+/// (` javascript:`, `java\tscript:`), and the comparison ignores case (`JaVaScRiPt:`).
+/// Character references are decoded before this is asked (pulldown-cmark decodes them in link
+/// destinations, the link checker in attributes), so `&#106;avascript:` is `javascript:` here.
+/// Anything before the first `:` that is not followed by `/`, `?` or `#` first counts as a
+/// scheme, even when a browser would not parse it as one (`%6Aavascript:x`, `a b:c`): such a
+/// URL is refused rather than guessed at; write `./a:b` for a relative path with a colon.
+pub fn is_safe_url(url: &str) -> bool {
+    let cleaned: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    match cleaned.find([':', '/', '?', '#']) {
+        Some(end) if cleaned[end..].starts_with(':') => {
+            let scheme = cleaned[..end].to_ascii_lowercase();
+            SAFE_SCHEMES.contains(&scheme.as_str())
+        }
+        _ => true,
+    }
 }
 
 /// Rewrites a link target that names a markdown file of the site to its page URL. The target
@@ -169,6 +202,7 @@ pub fn render(source: &str, options: &RenderOptions) -> Rendered {
             _ => {}
         }
     }
+    drop_unsafe_links(&mut events);
 
     // Pass 5: emit, with a self-link at the end of every heading (added after the raw HTML
     // pass, so it is the only markup not escaped).
@@ -188,6 +222,31 @@ pub fn render(source: &str, options: &RenderOptions) -> Rendered {
     });
     pulldown_cmark::html::push_html(&mut html, events);
     Rendered { html, toc }
+}
+
+/// Removes the start and end of every link and image whose URL [`is_safe_url`] refuses, so
+/// what they contain — a link's label, an image's alt text — stays as plain text.
+fn drop_unsafe_links(events: &mut Vec<Event<'_>>) {
+    let unsafe_url = |e: &Event<'_>| match e {
+        Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+            !is_safe_url(dest_url)
+        }
+        _ => false,
+    };
+    if !events.iter().any(unsafe_url) {
+        return;
+    }
+    // Links and images nest (an image inside a link); each end closes the innermost start.
+    let mut open: Vec<bool> = Vec::new();
+    events.retain(|e| match e {
+        Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+            let refused = unsafe_url(e);
+            open.push(refused);
+            !refused
+        }
+        Event::End(TagEnd::Link | TagEnd::Image) => !open.pop().unwrap_or(false),
+        _ => true,
+    });
 }
 
 /// Gives every heading a unique id (keeping explicit `{#id}` ones) and returns the TOC.
@@ -382,6 +441,77 @@ mod tests {
             r.html
         );
         assert!(r.html.contains(r#"href="pic.png""#), "{}", r.html);
+    }
+
+    #[test]
+    fn unsafe_schemes_are_refused_in_every_disguise() {
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            " javascript:alert(1)",
+            "\u{1}\u{8}javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "vbscript:msgbox(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "DATA:image/svg+xml,<svg/onload=alert(1)>",
+            "file:///etc/passwd",
+            "%6Aavascript:alert(1)",
+            "javascript:/x",
+        ] {
+            assert!(!is_safe_url(bad), "{bad:?} passed");
+        }
+        for good in [
+            "https://example.org/a",
+            "HTTP://example.org",
+            "mailto:ops@example.org",
+            "#frag",
+            "page",
+            "../x/index.html",
+            "/abs/path",
+            "//cdn.example.org/x.png",
+            "?q=a:b",
+            "a/b:c",
+            "",
+        ] {
+            assert!(is_safe_url(good), "{good:?} refused");
+        }
+    }
+
+    #[test]
+    fn links_and_images_with_unsafe_urls_render_as_their_text() {
+        let src = "[inline](javascript:alert(1)) [ref][r] <javascript:alert(2)> \
+                   [ent](&#106;avascript:alert(3)) [tab](<java\tscript:alert(4)>) \
+                   [case](JaVaScRiPt:alert(5)) [vb](vbscript:x) [file](file:///etc/passwd) \
+                   ![pic](data:image/svg+xml;base64,PHN2Zz4=) ![js](javascript:alert(6)) \
+                   [![inner](ok.png)](data:text/html,x) [fine](https://example.org/) \
+                   <mailto:ops@example.org> [up](../x.html)\n\n[r]: javascript:alert(7)\n";
+        let out = html(src);
+        for bad in ["javascript:", "vbscript:", "data:", "file:"] {
+            for attr in ["href=\"", "src=\""] {
+                let lowered = out.to_ascii_lowercase();
+                assert!(
+                    !lowered.contains(&format!("{attr}{bad}")),
+                    "{attr}{bad} in {out}"
+                );
+            }
+        }
+        assert!(!out.to_ascii_lowercase().contains("href=\"java"), "{out}");
+        for label in [
+            "inline",
+            "ref",
+            "javascript:alert(2)",
+            "ent",
+            "case",
+            "pic",
+            "js",
+        ] {
+            assert!(out.contains(label), "{label} missing from {out}");
+        }
+        assert!(out.contains(r#"<img src="ok.png" alt="inner" />"#), "{out}");
+        assert!(out.contains(r#"href="https://example.org/""#), "{out}");
+        assert!(out.contains(r#"href="mailto:ops@example.org""#), "{out}");
+        assert!(out.contains(r#"href="../x.html""#), "{out}");
     }
 
     #[test]

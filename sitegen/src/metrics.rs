@@ -7,7 +7,9 @@
 //! ```
 //!
 //! Every number must be finite; names are non-empty and unique within one file; sample lists
-//! are bounded. [`validate`] enforces this for anything that becomes evidence.
+//! are bounded; the confidence bounds, where given, bound the value
+//! (`ci_lower ≤ value ≤ ci_upper`). [`validate`] enforces this for anything that becomes
+//! evidence.
 
 use std::collections::BTreeSet;
 
@@ -119,6 +121,28 @@ pub fn validate(origin: &str, metrics: &[Metric]) -> Result<()> {
                 );
             }
         }
+        if let (Some(lo), Some(hi)) = (m.ci_lower, m.ci_upper)
+            && lo > hi
+        {
+            bail!(
+                "{origin}: metric `{}` has ci_lower {lo} above ci_upper {hi}; expected \
+                 ci_lower <= ci_upper",
+                m.name
+            );
+        }
+        let below = m.ci_lower.filter(|lo| m.value < *lo);
+        let above = m.ci_upper.filter(|hi| m.value > *hi);
+        if below.is_some() || above.is_some() {
+            let bound = |b: Option<f64>| b.map_or("-".to_string(), |b| b.to_string());
+            bail!(
+                "{origin}: metric `{}` has value {} outside its confidence interval [{}, {}]; \
+                 expected ci_lower <= value <= ci_upper",
+                m.name,
+                m.value,
+                bound(m.ci_lower),
+                bound(m.ci_upper)
+            );
+        }
     }
     Ok(())
 }
@@ -162,6 +186,50 @@ mod tests {
         assert!(msg.starts_with("m.json:2:"), "{msg}");
         let v2 = r#"{"format_version":2,"metrics":[]}"#;
         assert!(parse("m.json", v2).is_err());
+    }
+
+    #[test]
+    fn confidence_bounds_must_bound_the_value() {
+        let doc = |v: &str, lo: &str, hi: &str| {
+            format!(
+                "{{\"format_version\":1,\"metrics\":[{{\"name\":\"lat\",\"value\":{v},\"direction\":\"lower_is_better\"{lo}{hi}}}]}}"
+            )
+        };
+        let lo = |x: f64| format!(",\"ci_lower\":{x}");
+        let hi = |x: f64| format!(",\"ci_upper\":{x}");
+        let err = |text: String| parse("m.json", &text).expect_err("refused").to_string();
+        let msg = err(doc("5", &lo(6.0), &hi(4.0)));
+        assert!(
+            msg.starts_with("m.json:")
+                && msg.contains("`lat`")
+                && msg.contains("ci_lower 6 above ci_upper 4"),
+            "{msg}"
+        );
+        let msg = err(doc("9", &lo(4.0), &hi(6.0)));
+        assert!(
+            msg.contains("`lat`") && msg.contains("value 9 outside"),
+            "{msg}"
+        );
+        let msg = err(doc("1", &lo(4.0), ""));
+        assert!(
+            msg.contains("value 1 outside its confidence interval [4, -]"),
+            "{msg}"
+        );
+        assert!(parse("m.json", &doc("5", &lo(4.0), &hi(6.0))).is_ok());
+        assert!(parse("m.json", &doc("5", &lo(5.0), &hi(5.0))).is_ok());
+        assert!(parse("m.json", &doc("5", "", &hi(7.0))).is_ok());
+        // Every input format goes through the same check.
+        let bmf: serde_json::Value = serde_json::from_str(
+            r#"{"get":{"latency":{"value":88.5,"lower_value":90,"upper_value":80}}}"#,
+        )
+        .expect("json");
+        let msg = crate::ingest::bmf::parse("b.json", &bmf)
+            .expect_err("bmf")
+            .to_string();
+        assert!(
+            msg.contains("b.json") && msg.contains("get.latency"),
+            "{msg}"
+        );
     }
 
     #[test]

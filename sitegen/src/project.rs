@@ -18,6 +18,7 @@ use crate::ledger::load::{self, Run};
 use crate::ledger::write::{self, NewRun};
 use crate::plan::Plan;
 use crate::record::EvidenceRecord;
+use crate::repofs::Repo;
 use crate::signoff::Signoffs;
 use crate::verify::{self, VerifyReport};
 
@@ -67,29 +68,43 @@ impl Project {
         self.path(&self.config.paths.evidence)
     }
 
+    /// The repository's files, under the rule of [`crate::repofs`]: nothing an input folder
+    /// holds may resolve outside the repository.
+    pub fn repo(&self) -> Repo {
+        Repo::open(&self.root)
+    }
+
+    /// Fails, naming the path, when anything in the evidence folder resolves outside the
+    /// repository (see [`crate::repofs`]).
+    pub fn check_evidence_files(&self) -> Result<()> {
+        self.repo().check_tree(&self.evidence_dir())
+    }
+
     /// Loads and validates `plan.toml`.
     pub fn load_plan(&self) -> Result<Plan> {
-        Plan::load(&self.path(&self.config.paths.plan))
+        Plan::load(&self.repo(), &self.path(&self.config.paths.plan))
     }
 
     /// Loads every ADR.
     pub fn load_adrs(&self) -> Result<Vec<Adr>> {
-        adr::load_dir(&self.path(&self.config.paths.adr))
+        adr::load_dir(&self.repo(), &self.path(&self.config.paths.adr))
     }
 
     /// Loads the recorded sign-offs.
     pub fn load_signoffs(&self) -> Result<Signoffs> {
-        Signoffs::load(&self.path(&self.config.paths.signoffs))
+        Signoffs::load(&self.repo(), &self.path(&self.config.paths.signoffs))
     }
 
     /// Loads every evidence run, oldest first.
     pub fn load_runs(&self) -> Result<Vec<Run>> {
+        self.check_evidence_files()?;
         load::load_runs(&self.evidence_dir())
     }
 
     /// Ingests every `benchmark_results/<date>/` folder, by folder name.
     pub fn load_benchmark_results(&self) -> Result<BTreeMap<String, Ingested>> {
         let dir = self.path(&self.config.paths.benchmark_results);
+        self.repo().check_tree(&dir)?;
         let mut out = BTreeMap::new();
         if !dir.exists() {
             return Ok(out);
@@ -135,8 +150,9 @@ impl Project {
         self.evaluate_runs(&runs, baseline)
     }
 
-    /// Recomputes every hash and the chain.
+    /// Recomputes every hash and the chain (after [`Project::check_evidence_files`]).
     pub fn verify(&self) -> Result<VerifyReport> {
+        self.check_evidence_files()?;
         verify::verify(&self.evidence_dir())
     }
 

@@ -15,7 +15,8 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::tomlerr;
+use crate::repofs::Repo;
+use crate::tomlerr::{self, Seg::Item, Seg::Key};
 
 /// One sign-off.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,24 +45,28 @@ pub struct Signoffs {
 }
 
 impl Signoffs {
-    /// Reads `path`; a missing file means no sign-offs.
-    pub fn load(path: &Path) -> Result<Signoffs> {
+    /// Reads `path`, a file of `repo` ([`Repo::read_to_string`]); a missing file means no
+    /// sign-offs.
+    pub fn load(repo: &Repo, path: &Path) -> Result<Signoffs> {
         if !path.exists() {
+            repo.check(path)?;
             return Ok(Signoffs::default());
         }
-        let s: Signoffs = tomlerr::read(path)?;
+        let text = repo.read_to_string(path)?;
+        let s: Signoffs = tomlerr::parse(path, &text)?;
+        let loc = tomlerr::Locator::new(path, &text);
         if s.format_version != 1 {
             bail!(
                 "{}: format_version {} is not supported (expected 1)",
-                path.display(),
+                loc.at(&[Key("format_version")]),
                 s.format_version
             );
         }
-        for e in &s.entries {
+        for (i, e) in s.entries.iter().enumerate() {
             if chrono::NaiveDate::parse_from_str(&e.date, "%Y-%m-%d").is_err() {
                 bail!(
                     "{}: sign-off of `{}` has date `{}`, expected YYYY-MM-DD",
-                    path.display(),
+                    loc.at(&[Key("signoff"), Item(i), Key("date")]),
                     e.criterion,
                     e.date
                 );
@@ -75,5 +80,55 @@ impl Signoffs {
         self.entries
             .iter()
             .find(|e| e.criterion == criterion && e.by == role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_line_of_the_key_at_fault() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("signoffs.toml");
+        let repo = Repo::open(tmp.path());
+        let entry = |date: &str| {
+            format!("[[signoff]]\ncriterion = \"P1.x\"\nby = \"PM\"\ndate = \"{date}\"\n")
+        };
+        let cases = [
+            (
+                format!(
+                    "format_version = 1\n{}\n{}",
+                    entry("2026-01-01"),
+                    entry("soon")
+                ),
+                10,
+                "date `soon`",
+            ),
+            (
+                format!("# s\nformat_version = 2\n{}", entry("2026-01-01")),
+                2,
+                "format_version 2",
+            ),
+            (
+                format!("format_version = 1\n{}note = 3\n", entry("2026-01-01")),
+                6,
+                "invalid type",
+            ),
+            (
+                format!("format_version = 1\n{}role = 3\n", entry("2026-01-01")),
+                6,
+                "role",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            std::fs::write(&path, &text).expect("write");
+            let msg = Signoffs::load(&repo, &path).expect_err(needle).to_string();
+            let want = format!("{}:{line}: ", path.display());
+            assert!(
+                msg.starts_with(&want) && msg.contains(needle),
+                "{want}…{needle}: {msg}"
+            );
+        }
     }
 }

@@ -202,7 +202,11 @@ fn decide(
         }
         Decider::Artifact(pattern) => {
             let threshold = format!("`{pattern}` exists");
-            match matching_paths(inputs.root, pattern).first() {
+            let found = matching_paths(inputs.root, pattern);
+            if let Some(rel) = found.first() {
+                crate::repofs::Repo::open(inputs.root).check_tree(&inputs.root.join(rel))?;
+            }
+            match found.first() {
                 Some(rel) => simple(
                     Verdict::Met,
                     Some(rel.clone()),

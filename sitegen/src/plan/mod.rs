@@ -10,14 +10,15 @@
 
 pub mod expr;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::config::check_relative;
-use crate::tomlerr;
+use crate::repofs::Repo;
+use crate::tomlerr::{self, Seg, Seg::Item, Seg::Key};
 
 /// The plan format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -148,43 +149,20 @@ impl Criterion {
 }
 
 impl Plan {
-    /// Reads and validates a plan file.
-    pub fn load(path: &Path) -> Result<Plan> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("while reading {}: {e}", path.display()))?;
+    /// Reads and validates a plan file of `repo` ([`Repo::read_to_string`]: it must not
+    /// resolve outside the repository).
+    pub fn load(repo: &Repo, path: &Path) -> Result<Plan> {
+        let text = repo.read_to_string(path)?;
         Self::parse(path, &text)
     }
 
-    /// Parses and validates the text of a plan file at `path`.
+    /// Parses and validates the text of a plan file at `path`; a validation error names the
+    /// line of the key at fault.
     pub fn parse(path: &Path, text: &str) -> Result<Plan> {
         let plan: Plan = tomlerr::parse(path, text)?;
-        plan.validate().map_err(|e| {
-            let msg = e.to_string();
-            let at = msg.split('`').nth(1).and_then(|needle| {
-                let quoted = format!("\"{needle}\"");
-                if msg.contains("twice") {
-                    text.rfind(&quoted)
-                } else {
-                    text.find(&quoted)
-                }
-            });
-            // Point at the offending key of the criterion when the message names one.
-            let at = at.map(|start| {
-                ["metric", "artifact"]
-                    .iter()
-                    .filter(|key| msg.contains(&format!("{key} `")))
-                    .find_map(|key| {
-                        let rest = text.get(start..).unwrap_or("");
-                        let end = rest.find("\n[").unwrap_or(rest.len());
-                        rest.get(..end)?
-                            .find(&format!("\n{key} ="))
-                            .map(|o| start + o + 1)
-                    })
-                    .unwrap_or(start)
-            });
-            let line = at.map(|o| tomlerr::line_of(text, o)).unwrap_or(1);
-            anyhow::anyhow!("{}:{line}: {msg}", path.display())
-        })?;
+        if let Some((at, msg)) = plan.problem() {
+            bail!("{}: {msg}", tomlerr::Locator::new(path, text).at(&at));
+        }
         Ok(plan)
     }
 
@@ -207,20 +185,58 @@ impl Plan {
 
     /// Checks the plan's own consistency.
     pub fn validate(&self) -> Result<()> {
+        match self.problem() {
+            Some((_, msg)) => bail!("{msg}"),
+            None => Ok(()),
+        }
+    }
+
+    /// The first inconsistency, with the key path it is about.
+    fn problem(&self) -> Option<(Vec<Seg<'static>>, String)> {
         if self.format_version != FORMAT_VERSION {
-            bail!(
-                "format_version {} is not supported (expected {FORMAT_VERSION})",
-                self.format_version
-            );
+            return Some((
+                vec![Key("format_version")],
+                format!(
+                    "format_version {} is not supported (expected {FORMAT_VERSION})",
+                    self.format_version
+                ),
+            ));
         }
         let mut phase_ids = BTreeSet::new();
-        for p in &self.phases {
+        for (i, p) in self.phases.iter().enumerate() {
             if !phase_ids.insert(p.id) {
-                bail!("phase `{}` is defined twice", p.id);
+                return Some((
+                    vec![Key("phase"), Item(i), Key("id")],
+                    format!("phase `{}` is defined twice", p.id),
+                ));
             }
         }
+        let located = self
+            .phases
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                p.criteria.iter().enumerate().map(move |(j, c)| {
+                    (
+                        Some(p.id),
+                        vec![Key("phase"), Item(i), Key("criterion"), Item(j)],
+                        c,
+                    )
+                })
+            })
+            .chain(
+                self.cross_cutting
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| (None, vec![Key("criterion"), Item(k)], c)),
+            );
         let mut ids = BTreeSet::new();
-        for (phase, c) in self.criteria() {
+        for (phase, at, c) in located {
+            let key = |k: &'static str| {
+                let mut segs = at.clone();
+                segs.push(Key(k));
+                segs
+            };
             let prefix = match phase {
                 Some(p) => format!("P{p}."),
                 None => "X.".to_string(),
@@ -231,46 +247,63 @@ impl Plan {
                     .chars()
                     .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
             {
-                bail!(
-                    "criterion id `{}` must be `{prefix}<slug>` with a lowercase slug",
-                    c.id
-                );
+                return Some((
+                    key("id"),
+                    format!(
+                        "criterion id `{}` must be `{prefix}<slug>` with a lowercase slug",
+                        c.id
+                    ),
+                ));
             }
             if !ids.insert(c.id.as_str()) {
-                bail!("criterion `{}` is defined twice", c.id);
+                return Some((key("id"), format!("criterion `{}` is defined twice", c.id)));
             }
-            c.decider()?;
+            if let Err(e) = c.decider() {
+                let at_fault = if c.metric.as_deref().is_some_and(|m| expr::parse(m).is_err()) {
+                    "metric"
+                } else if c
+                    .artifact
+                    .as_deref()
+                    .is_some_and(|a| check_relative(a).is_err())
+                {
+                    "artifact"
+                } else {
+                    "id"
+                };
+                return Some((key(at_fault), e.to_string()));
+            }
         }
-        for p in &self.phases {
-            for d in &p.depends_on {
+        for (i, p) in self.phases.iter().enumerate() {
+            for (j, d) in p.depends_on.iter().enumerate() {
                 if !phase_ids.contains(d) {
-                    bail!("phase `{}` depends on unknown phase {d}", p.id);
+                    return Some((
+                        vec![Key("phase"), Item(i), Key("depends_on"), Item(j)],
+                        format!("phase `{}` depends on unknown phase {d}", p.id),
+                    ));
                 }
             }
         }
-        let deps: BTreeMap<u32, &Vec<u32>> =
-            self.phases.iter().map(|p| (p.id, &p.depends_on)).collect();
-        let mut done = BTreeSet::new();
-        while done.len() < deps.len() {
-            let ready: Vec<u32> = deps
+        let nodes: Vec<(u32, Vec<u32>)> = self
+            .phases
+            .iter()
+            .map(|p| (p.id, p.depends_on.clone()))
+            .collect();
+        if let Some(cycle) = crate::graph::find_cycle(&nodes) {
+            let first = self
+                .phases
                 .iter()
-                .filter(|(id, d)| !done.contains(*id) && d.iter().all(|x| done.contains(x)))
-                .map(|(id, _)| *id)
-                .collect();
-            if ready.is_empty() {
-                let stuck: Vec<String> = deps
-                    .keys()
-                    .filter(|id| !done.contains(*id))
-                    .map(|id| id.to_string())
-                    .collect();
-                bail!(
-                    "phases depend on each other in a cycle: `{}`",
-                    stuck.join(", ")
-                );
-            }
-            done.extend(ready);
+                .position(|p| Some(&p.id) == cycle.first())
+                .unwrap_or(0);
+            let named: Vec<String> = cycle.iter().map(|id| format!("phase {id}")).collect();
+            return Some((
+                vec![Key("phase"), Item(first), Key("depends_on")],
+                format!(
+                    "phases depend on each other in a cycle: {}",
+                    named.join(" → ")
+                ),
+            ));
         }
-        Ok(())
+        None
     }
 }
 
@@ -318,6 +351,101 @@ metric = "tps >= 1.2 * baseline || p95 <= 0.8 * baseline"
             p.criterion("X.oltp").expect("x").decider(),
             Ok(Decider::Metric(_))
         ));
+    }
+
+    #[test]
+    fn a_phase_cycle_is_named_with_its_line() {
+        let phase = |id: u32, deps: &str| {
+            format!(
+                "[[phase]]\nid = {id}\ntitle = \"t\"\nowner = \"o\"\ndepends_on = [{deps}]\neta = \"e\"\n"
+            )
+        };
+        // 7 waits on the cycle 3 → 5 → 3 but is not part of it.
+        let text = format!(
+            "format_version = 1\n{}{}{}{}",
+            phase(0, ""),
+            phase(3, "0, 5"),
+            phase(5, "3"),
+            phase(7, "5")
+        );
+        let msg = parse(&text).expect_err("cycle").to_string();
+        assert!(
+            msg.ends_with("phases depend on each other in a cycle: phase 3 → phase 5 → phase 3"),
+            "{msg}"
+        );
+        assert!(
+            msg.starts_with("plan.toml:12: "),
+            "depends_on of phase 3: {msg}"
+        );
+        let own = format!("format_version = 1\n{}", phase(4, "4"));
+        let msg = parse(&own).expect_err("self").to_string();
+        assert!(msg.contains("cycle: phase 4 → phase 4"), "{msg}");
+    }
+
+    #[test]
+    fn every_plan_error_names_the_line_of_the_key_at_fault() {
+        let fails_at = |text: &str, line: usize, needle: &str| {
+            let msg = parse(text).expect_err(needle).to_string();
+            assert!(
+                msg.starts_with(&format!("plan.toml:{line}: ")),
+                "expected line {line}: {msg}"
+            );
+            assert!(msg.contains(needle), "expected `{needle}`: {msg}");
+        };
+        fails_at(
+            &OK.replace("id = 1\n", "id = 0\n"),
+            13,
+            "phase `0` is defined twice",
+        );
+        fails_at(
+            &OK.replace("depends_on = [0]", "depends_on = [0, 9]"),
+            16,
+            "unknown phase 9",
+        );
+        fails_at(
+            &format!(
+                "# plan\n{}",
+                OK.replace("format_version = 1", "format_version = 2")
+            ),
+            2,
+            "format_version 2",
+        );
+        fails_at(
+            &format!("{OK}\n[[criterion]]\nid = \"X.oltp\"\ntext = \"t\"\ncheck = \"c\"\n"),
+            29,
+            "`X.oltp` is defined twice",
+        );
+        fails_at(
+            &OK.replace("adr = \"ADR-0001\"", "adr = \"ADR-0001\"\ncheck = \"x\""),
+            19,
+            "2 deciders",
+        );
+        fails_at(
+            &OK.replace(
+                "artifact = \"rust-toolchain.toml\"",
+                "artifact = \"../../etc\"",
+            ),
+            10,
+            "escapes",
+        );
+        fails_at(
+            &OK.replace("owner = \"PM\"\ndepends_on", "depends_on"),
+            12,
+            "missing field `owner`",
+        );
+        fails_at(
+            &OK.replace("id = 1\n", "id = \"one\"\n"),
+            13,
+            "invalid type",
+        );
+        fails_at(
+            &OK.replace(
+                "eta = \"1 day\"\n[[phase.criterion]]\nid = \"P1",
+                "eta = \"1 day\"\nowner = \"x\"\n[[phase.criterion]]\nid = \"P1",
+            ),
+            18,
+            "duplicate key",
+        );
     }
 
     #[test]

@@ -7,6 +7,18 @@
 //! ADR markers as labelled vertical lines → add an accessible `<title>` and `aria-label`.
 //! The trend is written by hand (one path or polyline per layer), because metric series run to
 //! thousands of points; the histogram, a few dozen bars, is drawn with plotters' SVG backend.
+//!
+//! # Bounded work
+//!
+//! Every finite number the ingest accepts must draw, and draw quickly. So:
+//! - a value beyond ±[`VALUE_LIMIT`] is drawn at that limit ([`bound`]), which keeps every
+//!   span, margin and coordinate finite (`1e308 - -1e308` would overflow);
+//! - a trend draws at most [`MAX_TREND_POINTS`] points (the newest), with a fixed number of y
+//!   ticks and x labels;
+//! - a histogram's range is never narrower than [`MIN_SPAN`] or a [`MIN_RELATIVE_SPAN`]
+//!   fraction of its magnitude (a narrower one is drawn as a single value): plotters' tick
+//!   search loops forever on a range whose width is not finite, or so small that its tick step
+//!   underflows, and it only ever sees ranges inside these bounds.
 
 use anyhow::{Result, anyhow, bail};
 use plotters::prelude::*;
@@ -51,6 +63,23 @@ pub struct TrendChart {
     pub markers: Vec<Marker>,
 }
 
+/// Largest magnitude drawn; larger values are drawn at ±this limit.
+pub const VALUE_LIMIT: f64 = 1e300;
+
+/// Most points a trend chart draws: longer series show their newest points.
+pub const MAX_TREND_POINTS: usize = 10_000;
+
+/// Narrowest histogram range drawn as a range (absolute).
+pub const MIN_SPAN: f64 = 1e-200;
+
+/// Narrowest histogram range drawn as a range, relative to the largest magnitude in it.
+pub const MIN_RELATIVE_SPAN: f64 = 1e-12;
+
+/// `v` limited to ±[`VALUE_LIMIT`] (non-finite values are refused before this is used).
+pub fn bound(v: f64) -> f64 {
+    v.clamp(-VALUE_LIMIT, VALUE_LIMIT)
+}
+
 const SIZE: (u32, u32) = (720, 320);
 const LINE: RGBColor = RGBColor(11, 92, 173);
 const BASELINE: RGBColor = RGBColor(87, 96, 106);
@@ -86,11 +115,48 @@ pub fn trend_svg(chart: &TrendChart) -> Result<String> {
             m.label
         );
     }
+    let total = chart.points.len();
+    let chart = &bounded_trend(chart);
+    let values: Vec<f64> = values.into_iter().map(bound).collect();
     let (ymin, ymax) = padded_range(&values);
-    Ok(accessible(
-        draw_trend(chart, ymin, ymax),
-        &describe_trend(chart),
-    ))
+    let mut description = describe_trend(chart);
+    if total > chart.points.len() {
+        description.push_str(&format!(
+            "; the newest {} of {total} points are drawn",
+            chart.points.len()
+        ));
+    }
+    Ok(accessible(draw_trend(chart, ymin, ymax), &description))
+}
+
+/// The part of `chart` that is drawn: its newest [`MAX_TREND_POINTS`] points (markers
+/// re-indexed, older ones dropped) with every value [`bound`]ed.
+fn bounded_trend(chart: &TrendChart) -> TrendChart {
+    let skip = chart.points.len().saturating_sub(MAX_TREND_POINTS);
+    TrendChart {
+        title: chart.title.clone(),
+        unit: chart.unit.clone(),
+        points: chart.points[skip..]
+            .iter()
+            .map(|p| TrendPoint {
+                label: p.label.clone(),
+                value: bound(p.value),
+                low: p.low.map(bound),
+                high: p.high.map(bound),
+            })
+            .collect(),
+        baseline: chart.baseline.map(bound),
+        threshold: chart.threshold.map(|(lo, hi)| (bound(lo), bound(hi))),
+        markers: chart
+            .markers
+            .iter()
+            .filter(|m| m.index >= skip)
+            .map(|m| Marker {
+                index: m.index - skip,
+                label: m.label.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// Plot area of the trend chart: left, top, right, bottom edges in SVG units.
@@ -252,6 +318,9 @@ fn draw_trend(chart: &TrendChart, ymin: f64, ymax: f64) -> String {
 /// A y tick label with as many decimals as the axis span needs (at most 4 significant
 /// digits beyond it).
 fn tick_label(v: f64, span: f64) -> String {
+    if v.abs() >= 1e15 {
+        return format!("{v:.3e}");
+    }
     let decimals = if span > 0.0 {
         (2.0 - span.log10().floor()).clamp(0.0, 6.0) as usize
     } else {
@@ -260,25 +329,43 @@ fn tick_label(v: f64, span: f64) -> String {
     format!("{v:.decimals$}")
 }
 
+/// Most bins a histogram has.
+pub const MAX_BINS: usize = 1_000;
+
 /// Counts `samples` into `bins` equal-width bins over their range; returns `(bin start, bin
-/// end, count)` for each bin. Non-finite samples are an error.
+/// end, count)` for each bin. Non-finite samples are an error; samples are [`bound`]ed first.
+/// A range narrower than [`MIN_SPAN`] or [`MIN_RELATIVE_SPAN`] of its magnitude counts as a
+/// single value: bins of width 1 (or a millionth of the value, when that is larger) from it.
 pub fn histogram_bins(samples: &[f64], bins: usize) -> Result<Vec<(f64, f64, usize)>> {
     if samples.is_empty() || bins == 0 {
         bail!("histogram: need at least one sample and one bin");
     }
+    if bins > MAX_BINS {
+        bail!("histogram: {bins} bins asked for; at most {MAX_BINS}");
+    }
     if samples.iter().any(|v| !v.is_finite()) {
         bail!("histogram: a sample is not a finite number");
     }
-    let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let width = if max > min {
-        (max - min) / bins as f64
+    let min = samples
+        .iter()
+        .copied()
+        .map(bound)
+        .fold(VALUE_LIMIT, f64::min);
+    let max = samples
+        .iter()
+        .copied()
+        .map(bound)
+        .fold(-VALUE_LIMIT, f64::max);
+    let span = max - min;
+    let magnitude = min.abs().max(max.abs());
+    let width = if span > MIN_SPAN && span > magnitude * MIN_RELATIVE_SPAN {
+        span / bins as f64
     } else {
-        1.0
+        (magnitude * 1e-6).max(1.0)
     };
     let mut counts = vec![0usize; bins];
     for &s in samples {
-        let i = (((s - min) / width) as usize).min(bins - 1);
+        let i = (((bound(s) - min) / width) as usize).min(bins - 1);
         if let Some(c) = counts.get_mut(i) {
             *c += 1;
         }
@@ -322,10 +409,21 @@ pub fn histogram_svg(title: &str, unit: &str, samples: &[f64], bins: usize) -> R
         root.present().map_err(err)?;
     }
     let desc = format!(
-        "Histogram of {} samples of {title} from {x0:.3} to {x1:.3} {unit} in {bins} bins",
-        samples.len()
+        "Histogram of {} samples of {title} from {} to {} {unit} in {bins} bins",
+        samples.len(),
+        fixed3(x0),
+        fixed3(x1)
     );
     Ok(accessible(svg, &desc))
+}
+
+/// `v` with 3 decimals, or in scientific notation when it would take more than 15 digits.
+fn fixed3(v: f64) -> String {
+    if v.abs() >= 1e15 {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 fn describe_trend(chart: &TrendChart) -> String {
@@ -507,6 +605,107 @@ mod tests {
             label: "x".into(),
         });
         assert!(trend_svg(&chart).is_err());
+    }
+
+    /// Every number in the SVG is finite and the chart has what it should.
+    fn assert_drawn(svg: &str) {
+        assert!(svg.starts_with("<svg"), "{svg}");
+        for bad in ["NaN", "inf"] {
+            assert!(!svg.contains(bad), "{bad} in {svg}");
+        }
+    }
+
+    /// Series that overflow spans, underflow tick steps or have no width at all: each chart
+    /// is drawn, and drawing it finishes (plotters' tick search used to loop forever on
+    /// `[1e308, -1e308]`).
+    const EXTREME: &[&[f64]] = &[
+        &[1e308, -1e308],
+        &[f64::MAX, f64::MIN_POSITIVE],
+        &[f64::MAX, f64::MAX],
+        &[-f64::MAX, f64::MAX, 0.0],
+        &[1e300, 1e300],
+        &[1e16, 1e16],
+        &[5.0, 5.0],
+        &[0.0, 5e-324],
+        &[1.0, 1.0 + f64::EPSILON],
+        &[f64::MIN_POSITIVE, -f64::MIN_POSITIVE],
+        &[0.0],
+    ];
+
+    #[test]
+    fn extreme_values_draw_bounded_histograms() {
+        for samples in EXTREME {
+            let svg = histogram_svg("m", "ns", samples, 24).expect("draws");
+            assert_drawn(&svg);
+            assert!(svg.contains("<rect"), "bars for {samples:?}");
+            let bins = histogram_bins(samples, 24).expect("bins");
+            assert_eq!(bins.iter().map(|b| b.2).sum::<usize>(), samples.len());
+            assert!(
+                bins.iter()
+                    .all(|b| b.0.is_finite() && b.1.is_finite() && b.1 > b.0)
+            );
+        }
+        assert!(histogram_bins(&[1.0], MAX_BINS + 1).is_err());
+    }
+
+    #[test]
+    fn extreme_values_draw_bounded_trends() {
+        for samples in EXTREME {
+            let points = samples
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| TrendPoint {
+                    label: format!("c{i}"),
+                    value: v,
+                    low: Some(-f64::MAX),
+                    high: Some(f64::MAX),
+                })
+                .collect();
+            let chart = TrendChart {
+                title: "m".into(),
+                unit: "ns".into(),
+                points,
+                baseline: Some(f64::MAX),
+                threshold: Some((-f64::MAX, f64::MAX)),
+                markers: vec![],
+            };
+            let svg = trend_svg(&chart).expect("draws");
+            assert_drawn(&svg);
+            assert_eq!(svg.matches("<circle").count(), samples.len());
+            let (left, top, right, bottom) = PLOT;
+            assert!(
+                polyline(&svg)
+                    .iter()
+                    .all(|&(x, y)| x >= left && x <= right && y >= top && y <= bottom),
+                "{samples:?}: {svg}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_trends_draw_their_newest_points() {
+        let chart = TrendChart {
+            title: "m".into(),
+            points: synthetic(MAX_TREND_POINTS + 5, 3),
+            markers: vec![
+                Marker {
+                    index: 2,
+                    label: "ADR-0001".into(),
+                },
+                Marker {
+                    index: MAX_TREND_POINTS + 4,
+                    label: "ADR-0002".into(),
+                },
+            ],
+            ..Default::default()
+        };
+        let svg = trend_svg(&chart).expect("draws");
+        assert_eq!(svg.matches("<circle").count(), MAX_TREND_POINTS);
+        assert!(svg.contains(&format!(
+            "the newest {MAX_TREND_POINTS} of {} points",
+            MAX_TREND_POINTS + 5
+        )));
+        assert!(!svg.contains("ADR-0001") && svg.contains("ADR-0002"));
     }
 
     #[test]

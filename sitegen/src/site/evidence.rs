@@ -108,6 +108,7 @@ pub fn load(
         return Ok(None);
     }
     let project = Project::open(root)?;
+    project.check_evidence_files()?;
     let report = crate::verify::verify_with(&project.evidence_dir(), hashes)?;
     if !report.ok() {
         let first = report

@@ -9,6 +9,11 @@
 //! page is scanned ([`check_fragments`]): each obligation's fragment must be an id on its target
 //! page. Every broken link is reported ([`report`]), naming the page and the link; any is an
 //! error. [`check`] runs all of it over pages held in memory.
+//!
+//! The same scan refuses any `href` or `src` whose scheme is not `http`, `https` or `mailto`
+//! ([`crate::markdown::is_safe_url`]): whatever put it there — a repository template, raw HTML
+//! let through with `--allow-html`, a value from front matter or evidence — a `javascript:`,
+//! `data:` or `file:` URL is never published.
 
 use std::collections::{HashMap, HashSet};
 
@@ -54,6 +59,13 @@ pub fn scan(page: &str, html: &str, all_files: &HashSet<String>) -> PageLinks {
         if !seen.insert(link.clone()) {
             continue;
         }
+        if !crate::markdown::is_safe_url(&link) {
+            out.broken.push(format!(
+                "{page}: unsafe link `{link}` (only http:, https:, mailto: and relative URLs \
+                 are published)"
+            ));
+            continue;
+        }
         match resolve_link(dir, page, &link, all_files) {
             None => {}
             Some(Err(problem)) => out.broken.push(format!("{page}: {problem}")),
@@ -97,7 +109,7 @@ pub fn report(mut broken: Vec<String>) -> Result<()> {
         broken.sort();
         broken.dedup();
         bail!(
-            "{} broken internal link(s):\n  {}",
+            "{} broken or unsafe internal link(s):\n  {}",
             broken.len(),
             broken.join("\n  ")
         );
@@ -321,6 +333,26 @@ mod tests {
             err.contains("index.html: broken link `adr/missing/index.html`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn unsafe_urls_fail_the_check_naming_page_and_link() {
+        let all = files(&["index.html"]);
+        let pages = [(
+            "index.html",
+            r#"<a href="javascript:alert(1)">x</a><img src="data:image/png;base64,AA"><a href="&#106;avascript:alert(2)"></a><a href=" JaVa&#9;Script:alert(3)"></a><a href="https://example.org/"></a><a href="mailto:a@example.org"></a>"#,
+        )];
+        let err = check(&all, &pages).expect_err("unsafe").to_string();
+        assert!(err.starts_with("4 broken or unsafe"), "{err}");
+        for link in [
+            "javascript:alert(1)",
+            "data:image/png;base64,AA",
+            "javascript:alert(2)",
+            "Script:alert(3)",
+        ] {
+            assert!(err.contains(link), "{link} not named: {err}");
+        }
+        assert!(err.contains("index.html: unsafe link `"), "{err}");
     }
 
     #[test]

@@ -265,7 +265,8 @@ mod tests {
 
     #[test]
     fn table_shows_the_newest_rows_and_points_to_data_json() {
-        let t = Templates::load(std::path::Path::new("/nonexistent/templates")).expect("defaults");
+        let dir = std::path::Path::new("/nonexistent/templates");
+        let t = Templates::load(&crate::repofs::Repo::open(dir), dir).expect("defaults");
         let page = |n: usize| {
             let points: Vec<Value> = (0..n)
                 .rev()

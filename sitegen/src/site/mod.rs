@@ -84,6 +84,7 @@ use serde::Serialize;
 
 use crate::hash_cache::HashCache;
 use crate::ledger::record_cache::RecordCache;
+use crate::repofs::Repo;
 use crate::{adr, content, git};
 
 /// What to build and where.
@@ -383,11 +384,12 @@ pub fn load(options: &BuildOptions) -> Result<Loaded> {
         None => git::default_version(root)?,
     };
     versions::validate_name(&version)?;
+    let repo = Repo::open(root);
     Ok(Loaded {
-        pages: content::load_dir(&root.join("content"))?,
-        adrs: adr::load_dir(&root.join("adr"))?,
+        pages: content::load_dir(&repo, &root.join("content"))?,
+        adrs: adr::load_dir(&repo, &root.join("adr"))?,
         history: git::history(root)?,
-        templates: templates::Templates::load(&root.join("templates"))?,
+        templates: templates::Templates::load(&repo, &root.join("templates"))?,
         versions: versions::read(&root.join("site"))?,
         version,
         evidence: None,

@@ -145,13 +145,15 @@ impl Previous {
     }
 }
 
-/// The part of every page key that is the same for all pages of a build: the template set,
-/// the sidebar and the static assets.
+/// The part of every page key that is the same for all pages of a build: the rendering rules
+/// ([`super::cache::CACHE_VERSION`]), the template set, the sidebar and the static assets.
 pub fn chrome_digest(
     templates: &super::templates::Templates,
     nav: &serde_json::Value,
 ) -> Result<String> {
     let mut h = Sha256::new();
+    h.update(super::cache::CACHE_VERSION.as_bytes());
+    h.update([0]);
     h.update(templates.fingerprint().as_bytes());
     h.update([0]);
     h.update(serde_json::to_vec(nav).context("while serialising the sidebar")?);

@@ -17,6 +17,8 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use tera::Tera;
 
+use crate::repofs::Repo;
+
 /// Default templates, by name.
 pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../../templates/base.html")),
@@ -90,8 +92,10 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// Loads the defaults, overridden by files in `dir` (which need not exist).
-    pub fn load(dir: &Path) -> Result<Self> {
+    /// Loads the defaults, overridden by files in `dir` (which need not exist), a folder of
+    /// `repo` read by [`Repo::files`]: a symbolic link is followed when it stays inside the
+    /// repository and is an error otherwise.
+    pub fn load(repo: &Repo, dir: &Path) -> Result<Self> {
         let mut sources: Vec<(String, String)> = DEFAULT_TEMPLATES
             .iter()
             .map(|(n, s)| (n.to_string(), s.to_string()))
@@ -101,14 +105,8 @@ impl Templates {
             .map(|(n, s)| (n.to_string(), s.to_string()))
             .collect();
         let mut overridden = Vec::new();
-        if dir.is_dir() {
-            let mut entries: Vec<_> = std::fs::read_dir(dir)
-                .with_context(|| format!("while listing {}", dir.display()))?
-                .collect::<std::io::Result<_>>()
-                .with_context(|| format!("while listing {}", dir.display()))?;
-            entries.sort_by_key(|e| e.file_name());
-            for entry in entries {
-                let path = entry.path();
+        {
+            for path in repo.files(dir, false)? {
                 let Some(name) = path
                     .file_name()
                     .and_then(|n| n.to_str())
@@ -116,15 +114,11 @@ impl Templates {
                 else {
                     continue;
                 };
-                if !path.is_file() {
-                    continue;
-                }
                 let is_asset = assets.iter().any(|(n, _)| *n == name);
                 if !is_asset && !name.ends_with(".html") {
                     continue;
                 }
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("while reading {}", path.display()))?;
+                let text = repo.read_to_string(&path)?;
                 let slot = if is_asset { &mut assets } else { &mut sources };
                 match slot.iter_mut().find(|(n, _)| *n == name) {
                     Some(existing) => existing.1 = text,
@@ -285,7 +279,7 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         std::fs::write(tmp.path().join("home.html"), "HOME {{ x }}").expect("write");
         std::fs::write(tmp.path().join("style.css"), "body{}").expect("write");
-        let t = Templates::load(tmp.path()).expect("loads");
+        let t = Templates::load(&Repo::open(tmp.path()), tmp.path()).expect("loads");
         let out = t
             .render("home.html", &serde_json::json!({"x": "<b>"}))
             .expect("renders");
@@ -296,13 +290,17 @@ mod tests {
                 .any(|(n, s)| n == "style.css" && s == "body{}")
         );
         std::fs::write(tmp.path().join("page.html"), "{% if %}").expect("write");
-        let err = format!("{:#}", Templates::load(tmp.path()).expect_err("bad"));
+        let err = format!(
+            "{:#}",
+            Templates::load(&Repo::open(tmp.path()), tmp.path()).expect_err("bad")
+        );
         assert!(err.contains("page.html"), "{err}");
     }
 
     #[test]
     fn defaults_compile_without_a_templates_directory() {
-        let t = Templates::load(Path::new("/nonexistent/templates")).expect("defaults");
+        let dir = Path::new("/nonexistent/templates");
+        let t = Templates::load(&Repo::open(dir), dir).expect("defaults");
         assert!(t.overridden.is_empty());
         assert_eq!(t.assets.len(), DEFAULT_ASSETS.len());
     }
