@@ -112,11 +112,11 @@ fn damage_at_every_byte_of_the_segment_header_is_refused_and_salvage_keeps_the_c
         disk.flip_bit(&seg, byte, (byte % 8) as u8).expect("flip");
         refused(&disk, DamageKind::Header, &format!("header byte {byte}"));
         if byte == 3 {
-            // The commits after the checkpoint were in the unreadable segment: salvage keeps
-            // the checkpoint's 20 keys and the segment itself, aside, byte for byte.
+            // The records behind the damaged header still read: salvage rebuilds the header,
+            // keeps all 50 keys, and keeps the damaged segment aside, byte for byte.
             let damaged = disk.durable_bytes(&seg).expect("bytes");
             let db = Database::open(DIR, salvage(&disk)).expect("salvage");
-            assert_eq!(keys(&db), 20);
+            assert_eq!(keys(&db), 50);
             assert!(db.stats().expect("stats").wal.salvaged_at_open);
             drop(db);
             let kept: Vec<_> = files(&disk)
@@ -126,9 +126,25 @@ fn damage_at_every_byte_of_the_segment_header_is_refused_and_salvage_keeps_the_c
             assert_eq!(kept.len(), 2, "segment and SALVAGE.txt: {kept:?}");
             assert!(kept.iter().any(|(_, b)| *b == damaged));
             let db = Database::open(DIR, opts(&disk)).expect("reopen after salvage");
-            assert_eq!(keys(&db), 20);
+            assert_eq!(keys(&db), 50);
         }
     }
+    // The header and every record unreadable: salvage keeps the checkpoint's 20 keys and moves
+    // the segment aside whole.
+    let disk = vfs.crash_image(0);
+    let written = vfs
+        .durable_bytes(&seg)
+        .expect("bytes")
+        .iter()
+        .rposition(|&b| b != 0)
+        .expect("records");
+    let f = disk.open(&seg, OpenMode::Existing).expect("open");
+    f.write_at(&vec![0xEE; written + 1], 0).expect("damage");
+    f.sync().expect("sync");
+    refused(&disk, DamageKind::Header, "header and records");
+    let db = Database::open(DIR, salvage(&disk)).expect("salvage");
+    assert_eq!(keys(&db), 20);
+    assert!(!disk.exists(&seg), "the unreadable segment was moved aside");
 }
 
 #[test]

@@ -141,26 +141,54 @@ fn damage_at_every_byte_of_every_segment_header_is_refused() {
             assert_eq!(d.commits_before, kept.len() as u64, "{ctx}");
             assert_eq!(d.later_segments, (segs.len() - k - 1) as u64, "{ctx}");
             if byte == 3 {
-                // Salvage keeps the commits before the damaged segment and moves the rest aside.
+                // The records behind the damaged header still read at the LSNs the segment's
+                // name gives: salvage rebuilds the header and keeps every commit.
                 let (wal, rec) = open(&disk, WalRecovery::Salvage).expect("salvage");
-                assert_eq!(ids(&rec), kept, "{ctx}");
+                assert_eq!(ids(&rec), (1..=24).collect::<Vec<_>>(), "{ctx}");
                 let next = wal
                     .commit(TxnId(99), &ops(99))
                     .expect("commit after salvage");
                 drop(wal);
                 let (_, rec) = open(&disk, WalRecovery::Strict).expect("reopen");
-                assert_eq!(
-                    ids(&rec),
-                    kept.iter().copied().chain([99]).collect::<Vec<_>>()
-                );
+                assert_eq!(rec.len(), 25, "{ctx}");
                 assert_eq!(rec.last().map(|t| t.lsn), Some(next), "{ctx}");
-                let moved: Vec<_> = snapshot(&disk)
-                    .into_keys()
-                    .filter(|p| p.to_string_lossy().contains("/salvage-"))
+                let aside: Vec<_> = snapshot(&disk)
+                    .into_iter()
+                    .filter(|(p, _)| p.to_string_lossy().contains("/salvage-"))
                     .collect();
-                assert_eq!(moved.len(), segs.len() - k + 1, "{ctx}: {moved:?}");
+                assert_eq!(aside.len(), 2, "{ctx}: the segment's copy and SALVAGE.txt");
+                let damaged = vfs.crash_image(0);
+                damaged.flip_bit(seg, byte, 3).expect("flip");
+                assert!(
+                    aside.iter().any(|(_, b)| *b == damaged.durable_bytes(seg)),
+                    "{ctx}: the forensic copy holds the damaged bytes"
+                );
             }
         }
+        // A header and the first record both unreadable: salvage keeps the commits before this
+        // segment and moves it, and every later one, aside.
+        let disk = vfs.crash_image(0);
+        let f = disk.open(seg, OpenMode::Existing).expect("open");
+        f.write_at(&[0xEE; 200], 0).expect("damage");
+        f.sync().expect("sync");
+        let kept = commits_before(&lsns, first);
+        let (_, rec) = open(&disk, WalRecovery::Salvage).expect("salvage");
+        assert_eq!(ids(&rec), kept, "segment {k} unreadable");
+        let (_, rec) = open(&disk, WalRecovery::Strict).expect("reopen");
+        assert_eq!(
+            ids(&rec),
+            kept,
+            "segment {k}: the salvaged log opens strictly"
+        );
+        let moved = snapshot(&disk)
+            .into_keys()
+            .filter(|p| p.to_string_lossy().contains("/salvage-"))
+            .count();
+        assert_eq!(
+            moved,
+            segs.len() - k + 1,
+            "segment {k}: moved segments and SALVAGE.txt"
+        );
     }
 }
 

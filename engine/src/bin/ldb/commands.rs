@@ -230,7 +230,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             let key = decode_key(&key, hex, "key")?;
             let value = if read_only {
                 let view = crate::recover::open_read_only(&db)?;
-                if let Some(note) = crate::recover::pending_note(&view) {
+                if let Some(note) = crate::recover::pending_note(&view, false) {
                     errln!("{note}");
                 }
                 view.get(&key).context("while reading")?
@@ -295,7 +295,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             };
             if read_only {
                 let view = crate::recover::open_read_only(&db)?;
-                if let Some(note) = crate::recover::pending_note(&view) {
+                if let Some(note) = crate::recover::pending_note(&view, false) {
                     errln!("{note}");
                 }
                 let mut iter = view
@@ -351,7 +351,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             let report = if read_only {
                 match crate::recover::open_read_only(&db) {
                     Ok(view) => {
-                        if let Some(note) = crate::recover::pending_note(&view) {
+                        if let Some(note) = crate::recover::pending_note(&view, true) {
                             errln!("{note}");
                         }
                         view.check().context("while checking")?

@@ -60,32 +60,26 @@ pub fn recover_cmd(args: RecoverArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(Error::WalDamaged(damage)) if args.salvage => {
-            errln!("ldb: {damage}");
+            errln!("ldb: {}", damage.summary());
             let opts = Options {
                 wal_recovery: WalRecovery::Salvage,
                 ..options(&args.db)
             };
             let handle = Database::open(path, opts)
                 .with_context(|| format!("while salvaging database {}", path.display()))?;
+            let kept = handle.stats()?.recovered_txns;
             close(handle)?;
             let aside = newest_salvage_dir(path).unwrap_or_else(|| path.join("wal"));
             outln!(
-                "{}: salvaged: kept the {} commits before the damage; the damaged files and \
-                 SALVAGE.txt are in {}",
+                "{}: salvaged: redid the {kept} commits it could read after the checkpoint; \
+                 the damaged files and SALVAGE.txt are in {}",
                 path.display(),
-                damage.commits_before,
                 aside.display()
             )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(Error::WalDamaged(damage)) => {
             errln!("ldb: {damage}");
-            errln!(
-                "ldb: nothing was changed; `ldb recover --salvage {}` keeps the {} commits before \
-                 the damage",
-                path.display(),
-                damage.commits_before
-            );
             Ok(ExitCode::from(1))
         }
         Err(e) => Err(e).with_context(|| format!("while opening database {}", path.display())),
@@ -111,8 +105,9 @@ pub fn open_read_only(db: &DbArgs) -> Result<ReadOnlyDatabase> {
         .with_context(|| format!("while opening database {} read-only", db.db.display()))
 }
 
-/// A line for standard error saying what recovery would still do, if anything.
-pub fn pending_note(view: &ReadOnlyDatabase) -> Option<String> {
+/// A line for standard error saying what recovery would still do, if anything; `check` adds
+/// that its checks cover the last checkpoint (the log's commits are not in its pages yet).
+pub fn pending_note(view: &ReadOnlyDatabase, check: bool) -> Option<String> {
     let p = view.pending_recovery();
     p.is_needed().then(|| {
         let mut parts = Vec::new();
@@ -131,8 +126,13 @@ pub fn pending_note(view: &ReadOnlyDatabase) -> Option<String> {
                 seg.display()
             ));
         }
+        let scope = if check {
+            "; the page and tree checks cover the last checkpoint"
+        } else {
+            ""
+        };
         format!(
-            "ldb: note: {} needs recovery; a writable open would {}",
+            "ldb: note: {} needs recovery; a writable open would {}{scope}",
             view.path().display(),
             parts.join(", ")
         )

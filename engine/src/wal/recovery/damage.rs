@@ -72,10 +72,10 @@ pub struct WalDamage {
     pub commits_before: u64,
 }
 
-impl fmt::Display for WalDamage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
+impl WalDamage {
+    /// What is damaged and how much, without the advice [`fmt::Display`] adds.
+    pub fn summary(&self) -> String {
+        let mut out = format!(
             "write-ahead log damaged ({}) in {} at {} (byte {}): {}; {} bytes unreadable, {} \
              intact records after them",
             self.kind.name(),
@@ -85,22 +85,39 @@ impl fmt::Display for WalDamage {
             self.detail,
             self.unreadable_bytes,
             self.records_after
-        )?;
+        );
         if let Some(last) = self.last_lsn_after {
-            write!(f, " (up to {last})")?;
+            out.push_str(&format!(" (up to {last})"));
         }
         if self.later_segments > 0 {
-            write!(
-                f,
+            out.push_str(&format!(
                 " in this and {} later segment files",
                 self.later_segments
-            )?;
+            ));
         }
+        out
+    }
+}
+
+impl fmt::Display for WalDamage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keeps = if self.kind == DamageKind::Header && self.records_after > 0 {
+            format!(
+                "keeps the {} commits before the damage and those behind the header whose \
+                 records still read",
+                self.commits_before
+            )
+        } else {
+            format!(
+                "keeps the {} commits before the damage",
+                self.commits_before
+            )
+        };
         write!(
             f,
-            ". Nothing was changed. Salvage mode (`ldb recover --salvage`) keeps the {} commits \
-             before the damage and moves the damaged files aside",
-            self.commits_before
+            "{}. Nothing was changed. Salvage mode (`ldb recover --salvage`) {keeps}, and moves \
+             the damaged files aside",
+            self.summary()
         )
     }
 }

@@ -66,7 +66,7 @@ pub fn inspect(
     checkpoint: Lsn,
     log_required: bool,
 ) -> Result<LogScan> {
-    scan::scan(vfs, dir, page_size, checkpoint, log_required)
+    scan::scan(vfs, dir, page_size, checkpoint, log_required, false)
 }
 
 /// Scans and repairs the log in `dir` (see the module doc).
@@ -78,6 +78,13 @@ pub fn recover(
     log_required: bool,
     mode: WalRecovery,
 ) -> Result<Recovery> {
-    let found = scan::scan(vfs, dir, page_size, checkpoint, log_required)?;
-    repair::repair(vfs, dir, found, mode)
+    let found = scan::scan(
+        vfs,
+        dir,
+        page_size,
+        checkpoint,
+        log_required,
+        mode == WalRecovery::Salvage,
+    )?;
+    repair::repair(vfs, dir, page_size, found, mode)
 }

@@ -7,19 +7,27 @@
 //! * Damage is refused ([`Error::WalDamaged`]) unless salvaging. Salvage never deletes: the
 //!   damaged segment is copied and every later segment moved into
 //!   `<wal>/salvage-<UTC time>/`, with `SALVAGE.txt` saying what was found and what was kept;
-//!   then the damaged segment is zeroed from the damage on (or, with an unreadable header,
-//!   moved aside whole), so the log ends at the last commit before the damage.
+//!   then a damaged header whose records are intact is rebuilt, the damaged segment is zeroed
+//!   from the damage on (or, with an unreadable header and records, moved aside whole), so the
+//!   log ends at the last commit before the damage.
 
 use std::path::{Path, PathBuf};
 
 use super::super::WalRecovery;
+use super::super::format::SegmentHeader;
 use super::scan::{LogScan, Outcome, SalvageCut};
 use super::{Recovery, segment_name};
 use crate::error::{Error, Result};
 use crate::vfs::{OpenMode, Vfs, VfsFile};
 
 /// Applies the scan's outcome (see the module doc) and opens the segment appends go to.
-pub fn repair(vfs: &dyn Vfs, dir: &Path, scan: LogScan, mode: WalRecovery) -> Result<Recovery> {
+pub fn repair(
+    vfs: &dyn Vfs,
+    dir: &Path,
+    page_size: u32,
+    scan: LogScan,
+    mode: WalRecovery,
+) -> Result<Recovery> {
     let LogScan {
         txns,
         segments,
@@ -27,6 +35,7 @@ pub fn repair(vfs: &dyn Vfs, dir: &Path, scan: LogScan, mode: WalRecovery) -> Re
         tail,
         tail_version,
         outcome,
+        ..
     } = scan;
     let mut kept: Vec<_> = segments.iter().map(|s| (s.first, s.path.clone())).collect();
     let mut tail_file: Option<Box<dyn VfsFile>> = None;
@@ -59,7 +68,15 @@ pub fn repair(vfs: &dyn Vfs, dir: &Path, scan: LogScan, mode: WalRecovery) -> Re
             if mode != WalRecovery::Salvage {
                 return Err(Error::WalDamaged(damage));
             }
-            let aside = salvage(vfs, dir, &kept, &cut, &damage.to_string(), txns.len())?;
+            let aside = salvage(
+                vfs,
+                dir,
+                page_size,
+                &kept,
+                &cut,
+                &damage.summary(),
+                txns.len(),
+            )?;
             kept.truncate(cut.move_from.min(kept.len()));
             truncated = true;
             salvaged = Some(aside);
@@ -90,6 +107,7 @@ fn open_rw(vfs: &dyn Vfs, path: &Path) -> Result<Box<dyn VfsFile>> {
 fn salvage(
     vfs: &dyn Vfs,
     dir: &Path,
+    page_size: u32,
     segments: &[(crate::types::Lsn, PathBuf)],
     cut: &SalvageCut,
     finding: &str,
@@ -109,16 +127,39 @@ fn salvage(
          before the damage; the log now ends there.\n\nFiles kept here:\n",
         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
-    if let Some((i, offset, size)) = cut.zero {
+    if let Some(i) = cut.header {
         let (first, path) = &segments[i];
         let copy = aside.join(segment_name(*first));
         copy_file(vfs, path, &copy)?;
+        report.push_str(&format!(
+            "- {} (a copy; the live segment got a rebuilt header, its records were read at the \
+             LSNs its name gives)\n",
+            segment_name(*first)
+        ));
+        let file = open_rw(vfs, path)?;
+        let len = file
+            .len()
+            .map_err(|e| Error::io("reading length of", path, e))?;
+        let header = SegmentHeader::new(page_size, *first, len).encode();
+        file.write_at(&header, 0)
+            .and_then(|()| file.sync())
+            .map_err(|e| Error::io("rebuilding the header of", path, e))?;
+    }
+    if let Some((i, offset, size)) = cut.zero {
+        let (first, path) = &segments[i];
+        let copy = aside.join(segment_name(*first));
+        if !vfs.exists(&copy) {
+            copy_file(vfs, path, &copy)?;
+        }
         report.push_str(&format!(
             "- {} (a copy; the live segment was zeroed from byte {offset})\n",
             segment_name(*first)
         ));
         let file = open_rw(vfs, path)?;
-        zero_range(file.as_ref(), offset, size, path)?;
+        let len = file
+            .len()
+            .map_err(|e| Error::io("reading length of", path, e))?;
+        zero_range(file.as_ref(), offset, size.max(len), path)?;
     }
     for (first, path) in segments.iter().skip(cut.move_from) {
         let to = aside.join(segment_name(*first));

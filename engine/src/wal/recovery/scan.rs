@@ -53,8 +53,11 @@ pub struct SegmentFile {
 /// Where salvage cuts a damaged log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SalvageCut {
-    /// Segment `index`, kept, is zeroed from `offset` to `size` bytes (its forensic copy is
-    /// kept aside first).
+    /// Segment `index`, whose header is damaged but whose records read at the LSNs its name
+    /// gives, gets a rebuilt header (its forensic copy is kept aside first).
+    pub header: Option<usize>,
+    /// Segment `index`, kept, is zeroed from `offset` to `size` bytes, or to its length if that
+    /// is larger (its forensic copy is kept aside first).
     pub zero: Option<(usize, u64, u64)>,
     /// Segments from this index on are moved aside whole.
     pub move_from: usize,
@@ -106,6 +109,9 @@ pub struct LogScan {
     pub tail_version: u32,
     /// How the log ends.
     pub outcome: Outcome,
+    /// A damaged header that salvage read past (segment index, the damage), while scanning for
+    /// salvage; folded into `outcome` before [`scan`] returns.
+    header_fix: Option<(usize, Box<WalDamage>)>,
 }
 
 /// How one segment's records ended.
@@ -127,13 +133,47 @@ struct Prev {
 }
 
 /// Reads the log in `dir` (see the module doc). `log_required`: the database has been
-/// checkpointed since its creation, so the segment holding `checkpoint` must exist.
+/// checkpointed since its creation, so the segment holding `checkpoint` must exist. With
+/// `salvage`, a segment whose header is damaged but whose records read at the LSNs its name
+/// gives is read on (the outcome stays that damage; the cut rebuilds the header).
 pub fn scan(
     vfs: &dyn Vfs,
     dir: &Path,
     page_size: u32,
     checkpoint: Lsn,
     log_required: bool,
+    salvage: bool,
+) -> Result<LogScan> {
+    let mut out = scan_log(vfs, dir, page_size, checkpoint, log_required, salvage)?;
+    if let Some((i, damage)) = out.header_fix.take() {
+        let count = out.segments.len();
+        let later = match &out.outcome {
+            Outcome::Clean => (None, count),
+            Outcome::TornTail {
+                segment, offset, ..
+            } => (Some((*segment, *offset, 0)), count),
+            Outcome::Unfinished { segment } => (None, *segment),
+            Outcome::Damaged { cut, .. } => (cut.zero, cut.move_from),
+        };
+        out.outcome = Outcome::Damaged {
+            damage,
+            cut: SalvageCut {
+                header: Some(i),
+                zero: later.0,
+                move_from: later.1,
+            },
+        };
+    }
+    Ok(out)
+}
+
+fn scan_log(
+    vfs: &dyn Vfs,
+    dir: &Path,
+    page_size: u32,
+    checkpoint: Lsn,
+    log_required: bool,
+    salvage: bool,
 ) -> Result<LogScan> {
     let mut segments: Vec<SegmentFile> = if vfs.exists(dir) {
         vfs.read_dir(dir)
@@ -152,6 +192,7 @@ pub fn scan(
         tail: None,
         tail_version: super::super::format::SEGMENT_VERSION,
         outcome: Outcome::Clean,
+        header_fix: None,
     };
     let Some(start) = out.segments.iter().rposition(|s| s.first <= checkpoint) else {
         if let Some(first) = out.segments.first() {
@@ -199,8 +240,9 @@ pub fn scan(
             Err(why) => {
                 out.tail = open_tail(&prev);
                 let lsn = prev.as_ref().map_or(first, |p| p.end);
-                let pr = probe(&data, &SegmentHeader::new(page_size, first, 0), 0);
-                out.outcome = damaged(
+                let guess = SegmentHeader::new(page_size, first, data.len() as u64);
+                let pr = probe(&data, &guess, 0);
+                let outcome = damaged(
                     &out,
                     vfs,
                     i,
@@ -211,11 +253,27 @@ pub fn scan(
                     SEGMENT_HEADER_LEN.min(data.len() as u64),
                     pr,
                     SalvageCut {
+                        header: None,
                         zero: None,
                         move_from: i,
                     },
                 )?;
-                return Ok(out);
+                // Salvage reads on when the records where the log goes on are intact at the
+                // LSNs the segment's name gives (their CRCs cover those LSNs).
+                let at = SEGMENT_HEADER_LEN + (checkpoint.0.max(first.0) - first.0);
+                let readable = data.get(at as usize..).is_some_and(|rest| {
+                    read_frame(rest, Lsn(first.0 + at - SEGMENT_HEADER_LEN)).is_ok()
+                });
+                match outcome {
+                    Outcome::Damaged { damage, .. } if salvage && readable => {
+                        out.header_fix = Some((i, damage));
+                        guess
+                    }
+                    other => {
+                        out.outcome = other;
+                        return Ok(out);
+                    }
+                }
             }
         };
         if header.page_size != page_size {
@@ -248,6 +306,7 @@ pub fn scan(
                     0,
                     pr,
                     SalvageCut {
+                        header: None,
                         zero: None,
                         move_from: i,
                     },
@@ -278,6 +337,7 @@ pub fn scan(
                     0,
                     pr,
                     SalvageCut {
+                        header: None,
                         zero: None,
                         move_from: i,
                     },
@@ -337,6 +397,7 @@ pub fn scan(
                 0,
                 pr,
                 SalvageCut {
+                    header: None,
                     zero: Some((i, offset, header.segment_size)),
                     move_from: i + 1,
                 },
@@ -360,6 +421,7 @@ pub fn scan(
                     0,
                     Default::default(),
                     SalvageCut {
+                        header: None,
                         zero: None,
                         move_from: count,
                     },
@@ -399,6 +461,7 @@ pub fn scan(
                     unreadable.max(1),
                     pr,
                     SalvageCut {
+                        header: None,
                         zero: Some((i, offset, size)),
                         move_from: i + 1,
                     },
@@ -494,6 +557,7 @@ fn missing(scan: &LogScan, at: PathBuf, lsn: Lsn, detail: String, move_from: usi
             commits_before: scan.txns.len() as u64,
         }),
         cut: SalvageCut {
+            header: None,
             zero: None,
             move_from,
         },
