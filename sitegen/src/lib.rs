@@ -38,6 +38,7 @@ pub mod ingest;
 pub mod ledger;
 pub mod markdown;
 pub mod metrics;
+pub mod output;
 pub mod pattern;
 pub mod plan;
 pub mod project;
