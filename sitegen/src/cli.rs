@@ -186,7 +186,10 @@ pub fn execute(cli: Cli) -> Result<i32> {
     };
     // Commands that work without `sitegen.toml`.
     match cli.command {
-        Command::Build(args) => return build(&root, &args).map(|_| 0),
+        Command::Build(args) => {
+            check_version(&args)?;
+            return build(&root, &args).map(|_| 0);
+        }
         Command::Synthetic {
             out,
             shape,
@@ -246,7 +249,11 @@ pub fn execute(cli: Cli) -> Result<i32> {
             profile,
             no_progress,
             build: args,
-        } => publish(&project, &profile, no_progress, &args),
+        } => {
+            // Before minutes of checks, not after.
+            check_version(&args)?;
+            publish(&project, &profile, no_progress, &args)
+        }
         Command::Run {
             profile,
             only,
@@ -309,7 +316,9 @@ pub fn execute(cli: Cli) -> Result<i32> {
             Ok(1)
         }
         Command::Gate { baseline, json } => {
-            // Gates are decided only on evidence that verifies.
+            // Gates are decided only on evidence that verifies — the same evidence: no run
+            // is appended between the verification and the evaluation.
+            let _ledger = project.lock_ledger_for_reading()?;
             let report = project.verify()?;
             if !report.ok() {
                 for p in &report.problems {
@@ -413,6 +422,14 @@ fn publish(project: &Project, profile: &str, no_progress: bool, args: &BuildArgs
         site.display()
     );
     Ok(0)
+}
+
+/// Refuses an invalid `--version` before any work, saying what a version name is.
+fn check_version(args: &BuildArgs) -> Result<()> {
+    match &args.version {
+        Some(v) => crate::site::versions::validate_name(v).context("in --version"),
+        None => Ok(()),
+    }
 }
 
 fn short(s: &str) -> &str {

@@ -36,6 +36,7 @@ pub mod hash;
 pub mod hash_cache;
 pub mod ingest;
 pub mod ledger;
+pub mod lock;
 pub mod markdown;
 pub mod metrics;
 pub mod output;

@@ -16,6 +16,7 @@ use crate::ingest::{self, Ingested};
 use crate::ledger::RunKind;
 use crate::ledger::load::{self, Run};
 use crate::ledger::write::{self, NewRun};
+use crate::lock::LockGuard;
 use crate::plan::Plan;
 use crate::record::EvidenceRecord;
 use crate::signoff::Signoffs;
@@ -135,8 +136,15 @@ impl Project {
         self.evaluate_runs(&runs, baseline)
     }
 
-    /// Recomputes every hash and the chain.
+    /// Takes the ledger lock shared: while it is held no run is appended, so what is read —
+    /// verified, then evaluated — is one and the same ledger (see [`crate::lock`]).
+    pub fn lock_ledger_for_reading(&self) -> Result<Option<LockGuard>> {
+        crate::ledger::lock_for_reading(&self.evidence_dir())
+    }
+
+    /// Recomputes every hash and the chain, under the ledger lock.
     pub fn verify(&self) -> Result<VerifyReport> {
+        let _lock = self.lock_ledger_for_reading()?;
         verify::verify(&self.evidence_dir())
     }
 

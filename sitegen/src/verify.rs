@@ -18,7 +18,7 @@ use walkdir::WalkDir;
 use crate::hash;
 use crate::hash_cache::HashCache;
 use crate::ledger::load::read_chain_head;
-use crate::ledger::{CHAIN_HEAD, MANIFEST, Manifest, TMP_PREFIX, parse_json, parse_run_id};
+use crate::ledger::{CHAIN_HEAD, LOCK, MANIFEST, Manifest, TMP_PREFIX, parse_json, parse_run_id};
 
 /// Top-level files allowed in the evidence folder besides runs and the chain head.
 pub const ALLOWED_TOP_LEVEL: &[&str] = &["README.md", ".gitignore", ".gitkeep"];
@@ -229,7 +229,7 @@ pub fn verify_with(evidence: &Path, hashes: &HashCache) -> Result<VerifyReport> 
         let entry = entry.with_context(|| format!("while listing {}", evidence.display()))?;
         let name = entry.file_name().to_string_lossy().to_string();
         let path = entry.path();
-        if name.starts_with(TMP_PREFIX) {
+        if name.starts_with(TMP_PREFIX) || name == LOCK {
             continue;
         }
         if path.is_dir() && parse_run_id(&name).is_ok() {

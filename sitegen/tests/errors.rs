@@ -161,3 +161,29 @@ fn gate_refuses_unverifiable_evidence_and_loading_names_bad_records() {
         "{err:#}"
     );
 }
+
+#[test]
+fn an_invalid_version_is_refused_before_anything_is_done() {
+    let f = Fixture::new();
+    for bad in [".", "..", "../x", "", ".cache", "latest", "a/b"] {
+        for cmd in ["build", "publish"] {
+            let args: &[&str] = if cmd == "publish" {
+                &[cmd, "--no-progress", "--version", bad]
+            } else {
+                &[cmd, "--version", bad]
+            };
+            let (code, text) = sitegen(&f, args);
+            assert_eq!(code, 1, "{cmd} --version {bad:?}: {text}");
+            assert!(
+                text.contains("is not a valid version name"),
+                "{cmd} --version {bad:?}: {text}"
+            );
+            assert!(!text.contains("already exists"), "{text}");
+        }
+    }
+    assert!(!f.root().join("site").exists(), "nothing was built");
+    assert!(
+        f.project().load_runs().expect("runs").is_empty(),
+        "publish ran no check"
+    );
+}

@@ -13,8 +13,8 @@
 //!    block) with the page's context, through the render cache; then the layout (`base.html`:
 //!    header, sidebar, version switcher) around it — rendered once per group of pages that
 //!    differ only in title, path and body, and filled in (`layout.rs`). Each page is written at
-//!    once into the version's temporary tree (`site/.tmp-<V>-<pid>/`, created with every folder
-//!    by the short `stage` phase) and its links are scanned, so only a page per thread is held in
+//!    once into the version's temporary tree (`site/.cache/staging/<V>-<pid>/`, created with
+//!    every folder by the short `stage` phase) and its links are scanned, so only a page per thread is held in
 //!    memory; a page the previous version published with the same key is hard-linked instead
 //!    of rendered ([`reuse`]);
 //! 5. **check** — every anchor a page links to, and the links of shared pages (`links.rs`,
@@ -272,9 +272,32 @@ fn phase<T>(
     Ok(out)
 }
 
+/// The lock file, under `site/.cache/`, a build holds from start to end ([`crate::lock`]).
+pub const SITE_LOCK: &str = "site.lock";
+
 /// Builds the site: load → plan → render → check → write. See the module docs.
+///
+/// Checked first: the root exists, and the version (when given) is a valid name. Then the
+/// build takes the site lock (`site/.cache/site.lock`, waiting for another build that holds
+/// it), so that concurrent builds publish one after the other and each lands in
+/// `versions.json`, and removes what killed builds left in the staging folder.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
-    match build_once(options, true) {
+    if !options.root.is_dir() {
+        anyhow::bail!(
+            "{}: no such folder (expected the repository root to build the site of)",
+            options.root.display()
+        );
+    }
+    if let Some(version) = &options.version {
+        versions::validate_name(version).context("in --version")?;
+    }
+    let site_dir = options.root.join("site");
+    let lock_dir = site_dir.join(".cache");
+    std::fs::create_dir_all(&lock_dir)
+        .with_context(|| format!("while creating {}", lock_dir.display()))?;
+    let _site_lock = crate::lock::exclusive(&lock_dir.join(SITE_LOCK))?;
+    let left = writer::remove_leftovers(&site_dir)?;
+    let mut report = match build_once(options, true) {
         Err(e) if e.chain().any(|c| c.is::<reuse::ReuseFailed>()) => {
             // The previous version lost a file it was recorded with: build everything afresh.
             if let Some(dir) = cache_dir(options) {
@@ -283,7 +306,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
             build_once(options, false)
         }
         other => other,
+    }?;
+    for path in left {
+        report.warnings.push(format!(
+            "removed {}, left by a build that did not finish",
+            path.display()
+        ));
     }
+    Ok(report)
 }
 
 fn cache_dir(options: &BuildOptions) -> Option<PathBuf> {

@@ -178,12 +178,13 @@ impl Fixture {
             .run_id
     }
 
-    /// Every file under the evidence folder.
+    /// Every file of the ledger under the evidence folder (not its lock file).
     pub fn evidence_files(&self) -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = walkdir::WalkDir::new(self.evidence())
             .into_iter()
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().is_file())
+            .filter(|e| e.path() != self.evidence().join(sitegen::ledger::LOCK))
             .map(|e| e.into_path())
             .collect();
         v.sort();
