@@ -33,7 +33,6 @@ pub mod evaluate;
 pub mod frontmatter;
 pub mod git;
 pub mod hash;
-pub mod hash_cache;
 pub mod ingest;
 pub mod ledger;
 pub mod lock;

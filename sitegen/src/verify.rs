@@ -1,11 +1,13 @@
 //! `sitegen verify`: recompute every evidence hash and the chain.
 //!
 //! Steps: list the evidence folder (run folders, `chain-head.json`; `.tmp-` leftovers of an
-//! interrupted append are ignored; anything else is unexpected) → per run, in parallel with
-//! rayon: read the manifest, walk the folder, hash every file, and compare (missing, extra,
-//! differing) → walk the runs in order checking each manifest's link to the previous manifest
-//! → check the chain head names the newest run. Every problem is reported with its file; the
-//! first broken link is the earliest run whose link or content fails.
+//! interrupted append and the ledger lock are ignored; anything else is unexpected) → per run,
+//! in parallel with rayon: read the manifest, walk the folder, hash every byte of every file,
+//! and compare (missing, extra, differing) → walk the runs in order checking each manifest's
+//! link to the previous manifest → check the chain head names the newest run. Every
+//! problem is reported with its file; the first broken link is the earliest run whose link or
+//! content fails. Nothing is ever taken from a cache: [`verify_and_load`] (the site build)
+//! returns the runs parsed from the bytes it has just hashed.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -16,9 +18,11 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::hash;
-use crate::hash_cache::HashCache;
-use crate::ledger::load::read_chain_head;
-use crate::ledger::{CHAIN_HEAD, LOCK, MANIFEST, Manifest, TMP_PREFIX, parse_json, parse_run_id};
+use crate::ledger::load::{self, LoadedRecord, Run, read_chain_head};
+use crate::ledger::{
+    CHAIN_HEAD, LOCK, Link, MANIFEST, Manifest, RECORDS, RUN_INFO, TMP_PREFIX, parse_json,
+    parse_run_id,
+};
 
 /// Top-level files allowed in the evidence folder besides runs and the chain head.
 pub const ALLOWED_TOP_LEVEL: &[&str] = &["README.md", ".gitignore", ".gitkeep"];
@@ -96,6 +100,9 @@ pub struct VerifyReport {
     pub files: usize,
     /// Everything wrong, in run order.
     pub problems: Vec<Problem>,
+    /// Every run, oldest first, with the sha256 of its manifest as read (empty for an
+    /// unreadable one); the last is the chain head.
+    pub chain: Vec<Link>,
 }
 
 impl VerifyReport {
@@ -108,6 +115,11 @@ impl VerifyReport {
     pub fn first_broken(&self) -> Option<&Problem> {
         self.problems.first()
     }
+
+    /// The newest run and the sha256 of its manifest, when there are runs.
+    pub fn head(&self) -> Option<&Link> {
+        self.chain.last()
+    }
 }
 
 struct RunCheck {
@@ -116,9 +128,18 @@ struct RunCheck {
     manifest: Option<Manifest>,
     files: usize,
     problems: Vec<Problem>,
+    /// When loading: the run as read (only when it has no problem), or why it cannot be used.
+    run: Option<Result<Run>>,
 }
 
-fn check_run(evidence: &Path, id: &str, hashes: &HashCache) -> RunCheck {
+/// What [`check_run`] does besides hashing: nothing, or load the run from the bytes it hashed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Verify,
+    Load,
+}
+
+fn check_run(evidence: &Path, id: &str, mode: Mode) -> RunCheck {
     let dir = evidence.join(id);
     let mut out = RunCheck {
         id: id.to_string(),
@@ -126,6 +147,7 @@ fn check_run(evidence: &Path, id: &str, hashes: &HashCache) -> RunCheck {
         manifest: None,
         files: 0,
         problems: Vec::new(),
+        run: None,
     };
     let problem = |path: PathBuf, kind| Problem {
         run_id: id.to_string(),
@@ -178,6 +200,10 @@ fn check_run(evidence: &Path, id: &str, hashes: &HashCache) -> RunCheck {
                 .push(problem(dir.clone(), ProblemKind::Unreadable(e.to_string()))),
         }
     }
+    // When loading, what is shown is parsed from exactly the bytes hashed here.
+    let mut info_bytes: Option<Vec<u8>> = None;
+    let mut records: Vec<LoadedRecord> = Vec::new();
+    let mut load_error: Option<anyhow::Error> = None;
     for (rel, expected) in &manifest.files {
         let path = dir.join(rel);
         if !on_disk.contains(rel) {
@@ -185,18 +211,41 @@ fn check_run(evidence: &Path, id: &str, hashes: &HashCache) -> RunCheck {
             continue;
         }
         out.files += 1;
-        match hashes.file(&path) {
-            Ok((actual, _)) if &actual == expected => {}
-            Ok((actual, _)) => out.problems.push(problem(
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                out.problems.push(problem(
+                    path,
+                    ProblemKind::Unreadable(format!("cannot be read: {e}")),
+                ));
+                continue;
+            }
+        };
+        let actual = hash::bytes(&bytes);
+        if &actual != expected {
+            out.problems.push(problem(
                 path,
                 ProblemKind::HashMismatch {
                     expected: expected.clone(),
                     actual,
                 },
-            )),
-            Err(e) => out
-                .problems
-                .push(problem(path, ProblemKind::Unreadable(format!("{e:#}")))),
+            ));
+            continue;
+        }
+        if mode != Mode::Load {
+            continue;
+        }
+        if rel == RUN_INFO {
+            info_bytes = Some(bytes);
+        } else if rel.starts_with(&format!("{RECORDS}/")) && load_error.is_none() {
+            match load::parse_record(&path, &bytes) {
+                Ok(record) => records.push(LoadedRecord {
+                    record,
+                    path: format!("{id}/{rel}"),
+                    sha256: actual,
+                }),
+                Err(e) => load_error = Some(e),
+            }
         }
     }
     for rel in on_disk.iter().filter(|r| !manifest.files.contains_key(*r)) {
@@ -204,22 +253,46 @@ fn check_run(evidence: &Path, id: &str, hashes: &HashCache) -> RunCheck {
             .push(problem(dir.join(rel), ProblemKind::Unexpected));
     }
     out.files += 1;
+    if mode == Mode::Load && out.problems.is_empty() {
+        let info_path = dir.join(RUN_INFO);
+        out.run = Some(match (load_error, info_bytes) {
+            (Some(e), _) => Err(e),
+            (None, None) => Err(anyhow::anyhow!(
+                "{}: missing (every run has one, listed in its manifest)",
+                info_path.display()
+            )),
+            (None, Some(bytes)) => load::assemble(
+                evidence,
+                id,
+                manifest.clone(),
+                out.manifest_sha256.clone().unwrap_or_default(),
+                &bytes,
+                records,
+            ),
+        });
+    }
     out.manifest = Some(manifest);
     out
 }
 
-/// Verifies the ledger in `evidence`, hashing every file.
+/// Verifies the ledger in `evidence`, hashing every byte of every file.
 pub fn verify(evidence: &Path) -> Result<VerifyReport> {
-    verify_with(evidence, &HashCache::disabled())
+    verify_mode(evidence, Mode::Verify).map(|(report, _)| report)
 }
 
-/// Like [`verify`], taking the hash of a file whose `stat` is unchanged since it was last
-/// hashed from `hashes` (the site build's rule, see [`crate::hash_cache`]). Manifests are
-/// always read and hashed: the chain is checked on their bytes.
-pub fn verify_with(evidence: &Path, hashes: &HashCache) -> Result<VerifyReport> {
+/// Verifies the ledger in `evidence` like [`verify`] and, when it verifies, returns its runs
+/// parsed from the very bytes that were hashed — each file is read once, and nothing that was
+/// not hashed in this call is ever returned (no parse is kept between calls: anyone who can
+/// change the ledger could change such a cache too). The runs are empty when the report has
+/// problems; an error when a file that hashes right cannot be parsed.
+pub fn verify_and_load(evidence: &Path) -> Result<(VerifyReport, Vec<Run>)> {
+    verify_mode(evidence, Mode::Load)
+}
+
+fn verify_mode(evidence: &Path, mode: Mode) -> Result<(VerifyReport, Vec<Run>)> {
     let mut report = VerifyReport::default();
     if !evidence.exists() {
-        return Ok(report);
+        return Ok((report, Vec::new()));
     }
     let mut ids = Vec::new();
     let mut top_problems = Vec::new();
@@ -245,7 +318,7 @@ pub fn verify_with(evidence: &Path, hashes: &HashCache) -> Result<VerifyReport> 
     ids.sort();
     let checks: Vec<RunCheck> = ids
         .par_iter()
-        .map(|id| check_run(evidence, id, hashes))
+        .map(|id| check_run(evidence, id, mode))
         .collect();
     report.runs = checks.len();
     let mut previous: Option<&RunCheck> = None;
@@ -319,5 +392,19 @@ pub fn verify_with(evidence: &Path, hashes: &HashCache) -> Result<VerifyReport> 
             kind,
         });
     }
-    Ok(report)
+    report.chain = checks
+        .iter()
+        .map(|c| Link {
+            run_id: c.id.clone(),
+            manifest_sha256: c.manifest_sha256.clone().unwrap_or_default(),
+        })
+        .collect();
+    if !report.ok() {
+        return Ok((report, Vec::new()));
+    }
+    let runs = checks
+        .into_iter()
+        .filter_map(|c| c.run)
+        .collect::<Result<Vec<Run>>>()?;
+    Ok((report, runs))
 }

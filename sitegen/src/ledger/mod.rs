@@ -16,7 +16,6 @@
 //! head and two appends never race for the same place in the chain..
 
 pub mod load;
-pub mod record_cache;
 pub mod write;
 
 use std::collections::BTreeMap;
