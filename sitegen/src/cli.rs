@@ -180,16 +180,13 @@ pub enum BaselineAction {
 
 /// Executes a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> Result<i32> {
+    let explicit_root = cli.root.is_some();
     let root = match cli.root {
         Some(r) => r,
         None => find_root(&std::env::current_dir()?),
     };
-    // Commands that work without `sitegen.toml`.
+    // Commands that do not work on a repository.
     match cli.command {
-        Command::Build(args) => {
-            check_version(&args)?;
-            return build(&root, &args).map(|_| 0);
-        }
         Command::Synthetic {
             out,
             shape,
@@ -240,10 +237,26 @@ pub fn execute(cli: Cli) -> Result<i32> {
         }
         _ => {}
     }
-    let project = Project::open(&root)?;
+    // Every other command needs a project: a mistyped --root is an error, never an empty
+    // project that verifies nothing or a site built into a new folder.
+    let project = Project::open(&root).with_context(|| {
+        if explicit_root {
+            "in --root".to_string()
+        } else {
+            format!(
+                "{} is the git work tree containing the current folder; run sitegen inside a \
+                 project or pass --root",
+                root.display()
+            )
+        }
+    })?;
     match cli.command {
-        Command::Build(_) | Command::Synthetic { .. } | Command::BenchSite { .. } => {
-            unreachable!("handled above")
+        Command::Synthetic { .. } | Command::BenchSite { .. } => {
+            anyhow::bail!("internal error: a command without a repository reached the project")
+        }
+        Command::Build(args) => {
+            check_version(&args)?;
+            build(&project.root, &args).map(|_| 0)
         }
         Command::Publish {
             profile,
@@ -287,12 +300,21 @@ pub fn execute(cli: Cli) -> Result<i32> {
         }
         Command::Verify => {
             let report = project.verify()?;
+            if report.ok() && report.runs == 0 {
+                crate::errln!(
+                    "nothing to verify: {} holds no runs (record one with `sitegen run`)",
+                    project.evidence_dir().display()
+                );
+                print_anchor(&report);
+                return Ok(1);
+            }
             if report.ok() {
                 crate::outln!(
                     "evidence verified: {} runs, {} files, chain intact",
                     report.runs,
                     report.files
                 );
+                print_anchor(&report);
                 return Ok(0);
             }
             if let Some(first) = report.first_broken() {
@@ -412,6 +434,7 @@ fn publish(project: &Project, profile: &str, no_progress: bool, args: &BuildArgs
         report.runs,
         report.files
     );
+    print_anchor(&report);
     crate::outln!("== build");
     let built = build(&project.root, args)?;
     let index = built.output.join("index.html");
@@ -429,6 +452,32 @@ fn check_version(args: &BuildArgs) -> Result<()> {
     match &args.version {
         Some(v) => crate::site::versions::validate_name(v).context("in --version"),
         None => Ok(()),
+    }
+}
+
+/// Prints the chain head and how it relates to git `HEAD` (a warning when unanchored).
+fn print_anchor(report: &crate::verify::VerifyReport) {
+    use crate::verify::Anchor;
+    if let Some(head) = report.head() {
+        crate::outln!(
+            "chain head: {} (manifest sha256 {}), {} runs",
+            head.run_id,
+            head.manifest_sha256,
+            report.runs
+        );
+    }
+    match &report.anchor {
+        Anchor::Unanchored(why) => crate::errln!(
+            "warning: the chain head is unanchored ({why}): removing the newest runs would \
+             not be detected"
+        ),
+        Anchor::AtHead { .. } => crate::outln!("anchored: {}", report.anchor),
+        Anchor::Ahead { newer, .. } => crate::outln!(
+            "anchored: {}: {}",
+            report.anchor,
+            crate::verify::list_runs(newer)
+        ),
+        Anchor::Broken { .. } | Anchor::NotChecked => {}
     }
 }
 

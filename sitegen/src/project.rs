@@ -49,8 +49,25 @@ pub fn find_root(start: &Path) -> PathBuf {
 }
 
 impl Project {
-    /// Opens the repository at `root`, reading and validating `sitegen.toml`.
+    /// Opens the repository at `root`, reading and validating `sitegen.toml`. A root that does
+    /// not exist, or has no `sitegen.toml` (not a project: a mistyped `--root`), is an error
+    /// naming it — never an empty project whose checks check nothing.
     pub fn open(root: &Path) -> Result<Project> {
+        if !root.is_dir() {
+            bail!(
+                "{}: no such folder (expected a repository root holding {})",
+                root.display(),
+                crate::config::CONFIG_FILE
+            );
+        }
+        if !root.join(crate::config::CONFIG_FILE).is_file() {
+            bail!(
+                "{} is not a sitegen project: it has no {} (expected the repository root, \
+                 which holds it)",
+                root.display(),
+                crate::config::CONFIG_FILE
+            );
+        }
         let config = Config::load(root)?;
         Ok(Project {
             root: root.to_path_buf(),
@@ -142,10 +159,14 @@ impl Project {
         crate::ledger::lock_for_reading(&self.evidence_dir())
     }
 
-    /// Recomputes every hash and the chain, under the ledger lock.
+    /// Recomputes every hash and the chain, and compares the chain head with the one
+    /// committed at git `HEAD` ([`verify::check_anchor`]), under the ledger lock.
     pub fn verify(&self) -> Result<VerifyReport> {
+        let evidence = self.evidence_dir();
         let _lock = self.lock_ledger_for_reading()?;
-        verify::verify(&self.evidence_dir())
+        let mut report = verify::verify(&evidence)?;
+        verify::check_anchor(&mut report, &self.root, &evidence)?;
+        Ok(report)
     }
 
     /// Runs the checks of `profile` (or just `only`, when non-empty) and appends the run.

@@ -4,7 +4,8 @@
 //! interrupted append and the ledger lock are ignored; anything else is unexpected) → per run,
 //! in parallel with rayon: read the manifest, walk the folder, hash every byte of every file,
 //! and compare (missing, extra, differing) → walk the runs in order checking each manifest's
-//! link to the previous manifest → check the chain head names the newest run. Every
+//! link to the previous manifest → check the chain head names the newest run →
+//! ([`check_anchor`]) check the ledger holds the chain head committed at git `HEAD`. Every
 //! problem is reported with its file; the first broken link is the earliest run whose link or
 //! content fails. Nothing is ever taken from a cache: [`verify_and_load`] (the site build)
 //! returns the runs parsed from the bytes it has just hashed.
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::hash;
+use crate::ledger::anchor::{self, Committed};
 use crate::ledger::load::{self, LoadedRecord, Run, read_chain_head};
 use crate::ledger::{
     CHAIN_HEAD, LOCK, Link, MANIFEST, Manifest, RECORDS, RUN_INFO, TMP_PREFIX, parse_json,
@@ -53,6 +55,84 @@ pub enum ProblemKind {
     },
     /// The file could not be read or parsed.
     Unreadable(String),
+    /// The ledger lacks the chain head committed at git `HEAD` (newest runs removed, or the
+    /// whole ledger): `path` is the chain head file.
+    Truncated {
+        /// The commit (short id) whose chain head is missing.
+        commit: String,
+        /// Its chain head, `<run-id> <manifest sha256>`.
+        committed_head: String,
+        /// Runs committed at HEAD that the ledger does not have, in id order.
+        missing: Vec<String>,
+    },
+    /// The run that the chain head committed at git `HEAD` names has a different manifest
+    /// here (the ledger was rewritten from some run on): `path` is that manifest.
+    Diverged {
+        /// The commit (short id) whose chain head differs.
+        commit: String,
+        /// Its chain head, `<run-id> <manifest sha256>`.
+        committed_head: String,
+        /// The sha256 of the manifest here.
+        actual: String,
+    },
+}
+
+/// How the verified ledger relates to the chain head committed at git `HEAD`
+/// ([`check_anchor`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Anchor {
+    /// Not compared (only the ledger itself was verified).
+    #[default]
+    NotChecked,
+    /// Nothing to compare with: why (no repository, no commits, no chain head committed).
+    Unanchored(String),
+    /// The chain head is the one committed at HEAD.
+    AtHead {
+        /// HEAD's short commit id.
+        commit: String,
+    },
+    /// The ledger holds HEAD's chain head and runs appended after it, not committed yet.
+    Ahead {
+        /// HEAD's short commit id.
+        commit: String,
+        /// The runs after HEAD's chain head, oldest first.
+        newer: Vec<String>,
+    },
+    /// The ledger lacks HEAD's chain head (a [`ProblemKind::Truncated`] or
+    /// [`ProblemKind::Diverged`] problem says how).
+    Broken {
+        /// HEAD's short commit id.
+        commit: String,
+    },
+}
+
+impl Anchor {
+    /// Whether the chain head is anchored in git history (at or after HEAD's).
+    pub fn anchored(&self) -> bool {
+        matches!(self, Anchor::AtHead { .. } | Anchor::Ahead { .. })
+    }
+}
+
+impl fmt::Display for Anchor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Anchor::NotChecked => write!(f, "not compared with git history"),
+            Anchor::Unanchored(why) => write!(f, "unanchored: {why}"),
+            Anchor::AtHead { commit } => {
+                write!(f, "the chain head is the one committed at HEAD ({commit})")
+            }
+            Anchor::Ahead { commit, newer } => write!(
+                f,
+                "the ledger extends the chain head committed at HEAD ({commit}) by {} run(s) \
+                 not committed yet",
+                newer.len()
+            ),
+            Anchor::Broken { commit } => write!(
+                f,
+                "the ledger does not hold the chain head committed at HEAD ({commit})"
+            ),
+        }
+    }
 }
 
 /// One problem found.
@@ -87,6 +167,26 @@ impl fmt::Display for Problem {
                 recorded_in.display()
             ),
             ProblemKind::Unreadable(why) => write!(f, "{p}: {why}"),
+            ProblemKind::Truncated {
+                commit,
+                committed_head,
+                missing,
+            } => write!(
+                f,
+                "{p}: the ledger is shorter than the one committed at HEAD ({commit}), whose chain \
+                 head is `{committed_head}`: {} run(s) missing: {}",
+                missing.len(),
+                list_runs(missing)
+            ),
+            ProblemKind::Diverged {
+                commit,
+                committed_head,
+                actual,
+            } => write!(
+                f,
+                "{p}: the ledger diverges from the one committed at HEAD ({commit}): its chain \
+                 head is `{committed_head}`, but this manifest has sha256 {actual}"
+            ),
         }
     }
 }
@@ -103,6 +203,8 @@ pub struct VerifyReport {
     /// Every run, oldest first, with the sha256 of its manifest as read (empty for an
     /// unreadable one); the last is the chain head.
     pub chain: Vec<Link>,
+    /// How the chain head relates to git history ([`check_anchor`]).
+    pub anchor: Anchor,
 }
 
 impl VerifyReport {
@@ -407,4 +509,90 @@ fn verify_mode(evidence: &Path, mode: Mode) -> Result<(VerifyReport, Vec<Run>)> 
         .filter_map(|c| c.run)
         .collect::<Result<Vec<Run>>>()?;
     Ok((report, runs))
+}
+
+/// How many run ids a message lists at most.
+pub const LIST_AT_MOST: usize = 10;
+
+/// `ids` joined with commas, the first [`LIST_AT_MOST`] of them and how many more.
+pub fn list_runs(ids: &[String]) -> String {
+    let mut text = ids
+        .iter()
+        .take(LIST_AT_MOST)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > LIST_AT_MOST {
+        text.push_str(&format!(" and {} more", ids.len() - LIST_AT_MOST));
+    }
+    text
+}
+
+/// Compares the chain `report` verified with the chain head committed at git `HEAD` (git
+/// history is the anchor: rewriting `chain-head.json` consistently after removing the newest
+/// runs leaves a ledger that verifies on its own, but not one that still holds the head HEAD
+/// committed). Sets [`VerifyReport::anchor`]; a ledger that lacks HEAD's chain head — shorter,
+/// or rewritten from some run on — adds a problem naming the missing runs or the differing
+/// manifest. A ledger that extends HEAD's (runs appended since the commit) is fine; one that
+/// cannot be compared (no repository, no commits, no chain head committed) is
+/// [`Anchor::Unanchored`], not a problem.
+pub fn check_anchor(report: &mut VerifyReport, root: &Path, evidence: &Path) -> Result<()> {
+    let (commit, head, committed_runs) = match anchor::committed(root, evidence)? {
+        Committed::Unanchored(why) => {
+            report.anchor = Anchor::Unanchored(why);
+            return Ok(());
+        }
+        Committed::Head { commit, head, runs } => (commit, head, runs),
+    };
+    let committed_head = format!("{} {}", head.run_id, head.manifest_sha256);
+    let position = report.chain.iter().position(|l| l.run_id == head.run_id);
+    match position.and_then(|i| Some((i, report.chain.get(i)?))) {
+        Some((i, link)) if link.manifest_sha256 == head.manifest_sha256 => {
+            let newer: Vec<String> = report
+                .chain
+                .iter()
+                .skip(i + 1)
+                .map(|l| l.run_id.clone())
+                .collect();
+            report.anchor = if newer.is_empty() {
+                Anchor::AtHead { commit }
+            } else {
+                Anchor::Ahead { commit, newer }
+            };
+        }
+        Some((_, link)) => {
+            report.problems.push(Problem {
+                run_id: link.run_id.clone(),
+                path: evidence.join(&link.run_id).join(MANIFEST),
+                kind: ProblemKind::Diverged {
+                    commit: commit.clone(),
+                    committed_head,
+                    actual: link.manifest_sha256.clone(),
+                },
+            });
+            report.anchor = Anchor::Broken { commit };
+        }
+        None => {
+            let here: BTreeSet<&str> = report.chain.iter().map(|l| l.run_id.as_str()).collect();
+            let mut missing: Vec<String> = committed_runs
+                .into_iter()
+                .filter(|id| !here.contains(id.as_str()))
+                .collect();
+            if !missing.contains(&head.run_id) {
+                missing.push(head.run_id.clone());
+            }
+            missing.sort();
+            report.problems.push(Problem {
+                run_id: String::new(),
+                path: evidence.join(CHAIN_HEAD),
+                kind: ProblemKind::Truncated {
+                    commit: commit.clone(),
+                    committed_head,
+                    missing,
+                },
+            });
+            report.anchor = Anchor::Broken { commit };
+        }
+    }
+    Ok(())
 }

@@ -13,8 +13,10 @@
 //! into place; [`load::load_runs`] reads them back; `verify` recomputes every hash. Appending
 //! holds the ledger lock (`evidence/.lock`) exclusively, reading it shared
 //! ([`lock_for_append`], [`lock_for_reading`]), so a reader never sees a run without its chain
-//! head and two appends never race for the same place in the chain..
+//! head and two appends never race for the same place in the chain. [`anchor`] compares the
+//! chain head with the one committed at git `HEAD`.
 
+pub mod anchor;
 pub mod load;
 pub mod write;
 

@@ -1,6 +1,7 @@
 //! The evidence the site shows, loaded once per build when the repository has a `sitegen.toml`.
 //!
-//! Steps: open the project (config) → verify every hash and the chain while loading the runs from the very bytes hashed (a broken ledger fails the build: the
+//! Steps: open the project (config) → verify every hash, the chain and its anchor at git `HEAD`
+//! while loading the runs from the very bytes hashed (a broken ledger fails the build: the
 //! site never shows unverified evidence) → load the plan → evaluate
 //! the gates → index the check runs (newest last) and every metric's series across them → find
 //! when each ADR was accepted (the oldest commit mentioning it, else its date).
@@ -15,11 +16,12 @@ use crate::adr::{Adr, AdrStatus};
 use crate::config::Config;
 use crate::evaluate::Evaluation;
 use crate::git::History;
-use crate::ledger::RunKind;
 use crate::ledger::load::Run;
+use crate::ledger::{Link, RunKind};
 use crate::metrics::Direction;
 use crate::plan::Plan;
 use crate::project::Project;
+use crate::verify::Anchor;
 
 /// One measurement of a metric in one run.
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +79,11 @@ pub struct Evidence {
     pub verified_files: usize,
     /// Ledger entries verified.
     pub verified_runs: usize,
+    /// The newest ledger entry and the sha256 of its manifest (shown, so that a ledger whose
+    /// newest runs were removed is visible); `None` without runs.
+    pub chain_head: Option<Link>,
+    /// How the chain head relates to the one committed at git `HEAD`.
+    pub anchor: Anchor,
 }
 
 impl Evidence {
@@ -95,7 +102,7 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 
 /// Loads the evidence of the repository at `root`; `None` when it has no `sitegen.toml`. Under
 /// the ledger lock (shared: no run is appended meanwhile), every file of the ledger is read
-/// and hashed, the chain is checked, and the runs are parsed
+/// and hashed, the chain and its anchor at git `HEAD` are checked, and the runs are parsed
 /// from the bytes just hashed ([`crate::verify::verify_and_load`]) — the site shows nothing
 /// that was not verified by this build, and nothing about the evidence is taken from a cache.
 pub fn load(root: &std::path::Path) -> Result<Option<Evidence>> {
@@ -105,7 +112,8 @@ pub fn load(root: &std::path::Path) -> Result<Option<Evidence>> {
     let project = Project::open(root)?;
     let evidence = project.evidence_dir();
     let lock = project.lock_ledger_for_reading()?;
-    let (report, all) = crate::verify::verify_and_load(&evidence)?;
+    let (mut report, all) = crate::verify::verify_and_load(&evidence)?;
+    crate::verify::check_anchor(&mut report, root, &evidence)?;
     drop(lock);
     if !report.ok() {
         let first = report
@@ -136,6 +144,8 @@ pub fn load(root: &std::path::Path) -> Result<Option<Evidence>> {
         series,
         verified_files: report.files,
         verified_runs: report.runs,
+        chain_head: report.head().cloned(),
+        anchor: report.anchor,
     }))
 }
 

@@ -4,8 +4,8 @@
 //! 1. **load** — content pages, ADRs, git history, templates (repository overrides over the
 //!    embedded defaults), the existing `site/versions.json`;
 //! 2. **evidence** — when the repository has a `sitegen.toml`: under the ledger lock, hash every
-//!    file of the ledger, check the chain (a broken ledger fails the build) and parse the runs
-//!    from the bytes hashed; load the plan, evaluate the gates
+//!    file of the ledger, check the chain and its anchor at git `HEAD` (a broken ledger fails
+//!    the build) and parse the runs from the bytes hashed; load the plan, evaluate the gates
 //!    (`evidence.rs`);
 //! 3. **plan** — turn what was loaded into a list of [`PageJob`]s (`pages.rs` for content,
 //!    ADRs and history; `dashboard.rs`, `metric_pages.rs`, `run_pages.rs`, `catalog.rs` for

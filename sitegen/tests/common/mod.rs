@@ -135,6 +135,24 @@ impl Fixture {
         f
     }
 
+    /// Commits every file of the work tree (the ledger included) on top of HEAD.
+    pub fn commit_all(&self, message: &str) {
+        let repo = git2::Repository::open(self.root()).expect("open repo");
+        let mut index = repo.index().expect("index");
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .expect("add");
+        index.update_all(["*"], None).expect("stage deletions");
+        index.write().expect("write index");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("find tree");
+        let sig = git2::Signature::now("Fixture", "fixture@example.invalid").expect("sig");
+        let parent = repo.head().expect("head").peel_to_commit().expect("commit");
+        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[&parent])
+            .expect("commit");
+    }
+
     /// The repository root.
     pub fn root(&self) -> &Path {
         self.dir.path()
