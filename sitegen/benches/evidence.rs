@@ -170,6 +170,8 @@ fn benches(c: &mut Criterion) {
         std::fs::copy(&p, root.join("adr").join(p.file_name().expect("name"))).expect("copy adr");
     }
     generate(&root.join("evidence"), 1000, 2, 20);
+    // A project is a folder with a sitegen.toml (the defaults are enough here).
+    std::fs::write(root.join("sitegen.toml"), "").expect("sitegen.toml");
     let project = Project::open(root).expect("project");
     let baseline = project.load_runs().expect("load")[0].id.clone();
     let e = project.evaluate(Some(&baseline)).expect("evaluate");

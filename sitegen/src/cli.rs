@@ -2,7 +2,10 @@
 //! the library, prints, and returns the process exit code.
 //!
 //! Exit codes: 0 success; 1 an error, a verification failure, or a failed blocking gate;
-//! 2 (`run` only) the run was recorded but some check did not pass.
+//! 2 (`run`) the run was recorded but some check did not pass, or (any command) standard output
+//! could not be written (see [`crate::output`]: a closed pipe is not an error).
+//!
+//! Everything is printed through [`crate::outln!`] and [`crate::errln!`], never `println!`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -177,13 +180,13 @@ pub enum BaselineAction {
 
 /// Executes a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> Result<i32> {
+    let explicit_root = cli.root.is_some();
     let root = match cli.root {
         Some(r) => r,
         None => find_root(&std::env::current_dir()?),
     };
-    // Commands that work without `sitegen.toml`.
+    // Commands that do not work on a repository.
     match cli.command {
-        Command::Build(args) => return build(&root, &args).map(|_| 0),
         Command::Synthetic {
             out,
             shape,
@@ -195,7 +198,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
                     .with_context(|| format!("while listing the runs of {}", out.display()))?
                     .len();
                 let id = crate::site::synthetic_evidence::add_run(&out, n, shape.metrics)?;
-                println!("added run {id} to {}", out.display());
+                crate::outln!("added run {id} to {}", out.display());
                 return Ok(0);
             }
             if out.exists() {
@@ -203,7 +206,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
             }
             std::fs::create_dir_all(&out)?;
             crate::site::synthetic::generate(&out, &shape.spec(runs))?;
-            println!("wrote a synthetic repository to {}", out.display());
+            crate::outln!("wrote a synthetic repository to {}", out.display());
             return Ok(0);
         }
         Command::BenchSite {
@@ -222,28 +225,48 @@ pub fn execute(cli: Cli) -> Result<i32> {
                 work_dir: work_dir.unwrap_or_else(std::env::temp_dir),
             };
             let exe = std::env::current_exe().context("while finding the sitegen executable")?;
-            let file = crate::site::bench::run(&spec, &exe, |line| eprintln!("{line}"))?;
+            let file = crate::site::bench::run(&spec, &exe, |line| crate::errln!("{line}"))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&file)?);
+                crate::outln!("{}", serde_json::to_string_pretty(&file)?);
             } else {
                 for m in &file.metrics {
-                    println!("{:<34} {:>10.1} {}", m.name, m.value, m.unit);
+                    crate::outln!("{:<34} {:>10.1} {}", m.name, m.value, m.unit);
                 }
             }
             return Ok(0);
         }
         _ => {}
     }
-    let project = Project::open(&root)?;
+    // Every other command needs a project: a mistyped --root is an error, never an empty
+    // project that verifies nothing or a site built into a new folder.
+    let project = Project::open(&root).with_context(|| {
+        if explicit_root {
+            "in --root".to_string()
+        } else {
+            format!(
+                "{} is the git work tree containing the current folder; run sitegen inside a \
+                 project or pass --root",
+                root.display()
+            )
+        }
+    })?;
     match cli.command {
-        Command::Build(_) | Command::Synthetic { .. } | Command::BenchSite { .. } => {
-            unreachable!("handled above")
+        Command::Synthetic { .. } | Command::BenchSite { .. } => {
+            anyhow::bail!("internal error: a command without a repository reached the project")
+        }
+        Command::Build(args) => {
+            check_version(&args)?;
+            build(&project.root, &args).map(|_| 0)
         }
         Command::Publish {
             profile,
             no_progress,
             build: args,
-        } => publish(&project, &profile, no_progress, &args),
+        } => {
+            // Before minutes of checks, not after.
+            check_version(&args)?;
+            publish(&project, &profile, no_progress, &args)
+        }
         Command::Run {
             profile,
             only,
@@ -253,7 +276,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
             let summary = project.run(&profile, &only, progress)?;
             let mut not_passed = 0;
             for r in &summary.records {
-                println!(
+                crate::outln!(
                     "{:<24} {:<8} {:>8} ms  {} metrics{}",
                     r.check_id,
                     r.status.as_str(),
@@ -268,7 +291,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
                     not_passed += 1;
                 }
             }
-            println!(
+            crate::outln!(
                 "recorded run {} in {}",
                 summary.run_id,
                 project.evidence_dir().join(&summary.run_id).display()
@@ -277,15 +300,25 @@ pub fn execute(cli: Cli) -> Result<i32> {
         }
         Command::Verify => {
             let report = project.verify()?;
-            if report.ok() {
-                println!(
-                    "evidence verified: {} runs, {} files, chain intact",
-                    report.runs, report.files
+            if report.ok() && report.runs == 0 {
+                crate::errln!(
+                    "nothing to verify: {} holds no runs (record one with `sitegen run`)",
+                    project.evidence_dir().display()
                 );
+                print_anchor(&report);
+                return Ok(1);
+            }
+            if report.ok() {
+                crate::outln!(
+                    "evidence verified: {} runs, {} files, chain intact",
+                    report.runs,
+                    report.files
+                );
+                print_anchor(&report);
                 return Ok(0);
             }
             if let Some(first) = report.first_broken() {
-                eprintln!(
+                crate::errln!(
                     "first problem (run {}): {first}",
                     if first.run_id.is_empty() {
                         "-"
@@ -295,9 +328,9 @@ pub fn execute(cli: Cli) -> Result<i32> {
                 );
             }
             for p in &report.problems {
-                eprintln!("  {p}");
+                crate::errln!("  {p}");
             }
-            eprintln!(
+            crate::errln!(
                 "evidence verification FAILED: {} problem(s) in {} runs",
                 report.problems.len(),
                 report.runs
@@ -305,13 +338,15 @@ pub fn execute(cli: Cli) -> Result<i32> {
             Ok(1)
         }
         Command::Gate { baseline, json } => {
-            // Gates are decided only on evidence that verifies.
+            // Gates are decided only on evidence that verifies — the same evidence: no run
+            // is appended between the verification and the evaluation.
+            let _ledger = project.lock_ledger_for_reading()?;
             let report = project.verify()?;
             if !report.ok() {
                 for p in &report.problems {
-                    eprintln!("  {p}");
+                    crate::errln!("  {p}");
                 }
-                eprintln!(
+                crate::errln!(
                     "gate refused: the evidence ledger does not verify ({} problem(s))",
                     report.problems.len()
                 );
@@ -319,13 +354,13 @@ pub fn execute(cli: Cli) -> Result<i32> {
             }
             let eval = project.evaluate(baseline.as_deref())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&eval)?);
+                crate::outln!("{}", serde_json::to_string_pretty(&eval)?);
             } else {
                 print_gate(&eval);
             }
             let pass = eval.gate_passes(&project.config);
             if !json {
-                println!("gate: {}", if pass { "PASS" } else { "FAIL" });
+                crate::outln!("gate: {}", if pass { "PASS" } else { "FAIL" });
             }
             Ok(if pass { 0 } else { 1 })
         }
@@ -333,7 +368,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
             action: BaselineAction::Set { run },
         } => {
             let id = project.set_baseline(&run)?;
-            println!("baseline set to {run} (ledger entry {id})");
+            crate::outln!("baseline set to {run} (ledger entry {id})");
             Ok(0)
         }
     }
@@ -347,15 +382,15 @@ fn build(root: &std::path::Path, args: &BuildArgs) -> Result<crate::site::BuildR
     options.allow_html = args.allow_html;
     let report = crate::site::build(&options)?;
     for warning in &report.warnings {
-        eprintln!("warning: {warning}");
+        crate::errln!("warning: {warning}");
     }
     for t in &report.timings {
-        eprintln!("  {:<8} {:>8.1} ms", t.name, t.duration.as_secs_f64() * 1e3);
+        crate::errln!("  {:<8} {:>8.1} ms", t.name, t.duration.as_secs_f64() * 1e3);
     }
     if let Some(mb) = crate::site::bench::peak_rss_mb() {
-        eprintln!("  peak memory {mb:>6.1} MB");
+        crate::errln!("  peak memory {mb:>6.1} MB");
     }
-    println!(
+    crate::outln!(
         "built {} pages ({} rendered, {} from the render cache, {} shared with the previous \
          version) for version {} in {}",
         report.pages,
@@ -371,43 +406,79 @@ fn build(root: &std::path::Path, args: &BuildArgs) -> Result<crate::site::BuildR
 /// `sitegen publish`: run → verify → build. Returns the exit code.
 fn publish(project: &Project, profile: &str, no_progress: bool, args: &BuildArgs) -> Result<i32> {
     let progress = !no_progress && std::io::stderr().is_terminal();
-    println!("== run --profile {profile}");
+    crate::outln!("== run --profile {profile}");
     let summary = project.run(profile, &[], progress)?;
     for r in &summary.records {
-        println!(
+        crate::outln!(
             "{:<24} {:<8} {:>8} ms",
             r.check_id,
             r.status.as_str(),
             r.duration_ms
         );
     }
-    println!("recorded run {}", summary.run_id);
-    println!("== verify");
+    crate::outln!("recorded run {}", summary.run_id);
+    crate::outln!("== verify");
     let report = project.verify()?;
     if !report.ok() {
         for p in &report.problems {
-            eprintln!("  {p}");
+            crate::errln!("  {p}");
         }
-        eprintln!(
+        crate::errln!(
             "publish stopped: evidence verification FAILED ({} problem(s))",
             report.problems.len()
         );
         return Ok(1);
     }
-    println!(
+    crate::outln!(
         "evidence verified: {} runs, {} files",
-        report.runs, report.files
+        report.runs,
+        report.files
     );
-    println!("== build");
+    print_anchor(&report);
+    crate::outln!("== build");
     let built = build(&project.root, args)?;
     let index = built.output.join("index.html");
     let site = project.path(&project.config.paths.site);
-    println!("open {}", index.display());
-    println!(
+    crate::outln!("open {}", index.display());
+    crate::outln!(
         "or serve {} with any static file server and open /latest/",
         site.display()
     );
     Ok(0)
+}
+
+/// Refuses an invalid `--version` before any work, saying what a version name is.
+fn check_version(args: &BuildArgs) -> Result<()> {
+    match &args.version {
+        Some(v) => crate::site::versions::validate_name(v).context("in --version"),
+        None => Ok(()),
+    }
+}
+
+/// Prints the chain head and how it relates to git `HEAD` (a warning when unanchored).
+fn print_anchor(report: &crate::verify::VerifyReport) {
+    use crate::verify::Anchor;
+    if let Some(head) = report.head() {
+        crate::outln!(
+            "chain head: {} (manifest sha256 {}), {} runs",
+            head.run_id,
+            head.manifest_sha256,
+            report.runs
+        );
+    }
+    match &report.anchor {
+        Anchor::Unanchored(why) => crate::errln!(
+            "warning: the chain head is unanchored ({why}): removing the newest runs would \
+             not be detected"
+        ),
+        Anchor::AtHead { .. } => crate::outln!("anchored: {}", report.anchor),
+        Anchor::Ahead { newer, .. } => crate::outln!(
+            "anchored: {}: {}",
+            report.anchor,
+            crate::verify::list_runs(newer)
+        ),
+        Anchor::Broken { .. } | Anchor::NotChecked => {}
+    }
 }
 
 fn short(s: &str) -> &str {
@@ -415,14 +486,18 @@ fn short(s: &str) -> &str {
 }
 
 fn print_gate(eval: &Evaluation) {
-    println!(
+    crate::outln!(
         "latest run: {}   baseline: {}",
         eval.latest_run.as_deref().unwrap_or("none"),
         eval.baseline.as_deref().unwrap_or("none")
     );
-    println!(
+    crate::outln!(
         "{:<26} {:<12} {:<36} {:<44} {:<26} sha256",
-        "criterion", "verdict", "value", "threshold", "evidence run"
+        "criterion",
+        "verdict",
+        "value",
+        "threshold",
+        "evidence run"
     );
     for c in &eval.criteria {
         let verdict = match &c.waived_by {
@@ -437,7 +512,7 @@ fn print_gate(eval: &Evaluation) {
             ),
             None => ("-".into(), "-".into()),
         };
-        println!(
+        crate::outln!(
             "{:<26} {:<12} {:<36} {:<44} {:<26} {}",
             format!("{}{mark}", c.id),
             verdict,
@@ -448,7 +523,7 @@ fn print_gate(eval: &Evaluation) {
         );
     }
     for p in &eval.phases {
-        println!(
+        crate::outln!(
             "phase {} {:<40} {:?}: {} met, {} waived, {} not met, {} no evidence{}",
             p.id,
             p.title,
@@ -465,9 +540,13 @@ fn print_gate(eval: &Evaluation) {
         );
     }
     if !eval.regressions.is_empty() {
-        println!(
+        crate::outln!(
             "{:<40} {:<13} {:>14} {:>14} {:>9} method",
-            "metric", "state", "baseline", "current", "worse by"
+            "metric",
+            "state",
+            "baseline",
+            "current",
+            "worse by"
         );
         for r in &eval.regressions {
             let method = match r.method {
@@ -480,7 +559,7 @@ fn print_gate(eval: &Evaluation) {
                 RegressionState::Improved => "improved",
                 RegressionState::Unchanged => "unchanged",
             };
-            println!(
+            crate::outln!(
                 "{:<40} {:<13} {:>14.4} {:>14.4} {:>9} {method}",
                 r.metric,
                 state,
@@ -492,5 +571,5 @@ fn print_gate(eval: &Evaluation) {
             );
         }
     }
-    println!("(* = blocking)");
+    crate::outln!("(* = blocking)");
 }

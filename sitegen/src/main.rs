@@ -12,9 +12,10 @@ fn main() {
     let code = match sitegen::cli::execute(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            sitegen::errln!("error: {e:#}");
             1
         }
     };
-    std::process::exit(code);
+    // A closed or failing standard output is reported here, once (see sitegen::output).
+    std::process::exit(sitegen::output::finish(code));
 }

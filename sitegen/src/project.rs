@@ -16,6 +16,7 @@ use crate::ingest::{self, Ingested};
 use crate::ledger::RunKind;
 use crate::ledger::load::{self, Run};
 use crate::ledger::write::{self, NewRun};
+use crate::lock::LockGuard;
 use crate::plan::Plan;
 use crate::record::EvidenceRecord;
 use crate::repofs::Repo;
@@ -49,8 +50,25 @@ pub fn find_root(start: &Path) -> PathBuf {
 }
 
 impl Project {
-    /// Opens the repository at `root`, reading and validating `sitegen.toml`.
+    /// Opens the repository at `root`, reading and validating `sitegen.toml`. A root that does
+    /// not exist, or has no `sitegen.toml` (not a project: a mistyped `--root`), is an error
+    /// naming it — never an empty project whose checks check nothing.
     pub fn open(root: &Path) -> Result<Project> {
+        if !root.is_dir() {
+            bail!(
+                "{}: no such folder (expected a repository root holding {})",
+                root.display(),
+                crate::config::CONFIG_FILE
+            );
+        }
+        if !root.join(crate::config::CONFIG_FILE).is_file() {
+            bail!(
+                "{} is not a sitegen project: it has no {} (expected the repository root, \
+                 which holds it)",
+                root.display(),
+                crate::config::CONFIG_FILE
+            );
+        }
         let config = Config::load(root)?;
         Ok(Project {
             root: root.to_path_buf(),
@@ -150,10 +168,22 @@ impl Project {
         self.evaluate_runs(&runs, baseline)
     }
 
-    /// Recomputes every hash and the chain (after [`Project::check_evidence_files`]).
+    /// Takes the ledger lock shared: while it is held no run is appended, so what is read —
+    /// verified, then evaluated — is one and the same ledger (see [`crate::lock`]).
+    pub fn lock_ledger_for_reading(&self) -> Result<Option<LockGuard>> {
+        crate::ledger::lock_for_reading(&self.evidence_dir())
+    }
+
+    /// Recomputes every hash and the chain (after [`Project::check_evidence_files`]), and
+    /// compares the chain head with the one committed at git `HEAD` ([`verify::check_anchor`]),
+    /// under the ledger lock.
     pub fn verify(&self) -> Result<VerifyReport> {
+        let evidence = self.evidence_dir();
+        let _lock = self.lock_ledger_for_reading()?;
         self.check_evidence_files()?;
-        verify::verify(&self.evidence_dir())
+        let mut report = verify::verify(&evidence)?;
+        verify::check_anchor(&mut report, &self.root, &evidence)?;
+        Ok(report)
     }
 
     /// Runs the checks of `profile` (or just `only`, when non-empty) and appends the run.

@@ -350,16 +350,25 @@ pub fn run_checks(
     env: &Environment,
     show_progress: bool,
 ) -> Result<Vec<EvidenceRecord>> {
+    let target = crate::output::progress_target(show_progress);
+    run_checks_drawn(root, config, ids, env, target)
+}
+
+/// [`run_checks`] drawing its progress lines on `target`. Drawing errors (a closed or full
+/// terminal) are ignored: they never stop or fail a run.
+fn run_checks_drawn(
+    root: &Path,
+    config: &Config,
+    ids: &[String],
+    env: &Environment,
+    target: indicatif::ProgressDrawTarget,
+) -> Result<Vec<EvidenceRecord>> {
     for id in ids {
         if config.check(id).is_none() {
             bail!("unknown check `{id}` (not in sitegen.toml)");
         }
     }
-    let multi = if show_progress {
-        MultiProgress::new()
-    } else {
-        MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::hidden())
-    };
+    let multi = MultiProgress::with_draw_target(target);
     let style = ProgressStyle::with_template("{spinner} {prefix:<24} {elapsed:>4} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let results: Mutex<Vec<EvidenceRecord>> = Mutex::new(Vec::new());
@@ -403,6 +412,62 @@ pub fn run_checks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A terminal every write to which fails, as a closed or full standard error does.
+    #[derive(Debug)]
+    struct BrokenTerm;
+
+    impl indicatif::TermLike for BrokenTerm {
+        fn width(&self) -> u16 {
+            80
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn write_line(&self, _: &str) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::StorageFull.into())
+        }
+        fn write_str(&self, _: &str) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::StorageFull.into())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::StorageFull.into())
+        }
+    }
+
+    #[test]
+    fn progress_lines_that_cannot_be_drawn_do_not_stop_the_run() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "[[check]]\nid = \"a\"\ncommand = [\"sleep\", \"0.2\"]\n\n\
+                    [[check]]\nid = \"b\"\ncommand = [\"true\"]\n";
+        let config = Config::parse(&dir.path().join("sitegen.toml"), text).expect("config");
+        let env = Environment {
+            git_commit: "0".repeat(40),
+            dirty: false,
+            rustc: String::new(),
+            cargo_lock_sha256: None,
+            os: String::new(),
+            cpu: String::new(),
+            cores: 1,
+        };
+        let ids = vec!["a".to_string(), "b".to_string()];
+        let target = indicatif::ProgressDrawTarget::term_like(Box::new(BrokenTerm));
+        let records = run_checks_drawn(dir.path(), &config, &ids, &env, target).expect("runs");
+        let statuses: Vec<Status> = records.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [Status::Pass, Status::Pass]);
+    }
 
     #[test]
     fn capture_keeps_head_and_tail_and_hashes_everything() {

@@ -1,11 +1,14 @@
 //! `sitegen verify`: recompute every evidence hash and the chain.
 //!
 //! Steps: list the evidence folder (run folders, `chain-head.json`; `.tmp-` leftovers of an
-//! interrupted append are ignored; anything else is unexpected) → per run, in parallel with
-//! rayon: read the manifest, walk the folder, hash every file, and compare (missing, extra,
-//! differing) → walk the runs in order checking each manifest's link to the previous manifest
-//! → check the chain head names the newest run. Every problem is reported with its file; the
-//! first broken link is the earliest run whose link or content fails.
+//! interrupted append and the ledger lock are ignored; anything else is unexpected) → per run,
+//! in parallel with rayon: read the manifest, walk the folder, hash every byte of every file,
+//! and compare (missing, extra, differing) → walk the runs in order checking each manifest's
+//! link to the previous manifest → check the chain head names the newest run →
+//! ([`check_anchor`]) check the ledger holds the chain head committed at git `HEAD`. Every
+//! problem is reported with its file; the first broken link is the earliest run whose link or
+//! content fails. Nothing is ever taken from a cache: [`verify_and_load`] (the site build)
+//! returns the runs parsed from the bytes it has just hashed.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -16,9 +19,12 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::hash;
-use crate::hash_cache::HashCache;
-use crate::ledger::load::read_chain_head;
-use crate::ledger::{CHAIN_HEAD, MANIFEST, Manifest, TMP_PREFIX, parse_json, parse_run_id};
+use crate::ledger::anchor::{self, Committed};
+use crate::ledger::load::{self, LoadedRecord, Run, read_chain_head};
+use crate::ledger::{
+    CHAIN_HEAD, LOCK, Link, MANIFEST, Manifest, RECORDS, RUN_INFO, TMP_PREFIX, parse_json,
+    parse_run_id,
+};
 
 /// Top-level files allowed in the evidence folder besides runs and the chain head.
 pub const ALLOWED_TOP_LEVEL: &[&str] = &["README.md", ".gitignore", ".gitkeep"];
@@ -49,6 +55,84 @@ pub enum ProblemKind {
     },
     /// The file could not be read or parsed.
     Unreadable(String),
+    /// The ledger lacks the chain head committed at git `HEAD` (newest runs removed, or the
+    /// whole ledger): `path` is the chain head file.
+    Truncated {
+        /// The commit (short id) whose chain head is missing.
+        commit: String,
+        /// Its chain head, `<run-id> <manifest sha256>`.
+        committed_head: String,
+        /// Runs committed at HEAD that the ledger does not have, in id order.
+        missing: Vec<String>,
+    },
+    /// The run that the chain head committed at git `HEAD` names has a different manifest
+    /// here (the ledger was rewritten from some run on): `path` is that manifest.
+    Diverged {
+        /// The commit (short id) whose chain head differs.
+        commit: String,
+        /// Its chain head, `<run-id> <manifest sha256>`.
+        committed_head: String,
+        /// The sha256 of the manifest here.
+        actual: String,
+    },
+}
+
+/// How the verified ledger relates to the chain head committed at git `HEAD`
+/// ([`check_anchor`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Anchor {
+    /// Not compared (only the ledger itself was verified).
+    #[default]
+    NotChecked,
+    /// Nothing to compare with: why (no repository, no commits, no chain head committed).
+    Unanchored(String),
+    /// The chain head is the one committed at HEAD.
+    AtHead {
+        /// HEAD's short commit id.
+        commit: String,
+    },
+    /// The ledger holds HEAD's chain head and runs appended after it, not committed yet.
+    Ahead {
+        /// HEAD's short commit id.
+        commit: String,
+        /// The runs after HEAD's chain head, oldest first.
+        newer: Vec<String>,
+    },
+    /// The ledger lacks HEAD's chain head (a [`ProblemKind::Truncated`] or
+    /// [`ProblemKind::Diverged`] problem says how).
+    Broken {
+        /// HEAD's short commit id.
+        commit: String,
+    },
+}
+
+impl Anchor {
+    /// Whether the chain head is anchored in git history (at or after HEAD's).
+    pub fn anchored(&self) -> bool {
+        matches!(self, Anchor::AtHead { .. } | Anchor::Ahead { .. })
+    }
+}
+
+impl fmt::Display for Anchor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Anchor::NotChecked => write!(f, "not compared with git history"),
+            Anchor::Unanchored(why) => write!(f, "unanchored: {why}"),
+            Anchor::AtHead { commit } => {
+                write!(f, "the chain head is the one committed at HEAD ({commit})")
+            }
+            Anchor::Ahead { commit, newer } => write!(
+                f,
+                "the ledger extends the chain head committed at HEAD ({commit}) by {} run(s) \
+                 not committed yet",
+                newer.len()
+            ),
+            Anchor::Broken { commit } => write!(
+                f,
+                "the ledger does not hold the chain head committed at HEAD ({commit})"
+            ),
+        }
+    }
 }
 
 /// One problem found.
@@ -83,6 +167,26 @@ impl fmt::Display for Problem {
                 recorded_in.display()
             ),
             ProblemKind::Unreadable(why) => write!(f, "{p}: {why}"),
+            ProblemKind::Truncated {
+                commit,
+                committed_head,
+                missing,
+            } => write!(
+                f,
+                "{p}: the ledger is shorter than the one committed at HEAD ({commit}), whose chain \
+                 head is `{committed_head}`: {} run(s) missing: {}",
+                missing.len(),
+                list_runs(missing)
+            ),
+            ProblemKind::Diverged {
+                commit,
+                committed_head,
+                actual,
+            } => write!(
+                f,
+                "{p}: the ledger diverges from the one committed at HEAD ({commit}): its chain \
+                 head is `{committed_head}`, but this manifest has sha256 {actual}"
+            ),
         }
     }
 }
@@ -96,6 +200,11 @@ pub struct VerifyReport {
     pub files: usize,
     /// Everything wrong, in run order.
     pub problems: Vec<Problem>,
+    /// Every run, oldest first, with the sha256 of its manifest as read (empty for an
+    /// unreadable one); the last is the chain head.
+    pub chain: Vec<Link>,
+    /// How the chain head relates to git history ([`check_anchor`]).
+    pub anchor: Anchor,
 }
 
 impl VerifyReport {
@@ -108,6 +217,11 @@ impl VerifyReport {
     pub fn first_broken(&self) -> Option<&Problem> {
         self.problems.first()
     }
+
+    /// The newest run and the sha256 of its manifest, when there are runs.
+    pub fn head(&self) -> Option<&Link> {
+        self.chain.last()
+    }
 }
 
 struct RunCheck {
@@ -116,9 +230,18 @@ struct RunCheck {
     manifest: Option<Manifest>,
     files: usize,
     problems: Vec<Problem>,
+    /// When loading: the run as read (only when it has no problem), or why it cannot be used.
+    run: Option<Result<Run>>,
 }
 
-fn check_run(evidence: &Path, id: &str, hashes: &HashCache) -> RunCheck {
+/// What [`check_run`] does besides hashing: nothing, or load the run from the bytes it hashed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Verify,
+    Load,
+}
+
+fn check_run(evidence: &Path, id: &str, mode: Mode) -> RunCheck {
     let dir = evidence.join(id);
     let mut out = RunCheck {
         id: id.to_string(),
@@ -126,6 +249,7 @@ fn check_run(evidence: &Path, id: &str, hashes: &HashCache) -> RunCheck {
         manifest: None,
         files: 0,
         problems: Vec::new(),
+        run: None,
     };
     let problem = |path: PathBuf, kind| Problem {
         run_id: id.to_string(),
@@ -178,6 +302,10 @@ fn check_run(evidence: &Path, id: &str, hashes: &HashCache) -> RunCheck {
                 .push(problem(dir.clone(), ProblemKind::Unreadable(e.to_string()))),
         }
     }
+    // When loading, what is shown is parsed from exactly the bytes hashed here.
+    let mut info_bytes: Option<Vec<u8>> = None;
+    let mut records: Vec<LoadedRecord> = Vec::new();
+    let mut load_error: Option<anyhow::Error> = None;
     for (rel, expected) in &manifest.files {
         let path = dir.join(rel);
         if !on_disk.contains(rel) {
@@ -185,18 +313,41 @@ fn check_run(evidence: &Path, id: &str, hashes: &HashCache) -> RunCheck {
             continue;
         }
         out.files += 1;
-        match hashes.file(&path) {
-            Ok((actual, _)) if &actual == expected => {}
-            Ok((actual, _)) => out.problems.push(problem(
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                out.problems.push(problem(
+                    path,
+                    ProblemKind::Unreadable(format!("cannot be read: {e}")),
+                ));
+                continue;
+            }
+        };
+        let actual = hash::bytes(&bytes);
+        if &actual != expected {
+            out.problems.push(problem(
                 path,
                 ProblemKind::HashMismatch {
                     expected: expected.clone(),
                     actual,
                 },
-            )),
-            Err(e) => out
-                .problems
-                .push(problem(path, ProblemKind::Unreadable(format!("{e:#}")))),
+            ));
+            continue;
+        }
+        if mode != Mode::Load {
+            continue;
+        }
+        if rel == RUN_INFO {
+            info_bytes = Some(bytes);
+        } else if rel.starts_with(&format!("{RECORDS}/")) && load_error.is_none() {
+            match load::parse_record(&path, &bytes) {
+                Ok(record) => records.push(LoadedRecord {
+                    record,
+                    path: format!("{id}/{rel}"),
+                    sha256: actual,
+                }),
+                Err(e) => load_error = Some(e),
+            }
         }
     }
     for rel in on_disk.iter().filter(|r| !manifest.files.contains_key(*r)) {
@@ -204,22 +355,46 @@ fn check_run(evidence: &Path, id: &str, hashes: &HashCache) -> RunCheck {
             .push(problem(dir.join(rel), ProblemKind::Unexpected));
     }
     out.files += 1;
+    if mode == Mode::Load && out.problems.is_empty() {
+        let info_path = dir.join(RUN_INFO);
+        out.run = Some(match (load_error, info_bytes) {
+            (Some(e), _) => Err(e),
+            (None, None) => Err(anyhow::anyhow!(
+                "{}: missing (every run has one, listed in its manifest)",
+                info_path.display()
+            )),
+            (None, Some(bytes)) => load::assemble(
+                evidence,
+                id,
+                manifest.clone(),
+                out.manifest_sha256.clone().unwrap_or_default(),
+                &bytes,
+                records,
+            ),
+        });
+    }
     out.manifest = Some(manifest);
     out
 }
 
-/// Verifies the ledger in `evidence`, hashing every file.
+/// Verifies the ledger in `evidence`, hashing every byte of every file.
 pub fn verify(evidence: &Path) -> Result<VerifyReport> {
-    verify_with(evidence, &HashCache::disabled())
+    verify_mode(evidence, Mode::Verify).map(|(report, _)| report)
 }
 
-/// Like [`verify`], taking the hash of a file whose `stat` is unchanged since it was last
-/// hashed from `hashes` (the site build's rule, see [`crate::hash_cache`]). Manifests are
-/// always read and hashed: the chain is checked on their bytes.
-pub fn verify_with(evidence: &Path, hashes: &HashCache) -> Result<VerifyReport> {
+/// Verifies the ledger in `evidence` like [`verify`] and, when it verifies, returns its runs
+/// parsed from the very bytes that were hashed — each file is read once, and nothing that was
+/// not hashed in this call is ever returned (no parse is kept between calls: anyone who can
+/// change the ledger could change such a cache too). The runs are empty when the report has
+/// problems; an error when a file that hashes right cannot be parsed.
+pub fn verify_and_load(evidence: &Path) -> Result<(VerifyReport, Vec<Run>)> {
+    verify_mode(evidence, Mode::Load)
+}
+
+fn verify_mode(evidence: &Path, mode: Mode) -> Result<(VerifyReport, Vec<Run>)> {
     let mut report = VerifyReport::default();
     if !evidence.exists() {
-        return Ok(report);
+        return Ok((report, Vec::new()));
     }
     let mut ids = Vec::new();
     let mut top_problems = Vec::new();
@@ -229,7 +404,7 @@ pub fn verify_with(evidence: &Path, hashes: &HashCache) -> Result<VerifyReport> 
         let entry = entry.with_context(|| format!("while listing {}", evidence.display()))?;
         let name = entry.file_name().to_string_lossy().to_string();
         let path = entry.path();
-        if name.starts_with(TMP_PREFIX) {
+        if name.starts_with(TMP_PREFIX) || name == LOCK {
             continue;
         }
         if path.is_dir() && parse_run_id(&name).is_ok() {
@@ -245,7 +420,7 @@ pub fn verify_with(evidence: &Path, hashes: &HashCache) -> Result<VerifyReport> 
     ids.sort();
     let checks: Vec<RunCheck> = ids
         .par_iter()
-        .map(|id| check_run(evidence, id, hashes))
+        .map(|id| check_run(evidence, id, mode))
         .collect();
     report.runs = checks.len();
     let mut previous: Option<&RunCheck> = None;
@@ -319,5 +494,105 @@ pub fn verify_with(evidence: &Path, hashes: &HashCache) -> Result<VerifyReport> 
             kind,
         });
     }
-    Ok(report)
+    report.chain = checks
+        .iter()
+        .map(|c| Link {
+            run_id: c.id.clone(),
+            manifest_sha256: c.manifest_sha256.clone().unwrap_or_default(),
+        })
+        .collect();
+    if !report.ok() {
+        return Ok((report, Vec::new()));
+    }
+    let runs = checks
+        .into_iter()
+        .filter_map(|c| c.run)
+        .collect::<Result<Vec<Run>>>()?;
+    Ok((report, runs))
+}
+
+/// How many run ids a message lists at most.
+pub const LIST_AT_MOST: usize = 10;
+
+/// `ids` joined with commas, the first [`LIST_AT_MOST`] of them and how many more.
+pub fn list_runs(ids: &[String]) -> String {
+    let mut text = ids
+        .iter()
+        .take(LIST_AT_MOST)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > LIST_AT_MOST {
+        text.push_str(&format!(" and {} more", ids.len() - LIST_AT_MOST));
+    }
+    text
+}
+
+/// Compares the chain `report` verified with the chain head committed at git `HEAD` (git
+/// history is the anchor: rewriting `chain-head.json` consistently after removing the newest
+/// runs leaves a ledger that verifies on its own, but not one that still holds the head HEAD
+/// committed). Sets [`VerifyReport::anchor`]; a ledger that lacks HEAD's chain head — shorter,
+/// or rewritten from some run on — adds a problem naming the missing runs or the differing
+/// manifest. A ledger that extends HEAD's (runs appended since the commit) is fine; one that
+/// cannot be compared (no repository, no commits, no chain head committed) is
+/// [`Anchor::Unanchored`], not a problem.
+pub fn check_anchor(report: &mut VerifyReport, root: &Path, evidence: &Path) -> Result<()> {
+    let (commit, head, committed_runs) = match anchor::committed(root, evidence)? {
+        Committed::Unanchored(why) => {
+            report.anchor = Anchor::Unanchored(why);
+            return Ok(());
+        }
+        Committed::Head { commit, head, runs } => (commit, head, runs),
+    };
+    let committed_head = format!("{} {}", head.run_id, head.manifest_sha256);
+    let position = report.chain.iter().position(|l| l.run_id == head.run_id);
+    match position.and_then(|i| Some((i, report.chain.get(i)?))) {
+        Some((i, link)) if link.manifest_sha256 == head.manifest_sha256 => {
+            let newer: Vec<String> = report
+                .chain
+                .iter()
+                .skip(i + 1)
+                .map(|l| l.run_id.clone())
+                .collect();
+            report.anchor = if newer.is_empty() {
+                Anchor::AtHead { commit }
+            } else {
+                Anchor::Ahead { commit, newer }
+            };
+        }
+        Some((_, link)) => {
+            report.problems.push(Problem {
+                run_id: link.run_id.clone(),
+                path: evidence.join(&link.run_id).join(MANIFEST),
+                kind: ProblemKind::Diverged {
+                    commit: commit.clone(),
+                    committed_head,
+                    actual: link.manifest_sha256.clone(),
+                },
+            });
+            report.anchor = Anchor::Broken { commit };
+        }
+        None => {
+            let here: BTreeSet<&str> = report.chain.iter().map(|l| l.run_id.as_str()).collect();
+            let mut missing: Vec<String> = committed_runs
+                .into_iter()
+                .filter(|id| !here.contains(id.as_str()))
+                .collect();
+            if !missing.contains(&head.run_id) {
+                missing.push(head.run_id.clone());
+            }
+            missing.sort();
+            report.problems.push(Problem {
+                run_id: String::new(),
+                path: evidence.join(CHAIN_HEAD),
+                kind: ProblemKind::Truncated {
+                    commit: commit.clone(),
+                    committed_head,
+                    missing,
+                },
+            });
+            report.anchor = Anchor::Broken { commit };
+        }
+    }
+    Ok(())
 }

@@ -161,3 +161,72 @@ fn gate_refuses_unverifiable_evidence_and_loading_names_bad_records() {
         "{err:#}"
     );
 }
+
+#[test]
+fn a_root_that_is_missing_or_not_a_project_is_an_error_and_nothing_is_created() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let typo = tmp.path().join("typo");
+    for args in [
+        vec!["verify"],
+        vec!["gate"],
+        vec!["build", "--version", "v1"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitegen"))
+            .arg("--root")
+            .arg(&typo)
+            .args(&args)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("typo: no such folder") && stderr.contains("sitegen.toml"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+    // A folder that exists but is not a project (no sitegen.toml).
+    let plain = tmp.path().join("plain");
+    std::fs::create_dir(&plain).expect("mkdir");
+    for args in [vec!["verify"], vec!["build", "--version", "v1"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitegen"))
+            .arg("--root")
+            .arg(&plain)
+            .args(&args)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("is not a sitegen project: it has no sitegen.toml"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!plain.join("site").exists(), "{args:?} built a site");
+    }
+}
+
+#[test]
+fn an_invalid_version_is_refused_before_anything_is_done() {
+    let f = Fixture::new();
+    for bad in [".", "..", "../x", "", ".cache", "latest", "a/b"] {
+        for cmd in ["build", "publish"] {
+            let args: &[&str] = if cmd == "publish" {
+                &[cmd, "--no-progress", "--version", bad]
+            } else {
+                &[cmd, "--version", bad]
+            };
+            let (code, text) = sitegen(&f, args);
+            assert_eq!(code, 1, "{cmd} --version {bad:?}: {text}");
+            assert!(
+                text.contains("is not a valid version name"),
+                "{cmd} --version {bad:?}: {text}"
+            );
+            assert!(!text.contains("already exists"), "{text}");
+        }
+    }
+    assert!(!f.root().join("site").exists(), "nothing was built");
+    assert!(
+        f.project().load_runs().expect("runs").is_empty(),
+        "publish ran no check"
+    );
+}

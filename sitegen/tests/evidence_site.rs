@@ -312,37 +312,18 @@ fn shared_pages_equal_a_cold_build_and_survive_a_lost_file() {
 fn a_record_changed_after_a_cached_build_still_fails_the_build() {
     let f = fixture();
     let run = f.run(&["metrics"]);
-    // Old enough for the build to record the files' hashes (see sitegen::hash_cache).
-    std::thread::sleep(sitegen::hash_cache::RACY_WINDOW_FINE * 2);
     let mut options = sitegen::site::BuildOptions::new(f.root());
     options.version = Some("h1".into());
     sitegen::site::build(&options).expect("first build");
-    let cache = f.root().join("site/.cache").join(sitegen::site::HASH_CACHE);
-    let recorded = std::fs::read_to_string(&cache).expect("hashes recorded");
-    assert!(recorded.contains("metrics.json"), "{recorded}");
-    let records = f
-        .root()
-        .join("site/.cache")
-        .join(sitegen::site::RECORD_CACHE);
-    assert!(records.exists(), "parsed records kept");
-    // A build from the kept hashes and records shows exactly what the first one did.
+    // A build from the render cache and the shared pages shows exactly what the first one did.
     options.version = Some("h1b".into());
     sitegen::site::build(&options).expect("second build");
-    for v in ["h1", "h1b"] {
-        assert!(
-            f.root()
-                .join("site")
-                .join(v)
-                .join("dashboard/data.json")
-                .exists()
-        );
-    }
     assert_eq!(
         tree(&f.root().join("site/h1")),
         tree(&f.root().join("site/h1b")),
-        "the same pages from cached and parsed evidence"
+        "the same pages from the caches"
     );
-    // Same length, different bytes: the stat changes (ctime at least), so it is hashed again.
+    // Same length, different bytes: every build hashes every file, so it is caught.
     let record = f.evidence().join(&run).join("records/metrics.json");
     let text = std::fs::read_to_string(&record).expect("record");
     std::fs::write(&record, text.replace("0.95", "0.99")).expect("tamper");
@@ -350,4 +331,65 @@ fn a_record_changed_after_a_cached_build_still_fails_the_build() {
     let err = sitegen::site::build(&options).expect_err("the ledger no longer verifies");
     assert!(format!("{err:#}").contains("does not verify"), "{err:#}");
     assert!(!f.root().join("site/h2").exists(), "nothing published");
+}
+
+/// What `stat` says of `path`, as the evidence-hash cache of earlier builds recorded it
+/// (`site/.cache/hashes.json`: size, times in nanoseconds, inode, device).
+#[cfg(unix)]
+fn stat_entry(path: &Path, sha256: &str) -> serde_json::Value {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).expect("stat");
+    let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+    serde_json::json!({
+        "stat": {
+            "len": m.len(),
+            "mtime_ns": ns(m.mtime(), m.mtime_nsec()),
+            "ctime_ns": ns(m.ctime(), m.ctime_nsec()),
+            "ino": m.ino(),
+            "dev": m.dev(),
+        },
+        "sha256": sha256,
+    })
+}
+
+#[test]
+#[cfg(unix)]
+fn a_forged_record_whose_stat_is_restored_in_the_hash_cache_fails_the_build() {
+    let f = fixture();
+    let run = f.run(&["metrics"]);
+    build_version(f.root(), "genuine");
+    let record = f.evidence().join(&run).join("records/metrics.json");
+    let genuine_sha = sitegen::hash::file(&record).expect("hash").0;
+    // The forger edits the verdict's value (same length), writes the forged file's new stat
+    // into the stat-keyed hash cache under the genuine sha256, and deletes the parsed records.
+    let text = std::fs::read_to_string(&record).expect("record");
+    let forged = text.replace("0.95", "0.11");
+    assert_ne!(forged, text);
+    std::fs::write(&record, &forged).expect("forge");
+    let cache = f.root().join("site/.cache");
+    let files =
+        serde_json::json!({ record.to_str().expect("utf-8"): stat_entry(&record, &genuine_sha) });
+    std::fs::write(
+        cache.join("hashes.json"),
+        serde_json::to_vec(&serde_json::json!({"format_version": 1, "files": files}))
+            .expect("json"),
+    )
+    .expect("write cache");
+    let _ = std::fs::remove_file(cache.join("records.bin"));
+    let mut o = BuildOptions::new(f.root());
+    o.version = Some("forged".into());
+    let err = format!(
+        "{:#}",
+        build(&o).expect_err("a forged record is never shown")
+    );
+    assert!(
+        err.contains("does not verify") && err.contains("records/metrics.json"),
+        "the error names the file whose hash does not match: {err}"
+    );
+    assert!(err.contains(&genuine_sha), "{err}");
+    assert!(!f.root().join("site/forged").exists(), "nothing published");
+    assert!(
+        !cache.join("hashes.json").exists(),
+        "the stat-keyed hash cache is not kept"
+    );
 }

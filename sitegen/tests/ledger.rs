@@ -268,3 +268,164 @@ fn a_command_that_cannot_start_is_recorded_as_error() {
             .contains("could not start")
     );
 }
+
+fn sitegen_cli(root: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sitegen"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .expect("sitegen runs")
+}
+
+#[test]
+fn verify_with_no_runs_says_nothing_to_verify_and_fails() {
+    let f = Fixture::new();
+    let out = sitegen_cli(f.root(), &["verify"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nothing to verify"), "{stderr}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("verified"),
+        "no vacuous success"
+    );
+    // A ledger deleted after runs were recorded: the same.
+    f.run(&["metrics"]);
+    assert_eq!(sitegen_cli(f.root(), &["verify"]).status.code(), Some(0));
+    std::fs::remove_dir_all(f.evidence()).expect("rm evidence");
+    let out = sitegen_cli(f.root(), &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to verify"));
+}
+
+#[test]
+fn truncating_the_ledger_and_rewriting_its_chain_head_is_caught_by_the_head_committed_at_git_head()
+{
+    let f = Fixture::new();
+    let ids: Vec<String> = (0..3).map(|_| f.run(&["metrics"])).collect();
+    f.commit_all("evidence: three runs");
+    let report = f.project().verify().expect("verify");
+    assert!(report.ok(), "{:?}", report.problems);
+    assert!(
+        matches!(report.anchor, sitegen::verify::Anchor::AtHead { .. }),
+        "{:?}",
+        report.anchor
+    );
+    // Remove the two newest runs and make the chain head name the oldest: consistent on its
+    // own, so only git history can tell.
+    let oldest = f.project().load_runs().expect("runs")[0].clone();
+    for id in &ids[1..] {
+        std::fs::remove_dir_all(f.evidence().join(id)).expect("rm run");
+    }
+    sitegen::ledger::write::write_chain_head(
+        &f.evidence(),
+        &sitegen::ledger::ChainHead {
+            format_version: 1,
+            run_id: oldest.id.clone(),
+            manifest_sha256: oldest.manifest_sha256.clone(),
+        },
+    )
+    .expect("rewrite chain head");
+    assert!(
+        sitegen::verify::verify(&f.evidence()).expect("verify").ok(),
+        "the truncated ledger verifies on its own"
+    );
+    let text = problems_text(&f);
+    assert!(
+        text.contains("shorter than the one committed at HEAD")
+            && text.contains(&ids[1])
+            && text.contains(&ids[2])
+            && text.contains("2 run(s) missing"),
+        "{text}"
+    );
+    let out = sitegen_cli(f.root(), &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&ids[2]));
+    // The site is not built from it either.
+    let mut o = sitegen::site::BuildOptions::new(f.root());
+    o.version = Some("t".into());
+    let err = format!("{:#}", sitegen::site::build(&o).expect_err("refused"));
+    assert!(err.contains("committed at HEAD"), "{err}");
+}
+
+#[test]
+fn a_ledger_rewritten_from_a_committed_run_on_diverges_from_git_head() {
+    let f = Fixture::new();
+    f.run(&["metrics"]);
+    let newest = f.run(&["metrics"]);
+    f.commit_all("evidence: two runs");
+    // Rewrite the newest run consistently: record, manifest, chain head.
+    let run = f.evidence().join(&newest);
+    let record = run.join("records/metrics.json");
+    let original = std::fs::read_to_string(&record).expect("read");
+    let forged = original.replacen("0.95", "0.99", 1);
+    std::fs::write(&record, &forged).expect("write");
+    let manifest_path = run.join(MANIFEST);
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .expect("read")
+        .replace(
+            &sitegen::hash::bytes(original.as_bytes()),
+            &sitegen::hash::bytes(forged.as_bytes()),
+        );
+    std::fs::write(&manifest_path, &manifest).expect("write");
+    sitegen::ledger::write::write_chain_head(
+        &f.evidence(),
+        &sitegen::ledger::ChainHead {
+            format_version: 1,
+            run_id: newest.clone(),
+            manifest_sha256: sitegen::hash::bytes(manifest.as_bytes()),
+        },
+    )
+    .expect("rewrite chain head");
+    assert!(sitegen::verify::verify(&f.evidence()).expect("verify").ok());
+    let text = problems_text(&f);
+    assert!(
+        text.contains("diverges from the one committed at HEAD")
+            && text.contains(&format!("{newest}/manifest.json")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_ledger_that_extends_the_committed_head_verifies_and_says_so() {
+    let f = Fixture::new();
+    f.run(&["metrics"]);
+    f.commit_all("evidence: one run");
+    let out = sitegen_cli(f.root(), &["verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("anchored: the chain head is the one committed at HEAD"),
+        "{stdout}"
+    );
+    let new = f.run(&["metrics"]);
+    let out = sitegen_cli(f.root(), &["verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("by 1 run(s) not committed yet") && stdout.contains(&new),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("chain head: {new}")), "{stdout}");
+}
+
+#[test]
+fn a_chain_head_with_nothing_to_anchor_to_is_a_warning_not_a_failure() {
+    let f = Fixture::new();
+    f.run(&["metrics"]);
+    // Committed without the ledger.
+    let out = sitegen_cli(f.root(), &["verify"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: the chain head is unanchored")
+            && stderr.contains("commits no evidence/chain-head.json"),
+        "{stderr}"
+    );
+    // No repository at all.
+    std::fs::remove_dir_all(f.root().join(".git")).expect("rm .git");
+    let out = sitegen_cli(f.root(), &["verify"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("not in a git repository"), "{stderr}");
+}

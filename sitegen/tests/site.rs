@@ -63,7 +63,9 @@ fn copy_dir(src: &Path, dst: &Path) {
     for entry in walkdir::WalkDir::new(src) {
         let entry = entry.expect("walk");
         let rel = entry.path().strip_prefix(src).expect("under src");
-        if rel.starts_with("site") {
+        // Build output and the ledger lock (made by any command that read the fixture's
+        // ledger) are not part of the fixture.
+        if rel.starts_with("site") || rel == Path::new("evidence").join(sitegen::ledger::LOCK) {
             continue;
         }
         let target = dst.join(rel);

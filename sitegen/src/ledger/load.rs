@@ -1,6 +1,7 @@
 //! Reading the ledger back: every run with its records, in id (= time) order, in parallel.
 //!
-//! Loading parses and hashes what it reads but does not judge the chain; `verify` does that.
+//! Loading parses and hashes what it reads but does not judge the chain; `verify` does that
+//! (and [`crate::verify::verify_and_load`] does both in one pass over the files).
 
 use std::path::{Path, PathBuf};
 
@@ -8,8 +9,6 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use crate::hash;
-use crate::hash_cache::HashCache;
-use crate::ledger::record_cache::RecordCache;
 use crate::ledger::{
     CHAIN_HEAD, ChainHead, FORMAT_VERSION, MANIFEST, Manifest, RECORDS, RUN_INFO, RunInfo, RunKind,
     TMP_PREFIX, parse_json, parse_run_id,
@@ -89,30 +88,64 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 
 /// Loads one run folder.
 pub fn load_run(evidence: &Path, id: &str) -> Result<Run> {
-    load_run_with(evidence, id, &HashCache::disabled())
-}
-
-/// Like [`load_run`], taking record hashes from `hashes` when a record's `stat` is unchanged
-/// (see [`crate::hash_cache`]).
-pub fn load_run_with(evidence: &Path, id: &str, hashes: &HashCache) -> Result<Run> {
-    load_run_cached(evidence, id, hashes, None)
-}
-
-/// Like [`load_run_with`], taking a record from `records` instead of reading and parsing it
-/// when `hashes` knows the file's sha256 without reading it and that equals the sha256 the
-/// manifest names (see [`RecordCache`]); save the cache with the loaded runs afterwards.
-pub fn load_run_cached(
-    evidence: &Path,
-    id: &str,
-    hashes: &HashCache,
-    cache: Option<&RecordCache>,
-) -> Result<Run> {
     let dir = evidence.join(id);
     let manifest_path = dir.join(MANIFEST);
     let manifest_bytes = read(&manifest_path)?;
     let manifest: Manifest = parse_json(&manifest_path, &manifest_bytes)?;
+    let info_bytes = read(&dir.join(RUN_INFO))?;
+    let mut records = Vec::new();
+    for rel in manifest.files.keys() {
+        if !rel.starts_with(&format!("{RECORDS}/")) {
+            continue;
+        }
+        let path = dir.join(rel);
+        let bytes = read(&path)?;
+        records.push(LoadedRecord {
+            record: parse_record(&path, &bytes)?,
+            path: format!("{id}/{rel}"),
+            sha256: hash::bytes(&bytes),
+        });
+    }
+    let manifest_sha256 = hash::bytes(&manifest_bytes);
+    assemble(
+        evidence,
+        id,
+        manifest,
+        manifest_sha256,
+        &info_bytes,
+        records,
+    )
+}
+
+/// Parses and validates an evidence record read from `path` (format version, metrics).
+pub fn parse_record(path: &Path, bytes: &[u8]) -> Result<EvidenceRecord> {
+    let record: EvidenceRecord = parse_json(path, bytes)?;
+    if record.format_version != record::FORMAT_VERSION {
+        bail!(
+            "{}: format_version {} is not supported",
+            path.display(),
+            record.format_version
+        );
+    }
+    crate::metrics::validate(&path.display().to_string(), &record.metrics)?;
+    Ok(record)
+}
+
+/// The run `id` from its parsed manifest (whose bytes have sha256 `manifest_sha256`), the
+/// bytes of its `run.json` and its records: checks both files' format version and run id,
+/// and sorts the records by check id.
+pub fn assemble(
+    evidence: &Path,
+    id: &str,
+    manifest: Manifest,
+    manifest_sha256: String,
+    info_bytes: &[u8],
+    mut records: Vec<LoadedRecord>,
+) -> Result<Run> {
+    let dir = evidence.join(id);
+    let manifest_path = dir.join(MANIFEST);
     let info_path = dir.join(RUN_INFO);
-    let info: RunInfo = parse_json(&info_path, &read(&info_path)?)?;
+    let info: RunInfo = parse_json(&info_path, info_bytes)?;
     for (path, version, run_id) in [
         (&manifest_path, manifest.format_version, &manifest.run_id),
         (&info_path, info.format_version, &info.run_id),
@@ -130,76 +163,22 @@ pub fn load_run_cached(
             );
         }
     }
-    let mut records = Vec::new();
-    for (rel, expected) in &manifest.files {
-        if !rel.starts_with(&format!("{RECORDS}/")) {
-            continue;
-        }
-        let path = dir.join(rel);
-        if let Some(cache) = cache
-            && hashes.known(&path).as_ref() == Some(expected)
-            && let Some(record) = cache.take(expected)
-        {
-            records.push(LoadedRecord {
-                record,
-                path: format!("{id}/{rel}"),
-                sha256: expected.clone(),
-            });
-            continue;
-        }
-        let bytes = read(&path)?;
-        let record: EvidenceRecord = parse_json(&path, &bytes)?;
-        if record.format_version != record::FORMAT_VERSION {
-            bail!(
-                "{}: format_version {} is not supported",
-                path.display(),
-                record.format_version
-            );
-        }
-        crate::metrics::validate(&path.display().to_string(), &record.metrics)?;
-        let sha256 = hashes.bytes(&path, &bytes);
-        if let Some(cache) = cache {
-            cache.note_parsed();
-        }
-        records.push(LoadedRecord {
-            record,
-            path: format!("{id}/{rel}"),
-            sha256,
-        });
-    }
     records.sort_by(|a, b| a.record.check_id.cmp(&b.record.check_id));
     Ok(Run {
         id: id.to_string(),
         dir,
         info,
         manifest,
-        manifest_sha256: hash::bytes(&manifest_bytes),
+        manifest_sha256,
         records,
     })
 }
 
-/// Loads every run in `evidence`, oldest first.
+/// Loads every run in `evidence`, oldest first. (The site build loads through
+/// [`crate::verify::verify_and_load`] instead, which verifies what it returns.)
 pub fn load_runs(evidence: &Path) -> Result<Vec<Run>> {
-    load_runs_with(evidence, &HashCache::disabled())
-}
-
-/// Like [`load_runs`], with record hashes from `hashes` where the rule allows
-/// (see [`crate::hash_cache`]).
-pub fn load_runs_with(evidence: &Path, hashes: &HashCache) -> Result<Vec<Run>> {
-    load_runs_cached(evidence, hashes, None)
-}
-
-/// Like [`load_runs_with`], with parsed records from `records` where allowed
-/// (see [`load_run_cached`]).
-pub fn load_runs_cached(
-    evidence: &Path,
-    hashes: &HashCache,
-    records: Option<&RecordCache>,
-) -> Result<Vec<Run>> {
     let ids = list_run_ids(evidence)?;
-    ids.par_iter()
-        .map(|id| load_run_cached(evidence, id, hashes, records))
-        .collect()
+    ids.par_iter().map(|id| load_run(evidence, id)).collect()
 }
 
 /// The baseline in force: the run named by the newest `baseline` run, if any.

@@ -10,10 +10,14 @@
 //!     manifest.json                 sha256 of every other file + link to the previous manifest
 //! ```
 //! Runs are append-only: [`write::append`] builds a run in a temporary folder and renames it
-//! into place; [`load::load_runs`] reads them back; `verify` recomputes every hash.
+//! into place; [`load::load_runs`] reads them back; `verify` recomputes every hash. Appending
+//! holds the ledger lock (`evidence/.lock`) exclusively, reading it shared
+//! ([`lock_for_append`], [`lock_for_reading`]), so a reader never sees a run without its chain
+//! head and two appends never race for the same place in the chain. [`anchor`] compares the
+//! chain head with the one committed at git `HEAD`.
 
+pub mod anchor;
 pub mod load;
-pub mod record_cache;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -35,6 +39,25 @@ pub const RECORDS: &str = "records";
 pub const CHAIN_HEAD: &str = "chain-head.json";
 /// Prefix of temporary run folders (never part of the ledger).
 pub const TMP_PREFIX: &str = ".tmp-";
+/// The ledger lock at the top of the evidence folder (never part of the ledger; empty while
+/// no one appends): see [`lock_for_append`] and [`lock_for_reading`].
+pub const LOCK: &str = ".lock";
+
+/// Takes the ledger lock `evidence/.lock` exclusively (waiting for other holders), as an
+/// append must: no other append, and no reader, sees the ledger until the new run and the
+/// chain head are both in place. Creates the evidence folder if needed.
+pub fn lock_for_append(evidence: &std::path::Path) -> Result<crate::lock::LockGuard> {
+    std::fs::create_dir_all(evidence)
+        .map_err(|e| anyhow::anyhow!("while creating {}: {e}", evidence.display()))?;
+    crate::lock::exclusive(&evidence.join(LOCK))
+}
+
+/// Takes the ledger lock shared (waiting for an append in progress), as anything that reads
+/// the ledger to verify, gate or show it must; `None` when there is no evidence folder yet (or
+/// it is read-only, so no one can be appending).
+pub fn lock_for_reading(evidence: &std::path::Path) -> Result<Option<crate::lock::LockGuard>> {
+    crate::lock::shared(&evidence.join(LOCK))
+}
 
 /// What a run records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

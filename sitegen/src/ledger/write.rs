@@ -1,6 +1,7 @@
 //! Appending a run to the ledger, atomically.
 //!
-//! Steps: refuse to extend a chain whose head file disagrees with its newest run → pick a run
+//! Steps: take the ledger lock (`evidence/.lock`, exclusive) → remove leftovers of an
+//! interrupted append → refuse to extend a chain whose head file disagrees with its newest run → pick a run
 //! id later than every existing one → write `run.json`, the records and the manifest (linked to
 //! the newest manifest's sha256) into `evidence/.tmp-<id>/`, fsyncing every file and folder →
 //! rename the folder into place → fsync `evidence/` → replace `chain-head.json` the same way.
@@ -63,15 +64,21 @@ fn sync_dir(path: &Path) -> Result<()> {
         .with_context(|| format!("while syncing folder {}", path.display()))
 }
 
-/// Removes `.tmp-*` folders left by an interrupted append.
+/// Removes `.tmp-*` folders and files left by an interrupted append (called under the ledger
+/// lock: no append in progress owns them).
 fn remove_stale_tmp(evidence: &Path) -> Result<()> {
     for entry in std::fs::read_dir(evidence)
         .with_context(|| format!("while listing {}", evidence.display()))?
     {
         let entry = entry.with_context(|| format!("while listing {}", evidence.display()))?;
         if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
-            std::fs::remove_dir_all(entry.path())
-                .with_context(|| format!("while removing {}", entry.path().display()))?;
+            let path = entry.path();
+            let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            removed.with_context(|| format!("while removing {}", path.display()))?;
         }
     }
     Ok(())
@@ -87,10 +94,11 @@ pub fn write_chain_head(evidence: &Path, head: &ChainHead) -> Result<()> {
     sync_dir(evidence)
 }
 
-/// Appends `run` to the ledger in `evidence` and returns its id.
+/// Appends `run` to the ledger in `evidence` and returns its id. Holds the ledger lock
+/// exclusively throughout (waiting for another append or a reader to finish), so concurrent
+/// appends each land, one after the other.
 pub fn append(evidence: &Path, run: NewRun) -> Result<String> {
-    std::fs::create_dir_all(evidence)
-        .with_context(|| format!("while creating {}", evidence.display()))?;
+    let _lock = crate::ledger::lock_for_append(evidence)?;
     remove_stale_tmp(evidence)?;
     let ids = list_run_ids(evidence)?;
     let previous = match ids.last() {

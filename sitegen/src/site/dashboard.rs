@@ -174,6 +174,13 @@ pub fn dashboard(shared: &Shared, ev: &Evidence) -> PageJob {
             "cross_cutting": cross,
             "regressed": regressed,
             "verified": {"runs": ev.verified_runs, "files": ev.verified_files},
+            "chain_head": ev.chain_head.as_ref().map(|h| json!({
+                "run_id": h.run_id,
+                "sha256": h.manifest_sha256,
+                "short": h.manifest_sha256.get(..12).unwrap_or(&h.manifest_sha256),
+                "listed": ev.runs.iter().any(|r| r.id == h.run_id),
+            })),
+            "anchor": {"anchored": ev.anchor.anchored(), "text": ev.anchor.to_string()},
         }),
     )
 }

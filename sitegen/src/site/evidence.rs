@@ -1,7 +1,8 @@
 //! The evidence the site shows, loaded once per build when the repository has a `sitegen.toml`.
 //!
-//! Steps: open the project (config) → verify every hash and the chain (a broken ledger fails
-//! the build: the site never shows unverified evidence) → load the runs and the plan → evaluate
+//! Steps: open the project (config) → verify every hash, the chain and its anchor at git `HEAD`
+//! while loading the runs from the very bytes hashed (a broken ledger fails the build: the
+//! site never shows unverified evidence) → load the plan → evaluate
 //! the gates → index the check runs (newest last) and every metric's series across them → find
 //! when each ADR was accepted (the oldest commit mentioning it, else its date).
 
@@ -15,13 +16,12 @@ use crate::adr::{Adr, AdrStatus};
 use crate::config::Config;
 use crate::evaluate::Evaluation;
 use crate::git::History;
-use crate::hash_cache::HashCache;
-use crate::ledger::RunKind;
 use crate::ledger::load::Run;
-use crate::ledger::record_cache::RecordCache;
+use crate::ledger::{Link, RunKind};
 use crate::metrics::Direction;
 use crate::plan::Plan;
 use crate::project::Project;
+use crate::verify::Anchor;
 
 /// One measurement of a metric in one run.
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +79,11 @@ pub struct Evidence {
     pub verified_files: usize,
     /// Ledger entries verified.
     pub verified_runs: usize,
+    /// The newest ledger entry and the sha256 of its manifest (shown, so that a ledger whose
+    /// newest runs were removed is visible); `None` without runs.
+    pub chain_head: Option<Link>,
+    /// How the chain head relates to the one committed at git `HEAD`.
+    pub anchor: Anchor,
 }
 
 impl Evidence {
@@ -95,21 +100,22 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Loads the evidence of the repository at `root`; `None` when it has no `sitegen.toml`. File
-/// hashes come from `hashes` where its rule allows ([`crate::hash_cache`]), and records from
-/// `records` for files whose hash is known that way ([`RecordCache`]); manifests and the chain
-/// are always checked on their bytes.
-pub fn load(
-    root: &std::path::Path,
-    hashes: &HashCache,
-    records: Option<&RecordCache>,
-) -> Result<Option<Evidence>> {
+/// Loads the evidence of the repository at `root`; `None` when it has no `sitegen.toml`. Under
+/// the ledger lock (shared: no run is appended meanwhile), every file of the ledger is read
+/// and hashed, the chain and its anchor at git `HEAD` are checked, and the runs are parsed
+/// from the bytes just hashed ([`crate::verify::verify_and_load`]) — the site shows nothing
+/// that was not verified by this build, and nothing about the evidence is taken from a cache.
+pub fn load(root: &std::path::Path) -> Result<Option<Evidence>> {
     if !root.join(crate::config::CONFIG_FILE).exists() {
         return Ok(None);
     }
     let project = Project::open(root)?;
+    let evidence = project.evidence_dir();
+    let lock = project.lock_ledger_for_reading()?;
     project.check_evidence_files()?;
-    let report = crate::verify::verify_with(&project.evidence_dir(), hashes)?;
+    let (mut report, all) = crate::verify::verify_and_load(&evidence)?;
+    crate::verify::check_anchor(&mut report, root, &evidence)?;
+    drop(lock);
     if !report.ok() {
         let first = report
             .first_broken()
@@ -118,18 +124,11 @@ pub fn load(
         bail!(
             "the evidence ledger in {} does not verify ({} problem(s)); first: {first}. \
              Run `sitegen verify` for the full list",
-            project.evidence_dir().display(),
+            evidence.display(),
             report.problems.len()
         );
     }
-    let all = crate::ledger::load::load_runs_cached(&project.evidence_dir(), hashes, records)?;
-    // The record cache is written while the gates are evaluated.
-    let eval = std::thread::scope(|s| {
-        if let Some(records) = records {
-            s.spawn(|| records.save(&all));
-        }
-        project.evaluate_runs(&all, None)
-    })?;
+    let eval = project.evaluate_runs(&all, None)?;
     let plan = project.load_plan()?;
     let runs: Vec<Run> = all
         .into_iter()
@@ -146,6 +145,8 @@ pub fn load(
         series,
         verified_files: report.files,
         verified_runs: report.runs,
+        chain_head: report.head().cloned(),
+        anchor: report.anchor,
     }))
 }
 

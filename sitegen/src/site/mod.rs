@@ -3,8 +3,10 @@
 //! Phases, in order:
 //! 1. **load** — content pages, ADRs, git history, templates (repository overrides over the
 //!    embedded defaults), the existing `site/versions.json`;
-//! 2. **evidence** — when the repository has a `sitegen.toml`: verify the ledger (a broken
-//!    chain fails the build), load the runs and the plan, evaluate the gates (`evidence.rs`);
+//! 2. **evidence** — when the repository has a `sitegen.toml`: under the ledger lock, hash every
+//!    file of the ledger, check the chain and its anchor at git `HEAD` (a broken ledger fails
+//!    the build) and parse the runs from the bytes hashed; load the plan, evaluate the gates
+//!    (`evidence.rs`);
 //! 3. **plan** — turn what was loaded into a list of [`PageJob`]s (`pages.rs` for content,
 //!    ADRs and history; `dashboard.rs`, `metric_pages.rs`, `run_pages.rs`, `catalog.rs` for
 //!    evidence), rendering markdown and charts in parallel through the cache; warnings (e.g. a
@@ -13,8 +15,8 @@
 //!    block) with the page's context, through the render cache; then the layout (`base.html`:
 //!    header, sidebar, version switcher) around it — rendered once per group of pages that
 //!    differ only in title, path and body, and filled in (`layout.rs`). Each page is written at
-//!    once into the version's temporary tree (`site/.tmp-<V>-<pid>/`, created with every folder
-//!    by the short `stage` phase) and its links are scanned, so only a page per thread is held in
+//!    once into the version's temporary tree (`site/.cache/staging/<V>-<pid>/`, created with
+//!    every folder by the short `stage` phase) and its links are scanned, so only a page per thread is held in
 //!    memory; a page the previous version published with the same key is hard-linked instead
 //!    of rendered ([`reuse`]);
 //! 5. **check** — every anchor a page links to, and the links of shared pages (`links.rs`,
@@ -34,10 +36,9 @@
 //!
 //! # Incremental rebuilds
 //!
-//! Three layers, all under `site/.cache/`:
-//! - evidence hashes and records ([`crate::hash_cache`], [`crate::ledger::record_cache`]): a
-//!   ledger file unchanged since the last build (same size, times, inode) is not hashed
-//!   again, and a record file is not even read: its parse is kept in binary form;
+//! Two layers, both under `site/.cache/` — and nothing about the evidence: every build reads,
+//! hashes and parses every ledger file (once each, in parallel), so nothing is shown that this
+//! build did not verify:
 //! - the render cache ([`cache`]): markdown documents and page bodies (the page template
 //!   rendered with the page's context) by a hash of their inputs, in one pack file;
 //! - page sharing ([`reuse`]): pages carry no version name (`site.js` shows it), so a page
@@ -82,8 +83,6 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::hash_cache::HashCache;
-use crate::ledger::record_cache::RecordCache;
 use crate::repofs::Repo;
 use crate::{adr, content, git};
 
@@ -233,13 +232,10 @@ pub struct BuildReport {
     pub timings: Vec<PhaseTiming>,
 }
 
-/// The file under `site/.cache/` holding the evidence hashes of the last build
-/// ([`crate::hash_cache`]).
-pub const HASH_CACHE: &str = "hashes.json";
-
-/// The file under `site/.cache/` holding the evidence records the last build parsed
-/// ([`crate::ledger::record_cache`]).
-pub const RECORD_CACHE: &str = "records.bin";
+/// Files under `site/.cache/` in which earlier builds kept evidence hashes (by file `stat`) and
+/// parsed records. Either could be edited to make a build show evidence it did not verify, so
+/// builds no longer read them, and delete them.
+pub const STALE_EVIDENCE_CACHES: [&str; 2] = ["hashes.json", "records.bin"];
 
 /// A phase run by [`timed`], not yet recorded.
 type Timed<T> = (&'static str, Duration, Result<T>);
@@ -273,9 +269,32 @@ fn phase<T>(
     Ok(out)
 }
 
+/// The lock file, under `site/.cache/`, a build holds from start to end ([`crate::lock`]).
+pub const SITE_LOCK: &str = "site.lock";
+
 /// Builds the site: load → plan → render → check → write. See the module docs.
+///
+/// Checked first: the root exists, and the version (when given) is a valid name. Then the
+/// build takes the site lock (`site/.cache/site.lock`, waiting for another build that holds
+/// it), so that concurrent builds publish one after the other and each lands in
+/// `versions.json`, and removes what killed builds left in the staging folder.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
-    match build_once(options, true) {
+    if !options.root.is_dir() {
+        anyhow::bail!(
+            "{}: no such folder (expected the repository root to build the site of)",
+            options.root.display()
+        );
+    }
+    if let Some(version) = &options.version {
+        versions::validate_name(version).context("in --version")?;
+    }
+    let site_dir = options.root.join("site");
+    let lock_dir = site_dir.join(".cache");
+    std::fs::create_dir_all(&lock_dir)
+        .with_context(|| format!("while creating {}", lock_dir.display()))?;
+    let _site_lock = crate::lock::exclusive(&lock_dir.join(SITE_LOCK))?;
+    let left = writer::remove_leftovers(&site_dir)?;
+    let mut report = match build_once(options, true) {
         Err(e) if e.chain().any(|c| c.is::<reuse::ReuseFailed>()) => {
             // The previous version lost a file it was recorded with: build everything afresh.
             if let Some(dir) = cache_dir(options) {
@@ -284,7 +303,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
             build_once(options, false)
         }
         other => other,
+    }?;
+    for path in left {
+        report.warnings.push(format!(
+            "removed {}, left by a build that did not finish",
+            path.display()
+        ));
     }
+    Ok(report)
 }
 
 fn cache_dir(options: &BuildOptions) -> Option<PathBuf> {
@@ -301,27 +327,24 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
         // Fail before doing anything when the version is already published.
         writer::refuse_existing(options, version)?;
     }
-    let hashes = match cache_dir(options) {
-        Some(dir) => HashCache::open(&dir.join(HASH_CACHE)),
-        None => HashCache::disabled(),
-    };
-    let records = cache_dir(options).map(|dir| RecordCache::open(&dir.join(RECORD_CACHE)));
+    if let Some(dir) = cache_dir(options) {
+        // Evidence hashes (by file `stat`) and parsed records that earlier builds kept are no
+        // longer trusted or written: every build hashes and parses what it shows.
+        for stale in STALE_EVIDENCE_CACHES {
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+    }
     // The two reading phases overlap: content, ADRs and git on one side, the ledger (hashing
     // and parsing, itself parallel) on the other.
     let (loaded, evidence) = rayon::join(
         || timed("load", || load(options)),
-        || {
-            timed("evidence", || {
-                evidence::load(&options.root, &hashes, records.as_ref())
-            })
-        },
+        || timed("evidence", || evidence::load(&options.root)),
     );
     let mut loaded = record_phase(&mut timings, loaded)?;
     if !options.force {
         writer::refuse_existing(options, &loaded.version)?;
     }
     loaded.evidence = record_phase(&mut timings, evidence)?;
-    hashes.save();
     let cache = match cache_dir(options) {
         Some(dir) => cache::Cache::new(&dir),
         None => cache::Cache::disabled(),

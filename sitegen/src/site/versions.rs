@@ -24,8 +24,9 @@ pub struct VersionEntry {
 /// The alias that always names the newest version.
 pub const LATEST: &str = "latest";
 
-/// A version name must be a single safe path segment: letters, digits, `.`, `-`, `_`, `+`, not
-/// starting with `.`, and not a reserved name.
+/// A version name must be a single safe path segment: 1 to 100 letters, digits, `.`, `-`, `_`,
+/// `+`, not starting with `.` (so `.`, `..`, `.cache` and the build's temporary names are
+/// never versions), and not a reserved name.
 pub fn validate_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 100
@@ -35,15 +36,19 @@ pub fn validate_name(name: &str) -> Result<()> {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'));
     if !ok {
         bail!(
-            "version `{name}` is not usable as a directory name (expected letters, digits, \
-             `.`, `-`, `_` or `+`, not starting with `.`)"
+            "`{name}` is not a valid version name: a version is one folder name of 1 to 100 \
+             characters, each a letter, digit, `.`, `-`, `_` or `+`, not starting with `.` \
+             (e.g. `v1.2.0` or `4cec030a-dirty`)"
         );
     }
     if matches!(
         name,
         LATEST | "index.html" | "versions.json" | "versions.js" | "versions.html"
     ) {
-        bail!("version `{name}` is reserved");
+        bail!(
+            "`{name}` is not a valid version name: it is reserved (`latest` names the newest \
+             version; the others are files of the site's root)"
+        );
     }
     Ok(())
 }
@@ -147,7 +152,9 @@ mod tests {
     fn names_are_checked() {
         assert!(validate_name("v1.2.0-rc1").is_ok());
         assert!(validate_name("0a1b2c3d-dirty").is_ok());
-        for bad in ["", "../x", "a/b", ".hidden", "latest", "a b"] {
+        for bad in [
+            "", ".", "..", "../x", "a/b", ".hidden", ".cache", "latest", "a b",
+        ] {
             assert!(validate_name(bad).is_err(), "{bad}");
         }
     }

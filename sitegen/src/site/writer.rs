@@ -3,8 +3,11 @@
 //! Steps, in order:
 //! 1. ([`Staging::create`], before rendering) refuse if `site/<V>/` exists (published versions
 //!    are immutable) unless `--force`; lay out the version's files (known from the page jobs)
-//!    and create the temporary directory `site/.tmp-<V>-<pid>/` with every folder and the
-//!    assets;
+//!    and create the temporary directory `site/.cache/staging/<V>-<pid>/` with every folder
+//!    and the assets. Staging lives under `site/.cache/` — never among the published versions,
+//!    on the same file system so that the final rename is atomic — and so does every other
+//!    temporary file or tree of a build ([`STAGING`]); a build first removes what builds that
+//!    were killed left there ([`remove_leftovers`]);
 //! 2. (render phase) each page is written there as soon as it is rendered
 //!    ([`Staging::write_page`]) — or hard-linked from the previous version when it is shared
 //!    ([`Staging::share_page`]) — so no more than a page per thread is held in memory, and its
@@ -30,6 +33,91 @@ use rayon::prelude::*;
 
 use super::reuse::{PageRecord, Previous, ReuseFailed};
 use super::{BuildOptions, Loaded, PageJob, RenderedPage, links, versions};
+
+/// The folder, under `site/.cache/`, holding every temporary file and tree of a build: the
+/// staging tree of the version being built, a replaced version moved aside, the new `latest`
+/// link and the new `versions.json`, each named `<what>-<pid>`.
+pub const STAGING: &str = "staging";
+
+/// `site/.cache/staging/` for the site folder `site_dir`.
+pub fn staging_dir(site_dir: &Path) -> PathBuf {
+    site_dir.join(".cache").join(STAGING)
+}
+
+/// Whether process `pid` is running: `/proc/<pid>` exists. Without `/proc` (not Linux) it
+/// cannot be told, and the answer is yes (nothing is removed on a guess).
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
+}
+
+/// The pid a temporary name ends with (`<what>-<pid>`, `<name>.tmp-<pid>`).
+fn leftover_pid(name: &str) -> Option<u32> {
+    let (_, pid) = name.rsplit_once('-')?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Removes what builds that did not finish (killed, or the machine went down) left behind:
+/// every entry of `site/.cache/staging/` whose pid is no longer running, and — from builds
+/// before staging moved there — `site/.tmp-*-<pid>`, `site/.old-*-<pid>` and
+/// `site/*.tmp-<pid>` entries of dead pids. Returns what was removed. Called by a build while
+/// it holds the site lock, so no other build is using them.
+pub fn remove_leftovers(site_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    let candidates = |dir: &Path, legacy: bool| -> Result<Vec<(PathBuf, u32)>> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("while listing {}", dir.display())),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("while listing {}", dir.display()))?;
+            let name = entry.file_name().to_string_lossy().to_string();
+            // Version names never start with `.`; the temporary lists were files.
+            let ours = !legacy
+                || name.starts_with(".tmp-")
+                || name.starts_with(".old-")
+                || (["versions.tmp-", "index.tmp-"]
+                    .iter()
+                    .any(|p| name.starts_with(p))
+                    && entry.file_type().is_ok_and(|t| t.is_file()));
+            if let Some(pid) = leftover_pid(&name).filter(|_| ours) {
+                out.push((entry.path(), pid));
+            }
+        }
+        Ok(out)
+    };
+    let mut found = candidates(&staging_dir(site_dir), false)?;
+    found.extend(candidates(site_dir, true)?);
+    for (path, pid) in found {
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        let result = if is_dir {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match result {
+            Ok(()) => removed.push(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "while removing {}, left by a build that did not finish",
+                        path.display()
+                    )
+                });
+            }
+        }
+    }
+    Ok(removed)
+}
 
 /// The version's tree while it is being written; removed when dropped unpublished.
 #[derive(Debug)]
@@ -69,9 +157,10 @@ impl Staging {
         if files.len() != count {
             bail!("two pages would be written to the same path; check content page names");
         }
-        std::fs::create_dir_all(&site_dir)
-            .with_context(|| format!("while creating {}", site_dir.display()))?;
-        let dir = site_dir.join(format!(".tmp-{version}-{}", std::process::id()));
+        let staging_root = staging_dir(&site_dir);
+        std::fs::create_dir_all(&staging_root)
+            .with_context(|| format!("while creating {}", staging_root.display()))?;
+        let dir = staging_root.join(format!("{version}-{}", std::process::id()));
         remove_if_exists(&dir)?;
         let staging = Staging {
             dir,
@@ -251,16 +340,14 @@ pub fn publish(options: &BuildOptions, loaded: &Loaded, mut staging: Staging) ->
     // 6. versions.json, versions.js, versions.html, root redirect.
     let list = versions::with_new(&loaded.versions, version, version);
     let (json, js) = versions::render_files(&list)?;
-    write_atomic(&site_dir.join("versions.json"), json.as_bytes())?;
-    write_atomic(&site_dir.join("versions.js"), js.as_bytes())?;
+    write_atomic(&site_dir, "versions.json", json.as_bytes())?;
+    write_atomic(&site_dir, "versions.js", js.as_bytes())?;
     write_atomic(
-        &site_dir.join("versions.html"),
+        &site_dir,
+        "versions.html",
         versions::render_page(&list).as_bytes(),
     )?;
-    write_atomic(
-        &site_dir.join("index.html"),
-        redirect_page(version).as_bytes(),
-    )?;
+    write_atomic(&site_dir, "index.html", redirect_page(version).as_bytes())?;
     Ok(final_dir)
 }
 
@@ -350,14 +437,15 @@ pub fn redirect_page(version: &str) -> String {
 /// where the platform or file system has no symbolic links, a copy of the published tree.
 fn point_latest(site_dir: &Path, version: &str, files: &HashSet<String>) -> Result<()> {
     let latest = site_dir.join(versions::LATEST);
-    let link_tmp = site_dir.join(format!(".tmp-latest-link-{}", std::process::id()));
+    let staging = staging_dir(site_dir);
+    let link_tmp = staging.join(format!("latest-link-{}", std::process::id()));
     let _ = std::fs::remove_file(&link_tmp);
     if symlink_dir(Path::new(version), &link_tmp).is_ok() {
         // rename() replaces an existing symbolic link (or file) atomically, but not a
         // directory: a `latest/` copy left by an older build is moved aside first.
         let is_real_dir = std::fs::symlink_metadata(&latest).is_ok_and(|m| m.is_dir());
         if is_real_dir {
-            let aside = site_dir.join(format!(".old-latest-{}", std::process::id()));
+            let aside = staging.join(format!("old-latest-{}", std::process::id()));
             remove_if_exists(&aside)?;
             std::fs::rename(&latest, &aside)
                 .with_context(|| format!("while moving {} aside", latest.display()))?;
@@ -374,7 +462,7 @@ fn point_latest(site_dir: &Path, version: &str, files: &HashSet<String>) -> Resu
     }
     // No symbolic links: a copy (hard links where the file system allows: published files
     // are never modified in place, so sharing them is safe).
-    let latest_tmp = site_dir.join(format!(".tmp-latest-{}", std::process::id()));
+    let latest_tmp = staging.join(format!("latest-{}", std::process::id()));
     remove_if_exists(&latest_tmp)?;
     link_tree(&site_dir.join(version), &latest_tmp, files)?;
     if std::fs::symlink_metadata(&latest).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -399,10 +487,11 @@ fn symlink_dir(_target: &Path, _link: &Path) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
 }
 
-/// Renames `new` to `target`; an existing `target` is renamed aside first and removed after.
+/// Renames `new` to `target`; an existing `target` is renamed aside (into the staging folder)
+/// first and removed after.
 fn swap_into_place(new: &Path, target: &Path, site_dir: &Path, label: &str) -> Result<()> {
     if target.exists() {
-        let aside = site_dir.join(format!(".old-{label}-{}", std::process::id()));
+        let aside = staging_dir(site_dir).join(format!("old-{label}-{}", std::process::id()));
         remove_if_exists(&aside)?;
         std::fs::rename(target, &aside).with_context(|| {
             format!(
@@ -422,8 +511,11 @@ fn swap_into_place(new: &Path, target: &Path, site_dir: &Path, label: &str) -> R
     Ok(())
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+/// Replaces `site_dir/name` with `bytes`: written in the staging folder, then renamed.
+fn write_atomic(site_dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let path = site_dir.join(name);
+    let path = path.as_path();
+    let tmp = staging_dir(site_dir).join(format!("{name}-{}", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("while writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path)
         .with_context(|| format!("while moving {} to {}", tmp.display(), path.display()))

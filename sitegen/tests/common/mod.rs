@@ -135,6 +135,24 @@ impl Fixture {
         f
     }
 
+    /// Commits every file of the work tree (the ledger included) on top of HEAD.
+    pub fn commit_all(&self, message: &str) {
+        let repo = git2::Repository::open(self.root()).expect("open repo");
+        let mut index = repo.index().expect("index");
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .expect("add");
+        index.update_all(["*"], None).expect("stage deletions");
+        index.write().expect("write index");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("find tree");
+        let sig = git2::Signature::now("Fixture", "fixture@example.invalid").expect("sig");
+        let parent = repo.head().expect("head").peel_to_commit().expect("commit");
+        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[&parent])
+            .expect("commit");
+    }
+
     /// The repository root.
     pub fn root(&self) -> &Path {
         self.dir.path()
@@ -178,12 +196,13 @@ impl Fixture {
             .run_id
     }
 
-    /// Every file under the evidence folder.
+    /// Every file of the ledger under the evidence folder (not its lock file).
     pub fn evidence_files(&self) -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = walkdir::WalkDir::new(self.evidence())
             .into_iter()
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().is_file())
+            .filter(|e| e.path() != self.evidence().join(sitegen::ledger::LOCK))
             .map(|e| e.into_path())
             .collect();
         v.sort();
