@@ -105,7 +105,7 @@ fn refused(vfs: &SimVfs, kind: DamageKind, ctx: &str) {
 }
 
 #[test]
-fn damage_at_every_byte_of_the_segment_header_is_refused_and_salvage_keeps_the_checkpoint() {
+fn damage_at_every_byte_of_the_segment_header_is_refused_and_salvage_rebuilds_it() {
     let (vfs, seg) = database();
     for byte in 0..64 {
         let disk = vfs.crash_image(0);
