@@ -63,6 +63,26 @@ pub struct SalvageCut {
     pub move_from: usize,
 }
 
+impl SalvageCut {
+    /// Move segments `from..` aside whole.
+    fn moving(from: usize) -> Self {
+        SalvageCut {
+            header: None,
+            zero: None,
+            move_from: from,
+        }
+    }
+
+    /// Zero segment `i` from `offset` (to `size` bytes at least) and move every later one aside.
+    fn zeroing(i: usize, offset: u64, size: u64) -> Self {
+        SalvageCut {
+            header: None,
+            zero: Some((i, offset, size)),
+            move_from: i + 1,
+        }
+    }
+}
+
 /// How the log ends, and what recovery must do about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -252,11 +272,7 @@ fn scan_log(
                     why,
                     SEGMENT_HEADER_LEN.min(data.len() as u64),
                     pr,
-                    SalvageCut {
-                        header: None,
-                        zero: None,
-                        move_from: i,
-                    },
+                    SalvageCut::moving(i),
                 )?;
                 // Salvage reads on when the records where the log goes on are intact at the
                 // LSNs the segment's name gives (their CRCs cover those LSNs).
@@ -305,11 +321,7 @@ fn scan_log(
                     detail,
                     0,
                     pr,
-                    SalvageCut {
-                        header: None,
-                        zero: None,
-                        move_from: i,
-                    },
+                    SalvageCut::moving(i),
                 )?;
                 return Ok(out);
             }
@@ -336,11 +348,7 @@ fn scan_log(
                     detail,
                     0,
                     pr,
-                    SalvageCut {
-                        header: None,
-                        zero: None,
-                        move_from: i,
-                    },
+                    SalvageCut::moving(i),
                 )?;
                 return Ok(out);
             }
@@ -396,11 +404,7 @@ fn scan_log(
                 detail,
                 0,
                 pr,
-                SalvageCut {
-                    header: None,
-                    zero: Some((i, offset, header.segment_size)),
-                    move_from: i + 1,
-                },
+                SalvageCut::zeroing(i, offset, header.segment_size),
             )?;
             return Ok(out);
         }
@@ -420,11 +424,7 @@ fn scan_log(
                     detail,
                     0,
                     Default::default(),
-                    SalvageCut {
-                        header: None,
-                        zero: None,
-                        move_from: count,
-                    },
+                    SalvageCut::moving(count),
                 )?;
                 return Ok(out);
             }
@@ -460,11 +460,7 @@ fn scan_log(
                     detail,
                     unreadable.max(1),
                     pr,
-                    SalvageCut {
-                        header: None,
-                        zero: Some((i, offset, size)),
-                        move_from: i + 1,
-                    },
+                    SalvageCut::zeroing(i, offset, size),
                 )?;
                 return Ok(out);
             }
@@ -556,11 +552,7 @@ fn missing(scan: &LogScan, at: PathBuf, lsn: Lsn, detail: String, move_from: usi
             later_segments: scan.segments.len().saturating_sub(move_from) as u64,
             commits_before: scan.txns.len() as u64,
         }),
-        cut: SalvageCut {
-            header: None,
-            zero: None,
-            move_from,
-        },
+        cut: SalvageCut::moving(move_from),
     }
 }
 
