@@ -42,6 +42,22 @@ pub struct History {
     pub branch: Option<String>,
 }
 
+/// The reference HEAD points at; `None` in a repository without commits (an unborn branch).
+pub fn head(repo: &git2::Repository) -> Result<Option<git2::Reference<'_>>> {
+    match repo.head() {
+        Ok(head) => Ok(Some(head)),
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e).context("while resolving git HEAD"),
+    }
+}
+
 /// Reads the history of the repository containing `root`. No repository at all is not an error
 /// (a site can be built from a plain directory); a corrupt one is.
 pub fn history(root: &Path) -> Result<History> {
@@ -53,17 +69,8 @@ pub fn history(root: &Path) -> Result<History> {
                 .with_context(|| format!("while opening git repository at {}", root.display()));
         }
     };
-    let head = match repo.head() {
-        Ok(head) => head,
-        Err(e)
-            if matches!(
-                e.code(),
-                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
-            ) =>
-        {
-            return Ok(History::default());
-        }
-        Err(e) => return Err(e).context("while resolving HEAD"),
+    let Some(head) = head(&repo)? else {
+        return Ok(History::default());
     };
     let branch = if head.is_branch() {
         head.shorthand().map(str::to_string)

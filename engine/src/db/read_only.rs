@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::{DATA_FILE, LOCK_FILE, Options, WAL_DIR};
 use crate::btree;
@@ -54,7 +54,11 @@ pub struct ReadOnlyDatabase {
     path: PathBuf,
     storage: Storage,
     root: PageId,
-    entries: u64,
+    /// The checkpoint's entry count.
+    checkpoint_entries: u64,
+    /// The entry count after the overlay, counted on first use (it looks up every overlay key,
+    /// which `get` and `scan` never need).
+    entries: OnceLock<u64>,
     /// Writes recovery would redo: key → value (`None`: deleted), last write wins.
     overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     pending: PendingRecovery,
@@ -115,23 +119,22 @@ impl ReadOnlyDatabase {
                 };
             }
         }
-        let mut db = ReadOnlyDatabase {
+        Ok(ReadOnlyDatabase {
             path,
             storage,
             root: meta.root,
-            entries: meta.entry_count,
+            checkpoint_entries: meta.entry_count,
+            entries: OnceLock::new(),
             overlay,
             pending,
             _lock: lock,
-        };
-        db.entries = db.count_entries()?;
-        Ok(db)
+        })
     }
 
     /// The entry count after the overlay: the checkpoint's count, plus keys the overlay adds,
     /// minus keys it deletes.
     fn count_entries(&self) -> Result<u64> {
-        let mut n = self.entries;
+        let mut n = self.checkpoint_entries;
         for (key, value) in &self.overlay {
             let before = btree::get(&self.storage, self.root, key)?.is_some();
             match (before, value.is_some()) {
@@ -153,9 +156,14 @@ impl ReadOnlyDatabase {
         &self.pending
     }
 
-    /// The number of keys (as of the last commit in the log).
-    pub fn entries(&self) -> u64 {
-        self.entries
+    /// The number of keys (as of the last commit in the log). Counted on the first call: every
+    /// key the log writes is looked up in the checkpoint's tree.
+    pub fn entries(&self) -> Result<u64> {
+        if let Some(n) = self.entries.get() {
+            return Ok(*n);
+        }
+        let n = self.count_entries()?;
+        Ok(*self.entries.get_or_init(|| n))
     }
 
     /// The commit LSN of the state the view shows.

@@ -53,19 +53,10 @@ pub fn committed(root: &Path, evidence: &Path) -> Result<Committed> {
             evidence.display()
         )));
     };
-    let head = match repo.head() {
-        Ok(head) => head,
-        Err(e)
-            if matches!(
-                e.code(),
-                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
-            ) =>
-        {
-            return Ok(Committed::Unanchored(
-                "the git repository has no commits yet".into(),
-            ));
-        }
-        Err(e) => return Err(e).context("while resolving git HEAD"),
+    let Some(head) = crate::git::head(&repo)? else {
+        return Ok(Committed::Unanchored(
+            "the git repository has no commits yet".into(),
+        ));
     };
     let commit = head
         .peel_to_commit()

@@ -320,7 +320,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             let stats = serde_json::json!({
                 "path": view.path().display().to_string(),
                 "read_only": true,
-                "entries": view.entries(),
+                "entries": view.entries().context("while counting keys")?,
                 "last_commit_lsn": view.last_commit_lsn().0,
                 "pending_recovery": view.pending_recovery(),
             });
