@@ -112,6 +112,24 @@ mod tests {
         assert_eq!(percentile(&[], 0.5), None);
     }
 
+    proptest::proptest! {
+        /// Seeded by proptest (the failing case and its seed are printed on failure).
+        #[test]
+        fn percentile_returns_a_sample_and_grows_with_p(
+            mut v in proptest::collection::vec(-1e9f64..1e9, 1..200),
+            p in 0.001f64..1.0,
+            q in 0.001f64..1.0,
+        ) {
+            v.sort_by(f64::total_cmp);
+            let a = percentile(&v, p).expect("non-empty");
+            proptest::prop_assert!(v.contains(&a));
+            let (lo, hi) = if p <= q { (p, q) } else { (q, p) };
+            proptest::prop_assert!(percentile(&v, lo) <= percentile(&v, hi));
+            let at_or_below = v.iter().filter(|x| **x <= a).count() as f64;
+            proptest::prop_assert!(at_or_below >= p * v.len() as f64 - 1e-9);
+        }
+    }
+
     #[test]
     fn median_averages_the_two_middle_values() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
