@@ -4,14 +4,18 @@
 //! between versions. Today it describes the storage structures — file header, meta slots, page
 //! header, page types, B+tree limits, WAL segment and record layouts, format versions — and the
 //! configuration of a database when one is given. Tables, columns, indexes and migrations join it
-//! when the schema layer exists. Every figure is taken from the constants the code itself uses,
-//! so the catalog cannot drift from the implementation.
+//! when the schema layer exists. Every figure is taken from the constants the code itself uses —
+//! field offsets, widths and encodings from the [`Field`](crate::util::codec::Field) constants
+//! the decoders read (`storage::header::layout`, `storage::page::layout`, `wal::format::layout`)
+//! — so the catalog cannot drift from the implementation; `engine/tests/catalog.rs`
+//! checks each field against real encoded bytes and against `engine/FORMAT.md`.
 
 use serde::Serialize;
 
 use crate::btree;
 use crate::db::Database;
 use crate::storage::{header, page};
+use crate::util::codec::Field as CodecField;
 use crate::wal::format as walfmt;
 
 /// Version of the catalog JSON layout.
@@ -117,18 +121,12 @@ pub struct Configuration {
     pub page_count: u64,
 }
 
-fn f(
-    name: &'static str,
-    offset: usize,
-    size: usize,
-    encoding: &'static str,
-    description: &'static str,
-) -> Field {
+fn f(name: &'static str, field: CodecField, description: &'static str) -> Field {
     Field {
         name,
-        offset,
-        size,
-        encoding,
+        offset: field.offset,
+        size: field.width,
+        encoding: field.encoding.name(),
         description,
     }
 }
@@ -155,6 +153,11 @@ pub fn describe(db: Option<&Database>) -> crate::Result<Catalog> {
         },
     };
     let slot = header::SLOT_LEN;
+    use header::layout as h;
+    use header::layout::meta as m;
+    use page::layout as p;
+    use walfmt::layout as r;
+    use walfmt::layout::segment as w;
     Ok(Catalog {
         format_version: CATALOG_FORMAT_VERSION,
         engine_version: env!("CARGO_PKG_VERSION"),
@@ -164,75 +167,59 @@ pub fn describe(db: Option<&Database>) -> crate::Result<Catalog> {
             description: "bytes 0..64 of page 0: identifies the file and fixes its page size",
             size: header::STATIC_LEN,
             fields: vec![
-                f("magic", 0, 8, "bytes", "\"LIGHTNDB\""),
-                f("format_version", 8, 4, "u32 le", "data file format version"),
-                f("page_size", 12, 4, "u32 le", "page size in bytes"),
-                f("created_at", 16, 8, "u64 le", "creation time, unix seconds"),
-                f("reserved", 24, 36, "zeros", "reserved"),
-                f("crc32c", 60, 4, "u32 le", "CRC32C of bytes 0..60"),
+                f("magic", h::MAGIC, "\"LIGHTNDB\""),
+                f(
+                    "format_version",
+                    h::FORMAT_VERSION,
+                    "data file format version",
+                ),
+                f("page_size", h::PAGE_SIZE, "page size in bytes"),
+                f("created_at", h::CREATED_AT, "creation time, unix seconds"),
+                f("reserved", h::RESERVED, "reserved"),
+                f("crc32c", h::CRC, "CRC32C of bytes 0..60"),
             ],
         },
         meta_slot: Layout {
             description: "two slots at 64..192 and 192..320 of page 0; the valid one with the highest seq is the last checkpoint",
             size: slot,
             fields: vec![
-                f("seq", 0, 8, "u64 le", "checkpoint sequence number"),
+                f("seq", m::SEQ, "checkpoint sequence number"),
                 f(
                     "checkpoint_lsn",
-                    8,
-                    8,
-                    "u64 le",
+                    m::CHECKPOINT_LSN,
                     "WAL position the data file reflects; redo starts after it",
                 ),
-                f("root", 16, 8, "u64 le", "B+tree root page (0 = empty tree)"),
+                f("root", m::ROOT, "B+tree root page (0 = empty tree)"),
                 f(
                     "freelist_head",
-                    24,
-                    8,
-                    "u64 le",
+                    m::FREELIST_HEAD,
                     "first page of the persisted freelist (0 = none)",
                 ),
-                f("page_count", 32, 8, "u64 le", "pages in the data file"),
-                f("entry_count", 40, 8, "u64 le", "keys in the tree"),
+                f("page_count", m::PAGE_COUNT, "pages in the data file"),
+                f("entry_count", m::ENTRY_COUNT, "keys in the tree"),
                 f(
                     "next_txn_id",
-                    48,
-                    8,
-                    "u64 le",
+                    m::NEXT_TXN_ID,
                     "next transaction id to assign",
                 ),
-                f("reserved", 56, slot - 60, "zeros", "reserved"),
-                f(
-                    "crc32c",
-                    slot - 4,
-                    4,
-                    "u32 le",
-                    "CRC32C of the slot's other bytes",
-                ),
+                f("reserved", m::RESERVED, "reserved"),
+                f("crc32c", m::CRC, "CRC32C of the slot's other bytes"),
             ],
         },
         page_header: Layout {
             description: "the first bytes of every page except page 0",
             size: page::PAGE_HEADER_LEN,
             fields: vec![
-                f("crc32c", 0, 4, "u32 le", "CRC32C of bytes 4..page_size"),
-                f("page_type", 4, 1, "u8", "see page_types"),
-                f("flags", 5, 1, "u8", "type-specific"),
-                f("reserved", 6, 2, "zeros", "reserved"),
+                f("crc32c", p::CRC, "CRC32C of bytes 4..page_size"),
+                f("page_type", p::PAGE_TYPE, "see page_types"),
+                f("flags", p::FLAGS, "type-specific"),
+                f("reserved", p::RESERVED, "reserved"),
                 f(
                     "page_id",
-                    8,
-                    8,
-                    "u64 le",
+                    p::PAGE_ID,
                     "the page's own number (catches misdirected writes)",
                 ),
-                f(
-                    "lsn",
-                    16,
-                    8,
-                    "u64 le",
-                    "LSN of the commit that last wrote the page",
-                ),
+                f("lsn", p::LSN, "LSN of the commit that last wrote the page"),
             ],
         },
         page_types: [
@@ -262,53 +249,35 @@ pub fn describe(db: Option<&Database>) -> crate::Result<Catalog> {
             description: "the first bytes of every WAL segment file (<first lsn as 16 hex digits>.wal)",
             size: walfmt::SEGMENT_HEADER_LEN as usize,
             fields: vec![
-                f("magic", 0, 8, "bytes", "\"LDBWAL01\""),
-                f("format_version", 8, 4, "u32 le", "WAL format version"),
+                f("magic", w::MAGIC, "\"LDBWAL01\""),
+                f("format_version", w::VERSION, "WAL format version"),
                 f(
                     "page_size",
-                    12,
-                    4,
-                    "u32 le",
+                    w::PAGE_SIZE,
                     "page size of the database the log belongs to",
                 ),
                 f(
                     "first_lsn",
-                    16,
-                    8,
-                    "u64 le",
+                    w::FIRST_LSN,
                     "LSN of the segment's first record",
                 ),
                 f(
                     "segment_size",
-                    24,
-                    8,
-                    "u64 le",
+                    w::SEGMENT_SIZE,
                     "the size the file was created with (version 3); a shorter file is truncated",
                 ),
-                f("reserved", 32, 28, "zeros", "reserved"),
-                f("crc32c", 60, 4, "u32 le", "CRC32C of bytes 0..60"),
+                f("reserved", w::RESERVED, "reserved"),
+                f("crc32c", w::CRC, "CRC32C of bytes 0..60"),
             ],
         },
         wal_record_header: Layout {
             description: "the header of every WAL record; the payload follows",
             size: walfmt::RECORD_HEADER_LEN,
             fields: vec![
-                f("len", 0, 4, "u32 le", "payload bytes"),
-                f(
-                    "crc32c",
-                    4,
-                    4,
-                    "u32 le",
-                    "CRC32C over lsn, kind and payload",
-                ),
-                f(
-                    "lsn",
-                    8,
-                    8,
-                    "u64 le",
-                    "the record's own position in the log",
-                ),
-                f("kind", 16, 1, "u8", "see wal_record_types"),
+                f("len", r::LEN, "payload bytes"),
+                f("crc32c", r::CRC, "CRC32C over lsn, kind and payload"),
+                f("lsn", r::LSN, "the record's own position in the log"),
+                f("kind", r::KIND, "see wal_record_types"),
             ],
         },
         wal_record_types: vec![

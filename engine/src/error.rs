@@ -11,6 +11,10 @@ use std::time::Duration;
 
 use crate::types::{Lsn, PageId, TxnId};
 
+mod wal_damage;
+
+pub use wal_damage::{DamageKind, WalDamage};
+
 /// A specialised `Result` for engine operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -52,7 +56,7 @@ pub enum Error {
     /// The database was not opened and nothing was changed; salvage mode
     /// ([`crate::wal::WalRecovery::Salvage`]) keeps the commits before the damage.
     #[error("{0}")]
-    WalDamaged(Box<crate::wal::WalDamage>),
+    WalDamaged(Box<WalDamage>),
     /// The file is not a Lightning DB database (bad magic number).
     #[error("{path} is not a Lightning DB database (bad magic number)")]
     NotADatabase {

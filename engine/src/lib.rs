@@ -19,7 +19,9 @@
 //! [`crashdrill`] (the workload and checks of the process crash drill) and [`workload`] (seeded
 //! benchmark data).
 //!
-//! [`util`] holds helpers every layer may use (a deterministic PRNG for tests and benches).
+//! [`util`] holds helpers every layer may use: [`util::codec`], the one byte codec every on-disk
+//! field is read and written with (its decoders deny `clippy::indexing_slicing`), and a
+//! deterministic PRNG for tests and benches.
 //!
 //! On-disk formats and the invariants each layer keeps are written down in `engine/FORMAT.md`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]

@@ -37,3 +37,328 @@ fn catalog_json_names_every_page_and_record_type() {
     assert_eq!(json["file_header"]["size"], 64);
     assert_eq!(json["limits"]["max_key_len_for_page_size"], 994);
 }
+
+/// A value a catalog field must read back from encoded bytes.
+#[derive(Debug, PartialEq)]
+enum Want {
+    /// A little-endian integer of the field's width.
+    Int(u64),
+    /// Exactly these bytes.
+    Bytes(&'static [u8]),
+    /// All zero.
+    Zeros,
+    /// CRC32C of the layout's bytes before the field.
+    CrcOfBefore,
+    /// CRC32C of the whole buffer after the field.
+    CrcOfAfter,
+}
+
+/// Reads every field of `layout` from `bytes` at the catalog's offset and width, as the
+/// catalog's encoding says, and compares it with `want` (by field name). Also checks that the
+/// fields tile the layout and that every field has an expectation.
+fn check_layout(
+    what: &str,
+    layout: &lightning_db::catalog::Layout,
+    bytes: &[u8],
+    want: &[(&str, Want)],
+) {
+    let mut at = 0;
+    for field in &layout.fields {
+        assert_eq!(
+            field.offset, at,
+            "{what}.{}: fields must tile the layout",
+            field.name
+        );
+        at += field.size;
+        let raw = bytes
+            .get(field.offset..field.offset + field.size)
+            .unwrap_or_else(|| panic!("{what}.{} lies outside the encoded bytes", field.name));
+        let Some((_, expected)) = want.iter().find(|(n, _)| *n == field.name) else {
+            panic!("{what}.{} has no expected value in this test", field.name);
+        };
+        let int = || {
+            let mut b = [0u8; 8];
+            b[..raw.len()].copy_from_slice(raw);
+            u64::from_le_bytes(b)
+        };
+        let width = match field.encoding {
+            "u8" => 1,
+            "u16 le" => 2,
+            "u32 le" => 4,
+            "u64 le" => 8,
+            _ => 0,
+        };
+        if width != 0 {
+            assert_eq!(width, field.size, "{what}.{}: encoding vs size", field.name);
+        }
+        let ok = match expected {
+            Want::Int(v) => width != 0 && int() == *v,
+            Want::Bytes(b) => field.encoding == "bytes" && raw == *b,
+            Want::Zeros => field.encoding == "zeros" && raw.iter().all(|&b| b == 0),
+            Want::CrcOfBefore => {
+                width == 4 && int() == u64::from(crc32c::crc32c(&bytes[..field.offset]))
+            }
+            Want::CrcOfAfter => {
+                width == 4
+                    && int() == u64::from(crc32c::crc32c(&bytes[field.offset + field.size..]))
+            }
+        };
+        assert!(
+            ok,
+            "{what}.{} (offset {}, size {}, {}) reads {raw:02x?}, expected {expected:?}",
+            field.name, field.offset, field.size, field.encoding
+        );
+    }
+    assert_eq!(at, layout.size, "{what}: fields must cover the layout");
+    for (name, _) in want {
+        assert!(
+            layout.fields.iter().any(|f| f.name == *name),
+            "{what} lists no field {name}"
+        );
+    }
+}
+
+/// Every field the catalog describes reads back, at the catalog's offset and width, exactly the
+/// value the engine's encoder wrote there — so a wrong offset in the catalog or in the codec
+/// constants fails here (and `format_md_states_the_same_offsets` holds both to FORMAT.md).
+#[test]
+fn every_catalog_field_reads_back_what_the_encoder_wrote() {
+    use Want::*;
+    use lightning_db::storage::{Page, PageType, header};
+    use lightning_db::wal::format as walfmt;
+    use lightning_db::{Lsn, PageId, TxnId};
+
+    let catalog = lightning_db::catalog::describe(None).expect("describe");
+
+    let meta = header::Meta {
+        seq: 0x0101_0101_0101_0101,
+        checkpoint_lsn: Lsn(0x0202_0202_0202_0202),
+        root: PageId(0x0303_0303_0303_0303),
+        freelist_head: PageId(0x0404_0404_0404_0404),
+        page_count: 0x0505_0505_0505_0505,
+        entry_count: 0x0606_0606_0606_0606,
+        next_txn_id: TxnId(0x0707_0707_0707_0707),
+    };
+    let page0 = header::encode_new(4096, 0x1122_3344_5566_7788, &meta);
+    check_layout(
+        "file_header",
+        &catalog.file_header,
+        &page0[..catalog.file_header.size],
+        &[
+            ("magic", Bytes(b"LIGHTNDB")),
+            ("format_version", Int(1)),
+            ("page_size", Int(4096)),
+            ("created_at", Int(0x1122_3344_5566_7788)),
+            ("reserved", Zeros),
+            ("crc32c", CrcOfBefore),
+        ],
+    );
+    let slot_a = header::Slot::A.offset();
+    check_layout(
+        "meta_slot",
+        &catalog.meta_slot,
+        &page0[slot_a..slot_a + catalog.meta_slot.size],
+        &[
+            ("seq", Int(meta.seq)),
+            ("checkpoint_lsn", Int(meta.checkpoint_lsn.0)),
+            ("root", Int(meta.root.0)),
+            ("freelist_head", Int(meta.freelist_head.0)),
+            ("page_count", Int(meta.page_count)),
+            ("entry_count", Int(meta.entry_count)),
+            ("next_txn_id", Int(meta.next_txn_id.0)),
+            ("reserved", Zeros),
+            ("crc32c", CrcOfBefore),
+        ],
+    );
+
+    let mut page = Page::new(1024, PageId(0x1817_1615_1413_1211), PageType::Leaf);
+    page.set_flags(0xA5);
+    page.set_lsn(Lsn(0x2827_2625_2423_2221));
+    page.body_mut()[..4].copy_from_slice(b"body");
+    page.seal();
+    check_layout(
+        "page_header",
+        &catalog.page_header,
+        page.as_bytes(),
+        &[
+            ("crc32c", CrcOfAfter),
+            ("page_type", Int(PageType::Leaf as u64)),
+            ("flags", Int(0xA5)),
+            ("reserved", Zeros),
+            ("page_id", Int(0x1817_1615_1413_1211)),
+            ("lsn", Int(0x2827_2625_2423_2221)),
+        ],
+    );
+
+    let segment = walfmt::SegmentHeader::new(8192, Lsn(0x3837_3635_3433_3231), 0x0009_0000);
+    check_layout(
+        "wal_segment_header",
+        &catalog.wal_segment_header,
+        &segment.encode(),
+        &[
+            ("magic", Bytes(b"LDBWAL01")),
+            ("format_version", Int(u64::from(walfmt::SEGMENT_VERSION))),
+            ("page_size", Int(8192)),
+            ("first_lsn", Int(0x3837_3635_3433_3231)),
+            ("segment_size", Int(0x0009_0000)),
+            ("reserved", Zeros),
+            ("crc32c", CrcOfBefore),
+        ],
+    );
+
+    let ops = [walfmt::Op::Put {
+        key: b"key".to_vec(),
+        value: b"value".to_vec(),
+    }];
+    let records = walfmt::prepare_txn(TxnId(42), &ops, 1 << 20);
+    let [record] = records.as_slice() else {
+        panic!("one small transaction is one record");
+    };
+    let lsn = Lsn(0x4847_4645_4443_4241);
+    let mut framed = Vec::new();
+    record.frame_into(lsn, &mut framed);
+    check_layout(
+        "wal_record_header",
+        &catalog.wal_record_header,
+        &framed,
+        &[
+            ("len", Int(record.payload.len() as u64)),
+            (
+                "crc32c",
+                Int(u64::from(walfmt::record_crc(
+                    crc32c::crc32c(&record.payload),
+                    lsn,
+                    walfmt::RecordKind::Commit as u8,
+                ))),
+            ),
+            ("lsn", Int(lsn.0)),
+            ("kind", Int(walfmt::RecordKind::Commit as u64)),
+        ],
+    );
+}
+
+/// The `(offset, size)` rows of the first table after the line starting with `marker` in
+/// `engine/FORMAT.md`, keeping rows that start inside `within` (offsets `a`, `a..b` or `a..`).
+fn format_md_rows(doc: &str, marker: &str, within: std::ops::Range<usize>) -> Vec<(usize, usize)> {
+    let start = doc
+        .lines()
+        .position(|l| l.starts_with(marker))
+        .unwrap_or_else(|| panic!("FORMAT.md has no line starting with {marker:?}"));
+    let mut rows = Vec::new();
+    let mut in_table = false;
+    for line in doc.lines().skip(start + 1) {
+        let line = line.trim();
+        if !line.starts_with('|') {
+            if in_table {
+                break;
+            }
+            continue;
+        }
+        in_table = true;
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let spec = cells[0].trim_matches('`');
+        let (from, to) = match spec.split_once("..") {
+            Some((a, b)) => (a, b.parse::<usize>().ok()),
+            None => (spec, None),
+        };
+        let Ok(from) = from.parse::<usize>() else {
+            continue; // the header row, the separator row, `…` rows
+        };
+        if !within.contains(&from) {
+            continue;
+        }
+        let size: usize = cells[1]
+            .parse()
+            .unwrap_or_else(|_| panic!("FORMAT.md {marker:?}: row {line:?} has no numeric size"));
+        if let Some(to) = to {
+            assert_eq!(to - from, size, "FORMAT.md {marker:?}: row {line:?}");
+        }
+        rows.push((from, size));
+    }
+    assert!(!rows.is_empty(), "FORMAT.md {marker:?}: no table rows");
+    rows
+}
+
+/// `engine/FORMAT.md`'s layout tables state the offsets and sizes of the codec's constants:
+/// the catalog's layouts, and the freelist, node, overflow and backup stream headers.
+#[test]
+fn format_md_states_the_same_offsets() {
+    use lightning_db::backup::stream;
+    use lightning_db::btree::{node, overflow};
+    use lightning_db::storage::{freelist, page};
+    use lightning_db::util::codec::Field;
+
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("FORMAT.md"))
+        .expect("read FORMAT.md");
+    let catalog = lightning_db::catalog::describe(None).expect("describe");
+    for (marker, layout) in [
+        ("### Page 0: file header", &catalog.file_header),
+        ("Meta slot (128 bytes", &catalog.meta_slot),
+        ("### Page header", &catalog.page_header),
+        ("### Segment header", &catalog.wal_segment_header),
+        ("### Record frame", &catalog.wal_record_header),
+    ] {
+        let code: Vec<(usize, usize)> = layout.fields.iter().map(|f| (f.offset, f.size)).collect();
+        assert_eq!(
+            format_md_rows(&doc, marker, 0..layout.size),
+            code,
+            "{marker}"
+        );
+    }
+    let rows = |fields: &[Field], base: usize| -> Vec<(usize, usize)> {
+        fields.iter().map(|f| (base + f.offset, f.width)).collect()
+    };
+    let body = page::PAGE_HEADER_LEN;
+    for (marker, within, want) in [
+        (
+            "### Freelist page",
+            body..body + freelist::layout::IDS,
+            rows(
+                &[
+                    freelist::layout::COUNT,
+                    freelist::layout::RESERVED,
+                    freelist::layout::NEXT,
+                ],
+                body,
+            ),
+        ),
+        (
+            "### Leaf page",
+            0..node::LEAF_HEADER_LEN,
+            rows(&[node::layout::COUNT, node::layout::RESERVED], 0),
+        ),
+        (
+            "### Branch page",
+            0..node::BRANCH_HEADER_LEN,
+            rows(
+                &[
+                    node::layout::COUNT,
+                    node::layout::RESERVED,
+                    node::layout::LEFTMOST,
+                ],
+                0,
+            ),
+        ),
+        (
+            "### Overflow page",
+            0..overflow::OVERFLOW_HEADER_LEN,
+            rows(&[overflow::layout::NEXT, overflow::layout::LEN], 0),
+        ),
+        (
+            "### Page stream",
+            0..stream::HEADER_LEN,
+            rows(
+                &[
+                    stream::layout::MAGIC,
+                    stream::layout::VERSION,
+                    stream::layout::PAGE_SIZE,
+                    stream::layout::ROOT,
+                    stream::layout::SOURCE_LSN,
+                ],
+                0,
+            ),
+        ),
+    ] {
+        assert_eq!(format_md_rows(&doc, marker, within), want, "{marker}");
+    }
+}

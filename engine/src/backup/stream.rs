@@ -7,6 +7,8 @@
 //! The page count is in the manifest; the reader accepts exactly that many pages and nothing
 //! after them.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,11 +18,28 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::storage::Page;
 use crate::types::{Lsn, PageId};
+use crate::util::codec::{field_bytes, push_u32, push_u64, read_u32_at, read_u64_at};
+
+/// The fields of the stream header, each named once.
+pub mod layout {
+    use crate::util::codec::Field;
+
+    /// Magic number `b"LDBPAGES"`.
+    pub const MAGIC: Field = Field::bytes(0, 8);
+    /// Backup format version.
+    pub const VERSION: Field = Field::u32(8);
+    /// Page size of the pages that follow.
+    pub const PAGE_SIZE: Field = Field::u32(12);
+    /// Root page of the backed-up tree (0 = empty).
+    pub const ROOT: Field = Field::u64(16);
+    /// LSN of the commit the backup holds.
+    pub const SOURCE_LSN: Field = Field::u64(24);
+}
 
 /// Magic number at the start of the decompressed stream.
 pub const MAGIC: &[u8; 8] = b"LDBPAGES";
 /// Length of the stream header.
-pub const HEADER_LEN: usize = 32;
+pub const HEADER_LEN: usize = layout::SOURCE_LSN.end();
 /// zstd level used for backups: fast, since pages of random data barely compress anyway.
 pub const ZSTD_LEVEL: i32 = 1;
 
@@ -40,7 +59,7 @@ struct Hashing {
 impl Write for Hashing {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
+        self.hash.update(buf.get(..n).unwrap_or(buf));
         self.bytes += n as u64;
         if self.bytes - self.synced >= SYNC_EVERY {
             self.inner.flush()?;
@@ -108,10 +127,10 @@ impl StreamWriter {
             .map_err(io)?;
         let mut buf = Vec::with_capacity(CHUNK + page_size);
         buf.extend_from_slice(MAGIC);
-        buf.extend_from_slice(&super::FORMAT_VERSION.to_le_bytes());
-        buf.extend_from_slice(&(page_size as u32).to_le_bytes());
-        buf.extend_from_slice(&root.0.to_le_bytes());
-        buf.extend_from_slice(&lsn.0.to_le_bytes());
+        push_u32(&mut buf, super::FORMAT_VERSION);
+        push_u32(&mut buf, page_size as u32);
+        push_u64(&mut buf, root.0);
+        push_u64(&mut buf, lsn.0);
         Ok(StreamWriter {
             tx: Some(tx),
             worker: Some(worker),
@@ -206,7 +225,7 @@ pub fn hash_file(path: &Path) -> Result<(u64, String)> {
         if n == 0 {
             break;
         }
-        hash.update(&buf[..n]);
+        hash.update(buf.get(..n).unwrap_or(&buf));
         bytes += n as u64;
     }
     Ok((bytes, super::manifest::hex(&hash.finalize())))
@@ -240,23 +259,24 @@ impl StreamReader {
         };
         let mut h = [0u8; HEADER_LEN];
         r.read_exact(&mut h, "the stream header")?;
-        let u32_at = |at: usize| u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&h[16..24]);
-        let h_root = u64::from_le_bytes(w);
-        w.copy_from_slice(&h[24..32]);
-        let h_lsn = u64::from_le_bytes(w);
-        if &h[..8] != MAGIC
-            || u32_at(8) != super::FORMAT_VERSION
-            || u32_at(12) as usize != page_size
+        // `h` is the whole header, so none of these reads can fail.
+        let short = |e| r.bad(format!("stream header: {e}"));
+        let h_magic = field_bytes(&h, layout::MAGIC).map_err(short)?;
+        let h_version = read_u32_at(&h, layout::VERSION.offset).map_err(short)?;
+        let h_page_size = read_u32_at(&h, layout::PAGE_SIZE.offset).map_err(short)?;
+        let h_root = read_u64_at(&h, layout::ROOT.offset).map_err(short)?;
+        let h_lsn = read_u64_at(&h, layout::SOURCE_LSN.offset).map_err(short)?;
+        if h_magic != MAGIC
+            || h_version != super::FORMAT_VERSION
+            || h_page_size as usize != page_size
             || h_root != root.0
             || h_lsn != lsn.0
         {
             return Err(r.bad(format!(
                 "stream header (magic, version {}, page size {}, root {h_root}, lsn {h_lsn}) \
                  does not match the manifest (version {}, page size {page_size}, root {}, lsn {})",
-                u32_at(8),
-                u32_at(12),
+                h_version,
+                h_page_size,
                 super::FORMAT_VERSION,
                 root.0,
                 lsn.0

@@ -17,48 +17,93 @@
 //! Nothing read from a page is trusted: every accessor bounds-checks and returns
 //! [`Error::Corruption`] naming the page instead of panicking.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::cmp::Ordering;
 
 use crate::error::{Error, Result};
 use crate::storage::{Page, PageType};
 use crate::types::PageId;
+use crate::util::codec::{read_u8_at, read_u16_at, read_u32_at, read_u64_at};
+
+/// The fields of node pages and cells, each named once (offsets from the start of the page
+/// body, of a slot, or of a cell).
+pub mod layout {
+    use crate::util::codec::Field;
+
+    /// Node header: number of cells.
+    pub const COUNT: Field = Field::u16(0);
+    /// Node header: reserved, zero.
+    pub const RESERVED: Field = Field::zeros(2, 2);
+    /// Branch header: the leftmost child.
+    pub const LEFTMOST: Field = Field::u64(4);
+
+    /// Slot: body offset of the cell.
+    pub const SLOT_OFFSET: Field = Field::u16(0);
+    /// Slot: the key's first bytes, zero-padded.
+    pub const SLOT_PREFIX: Field = Field::bytes(2, 4);
+
+    /// Leaf cell: flags.
+    pub const LEAF_FLAGS: Field = Field::u8(0);
+    /// Leaf cell: key length.
+    pub const LEAF_KEY_LEN: Field = Field::u16(1);
+    /// Leaf cell: value length (inline, or the whole overflow value).
+    pub const LEAF_VALUE_LEN: Field = Field::u32(3);
+
+    /// Branch cell: key length.
+    pub const BRANCH_KEY_LEN: Field = Field::u16(0);
+    /// Branch cell: the child holding keys from this cell's key on.
+    pub const BRANCH_CHILD: Field = Field::u64(2);
+
+    /// Bytes of an overflow pointer in a leaf cell (the first page id of the chain).
+    pub const OVERFLOW_POINTER_LEN: usize = 8;
+}
 
 /// Bytes of one slot-array entry: the cell's body offset (u16) and the key's first
 /// [`PREFIX_LEN`] bytes, zero-padded, so a binary search rarely has to visit the cell.
-pub const SLOT_LEN: usize = 2 + PREFIX_LEN;
+pub const SLOT_LEN: usize = layout::SLOT_PREFIX.end();
 /// Key bytes copied into each slot.
-pub const PREFIX_LEN: usize = 4;
+pub const PREFIX_LEN: usize = layout::SLOT_PREFIX.width;
 
 /// The slot prefix of `key`: its first [`PREFIX_LEN`] bytes, zero-padded. Ordering prefixes
 /// orders keys, except that equal prefixes need a full comparison.
 #[inline]
 pub fn key_prefix(key: &[u8]) -> [u8; PREFIX_LEN] {
     let mut p = [0u8; PREFIX_LEN];
-    let n = key.len().min(PREFIX_LEN);
-    p[..n].copy_from_slice(&key[..n]);
+    for (dst, src) in p.iter_mut().zip(key) {
+        *dst = *src;
+    }
     p
 }
 /// Bytes of the leaf header (cell count + reserved).
-pub const LEAF_HEADER_LEN: usize = 4;
+pub const LEAF_HEADER_LEN: usize = layout::RESERVED.end();
 /// Bytes of the branch header (cell count + reserved + leftmost child).
-pub const BRANCH_HEADER_LEN: usize = 12;
+pub const BRANCH_HEADER_LEN: usize = layout::LEFTMOST.end();
 /// Bytes of a leaf cell besides key and value: flags, key length, value length.
-pub const LEAF_CELL_OVERHEAD: usize = 7;
+pub const LEAF_CELL_OVERHEAD: usize = layout::LEAF_VALUE_LEN.end();
 /// Bytes of a branch cell besides the key: key length and child id.
-pub const BRANCH_CELL_OVERHEAD: usize = 10;
+pub const BRANCH_CELL_OVERHEAD: usize = layout::BRANCH_CHILD.end();
+
+const _: () = assert!(
+    SLOT_LEN == 6
+        && LEAF_HEADER_LEN == 4
+        && BRANCH_HEADER_LEN == 12
+        && LEAF_CELL_OVERHEAD == 7
+        && BRANCH_CELL_OVERHEAD == 10
+);
 /// Leaf cell flag: the value lives in an overflow chain.
 pub const FLAG_OVERFLOW: u8 = 0x01;
 /// Leaf cell flag bits that format version 1 does not define (reserved for versioning).
 pub const FLAG_RESERVED: u8 = !FLAG_OVERFLOW;
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+    read_u16_at(b, at).ok()
 }
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    read_u32_at(b, at).ok()
 }
-pub(crate) fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    read_u64_at(b, at).ok()
 }
 
 /// A leaf cell's value as stored: inline bytes or a pointer to an overflow chain.
@@ -104,7 +149,9 @@ impl<'a> NodeView<'a> {
             }
         };
         let body = page.body();
-        let count = u16_at(body, 0).map(usize::from).unwrap_or(usize::MAX);
+        let count = u16_at(body, layout::COUNT.offset)
+            .map(usize::from)
+            .unwrap_or(usize::MAX);
         let view = NodeView {
             body,
             id: expected,
@@ -166,9 +213,12 @@ impl<'a> NodeView<'a> {
 
     /// Body offset of cell `i`, checked to lie after the slot array and inside the page.
     pub fn cell_offset(&self, i: usize) -> Result<usize> {
-        let off = u16_at(self.body, self.header_len() + i * SLOT_LEN)
-            .map(usize::from)
-            .ok_or_else(|| self.bad(format!("slot {i} out of range")))?;
+        let off = u16_at(
+            self.body,
+            self.header_len() + i * SLOT_LEN + layout::SLOT_OFFSET.offset,
+        )
+        .map(usize::from)
+        .ok_or_else(|| self.bad(format!("slot {i} out of range")))?;
         if off < self.slots_end() || off >= self.body.len() {
             return Err(self.bad(format!("cell {i} offset {off} outside the cell area")));
         }
@@ -179,9 +229,12 @@ impl<'a> NodeView<'a> {
     pub fn key(&self, i: usize) -> Result<&'a [u8]> {
         let off = self.cell_offset(i)?;
         let (len_at, key_at) = if self.leaf {
-            (off + 1, off + LEAF_CELL_OVERHEAD)
+            (off + layout::LEAF_KEY_LEN.offset, off + LEAF_CELL_OVERHEAD)
         } else {
-            (off, off + BRANCH_CELL_OVERHEAD)
+            (
+                off + layout::BRANCH_KEY_LEN.offset,
+                off + BRANCH_CELL_OVERHEAD,
+            )
         };
         let len = u16_at(self.body, len_at).map(usize::from);
         len.and_then(|len| self.body.get(key_at..key_at + len))
@@ -193,9 +246,9 @@ impl<'a> NodeView<'a> {
         let off = self.cell_offset(i)?;
         let b = self.body;
         let bad = || self.bad(format!("leaf cell {i} runs past the page"));
-        let flags = *b.get(off).ok_or_else(bad)?;
-        let klen = usize::from(u16_at(b, off + 1).ok_or_else(bad)?);
-        let vlen = u32_at(b, off + 3).ok_or_else(bad)?;
+        let flags = read_u8_at(b, off + layout::LEAF_FLAGS.offset).map_err(|_| bad())?;
+        let klen = usize::from(u16_at(b, off + layout::LEAF_KEY_LEN.offset).ok_or_else(bad)?);
+        let vlen = u32_at(b, off + layout::LEAF_VALUE_LEN.offset).ok_or_else(bad)?;
         let key_at = off + LEAF_CELL_OVERHEAD;
         let key = b.get(key_at..key_at + klen).ok_or_else(bad)?;
         let val_at = key_at + klen;
@@ -219,10 +272,10 @@ impl<'a> NodeView<'a> {
     /// Child `i` of a branch, `0..=count`; child 0 is the leftmost.
     pub fn child(&self, i: usize) -> Result<PageId> {
         let raw = if i == 0 {
-            u64_at(self.body, 4)
+            u64_at(self.body, layout::LEFTMOST.offset)
         } else {
             let off = self.cell_offset(i - 1)?;
-            u64_at(self.body, off + 2)
+            u64_at(self.body, off + layout::BRANCH_CHILD.offset)
         };
         match raw {
             Some(0) | None => Err(self.bad(format!("child {i} is missing or zero"))),
@@ -239,7 +292,7 @@ impl<'a> NodeView<'a> {
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let at = h + mid * SLOT_LEN + 2;
+            let at = h + mid * SLOT_LEN + layout::SLOT_PREFIX.offset;
             let prefix = self
                 .body
                 .get(at..at + PREFIX_LEN)
@@ -260,7 +313,7 @@ impl<'a> NodeView<'a> {
 
     /// The key prefix stored in slot `i`.
     pub fn slot_prefix(&self, i: usize) -> Result<&'a [u8]> {
-        let at = self.header_len() + i * SLOT_LEN + 2;
+        let at = self.header_len() + i * SLOT_LEN + layout::SLOT_PREFIX.offset;
         self.body
             .get(at..at + PREFIX_LEN)
             .ok_or_else(|| self.bad(format!("slot {i} out of range")))
@@ -285,5 +338,5 @@ impl<'a> NodeView<'a> {
 /// between two leaves so branches hold short keys. Requires `left < right`.
 pub fn separator(left: &[u8], right: &[u8]) -> Vec<u8> {
     let common = left.iter().zip(right).take_while(|(a, b)| a == b).count();
-    right[..(common + 1).min(right.len())].to_vec()
+    right.iter().take(common + 1).copied().collect()
 }

@@ -9,25 +9,41 @@
 //! ([`validate`]) when it was copied from the store, so cell extents are known to lie inside
 //! the page.
 
+#![deny(clippy::indexing_slicing)]
+
 use crate::error::{Error, Result};
 use crate::storage::{Page, PageType};
 use crate::types::{Lsn, PageId};
 
-use super::node::{
-    BRANCH_CELL_OVERHEAD, BRANCH_HEADER_LEN, FLAG_OVERFLOW, LEAF_CELL_OVERHEAD, LEAF_HEADER_LEN,
-    NodeView, SLOT_LEN, key_prefix,
+use crate::util::codec::{
+    bytes_at, push_u16, push_u32, push_u64, put_bytes_at, put_u16_at, put_u64_at, read_u8_at,
+    read_u16_at, read_u32_at, read_u64_at,
 };
 
+use super::node::{
+    BRANCH_CELL_OVERHEAD, BRANCH_HEADER_LEN, FLAG_OVERFLOW, LEAF_CELL_OVERHEAD, LEAF_HEADER_LEN,
+    NodeView, SLOT_LEN, key_prefix, layout,
+};
+
+/// Reads of pages this module built or [`validate`]d: their fields lie inside the page, so a
+/// failed read is a bug in this module, not bad data.
+const VALIDATED: &str = "node pages are validated before they are edited";
+
+/// The `len` bytes at `at` of a validated page or cell.
+fn span(b: &[u8], at: usize, len: usize) -> &[u8] {
+    bytes_at(b, at, len, "cell bytes").expect(VALIDATED)
+}
+
 fn rd16(b: &[u8], at: usize) -> usize {
-    usize::from(u16::from_le_bytes([b[at], b[at + 1]]))
+    usize::from(read_u16_at(b, at).expect(VALIDATED))
 }
 fn wr16(b: &mut [u8], at: usize, v: usize) {
-    b[at..at + 2].copy_from_slice(&(v as u16).to_le_bytes());
+    put_u16_at(b, at, v as u16);
 }
 
 fn write_slot(body: &mut [u8], at: usize, off: usize, key: &[u8]) {
-    wr16(body, at, off);
-    body[at + 2..at + SLOT_LEN].copy_from_slice(&key_prefix(key));
+    wr16(body, at + layout::SLOT_OFFSET.offset, off);
+    put_bytes_at(body, at + layout::SLOT_PREFIX.offset, &key_prefix(key));
 }
 
 /// Whether the page is a leaf (otherwise a branch).
@@ -45,65 +61,65 @@ fn header_len(leaf: bool) -> usize {
 
 /// Number of cells.
 pub fn count(p: &Page) -> usize {
-    rd16(p.body(), 0)
+    rd16(p.body(), layout::COUNT.offset)
 }
 
 /// Length of the raw cell starting at body offset `off`.
 fn cell_len_at(body: &[u8], off: usize, leaf: bool) -> usize {
     if leaf {
-        let klen = rd16(body, off + 1);
-        let v = if body[off] & FLAG_OVERFLOW != 0 {
-            8
+        let klen = rd16(body, off + layout::LEAF_KEY_LEN.offset);
+        let flags = read_u8_at(body, off + layout::LEAF_FLAGS.offset).expect(VALIDATED);
+        let v = if flags & FLAG_OVERFLOW != 0 {
+            layout::OVERFLOW_POINTER_LEN
         } else {
-            u32::from_le_bytes([body[off + 3], body[off + 4], body[off + 5], body[off + 6]])
-                as usize
+            read_u32_at(body, off + layout::LEAF_VALUE_LEN.offset).expect(VALIDATED) as usize
         };
         LEAF_CELL_OVERHEAD + klen + v
     } else {
-        BRANCH_CELL_OVERHEAD + rd16(body, off)
+        BRANCH_CELL_OVERHEAD + rd16(body, off + layout::BRANCH_KEY_LEN.offset)
     }
 }
 
 fn slot(p: &Page, i: usize) -> usize {
-    rd16(p.body(), header_len(is_leaf(p)) + i * SLOT_LEN)
+    rd16(
+        p.body(),
+        header_len(is_leaf(p)) + i * SLOT_LEN + layout::SLOT_OFFSET.offset,
+    )
 }
 
 /// The raw bytes of cell `i`.
 pub fn raw_cell(p: &Page, i: usize) -> &[u8] {
     let off = slot(p, i);
     let len = cell_len_at(p.body(), off, is_leaf(p));
-    &p.body()[off..off + len]
+    span(p.body(), off, len)
 }
 
 /// The key inside a raw cell.
 pub fn cell_key(raw: &[u8], leaf: bool) -> &[u8] {
     if leaf {
-        let klen = rd16(raw, 1);
-        &raw[LEAF_CELL_OVERHEAD..LEAF_CELL_OVERHEAD + klen]
+        let klen = rd16(raw, layout::LEAF_KEY_LEN.offset);
+        span(raw, LEAF_CELL_OVERHEAD, klen)
     } else {
-        let klen = rd16(raw, 0);
-        &raw[BRANCH_CELL_OVERHEAD..BRANCH_CELL_OVERHEAD + klen]
+        let klen = rd16(raw, layout::BRANCH_KEY_LEN.offset);
+        span(raw, BRANCH_CELL_OVERHEAD, klen)
     }
 }
 
 /// The overflow chain `(first page, length)` a raw leaf cell points to, if any.
 pub fn cell_overflow(raw: &[u8]) -> Option<(PageId, u64)> {
-    if raw[0] & FLAG_OVERFLOW == 0 {
+    let flags = read_u8_at(raw, layout::LEAF_FLAGS.offset).expect(VALIDATED);
+    if flags & FLAG_OVERFLOW == 0 {
         return None;
     }
-    let klen = rd16(raw, 1);
-    let len = u32::from_le_bytes([raw[3], raw[4], raw[5], raw[6]]);
-    let at = LEAF_CELL_OVERHEAD + klen;
-    let mut id = [0u8; 8];
-    id.copy_from_slice(&raw[at..at + 8]);
-    Some((PageId(u64::from_le_bytes(id)), u64::from(len)))
+    let klen = rd16(raw, layout::LEAF_KEY_LEN.offset);
+    let len = read_u32_at(raw, layout::LEAF_VALUE_LEN.offset).expect(VALIDATED);
+    let first = read_u64_at(raw, LEAF_CELL_OVERHEAD + klen).expect(VALIDATED);
+    Some((PageId(first), u64::from(len)))
 }
 
 /// The child id inside a raw branch cell.
 pub fn cell_child(raw: &[u8]) -> PageId {
-    let mut id = [0u8; 8];
-    id.copy_from_slice(&raw[2..10]);
-    PageId(u64::from_le_bytes(id))
+    PageId(read_u64_at(raw, layout::BRANCH_CHILD.offset).expect(VALIDATED))
 }
 
 /// Builds a raw leaf cell.
@@ -114,12 +130,12 @@ pub fn leaf_cell(key: &[u8], value: &[u8], overflow: Option<(PageId, u64)>) -> V
     };
     let mut c = Vec::with_capacity(LEAF_CELL_OVERHEAD + key.len() + vbytes.len().max(8));
     c.push(flags);
-    c.extend_from_slice(&(key.len() as u16).to_le_bytes());
-    c.extend_from_slice(&vlen.to_le_bytes());
+    push_u16(&mut c, key.len() as u16);
+    push_u32(&mut c, vlen);
     c.extend_from_slice(key);
     match overflow {
         None => c.extend_from_slice(vbytes),
-        Some((first, _)) => c.extend_from_slice(&first.0.to_le_bytes()),
+        Some((first, _)) => push_u64(&mut c, first.0),
     }
     c
 }
@@ -127,8 +143,8 @@ pub fn leaf_cell(key: &[u8], value: &[u8], overflow: Option<(PageId, u64)>) -> V
 /// Builds a raw branch cell.
 pub fn branch_cell(key: &[u8], child: PageId) -> Vec<u8> {
     let mut c = Vec::with_capacity(BRANCH_CELL_OVERHEAD + key.len());
-    c.extend_from_slice(&(key.len() as u16).to_le_bytes());
-    c.extend_from_slice(&child.0.to_le_bytes());
+    push_u16(&mut c, key.len() as u16);
+    push_u64(&mut c, child.0);
     c.extend_from_slice(key);
     c
 }
@@ -136,9 +152,7 @@ pub fn branch_cell(key: &[u8], child: PageId) -> Vec<u8> {
 /// Child `i` (0 = leftmost) of a branch.
 pub fn child(p: &Page, i: usize) -> PageId {
     if i == 0 {
-        let mut id = [0u8; 8];
-        id.copy_from_slice(&p.body()[4..12]);
-        PageId(u64::from_le_bytes(id))
+        PageId(read_u64_at(p.body(), layout::LEFTMOST.offset).expect(VALIDATED))
     } else {
         cell_child(raw_cell(p, i - 1))
     }
@@ -146,8 +160,12 @@ pub fn child(p: &Page, i: usize) -> PageId {
 
 /// Points child `i` of a branch at `id`.
 pub fn set_child(p: &mut Page, i: usize, id: PageId) {
-    let at = if i == 0 { 4 } else { slot(p, i - 1) + 2 };
-    p.body_mut()[at..at + 8].copy_from_slice(&id.0.to_le_bytes());
+    let at = if i == 0 {
+        layout::LEFTMOST.offset
+    } else {
+        slot(p, i - 1) + layout::BRANCH_CHILD.offset
+    };
+    put_u64_at(p.body_mut(), at, id.0);
 }
 
 /// Bytes the node uses: header, slots and live cells.
@@ -177,15 +195,15 @@ pub fn build(
     page.set_lsn(lsn);
     let h = header_len(leaf);
     let body = page.body_mut();
-    wr16(body, 0, cells.len());
+    wr16(body, layout::COUNT.offset, cells.len());
     if let Some(l) = leftmost {
-        body[4..12].copy_from_slice(&l.0.to_le_bytes());
+        put_u64_at(body, layout::LEFTMOST.offset, l.0);
     }
     // Cells are packed against the end of the page in key order, so a scan reads ascending
     // addresses.
     let mut at = body.len() - cells.iter().map(|c| c.len()).sum::<usize>();
     for (i, c) in cells.iter().enumerate() {
-        body[at..at + c.len()].copy_from_slice(c);
+        put_bytes_at(body, at, c);
         write_slot(body, h + i * SLOT_LEN, at, cell_key(c, leaf));
         at += c.len();
     }
@@ -208,11 +226,11 @@ pub fn insert(p: &mut Page, i: usize, raw: &[u8]) -> bool {
     }
     let off = lowest - raw.len();
     let body = p.body_mut();
-    body[off..lowest].copy_from_slice(raw);
+    put_bytes_at(body, off, raw);
     let at = h + i * SLOT_LEN;
     body.copy_within(at..slots_end, at + SLOT_LEN);
     write_slot(body, at, off, cell_key(raw, leaf));
-    wr16(body, 0, n + 1);
+    wr16(body, layout::COUNT.offset, n + 1);
     true
 }
 
@@ -223,7 +241,7 @@ pub fn remove(p: &mut Page, i: usize) {
     let at = h + i * SLOT_LEN;
     let body = p.body_mut();
     body.copy_within(at + SLOT_LEN..h + n * SLOT_LEN, at);
-    wr16(body, 0, n - 1);
+    wr16(body, layout::COUNT.offset, n - 1);
 }
 
 /// Rewrites the page with its cells packed at the end.

@@ -5,15 +5,29 @@
 //! must be an overflow page naming itself, the lengths must add up to exactly the length the
 //! leaf cell records, and the chain must end exactly there (no cycles, no trailing pages).
 
+#![deny(clippy::indexing_slicing)]
+
 use crate::error::{Error, Result};
 use crate::storage::{Page, PageStore, PageType};
 use crate::types::{Lsn, PageId};
+use crate::util::codec::{
+    bytes_at, put_bytes_at, put_u32_at, put_u64_at, read_u32_at, read_u64_at,
+};
 
 use super::body_len;
-use super::node::u64_at;
+
+/// The fields of an overflow page's body (offsets from the end of the page header).
+pub mod layout {
+    use crate::util::codec::Field;
+
+    /// Next page of the chain (0 = last).
+    pub const NEXT: Field = Field::u64(0);
+    /// Data bytes on this page.
+    pub const LEN: Field = Field::u32(8);
+}
 
 /// Bytes of the overflow page header inside the body (next id + length).
-pub const OVERFLOW_HEADER_LEN: usize = 12;
+pub const OVERFLOW_HEADER_LEN: usize = layout::LEN.end();
 
 /// Data bytes one overflow page holds.
 pub fn capacity(page_size: usize) -> usize {
@@ -38,17 +52,20 @@ pub fn write_chain<S: PageStore + ?Sized>(
     let cap = capacity(ps);
     let n = pages_for(ps, value.len() as u64) as usize;
     let ids = (0..n).map(|_| alloc()).collect::<Result<Vec<_>>>()?;
-    for (i, chunk) in value.chunks(cap).enumerate() {
-        let mut page = Page::new(ps, ids[i], PageType::Overflow);
+    // `pages_for` is at least 1 and covers every chunk, so each chunk has its page.
+    for (i, (chunk, &id)) in value.chunks(cap).zip(&ids).enumerate() {
+        let mut page = Page::new(ps, id, PageType::Overflow);
         page.set_lsn(lsn);
         let body = page.body_mut();
         let next = ids.get(i + 1).map_or(0, |p| p.0);
-        body[0..8].copy_from_slice(&next.to_le_bytes());
-        body[8..12].copy_from_slice(&(chunk.len() as u32).to_le_bytes());
-        body[12..12 + chunk.len()].copy_from_slice(chunk);
+        put_u64_at(body, layout::NEXT.offset, next);
+        put_u32_at(body, layout::LEN.offset, chunk.len() as u32);
+        put_bytes_at(body, OVERFLOW_HEADER_LEN, chunk);
         store.write_page(page)?;
     }
-    Ok(ids[0])
+    ids.first()
+        .copied()
+        .ok_or_else(|| Error::InvalidArgument("an overflow chain needs a page".into()))
 }
 
 /// Walks the chain starting at `first` that must hold exactly `len` bytes, calling `visit` with
@@ -79,11 +96,10 @@ pub fn walk_chain<S: PageStore + ?Sized>(
             ));
         }
         let body = page.body();
-        let next = u64_at(body, 0).unwrap_or(0);
-        let n = u32_at(body).map(|n| n as usize);
-        let data = n
-            .and_then(|n| body.get(OVERFLOW_HEADER_LEN..OVERFLOW_HEADER_LEN + n))
-            .ok_or_else(|| Error::corruption(id, "overflow data length exceeds the page"))?;
+        let next = read_u64_at(body, layout::NEXT.offset).unwrap_or(0);
+        let data = read_u32_at(body, layout::LEN.offset)
+            .and_then(|n| bytes_at(body, OVERFLOW_HEADER_LEN, n as usize, "overflow data"))
+            .map_err(|_| Error::corruption(id, "overflow data length exceeds the page"))?;
         if data.is_empty() && len != 0 {
             return Err(Error::corruption(id, "empty overflow page inside a chain"));
         }
@@ -110,10 +126,6 @@ pub fn walk_chain<S: PageStore + ?Sized>(
         first,
         format!("overflow chain too long or short for {len} bytes (read {seen})"),
     ))
-}
-
-fn u32_at(body: &[u8]) -> Option<u32> {
-    Some(u32::from_le_bytes(body.get(8..12)?.try_into().ok()?))
 }
 
 /// Reads a whole value from its chain.

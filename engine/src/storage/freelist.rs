@@ -19,18 +19,37 @@
 //! | 32 | 8 | next page of the chain (u64, 0 = end) |
 //! | 40 | 8 × count | free page ids (u64) |
 
+#![deny(clippy::indexing_slicing)]
+
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::error::{Error, Result};
 use crate::storage::page::{PAGE_HEADER_LEN, Page, PageType};
 use crate::types::PageId;
+use crate::util::codec::{put_u32_at, put_u64_at, read_u32_at, read_u64_at};
+
+/// The fields of a freelist page's body (offsets from the end of the page header).
+pub mod layout {
+    use crate::util::codec::Field;
+
+    /// Number of ids in this page.
+    pub const COUNT: Field = Field::u32(0);
+    /// Reserved, zero.
+    pub const RESERVED: Field = Field::zeros(4, 4);
+    /// Next page of the chain (0 = end).
+    pub const NEXT: Field = Field::u64(8);
+    /// Where the ids (u64 each) start.
+    pub const IDS: usize = NEXT.end();
+    /// Bytes of one id.
+    pub const ID_LEN: usize = 8;
+}
 
 /// Bytes of a freelist page before its ids.
-const FL_HEADER: usize = PAGE_HEADER_LEN + 16;
+const FL_HEADER: usize = PAGE_HEADER_LEN + layout::IDS;
 
 /// How many page ids one freelist page holds.
 pub fn ids_per_page(page_size: usize) -> usize {
-    (page_size - FL_HEADER) / 8
+    (page_size - FL_HEADER) / layout::ID_LEN
 }
 
 /// Encodes one freelist page.
@@ -38,10 +57,10 @@ pub fn encode_page(page_size: usize, id: PageId, ids: &[PageId], next: PageId) -
     let mut page = Page::new(page_size, id, PageType::FreeList);
     let body = page.body_mut();
     // `ids.len() <= ids_per_page(page_size) < u32::MAX` (callers chunk by `ids_per_page`).
-    body[0..4].copy_from_slice(&(ids.len() as u32).to_le_bytes());
-    body[8..16].copy_from_slice(&next.0.to_le_bytes());
-    for (chunk, pid) in body[16..].chunks_exact_mut(8).zip(ids) {
-        chunk.copy_from_slice(&pid.0.to_le_bytes());
+    put_u32_at(body, layout::COUNT.offset, ids.len() as u32);
+    put_u64_at(body, layout::NEXT.offset, next.0);
+    for (i, pid) in ids.iter().enumerate() {
+        put_u64_at(body, layout::IDS + layout::ID_LEN * i, pid.0);
     }
     page.seal();
     page
@@ -60,14 +79,10 @@ pub fn decode_page(page: &Page) -> Result<(Vec<PageId>, PageId)> {
         ));
     }
     let body = page.body();
-    let word = |at: usize| -> u64 {
-        let mut b = [0u8; 8];
-        if let Some(s) = body.get(at..at + 8) {
-            b.copy_from_slice(s);
-        }
-        u64::from_le_bytes(b)
-    };
-    let count = (word(0) & 0xFFFF_FFFF) as usize;
+    // A verified page is at least `MIN_PAGE_SIZE` bytes, so the header fields are there; a
+    // missing one reads as 0, like the ids past the end that `count` is checked against.
+    let word = |at: usize| read_u64_at(body, at).unwrap_or(0);
+    let count = read_u32_at(body, layout::COUNT.offset).unwrap_or(0) as usize;
     if count > ids_per_page(page.size()) {
         return Err(Error::corruption(
             id,
@@ -77,8 +92,10 @@ pub fn decode_page(page: &Page) -> Result<(Vec<PageId>, PageId)> {
             ),
         ));
     }
-    let ids = (0..count).map(|i| PageId(word(16 + 8 * i))).collect();
-    Ok((ids, PageId(word(8))))
+    let ids = (0..count)
+        .map(|i| PageId(word(layout::IDS + layout::ID_LEN * i)))
+        .collect();
+    Ok((ids, PageId(word(layout::NEXT.offset))))
 }
 
 /// The in-memory free set and reuse bookkeeping. Not thread-safe by itself: the storage layer

@@ -18,22 +18,70 @@
 //! 124..128. The valid slot (CRC ok, seq ≠ 0) with the highest seq is the current one; a
 //! checkpoint writes only the *other* slot's 128 bytes, so a torn write cannot damage the current.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::storage::page::{MAX_PAGE_SIZE, MIN_PAGE_SIZE};
 use crate::types::{Lsn, PageId, TxnId};
+use crate::util::codec::{put_bytes_at, put_u32_at, put_u64_at, read_u32_at, read_u64_at};
+
+/// The fields of page 0, each named once: the decoder, the encoder, the catalog and the drift
+/// test against `engine/FORMAT.md` all read these.
+pub mod layout {
+    use crate::util::codec::Field;
+
+    /// Magic number `b"LIGHTNDB"`.
+    pub const MAGIC: Field = Field::bytes(0, 8);
+    /// Data file format version.
+    pub const FORMAT_VERSION: Field = Field::u32(8);
+    /// Page size in bytes.
+    pub const PAGE_SIZE: Field = Field::u32(12);
+    /// Creation time, unix seconds.
+    pub const CREATED_AT: Field = Field::u64(16);
+    /// Reserved, zero.
+    pub const RESERVED: Field = Field::zeros(24, 36);
+    /// CRC32C of the static header's bytes before it.
+    pub const CRC: Field = Field::u32(60);
+
+    /// The fields of a meta slot, as offsets within the slot.
+    pub mod meta {
+        use crate::util::codec::Field;
+
+        /// Checkpoint sequence number (0 = never written).
+        pub const SEQ: Field = Field::u64(0);
+        /// Checkpoint LSN.
+        pub const CHECKPOINT_LSN: Field = Field::u64(8);
+        /// Root page of the B+tree.
+        pub const ROOT: Field = Field::u64(16);
+        /// First page of the persisted freelist chain.
+        pub const FREELIST_HEAD: Field = Field::u64(24);
+        /// Pages in the data file.
+        pub const PAGE_COUNT: Field = Field::u64(32);
+        /// Keys in the tree.
+        pub const ENTRY_COUNT: Field = Field::u64(40);
+        /// Next transaction id.
+        pub const NEXT_TXN_ID: Field = Field::u64(48);
+        /// Reserved, zero.
+        pub const RESERVED: Field = Field::zeros(56, 68);
+        /// CRC32C of the slot's bytes before it.
+        pub const CRC: Field = Field::u32(124);
+    }
+}
 
 /// The magic number at the start of every data file.
 pub const MAGIC: &[u8; 8] = b"LIGHTNDB";
 /// The data-file format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 /// Length of the static part of the header.
-pub const STATIC_LEN: usize = 64;
+pub const STATIC_LEN: usize = layout::CRC.end();
 /// Length of one meta slot.
-pub const SLOT_LEN: usize = 128;
+pub const SLOT_LEN: usize = layout::meta::CRC.end();
 /// Bytes of page 0 that carry information (static header + both slots).
 pub const HEADER_LEN: usize = STATIC_LEN + 2 * SLOT_LEN;
+
+const _: () = assert!(STATIC_LEN == 64 && SLOT_LEN == 128 && MAGIC.len() == layout::MAGIC.width);
 
 /// One of the two meta slots of page 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,48 +130,52 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// The slot's `u64` fields with their values, in layout order.
+    fn fields(&self) -> [(crate::util::codec::Field, u64); 7] {
+        use layout::meta;
+        [
+            (meta::SEQ, self.seq),
+            (meta::CHECKPOINT_LSN, self.checkpoint_lsn.0),
+            (meta::ROOT, self.root.0),
+            (meta::FREELIST_HEAD, self.freelist_head.0),
+            (meta::PAGE_COUNT, self.page_count),
+            (meta::ENTRY_COUNT, self.entry_count),
+            (meta::NEXT_TXN_ID, self.next_txn_id.0),
+        ]
+    }
+
     /// Encodes the slot: fields, zero padding, CRC32C of the first 124 bytes at the end.
     pub fn encode(&self) -> [u8; SLOT_LEN] {
         let mut b = [0u8; SLOT_LEN];
-        let fields = [
-            self.seq,
-            self.checkpoint_lsn.0,
-            self.root.0,
-            self.freelist_head.0,
-            self.page_count,
-            self.entry_count,
-            self.next_txn_id.0,
-        ];
-        for (chunk, v) in b.chunks_exact_mut(8).zip(fields) {
-            chunk.copy_from_slice(&v.to_le_bytes());
+        for (field, v) in self.fields() {
+            put_u64_at(&mut b, field.offset, v);
         }
-        let crc = crc32c::crc32c(&b[..SLOT_LEN - 4]);
-        b[SLOT_LEN - 4..].copy_from_slice(&crc.to_le_bytes());
+        let crc = crc32c::crc32c(&b[..layout::meta::CRC.offset]);
+        put_u32_at(&mut b, layout::meta::CRC.offset, crc);
         b
     }
 
     /// Decodes a slot; `None` if its CRC does not match or its seq is 0 (never written).
     pub fn decode(b: &[u8]) -> Option<Meta> {
-        let b: &[u8; SLOT_LEN] = b.get(..SLOT_LEN)?.try_into().ok()?;
-        let stored = u32::from_le_bytes(b[SLOT_LEN - 4..].try_into().ok()?);
-        if crc32c::crc32c(&b[..SLOT_LEN - 4]) != stored {
+        use layout::meta;
+        let b = b.get(..SLOT_LEN)?;
+        let stored = read_u32_at(b, meta::CRC.offset).ok()?;
+        if crc32c::crc32c(b.get(..meta::CRC.offset)?) != stored {
             return None;
         }
-        let mut f = [0u64; 7];
-        for (v, chunk) in f.iter_mut().zip(b.chunks_exact(8)) {
-            *v = u64::from_le_bytes(chunk.try_into().ok()?);
-        }
-        if f[0] == 0 {
+        let word = |f: crate::util::codec::Field| read_u64_at(b, f.offset).ok();
+        let seq = word(meta::SEQ)?;
+        if seq == 0 {
             return None;
         }
         Some(Meta {
-            seq: f[0],
-            checkpoint_lsn: Lsn(f[1]),
-            root: PageId(f[2]),
-            freelist_head: PageId(f[3]),
-            page_count: f[4],
-            entry_count: f[5],
-            next_txn_id: TxnId(f[6]),
+            seq,
+            checkpoint_lsn: Lsn(word(meta::CHECKPOINT_LSN)?),
+            root: PageId(word(meta::ROOT)?),
+            freelist_head: PageId(word(meta::FREELIST_HEAD)?),
+            page_count: word(meta::PAGE_COUNT)?,
+            entry_count: word(meta::ENTRY_COUNT)?,
+            next_txn_id: TxnId(word(meta::NEXT_TXN_ID)?),
         })
     }
 }
@@ -149,23 +201,15 @@ pub fn valid_page_size(page_size: usize) -> bool {
 /// Encodes a complete page 0 for a new file: static header, `meta` in slot A, slot B empty.
 pub fn encode_new(page_size: usize, created_at: u64, meta: &Meta) -> Vec<u8> {
     let mut page = vec![0u8; page_size];
-    page[0..8].copy_from_slice(MAGIC);
-    page[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    put_bytes_at(&mut page, layout::MAGIC.offset, MAGIC);
+    put_u32_at(&mut page, layout::FORMAT_VERSION.offset, FORMAT_VERSION);
     // `valid_page_size` bounds page sizes to 64 KiB, so the cast is lossless.
-    page[12..16].copy_from_slice(&(page_size as u32).to_le_bytes());
-    page[16..24].copy_from_slice(&created_at.to_le_bytes());
-    let crc = crc32c::crc32c(&page[..STATIC_LEN - 4]);
-    page[STATIC_LEN - 4..STATIC_LEN].copy_from_slice(&crc.to_le_bytes());
-    page[Slot::A.offset()..Slot::A.offset() + SLOT_LEN].copy_from_slice(&meta.encode());
+    put_u32_at(&mut page, layout::PAGE_SIZE.offset, page_size as u32);
+    put_u64_at(&mut page, layout::CREATED_AT.offset, created_at);
+    let crc = crc32c::crc32c(page.get(..layout::CRC.offset).unwrap_or_default());
+    put_u32_at(&mut page, layout::CRC.offset, crc);
+    put_bytes_at(&mut page, Slot::A.offset(), &meta.encode());
     page
-}
-
-fn le_u32(b: &[u8], at: usize) -> u32 {
-    let mut x = [0u8; 4];
-    if let Some(s) = b.get(at..at + 4) {
-        x.copy_from_slice(s);
-    }
-    u32::from_le_bytes(x)
 }
 
 /// Checks the magic of whatever prefix of the file exists. `bytes` is the start of the file
@@ -178,14 +222,18 @@ pub fn decode(path: &Path, bytes: &[u8], file_len: u64) -> Result<Header> {
     if bytes.is_empty() || bytes.get(..magic_len) != MAGIC.get(..magic_len) {
         return Err(Error::NotADatabase { path: path.into() });
     }
-    if bytes.len() < HEADER_LEN {
-        return Err(Error::Truncated {
-            path: path.into(),
-            expected: HEADER_LEN as u64,
-            found: file_len,
-        });
-    }
-    let version = le_u32(bytes, 8);
+    let truncated = || Error::Truncated {
+        path: path.into(),
+        expected: HEADER_LEN as u64,
+        found: file_len,
+    };
+    let Some(bytes) = bytes.get(..HEADER_LEN) else {
+        return Err(truncated());
+    };
+    // The header is `HEADER_LEN` bytes long now, so none of these reads can fail.
+    let u32_at =
+        |f: crate::util::codec::Field| read_u32_at(bytes, f.offset).map_err(|_| truncated());
+    let version = u32_at(layout::FORMAT_VERSION)?;
     if version != FORMAT_VERSION {
         return Err(Error::UnsupportedVersion {
             path: path.into(),
@@ -193,8 +241,8 @@ pub fn decode(path: &Path, bytes: &[u8], file_len: u64) -> Result<Header> {
             supported: FORMAT_VERSION,
         });
     }
-    let stored = le_u32(bytes, STATIC_LEN - 4);
-    let actual = crc32c::crc32c(&bytes[..STATIC_LEN - 4]);
+    let stored = u32_at(layout::CRC)?;
+    let actual = crc32c::crc32c(bytes.get(..layout::CRC.offset).ok_or_else(truncated)?);
     if stored != actual {
         return Err(Error::corruption(
             PageId(0),
@@ -203,7 +251,7 @@ pub fn decode(path: &Path, bytes: &[u8], file_len: u64) -> Result<Header> {
             ),
         ));
     }
-    let page_size = le_u32(bytes, 12) as usize;
+    let page_size = u32_at(layout::PAGE_SIZE)? as usize;
     if !valid_page_size(page_size) {
         return Err(Error::corruption(
             PageId(0),
@@ -217,9 +265,12 @@ pub fn decode(path: &Path, bytes: &[u8], file_len: u64) -> Result<Header> {
             found: file_len,
         });
     }
-    let mut created = [0u8; 8];
-    created.copy_from_slice(&bytes[16..24]);
-    let slot_bytes = |s: Slot| &bytes[s.offset()..s.offset() + SLOT_LEN];
+    let created_at = read_u64_at(bytes, layout::CREATED_AT.offset).map_err(|_| truncated())?;
+    let slot_bytes = |s: Slot| {
+        bytes
+            .get(s.offset()..s.offset() + SLOT_LEN)
+            .unwrap_or_default()
+    };
     let (meta, active) = match (
         Meta::decode(slot_bytes(Slot::A)),
         Meta::decode(slot_bytes(Slot::B)),
@@ -236,7 +287,7 @@ pub fn decode(path: &Path, bytes: &[u8], file_len: u64) -> Result<Header> {
     };
     Ok(Header {
         page_size,
-        created_at: u64::from_le_bytes(created),
+        created_at,
         meta,
         active,
     })

@@ -14,13 +14,35 @@
 //!
 //! A page read from disk is verified ([`Page::verify`]) before anything else looks at it.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::types::{Lsn, PageId};
+use crate::util::codec::{put_u8_at, put_u32_at, put_u64_at, read_u8_at, read_u32_at, read_u64_at};
+
+/// The fields of the page header, each named once: the page accessors, the catalog and the
+/// drift test against `engine/FORMAT.md` all read these.
+pub mod layout {
+    use crate::util::codec::Field;
+
+    /// CRC32C of the page's bytes after this field.
+    pub const CRC: Field = Field::u32(0);
+    /// Page type byte.
+    pub const PAGE_TYPE: Field = Field::u8(4);
+    /// Type-specific flags.
+    pub const FLAGS: Field = Field::u8(5);
+    /// Reserved, zero.
+    pub const RESERVED: Field = Field::zeros(6, 2);
+    /// The page's own id.
+    pub const PAGE_ID: Field = Field::u64(8);
+    /// LSN of the commit that last wrote the page.
+    pub const LSN: Field = Field::u64(16);
+}
 
 /// Bytes of the common page header; the body starts here.
-pub const PAGE_HEADER_LEN: usize = 24;
+pub const PAGE_HEADER_LEN: usize = layout::LSN.end();
 /// Smallest page size the engine accepts.
 pub const MIN_PAGE_SIZE: usize = 1024;
 /// Largest page size the engine accepts.
@@ -77,12 +99,6 @@ impl std::fmt::Debug for Page {
     }
 }
 
-fn read_u64(buf: &[u8], at: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&buf[at..at + 8]);
-    u64::from_le_bytes(b)
-}
-
 impl Page {
     /// A zeroed page of `page_size` bytes with its header filled in.
     pub fn new(page_size: usize, id: PageId, ty: PageType) -> Self {
@@ -90,8 +106,8 @@ impl Page {
             buf: std::iter::repeat_n(0u8, page_size).collect(),
         };
         let b = page.bytes_mut();
-        b[4] = ty as u8;
-        b[8..16].copy_from_slice(&id.0.to_le_bytes());
+        put_u8_at(b, layout::PAGE_TYPE.offset, ty as u8);
+        put_u64_at(b, layout::PAGE_ID.offset, id.0);
         page
     }
 
@@ -103,7 +119,7 @@ impl Page {
     /// The bytes, exclusively: copies them first if another clone shares them.
     fn bytes_mut(&mut self) -> &mut [u8] {
         if Arc::get_mut(&mut self.buf).is_none() {
-            self.buf = Arc::from(&self.buf[..]);
+            self.buf = Arc::from(&*self.buf);
         }
         Arc::get_mut(&mut self.buf).expect("a buffer just copied has no other owner")
     }
@@ -118,11 +134,11 @@ impl Page {
                     return page;
                 }
                 Page {
-                    buf: Arc::from(&src.buf[..]),
+                    buf: Arc::from(&*src.buf),
                 }
             }
             _ => Page {
-                buf: Arc::from(&src.buf[..]),
+                buf: Arc::from(&*src.buf),
             },
         }
     }
@@ -139,11 +155,12 @@ impl Page {
 
     /// Checks the checksum, the self id and the page type of a page read from disk.
     pub fn verify(&self, expected: PageId) -> Result<()> {
+        let short = || Error::corruption(expected, "page shorter than its header");
         if self.buf.len() < PAGE_HEADER_LEN {
-            return Err(Error::corruption(expected, "page shorter than its header"));
+            return Err(short());
         }
-        let stored = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]);
-        let actual = crc32c::crc32c(&self.buf[4..]);
+        let stored = read_u32_at(&self.buf, layout::CRC.offset).map_err(|_| short())?;
+        let actual = crc32c::crc32c(self.checksummed());
         if stored != actual {
             return Err(Error::corruption(
                 expected,
@@ -167,23 +184,30 @@ impl Page {
 
     /// Computes and stores the checksum; call after the last change, before writing to disk.
     pub fn seal(&mut self) {
-        let crc = crc32c::crc32c(&self.buf[4..]);
-        self.bytes_mut()[0..4].copy_from_slice(&crc.to_le_bytes());
+        let crc = crc32c::crc32c(self.checksummed());
+        put_u32_at(self.bytes_mut(), layout::CRC.offset, crc);
     }
 
-    /// The page's own id, from its header.
+    /// The bytes the page checksum covers: everything after the checksum field.
+    fn checksummed(&self) -> &[u8] {
+        self.buf.get(layout::CRC.end()..).unwrap_or_default()
+    }
+
+    /// The page's own id, from its header (`PageId(0)` if the page is shorter than its header,
+    /// which [`Page::verify`] rejects).
     pub fn id(&self) -> PageId {
-        PageId(read_u64(&self.buf, 8))
+        PageId(read_u64_at(&self.buf, layout::PAGE_ID.offset).unwrap_or(0))
     }
 
     /// Re-numbers the page (used when copy-on-write moves its contents to a new page).
     pub fn set_id(&mut self, id: PageId) {
-        self.bytes_mut()[8..16].copy_from_slice(&id.0.to_le_bytes());
+        put_u64_at(self.bytes_mut(), layout::PAGE_ID.offset, id.0);
     }
 
-    /// The raw page-type byte.
+    /// The raw page-type byte (0, which is no page type, if the page is shorter than its
+    /// header).
     pub fn raw_type(&self) -> u8 {
-        self.buf[4]
+        read_u8_at(&self.buf, layout::PAGE_TYPE.offset).unwrap_or(0)
     }
 
     /// The page type, if the byte is a known one.
@@ -193,37 +217,40 @@ impl Page {
 
     /// Changes the page type (keeps the body).
     pub fn set_page_type(&mut self, ty: PageType) {
-        self.bytes_mut()[4] = ty as u8;
+        put_u8_at(self.bytes_mut(), layout::PAGE_TYPE.offset, ty as u8);
     }
 
-    /// The type-specific flags byte.
+    /// The type-specific flags byte (0 if the page is shorter than its header).
     pub fn flags(&self) -> u8 {
-        self.buf[5]
+        read_u8_at(&self.buf, layout::FLAGS.offset).unwrap_or(0)
     }
 
     /// Sets the flags byte.
     pub fn set_flags(&mut self, flags: u8) {
-        self.bytes_mut()[5] = flags;
+        put_u8_at(self.bytes_mut(), layout::FLAGS.offset, flags);
     }
 
-    /// The LSN of the commit that last wrote this page.
+    /// The LSN of the commit that last wrote this page (`Lsn(0)` if the page is shorter than
+    /// its header).
     pub fn lsn(&self) -> Lsn {
-        Lsn(read_u64(&self.buf, 16))
+        Lsn(read_u64_at(&self.buf, layout::LSN.offset).unwrap_or(0))
     }
 
     /// Sets the page LSN.
     pub fn set_lsn(&mut self, lsn: Lsn) {
-        self.bytes_mut()[16..24].copy_from_slice(&lsn.0.to_le_bytes());
+        put_u64_at(self.bytes_mut(), layout::LSN.offset, lsn.0);
     }
 
-    /// The body: everything after the header.
+    /// The body: everything after the header (empty if the page is shorter than its header).
     pub fn body(&self) -> &[u8] {
-        &self.buf[PAGE_HEADER_LEN..]
+        self.buf.get(PAGE_HEADER_LEN..).unwrap_or_default()
     }
 
     /// The body, mutably.
     pub fn body_mut(&mut self) -> &mut [u8] {
-        &mut self.bytes_mut()[PAGE_HEADER_LEN..]
+        self.bytes_mut()
+            .get_mut(PAGE_HEADER_LEN..)
+            .unwrap_or_default()
     }
 
     /// The whole page, header included (what goes to disk).

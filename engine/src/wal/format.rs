@@ -4,7 +4,51 @@
 //! Decoders never trust their input: lengths are bounded and every failure is a value, not a
 //! panic.
 
+#![deny(clippy::indexing_slicing)]
+
 use crate::types::{Lsn, TxnId};
+use crate::util::codec::{
+    Reader, field_bytes, push_u32, push_u64, put_bytes_at, put_u32_at, put_u64_at, read_u8_at,
+    read_u32_at, read_u64_at,
+};
+
+/// The fields of the segment header and of the record header, each named once: the codec
+/// below, the catalog and the drift test against `engine/FORMAT.md` all read these.
+pub mod layout {
+    use crate::util::codec::Field;
+
+    /// The segment header's fields.
+    pub mod segment {
+        use crate::util::codec::Field;
+
+        /// Magic number `b"LDBWAL01"`.
+        pub const MAGIC: Field = Field::bytes(0, 8);
+        /// Segment format version.
+        pub const VERSION: Field = Field::u32(8);
+        /// Page size of the database the log belongs to.
+        pub const PAGE_SIZE: Field = Field::u32(12);
+        /// LSN of the segment's first record.
+        pub const FIRST_LSN: Field = Field::u64(16);
+        /// The size the file was created with (format version 3 on; zero before).
+        pub const SEGMENT_SIZE: Field = Field::u64(24);
+        /// Reserved, zero.
+        pub const RESERVED: Field = Field::zeros(32, 28);
+        /// CRC32C of the header's bytes before it.
+        pub const CRC: Field = Field::u32(60);
+    }
+
+    /// Record header: payload length.
+    pub const LEN: Field = Field::u32(0);
+    /// Record header: CRC32C over payload, LSN and kind.
+    pub const CRC: Field = Field::u32(4);
+    /// Record header: the record's own LSN.
+    pub const LSN: Field = Field::u64(8);
+    /// Record header: the record kind.
+    pub const KIND: Field = Field::u8(16);
+
+    /// Commit and chunk payloads start with the transaction id.
+    pub const TXN_ID: Field = Field::u64(0);
+}
 
 /// Magic number at the start of every segment.
 pub const SEGMENT_MAGIC: &[u8; 8] = b"LDBWAL01";
@@ -19,9 +63,11 @@ pub const COMMIT_TIME_LEN: usize = 8;
 /// Bytes of the durable mark that follows the commit timestamp (format version 3 and later).
 pub const DURABLE_MARK_LEN: usize = 8;
 /// Bytes of the segment header.
-pub const SEGMENT_HEADER_LEN: u64 = 64;
+pub const SEGMENT_HEADER_LEN: u64 = layout::segment::CRC.end() as u64;
 /// Bytes of a record header: `len u32 | crc u32 | lsn u64 | kind u8`.
-pub const RECORD_HEADER_LEN: usize = 17;
+pub const RECORD_HEADER_LEN: usize = layout::KIND.end();
+
+const _: () = assert!(SEGMENT_HEADER_LEN == 64 && RECORD_HEADER_LEN == 17);
 /// The largest payload a record may carry; anything larger is corruption.
 pub const MAX_PAYLOAD: usize = 16 << 20;
 /// Transactions whose encoded ops exceed this are split into chunk records of at most this size.
@@ -130,49 +176,50 @@ impl SegmentHeader {
 
     /// Encodes the header into its 64 bytes.
     pub fn encode(&self) -> [u8; SEGMENT_HEADER_LEN as usize] {
+        use layout::segment as f;
         let mut b = [0u8; SEGMENT_HEADER_LEN as usize];
-        b[0..8].copy_from_slice(SEGMENT_MAGIC);
-        b[8..12].copy_from_slice(&self.version.to_le_bytes());
-        b[12..16].copy_from_slice(&self.page_size.to_le_bytes());
-        b[16..24].copy_from_slice(&self.first_lsn.0.to_le_bytes());
+        put_bytes_at(&mut b, f::MAGIC.offset, SEGMENT_MAGIC);
+        put_u32_at(&mut b, f::VERSION.offset, self.version);
+        put_u32_at(&mut b, f::PAGE_SIZE.offset, self.page_size);
+        put_u64_at(&mut b, f::FIRST_LSN.offset, self.first_lsn.0);
         if self.version >= 3 {
-            b[24..32].copy_from_slice(&self.segment_size.to_le_bytes());
+            put_u64_at(&mut b, f::SEGMENT_SIZE.offset, self.segment_size);
         }
-        let crc = crc32c::crc32c(&b[0..60]);
-        b[60..64].copy_from_slice(&crc.to_le_bytes());
+        let crc = crc32c::crc32c(&b[..f::CRC.offset]);
+        put_u32_at(&mut b, f::CRC.offset, crc);
         b
     }
 
     /// Decodes and verifies a header; the error says what was wrong.
     pub fn decode(b: &[u8; SEGMENT_HEADER_LEN as usize]) -> Result<Self, String> {
-        if &b[0..8] != SEGMENT_MAGIC {
+        use layout::segment as f;
+        // `b` is the whole header, so none of the reads below can fail.
+        let short = |e: crate::util::codec::DecodeError| format!("segment header: {e}");
+        if field_bytes(b, f::MAGIC).map_err(short)? != SEGMENT_MAGIC {
             return Err("bad segment magic (expected LDBWAL01)".into());
         }
-        let crc = u32::from_le_bytes([b[60], b[61], b[62], b[63]]);
-        if crc != crc32c::crc32c(&b[0..60]) {
+        let crc = read_u32_at(b, f::CRC.offset).map_err(short)?;
+        if crc != crc32c::crc32c(&b[..f::CRC.offset]) {
             return Err("segment header checksum mismatch".into());
         }
-        let version = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
+        let version = read_u32_at(b, f::VERSION.offset).map_err(short)?;
         if !(MIN_SEGMENT_VERSION..=SEGMENT_VERSION).contains(&version) {
             return Err(format!(
                 "segment format version {version}; this build reads versions \
                  {MIN_SEGMENT_VERSION} to {SEGMENT_VERSION}"
             ));
         }
-        let page_size = u32::from_le_bytes([b[12], b[13], b[14], b[15]]);
-        let mut lsn = [0u8; 8];
-        lsn.copy_from_slice(&b[16..24]);
-        let mut size = [0u8; 8];
-        size.copy_from_slice(&b[24..32]);
+        let page_size = read_u32_at(b, f::PAGE_SIZE.offset).map_err(short)?;
+        let first_lsn = read_u64_at(b, f::FIRST_LSN.offset).map_err(short)?;
         let segment_size = if version >= 3 {
-            u64::from_le_bytes(size)
+            read_u64_at(b, f::SEGMENT_SIZE.offset).map_err(short)?
         } else {
             0
         };
         Ok(SegmentHeader {
             version,
             page_size,
-            first_lsn: Lsn(u64::from_le_bytes(lsn)),
+            first_lsn: Lsn(first_lsn),
             segment_size,
         })
     }
@@ -183,7 +230,7 @@ impl SegmentHeader {
 /// checksum outside the log lock, before their LSN is known.
 pub fn record_crc(payload_crc: u32, lsn: Lsn, kind: u8) -> u32 {
     let mut tail = [0u8; 9];
-    tail[..8].copy_from_slice(&lsn.0.to_le_bytes());
+    put_u64_at(&mut tail, 0, lsn.0);
     tail[8] = kind;
     crc32c::crc32c_append(payload_crc, &tail)
 }
@@ -210,8 +257,8 @@ impl PreparedRecord {
     /// the payload CRC is extended, not recomputed.
     pub fn stamp_commit(&mut self, unix_micros: u64, durable: Lsn) {
         let mut t = [0u8; COMMIT_TIME_LEN + DURABLE_MARK_LEN];
-        t[..COMMIT_TIME_LEN].copy_from_slice(&unix_micros.to_le_bytes());
-        t[COMMIT_TIME_LEN..].copy_from_slice(&durable.0.to_le_bytes());
+        put_u64_at(&mut t, 0, unix_micros);
+        put_u64_at(&mut t, COMMIT_TIME_LEN, durable.0);
         self.payload.extend_from_slice(&t);
         self.payload_crc = crc32c::crc32c_append(self.payload_crc, &t);
     }
@@ -225,9 +272,9 @@ impl PreparedRecord {
     pub fn frame_into(&self, lsn: Lsn, out: &mut Vec<u8>) {
         let kind = self.kind as u8;
         out.reserve(self.framed_len() as usize);
-        out.extend_from_slice(&(self.payload.len() as u32).to_le_bytes());
-        out.extend_from_slice(&record_crc(self.payload_crc, lsn, kind).to_le_bytes());
-        out.extend_from_slice(&lsn.0.to_le_bytes());
+        push_u32(out, self.payload.len() as u32);
+        push_u32(out, record_crc(self.payload_crc, lsn, kind));
+        push_u64(out, lsn.0);
         out.push(kind);
         out.extend_from_slice(&self.payload);
     }
@@ -303,7 +350,7 @@ impl PayloadCutter {
         // Transaction id, op count varint, and room for the commit time stamped under the log
         // lock, so stamping never reallocates.
         let mut payload = Vec::with_capacity(18 + COMMIT_TIME_LEN + DURABLE_MARK_LEN + take);
-        payload.extend_from_slice(&self.txn.0.to_le_bytes());
+        push_u64(&mut payload, self.txn.0);
         if last {
             put_varint(&mut payload, self.op_count);
         }
@@ -319,10 +366,10 @@ impl PayloadCutter {
                 self.records.push(finish(RecordKind::TxnChunk, full));
                 self.start_payload();
             }
-            let n = bytes.len().min(self.room);
-            self.cur.extend_from_slice(&bytes[..n]);
-            self.room -= n;
-            bytes = &bytes[n..];
+            let (now, later) = bytes.split_at(bytes.len().min(self.room));
+            self.cur.extend_from_slice(now);
+            self.room -= now.len();
+            bytes = later;
         }
     }
 
@@ -406,12 +453,12 @@ pub fn read_frame(buf: &[u8], lsn: Lsn) -> Result<Frame<'_>, FrameError> {
     if h.iter().all(|&b| b == 0) {
         return Err(FrameError::End);
     }
-    let len = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize;
-    let crc = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
-    let mut l = [0u8; 8];
-    l.copy_from_slice(&h[8..16]);
-    let rec_lsn = u64::from_le_bytes(l);
-    let kind_byte = h[16];
+    // `h` is the whole record header, so none of these reads can fail.
+    let short = |_| FrameError::Partial;
+    let len = read_u32_at(h, layout::LEN.offset).map_err(short)? as usize;
+    let crc = read_u32_at(h, layout::CRC.offset).map_err(short)?;
+    let rec_lsn = read_u64_at(h, layout::LSN.offset).map_err(short)?;
+    let kind_byte = read_u8_at(h, layout::KIND.offset).map_err(short)?;
     if len > MAX_PAYLOAD {
         return Err(FrameError::Invalid(format!(
             "payload length {len} exceeds {MAX_PAYLOAD}"
@@ -440,12 +487,11 @@ pub fn read_frame(buf: &[u8], lsn: Lsn) -> Result<Frame<'_>, FrameError> {
 
 /// Splits a payload into its transaction id and the rest.
 pub fn split_txn(payload: &[u8]) -> Result<(TxnId, &[u8]), String> {
-    let (id, rest) = payload
-        .split_at_checked(8)
-        .ok_or("payload shorter than its transaction id")?;
-    let mut b = [0u8; 8];
-    b.copy_from_slice(id);
-    Ok((TxnId(u64::from_le_bytes(b)), rest))
+    let mut r = Reader::at(payload, layout::TXN_ID.offset);
+    let id = r
+        .u64()
+        .map_err(|_| "payload shorter than its transaction id")?;
+    Ok((TxnId(id), r.rest()))
 }
 
 /// What ends a Commit body in a segment of a given format version.
@@ -476,9 +522,8 @@ pub fn split_commit_trailer<'a>(
             .checked_sub(DURABLE_MARK_LEN)
             .ok_or("commit payload shorter than its durable mark")?;
         let (head, mark) = rest.split_at(at);
-        let mut b = [0u8; DURABLE_MARK_LEN];
-        b.copy_from_slice(mark);
-        trailer.durable = Some(Lsn(u64::from_le_bytes(b)));
+        let mark = read_u64_at(mark, 0).map_err(|e| format!("durable mark: {e}"))?;
+        trailer.durable = Some(Lsn(mark));
         rest = head;
     }
     if header.has_commit_time() {
@@ -487,9 +532,8 @@ pub fn split_commit_trailer<'a>(
             .checked_sub(COMMIT_TIME_LEN)
             .ok_or("commit payload shorter than its commit time")?;
         let (head, t) = rest.split_at(at);
-        let mut b = [0u8; COMMIT_TIME_LEN];
-        b.copy_from_slice(t);
-        trailer.time = Some(u64::from_le_bytes(b));
+        let t = read_u64_at(t, 0).map_err(|e| format!("commit time: {e}"))?;
+        trailer.time = Some(t);
         rest = head;
     }
     Ok((rest, trailer))
