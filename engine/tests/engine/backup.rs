@@ -17,6 +17,8 @@ use lightning_db::vfs::{SimVfs, Vfs};
 use lightning_db::wal::WalMode;
 use lightning_db::{Database, Error, Options, WriteBatch};
 
+use crate::common::ldb;
+
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
 
 fn all(db: &Database) -> Model {
@@ -500,13 +502,6 @@ fn same_seed_snapshots_have_identical_content_and_restore_to_it() {
     assert!(backup::create_snapshot(&tmp.path().join("a"), 11, 10, &small_opts()).is_err());
 }
 
-fn ldb(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_ldb"))
-        .args(args)
-        .output()
-        .expect("ldb runs")
-}
-
 fn s(p: &Path) -> String {
     p.display().to_string()
 }
@@ -562,11 +557,10 @@ fn cli_backup_restore_refusals_and_exit_codes() {
 fn cli_bench_compare_flags_regressions_in_each_direction() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let doc = |tps: f64, ms: f64| {
-        format!(
-            r#"{{"format_version":1,"metrics":[
-            {{"name":"tps","value":{tps},"unit":"ops/s","direction":"higher_is_better"}},
-            {{"name":"lat","value":{ms},"unit":"ms","direction":"lower_is_better"}}]}}"#
-        )
+        include_str!("fixtures/bench_metrics.json.tmpl")
+            .trim_end()
+            .replace("{tps}", &tps.to_string())
+            .replace("{ms}", &ms.to_string())
     };
     let base = tmp.path().join("base.json");
     std::fs::write(&base, doc(100.0, 10.0)).expect("write");

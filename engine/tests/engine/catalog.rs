@@ -1,6 +1,7 @@
 //! The committed schema catalog (`docs/SCHEMA_CATALOG.md`) must equal what the engine generates
 //! from its own constants, so the document cannot drift from the code. After a deliberate format
-//! change: `UPDATE_SNAPSHOTS=1 cargo test -p lightning-db --test catalog`, then review the diff.
+//! change: `UPDATE_SNAPSHOTS=1 cargo test -p lightning-db --test engine catalog::`, then review
+//! the diff.
 
 use std::path::Path;
 
@@ -16,7 +17,7 @@ fn committed_schema_catalog_matches_the_engine() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "{} is out of date; regenerate it with UPDATE_SNAPSHOTS=1 cargo test -p lightning-db --test catalog",
+        "{} is out of date; regenerate it with UPDATE_SNAPSHOTS=1 cargo test -p lightning-db --test engine catalog::",
         path.display()
     );
 }

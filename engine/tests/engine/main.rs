@@ -1,0 +1,22 @@
+//! The engine's integration tests, one binary with one module per area (one link step instead
+//! of one per file). `engine/tests/README.md` says what each module proves;
+//! `cargo test -p lightning-db --test engine model::` runs one of them.
+//!
+//! The `ldb` command-line tests (`tests/cli*.rs`, `tests/recovery_drill.rs`) are separate
+//! binaries: they move with the `ldb` crate.
+
+mod common;
+
+mod backup;
+mod bank;
+mod catalog;
+mod concurrency;
+mod crash_loop;
+mod deadlocks;
+mod faults;
+mod history;
+mod isolation;
+mod model;
+mod pitr;
+mod transactions;
+mod wal_damage;
