@@ -5,6 +5,7 @@
 //! set to the empty string. Reading it checks, in order: size bound, JSON, `format` and
 //! `format_version`, that the bytes are exactly the canonical form, and the checksum — so any
 //! changed byte of the file is refused.
+#![deny(clippy::indexing_slicing)]
 
 use std::path::Path;
 

@@ -19,6 +19,7 @@
 //! 5. move it into place: a new target receives the log segments, then the data file by one
 //!    rename (the database appears whole with it); with `force`, the old directory is renamed
 //!    aside, the temporary one renamed to the target, the old removed.
+#![deny(clippy::indexing_slicing)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -7,6 +7,7 @@
 //! depth; reserved flag bits are zero; overflow chains are complete, of the recorded length and
 //! not shared. It returns every page id it reached (tree and overflow) so a caller can compare
 //! them with the freelist.
+#![deny(clippy::indexing_slicing)]
 
 use std::collections::HashSet;
 use std::fmt;
@@ -127,7 +128,9 @@ impl<S: PageStore + ?Sized> Walker<'_, S> {
             }
         }
         for w in keys.windows(2) {
-            if w[0] >= w[1] {
+            if let [a, b] = w
+                && a >= b
+            {
                 self.finding(id, "keys not in strictly increasing order");
                 break;
             }
@@ -242,8 +245,14 @@ impl<S: PageStore + ?Sized> Walker<'_, S> {
             if !self.reach(child, id) {
                 continue;
             }
-            let clo = if c == 0 { lo } else { Some(keys[c - 1]) };
-            let chi = if c == view.count() { hi } else { Some(keys[c]) };
+            // `keys` holds every separator (checked above): child `c` lies between separators
+            // `c - 1` and `c`, the outer bounds at the ends.
+            let clo = if c == 0 { lo } else { keys.get(c - 1).copied() };
+            let chi = if c == view.count() {
+                hi
+            } else {
+                keys.get(c).copied()
+            };
             self.node(child, clo, chi, depth + 1);
         }
     }

@@ -4,6 +4,7 @@
 //! place (no page copy, no allocation until a result is returned). A range keeps one
 //! `(page, child index)` pair per branch level, so moving to the next (or previous) leaf climbs
 //! only as far as needed: a copy-on-write tree needs no sibling pointers.
+#![deny(clippy::indexing_slicing)]
 
 use std::ops::Bound;
 use std::sync::Arc;

@@ -8,6 +8,7 @@
 //! 3. reports pages that are neither reachable nor free as leaked.
 //!
 //! It never stops at the first problem: everything goes into an [`IntegrityReport`].
+#![deny(clippy::indexing_slicing)]
 
 use std::sync::Arc;
 

@@ -4,6 +4,7 @@
 //! every page written is sealed (checksum computed) on its way to the file. Page 0 (the file
 //! header) is read and written only through the header functions here, and a meta-slot update
 //! writes exactly that slot's 128 bytes.
+#![deny(clippy::indexing_slicing)]
 
 use std::io;
 use std::path::{Path, PathBuf};

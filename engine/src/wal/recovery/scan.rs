@@ -26,6 +26,7 @@
 //! after the earlier one had been fsynced, so the earlier one cannot be a torn write. Damage in
 //! a segment that has a successor is always media damage: a segment is created only after the
 //! previous one's records are durable.
+#![deny(clippy::indexing_slicing)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -235,7 +236,10 @@ fn scan_log(
     let mut prev: Option<Prev> = None;
     let count = out.segments.len();
     for i in start..count {
-        let (first, path) = (out.segments[i].first, out.segments[i].path.clone());
+        let Some(seg) = out.segments.get(i) else {
+            break;
+        };
+        let (first, path) = (seg.first, seg.path.clone());
         let last = i + 1 == count;
         let data = read_segment(vfs, &path)?;
         let body_empty = data
@@ -583,7 +587,12 @@ fn damaged(
     Ok(Outcome::Damaged {
         damage: Box::new(WalDamage {
             kind,
-            segment: scan.segments[i].path.clone(),
+            // `i` names a segment of the scan (the damaged one).
+            segment: scan
+                .segments
+                .get(i)
+                .map(|s| s.path.clone())
+                .unwrap_or_default(),
             lsn,
             offset,
             detail,
