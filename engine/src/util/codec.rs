@@ -9,6 +9,8 @@
 //! * `read_*_at` — fixed-offset reads for header-style layouts, also returning [`DecodeError`].
 //! * `put_*_at` and the `push_*` helpers — the encoding side, for buffers the engine sizes
 //!   itself (an out-of-range put is a bug in the encoder, not bad data: it panics).
+//! * LEB128 varints ([`push_varint`], [`varint_len`], [`Reader::varint`]) for the lengths in the
+//!   write-ahead log's op stream.
 //!
 //! Callers map a [`DecodeError`] into their own error variant, so the messages users see are
 //! the caller's, not the codec's.
@@ -260,6 +262,33 @@ pub fn put_u64_at(out: &mut [u8], at: usize, v: u64) {
     put_bytes_at(out, at, &v.to_le_bytes());
 }
 
+/// Bytes of the longest LEB128 varint of a `u64`.
+pub const MAX_VARINT_LEN: usize = 10;
+/// [`DecodeError::expected`] of a varint cut off by the end of the buffer.
+pub const VARINT: &str = "varint";
+/// [`DecodeError::expected`] of a varint whose last allowed byte still says "more follows".
+pub const LONG_VARINT: &str = "varint of at most 10 bytes";
+
+/// Appends `v` as a LEB128 varint: 7 bits a byte, least significant first, the high bit set on
+/// every byte but the last.
+pub fn push_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Bytes of `v` as a varint.
+pub fn varint_len(mut v: u64) -> usize {
+    let mut n = 1;
+    while v >= 0x80 {
+        v >>= 7;
+        n += 1;
+    }
+    n
+}
+
 /// Appends `v` little-endian.
 #[inline]
 pub fn push_u16(out: &mut Vec<u8>, v: u16) {
@@ -360,6 +389,33 @@ impl<'a> Reader<'a> {
     pub fn u64(&mut self) -> Result<u64, DecodeError> {
         self.array(Encoding::U64.name()).map(u64::from_le_bytes)
     }
+
+    /// The next LEB128 varint (see [`push_varint`]). Fails with `expected` [`VARINT`] if the
+    /// buffer ends inside it, [`LONG_VARINT`] if its 10th byte still has the high bit set.
+    pub fn varint(&mut self) -> Result<u64, DecodeError> {
+        let mut v: u64 = 0;
+        for i in 0..MAX_VARINT_LEN {
+            let Some(&b) = self.pos.checked_add(i).and_then(|at| self.buf.get(at)) else {
+                return Err(DecodeError {
+                    offset: self.pos,
+                    expected: VARINT,
+                    needed: i + 1,
+                    available: self.remaining(),
+                });
+            };
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                self.pos += i + 1;
+                return Ok(v);
+            }
+        }
+        Err(DecodeError {
+            offset: self.pos,
+            expected: LONG_VARINT,
+            needed: MAX_VARINT_LEN + 1,
+            available: self.remaining(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -427,6 +483,32 @@ mod tests {
                 (Ok(a), Ok(b), Ok(c), Ok(d))
             );
         }
+    }
+
+    /// Varints round-trip at every length, and a cut or overlong one is an error (seeded).
+    #[test]
+    fn varints_round_trip_and_bad_ones_are_errors() {
+        let mut rng = SplitMix64::new(0x7A51);
+        for bits in 0..64 {
+            let v = (rng.next_u64() >> bits) | (1 << (63 - bits));
+            let mut out = Vec::new();
+            push_varint(&mut out, v);
+            assert_eq!(out.len(), varint_len(v));
+            let mut r = Reader::new(&out);
+            assert_eq!(r.varint(), Ok(v));
+            assert!(r.is_empty());
+            let cut = &out[..out.len() - 1];
+            assert_eq!(
+                Reader::new(cut).varint().map_err(|e| e.expected),
+                Err(VARINT)
+            );
+        }
+        assert_eq!(Reader::new(&[0]).varint(), Ok(0));
+        let long = [0x80u8; 11];
+        assert_eq!(
+            Reader::new(&long).varint().map_err(|e| e.expected),
+            Err(LONG_VARINT)
+        );
     }
 
     #[test]

@@ -8,8 +8,8 @@
 
 use crate::types::{Lsn, TxnId};
 use crate::util::codec::{
-    Reader, field_bytes, push_u32, push_u64, put_bytes_at, put_u32_at, put_u64_at, read_u8_at,
-    read_u32_at, read_u64_at,
+    self, DecodeError, Reader, field_bytes, push_u32, push_u64, push_varint, put_bytes_at,
+    put_u32_at, put_u64_at, read_u8_at, read_u32_at, read_u64_at, varint_len,
 };
 
 /// The fields of the segment header and of the record header, each named once: the codec
@@ -280,24 +280,6 @@ impl PreparedRecord {
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// Bytes of `v` as a varint.
-fn varint_len(mut v: u64) -> usize {
-    let mut n = 1;
-    while v >= 0x80 {
-        v >>= 7;
-        n += 1;
-    }
-    n
-}
-
 /// Encoded bytes of one op in the op stream.
 fn op_len(op: &Op) -> usize {
     match op {
@@ -352,7 +334,7 @@ impl PayloadCutter {
         let mut payload = Vec::with_capacity(18 + COMMIT_TIME_LEN + DURABLE_MARK_LEN + take);
         push_u64(&mut payload, self.txn.0);
         if last {
-            put_varint(&mut payload, self.op_count);
+            push_varint(&mut payload, self.op_count);
         }
         self.cur = payload;
         self.room = take;
@@ -375,7 +357,7 @@ impl PayloadCutter {
 
     fn put_varint(&mut self, v: u64) {
         let mut buf = Vec::with_capacity(10);
-        put_varint(&mut buf, v);
+        push_varint(&mut buf, v);
         self.put(&buf);
     }
 
@@ -541,47 +523,50 @@ pub fn split_commit_trailer<'a>(
 
 /// Reads a LEB128 varint from the front of `buf`, advancing it.
 pub fn get_varint(buf: &mut &[u8]) -> Result<u64, String> {
-    let mut v: u64 = 0;
-    for i in 0..10 {
-        let (&b, rest) = buf.split_first().ok_or("truncated varint")?;
-        *buf = rest;
-        v |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Ok(v);
-        }
-    }
-    Err("varint longer than 10 bytes".into())
+    let mut r = Reader::new(buf);
+    let v = r.varint().map_err(varint_error)?;
+    *buf = r.rest();
+    Ok(v)
 }
 
-fn take<'a>(buf: &mut &'a [u8], n: u64, what: &str) -> Result<&'a [u8], String> {
+/// The op-stream message for a varint the codec could not read.
+fn varint_error(e: DecodeError) -> String {
+    if e.expected == codec::LONG_VARINT {
+        "varint longer than 10 bytes".into()
+    } else {
+        "truncated varint".into()
+    }
+}
+
+fn take<'a>(r: &mut Reader<'a>, n: u64, what: &str) -> Result<&'a [u8], String> {
     let n = usize::try_from(n).map_err(|_| format!("{what} length {n} too large"))?;
-    let (head, rest) = buf
-        .split_at_checked(n)
-        .ok_or_else(|| format!("{what} length {n} runs past the end of the transaction"))?;
-    *buf = rest;
-    Ok(head)
+    r.bytes(n)
+        .map_err(|_| format!("{what} length {n} runs past the end of the transaction"))
 }
 
 /// Decodes exactly `count` ops from a transaction's concatenated op bytes.
-pub fn decode_ops(mut buf: &[u8], count: u64) -> Result<Vec<Op>, String> {
+pub fn decode_ops(buf: &[u8], count: u64) -> Result<Vec<Op>, String> {
     let mut ops = Vec::with_capacity(usize::try_from(count.min(1 << 16)).unwrap_or(0));
+    let mut r = Reader::new(buf);
     for i in 0..count {
-        let (&tag, rest) = buf.split_first().ok_or_else(|| format!("op {i} missing"))?;
-        buf = rest;
-        let klen = get_varint(&mut buf)?;
-        let key = take(&mut buf, klen, "key")?.to_vec();
+        let tag = r.u8().map_err(|_| format!("op {i} missing"))?;
+        let klen = r.varint().map_err(varint_error)?;
+        let key = take(&mut r, klen, "key")?.to_vec();
         match tag {
             TAG_PUT => {
-                let vlen = get_varint(&mut buf)?;
-                let value = take(&mut buf, vlen, "value")?.to_vec();
+                let vlen = r.varint().map_err(varint_error)?;
+                let value = take(&mut r, vlen, "value")?.to_vec();
                 ops.push(Op::Put { key, value });
             }
             TAG_DELETE => ops.push(Op::Delete { key }),
             t => return Err(format!("op {i} has unknown tag {t}")),
         }
     }
-    if !buf.is_empty() {
-        return Err(format!("{} trailing bytes after {count} ops", buf.len()));
+    if !r.is_empty() {
+        return Err(format!(
+            "{} trailing bytes after {count} ops",
+            r.remaining()
+        ));
     }
     Ok(ops)
 }
@@ -678,14 +663,14 @@ mod tests {
             match op {
                 Op::Put { key, value } => {
                     s.push(TAG_PUT);
-                    put_varint(&mut s, key.len() as u64);
+                    push_varint(&mut s, key.len() as u64);
                     s.extend_from_slice(key);
-                    put_varint(&mut s, value.len() as u64);
+                    push_varint(&mut s, value.len() as u64);
                     s.extend_from_slice(value);
                 }
                 Op::Delete { key } => {
                     s.push(TAG_DELETE);
-                    put_varint(&mut s, key.len() as u64);
+                    push_varint(&mut s, key.len() as u64);
                     s.extend_from_slice(key);
                 }
             }
