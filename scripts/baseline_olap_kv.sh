@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 keys="${1:-200000}"
 seed="${2:-42}"
 date="$(date -u +%Y-%m-%d)"
-cargo build -q --release -p lightning-db --bin ldb
+cargo build -q --release -p ldb
 ldb=target/release/ldb
 results="benchmark_results/$date"
 mkdir -p "$results"

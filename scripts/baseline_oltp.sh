@@ -10,7 +10,7 @@ keys="${1:-100000}"
 seed="${2:-42}"
 threads="${3:-4}"
 date="$(date -u +%Y-%m-%d)"
-cargo build -q --release -p lightning-db --bin ldb
+cargo build -q --release -p ldb
 ldb=target/release/ldb
 results="benchmark_results/$date"
 mkdir -p "$results"

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 keys="${1:-20000}"
 seed="${2:-42}"
-cargo build -q --release -p lightning-db --bin ldb
+cargo build -q --release -p ldb
 ldb=target/release/ldb
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 keys="${1:-25000}"
 seed="${2:-42}"
 date="$(date -u +%Y-%m-%d)"
-cargo build -q --release -p lightning-db --bin ldb
+cargo build -q --release -p ldb
 ldb=target/release/ldb
 out="snapshots/$date/seed-$seed-keys-$keys"
 results="benchmark_results/$date"

@@ -12,7 +12,7 @@ threshold="${1:-0.10}"
 keys="${2:-200000}"
 seed="${3:-42}"
 date="$(date -u +%Y-%m-%d)"
-cargo build -q --release -p lightning-db --bin ldb
+cargo build -q --release -p ldb
 ldb=target/release/ldb
 baseline_dir="$(find benchmark_results -mindepth 2 -maxdepth 2 -name olap_kv.json -printf '%h\n' | sort | tail -n 1)"
 if [ -z "$baseline_dir" ]; then

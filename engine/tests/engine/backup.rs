@@ -17,8 +17,6 @@ use lightning_db::vfs::{SimVfs, Vfs};
 use lightning_db::wal::WalMode;
 use lightning_db::{Database, Error, Options, WriteBatch};
 
-use crate::common::ldb;
-
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
 
 fn all(db: &Database) -> Model {
@@ -319,78 +317,6 @@ fn a_restore_failing_its_integrity_check_names_the_findings() {
     assert_eq!(names_in(tmp.path()), ["bk", "src"], "nothing left behind");
 }
 
-/// Leftovers of killed runs: a backup's `.<dest>.tmp-<pid>` and a restore's
-/// `.<target>.restore-tmp-<pid>` whose process is gone are removed by the next backup or restore
-/// (which says so); one whose process is alive, or holding files a backup does not write, stays.
-#[test]
-fn cli_backup_and_restore_remove_what_killed_runs_left() {
-    if !Path::new("/proc/self").exists() {
-        return; // Without /proc no process counts as gone: nothing would be removed.
-    }
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let root = tmp.path();
-    let (db, _) = seeded_db(&root.join("db"), 50, 3);
-    db.close().expect("close");
-    // 2,000,000,000 is above every Linux pid_max: that process is certainly gone.
-    let dead = 2_000_000_000u32;
-    let alive = std::process::id();
-    let make = |dir: &str, files: &[&str]| {
-        for f in files {
-            let p = root.join(dir).join(f);
-            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&p, b"partial").expect("write");
-        }
-    };
-    make(&format!(".old.tmp-{dead}"), &[PAGES_FILE]);
-    make(&format!(".older.tmp-{dead}"), &[]);
-    make(
-        &format!(".r.restore-tmp-{dead}"),
-        &["data.ldb", "LOCK", "wal/0000000000000000.wal"],
-    );
-    make(&format!(".running.tmp-{alive}"), &[PAGES_FILE]);
-    make(&format!(".notours.tmp-{dead}"), &["notes.txt"]);
-    make(".r2.restore-tmp", &["data.ldb"]);
-    std::fs::create_dir_all(root.join(format!(".older.tmp-{dead}"))).expect("mkdir");
-    let out = ldb(&["backup", &s(&root.join("db")), &s(&root.join("bk"))]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    for gone in [
-        format!(".old.tmp-{dead}"),
-        format!(".older.tmp-{dead}"),
-        format!(".r.restore-tmp-{dead}"),
-    ] {
-        assert!(!root.join(&gone).exists(), "{gone} is still there");
-        assert!(
-            err.contains(&format!("ldb: removed {}", root.join(&gone).display())),
-            "{gone} not reported: {err}"
-        );
-    }
-    // A run still in progress, and a directory with files a backup does not write, stay.
-    for kept in [
-        format!(".running.tmp-{alive}"),
-        format!(".notours.tmp-{dead}"),
-    ] {
-        assert!(root.join(&kept).exists(), "{kept} was removed");
-    }
-    // An older build's `.<target>.restore-tmp` goes with the next restore into that target.
-    assert!(root.join(".r2.restore-tmp").exists());
-    let out = ldb(&["restore", &s(&root.join("bk")), &s(&root.join("r2"))]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    assert!(!root.join(".r2.restore-tmp").exists(), "{err}");
-    assert!(err.contains("ldb: removed"), "{err}");
-    assert_eq!(
-        names_in(root),
-        [
-            format!(".notours.tmp-{dead}"),
-            format!(".running.tmp-{alive}"),
-            "bk".into(),
-            "db".into(),
-            "r2".into()
-        ]
-    );
-}
-
 fn sha256(bytes: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).to_vec()
@@ -500,90 +426,4 @@ fn same_seed_snapshots_have_identical_content_and_restore_to_it() {
         (a.entries, a.content_sha256)
     );
     assert!(backup::create_snapshot(&tmp.path().join("a"), 11, 10, &small_opts()).is_err());
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
-
-#[test]
-fn cli_backup_restore_refusals_and_exit_codes() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let (db, bk, r) = (
-        tmp.path().join("db"),
-        tmp.path().join("bk"),
-        tmp.path().join("r"),
-    );
-    let (db, bk, r) = (s(&db), s(&bk), s(&r));
-    for args in [
-        vec!["init", &db],
-        vec!["put", &db, "k", "v"],
-        vec!["backup", &db, &bk],
-        vec!["restore", &bk, &r],
-    ] {
-        let out = ldb(&args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let out = ldb(&["get", &r, "k"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "v\n");
-    // A second backup into the same place, and a restore over a database without --force.
-    let out = ldb(&["backup", &db, &bk]);
-    assert_eq!(out.status.code(), Some(2));
-    let out = ldb(&["restore", &bk, &r]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
-    // A tampered stream: refused, naming the file, target untouched.
-    let bk = PathBuf::from(bk);
-    let stream = bk.join(PAGES_FILE);
-    let mut bytes = std::fs::read(&stream).expect("read");
-    let last = bytes.len() - 1;
-    bytes[last] ^= 0xff;
-    std::fs::write(&stream, &bytes).expect("write");
-    let r2 = tmp.path().join("r2");
-    let out = ldb(&["restore", &s(&bk), &s(&r2)]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("pages.zst") && err.contains("sha256"), "{err}");
-    assert!(!r2.exists());
-    let out = ldb(&["restore", &s(&bk), &s(&r2), "--verify-only"]);
-    assert_eq!(out.status.code(), Some(2));
-}
-
-#[test]
-fn cli_bench_compare_flags_regressions_in_each_direction() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let doc = |tps: f64, ms: f64| {
-        include_str!("fixtures/bench_metrics.json.tmpl")
-            .trim_end()
-            .replace("{tps}", &tps.to_string())
-            .replace("{ms}", &ms.to_string())
-    };
-    let base = tmp.path().join("base.json");
-    std::fs::write(&base, doc(100.0, 10.0)).expect("write");
-    let cases = [
-        (doc(95.0, 10.5), 0),  // within 10% both ways
-        (doc(120.0, 8.0), 0),  // better
-        (doc(85.0, 10.0), 1),  // throughput down 15%
-        (doc(100.0, 11.5), 1), // latency up 15%
-    ];
-    for (i, (cur, code)) in cases.iter().enumerate() {
-        let p = tmp.path().join(format!("cur{i}.json"));
-        std::fs::write(&p, cur).expect("write");
-        let out = ldb(&["bench", "compare", &s(&base), &s(&p)]);
-        assert_eq!(
-            out.status.code(),
-            Some(*code),
-            "case {i}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
-    let bad = tmp.path().join("bad.json");
-    std::fs::write(&bad, "{\"format_version\":1}").expect("write");
-    let out = ldb(&["bench", "compare", &s(&base), &s(&bad)]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json"));
 }

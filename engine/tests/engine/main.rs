@@ -2,10 +2,7 @@
 //! of one per file). `engine/tests/README.md` says what each module proves;
 //! `cargo test -p lightning-db --test engine model::` runs one of them.
 //!
-//! The `ldb` command-line tests (`tests/cli*.rs`, `tests/recovery_drill.rs`) are separate
-//! binaries: they move with the `ldb` crate.
-
-mod common;
+//! The `ldb` command-line tests live with the `ldb` crate, in `engine/ldb/tests/cli/`.
 
 mod backup;
 mod bank;

@@ -1,8 +1,7 @@
 //! `ldb recover`, `--salvage` and `--read-only` end to end, on the case that used to lose every
 //! durable commit since the checkpoint: one damaged byte in the WAL segment header.
 
-mod common;
-use common::{ldb, ok};
+use crate::common::{ldb, ok};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,7 @@
 //! End-to-end test of `ldb drill isolation`: the text table, the metrics JSON the plan's
 //! isolation and deadlock-latency criteria read, and the exit code.
 
-mod common;
-use common::{ldb, ok};
+use crate::common::{ldb, ok};
 
 #[test]
 fn drill_isolation_prints_the_anomaly_table() {

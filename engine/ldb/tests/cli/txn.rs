@@ -1,7 +1,6 @@
 //! `ldb txn`: operations run as one transaction, atomically; bad input writes nothing.
 
-mod common;
-use common::{ldb, ok};
+use crate::common::{ldb, ok};
 
 fn fails(args: &[&str]) -> String {
     let out = ldb(args);

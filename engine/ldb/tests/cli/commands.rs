@@ -1,8 +1,7 @@
 //! End-to-end tests of the `ldb` command line: every command, its output format, its exit codes,
 //! and its errors on bad input.
 
-mod common;
-use common::{ldb, ok};
+use crate::common::{ldb, ok};
 
 use std::path::Path;
 

@@ -1,0 +1,12 @@
+//! End-to-end tests of the `ldb` command line, one module per command family, in one test
+//! binary: every command, its output format, its exit codes and its errors on bad input.
+
+mod backup;
+mod commands;
+mod common;
+mod compare;
+mod isolation;
+mod pitr;
+mod recover;
+mod recovery_drill;
+mod txn;
