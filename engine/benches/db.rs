@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the whole storage core through the `Database` API, on real files.
 //!
-//! Workload: random 24-byte keys and 150-byte values from a fixed seed (`lightning_db::workload`).
+//! Workload: random 24-byte keys and 150-byte values from a fixed seed (`lightning_db::harness::workload`).
 //! Groups:
 //! * `fsync` — the machine's raw 4 KiB write + fdatasync (the baseline for commit latency);
 //! * `commit` — one durable single-insert commit in `Standard` mode;
@@ -20,10 +20,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use lightning_db::harness::workload;
 use lightning_db::util::rng::SplitMix64 as Rng;
 use lightning_db::vfs::{OpenMode, RealVfs, Vfs};
 use lightning_db::wal::WalMode;
-use lightning_db::{Database, Options, WriteBatch, workload};
+use lightning_db::{Database, Options, WriteBatch};
 
 const SEED: u64 = 42;
 

@@ -1,4 +1,4 @@
-//! OLTP benchmarks through the transaction API, driven by `lightning_db::workload::oltp`.
+//! OLTP benchmarks through the transaction API, driven by `lightning_db::harness::workload::oltp`.
 //!
 //! For each WAL mode (`standard`: one fsync per commit; `unified`: group commit), one database
 //! is preloaded with 1M seeded keys (24-byte keys, 150-byte values; `LDB_BENCH_KEYS` scales it
@@ -31,11 +31,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use lightning_db::harness::workload;
+use lightning_db::harness::workload::histogram::Histogram;
+use lightning_db::harness::workload::oltp::{self, OltpConfig, OltpReport, Stop};
 use lightning_db::util::rng::SplitMix64 as Rng;
 use lightning_db::wal::WalMode;
-use lightning_db::workload::histogram::Histogram;
-use lightning_db::workload::oltp::{self, OltpConfig, OltpReport, Stop};
-use lightning_db::{Database, Options, workload};
+use lightning_db::{Database, Options};
 
 const SEED: u64 = 42;
 

@@ -1,6 +1,7 @@
 //! Lightning DB — an embedded transactional key-value and analytics engine.
 //!
-//! The engine is built in strict layers; each layer calls only the one below it:
+//! The engine is built in strict layers; each layer calls only the ones below it, never one
+//! above (vfs → storage → btree → wal → txn → db → backup/integrity → harness):
 //!
 //! 1. [`vfs`] — file I/O behind a trait: real files, and a simulated disk for crash and fault tests.
 //! 2. [`storage`] — checksummed fixed-size pages, the pager, the buffer pool and the freelist.
@@ -10,38 +11,36 @@
 //! 5. [`txn`] — the transaction machinery: the lock manager with deadlock detection, the
 //!    write-conflict index, and write sets.
 //! 6. [`db`] — the public [`Database`] handle and its [`Transaction`]s (snapshot isolation and
-//!    serializable), commits, snapshots, checkpoints, recovery; [`ReadOnlyDatabase`], a view
-//!    that writes nothing.
+//!    serializable), commits, snapshots, checkpoints, recovery, the integrity check of a
+//!    snapshot; [`ReadOnlyDatabase`], a view that writes nothing.
+//! 7. [`backup`] — online consistent backups, verified and point-in-time restore; [`integrity`]
+//!    — the checker behind `ldb check` (including a database too damaged to open).
+//! 8. [`harness`] — what drives the database from above for proof and measurement: seeded
+//!    workloads, the crash loop, the process crash drill, the history checker, the anomaly
+//!    suite, the Phase 0 snapshots.
 //!
-//! Beside the layers: [`integrity`] (the checker behind `ldb check`), [`catalog`] (what the
-//! engine can describe about its own formats), [`crashtest`] (the crash loop over the simulated
-//! disk), [`isolation`] (the Hermitage-style anomaly suite behind `ldb drill isolation`),
-//! [`crashdrill`] (the workload and checks of the process crash drill) and [`workload`] (seeded
-//! benchmark data).
-//!
-//! [`util`] holds helpers every layer may use: [`util::codec`], the one byte codec every on-disk
-//! field is read and written with (its decoders deny `clippy::indexing_slicing`), and a
-//! deterministic PRNG for tests and benches.
+//! Beside the layers: [`error`] and [`types`] (used by every layer), [`catalog`] (what the
+//! engine can describe about its own formats), and [`util`]: helpers every layer may use —
+//! [`util::codec`], the one byte codec every on-disk field is read and written with (its
+//! decoders deny `clippy::indexing_slicing`), and a deterministic PRNG for tests and benches.
 //!
 //! On-disk formats and the invariants each layer keeps are written down in `engine/FORMAT.md`.
+//! The command-line tool `ldb` is its own crate, `engine/ldb`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod backup;
 pub mod btree;
 pub mod catalog;
-pub mod crashdrill;
-pub mod crashtest;
 pub mod db;
 pub mod error;
+pub mod harness;
 pub mod integrity;
-pub mod isolation;
 pub mod storage;
 pub mod txn;
 pub mod types;
 pub mod util;
 pub mod vfs;
 pub mod wal;
-pub mod workload;
 
 pub use db::{
     CommitInfo, Database, Options, PendingRecovery, Range, ReadOnlyDatabase, Snapshot, Stats,

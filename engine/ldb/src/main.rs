@@ -9,30 +9,32 @@
 //! closing failed: …` on standard error, because retrying a commit that is on disk would apply
 //! it twice. Output: see [`out`] (a closed standard output ends the output quietly; any other
 //! failure to write it is an error, exit 2).
+//!
+//! Layout: this file parses and dispatches; [`cmd`] holds one module per command family; the
+//! helpers below it ([`args`], [`open`], [`out`], [`report`], [`scratch`], [`text`], [`flat`])
+//! import no command module.
 
 #[macro_use]
 mod out;
 
-mod backup;
-mod bench;
-mod commands;
-mod compare;
-mod drill;
-mod history;
-mod isolation;
-mod oltp;
-mod recover;
-mod recovery_drill;
+mod args;
+mod cmd;
+mod flat;
+mod open;
+mod report;
+mod scratch;
 mod text;
-mod txn;
 
 #[cfg(test)]
 mod tests;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+use crate::cmd::{
+    backup, bench, catalog, check, crashtest, drill, kv, recover, snapshot, stats, txn,
+};
 
 /// Lightning DB — an embedded transactional key-value engine.
 #[derive(Parser, Debug)]
@@ -43,36 +45,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     propagate_version = true,
     after_help = EXIT_CODES
 )]
-pub struct Cli {
+struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-/// Options shared by the commands that open a database.
-#[derive(Args, Debug, Clone)]
-pub struct DbArgs {
-    /// The database directory.
-    db: PathBuf,
-    /// WAL durability mode: `standard` fsyncs every commit; `unified` shares fsyncs between
-    /// concurrent committers (group commit).
-    #[arg(long, value_enum, default_value_t = Mode::Standard, global = true)]
-    wal_mode: Mode,
-    /// Page cache budget in MiB.
-    #[arg(long, default_value_t = 64, global = true)]
-    cache_mb: usize,
-    /// WAL archive directory: closed WAL segments are copied there before they are recycled
-    /// (for `ldb restore --wal-archive`, point-in-time restore).
-    #[arg(long, value_name = "DIR", global = true)]
-    wal_archive: Option<PathBuf>,
-}
-
-/// WAL mode as a command-line value.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum Mode {
-    /// One fsync per commit.
-    Standard,
-    /// Group commit.
-    Unified,
 }
 
 /// The exit codes, as `ldb --help` prints them.
@@ -91,151 +66,71 @@ the command's own.";
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Create a new, empty database directory.
-    Init {
-        #[command(flatten)]
-        db: DbArgs,
-        /// Page size in bytes (a power of two, 1024..=65536).
-        #[arg(long, default_value_t = 4096)]
-        page_size: usize,
-    },
+    Init(kv::InitArgs),
     /// Set a key to a value (one durable commit).
-    Put {
-        #[command(flatten)]
-        db: DbArgs,
-        /// The key.
-        key: String,
-        /// The value.
-        value: String,
-        /// Take the key and value as hexadecimal.
-        #[arg(long)]
-        hex: bool,
-    },
+    Put(kv::PutArgs),
     /// Print the value of a key (exit code 1 if it is absent).
-    Get {
-        #[command(flatten)]
-        db: DbArgs,
-        /// The key.
-        key: String,
-        /// Take the key and print the value as hexadecimal.
-        #[arg(long)]
-        hex: bool,
-        /// Open without writing anything (no recovery writes, no lock file created), e.g. a
-        /// copy on read-only media; commits in the log are shown as recovery would redo them.
-        #[arg(long)]
-        read_only: bool,
-    },
+    Get(kv::GetArgs),
     /// Delete a key (one durable commit).
-    Del {
-        #[command(flatten)]
-        db: DbArgs,
-        /// The key.
-        key: String,
-        /// Take the key as hexadecimal.
-        #[arg(long)]
-        hex: bool,
-    },
+    Del(kv::DelArgs),
     /// Load the seeded benchmark workload (24-byte random keys, 150-byte values) into a database.
-    Load {
-        #[command(flatten)]
-        db: DbArgs,
-        /// Number of keys.
-        #[arg(long)]
-        keys: u64,
-        /// Workload seed (the same seed always gives the same keys and values).
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Keys per commit.
-        #[arg(long, default_value_t = 1000)]
-        batch: u64,
-    },
+    Load(kv::LoadArgs),
     /// Print `key<TAB>value` lines for a key range (`--from` inclusive, `--to` exclusive).
-    Scan {
-        #[command(flatten)]
-        db: DbArgs,
-        /// First key (inclusive).
-        #[arg(long)]
-        from: Option<String>,
-        /// End key (exclusive).
-        #[arg(long)]
-        to: Option<String>,
-        /// Descending order.
-        #[arg(long)]
-        reverse: bool,
-        /// Stop after this many entries.
-        #[arg(long)]
-        limit: Option<usize>,
-        /// Keys and values (and --from/--to) as hexadecimal.
-        #[arg(long)]
-        hex: bool,
-        /// Open without writing anything (no recovery writes, no lock file created), e.g. a
-        /// copy on read-only media; commits in the log are shown as recovery would redo them.
-        #[arg(long)]
-        read_only: bool,
-    },
+    Scan(kv::ScanArgs),
     /// Print counters of every layer (page cache, WAL, freelist, tree).
-    Stats {
-        #[command(flatten)]
-        db: DbArgs,
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-        /// Open without writing anything (no recovery writes, no lock file created), e.g. a
-        /// copy on read-only media; commits in the log are shown as recovery would redo them.
-        #[arg(long)]
-        read_only: bool,
-    },
+    Stats(stats::StatsArgs),
     /// Check every page checksum, the B+tree structure and the freelist (exit code 1 on findings).
-    Check {
-        #[command(flatten)]
-        db: DbArgs,
-        /// Machine-readable output (the full report).
-        #[arg(long)]
-        json: bool,
-        /// Print the project's metrics JSON instead, with metric names under this prefix
-        /// (`<prefix>.errors`, `.pages_verified`, `.leaked_pages`, `.keys`).
-        #[arg(long, value_name = "PREFIX")]
-        metrics: Option<String>,
-        /// Open without writing anything (no recovery writes, no lock file created), e.g. a
-        /// copy on read-only media; commits in the log are shown as recovery would redo them.
-        #[arg(long)]
-        read_only: bool,
-    },
+    Check(check::CheckArgs),
     /// Run crash recovery now and say what it did; with `--salvage`, keep the commits before a
     /// damaged part of the log (exit code 1 if the log is damaged and `--salvage` is not given).
     Recover(recover::RecoverArgs),
     /// Describe the engine's on-disk formats and limits (and a database's configuration).
-    Catalog {
-        /// A database whose configuration to include (defaults when omitted).
-        db: Option<PathBuf>,
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-        /// The markdown document (`docs/SCHEMA_CATALOG.md`).
-        #[arg(long, conflicts_with = "json")]
-        markdown: bool,
-    },
+    Catalog(catalog::CatalogArgs),
     /// Run operations (`get:K`, `getx:K`, `put:K=V`, `del:K`, `scan:FROM..TO`) as one
     /// transaction.
     Txn(txn::TxnArgs),
     /// Crash-loop test on the simulated disk: crash at every I/O operation of a seeded workload,
     /// recover, verify (exit code 1 on any violation).
-    Crashtest(commands::CrashtestArgs),
+    Crashtest(crashtest::CrashtestArgs),
     /// Write an online, consistent, compressed backup of a database into a new directory.
     Backup(backup::BackupArgs),
     /// Verify a backup and restore it into a new database directory, then check it.
     Restore(backup::RestoreArgs),
     /// Seeded Phase 0 snapshots (dataset + compressed backup + manifest).
     #[command(subcommand)]
-    Snapshot(drill::SnapshotCommand),
+    Snapshot(SnapshotCommand),
     /// Operational drills that emit metrics JSON (exit code 1 if a verification fails).
     #[command(subcommand)]
-    Drill(drill::DrillCommand),
+    Drill(DrillCommand),
     /// The writer process `ldb drill recovery` kills (internal).
     #[command(hide = true)]
-    DrillWriter(recovery_drill::WriterArgs),
+    DrillWriter(drill::recovery::WriterArgs),
     /// Quick measurements of the storage core (the criterion benches are the careful ones).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// `ldb snapshot` subcommands.
+#[derive(Subcommand, Debug)]
+enum SnapshotCommand {
+    /// Create a seeded dataset, its compressed backup and `snapshot.json` in a new directory.
+    Create(snapshot::SnapshotArgs),
+}
+
+/// `ldb drill` subcommands.
+#[derive(Subcommand, Debug)]
+enum DrillCommand {
+    /// Back up a live database under write load, restore it, verify it; report RTO/RPO.
+    BackupRestore(drill::backup_restore::DrillArgs),
+    /// Run the seeded history workload at both isolation levels and check its histories for
+    /// dependency cycles (exit code 1 on any).
+    History(drill::history::HistoryArgs),
+    /// Run the Hermitage-style anomaly suite at both isolation levels and measure deadlock
+    /// detection latency (exit code 1 if a level fails to give its guarantees).
+    Isolation(drill::isolation::IsolationArgs),
+    /// Crash loop over real files: SIGKILL a writer process at seeded points, reopen, verify
+    /// every acknowledged commit; report crashes, recovery time p50/p95, commits lost.
+    Recovery(drill::recovery::RecoveryArgs),
 }
 
 /// What `ldb bench` measures.
@@ -243,20 +138,55 @@ enum Command {
 enum BenchCommand {
     /// fsync baseline, commit latency (Standard), commits/s (Standard and Unified, 8 threads),
     /// batch load, cached point gets and range scans, with cache hit ratio and peak RSS.
-    Storage(bench::BenchArgs),
+    Storage(bench::storage::BenchArgs),
     /// KV range-scan throughput over a seeded dataset (rows/s and MiB/s of keys and values).
-    OlapKv(drill::OlapKvArgs),
+    OlapKv(bench::olap_kv::OlapKvArgs),
     /// OLTP: YCSB A (throughput, p50/p95/p99 latency) and a hot-key read-modify-write mix
     /// (mean lock wait per operation, deadlocks, write conflicts) on a seeded dataset.
-    Oltp(oltp::OltpArgs),
+    Oltp(bench::oltp::OltpArgs),
     /// Compare a metrics JSON file with a baseline; exit code 1 on a regression beyond the
     /// threshold.
-    Compare(compare::CompareArgs),
+    Compare(bench::compare::CompareArgs),
+}
+
+/// Runs one command; the returned code is the process exit code.
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    let done = |r: anyhow::Result<()>| r.map(|()| ExitCode::SUCCESS);
+    match command {
+        Command::Init(args) => done(kv::init_cmd(args)),
+        Command::Put(args) => done(kv::put_cmd(args)),
+        Command::Get(args) => kv::get_cmd(args),
+        Command::Del(args) => done(kv::del_cmd(args)),
+        Command::Load(args) => done(kv::load_cmd(args)),
+        Command::Scan(args) => done(kv::scan_cmd(args)),
+        Command::Stats(args) => done(stats::stats_cmd(args)),
+        Command::Check(args) => check::check_cmd(args),
+        Command::Recover(args) => recover::recover_cmd(args),
+        Command::Catalog(args) => done(catalog::catalog_cmd(args)),
+        Command::Txn(args) => done(txn::txn_cmd(args)),
+        Command::Crashtest(args) => crashtest::crashtest_cmd(args),
+        Command::Backup(args) => done(backup::backup_cmd(args)),
+        Command::Restore(args) => done(backup::restore_cmd(args)),
+        Command::Snapshot(SnapshotCommand::Create(args)) => {
+            done(snapshot::snapshot_create_cmd(args))
+        }
+        Command::Drill(DrillCommand::BackupRestore(args)) => {
+            drill::backup_restore::backup_restore_cmd(args)
+        }
+        Command::Drill(DrillCommand::History(args)) => drill::history::history_cmd(args),
+        Command::Drill(DrillCommand::Isolation(args)) => drill::isolation::isolation_cmd(&args),
+        Command::Drill(DrillCommand::Recovery(args)) => drill::recovery::recovery_cmd(args),
+        Command::DrillWriter(args) => done(drill::recovery::writer_cmd(args)),
+        Command::Bench(BenchCommand::Storage(args)) => done(bench::storage::run(args)),
+        Command::Bench(BenchCommand::OlapKv(args)) => done(bench::olap_kv::olap_kv_cmd(args)),
+        Command::Bench(BenchCommand::Oltp(args)) => done(bench::oltp::oltp_cmd(args)),
+        Command::Bench(BenchCommand::Compare(args)) => bench::compare::compare_cmd(args),
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli.command) {
+    match run(cli.command) {
         Ok(code) => code,
         Err(err) => {
             errln!("ldb: error: {}", out::chain(&err));

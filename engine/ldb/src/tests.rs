@@ -10,7 +10,7 @@ use clap::Parser;
 use lightning_db::vfs::{SimVfs, Vfs};
 use lightning_db::{Database, Options};
 
-use crate::commands::{del, init, load, put};
+use crate::cmd::kv::{del, init, load, put};
 
 const DIR: &str = "/db";
 
@@ -111,7 +111,7 @@ fn put_del_load_and_txn_report_a_durable_commit_as_committed_when_the_disk_fills
         let w = on_a_filling_disk(
             "txn",
             auto,
-            |vfs| crate::txn::txn(&args, opts(vfs, auto)),
+            |vfs| crate::cmd::txn::txn(&args, opts(vfs, auto)),
             |db| db.get(b"b").ok().flatten().is_some(),
         );
         assert!(w > 0, "txn (auto checkpoint {auto})");

@@ -27,7 +27,7 @@
 //! the ones a killed process left behind are removed by the next backup or restore
 //! ([`leftovers`]).
 //!
-//! [`snapshot`] builds the seeded Phase 0 snapshots on top of both.
+//! The seeded Phase 0 snapshots built on top of both are `crate::harness::snapshot`.
 //!
 //! The byte layouts are in `engine/FORMAT.md` ("Backup").
 
@@ -36,7 +36,6 @@ pub mod leftovers;
 pub mod manifest;
 pub mod pitr;
 pub mod restore;
-pub mod snapshot;
 pub mod stream;
 pub mod walk;
 
@@ -45,7 +44,6 @@ pub use leftovers::remove_stale_temp_dirs;
 pub use manifest::{FileEntry, Manifest};
 pub use pitr::{PitrOptions, RestoreTarget, RollForward};
 pub use restore::{RestoreReport, restore, restore_pitr, verify_backup, verify_pitr};
-pub use snapshot::{SnapshotReport, content_digest, create_snapshot};
 
 /// Name of the manifest file inside a backup directory.
 pub const MANIFEST_FILE: &str = "manifest.json";

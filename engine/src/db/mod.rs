@@ -17,6 +17,7 @@
 
 mod apply;
 mod batch;
+pub mod check;
 mod cleanup;
 mod options;
 mod read_only;
@@ -31,9 +32,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use self::check::IntegrityReport;
 use crate::btree;
 use crate::error::{Error, Result};
-use crate::integrity::{self, IntegrityReport};
 use crate::storage::{CheckpointFields, PageStore, Storage};
 use crate::txn::IsolationLevel;
 use crate::txn::conflicts::{ConflictIndex, ESCALATE_KEYS};
@@ -581,7 +582,7 @@ impl Database {
         self.check_poison()?;
         let _w = self.writer();
         let snap = self.snapshots.current();
-        integrity::check(&self.storage, snap.root, snap.entries)
+        check::check(&self.storage, snap.root, snap.entries)
     }
 
     /// Counters and sizes of every layer.

@@ -16,10 +16,10 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use super::check::{self, IntegrityReport};
 use super::{DATA_FILE, LOCK_FILE, Options, WAL_DIR};
 use crate::btree;
 use crate::error::{Error, Result};
-use crate::integrity::{self, IntegrityReport};
 use crate::storage::{PageStore, Storage};
 use crate::types::{Lsn, PageId};
 use crate::vfs::{OpenMode, VfsFile};
@@ -213,7 +213,7 @@ impl ReadOnlyDatabase {
     /// freelist), as [`super::Database::check`] does; the log was verified when the view opened.
     pub fn check(&self) -> Result<IntegrityReport> {
         let meta = self.storage.meta();
-        integrity::check(&self.storage, self.root, meta.entry_count)
+        check::check(&self.storage, self.root, meta.entry_count)
     }
 }
 

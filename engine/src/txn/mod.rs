@@ -5,9 +5,9 @@
 //! - [`conflicts`]: which keys were committed at which LSN, for `RepeatableRead`'s
 //!   first-updater-wins check.
 //! - [`write_set`]: a transaction's buffered writes and the merge of them into its reads.
-//! - [`history`]: the history checker — records what committed transactions read and wrote
-//!   (driving the public `Database` API as a client would) and searches the dependency graph for
-//!   cycles each isolation level forbids.
+//!
+//! The history checker, which drives the public `Database` API from above, is
+//! `crate::harness::history`.
 //!
 //! The transaction itself ([`crate::db::Transaction`]) lives with the database handle it
 //! commits through. The design — snapshot isolation for `RepeatableRead`, strict two-phase
@@ -15,7 +15,6 @@
 //! argued in ADR-0005.
 
 pub mod conflicts;
-pub mod history;
 pub mod lock;
 pub mod write_set;
 

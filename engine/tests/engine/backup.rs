@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 
 use lightning_db::backup::{self, MANIFEST_FILE, Manifest, PAGES_FILE};
+use lightning_db::harness::snapshot;
 use lightning_db::util::SplitMix64;
 use lightning_db::vfs::{SimVfs, Vfs};
 use lightning_db::wal::WalMode;
@@ -407,10 +408,10 @@ fn an_interrupted_restore_leaves_the_target_without_a_partial_database() {
 #[test]
 fn same_seed_snapshots_have_identical_content_and_restore_to_it() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let a = backup::create_snapshot(&tmp.path().join("a"), 11, 3000, &small_opts()).expect("a");
+    let a = snapshot::create_snapshot(&tmp.path().join("a"), 11, 3000, &small_opts()).expect("a");
     let b =
-        backup::create_snapshot(&tmp.path().join("b"), 11, 3000, &Options::default()).expect("b");
-    let c = backup::create_snapshot(&tmp.path().join("c"), 12, 3000, &small_opts()).expect("c");
+        snapshot::create_snapshot(&tmp.path().join("b"), 11, 3000, &Options::default()).expect("b");
+    let c = snapshot::create_snapshot(&tmp.path().join("c"), 12, 3000, &small_opts()).expect("c");
     // Different page sizes, same seed: the same logical content.
     assert_eq!(a.content_sha256, b.content_sha256);
     assert_eq!(a.entries, 3000);
@@ -422,8 +423,8 @@ fn same_seed_snapshots_have_identical_content_and_restore_to_it() {
     backup::restore(&a.backup, &target, &Options::default(), false).expect("restore");
     let db = Database::open(&target, Options::default()).expect("open");
     assert_eq!(
-        backup::content_digest(&db).expect("digest"),
+        snapshot::content_digest(&db).expect("digest"),
         (a.entries, a.content_sha256)
     );
-    assert!(backup::create_snapshot(&tmp.path().join("a"), 11, 10, &small_opts()).is_err());
+    assert!(snapshot::create_snapshot(&tmp.path().join("a"), 11, 10, &small_opts()).is_err());
 }

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use lightning_db::harness::workload;
 use lightning_db::wal::WalMode;
-use lightning_db::{Database, Options, workload};
+use lightning_db::{Database, Options};
 
 fn run(mode: WalMode) {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -6,7 +6,7 @@
 //! runs longer loops (nightly). A violation message names the seed and the crash point;
 //! replay one with `ldb crashtest --seed S` or `crashtest::run_point`.
 
-use lightning_db::crashtest::{self, CrashConfig};
+use lightning_db::harness::crashtest::{self, CrashConfig};
 use lightning_db::wal::WalMode;
 
 fn run(cfg: CrashConfig) -> u64 {

@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use lightning_db::txn::history::{HistoryConfig, HistoryRun, run_workload};
+use lightning_db::harness::history::{HistoryConfig, HistoryRun, run_workload};
 use lightning_db::vfs::SimVfs;
 use lightning_db::wal::WalMode;
 use lightning_db::{Database, IsolationLevel, Options};
@@ -110,7 +110,7 @@ fn repeatable_read_histories_have_only_cycles_snapshot_isolation_allows() {
 fn a_doctored_real_history_is_caught() {
     // Guard against a checker that passes everything: replace one read in a real serializable
     // history with an older version of the same key, and the check must fail.
-    use lightning_db::txn::history::{HistOp, check};
+    use lightning_db::harness::history::{HistOp, check};
     let seed = seed();
     let run = run(IsolationLevel::Serializable, WalMode::Standard, seed);
     let mut history = run.history.clone();

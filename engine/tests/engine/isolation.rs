@@ -3,10 +3,10 @@
 //! occurred — so a regression in either direction (a level that lets an anomaly through, or
 //! one that stops preventing it the documented way) fails a named test.
 //!
-//! The scenarios themselves live in `lightning_db::isolation`; each runs on a fresh database.
+//! The scenarios themselves live in `lightning_db::harness::isolation`; each runs on a fresh database.
 
 use lightning_db::IsolationLevel;
-use lightning_db::isolation::{
+use lightning_db::harness::isolation::{
     Anomaly, Expected, IsolationReport, Outcome, Prevention, run_level, run_scenario,
 };
 

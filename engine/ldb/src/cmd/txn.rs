@@ -7,7 +7,7 @@
 //! transaction commits (or rolls back with `--rollback`) and a summary line goes to standard
 //! error. Any failing operation rolls the whole transaction back: nothing is written. Once the
 //! commit is durable, a failure to close the database is a warning, not a failure (see
-//! [`crate::commands::close_after`]).
+//! [`crate::open::close_after`]).
 
 use std::ops::Bound;
 
@@ -15,8 +15,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use lightning_db::IsolationLevel;
 
-use crate::DbArgs;
-use crate::commands::{Durable, close_after, open_with, options, warn};
+use crate::args::DbArgs;
+use crate::open::{Durable, close_after, open_with, options, warn};
 use crate::text::{decode, decode_key, encode};
 
 /// Arguments of `ldb txn`.

@@ -1,5 +1,6 @@
-//! `ldb recover` (run recovery now, or salvage a damaged log) and the read-only view behind
-//! `--read-only` (`get`, `scan`, `check`, `stats` without a single write).
+//! `ldb recover`: run crash recovery now and say what it did, or salvage a damaged log (keep
+//! the commits before the damage). The read-only view behind `--read-only` is in
+//! [`crate::open`].
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,8 +10,8 @@ use clap::Args;
 use lightning_db::wal::WalRecovery;
 use lightning_db::{Database, Error, Options, ReadOnlyDatabase};
 
-use crate::DbArgs;
-use crate::commands::{close, options};
+use crate::args::DbArgs;
+use crate::open::{close, open, options};
 
 /// Arguments of `ldb recover`.
 #[derive(Args, Debug)]
@@ -39,7 +40,7 @@ pub fn recover_cmd(args: RecoverArgs) -> Result<ExitCode> {
                 )?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let handle = crate::commands::open(&args.db)?;
+            let handle = open(&args.db)?;
             close(handle)?;
             let mut done = vec![format!("redid {} commits", pending.replay_commits)];
             if let Some(bytes) = pending.torn_tail_bytes {
@@ -97,44 +98,4 @@ fn newest_salvage_dir(db: &Path) -> Option<PathBuf> {
                 .is_some_and(|n| n.starts_with("salvage-"))
         })
         .max()
-}
-
-/// Opens the read-only view of a database for a command given `--read-only`.
-pub fn open_read_only(db: &DbArgs) -> Result<ReadOnlyDatabase> {
-    ReadOnlyDatabase::open(&db.db, options(db))
-        .with_context(|| format!("while opening database {} read-only", db.db.display()))
-}
-
-/// A line for standard error saying what recovery would still do, if anything; `check` adds
-/// that its checks cover the last checkpoint (the log's commits are not in its pages yet).
-pub fn pending_note(view: &ReadOnlyDatabase, check: bool) -> Option<String> {
-    let p = view.pending_recovery();
-    p.is_needed().then(|| {
-        let mut parts = Vec::new();
-        if p.replay_commits > 0 {
-            parts.push(format!(
-                "redo {} commits (shown here from the log)",
-                p.replay_commits
-            ));
-        }
-        if let Some(bytes) = p.torn_tail_bytes {
-            parts.push(format!("cut a torn log tail of {bytes} bytes"));
-        }
-        if let Some(seg) = &p.unfinished_segment {
-            parts.push(format!(
-                "remove the empty unfinished segment {}",
-                seg.display()
-            ));
-        }
-        let scope = if check {
-            "; the page and tree checks cover the last checkpoint"
-        } else {
-            ""
-        };
-        format!(
-            "ldb: note: {} needs recovery; a writable open would {}{scope}",
-            view.path().display(),
-            parts.join(", ")
-        )
-    })
 }

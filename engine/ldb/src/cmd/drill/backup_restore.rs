@@ -1,6 +1,4 @@
-//! `ldb snapshot create`, `ldb drill backup-restore` and `ldb bench olap-kv`: the Phase 0
-//! snapshot, the backup/restore drill and the KV range-scan baseline, each printing metrics JSON
-//! with `--json`.
+//! `ldb drill backup-restore`: the backup/restore drill, printing metrics JSON with `--json`.
 //!
 //! The drill, in order: load a seeded database (with WAL archiving) in a scratch directory;
 //! measure single-put commit latency for a fixed number of commits without a backup; run a
@@ -16,51 +14,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
-use clap::{Args, Subcommand};
-use lightning_db::{Database, Options, backup, workload};
+use anyhow::{Context, Result};
+use clap::Args;
+use lightning_db::harness::workload;
+use lightning_db::{Database, Options, backup};
+use lightning_metrics::Metric;
 
-use crate::commands::{metric, report_metrics, scratch_dir};
-
-/// `ldb snapshot` subcommands.
-#[derive(Subcommand, Debug)]
-pub enum SnapshotCommand {
-    /// Create a seeded dataset, its compressed backup and `snapshot.json` in a new directory.
-    Create(SnapshotArgs),
-}
-
-/// Arguments of `ldb snapshot create`.
-#[derive(Args, Debug)]
-pub struct SnapshotArgs {
-    /// Workload seed.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// Number of keys.
-    #[arg(long, default_value_t = 100_000)]
-    keys: u64,
-    /// Output directory (must not exist), e.g. `snapshots/<date>/`.
-    #[arg(long)]
-    out: PathBuf,
-    /// Print `snapshot.json` instead of a summary.
-    #[arg(long)]
-    json: bool,
-}
-
-/// `ldb drill` subcommands.
-#[derive(Subcommand, Debug)]
-pub enum DrillCommand {
-    /// Back up a live database under write load, restore it, verify it; report RTO/RPO.
-    BackupRestore(DrillArgs),
-    /// Run the seeded history workload at both isolation levels and check its histories for
-    /// dependency cycles (exit code 1 on any).
-    History(crate::history::HistoryArgs),
-    /// Run the Hermitage-style anomaly suite at both isolation levels and measure deadlock
-    /// detection latency (exit code 1 if a level fails to give its guarantees).
-    Isolation(crate::isolation::IsolationArgs),
-    /// Crash loop over real files: SIGKILL a writer process at seeded points, reopen, verify
-    /// every acknowledged commit; report crashes, recovery time p50/p95, commits lost.
-    Recovery(crate::recovery_drill::RecoveryArgs),
-}
+use crate::report::{report_metrics, verdict};
+use crate::scratch::in_scratch;
 
 /// Arguments of `ldb drill backup-restore`.
 #[derive(Args, Debug)]
@@ -90,74 +51,18 @@ pub struct DrillArgs {
     json: bool,
 }
 
-/// Arguments of `ldb bench olap-kv`.
-#[derive(Args, Debug)]
-pub struct OlapKvArgs {
-    /// Keys in the seeded dataset.
-    #[arg(long, default_value_t = 200_000)]
-    keys: u64,
-    /// Workload seed.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// Full scans measured (after one warm-up scan); the median is reported.
-    #[arg(long, default_value_t = 5)]
-    scans: usize,
-    /// Scratch directory (removed afterwards).
-    #[arg(long)]
-    dir: Option<PathBuf>,
-    /// Print the project's metrics JSON.
-    #[arg(long)]
-    json: bool,
+/// The nearest-rank 99th percentile of commit latencies in milliseconds (0 when there are none).
+fn p99_ms(v: Vec<Duration>) -> f64 {
+    let mut ms: Vec<f64> = v.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+    ms.sort_by(f64::total_cmp);
+    lightning_metrics::percentile(&ms, 0.99).unwrap_or(0.0)
 }
 
-fn p99_ms(mut v: Vec<Duration>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort();
-    let i = ((v.len() as f64 * 0.99).ceil() as usize).clamp(1, v.len()) - 1;
-    v[i].as_secs_f64() * 1e3
-}
-
-/// Runs `ldb snapshot create`.
-pub fn snapshot_cmd(cmd: SnapshotCommand) -> Result<()> {
-    let SnapshotCommand::Create(args) = cmd;
-    let r = backup::create_snapshot(&args.out, args.seed, args.keys, &Options::default())
-        .with_context(|| format!("while creating snapshot {}", args.out.display()))?;
-    if args.json {
-        outln!("{}", serde_json::to_string_pretty(&r)?)?;
-    } else {
-        outln!(
-            "snapshot {}: {} keys (seed {}), content sha256 {}, backup {:.1} MiB -> {:.1} MiB",
-            args.out.display(),
-            r.entries,
-            r.seed,
-            r.content_sha256,
-            r.source_bytes as f64 / f64::from(1 << 20),
-            r.compressed_bytes as f64 / f64::from(1 << 20)
-        )?;
-    }
-    Ok(())
-}
-
-/// Runs `ldb drill`.
-pub fn drill_cmd(cmd: DrillCommand) -> Result<std::process::ExitCode> {
-    let args = match cmd {
-        DrillCommand::BackupRestore(args) => args,
-        DrillCommand::History(args) => return crate::history::history_cmd(args),
-        DrillCommand::Isolation(args) => return crate::isolation::isolation_cmd(&args),
-        DrillCommand::Recovery(args) => return crate::recovery_drill::recovery_cmd(args),
-    };
-    let dir = scratch_dir(args.dir.as_deref(), "drill")?;
-    let result = drill(&args, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    let (metrics, ok) = result?;
-    report_metrics(&metrics, args.json)?;
-    Ok(if ok {
-        std::process::ExitCode::SUCCESS
-    } else {
-        std::process::ExitCode::from(1)
-    })
+/// Runs `ldb drill backup-restore`; exit code 1 if the restored database misses a commit.
+pub fn backup_restore_cmd(args: DrillArgs) -> Result<std::process::ExitCode> {
+    let (metrics, ok) = in_scratch(args.dir.as_deref(), "drill", |dir| drill(&args, dir))?;
+    report_metrics(metrics, args.json)?;
+    Ok(verdict(ok))
 }
 
 fn commit_one(db: &Database, i: u64) -> Result<(Duration, u64)> {
@@ -169,7 +74,7 @@ fn commit_one(db: &Database, i: u64) -> Result<(Duration, u64)> {
 /// A commit made during the backup: key index, latency, LSN, when it returned.
 type Logged = (u64, Duration, u64, Instant);
 
-fn drill(args: &DrillArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool)> {
+fn drill(args: &DrillArgs, dir: &Path) -> Result<(Vec<Metric>, bool)> {
     let archive = dir.join("wal-archive");
     let source_opts = Options {
         wal_archive: Some(archive.clone()),
@@ -276,91 +181,32 @@ fn drill(args: &DrillArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool)>
     let secs = report.elapsed.as_secs_f64().max(1e-9);
     let mib = m.source_bytes as f64 / f64::from(1 << 20);
     let metrics = vec![
-        metric("backup.rto_s", rto_s, "s", false),
-        metric("backup.rpo_s", rpo_s, "s", false),
-        metric("backup_target.rto_s", args.rto_target_s, "s", false),
-        metric("backup_target.rpo_s", args.rpo_target_s, "s", false),
-        metric("backup.rpo_commits", lost.len() as f64, "count", false),
-        metric("backup.rpo_backup_only_s", rpo_backup_only_s, "s", false),
-        metric(
+        Metric::lower("backup.rto_s", rto_s, "s"),
+        Metric::lower("backup.rpo_s", rpo_s, "s"),
+        Metric::lower("backup_target.rto_s", args.rto_target_s, "s"),
+        Metric::lower("backup_target.rpo_s", args.rpo_target_s, "s"),
+        Metric::lower("backup.rpo_commits", lost.len() as f64, "count"),
+        Metric::lower("backup.rpo_backup_only_s", rpo_backup_only_s, "s"),
+        Metric::lower(
             "backup.rpo_backup_only_commits",
             not_in_backup.len() as f64,
             "count",
-            false,
         ),
-        metric(
+        Metric::higher(
             "backup.restores_verified",
             if verified { 1.0 } else { 0.0 },
             "count",
-            true,
         ),
-        metric(
+        Metric::lower(
             "backup.restore_verify_failures",
             if verified { 0.0 } else { 1.0 },
             "count",
-            false,
         ),
-        metric("backup.source_mib", mib, "MiB", true),
-        metric("backup.mib_per_s", mib / secs, "MiB/s", true),
-        metric("backup.commits_during", during.len() as f64, "count", true),
-        metric("backup.commit_p99_during_ms", p99_ms(during), "ms", false),
-        metric("backup.commit_p99_without_ms", p99_ms(without), "ms", false),
+        Metric::higher("backup.source_mib", mib, "MiB"),
+        Metric::higher("backup.mib_per_s", mib / secs, "MiB/s"),
+        Metric::higher("backup.commits_during", during.len() as f64, "count"),
+        Metric::lower("backup.commit_p99_during_ms", p99_ms(during), "ms"),
+        Metric::lower("backup.commit_p99_without_ms", p99_ms(without), "ms"),
     ];
     Ok((metrics, verified))
-}
-
-/// Runs `ldb bench olap-kv`.
-pub fn olap_kv_cmd(args: OlapKvArgs) -> Result<()> {
-    let dir = scratch_dir(args.dir.as_deref(), "olap-kv")?;
-    let result = olap_kv(&args, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    let metrics = result?;
-    report_metrics(&metrics, args.json)?;
-    Ok(())
-}
-
-fn olap_kv(args: &OlapKvArgs, dir: &Path) -> Result<Vec<serde_json::Value>> {
-    let db = Database::create(dir.join("db"), Options::default())?;
-    workload::load(&db, args.seed, 0, args.keys, 1000)?;
-    let scan = || -> Result<(u64, u64, Duration)> {
-        let t = Instant::now();
-        let (mut rows, mut bytes) = (0u64, 0u64);
-        for kv in db.range(
-            std::ops::Bound::Unbounded,
-            std::ops::Bound::Unbounded,
-            false,
-        )? {
-            let (k, v) = kv?;
-            rows += 1;
-            bytes += (k.len() + v.len()) as u64;
-        }
-        Ok((rows, bytes, t.elapsed()))
-    };
-    let (rows, _, _) = scan()?;
-    if rows != db.stats()?.entries {
-        bail!("scan returned {rows} rows of {}", db.stats()?.entries);
-    }
-    let mut runs = Vec::new();
-    for _ in 0..args.scans.max(1) {
-        runs.push(scan()?);
-    }
-    runs.sort_by_key(|r| r.2);
-    let (rows, bytes, t) = runs[runs.len() / 2];
-    let secs = t.as_secs_f64().max(1e-9);
-    db.close()?;
-    Ok(vec![
-        metric(
-            "olap.kv_scan.rows_per_s",
-            rows as f64 / secs,
-            "rows/s",
-            true,
-        ),
-        metric(
-            "olap.kv_scan.mib_per_s",
-            bytes as f64 / f64::from(1 << 20) / secs,
-            "MiB/s",
-            true,
-        ),
-        metric("olap.kv_scan.rows", rows as f64, "count", true),
-    ])
 }

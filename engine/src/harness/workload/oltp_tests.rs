@@ -6,8 +6,8 @@ use std::ops::Bound;
 
 use super::*;
 use crate::db::Options;
+use crate::harness::workload::load;
 use crate::wal::WalMode;
-use crate::workload::load;
 
 const SEED: u64 = 0x01_7E57;
 const KEYS: u64 = 2_000;

@@ -14,11 +14,13 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use lightning_db::txn::history::{HistoryConfig, HistoryRun, run_workload};
+use lightning_db::harness::history::{HistoryConfig, HistoryRun, run_workload};
 use lightning_db::{Database, IsolationLevel, Options};
+use lightning_metrics::Metric;
 
-use crate::Mode;
-use crate::commands::{metric, report_metrics, scratch_dir};
+use crate::args::Mode;
+use crate::report::{report_metrics, verdict};
+use crate::scratch::in_scratch;
 
 /// Arguments of `ldb drill history`.
 #[derive(Args, Debug)]
@@ -49,22 +51,15 @@ pub struct HistoryArgs {
 
 /// Runs `ldb drill history`.
 pub fn history_cmd(args: HistoryArgs) -> Result<ExitCode> {
-    let dir = scratch_dir(args.dir.as_deref(), "history")?;
-    let result = drill(&args, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    let (metrics, ok) = result?;
-    report_metrics(&metrics, args.json)?;
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let (metrics, ok) = in_scratch(args.dir.as_deref(), "history", |dir| drill(&args, dir))?;
+    report_metrics(metrics, args.json)?;
+    Ok(verdict(ok))
 }
 
-fn drill(args: &HistoryArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool)> {
+fn drill(args: &HistoryArgs, dir: &Path) -> Result<(Vec<Metric>, bool)> {
     let path = dir.join("db");
     let opts = Options {
-        wal_mode: crate::commands::wal_mode(args.mode),
+        wal_mode: args.mode.wal_mode(),
         ..Options::default()
     };
     let db = Database::create(&path, opts)
@@ -110,28 +105,13 @@ fn drill(args: &HistoryArgs, dir: &Path) -> Result<(Vec<serde_json::Value>, bool
     let abandoned: u64 = runs.iter().map(|r| r.abandoned).sum();
     let ok = runs.iter().all(HistoryRun::satisfies_level);
     let metrics = vec![
-        metric(
-            "txn.history.transactions",
-            transactions as f64,
-            "txns",
-            true,
-        ),
-        metric("txn.history.cycles", cycles as f64, "cycles", false),
-        metric(
-            "txn.history.si_violations",
-            si_violations as f64,
-            "cycles",
-            false,
-        ),
-        metric("txn.history.anomalies", anomalies as f64, "reads", false),
-        metric(
-            "txn.history.rr_allowed_cycles",
-            allowed as f64,
-            "cycles",
-            false,
-        ),
-        metric("txn.history.abandoned", abandoned as f64, "txns", false),
-        metric("txn.history.duration_s", elapsed, "s", false),
+        Metric::higher("txn.history.transactions", transactions as f64, "txns"),
+        Metric::lower("txn.history.cycles", cycles as f64, "cycles"),
+        Metric::lower("txn.history.si_violations", si_violations as f64, "cycles"),
+        Metric::lower("txn.history.anomalies", anomalies as f64, "reads"),
+        Metric::lower("txn.history.rr_allowed_cycles", allowed as f64, "cycles"),
+        Metric::lower("txn.history.abandoned", abandoned as f64, "txns"),
+        Metric::lower("txn.history.duration_s", elapsed, "s"),
     ];
     Ok((metrics, ok))
 }

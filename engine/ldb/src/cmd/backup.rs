@@ -7,8 +7,10 @@ use anyhow::{Context, Result};
 use clap::Args;
 use lightning_db::backup::{PitrOptions, RestoreTarget};
 use lightning_db::{Database, Lsn, backup};
+use lightning_metrics::Metric;
 
-use crate::commands::{metric, print_metrics};
+use crate::open::absolute;
+use crate::report::print_metrics;
 
 /// Removes what killed backups and restores left next to `path` (see
 /// `lightning_db::backup::leftovers`) and says so on standard error. A failure to remove one is
@@ -77,7 +79,7 @@ pub struct RestoreArgs {
 /// Runs `ldb backup`.
 pub fn backup_cmd(args: BackupArgs) -> Result<()> {
     let opts = lightning_db::Options {
-        wal_archive: args.wal_archive.as_deref().map(crate::commands::absolute),
+        wal_archive: args.wal_archive.as_deref().map(absolute),
         ..lightning_db::Options::default()
     };
     remove_leftovers(&args.dest);
@@ -108,16 +110,15 @@ fn print_backup(report: &backup::BackupReport, json: bool) -> Result<()> {
     let secs = report.elapsed.as_secs_f64().max(1e-9);
     let mib = m.source_bytes as f64 / f64::from(1 << 20);
     if json {
-        print_metrics(&[
-            metric("backup.source_mib", mib, "MiB", true),
-            metric(
+        print_metrics(vec![
+            Metric::higher("backup.source_mib", mib, "MiB"),
+            Metric::lower(
                 "backup.compressed_mib",
                 report.compressed_bytes as f64 / f64::from(1 << 20),
                 "MiB",
-                false,
             ),
-            metric("backup.seconds", secs, "s", false),
-            metric("backup.mib_per_s", mib / secs, "MiB/s", true),
+            Metric::lower("backup.seconds", secs, "s"),
+            Metric::higher("backup.mib_per_s", mib / secs, "MiB/s"),
         ])?;
     } else {
         outln!(
@@ -206,30 +207,27 @@ fn print_restore(report: &backup::RestoreReport, json: bool) -> Result<()> {
     if json {
         let mut metrics = Vec::new();
         if let Some(r) = &report.roll_forward {
-            metrics.push(metric(
+            metrics.push(Metric::higher(
                 "backup.pitr.commits_replayed",
                 r.commits as f64,
                 "count",
-                true,
             ));
-            metrics.push(metric(
+            metrics.push(Metric::higher(
                 "backup.pitr.landed_lsn",
                 r.landed_lsn.0 as f64,
                 "lsn",
-                true,
             ));
         }
         metrics.extend([
-            metric("backup.restore_s", secs, "s", false),
-            metric(
+            Metric::lower("backup.restore_s", secs, "s"),
+            Metric::lower(
                 "backup.restore_verify_s",
                 report.verify_elapsed.as_secs_f64(),
                 "s",
-                false,
             ),
-            metric("backup.restores_verified", 1.0, "count", true),
+            Metric::higher("backup.restores_verified", 1.0, "count"),
         ]);
-        print_metrics(&metrics)?;
+        print_metrics(metrics)?;
     } else {
         outln!(
             "restored {} keys at lsn {} into {}{} in {secs:.2} s; integrity check clean",

@@ -4,7 +4,7 @@
 //! For each seed, in a fresh scratch database (small WAL segments, frequent checkpoints and WAL
 //! archiving, so crashes land in roll-overs, checkpoints and archive copies too), each crash:
 //! 1. spawn `ldb drill-writer` continuing from the next transaction number; it commits numbered
-//!    transactions ([`lightning_db::crashdrill`]) and prints `ack <i>` after each commit returns;
+//!    transactions ([`lightning_db::harness::crashdrill`]) and prints `ack <i>` after each commit returns;
 //! 2. read acknowledgements until a seeded count, wait a seeded number of microseconds more,
 //!    then SIGKILL the child; collect the acknowledgements it printed before dying;
 //! 3. reopen the database, timing recovery; verify integrity, that every acknowledged
@@ -23,12 +23,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use lightning_db::crashdrill;
+use lightning_db::harness::crashdrill;
 use lightning_db::util::SplitMix64;
 use lightning_db::wal::WalMode;
 use lightning_db::{Database, Options};
+use lightning_metrics::Metric;
 
-use crate::commands::{metric, report_metrics, scratch_dir};
+use crate::report::{report_metrics, verdict};
+use crate::scratch::in_scratch;
 
 /// Arguments of `ldb drill recovery`.
 #[derive(Args, Debug)]
@@ -190,20 +192,17 @@ fn run_child(
     Ok(acks)
 }
 
+/// The nearest-rank percentile of sorted durations in milliseconds (0 when there are none).
 fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i].as_secs_f64() * 1e3
+    let ms: Vec<f64> = sorted.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+    lightning_metrics::percentile(&ms, p).unwrap_or(0.0)
 }
 
 /// Runs `ldb drill recovery`.
 pub fn recovery_cmd(args: RecoveryArgs) -> Result<ExitCode> {
-    let dir = scratch_dir(args.dir.as_deref(), "recovery-drill")?;
-    let result = drill(&args, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    let crashes = result?;
+    let crashes = in_scratch(args.dir.as_deref(), "recovery-drill", |dir| {
+        drill(&args, dir)
+    })?;
     let mut times: Vec<Duration> = crashes.iter().map(|(_, c)| c.recovery).collect();
     times.sort();
     let lost: usize = crashes.iter().map(|(_, c)| c.verdict.lost.len()).sum();
@@ -215,50 +214,28 @@ pub fn recovery_cmd(args: RecoveryArgs) -> Result<ExitCode> {
     }
     let acked: usize = crashes.iter().map(|(_, c)| c.acks.len()).sum();
     let metrics = vec![
-        metric(
+        Metric::higher(
             "recovery.drill.crashes",
             (crashes.len() - failed.len()) as f64,
             "count",
-            true,
         ),
-        metric(
-            "recovery.drill.failures",
-            failed.len() as f64,
-            "count",
-            false,
-        ),
-        metric("recovery.drill.committed_lost", lost as f64, "count", false),
-        metric(
-            "recovery.drill.partial_visible",
-            partial as f64,
-            "count",
-            false,
-        ),
-        metric(
-            "recovery.drill.acknowledged_commits",
-            acked as f64,
-            "count",
-            true,
-        ),
-        metric(
+        Metric::lower("recovery.drill.failures", failed.len() as f64, "count"),
+        Metric::lower("recovery.drill.committed_lost", lost as f64, "count"),
+        Metric::lower("recovery.drill.partial_visible", partial as f64, "count"),
+        Metric::higher("recovery.drill.acknowledged_commits", acked as f64, "count"),
+        Metric::lower(
             "recovery.drill.recovery_p50_ms",
             percentile_ms(&times, 0.50),
             "ms",
-            false,
         ),
-        metric(
+        Metric::lower(
             "recovery.drill.recovery_p95_ms",
             percentile_ms(&times, 0.95),
             "ms",
-            false,
         ),
     ];
-    report_metrics(&metrics, args.json)?;
-    Ok(if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    report_metrics(metrics, args.json)?;
+    Ok(verdict(failed.is_empty()))
 }
 
 fn drill(args: &RecoveryArgs, dir: &Path) -> Result<Vec<(String, Crash)>> {

@@ -12,9 +12,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use lightning_db::IsolationLevel;
-use lightning_db::isolation::{self, Expected, IsolationReport, Outcome, ScenarioReport, latency};
+use lightning_db::harness::isolation::{
+    self, Expected, IsolationReport, Outcome, ScenarioReport, latency,
+};
+use lightning_metrics::Metric;
 
-use crate::commands::{metric, print_metrics};
+use crate::report::print_metrics;
 
 /// Arguments of `ldb drill isolation`.
 #[derive(Args, Debug)]
@@ -55,21 +58,17 @@ pub fn isolation_cmd(args: &IsolationArgs) -> Result<ExitCode> {
     let scenarios: usize = reports.iter().map(|r| r.scenarios.len()).sum();
     if args.json {
         let woken = &lat.woken;
-        let mut detect = metric("txn.deadlock_detect_ms", woken.median_ms, "ms", false);
-        detect["samples"] = serde_json::json!(woken.samples_ms);
-        let mut closer = metric(
-            "txn.deadlock_detect_closer_ms",
-            lat.closer.median_ms,
-            "ms",
-            false,
-        );
-        closer["samples"] = serde_json::json!(lat.closer.samples_ms);
-        print_metrics(&[
-            metric("txn.isolation.failures", failures as f64, "count", false),
-            metric("txn.isolation.scenarios", scenarios as f64, "count", true),
+        // Every measurement samples at least one cycle of each kind: the lists are never empty.
+        let detect = Metric::lower("txn.deadlock_detect_ms", woken.median_ms, "ms")
+            .with_samples(woken.samples_ms.clone());
+        let closer = Metric::lower("txn.deadlock_detect_closer_ms", lat.closer.median_ms, "ms")
+            .with_samples(lat.closer.samples_ms.clone());
+        print_metrics(vec![
+            Metric::lower("txn.isolation.failures", failures as f64, "count"),
+            Metric::higher("txn.isolation.scenarios", scenarios as f64, "count"),
             detect,
-            metric("txn.deadlock_detect_p99_ms", woken.p99_ms, "ms", false),
-            metric("txn.deadlock_detect_max_ms", woken.max_ms, "ms", false),
+            Metric::lower("txn.deadlock_detect_p99_ms", woken.p99_ms, "ms"),
+            Metric::lower("txn.deadlock_detect_max_ms", woken.max_ms, "ms"),
             closer,
         ])?;
     } else {

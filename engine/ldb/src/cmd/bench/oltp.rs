@@ -1,4 +1,4 @@
-//! `ldb bench oltp`: a short run of the OLTP workload (`lightning_db::workload::oltp`) on a
+//! `ldb bench oltp`: a short run of the OLTP workload (`lightning_db::harness::workload::oltp`) on a
 //! scratch database, printed as metrics (text or the project's metrics JSON).
 //!
 //! Steps, in order, in a fresh scratch directory (removed afterwards):
@@ -20,11 +20,14 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use clap::Args;
-use lightning_db::workload::oltp::{self, OltpConfig, OltpReport, Stop};
-use lightning_db::{Database, Options, workload};
+use lightning_db::harness::workload;
+use lightning_db::harness::workload::oltp::{self, OltpConfig, OltpReport, Stop};
+use lightning_db::{Database, Options};
+use lightning_metrics::Metric;
 
-use crate::Mode;
-use crate::commands::{metric, report_metrics, scratch_dir};
+use crate::args::Mode;
+use crate::report::report_metrics;
+use crate::scratch::in_scratch;
 
 /// Arguments of `ldb bench oltp`.
 #[derive(Args, Debug)]
@@ -74,16 +77,15 @@ pub fn oltp_cmd(args: OltpArgs) -> Result<()> {
         seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0,
         "--seconds must be a positive number of seconds up to a day, got {seconds}"
     );
-    let dir = scratch_dir(args.dir.as_deref(), "oltp")?;
-    let result = measure(&args, keys, Duration::from_secs_f64(seconds), &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    let metrics = result?;
-    report_metrics(&metrics, args.json)
+    let metrics = in_scratch(args.dir.as_deref(), "oltp", |dir| {
+        measure(&args, keys, Duration::from_secs_f64(seconds), dir)
+    })?;
+    report_metrics(metrics, args.json)
 }
 
 fn open(path: &Path, args: &OltpArgs, create: bool) -> Result<Database> {
     let opts = Options {
-        wal_mode: crate::commands::wal_mode(args.wal_mode),
+        wal_mode: args.wal_mode.wal_mode(),
         cache_bytes: args.cache_mb.max(1) << 20,
         ..Options::default()
     };
@@ -95,12 +97,7 @@ fn open(path: &Path, args: &OltpArgs, create: bool) -> Result<Database> {
     db.with_context(|| format!("while opening the scratch database {}", path.display()))
 }
 
-fn measure(
-    args: &OltpArgs,
-    keys: u64,
-    each: Duration,
-    dir: &Path,
-) -> Result<Vec<serde_json::Value>> {
+fn measure(args: &OltpArgs, keys: u64, each: Duration, dir: &Path) -> Result<Vec<Metric>> {
     let path = dir.join("db");
     let db = open(&path, args, true)?;
     workload::load(&db, args.seed, 0, keys, 10_000).context("while preloading")?;
@@ -144,51 +141,29 @@ fn measure(
     Ok(metrics(&ycsb, &hot))
 }
 
-fn metrics(ycsb: &OltpReport, hot: &OltpReport) -> Vec<serde_json::Value> {
+fn metrics(ycsb: &OltpReport, hot: &OltpReport) -> Vec<Metric> {
     let sum = |f: fn(&OltpReport) -> u64| (f(ycsb) + f(hot)) as f64;
     vec![
-        metric("oltp.tps", ycsb.ops_per_sec(), "ops/s", true),
-        metric("oltp.p50_latency_ms", ycsb.latency_ms(0.50), "ms", false),
-        metric("oltp.p95_latency_ms", ycsb.latency_ms(0.95), "ms", false),
-        metric("oltp.p99_latency_ms", ycsb.latency_ms(0.99), "ms", false),
-        metric(
-            "oltp.mixed.lock_wait_ms",
-            hot.lock_wait_per_op_ms(),
-            "ms",
-            false,
-        ),
-        metric(
+        Metric::higher("oltp.tps", ycsb.ops_per_sec(), "ops/s"),
+        Metric::lower("oltp.p50_latency_ms", ycsb.latency_ms(0.50), "ms"),
+        Metric::lower("oltp.p95_latency_ms", ycsb.latency_ms(0.95), "ms"),
+        Metric::lower("oltp.p99_latency_ms", ycsb.latency_ms(0.99), "ms"),
+        Metric::lower("oltp.mixed.lock_wait_ms", hot.lock_wait_per_op_ms(), "ms"),
+        Metric::lower(
             "oltp.mixed.lock_wait_max_ms",
             hot.locks.max_wait_us_since_open as f64 / 1e3,
             "ms",
-            false,
         ),
-        metric(
-            "oltp.mixed.lock_waits",
-            hot.locks.waits as f64,
-            "waits",
-            false,
-        ),
-        metric("oltp.mixed.tps", hot.ops_per_sec(), "ops/s", true),
-        metric(
-            "oltp.mixed.p95_latency_ms",
-            hot.latency_ms(0.95),
-            "ms",
-            false,
-        ),
-        metric(
-            "oltp.deadlocks",
-            sum(|r| r.locks.deadlocks),
-            "deadlocks",
-            false,
-        ),
-        metric(
+        Metric::lower("oltp.mixed.lock_waits", hot.locks.waits as f64, "waits"),
+        Metric::higher("oltp.mixed.tps", hot.ops_per_sec(), "ops/s"),
+        Metric::lower("oltp.mixed.p95_latency_ms", hot.latency_ms(0.95), "ms"),
+        Metric::lower("oltp.deadlocks", sum(|r| r.locks.deadlocks), "deadlocks"),
+        Metric::lower(
             "oltp.write_conflicts",
             sum(|r| r.write_conflicts),
             "conflicts",
-            false,
         ),
-        metric("oltp.retries", sum(|r| r.retries), "retries", false),
-        metric("oltp.failed_ops", sum(|r| r.failed), "ops", false),
+        Metric::lower("oltp.retries", sum(|r| r.retries), "retries"),
+        Metric::lower("oltp.failed_ops", sum(|r| r.failed), "ops"),
     ]
 }

@@ -2,7 +2,7 @@
 //! digest of its logical content.
 //!
 //! [`create_snapshot`], in order: create `<out>/db` and load `keys` keys of the standard seeded
-//! workload ([`crate::workload`]); back it up into `<out>/backup`; compute the content digest;
+//! workload ([`crate::harness::workload`]); back it up into `<out>/backup`; compute the content digest;
 //! write `<out>/snapshot.json`. The same seed and key count always give the same digest.
 
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::backup::manifest::hex;
 use crate::db::{Database, Options};
 use crate::error::{Error, Result};
-use crate::workload;
+use crate::harness::workload;
 
 /// Keys per commit while loading a snapshot's dataset.
 pub const LOAD_BATCH: u64 = 1000;

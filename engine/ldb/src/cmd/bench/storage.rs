@@ -20,12 +20,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Args;
+use lightning_db::harness::workload;
 use lightning_db::util::rng::SplitMix64 as Rng;
 use lightning_db::vfs::{OpenMode, RealVfs, Vfs};
 use lightning_db::wal::WalMode;
-use lightning_db::{Database, Options, workload};
+use lightning_db::{Database, Options};
+use lightning_metrics::Metric;
 
-use crate::commands::{metric, report_metrics, scratch_dir};
+use crate::report::report_metrics;
+use crate::scratch::in_scratch;
 
 /// Arguments of `ldb bench storage`.
 #[derive(Args, Debug)]
@@ -47,20 +50,10 @@ pub struct BenchArgs {
     json: bool,
 }
 
+/// The nearest-rank percentile of sorted durations (zero when there are none).
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
-
-/// Peak resident set size of this process in MiB (Linux `VmHWM`), if known.
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+    let secs: Vec<f64> = sorted.iter().map(Duration::as_secs_f64).collect();
+    Duration::from_secs_f64(lightning_metrics::percentile(&secs, p).unwrap_or(0.0))
 }
 
 fn fsync_baseline(dir: &Path) -> Result<Duration> {
@@ -135,57 +128,48 @@ fn concurrent_commits_per_sec(dir: &Path, mode: WalMode, threads: u64) -> Result
 
 /// Runs the storage benchmark and prints its metrics.
 pub fn run(args: BenchArgs) -> Result<()> {
-    let dir = scratch_dir(args.dir.as_deref(), "bench")?;
-    let result = measure(&args, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    let metrics = result?;
-    report_metrics(&metrics, args.json)
+    let metrics = in_scratch(args.dir.as_deref(), "bench", |dir| measure(&args, dir))?;
+    report_metrics(metrics, args.json)
 }
 
-fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<serde_json::Value>> {
+fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<Metric>> {
     let mut out = Vec::new();
     let fsync = fsync_baseline(dir)?;
-    out.push(metric(
+    out.push(Metric::lower(
         "engine.fsync_4k.p50_us",
         fsync.as_secs_f64() * 1e6,
         "us",
-        false,
     ));
 
     let std_lat = commit_latency(&dir.join("std"), WalMode::Standard)?;
     let p50 = percentile(&std_lat, 0.5).as_secs_f64() * 1e6;
-    out.push(metric("engine.commit.standard.p50_us", p50, "us", false));
-    out.push(metric(
+    out.push(Metric::lower("engine.commit.standard.p50_us", p50, "us"));
+    out.push(Metric::lower(
         "engine.commit.standard.p99_us",
         percentile(&std_lat, 0.99).as_secs_f64() * 1e6,
         "us",
-        false,
     ));
-    out.push(metric(
+    out.push(Metric::lower(
         "engine.commit.standard.fsync_ratio",
         p50 / (fsync.as_secs_f64() * 1e6).max(1e-9),
         "ratio",
-        false,
     ));
     let std8 = concurrent_commits_per_sec(&dir.join("std8"), WalMode::Standard, 8)?;
     let uni8 = concurrent_commits_per_sec(&dir.join("uni8"), WalMode::Unified, 8)?;
-    out.push(metric(
+    out.push(Metric::higher(
         "engine.commit.standard_8t.per_sec",
         std8,
         "commits/s",
-        true,
     ));
-    out.push(metric(
+    out.push(Metric::higher(
         "engine.commit.unified_8t.per_sec",
         uni8,
         "commits/s",
-        true,
     ));
-    out.push(metric(
+    out.push(Metric::higher(
         "engine.commit.unified_8t.speedup",
         uni8 / std8.max(1e-9),
         "ratio",
-        true,
     ));
 
     let db = Database::create(
@@ -198,11 +182,10 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<serde_json::Value>> {
     let start = Instant::now();
     workload::load(&db, args.seed, 0, args.keys, 1000)?;
     let load = start.elapsed();
-    out.push(metric(
+    out.push(Metric::higher(
         "engine.load.batch1000.inserts_per_sec",
         args.keys as f64 / load.as_secs_f64(),
         "inserts/s",
-        true,
     ));
     db.checkpoint()?;
     // Warm the cache, then measure random gets.
@@ -220,10 +203,10 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<serde_json::Value>> {
     }
     let get_ns = start.elapsed().as_nanos() as f64 / gets as f64;
     let after = db.stats()?.storage.cache;
-    out.push(metric("engine.get.cached.mean_ns", get_ns, "ns", false));
+    out.push(Metric::lower("engine.get.cached.mean_ns", get_ns, "ns"));
     let hits = after.hits.saturating_sub(before.hits) as f64;
     let misses = after.misses.saturating_sub(before.misses) as f64;
-    out.push(metric(
+    out.push(Metric::higher(
         "page_cache.hit_ratio",
         if hits + misses > 0.0 {
             hits / (hits + misses)
@@ -231,7 +214,6 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<serde_json::Value>> {
             0.0
         },
         "ratio",
-        true,
     ));
     let start = Instant::now();
     let mut n = 0u64;
@@ -239,11 +221,10 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<serde_json::Value>> {
         entry?;
         n += 1;
     }
-    out.push(metric(
+    out.push(Metric::higher(
         "engine.scan.keys_per_sec",
         n as f64 / start.elapsed().as_secs_f64(),
         "keys/s",
-        true,
     ));
     let report = db.check()?;
     anyhow::ensure!(
@@ -251,14 +232,13 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Vec<serde_json::Value>> {
         "integrity check after the benchmark: {report}"
     );
     db.close()?;
-    if let Some(rss) = peak_rss_mib() {
-        out.push(metric("engine.peak_rss_mib", rss, "MiB", false));
+    if let Some(rss) = lightning_metrics::process::peak_rss_mib() {
+        out.push(Metric::lower("engine.peak_rss_mib", rss, "MiB"));
     }
-    out.push(metric(
+    out.push(Metric::lower(
         "engine.bulk_load.one_txn_s",
         bulk_load_one_txn(args, &dir.join("bulk"))?.as_secs_f64(),
         "s",
-        false,
     ));
     Ok(out)
 }

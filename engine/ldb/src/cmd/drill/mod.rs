@@ -1,0 +1,7 @@
+//! `ldb drill`: operational drills that emit metrics JSON (exit code 1 if a verification fails),
+//! and the hidden writer process the recovery drill kills.
+
+pub mod backup_restore;
+pub mod history;
+pub mod isolation;
+pub mod recovery;
