@@ -11,9 +11,16 @@
 //!   its seeded workload.
 //! - [`isolation`] — the Hermitage-style anomaly suite and the deadlock detection latency.
 //! - [`snapshot`] — the seeded Phase 0 snapshots (dataset, backup, content digest).
+//! - [`bench`] — the quick measurements behind `ldb bench` (storage, OLTP, KV scans).
+//! - [`drill`] — the operational drills behind `ldb drill` (backup/restore, history, process
+//!   crash recovery).
+//! - [`error`] — the error of a harness run.
 
+pub mod bench;
 pub mod crashdrill;
 pub mod crashtest;
+pub mod drill;
+pub mod error;
 pub mod history;
 pub mod isolation;
 pub mod snapshot;

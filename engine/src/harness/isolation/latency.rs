@@ -56,11 +56,7 @@ impl LatencySummary {
     fn of(samples_ms: Vec<f64>) -> LatencySummary {
         let mut sorted = samples_ms.clone();
         sorted.sort_by(f64::total_cmp);
-        let rank = |q: f64| {
-            let n = sorted.len();
-            let i = ((n as f64 * q).ceil() as usize).clamp(1, n.max(1)) - 1;
-            sorted.get(i).copied().unwrap_or(0.0)
-        };
+        let rank = |q: f64| lightning_metrics::percentile(&sorted, q).unwrap_or(0.0);
         LatencySummary {
             median_ms: rank(0.5),
             p99_ms: rank(0.99),

@@ -1,5 +1,6 @@
-//! `ldb bench oltp`: a short run of the OLTP workload (`lightning_db::harness::workload::oltp`) on a
-//! scratch database, printed as metrics (text or the project's metrics JSON).
+//! `ldb bench oltp`: a short run of the OLTP workload on a scratch database
+//! (`lightning_db::harness::bench::oltp`), printed as metrics (text or the project's metrics
+//! JSON).
 //!
 //! Steps, in order, in a fresh scratch directory (removed afterwards):
 //! 1. create the database in the chosen WAL mode, preload `--keys` seeded keys (24-byte keys,
@@ -15,14 +16,14 @@
 //! 4. `oltp.deadlocks`, `oltp.write_conflicts`, `oltp.retries` and `oltp.failed_ops` are totals
 //!    over both runs; then an integrity check of the database.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
 use clap::Args;
-use lightning_db::harness::workload;
-use lightning_db::harness::workload::oltp::{self, OltpConfig, OltpReport, Stop};
-use lightning_db::{Database, Options};
+use lightning_db::Options;
+use lightning_db::harness::bench::oltp::{self, OltpBenchConfig};
+use lightning_db::harness::workload::oltp::OltpReport;
 use lightning_metrics::Metric;
 
 use crate::args::Mode;
@@ -77,68 +78,20 @@ pub fn oltp_cmd(args: OltpArgs) -> Result<()> {
         seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0,
         "--seconds must be a positive number of seconds up to a day, got {seconds}"
     );
-    let metrics = in_scratch(args.dir.as_deref(), "oltp", |dir| {
-        measure(&args, keys, Duration::from_secs_f64(seconds), dir)
-    })?;
-    report_metrics(metrics, args.json)
-}
-
-fn open(path: &Path, args: &OltpArgs, create: bool) -> Result<Database> {
-    let opts = Options {
-        wal_mode: args.wal_mode.wal_mode(),
-        cache_bytes: args.cache_mb.max(1) << 20,
-        ..Options::default()
+    let cfg = OltpBenchConfig {
+        keys,
+        threads: args.threads,
+        each: Duration::from_secs_f64(seconds),
+        options: Options {
+            wal_mode: args.wal_mode.wal_mode(),
+            cache_bytes: args.cache_mb.max(1) << 20,
+            ..Options::default()
+        },
+        seed: args.seed,
+        locking_reads: args.locking_reads,
     };
-    let db = if create {
-        Database::create(path, opts)
-    } else {
-        Database::open(path, opts)
-    };
-    db.with_context(|| format!("while opening the scratch database {}", path.display()))
-}
-
-fn measure(args: &OltpArgs, keys: u64, each: Duration, dir: &Path) -> Result<Vec<Metric>> {
-    let path = dir.join("db");
-    let db = open(&path, args, true)?;
-    workload::load(&db, args.seed, 0, keys, 10_000).context("while preloading")?;
-    db.checkpoint()?;
-    for entry in db.range(
-        std::ops::Bound::Unbounded,
-        std::ops::Bound::Unbounded,
-        false,
-    )? {
-        entry?;
-    }
-    let ycsb = oltp::run(
-        &db,
-        &OltpConfig::ycsb_a(args.seed, keys, args.threads, Stop::After(each)),
-    )
-    .context("while running YCSB A")?;
-    db.close()?;
-
-    let db = open(&path, args, false)?;
-    let mut hot_key = OltpConfig::hot_key(args.seed, keys, args.threads, Stop::After(each));
-    if args.locking_reads {
-        hot_key.update = oltp::UpdateKind::LockingReadModifyWrite;
-    }
-    let hot = oltp::run(&db, &hot_key).context("while running the hot-key mix")?;
-    let report = db.check()?;
-    ensure!(
-        report.is_clean(),
-        "integrity check after the benchmark: {report}"
-    );
-    ensure!(
-        db.stats()?.entries == keys,
-        "the workload changed the key count"
-    );
-    db.close()?;
-    ensure!(
-        ycsb.ops > 0 && hot.ops > 0,
-        "no operation completed (YCSB A {}, hot-key {})",
-        ycsb.ops,
-        hot.ops
-    );
-    Ok(metrics(&ycsb, &hot))
+    let bench = in_scratch(args.dir.as_deref(), "oltp", |dir| Ok(oltp::run(&cfg, dir)?))?;
+    report_metrics(metrics(&bench.ycsb, &bench.hot), args.json)
 }
 
 fn metrics(ycsb: &OltpReport, hot: &OltpReport) -> Vec<Metric> {
