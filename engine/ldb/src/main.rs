@@ -41,7 +41,7 @@ use crate::cmd::{
 #[command(
     name = "ldb",
     version,
-    about,
+    about = "Lightning DB: an embedded transactional key-value and analytics engine",
     propagate_version = true,
     after_help = EXIT_CODES
 )]
