@@ -339,9 +339,46 @@ fn every_command_stops_quietly_on_a_closed_stdout_and_names_stdout_when_it_is_fu
     std::fs::create_dir_all(&bogus).expect("mkdir");
     std::fs::write(bogus.join("data.ldb"), vec![7u8; 8192]).expect("write");
     let bogus = bogus.display().to_string();
+    let metrics = dir.path().join("m.json");
+    std::fs::write(
+        &metrics,
+        r#"{"format_version":1,"metrics":[{"name":"x","value":1,"direction":"lower_is_better"}]}"#,
+    )
+    .expect("write");
+    let metrics = metrics.display().to_string();
+    let scratch = dir.path().display().to_string();
     let full = std::path::Path::new("/dev/full").exists();
     for (i, (args, code)) in [
         (vec!["get", &db, "k"], 0),
+        (vec!["recover", &db], 0),
+        (vec!["check", &db, "--metrics", "db"], 0),
+        (vec!["catalog", "--json"], 0),
+        (vec!["bench", "compare", &metrics, &metrics], 0),
+        (
+            vec!["snapshot", "create", "--keys", "20", "--out", "NEW"],
+            0,
+        ),
+        (vec!["drill", "isolation", "--cycles", "1"], 0),
+        (vec!["drill", "isolation", "--cycles", "1", "--json"], 0),
+        (
+            vec![
+                "drill",
+                "history",
+                "--threads",
+                "1",
+                "--txns",
+                "5",
+                "--dir",
+                &scratch,
+            ],
+            0,
+        ),
+        (
+            vec![
+                "bench", "olap-kv", "--keys", "20", "--scans", "1", "--json", "--dir", &scratch,
+            ],
+            0,
+        ),
         (vec!["scan", &db], 0),
         (vec!["stats", &db], 0),
         (vec!["stats", &db, "--json"], 0),
@@ -365,6 +402,19 @@ fn every_command_stops_quietly_on_a_closed_stdout_and_names_stdout_when_it_is_fu
                 "2",
                 "--mode",
                 "standard",
+            ],
+            0,
+        ),
+        (
+            vec![
+                "crashtest",
+                "--commits",
+                "2",
+                "--points",
+                "2",
+                "--mode",
+                "unified",
+                "--json",
             ],
             0,
         ),
@@ -531,4 +581,37 @@ fn crashtest_refuses_to_check_nothing_and_wraps_its_seeds() {
         "{out}"
     );
     assert!(out.contains("standard seed 0: 3 crash points"), "{out}");
+}
+
+/// Every byte `ldb` writes to standard output goes through `out.rs` (`outln!`, `out!`,
+/// `Buffered`), which is what makes a closed pipe quiet and a full disk an error naming standard
+/// output: no other source file may print or take standard output.
+#[test]
+fn only_the_output_module_writes_to_stdout() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src];
+    let mut offenders = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.file_name().is_some_and(|n| n == "out.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                if ["println!", "print!(", "stdout()", "dbg!"]
+                    .iter()
+                    .any(|bad| code.contains(bad))
+                {
+                    offenders.push(format!("{}:{}: {line}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
 }
