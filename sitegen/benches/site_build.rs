@@ -54,8 +54,9 @@ fn site_build(c: &mut Criterion) {
     group.bench_function("full_build", |b| {
         b.iter(|| build(&options).expect("build"));
     });
-    let repo = sitegen::repofs::Repo::open(tmp.path());
-    let pages = sitegen::content::load_dir(&repo, &tmp.path().join("content")).expect("pages");
+    let repo = sitegen::util::repofs::Repo::open(tmp.path());
+    let pages =
+        sitegen::model::content::load_dir(&repo, &tmp.path().join("content")).expect("pages");
     group.bench_function("markdown_200_pages", |b| {
         b.iter(|| {
             pages

@@ -3,7 +3,7 @@
 //!
 //! Exit codes: 0 success; 1 an error, a verification failure, or a failed blocking gate;
 //! 2 (`run`) the run was recorded but some check did not pass, or (any command) standard output
-//! could not be written (see [`crate::output`]: a closed pipe is not an error).
+//! could not be written (see [`crate::util::output`]: a closed pipe is not an error).
 //!
 //! Everything is printed through [`crate::outln!`] and [`crate::errln!`], never `println!`.
 
@@ -14,8 +14,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use crate::evaluate::{Evaluation, Method, RegressionState};
-use crate::project::{Project, find_root};
-use crate::record::Status;
+use crate::evidence::record::Status;
+use crate::model::project::{Project, find_root};
 
 /// Runs checks, keeps the evidence ledger, and decides the plan's gates.
 #[derive(Debug, Parser)]
@@ -194,7 +194,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
             add_run,
         } => {
             if add_run {
-                let n = crate::ledger::load::list_run_ids(&out.join("evidence"))
+                let n = crate::evidence::ledger::load::list_run_ids(&out.join("evidence"))
                     .with_context(|| format!("while listing the runs of {}", out.display()))?
                     .len();
                 let id = crate::site::synthetic_evidence::add_run(&out, n, shape.metrics)?;
@@ -456,8 +456,8 @@ fn check_version(args: &BuildArgs) -> Result<()> {
 }
 
 /// Prints the chain head and how it relates to git `HEAD` (a warning when unanchored).
-fn print_anchor(report: &crate::verify::VerifyReport) {
-    use crate::verify::Anchor;
+fn print_anchor(report: &crate::evidence::verify::VerifyReport) {
+    use crate::evidence::verify::Anchor;
     if let Some(head) = report.head() {
         crate::outln!(
             "chain head: {} (manifest sha256 {}), {} runs",
@@ -475,7 +475,7 @@ fn print_anchor(report: &crate::verify::VerifyReport) {
         Anchor::Ahead { newer, .. } => crate::outln!(
             "anchored: {}: {}",
             report.anchor,
-            crate::verify::list_runs(newer)
+            crate::evidence::verify::list_runs(newer)
         ),
         Anchor::Broken { .. } | Anchor::NotChecked => {}
     }

@@ -16,6 +16,6 @@ fn main() {
             1
         }
     };
-    // A closed or failing standard output is reported here, once (see sitegen::output).
-    std::process::exit(sitegen::output::finish(code));
+    // A closed or failing standard output is reported here, once (see sitegen::util::output).
+    std::process::exit(sitegen::util::output::finish(code));
 }

@@ -37,9 +37,9 @@ fn measures_cold_and_incremental_builds_and_cleans_up() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(stderr.matches("repetition").count(), 2, "{stderr}");
-    let file: sitegen::metrics::MetricsFile =
+    let file: sitegen::evidence::metrics::MetricsFile =
         serde_json::from_slice(&out.stdout).expect("a metrics document");
-    sitegen::metrics::validate("bench-site", &file.metrics).expect("valid");
+    sitegen::evidence::metrics::validate("bench-site", &file.metrics).expect("valid");
     let get = |n: &str| {
         file.metrics
             .iter()

@@ -4,7 +4,7 @@
 mod common;
 
 use common::Fixture;
-use sitegen::record::Status;
+use sitegen::evidence::record::Status;
 
 fn sitegen(f: &Fixture, args: &[&str]) -> (i32, String) {
     let root = f.root().display().to_string();

@@ -359,7 +359,7 @@ fn a_forged_record_whose_stat_is_restored_in_the_hash_cache_fails_the_build() {
     let run = f.run(&["metrics"]);
     build_version(f.root(), "genuine");
     let record = f.evidence().join(&run).join("records/metrics.json");
-    let genuine_sha = sitegen::hash::file(&record).expect("hash").0;
+    let genuine_sha = sitegen::evidence::hash::file(&record).expect("hash").0;
     // The forger edits the verdict's value (same length), writes the forged file's new stat
     // into the stat-keyed hash cache under the genuine sha256, and deletes the parsed records.
     let text = std::fs::read_to_string(&record).expect("record");

@@ -63,7 +63,7 @@ fn criteria_get_every_kind_of_verdict_with_their_evidence() {
     assert_eq!(ev.run_id.as_deref(), Some(now.as_str()));
     let record = f.evidence().join(&ev.path);
     let bytes = std::fs::read(&record).expect("record named by the verdict exists");
-    assert_eq!(ev.sha256, sitegen::hash::bytes(&bytes));
+    assert_eq!(ev.sha256, sitegen::evidence::hash::bytes(&bytes));
     assert!(cache.blocking);
 
     let tests = verdict(&e, "P0.tests");

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use sitegen::ingest::{self, criterion, junit};
-use sitegen::metrics::Direction;
+use sitegen::evidence::ingest::{self, criterion, junit};
+use sitegen::evidence::metrics::Direction;
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -4,9 +4,9 @@
 mod common;
 
 use common::Fixture;
-use sitegen::ledger::{MANIFEST, parse_run_id};
-use sitegen::record::Status;
-use sitegen::verify::ProblemKind;
+use sitegen::evidence::ledger::{MANIFEST, parse_run_id};
+use sitegen::evidence::record::Status;
+use sitegen::evidence::verify::ProblemKind;
 
 fn problems_text(f: &Fixture) -> String {
     let report = f.project().verify().expect("verify runs");
@@ -159,8 +159,8 @@ fn extra_missing_and_rewritten_files_are_reported() {
     let manifest_path = run.join(MANIFEST);
     let manifest = std::fs::read_to_string(&manifest_path).expect("read");
     let fixed = manifest.replace(
-        &sitegen::hash::bytes(original.as_bytes()),
-        &sitegen::hash::bytes(forged.as_bytes()),
+        &sitegen::evidence::hash::bytes(original.as_bytes()),
+        &sitegen::evidence::hash::bytes(forged.as_bytes()),
     );
     assert_ne!(fixed, manifest);
     std::fs::write(&manifest_path, fixed).expect("write");
@@ -307,7 +307,10 @@ fn truncating_the_ledger_and_rewriting_its_chain_head_is_caught_by_the_head_comm
     let report = f.project().verify().expect("verify");
     assert!(report.ok(), "{:?}", report.problems);
     assert!(
-        matches!(report.anchor, sitegen::verify::Anchor::AtHead { .. }),
+        matches!(
+            report.anchor,
+            sitegen::evidence::verify::Anchor::AtHead { .. }
+        ),
         "{:?}",
         report.anchor
     );
@@ -317,9 +320,9 @@ fn truncating_the_ledger_and_rewriting_its_chain_head_is_caught_by_the_head_comm
     for id in &ids[1..] {
         std::fs::remove_dir_all(f.evidence().join(id)).expect("rm run");
     }
-    sitegen::ledger::write::write_chain_head(
+    sitegen::evidence::ledger::write::write_chain_head(
         &f.evidence(),
-        &sitegen::ledger::ChainHead {
+        &sitegen::evidence::ledger::ChainHead {
             format_version: 1,
             run_id: oldest.id.clone(),
             manifest_sha256: oldest.manifest_sha256.clone(),
@@ -327,7 +330,9 @@ fn truncating_the_ledger_and_rewriting_its_chain_head_is_caught_by_the_head_comm
     )
     .expect("rewrite chain head");
     assert!(
-        sitegen::verify::verify(&f.evidence()).expect("verify").ok(),
+        sitegen::evidence::verify::verify(&f.evidence())
+            .expect("verify")
+            .ok(),
         "the truncated ledger verifies on its own"
     );
     let text = problems_text(&f);
@@ -364,20 +369,24 @@ fn a_ledger_rewritten_from_a_committed_run_on_diverges_from_git_head() {
     let manifest = std::fs::read_to_string(&manifest_path)
         .expect("read")
         .replace(
-            &sitegen::hash::bytes(original.as_bytes()),
-            &sitegen::hash::bytes(forged.as_bytes()),
+            &sitegen::evidence::hash::bytes(original.as_bytes()),
+            &sitegen::evidence::hash::bytes(forged.as_bytes()),
         );
     std::fs::write(&manifest_path, &manifest).expect("write");
-    sitegen::ledger::write::write_chain_head(
+    sitegen::evidence::ledger::write::write_chain_head(
         &f.evidence(),
-        &sitegen::ledger::ChainHead {
+        &sitegen::evidence::ledger::ChainHead {
             format_version: 1,
             run_id: newest.clone(),
-            manifest_sha256: sitegen::hash::bytes(manifest.as_bytes()),
+            manifest_sha256: sitegen::evidence::hash::bytes(manifest.as_bytes()),
         },
     )
     .expect("rewrite chain head");
-    assert!(sitegen::verify::verify(&f.evidence()).expect("verify").ok());
+    assert!(
+        sitegen::evidence::verify::verify(&f.evidence())
+            .expect("verify")
+            .ok()
+    );
     let text = problems_text(&f);
     assert!(
         text.contains("diverges from the one committed at HEAD")

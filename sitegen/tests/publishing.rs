@@ -135,7 +135,7 @@ fn a_build_waits_for_the_site_lock_and_says_who_holds_it() {
     let lock_dir = f.root().join("site/.cache");
     std::fs::create_dir_all(&lock_dir).expect("mkdir");
     let lock_path = lock_dir.join(sitegen::site::SITE_LOCK);
-    let held = sitegen::lock::exclusive(&lock_path).expect("locks");
+    let held = sitegen::util::lock::exclusive(&lock_path).expect("locks");
     let mut child = sitegen(f.root(), &["build", "--version", "w"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

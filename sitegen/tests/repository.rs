@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use sitegen::evaluate::{self, Inputs, Verdict};
-use sitegen::project::Project;
+use sitegen::model::project::Project;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -72,7 +72,7 @@ fn without_evidence_no_metric_or_check_criterion_passes() {
     let p = Project::open(&root()).expect("open");
     let plan = p.load_plan().expect("plan");
     let adrs = p.load_adrs().expect("adrs");
-    let signoffs = sitegen::signoff::Signoffs::default();
+    let signoffs = sitegen::model::signoff::Signoffs::default();
     let e = evaluate::evaluate(&Inputs {
         root: &p.root,
         config: &p.config,

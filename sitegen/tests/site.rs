@@ -65,7 +65,9 @@ fn copy_dir(src: &Path, dst: &Path) {
         let rel = entry.path().strip_prefix(src).expect("under src");
         // Build output and the ledger lock (made by any command that read the fixture's
         // ledger) are not part of the fixture.
-        if rel.starts_with("site") || rel == Path::new("evidence").join(sitegen::ledger::LOCK) {
+        if rel.starts_with("site")
+            || rel == Path::new("evidence").join(sitegen::evidence::ledger::LOCK)
+        {
             continue;
         }
         let target = dst.join(rel);

@@ -7,11 +7,11 @@
 
 use serde::Serialize;
 
-use crate::config::RegressionConfig;
 use crate::evaluate::EvidenceRef;
 use crate::evaluate::index::Index;
 use crate::evaluate::stats::mann_whitney;
-use crate::metrics::Direction;
+use crate::evidence::metrics::Direction;
+use crate::model::config::RegressionConfig;
 
 /// How a regression verdict was reached.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

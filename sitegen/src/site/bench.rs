@@ -25,7 +25,7 @@ use anyhow::{Context, Result};
 
 use super::synthetic::{SyntheticSpec, generate};
 use super::synthetic_evidence::add_run;
-use crate::metrics::{Direction, Metric, MetricsFile};
+use crate::evidence::metrics::{Direction, Metric, MetricsFile};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -200,7 +200,7 @@ fn report(samples: &[Sample]) -> MetricsFile {
         ));
     }
     MetricsFile {
-        format_version: crate::metrics::FORMAT_VERSION,
+        format_version: crate::evidence::metrics::FORMAT_VERSION,
         metrics,
     }
 }
@@ -258,7 +258,7 @@ mod tests {
             get("site.build.add_run_rendered").expect("rendered").value,
             3.0
         );
-        crate::metrics::validate("bench", &file.metrics).expect("valid metrics");
+        crate::evidence::metrics::validate("bench", &file.metrics).expect("valid metrics");
     }
 
     #[test]

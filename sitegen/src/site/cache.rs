@@ -179,7 +179,7 @@ impl Cache {
         h.update(kind.as_bytes());
         h.update([0]);
         h.update(inputs);
-        crate::hash::hex(&h.finalize())
+        crate::evidence::hash::hex(&h.finalize())
     }
 
     /// The cached output for (`kind`, `inputs`), computing and storing it with `f` on a miss.
@@ -256,7 +256,7 @@ impl Cache {
             pack.file.read_exact(&mut buf).ok()?;
             buf
         };
-        if crate::hash::bytes(&bytes) != sha {
+        if crate::evidence::hash::bytes(&bytes) != sha {
             return None;
         }
         let text = String::from_utf8(bytes).ok()?;
@@ -306,7 +306,7 @@ impl Cache {
                 (
                     offset,
                     text.len() as u64,
-                    crate::hash::bytes(text.as_bytes()),
+                    crate::evidence::hash::bytes(text.as_bytes()),
                 ),
             );
         }

@@ -17,7 +17,7 @@ use super::PageJob;
 use super::evidence::Evidence;
 use super::pages::Shared;
 use super::templates::escape_html;
-use crate::record::Status;
+use crate::evidence::record::Status;
 
 /// The check id whose standard output is the catalog JSON.
 pub const CATALOG_CHECK: &str = "engine-catalog";

@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use super::PageJob;
 use super::evidence::Evidence;
 use super::pages::{Shared, adr_path};
-use crate::adr::{Adr, AdrStatus};
 use crate::evaluate::{CriterionVerdict, EvidenceRef, PhaseState, PhaseStatus, Verdict};
+use crate::model::adr::{Adr, AdrStatus};
 
 /// CSS class of a verdict; only `met` is green.
 pub fn verdict_class(c: &CriterionVerdict) -> &'static str {

@@ -12,16 +12,16 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::adr::{Adr, AdrStatus};
-use crate::config::Config;
 use crate::evaluate::Evaluation;
-use crate::git::History;
-use crate::ledger::load::Run;
-use crate::ledger::{Link, RunKind};
-use crate::metrics::Direction;
-use crate::plan::Plan;
-use crate::project::Project;
-use crate::verify::Anchor;
+use crate::evidence::ledger::load::Run;
+use crate::evidence::ledger::{Link, RunKind};
+use crate::evidence::metrics::Direction;
+use crate::evidence::verify::Anchor;
+use crate::model::adr::{Adr, AdrStatus};
+use crate::model::config::Config;
+use crate::model::plan::Plan;
+use crate::model::project::Project;
+use crate::util::git::History;
 
 /// One measurement of a metric in one run.
 #[derive(Debug, Clone, Serialize)]
@@ -103,18 +103,18 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 /// Loads the evidence of the repository at `root`; `None` when it has no `sitegen.toml`. Under
 /// the ledger lock (shared: no run is appended meanwhile), every file of the ledger is read
 /// and hashed, the chain and its anchor at git `HEAD` are checked, and the runs are parsed
-/// from the bytes just hashed ([`crate::verify::verify_and_load`]) — the site shows nothing
+/// from the bytes just hashed ([`crate::evidence::verify::verify_and_load`]) — the site shows nothing
 /// that was not verified by this build, and nothing about the evidence is taken from a cache.
 pub fn load(root: &std::path::Path) -> Result<Option<Evidence>> {
-    if !root.join(crate::config::CONFIG_FILE).exists() {
+    if !root.join(crate::model::config::CONFIG_FILE).exists() {
         return Ok(None);
     }
     let project = Project::open(root)?;
     let evidence = project.evidence_dir();
     let lock = project.lock_ledger_for_reading()?;
     project.check_evidence_files()?;
-    let (mut report, all) = crate::verify::verify_and_load(&evidence)?;
-    crate::verify::check_anchor(&mut report, root, &evidence)?;
+    let (mut report, all) = crate::evidence::verify::verify_and_load(&evidence)?;
+    crate::evidence::verify::check_anchor(&mut report, root, &evidence)?;
     drop(lock);
     if !report.ok() {
         let first = report

@@ -20,7 +20,7 @@ use super::charts::{self, Marker, TrendChart, TrendPoint};
 use super::dashboard::{change, criterion_json};
 use super::evidence::{Acceptance, Evidence, Series, split_at};
 use super::pages::{Shared, adr_path};
-use crate::adr::Adr;
+use crate::model::adr::Adr;
 
 /// Bins of the latency histogram.
 const HISTOGRAM_BINS: usize = 24;
@@ -266,7 +266,7 @@ mod tests {
     #[test]
     fn table_shows_the_newest_rows_and_points_to_data_json() {
         let dir = std::path::Path::new("/nonexistent/templates");
-        let t = Templates::load(&crate::repofs::Repo::open(dir), dir).expect("defaults");
+        let t = Templates::load(&crate::util::repofs::Repo::open(dir), dir).expect("defaults");
         let page = |n: usize| {
             let points: Vec<Value> = (0..n)
                 .rev()

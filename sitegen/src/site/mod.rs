@@ -83,8 +83,9 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::repofs::Repo;
-use crate::{adr, content, git};
+use crate::model::{adr, content};
+use crate::util::git;
+use crate::util::repofs::Repo;
 
 /// What to build and where.
 #[derive(Debug, Clone)]
@@ -269,7 +270,7 @@ fn phase<T>(
     Ok(out)
 }
 
-/// The lock file, under `site/.cache/`, a build holds from start to end ([`crate::lock`]).
+/// The lock file, under `site/.cache/`, a build holds from start to end ([`crate::util::lock`]).
 pub const SITE_LOCK: &str = "site.lock";
 
 /// Builds the site: load → plan → render → check → write. See the module docs.
@@ -292,7 +293,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let lock_dir = site_dir.join(".cache");
     std::fs::create_dir_all(&lock_dir)
         .with_context(|| format!("while creating {}", lock_dir.display()))?;
-    let _site_lock = crate::lock::exclusive(&lock_dir.join(SITE_LOCK))?;
+    let _site_lock = crate::util::lock::exclusive(&lock_dir.join(SITE_LOCK))?;
     let left = writer::remove_leftovers(&site_dir)?;
     let mut report = match build_once(options, true) {
         Err(e) if e.chain().any(|c| c.is::<reuse::ReuseFailed>()) => {

@@ -20,9 +20,9 @@ use super::{
     BuildOptions, Loaded, PageJob, catalog, dashboard, metric_pages, root_prefix, run_pages,
     versions,
 };
-use crate::adr::{Adr, AdrStatus};
-use crate::git::Commit;
 use crate::markdown::{self, RenderOptions, Rendered};
+use crate::model::adr::{Adr, AdrStatus};
+use crate::util::git::Commit;
 
 /// Every ADR status, in the order the index shows its filter.
 const STATUSES: &[AdrStatus] = &[
@@ -543,7 +543,7 @@ fn history(shared: &Shared, loaded: &Loaded) -> PageJob {
             let failed = run
                 .records
                 .iter()
-                .filter(|r| r.record.status != crate::record::Status::Pass)
+                .filter(|r| r.record.status != crate::evidence::record::Status::Pass)
                 .count();
             runs_at
                 .entry(run.info.environment.git_commit.clone())

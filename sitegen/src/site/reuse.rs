@@ -163,7 +163,7 @@ pub fn chrome_digest(
         h.update([0]);
         h.update(text.as_bytes());
     }
-    Ok(crate::hash::hex(&h.finalize()))
+    Ok(crate::evidence::hash::hex(&h.finalize()))
 }
 
 /// The key of a page from its body's cache key and the build's [`chrome_digest`].
@@ -173,7 +173,7 @@ pub fn page_key(body_key: &str, chrome: &str) -> String {
     h.update(body_key.as_bytes());
     h.update([0]);
     h.update(chrome.as_bytes());
-    crate::hash::hex(&h.finalize())
+    crate::evidence::hash::hex(&h.finalize())
 }
 
 /// The key of a page whose context is a pure function of `inputs` (bytes the page's producer
@@ -189,7 +189,7 @@ pub fn input_page_key(chrome: &str, template: &str, path: &str, inputs: &[u8]) -
     h.update(path.as_bytes());
     h.update([0]);
     h.update(inputs);
-    crate::hash::hex(&h.finalize())
+    crate::evidence::hash::hex(&h.finalize())
 }
 
 /// Writes the record of the build that published `version` (step 5), through a temporary file

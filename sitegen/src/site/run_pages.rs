@@ -19,8 +19,8 @@ use super::evidence::{Evidence, short_commit};
 use super::pages::Shared;
 use crate::evaluate::index::Index;
 use crate::evaluate::{Method, RegressionState, regression};
-use crate::ledger::load::Run;
-use crate::record::{Captured, Status};
+use crate::evidence::ledger::load::Run;
+use crate::evidence::record::{Captured, Status};
 
 /// Runs listed on the runs index.
 pub const INDEX_RUNS: usize = 50;
@@ -78,7 +78,7 @@ fn common_inputs(ev: &Evidence) -> serde_json::Result<Vec<u8>> {
     let mut slugs: Vec<(&String, &String)> = ev.slugs.iter().collect();
     slugs.sort();
     let bytes = serde_json::to_vec(&(slugs, &ev.config.regression))?;
-    Ok(crate::hash::bytes(&bytes).into_bytes())
+    Ok(crate::evidence::hash::bytes(&bytes).into_bytes())
 }
 
 /// What a run contributes to the inputs of a page built from it: its id, the hash of its

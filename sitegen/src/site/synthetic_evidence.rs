@@ -13,10 +13,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::synthetic::SyntheticSpec;
-use crate::hash;
-use crate::ledger::{self, ChainHead, Link, Manifest, RunInfo, RunKind};
-use crate::metrics::{Direction, Metric};
-use crate::record::{Captured, Environment, EvidenceRecord, Status};
+use crate::evidence::hash;
+use crate::evidence::ledger::{self, ChainHead, Link, Manifest, RunInfo, RunKind};
+use crate::evidence::metrics::{Direction, Metric};
+use crate::evidence::record::{Captured, Environment, EvidenceRecord, Status};
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
@@ -151,7 +151,7 @@ fn write_run(
         })
         .collect();
     let record = EvidenceRecord {
-        format_version: crate::record::FORMAT_VERSION,
+        format_version: crate::evidence::record::FORMAT_VERSION,
         check_id: "bench".into(),
         phase: Some(3),
         status: Status::Pass,

@@ -17,7 +17,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use tera::Tera;
 
-use crate::repofs::Repo;
+use crate::util::repofs::Repo;
 
 /// Default templates, by name.
 pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
@@ -149,7 +149,7 @@ impl Templates {
             sha2::Digest::update(&mut hasher, s.as_bytes());
             sha2::Digest::update(&mut hasher, [0]);
         }
-        let fingerprint = crate::hash::hex(&sha2::Digest::finalize(hasher));
+        let fingerprint = crate::evidence::hash::hex(&sha2::Digest::finalize(hasher));
         let layouts = sources
             .iter()
             .filter(|(n, s)| n != "base.html" && s.contains("extends \"base.html\""))

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sitegen::project::Project;
+use sitegen::model::project::Project;
 
 /// The fixture's `sitegen.toml`: checks that print metrics, copy JUnit, fail, or hang.
 pub const CONFIG: &str = r#"
@@ -202,7 +202,7 @@ impl Fixture {
             .into_iter()
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().is_file())
-            .filter(|e| e.path() != self.evidence().join(sitegen::ledger::LOCK))
+            .filter(|e| e.path() != self.evidence().join(sitegen::evidence::ledger::LOCK))
             .map(|e| e.into_path())
             .collect();
         v.sort();

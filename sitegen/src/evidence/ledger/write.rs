@@ -17,13 +17,13 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::hash;
-use crate::ledger::load::{list_run_ids, read_chain_head};
-use crate::ledger::{
+use crate::evidence::hash;
+use crate::evidence::ledger::load::{list_run_ids, read_chain_head};
+use crate::evidence::ledger::{
     CHAIN_HEAD, ChainHead, FORMAT_VERSION, Link, MANIFEST, Manifest, RECORDS, RUN_INFO, RunInfo,
     RunKind, TMP_PREFIX, parse_run_id, run_id,
 };
-use crate::record::{Environment, EvidenceRecord};
+use crate::evidence::record::{Environment, EvidenceRecord};
 
 /// A run to append.
 #[derive(Debug, Clone)]
@@ -98,7 +98,7 @@ pub fn write_chain_head(evidence: &Path, head: &ChainHead) -> Result<()> {
 /// exclusively throughout (waiting for another append or a reader to finish), so concurrent
 /// appends each land, one after the other.
 pub fn append(evidence: &Path, run: NewRun) -> Result<String> {
-    let _lock = crate::ledger::lock_for_append(evidence)?;
+    let _lock = crate::evidence::ledger::lock_for_append(evidence)?;
     remove_stale_tmp(evidence)?;
     let ids = list_run_ids(evidence)?;
     let previous = match ids.last() {

@@ -18,11 +18,13 @@ use chrono::Utc;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use crate::config::{CheckConfig, Config, StdoutFormat};
-use crate::hash;
-use crate::ingest;
-use crate::metrics::{self, Metric};
-use crate::record::{Artifact, Captured, Environment, EvidenceRecord, FORMAT_VERSION, Status};
+use crate::evidence::hash;
+use crate::evidence::ingest;
+use crate::evidence::metrics::{self, Metric};
+use crate::evidence::record::{
+    Artifact, Captured, Environment, EvidenceRecord, FORMAT_VERSION, Status,
+};
+use crate::model::config::{CheckConfig, Config, StdoutFormat};
 
 /// Bytes of each stream kept at the start and at the end (so at most twice this is stored).
 pub const CAPTURE_KEEP: usize = 16 * 1024;
@@ -350,7 +352,7 @@ pub fn run_checks(
     env: &Environment,
     show_progress: bool,
 ) -> Result<Vec<EvidenceRecord>> {
-    let target = crate::output::progress_target(show_progress);
+    let target = crate::util::output::progress_target(show_progress);
     run_checks_drawn(root, config, ids, env, target)
 }
 

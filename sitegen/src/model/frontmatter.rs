@@ -15,8 +15,8 @@ use std::path::Path;
 use anyhow::{Result, anyhow, bail};
 use serde::de::DeserializeOwned;
 
-use crate::repofs::Repo;
-use crate::tomlerr::{self, Seg};
+use crate::util::repofs::Repo;
+use crate::util::tomlerr::{self, Seg};
 
 /// A markdown file split into its parsed front matter and its body.
 #[derive(Debug, Clone)]

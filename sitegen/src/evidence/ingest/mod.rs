@@ -19,7 +19,7 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 
-use crate::metrics::Metric;
+use crate::evidence::metrics::Metric;
 
 /// Largest single input file read (64 MiB): data from disk is bounded.
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;

@@ -5,13 +5,13 @@
 //! run leaves a chain that verifies. Git history cannot be rewritten that quietly, so `verify`
 //! reads `evidence/chain-head.json` as committed at `HEAD` (and the run folders committed
 //! there) and requires the working tree's ledger to hold that head — see
-//! [`crate::verify::check_anchor`].
+//! [`crate::evidence::verify::check_anchor`].
 
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::ledger::{CHAIN_HEAD, ChainHead, parse_json, parse_run_id};
+use crate::evidence::ledger::{CHAIN_HEAD, ChainHead, parse_json, parse_run_id};
 
 /// What `HEAD` commits of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub fn committed(root: &Path, evidence: &Path) -> Result<Committed> {
             evidence.display()
         )));
     };
-    let Some(head) = crate::git::head(&repo)? else {
+    let Some(head) = crate::util::git::head(&repo)? else {
         return Ok(Committed::Unanchored(
             "the git repository has no commits yet".into(),
         ));

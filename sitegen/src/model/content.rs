@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::frontmatter;
-use crate::repofs::Repo;
+use crate::model::frontmatter;
+use crate::util::repofs::Repo;
 
 /// Front matter of a content page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

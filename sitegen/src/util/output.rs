@@ -72,22 +72,22 @@ pub fn finish(code: i32) -> i32 {
     }
 }
 
-/// Prints a line to standard output through [`stdout`](crate::output::stdout): never panics.
+/// Prints a line to standard output through [`stdout`](crate::util::output::stdout): never panics.
 #[macro_export]
 macro_rules! outln {
     () => {
-        $crate::output::stdout(format_args!("\n"))
+        $crate::util::output::stdout(format_args!("\n"))
     };
     ($($arg:tt)*) => {
-        $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*)))
+        $crate::util::output::stdout(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
 
-/// Prints a line to standard error through [`stderr`](crate::output::stderr): never panics.
+/// Prints a line to standard error through [`stderr`](crate::util::output::stderr): never panics.
 #[macro_export]
 macro_rules! errln {
     ($($arg:tt)*) => {
-        $crate::output::stderr(format_args!("{}\n", format_args!($($arg)*)))
+        $crate::util::output::stderr(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
 

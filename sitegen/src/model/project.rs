@@ -8,20 +8,20 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 
-use crate::adr::{self, Adr};
-use crate::config::Config;
-use crate::environment;
 use crate::evaluate::{self, Evaluation, Inputs};
-use crate::ingest::{self, Ingested};
-use crate::ledger::RunKind;
-use crate::ledger::load::{self, Run};
-use crate::ledger::write::{self, NewRun};
-use crate::lock::LockGuard;
-use crate::plan::Plan;
-use crate::record::EvidenceRecord;
-use crate::repofs::Repo;
-use crate::signoff::Signoffs;
-use crate::verify::{self, VerifyReport};
+use crate::evidence::environment;
+use crate::evidence::ingest::{self, Ingested};
+use crate::evidence::ledger::RunKind;
+use crate::evidence::ledger::load::{self, Run};
+use crate::evidence::ledger::write::{self, NewRun};
+use crate::evidence::record::EvidenceRecord;
+use crate::evidence::verify::{self, VerifyReport};
+use crate::model::adr::{self, Adr};
+use crate::model::config::Config;
+use crate::model::plan::Plan;
+use crate::model::signoff::Signoffs;
+use crate::util::lock::LockGuard;
+use crate::util::repofs::Repo;
 
 /// A repository sitegen works on.
 #[derive(Debug, Clone)]
@@ -58,15 +58,15 @@ impl Project {
             bail!(
                 "{}: no such folder (expected a repository root holding {})",
                 root.display(),
-                crate::config::CONFIG_FILE
+                crate::model::config::CONFIG_FILE
             );
         }
-        if !root.join(crate::config::CONFIG_FILE).is_file() {
+        if !root.join(crate::model::config::CONFIG_FILE).is_file() {
             bail!(
                 "{} is not a sitegen project: it has no {} (expected the repository root, \
                  which holds it)",
                 root.display(),
-                crate::config::CONFIG_FILE
+                crate::model::config::CONFIG_FILE
             );
         }
         let config = Config::load(root)?;
@@ -86,14 +86,14 @@ impl Project {
         self.path(&self.config.paths.evidence)
     }
 
-    /// The repository's files, under the rule of [`crate::repofs`]: nothing an input folder
+    /// The repository's files, under the rule of [`crate::util::repofs`]: nothing an input folder
     /// holds may resolve outside the repository.
     pub fn repo(&self) -> Repo {
         Repo::open(&self.root)
     }
 
     /// Fails, naming the path, when anything in the evidence folder resolves outside the
-    /// repository (see [`crate::repofs`]).
+    /// repository (see [`crate::util::repofs`]).
     pub fn check_evidence_files(&self) -> Result<()> {
         self.repo().check_tree(&self.evidence_dir())
     }
@@ -169,9 +169,9 @@ impl Project {
     }
 
     /// Takes the ledger lock shared: while it is held no run is appended, so what is read —
-    /// verified, then evaluated — is one and the same ledger (see [`crate::lock`]).
+    /// verified, then evaluated — is one and the same ledger (see [`crate::util::lock`]).
     pub fn lock_ledger_for_reading(&self) -> Result<Option<LockGuard>> {
-        crate::ledger::lock_for_reading(&self.evidence_dir())
+        crate::evidence::ledger::lock_for_reading(&self.evidence_dir())
     }
 
     /// Recomputes every hash and the chain (after [`Project::check_evidence_files`]), and
@@ -200,7 +200,8 @@ impl Project {
         }
         let env = environment::capture(&self.root)?;
         let started = Utc::now();
-        let records = crate::runner::run_checks(&self.root, &self.config, &ids, &env, progress)?;
+        let records =
+            crate::evidence::runner::run_checks(&self.root, &self.config, &ids, &env, progress)?;
         let run_id = write::append(
             &self.evidence_dir(),
             NewRun {

@@ -9,8 +9,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use walkdir::WalkDir;
 
-use crate::ingest::{Ingested, json, read_bounded};
-use crate::metrics;
+use crate::evidence::ingest::{Ingested, json, read_bounded};
+use crate::evidence::metrics;
 
 /// File extensions accepted as text reports.
 pub const TEXT_REPORTS: &[&str] = &["txt", "md", "log"];

@@ -8,7 +8,7 @@
 use anyhow::{Result, bail};
 use serde_json::Value;
 
-use crate::metrics::{self, Direction, Metric};
+use crate::evidence::metrics::{self, Direction, Metric};
 
 /// Whether `value` has the BMF shape (non-empty, all leaves objects with a numeric `value`).
 pub fn looks_like(value: &Value) -> bool {

@@ -9,8 +9,8 @@ use anyhow::{Result, anyhow, bail};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use crate::metrics::{Direction, Metric};
-use crate::tomlerr::line_of;
+use crate::evidence::metrics::{Direction, Metric};
+use crate::util::tomlerr::line_of;
 
 /// Outcome of one test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,9 +16,9 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::config::check_relative;
-use crate::repofs::Repo;
-use crate::tomlerr::{self, Seg, Seg::Item, Seg::Key};
+use crate::model::config::check_relative;
+use crate::util::repofs::Repo;
+use crate::util::tomlerr::{self, Seg, Seg::Item, Seg::Key};
 
 /// The plan format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -288,7 +288,7 @@ impl Plan {
             .iter()
             .map(|p| (p.id, p.depends_on.clone()))
             .collect();
-        if let Some(cycle) = crate::graph::find_cycle(&nodes) {
+        if let Some(cycle) = crate::util::graph::find_cycle(&nodes) {
             let first = self
                 .phases
                 .iter()

@@ -1,19 +1,19 @@
 //! Reading the ledger back: every run with its records, in id (= time) order, in parallel.
 //!
 //! Loading parses and hashes what it reads but does not judge the chain; `verify` does that
-//! (and [`crate::verify::verify_and_load`] does both in one pass over the files).
+//! (and [`crate::evidence::verify::verify_and_load`] does both in one pass over the files).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use crate::hash;
-use crate::ledger::{
+use crate::evidence::hash;
+use crate::evidence::ledger::{
     CHAIN_HEAD, ChainHead, FORMAT_VERSION, MANIFEST, Manifest, RECORDS, RUN_INFO, RunInfo, RunKind,
     TMP_PREFIX, parse_json, parse_run_id,
 };
-use crate::record::{self, EvidenceRecord};
+use crate::evidence::record::{self, EvidenceRecord};
 
 /// A record as loaded, with where it came from and its hash.
 #[derive(Debug, Clone)]
@@ -127,7 +127,7 @@ pub fn parse_record(path: &Path, bytes: &[u8]) -> Result<EvidenceRecord> {
             record.format_version
         );
     }
-    crate::metrics::validate(&path.display().to_string(), &record.metrics)?;
+    crate::evidence::metrics::validate(&path.display().to_string(), &record.metrics)?;
     Ok(record)
 }
 
@@ -175,7 +175,7 @@ pub fn assemble(
 }
 
 /// Loads every run in `evidence`, oldest first. (The site build loads through
-/// [`crate::verify::verify_and_load`] instead, which verifies what it returns.)
+/// [`crate::evidence::verify::verify_and_load`] instead, which verifies what it returns.)
 pub fn load_runs(evidence: &Path) -> Result<Vec<Run>> {
     let ids = list_run_ids(evidence)?;
     ids.par_iter().map(|id| load_run(evidence, id)).collect()

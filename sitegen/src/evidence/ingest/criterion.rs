@@ -13,8 +13,8 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use walkdir::WalkDir;
 
-use crate::ingest::{Ingested, read_bounded};
-use crate::metrics::{self, Direction, MAX_SAMPLES, Metric};
+use crate::evidence::ingest::{Ingested, read_bounded};
+use crate::evidence::metrics::{self, Direction, MAX_SAMPLES, Metric};
 
 /// A confidence interval as criterion writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]

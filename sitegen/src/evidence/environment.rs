@@ -6,8 +6,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use crate::hash;
-use crate::record::Environment;
+use crate::evidence::hash;
+use crate::evidence::record::Environment;
 
 /// The current commit of the repository containing `root`, and whether the work tree differs
 /// from it (untracked files count; ignored files do not).

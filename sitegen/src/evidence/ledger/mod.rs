@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::record::Environment;
+use crate::evidence::record::Environment;
 
 /// The run manifest / run info / chain head format version.
 pub const FORMAT_VERSION: u32 = 1;
@@ -46,17 +46,19 @@ pub const LOCK: &str = ".lock";
 /// Takes the ledger lock `evidence/.lock` exclusively (waiting for other holders), as an
 /// append must: no other append, and no reader, sees the ledger until the new run and the
 /// chain head are both in place. Creates the evidence folder if needed.
-pub fn lock_for_append(evidence: &std::path::Path) -> Result<crate::lock::LockGuard> {
+pub fn lock_for_append(evidence: &std::path::Path) -> Result<crate::util::lock::LockGuard> {
     std::fs::create_dir_all(evidence)
         .map_err(|e| anyhow::anyhow!("while creating {}: {e}", evidence.display()))?;
-    crate::lock::exclusive(&evidence.join(LOCK))
+    crate::util::lock::exclusive(&evidence.join(LOCK))
 }
 
 /// Takes the ledger lock shared (waiting for an append in progress), as anything that reads
 /// the ledger to verify, gate or show it must; `None` when there is no evidence folder yet (or
 /// it is read-only, so no one can be appending).
-pub fn lock_for_reading(evidence: &std::path::Path) -> Result<Option<crate::lock::LockGuard>> {
-    crate::lock::shared(&evidence.join(LOCK))
+pub fn lock_for_reading(
+    evidence: &std::path::Path,
+) -> Result<Option<crate::util::lock::LockGuard>> {
+    crate::util::lock::shared(&evidence.join(LOCK))
 }
 
 /// What a run records.

@@ -223,7 +223,7 @@ mod tests {
             r#"{"get":{"latency":{"value":88.5,"lower_value":90,"upper_value":80}}}"#,
         )
         .expect("json");
-        let msg = crate::ingest::bmf::parse("b.json", &bmf)
+        let msg = crate::evidence::ingest::bmf::parse("b.json", &bmf)
             .expect_err("bmf")
             .to_string();
         assert!(

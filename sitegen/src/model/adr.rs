@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::frontmatter;
-use crate::repofs::Repo;
-use crate::tomlerr::Seg::Key;
+use crate::model::frontmatter;
+use crate::util::repofs::Repo;
+use crate::util::tomlerr::Seg::Key;
 
 /// The lifecycle state of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::Metric;
+use crate::evidence::metrics::Metric;
 
 /// The evidence record format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;

@@ -18,10 +18,10 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use crate::hash;
-use crate::ledger::anchor::{self, Committed};
-use crate::ledger::load::{self, LoadedRecord, Run, read_chain_head};
-use crate::ledger::{
+use crate::evidence::hash;
+use crate::evidence::ledger::anchor::{self, Committed};
+use crate::evidence::ledger::load::{self, LoadedRecord, Run, read_chain_head};
+use crate::evidence::ledger::{
     CHAIN_HEAD, LOCK, Link, MANIFEST, Manifest, RECORDS, RUN_INFO, TMP_PREFIX, parse_json,
     parse_run_id,
 };

@@ -11,9 +11,9 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::pattern::glob_match;
-use crate::repofs::Repo;
-use crate::tomlerr::{self, Seg, Seg::Item, Seg::Key};
+use crate::util::pattern::glob_match;
+use crate::util::repofs::Repo;
+use crate::util::tomlerr::{self, Seg, Seg::Item, Seg::Key};
 
 /// The name of the configuration file at the repository root.
 pub const CONFIG_FILE: &str = "sitegen.toml";
@@ -201,7 +201,7 @@ impl GateConfig {
 
 impl Config {
     /// Reads and validates `<root>/sitegen.toml` (which must not resolve outside the
-    /// repository, see [`crate::repofs`]). A missing file gives the defaults.
+    /// repository, see [`crate::util::repofs`]). A missing file gives the defaults.
     pub fn load(root: &Path) -> Result<Config> {
         let path = root.join(CONFIG_FILE);
         let repo = Repo::open(root);
@@ -378,7 +378,7 @@ impl Config {
             .iter()
             .map(|c| (c.id.clone(), c.depends_on.clone()))
             .collect();
-        crate::graph::find_cycle(&nodes)
+        crate::util::graph::find_cycle(&nodes)
     }
 
     /// The check with id `id`.

@@ -3,8 +3,8 @@
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::ingest::bmf;
-use crate::metrics::{self, Metric};
+use crate::evidence::ingest::bmf;
+use crate::evidence::metrics::{self, Metric};
 
 /// Parses either JSON metrics format, telling them apart by shape; errors name `origin`.
 pub fn parse_any(origin: &str, text: &str) -> Result<Vec<Metric>> {

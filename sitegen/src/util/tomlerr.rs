@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::repofs::Repo;
+use crate::util::repofs::Repo;
 
 /// 1-based line number of byte offset `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {

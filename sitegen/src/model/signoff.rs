@@ -15,8 +15,8 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::repofs::Repo;
-use crate::tomlerr::{self, Seg::Item, Seg::Key};
+use crate::util::repofs::Repo;
+use crate::util::tomlerr::{self, Seg::Item, Seg::Key};
 
 /// One sign-off.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
