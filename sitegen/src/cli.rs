@@ -140,8 +140,8 @@ pub struct SiteShape {
 
 impl SiteShape {
     /// The synthetic repository of this shape with `runs` evidence runs.
-    fn spec(&self, runs: usize) -> crate::site::synthetic::SyntheticSpec {
-        crate::site::synthetic::SyntheticSpec {
+    fn spec(&self, runs: usize) -> crate::bench::synthetic::SyntheticSpec {
+        crate::bench::synthetic::SyntheticSpec {
             pages: self.pages,
             words_per_page: self.words,
             adrs: self.adrs,
@@ -197,7 +197,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
                 let n = crate::evidence::ledger::load::list_run_ids(&out.join("evidence"))
                     .with_context(|| format!("while listing the runs of {}", out.display()))?
                     .len();
-                let id = crate::site::synthetic_evidence::add_run(&out, n, shape.metrics)?;
+                let id = crate::bench::synthetic_evidence::add_run(&out, n, shape.metrics)?;
                 crate::outln!("added run {id} to {}", out.display());
                 return Ok(0);
             }
@@ -205,7 +205,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
                 anyhow::bail!("{} already exists; choose a new directory", out.display());
             }
             std::fs::create_dir_all(&out)?;
-            crate::site::synthetic::generate(&out, &shape.spec(runs))?;
+            crate::bench::synthetic::generate(&out, &shape.spec(runs))?;
             crate::outln!("wrote a synthetic repository to {}", out.display());
             return Ok(0);
         }
@@ -219,13 +219,13 @@ pub fn execute(cli: Cli) -> Result<i32> {
             if runs == 0 || shape.metrics == 0 || repeat == 0 {
                 anyhow::bail!("--runs, --metrics and --repeat must be at least 1");
             }
-            let spec = crate::site::bench::BenchSpec {
+            let spec = crate::bench::site::BenchSpec {
                 synthetic: shape.spec(runs),
                 repeat,
                 work_dir: work_dir.unwrap_or_else(std::env::temp_dir),
             };
             let exe = std::env::current_exe().context("while finding the sitegen executable")?;
-            let file = crate::site::bench::run(&spec, &exe, |line| crate::errln!("{line}"))?;
+            let file = crate::bench::site::run(&spec, &exe, |line| crate::errln!("{line}"))?;
             if json {
                 crate::outln!("{}", serde_json::to_string_pretty(&file)?);
             } else {
@@ -387,7 +387,7 @@ fn build(root: &std::path::Path, args: &BuildArgs) -> Result<crate::site::BuildR
     for t in &report.timings {
         crate::errln!("  {:<8} {:>8.1} ms", t.name, t.duration.as_secs_f64() * 1e3);
     }
-    if let Some(mb) = crate::site::bench::peak_rss_mb() {
+    if let Some(mb) = crate::bench::site::peak_rss_mb() {
         crate::errln!("  peak memory {mb:>6.1} MB");
     }
     crate::outln!(
@@ -450,7 +450,7 @@ fn publish(project: &Project, profile: &str, no_progress: bool, args: &BuildArgs
 /// Refuses an invalid `--version` before any work, saying what a version name is.
 fn check_version(args: &BuildArgs) -> Result<()> {
     match &args.version {
-        Some(v) => crate::site::versions::validate_name(v).context("in --version"),
+        Some(v) => crate::site::output::versions::validate_name(v).context("in --version"),
         None => Ok(()),
     }
 }

@@ -28,16 +28,18 @@
 //!   ledger and its verification;
 //! - [`evaluate`] — the model's criteria judged against the evidence (verdicts, regressions);
 //! - [`site`] — the static site build;
+//! - [`bench`] — synthetic repositories and the site-build benchmark;
+//! - [`bench`] — synthetic repositories and the site-build benchmark;
 //! - [`util`] — small shared helpers (output, file access, git, locks);
 //! - [`cli`] — the command line.
 //!
 //! Formats are documented in `docs/formats/` (metrics JSON, evidence record, run manifest,
 //! plan.toml, sitegen.toml), each JSON one with a JSON Schema beside it.
 
+pub mod bench;
 pub mod cli;
 pub mod evaluate;
 pub mod evidence;
-pub mod markdown;
 pub mod model;
 pub mod site;
 pub mod util;

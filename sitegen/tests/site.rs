@@ -293,7 +293,7 @@ fn versions_are_newest_first_and_published_versions_are_immutable() {
     forced.force = true;
     build(&forced).expect("forced");
     assert!(site.join("v1/new/index.html").exists());
-    let versions: Vec<sitegen::site::versions::VersionEntry> =
+    let versions: Vec<sitegen::site::output::versions::VersionEntry> =
         serde_json::from_str(&read(site.join("versions.json"))).expect("json");
     assert_eq!(versions[0].version, "v1");
     assert_eq!(versions[0].aliases, vec!["latest".to_string()]);
@@ -335,7 +335,7 @@ fn repository_templates_override_defaults() {
 #[test]
 fn synthetic_repository_builds_with_valid_links() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let spec = sitegen::site::synthetic::SyntheticSpec {
+    let spec = sitegen::bench::synthetic::SyntheticSpec {
         pages: 24,
         words_per_page: 300,
         adrs: 12,
@@ -344,7 +344,7 @@ fn synthetic_repository_builds_with_valid_links() {
         metrics: 0,
         seed: 3,
     };
-    sitegen::site::synthetic::generate(tmp.path(), &spec).expect("generate");
+    sitegen::bench::synthetic::generate(tmp.path(), &spec).expect("generate");
     let report = build(&options(tmp.path(), "s1")).expect("synthetic site builds");
     // home + pages + ADR index + ADRs + history + catalog
     assert_eq!(report.pages, 1 + 24 + 1 + 12 + 1 + 1);
@@ -356,7 +356,7 @@ fn synthetic_repository_builds_with_valid_links() {
 #[test]
 fn synthetic_repository_with_evidence_builds_every_evidence_page() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let spec = sitegen::site::synthetic::SyntheticSpec {
+    let spec = sitegen::bench::synthetic::SyntheticSpec {
         pages: 4,
         words_per_page: 100,
         adrs: 12,
@@ -365,7 +365,7 @@ fn synthetic_repository_with_evidence_builds_every_evidence_page() {
         metrics: 5,
         seed: 3,
     };
-    sitegen::site::synthetic::generate(tmp.path(), &spec).expect("generate");
+    sitegen::bench::synthetic::generate(tmp.path(), &spec).expect("generate");
     let report = build(&options(tmp.path(), "s1")).expect("synthetic site builds");
     // home + pages + ADR index + ADRs + history + catalog + dashboard + trace + sign-off
     // + metrics (index + 5) + runs (index + 1 archive + 9 runs + 8 compare pages)

@@ -97,7 +97,9 @@ impl Previous {
     /// Reads the record in `cache_dir` (step 1); `None` when there is nothing usable.
     pub fn load(cache_dir: &Path, site_dir: &Path) -> Option<Previous> {
         let record: Record = serde_json::from_slice(&read_record(cache_dir)?).ok()?;
-        if record.format != FORMAT || super::versions::validate_name(&record.version).is_err() {
+        if record.format != FORMAT
+            || crate::site::output::versions::validate_name(&record.version).is_err()
+        {
             return None;
         }
         let dir = site_dir.join(&record.version);
@@ -148,7 +150,7 @@ impl Previous {
 /// The part of every page key that is the same for all pages of a build: the rendering rules
 /// ([`super::cache::CACHE_VERSION`]), the template set, the sidebar and the static assets.
 pub fn chrome_digest(
-    templates: &super::templates::Templates,
+    templates: &crate::site::render::templates::Templates,
     nav: &serde_json::Value,
 ) -> Result<String> {
     let mut h = Sha256::new();

@@ -108,7 +108,7 @@ pub fn render_files(entries: &[VersionEntry]) -> Result<(String, String)> {
 /// `site/versions.html`: the published versions as a plain page, the version switcher's target
 /// when JavaScript is off.
 pub fn render_page(entries: &[VersionEntry]) -> String {
-    use super::templates::escape_html;
+    use crate::site::render::html::escape_html;
     let mut items = String::new();
     for e in entries {
         let aliases: String = e

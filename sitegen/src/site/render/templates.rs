@@ -17,52 +17,56 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use tera::Tera;
 
+use super::html::escape_html;
 use crate::util::repofs::Repo;
 
 /// Default templates, by name.
 pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../../templates/base.html")),
-    ("home.html", include_str!("../../../templates/home.html")),
-    ("page.html", include_str!("../../../templates/page.html")),
+    ("base.html", include_str!("../../../../templates/base.html")),
+    ("home.html", include_str!("../../../../templates/home.html")),
+    ("page.html", include_str!("../../../../templates/page.html")),
     (
         "adr_index.html",
-        include_str!("../../../templates/adr_index.html"),
+        include_str!("../../../../templates/adr_index.html"),
     ),
-    ("adr.html", include_str!("../../../templates/adr.html")),
+    ("adr.html", include_str!("../../../../templates/adr.html")),
     (
         "history.html",
-        include_str!("../../../templates/history.html"),
+        include_str!("../../../../templates/history.html"),
     ),
     (
         "dashboard.html",
-        include_str!("../../../templates/dashboard.html"),
+        include_str!("../../../../templates/dashboard.html"),
     ),
     (
         "macros.html",
-        include_str!("../../../templates/macros.html"),
+        include_str!("../../../../templates/macros.html"),
     ),
-    ("trace.html", include_str!("../../../templates/trace.html")),
+    (
+        "trace.html",
+        include_str!("../../../../templates/trace.html"),
+    ),
     (
         "signoff.html",
-        include_str!("../../../templates/signoff.html"),
+        include_str!("../../../../templates/signoff.html"),
     ),
     (
         "metrics_index.html",
-        include_str!("../../../templates/metrics_index.html"),
+        include_str!("../../../../templates/metrics_index.html"),
     ),
     (
         "metric.html",
-        include_str!("../../../templates/metric.html"),
+        include_str!("../../../../templates/metric.html"),
     ),
-    ("runs.html", include_str!("../../../templates/runs.html")),
-    ("run.html", include_str!("../../../templates/run.html")),
+    ("runs.html", include_str!("../../../../templates/runs.html")),
+    ("run.html", include_str!("../../../../templates/run.html")),
     (
         "compare.html",
-        include_str!("../../../templates/compare.html"),
+        include_str!("../../../../templates/compare.html"),
     ),
     (
         "catalog.html",
-        include_str!("../../../templates/catalog.html"),
+        include_str!("../../../../templates/catalog.html"),
     ),
 ];
 
@@ -74,8 +78,8 @@ const BODY_BASE: &str = "{% block main %}{% endblock main %}";
 
 /// Default static assets, by file name; written to `<version>/assets/`.
 pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
-    ("style.css", include_str!("../../../templates/style.css")),
-    ("site.js", include_str!("../../../templates/site.js")),
+    ("style.css", include_str!("../../../../templates/style.css")),
+    ("site.js", include_str!("../../../../templates/site.js")),
 ];
 
 /// Compiled templates plus the static assets to copy.
@@ -199,12 +203,12 @@ impl Templates {
     }
 
     /// Wraps a rendered `body` in `base.html`: the page's title, description and `site`, with
-    /// the version, sidebar and version list of `chrome` added to `site`.
+    /// the sidebar `nav` added to `site`.
     pub fn render_layout(
         &self,
         body: &str,
         context: &serde_json::Value,
-        chrome: &super::pages::Chrome,
+        nav: &serde_json::Value,
     ) -> Result<String> {
         // The layout shows only the title, description and `site`; copying the rest of a large
         // context would cost time for nothing.
@@ -215,7 +219,7 @@ impl Templates {
             .unwrap_or_default();
         // No version name or list: pages stay identical between versions (`reuse.rs`);
         // `site.js` shows them.
-        site.insert("nav".into(), chrome.nav.clone());
+        site.insert("nav".into(), nav.clone());
         let mut top = serde_json::Map::new();
         for key in ["title", "description"] {
             if let Some(v) = context.get(key) {
@@ -239,23 +243,6 @@ impl Templates {
             .render(template, &ctx)
             .map_err(|e| anyhow!("{}", error_chain(&e)))
     }
-}
-
-/// Escapes text for HTML element content and quoted attributes. Unlike tera's default it
-/// leaves `/` alone, so URLs in `href` stay readable.
-pub fn escape_html(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() + input.len() / 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Tera errors keep the useful part (line, missing variable) in their sources.

@@ -11,7 +11,7 @@
 //! error. [`check`] runs all of it over pages held in memory.
 //!
 //! The same scan refuses any `href` or `src` whose scheme is not `http`, `https` or `mailto`
-//! ([`crate::markdown::is_safe_url`]): whatever put it there — a repository template, raw HTML
+//! ([`crate::site::render::markdown::is_safe_url`]): whatever put it there — a repository template, raw HTML
 //! let through with `--allow-html`, a value from front matter or evidence — a `javascript:`,
 //! `data:` or `file:` URL is never published.
 
@@ -59,7 +59,7 @@ pub fn scan(page: &str, html: &str, all_files: &HashSet<String>) -> PageLinks {
         if !seen.insert(link.clone()) {
             continue;
         }
-        if !crate::markdown::is_safe_url(&link) {
+        if !crate::site::render::markdown::is_safe_url(&link) {
             out.broken.push(format!(
                 "{page}: unsafe link `{link}` (only http:, https:, mailto: and relative URLs \
                  are published)"

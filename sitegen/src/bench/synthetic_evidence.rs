@@ -89,7 +89,7 @@ pub fn add_run(root: &Path, r: usize, metrics: usize) -> Result<String> {
     let head = ledger::load::read_chain_head(&evidence)?
         .context("the synthetic ledger has no chain head")?;
     let newest = ledger::load::load_run(&evidence, &head.run_id)?;
-    let time = super::evidence::parse_time(&newest.info.started_at)
+    let time = crate::site::load::evidence::parse_time(&newest.info.started_at)
         .context("the newest run has no valid start time")?
         + chrono::Duration::seconds(3600);
     let link = write_run(

@@ -15,12 +15,13 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::PageJob;
-use super::charts::{self, Marker, TrendChart, TrendPoint};
-use super::dashboard::{change, criterion_json};
-use super::evidence::{Acceptance, Evidence, Series, split_at};
-use super::pages::{Shared, adr_path};
 use crate::model::adr::Adr;
+use crate::site::context::Shared;
+use crate::site::job::{Measurement, PageJob};
+use crate::site::load::evidence::{Acceptance, Evidence, Series, split_at};
+use crate::site::render::charts::{self, Marker, TrendChart, TrendPoint};
+use crate::site::urls::{adr_path, metric_path};
+use crate::site::view::{change, criterion_json};
 
 /// Bins of the latency histogram.
 const HISTOGRAM_BINS: usize = 24;
@@ -29,32 +30,6 @@ const HISTOGRAM_BINS: usize = 24;
 /// the page's `data.json` (`points`), so the HTML page stays small and quick to render however
 /// long the history grows, while nothing is lost for machines or auditors.
 pub const TABLE_ROWS: usize = 100;
-
-/// One measurement of a metric as its page's `data.json` lists it (`points`, newest first). Typed
-/// rather than a JSON object per row: a metric page of 1,000 runs has 1,000 of them, and they go
-/// straight to the data file without passing through the template context (which holds the
-/// newest [`TABLE_ROWS`] as JSON, for the table). Fields in the order JSON objects print them.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Measurement {
-    /// Check id of the record (the record file's name without `.json`).
-    pub check: Option<String>,
-    /// Short commit id the run measured.
-    pub commit: String,
-    /// Upper confidence bound, when recorded.
-    pub high: Option<f64>,
-    /// Lower confidence bound, when recorded.
-    pub low: Option<f64>,
-    /// Run id.
-    pub run: String,
-    /// Number of raw samples.
-    pub samples: usize,
-    /// sha256 of the record holding the measurement.
-    pub sha256: String,
-    /// The first 12 hex digits of `sha256`.
-    pub short: String,
-    /// The value.
-    pub value: f64,
-}
 
 /// The metrics index and one page per metric.
 pub fn metric_pages(
@@ -77,7 +52,7 @@ pub fn metric_pages(
             let regression = ev.eval.regressions.iter().find(|r| r.metric == s.name);
             json!({
                 "name": s.name,
-                "path": ev.slugs.get(&s.name).map(|p| format!("metrics/{p}")),
+                "path": ev.slugs.get(&s.name).map(|p| metric_path(p)),
                 "unit": s.unit,
                 "direction": s.direction,
                 "latest": latest.map(|p| p.value),
@@ -135,7 +110,7 @@ fn metric_page(
     accepted: &HashMap<String, Acceptance>,
 ) -> Result<PageJob> {
     let slug = ev.slugs.get(&s.name).cloned().unwrap_or_default();
-    let path = format!("metrics/{slug}");
+    let path = metric_path(&slug);
     let baseline = baseline_value(s, baseline_idx);
     let band = threshold_band(ev, s);
     let mut markers = Vec::new();
@@ -261,7 +236,7 @@ fn metric_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::site::templates::Templates;
+    use crate::site::render::templates::Templates;
 
     #[test]
     fn table_shows_the_newest_rows_and_points_to_data_json() {

@@ -13,11 +13,11 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
-use super::PageJob;
-use super::evidence::Evidence;
-use super::pages::Shared;
-use super::templates::escape_html;
 use crate::evidence::record::Status;
+use crate::site::context::Shared;
+use crate::site::job::PageJob;
+use crate::site::load::evidence::Evidence;
+use crate::site::render::html::escape_html;
 
 /// The check id whose standard output is the catalog JSON.
 pub const CATALOG_CHECK: &str = "engine-catalog";

@@ -14,13 +14,14 @@ use std::collections::BTreeSet;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::PageJob;
-use super::evidence::{Evidence, short_commit};
-use super::pages::Shared;
 use crate::evaluate::index::Index;
 use crate::evaluate::{Method, RegressionState, regression};
 use crate::evidence::ledger::load::Run;
 use crate::evidence::record::{Captured, Status};
+use crate::site::context::Shared;
+use crate::site::job::PageJob;
+use crate::site::load::evidence::{Evidence, short_commit};
+use crate::site::urls::{compare_path, metric_path, run_path};
 
 /// Runs listed on the runs index.
 pub const INDEX_RUNS: usize = 50;
@@ -28,18 +29,6 @@ pub const INDEX_RUNS: usize = 50;
 pub const ARCHIVE_SIZE: usize = 100;
 /// Characters of a log kept on a run page (the end of the captured text, where errors are).
 pub const LOG_EXCERPT: usize = 4000;
-
-/// Path of a run page.
-pub fn run_path(id: &str) -> String {
-    format!("runs/{id}")
-}
-
-/// Path of the compare page of `new` against `old`: one folder per pair (`compare/<new>-vs-<old>`,
-/// run ids never contain `-vs-`), not a folder per run holding a folder per pair, which would
-/// double the folders every version of the site creates.
-pub fn compare_path(new: &str, old: &str) -> String {
-    format!("compare/{new}-vs-{old}")
-}
 
 fn status_class(s: Status) -> &'static str {
     match s {
@@ -221,7 +210,7 @@ fn run_context(ev: &Evidence, i: usize) -> Value {
                 .map(|m| {
                     json!({"name": m.name, "value": m.value, "unit": m.unit, "samples": m.samples.len(),
                            "low": m.ci_lower, "high": m.ci_upper,
-                           "path": ev.slugs.get(&m.name).map(|s| format!("metrics/{s}"))})
+                           "path": ev.slugs.get(&m.name).map(|s| metric_path(s))})
                 })
                 .collect();
             json!({
@@ -311,7 +300,7 @@ fn compare_context(ev: &Evidence, new: usize, old: usize) -> Value {
             };
             json!({
                 "metric": r.metric, "unit": r.unit,
-                "path": ev.slugs.get(&r.metric).map(|s| format!("metrics/{s}")),
+                "path": ev.slugs.get(&r.metric).map(|s| metric_path(s)),
                 "old": r.baseline_value, "new": r.current_value, "change": change,
                 "worse_by": r.worse_by.map(|w| w * 100.0), "threshold": r.threshold * 100.0,
                 "state": r.state, "class": class, "significance": significance, "p_value": p,

@@ -16,9 +16,9 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Result;
 use serde_json::Value;
 
-use super::PageJob;
-use super::pages::Chrome;
-use super::templates::{Templates, escape_html};
+use super::html::escape_html;
+use super::templates::Templates;
+use crate::site::job::PageJob;
 
 /// Placeholders: private-use characters that escaping leaves alone and no page contains.
 const TITLE: &str = "\u{E000}sitegen-title\u{E000}";
@@ -60,16 +60,15 @@ fn fill(skeleton: &str, title: &str, path: &str, body: &str) -> String {
 
 impl Layouts {
     /// Builds and checks the skeleton of every group among `jobs` whose template has a
-    /// layout. `body_of` renders a job's body (used only for the check) and says whether it
+    /// layout, with the sidebar `nav`. `body_of` renders a job's body (used only for the check) and says whether it
     /// came from the cache.
     pub fn build(
         templates: &Templates,
         jobs: &[PageJob],
-        chrome: &Chrome,
+        nav: &Value,
         body_of: impl Fn(&PageJob) -> Result<(String, bool)>,
     ) -> Result<Layouts> {
-        let nav_paths: HashSet<&str> = chrome
-            .nav
+        let nav_paths: HashSet<&str> = nav
             .as_array()
             .map(|items| {
                 items
@@ -94,12 +93,12 @@ impl Layouts {
                     site.insert("path".into(), PATH.into());
                 }
             }
-            let skeleton = templates.render_layout(BODY, &placeholder, chrome)?;
+            let skeleton = templates.render_layout(BODY, &placeholder, nav)?;
             let (body, cached) = body_of(job)?;
             if !cached {
                 rendered_bodies.insert(job.path.clone());
             }
-            let full = templates.render_layout(&body, &job.context, chrome)?;
+            let full = templates.render_layout(&body, &job.context, nav)?;
             let title = job.context.get("title").and_then(Value::as_str);
             let filled = title.map(|t| fill(&skeleton, t, &job.path, &body));
             if filled.as_deref() == Some(full.as_str()) {
