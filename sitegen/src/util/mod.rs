@@ -1,6 +1,7 @@
 //! Small helpers shared by the model, the evidence and the site; none knows about either side.
 //!
 //! - [`output`] — every line sitegen prints (closed pipes, full disks);
+//! - [`atomic`] — replacing a file atomically and durably;
 //! - [`repofs`] — reading repository files under one symlink rule;
 //! - [`git`] — history, the default version name and `HEAD`;
 //! - [`lock`] — advisory file locks between processes;
@@ -8,6 +9,7 @@
 //! - [`pattern`] — `*` name patterns;
 //! - [`graph`] — finding a dependency cycle to name.
 
+pub mod atomic;
 pub mod git;
 pub mod graph;
 pub mod lock;

@@ -9,8 +9,6 @@
 //! removed by the next append.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -24,6 +22,7 @@ use crate::evidence::ledger::{
     RunKind, TMP_PREFIX, parse_run_id, run_id,
 };
 use crate::evidence::record::{Environment, EvidenceRecord};
+use crate::util::atomic::{self, sync_dir, write_synced};
 
 /// A run to append.
 #[derive(Debug, Clone)]
@@ -50,20 +49,6 @@ fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = File::create(path).with_context(|| format!("while creating {}", path.display()))?;
-    f.write_all(bytes)
-        .with_context(|| format!("while writing {}", path.display()))?;
-    f.sync_all()
-        .with_context(|| format!("while syncing {}", path.display()))
-}
-
-fn sync_dir(path: &Path) -> Result<()> {
-    File::open(path)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("while syncing folder {}", path.display()))
-}
-
 /// Removes `.tmp-*` folders and files left by an interrupted append (called under the ledger
 /// lock: no append in progress owns them).
 fn remove_stale_tmp(evidence: &Path) -> Result<()> {
@@ -86,12 +71,7 @@ fn remove_stale_tmp(evidence: &Path) -> Result<()> {
 
 /// Replaces `chain-head.json` atomically.
 pub fn write_chain_head(evidence: &Path, head: &ChainHead) -> Result<()> {
-    let tmp = evidence.join(format!("{TMP_PREFIX}{CHAIN_HEAD}"));
-    write_synced(&tmp, &to_json(head)?)?;
-    let dest = evidence.join(CHAIN_HEAD);
-    std::fs::rename(&tmp, &dest)
-        .with_context(|| format!("while renaming {} to {}", tmp.display(), dest.display()))?;
-    sync_dir(evidence)
+    atomic::replace(&evidence.join(CHAIN_HEAD), &to_json(head)?)
 }
 
 /// Appends `run` to the ledger in `evidence` and returns its id. Holds the ledger lock

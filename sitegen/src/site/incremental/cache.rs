@@ -355,12 +355,7 @@ impl Cache {
         };
         let written = serde_json::to_vec(&index)
             .map_err(anyhow::Error::from)
-            .and_then(|b| {
-                let tmp = dir.join(format!("{INDEX}.tmp-{}", std::process::id()));
-                std::fs::write(&tmp, b)?;
-                std::fs::rename(&tmp, dir.join(INDEX))?;
-                Ok(())
-            });
+            .and_then(|b| crate::util::atomic::replace(&dir.join(INDEX), &b));
         if written.is_ok() && pack_file != current {
             let _ = std::fs::remove_file(dir.join(&current));
         }

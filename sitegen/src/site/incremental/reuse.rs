@@ -205,10 +205,8 @@ pub fn save(cache_dir: &Path, version: &str, pages: &BTreeMap<String, PageRecord
         pages,
     };
     let path = cache_dir.join(RECORD);
-    let tmp = cache_dir.join(format!(".{RECORD}.tmp-{}", std::process::id()));
     let bytes = serde_json::to_vec(&record).context("while serialising the page record")?;
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, &path))
+    crate::util::atomic::replace(&path, &bytes)
         .with_context(|| format!("while writing {}", path.display()))
 }
 

@@ -11,6 +11,7 @@ use super::staging::{Staging, create_dirs, refuse_existing, remove_if_exists, st
 use super::versions;
 use crate::site::load::Loaded;
 use crate::site::options::BuildOptions;
+use crate::util::atomic;
 
 /// Publishes the staged tree as `site/<version>/` (steps 4–6) and returns that directory.
 pub fn publish(options: &BuildOptions, loaded: &Loaded, mut staging: Staging) -> Result<PathBuf> {
@@ -146,12 +147,7 @@ fn swap_into_place(new: &Path, target: &Path, site_dir: &Path, label: &str) -> R
     Ok(())
 }
 
-/// Replaces `site_dir/name` with `bytes`: written in the staging folder, then renamed.
+/// Replaces `site_dir/name` with `bytes` ([`atomic::replace`]).
 fn write_atomic(site_dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    let path = site_dir.join(name);
-    let path = path.as_path();
-    let tmp = staging_dir(site_dir).join(format!("{name}-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("while writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("while moving {} to {}", tmp.display(), path.display()))
+    atomic::replace(&site_dir.join(name), bytes)
 }

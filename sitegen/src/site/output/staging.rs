@@ -12,9 +12,10 @@ use crate::site::job::PageJob;
 use crate::site::load::Loaded;
 use crate::site::options::BuildOptions;
 
-/// The folder, under `site/.cache/`, holding every temporary file and tree of a build: the
-/// staging tree of the version being built, a replaced version moved aside, the new `latest`
-/// link and the new `versions.json`, each named `<what>-<pid>`.
+/// The folder, under `site/.cache/`, holding the temporary trees of a build: the
+/// staging tree of the version being built, a replaced version moved aside and the new
+/// `latest` link, each named `<what>-<pid>`. (The version lists and the root redirect are
+/// replaced by [`crate::util::atomic::replace`], through `site/.tmp-<name>-<pid>`.)
 pub const STAGING: &str = "staging";
 
 /// `site/.cache/staging/` for the site folder `site_dir`.
