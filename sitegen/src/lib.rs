@@ -31,13 +31,13 @@
 //! - [`bench`] — synthetic repositories and the site-build benchmark;
 //! - [`bench`] — synthetic repositories and the site-build benchmark;
 //! - [`util`] — small shared helpers (output, file access, git, locks);
-//! - [`cli`] — the command line.
+//! - [`cmd`] — the command line: one module per command.
 //!
 //! Formats are documented in `docs/formats/` (metrics JSON, evidence record, run manifest,
 //! plan.toml, sitegen.toml), each JSON one with a JSON Schema beside it.
 
 pub mod bench;
-pub mod cli;
+pub mod cmd;
 pub mod evaluate;
 pub mod evidence;
 pub mod model;

@@ -8,8 +8,8 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let cli = sitegen::cli::Cli::parse();
-    let code = match sitegen::cli::execute(cli) {
+    let cli = sitegen::cmd::Cli::parse();
+    let code = match sitegen::cmd::execute(cli) {
         Ok(code) => code,
         Err(e) => {
             sitegen::errln!("error: {e:#}");

@@ -212,7 +212,7 @@ fn incremental_rebuild_rerenders_only_changed_pages() {
 
 fn publish(root: &Path, version: &str) -> i32 {
     use clap::Parser;
-    let cli = sitegen::cli::Cli::parse_from([
+    let cli = sitegen::cmd::Cli::parse_from([
         "sitegen",
         "--root",
         root.to_str().expect("utf-8 temp path"),
@@ -221,7 +221,7 @@ fn publish(root: &Path, version: &str) -> i32 {
         "--version",
         version,
     ]);
-    sitegen::cli::execute(cli).expect("publish runs")
+    sitegen::cmd::execute(cli).expect("publish runs")
 }
 
 #[test]

@@ -1,0 +1,64 @@
+//! `sitegen build`: render the site into `site/<version>/`.
+
+use anyhow::{Context, Result};
+
+use crate::site::{self, BuildOptions, BuildReport};
+use crate::{errln, outln};
+
+/// Options of `build` (and of the build step of `publish`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct BuildArgs {
+    /// Version name; defaults to the tag at HEAD, else the short commit hash, with `-dirty`
+    /// when the working tree has changes.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Replace `site/<version>/` if it already exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Let raw HTML in markdown through (it is escaped by default).
+    #[arg(long)]
+    pub allow_html: bool,
+}
+
+/// Refuses an invalid `--version` before any work, saying what a version name is.
+pub fn check_version(args: &BuildArgs) -> Result<()> {
+    match &args.version {
+        Some(v) => site::output::versions::validate_name(v).context("in --version"),
+        None => Ok(()),
+    }
+}
+
+/// Builds the site of the repository at `root`.
+pub fn execute(root: &std::path::Path, args: &BuildArgs) -> Result<i32> {
+    check_version(args)?;
+    build(root, args).map(|_| 0)
+}
+
+/// Renders the site and prints warnings, phase timings and the output.
+pub fn build(root: &std::path::Path, args: &BuildArgs) -> Result<BuildReport> {
+    let mut options = BuildOptions::new(root);
+    options.version = args.version.clone();
+    options.force = args.force;
+    options.allow_html = args.allow_html;
+    let report = site::build(&options)?;
+    for warning in &report.warnings {
+        errln!("warning: {warning}");
+    }
+    for t in &report.timings {
+        errln!("  {:<8} {:>8.1} ms", t.name, t.duration.as_secs_f64() * 1e3);
+    }
+    if let Some(mb) = crate::bench::site::peak_rss_mb() {
+        errln!("  peak memory {mb:>6.1} MB");
+    }
+    outln!(
+        "built {} pages ({} rendered, {} from the render cache, {} shared with the previous \
+         version) for version {} in {}",
+        report.pages,
+        report.rendered,
+        report.pages - report.rendered - report.reused,
+        report.reused,
+        report.version,
+        report.output.display()
+    );
+    Ok(report)
+}
