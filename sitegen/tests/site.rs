@@ -459,3 +459,57 @@ fn shared_content_pages_match_a_cold_build_after_an_edit() {
         "incremental v2 differs from a cold build"
     );
 }
+
+#[test]
+fn configured_paths_are_honoured_by_every_phase() {
+    let repo = fixture_repo();
+    let root = repo.path();
+    std::fs::rename(root.join("content"), root.join("pages")).expect("move content");
+    std::fs::rename(root.join("adr"), root.join("decisions")).expect("move adr");
+    let guide = root.join("pages/guides/backup.md");
+    let text =
+        read(guide.clone()).replace("../../adr/0001-first.md", "../../decisions/0001-first.md");
+    std::fs::write(&guide, text).expect("write guide");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let config = read(fixtures.join("custom-paths.toml")) + &read(root.join("sitegen.toml"));
+    std::fs::write(root.join("sitegen.toml"), config).expect("write config");
+    std::fs::create_dir_all(root.join("theme")).expect("mkdir theme");
+    std::fs::write(
+        root.join("theme/history.html"),
+        "{% extends \"base.html\" %}{% block main %}<h1 id=\"custom\">Theme history</h1>{% endblock main %}",
+    )
+    .expect("write template");
+
+    let report = build(&options(root, "v1")).expect("build");
+    assert_eq!(report.output, root.join("public/v1"));
+    assert_eq!(report.pages, 22, "the same pages as with the default paths");
+    assert!(
+        !root.join("site").exists(),
+        "nothing is written to the default site folder"
+    );
+    assert!(root.join("public/versions.json").is_file());
+    let adr = read(root.join("public/v1/adr/adr-0001/index.html"));
+    assert!(
+        adr.contains("decisions/0001-first.md"),
+        "ADR source path shown"
+    );
+    let intro = read(root.join("public/v1/intro/index.html"));
+    assert!(
+        intro.contains("pages/intro.md"),
+        "content source path shown"
+    );
+    let backup = read(root.join("public/v1/guides/backup/index.html"));
+    assert!(
+        backup.contains("href=\"../../adr/adr-0001/index.html\""),
+        "a link into the configured ADR folder becomes the ADR page: {backup}"
+    );
+    let history = read(root.join("public/v1/history/index.html"));
+    assert!(
+        history.contains("Theme history"),
+        "templates from the configured folder"
+    );
+    assert!(
+        read(root.join("public/v1/dashboard/index.html")).contains("P0"),
+        "evidence and the plan from the configured folders"
+    );
+}

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 
+use crate::model::project::Project;
 use crate::site::{self, BuildOptions, BuildReport};
 use crate::{errln, outln};
 
@@ -28,15 +29,16 @@ pub fn check_version(args: &BuildArgs) -> Result<()> {
     }
 }
 
-/// Builds the site of the repository at `root`.
-pub fn execute(root: &std::path::Path, args: &BuildArgs) -> Result<i32> {
+/// Builds the site of `project`.
+pub fn execute(project: &Project, args: &BuildArgs) -> Result<i32> {
     check_version(args)?;
-    build(root, args).map(|_| 0)
+    build(project, args).map(|_| 0)
 }
 
-/// Renders the site and prints warnings, phase timings and the output.
-pub fn build(root: &std::path::Path, args: &BuildArgs) -> Result<BuildReport> {
-    let mut options = BuildOptions::new(root);
+/// Renders the site of `project` (whose `sitegen.toml` is not read again) and prints warnings,
+/// phase timings and the output.
+pub fn build(project: &Project, args: &BuildArgs) -> Result<BuildReport> {
+    let mut options = BuildOptions::for_project(project.clone());
     options.version = args.version.clone();
     options.force = args.force;
     options.allow_html = args.allow_html;

@@ -83,7 +83,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
         Command::Verify => verify::execute(&project),
         Command::Gate(args) => gate::execute(&project, args),
         Command::Baseline { action } => baseline::execute(&project, action),
-        Command::Build(args) => build::execute(&project.root, args),
+        Command::Build(args) => build::execute(&project, args),
         Command::Publish(args) => publish::execute(&project, args),
     }
 }

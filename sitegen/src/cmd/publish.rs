@@ -60,9 +60,9 @@ pub fn execute(project: &Project, args: &PublishArgs) -> Result<i32> {
     );
     print_anchor(&report);
     outln!("== build");
-    let built = build::build(&project.root, &args.build)?;
+    let built = build::build(project, &args.build)?;
     let index = built.output.join("index.html");
-    let site = project.path(&project.config.paths.site);
+    let site = project.site_dir();
     outln!("open {}", index.display());
     outln!(
         "or serve {} with any static file server and open /latest/",

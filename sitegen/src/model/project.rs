@@ -76,6 +76,47 @@ impl Project {
         })
     }
 
+    /// Opens the repository at `root` for a site build: as [`Project::open`], except that a
+    /// root without `sitegen.toml` is a project with the default configuration (a site of
+    /// content pages and ADRs, without evidence; see [`Project::has_config_file`]).
+    pub fn open_for_site(root: &Path) -> Result<Project> {
+        if !root.is_dir() {
+            bail!(
+                "{}: no such folder (expected the repository root to build the site of)",
+                root.display()
+            );
+        }
+        Ok(Project {
+            root: root.to_path_buf(),
+            config: Config::load(root)?,
+        })
+    }
+
+    /// Whether the repository has a `sitegen.toml` (without one there is no evidence).
+    pub fn has_config_file(&self) -> bool {
+        self.root.join(crate::model::config::CONFIG_FILE).exists()
+    }
+
+    /// The content folder (`[paths] content`).
+    pub fn content_dir(&self) -> PathBuf {
+        self.path(&self.config.paths.content)
+    }
+
+    /// The ADR folder (`[paths] adr`).
+    pub fn adr_dir(&self) -> PathBuf {
+        self.path(&self.config.paths.adr)
+    }
+
+    /// The templates folder (`[paths] templates`): files there override the embedded defaults.
+    pub fn templates_dir(&self) -> PathBuf {
+        self.path(&self.config.paths.templates)
+    }
+
+    /// The site output folder (`[paths] site`): `<version>/`, `latest`, `versions.json`.
+    pub fn site_dir(&self) -> PathBuf {
+        self.path(&self.config.paths.site)
+    }
+
     /// `root` joined with a repository-relative path.
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
@@ -105,7 +146,7 @@ impl Project {
 
     /// Loads every ADR.
     pub fn load_adrs(&self) -> Result<Vec<Adr>> {
-        adr::load_dir(&self.repo(), &self.path(&self.config.paths.adr))
+        adr::load_dir(&self.repo(), &self.adr_dir())
     }
 
     /// Loads the recorded sign-offs.

@@ -13,6 +13,7 @@ use super::options::BuildOptions;
 use super::output::{check, leftovers, publish, staging};
 use super::render::page::{self as render, Output};
 use super::{context, output::versions, pages};
+use crate::model::project::Project;
 
 /// How long one phase took.
 #[derive(Debug, Clone, Serialize)]
@@ -86,28 +87,33 @@ pub const SITE_LOCK: &str = "site.lock";
 /// it), so that concurrent builds publish one after the other and each lands in
 /// `versions.json`, and removes what killed builds left in the staging folder.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
-    if !options.root.is_dir() {
-        anyhow::bail!(
-            "{}: no such folder (expected the repository root to build the site of)",
-            options.root.display()
-        );
-    }
+    // The one `Project` of the build: every phase reads its `[paths]`.
+    let project = match &options.project {
+        Some(project) => project.clone(),
+        None => Project::open_for_site(&options.root)?,
+    };
+    let options = &BuildOptions {
+        root: project.root.clone(),
+        project: None,
+        ..options.clone()
+    };
+    let project = &project;
     if let Some(version) = &options.version {
         versions::validate_name(version).context("in --version")?;
     }
-    let site_dir = options.root.join("site");
+    let site_dir = project.site_dir();
     let lock_dir = site_dir.join(".cache");
     std::fs::create_dir_all(&lock_dir)
         .with_context(|| format!("while creating {}", lock_dir.display()))?;
     let _site_lock = crate::util::lock::exclusive(&lock_dir.join(SITE_LOCK))?;
     let left = leftovers::remove_leftovers(&site_dir)?;
-    let mut report = match build_once(options, true) {
+    let mut report = match build_once(options, project, true) {
         Err(e) if e.chain().any(|c| c.is::<reuse::ReuseFailed>()) => {
             // The previous version lost a file it was recorded with: build everything afresh.
-            if let Some(dir) = cache_dir(options) {
+            if let Some(dir) = cache_dir(options, project) {
                 reuse::forget(&dir);
             }
-            build_once(options, false)
+            build_once(options, project, false)
         }
         other => other,
     }?;
@@ -120,21 +126,20 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     Ok(report)
 }
 
-fn cache_dir(options: &BuildOptions) -> Option<PathBuf> {
-    options
-        .cache
-        .then(|| options.root.join("site").join(".cache"))
+fn cache_dir(options: &BuildOptions, project: &Project) -> Option<PathBuf> {
+    options.cache.then(|| project.site_dir().join(".cache"))
 }
 
-fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
+fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<BuildReport> {
     let mut timings = Vec::new();
+    let site_dir = project.site_dir();
     if !options.force
         && let Some(version) = &options.version
     {
         // Fail before doing anything when the version is already published.
-        staging::refuse_existing(options, version)?;
+        staging::refuse_existing(&site_dir, version)?;
     }
-    if let Some(dir) = cache_dir(options) {
+    if let Some(dir) = cache_dir(options, project) {
         // Evidence hashes (by file `stat`) and parsed records that earlier builds kept are no
         // longer trusted or written: every build hashes and parses what it shows.
         incremental::remove_stale(&dir);
@@ -142,22 +147,22 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
     // The two reading phases overlap: content, ADRs and git on one side, the ledger (hashing
     // and parsing, itself parallel) on the other.
     let (loaded, evidence) = rayon::join(
-        || timed("load", || load::load(options)),
-        || timed("evidence", || evidence::load(&options.root)),
+        || timed("load", || load::load(options, project)),
+        || timed("evidence", || evidence::load(project)),
     );
     let mut loaded = record_phase(&mut timings, loaded)?;
     if !options.force {
-        staging::refuse_existing(options, &loaded.version)?;
+        staging::refuse_existing(&site_dir, &loaded.version)?;
     }
     loaded.evidence = record_phase(&mut timings, evidence)?;
-    let cache = match cache_dir(options) {
+    let cache = match cache_dir(options, project) {
         Some(dir) => cache::Cache::new(&dir),
         None => cache::Cache::disabled(),
     };
     let previous = cache
         .dir()
         .filter(|_| share)
-        .and_then(|dir| reuse::Previous::load(dir, &options.root.join("site")));
+        .and_then(|dir| reuse::Previous::load(dir, &site_dir));
     let chrome = context::Chrome::new(&loaded);
     let (jobs, warnings) = phase(&mut timings, "plan", || {
         pages::plan(options, &loaded, &cache, &chrome, previous.as_ref())
@@ -169,7 +174,7 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
         std::thread::spawn(move || drop(evidence));
     }
     let staging = phase(&mut timings, "stage", || {
-        staging::Staging::create(options, &loaded, &jobs)
+        staging::Staging::create(&site_dir, options.force, &loaded, &jobs)
     })?;
     let rendered = phase(&mut timings, "render", || {
         let out = Output {
@@ -182,13 +187,13 @@ fn build_once(options: &BuildOptions, share: bool) -> Result<BuildReport> {
         check::check(&rendered, &staging, previous.as_ref())
     })?;
     let output = phase(&mut timings, "write", || {
-        publish::publish(options, &loaded, staging)
+        publish::publish(&site_dir, options.force, &loaded, staging)
     })?;
     match cache.dir() {
         Some(dir) => reuse::save(dir, &loaded.version, &record)?,
         // A build without the cache that replaced the recorded version (`--force`) makes the
         // record describe files that are gone.
-        None => reuse::forget_version(&options.root.join("site").join(".cache"), &loaded.version),
+        None => reuse::forget_version(&site_dir.join(".cache"), &loaded.version),
     }
     let stats = cache.stats();
     cache.finish();

@@ -2,12 +2,20 @@
 
 use std::path::PathBuf;
 
+use crate::model::project::Project;
+
 /// What to build and where.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
-    /// The repository root (holds `content/`, `adr/`, `templates/`; output goes to `site/`).
+    /// The repository root; its `sitegen.toml` `[paths]` say where content, ADRs, templates
+    /// and the output are (defaults: `content/`, `adr/`, `templates/`, `site/`). Ignored when
+    /// [`BuildOptions::project`] is set.
     pub root: PathBuf,
-    /// Version name; `None` derives it from git (see [`git::default_version`]).
+    /// The project, when the caller opened it already (`publish`): the build then reads
+    /// `sitegen.toml` no second time. `None`: the build opens `root`
+    /// ([`Project::open_for_site`]).
+    pub project: Option<Project>,
+    /// Version name; `None` derives it from git (see [`crate::util::git::default_version`]).
     pub version: Option<String>,
     /// Replace an existing `site/<version>/` instead of failing.
     pub force: bool,
@@ -24,11 +32,19 @@ impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self {
             root: root.into(),
+            project: None,
             version: None,
             force: false,
             allow_html: false,
             title: "Lightning".to_string(),
             cache: true,
         }
+    }
+
+    /// Options for building `project` with defaults for everything else.
+    pub fn for_project(project: Project) -> Self {
+        let mut options = Self::new(project.root.clone());
+        options.project = Some(project);
+        options
     }
 }

@@ -100,16 +100,16 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Loads the evidence of the repository at `root`; `None` when it has no `sitegen.toml`. Under
+/// Loads the evidence of `project`; `None` when it has no `sitegen.toml`. Under
 /// the ledger lock (shared: no run is appended meanwhile), every file of the ledger is read
 /// and hashed, the chain and its anchor at git `HEAD` are checked, and the runs are parsed
 /// from the bytes just hashed ([`crate::evidence::verify::verify_and_load`]) — the site shows nothing
 /// that was not verified by this build, and nothing about the evidence is taken from a cache.
-pub fn load(root: &std::path::Path) -> Result<Option<Evidence>> {
-    if !root.join(crate::model::config::CONFIG_FILE).exists() {
+pub fn load(project: &Project) -> Result<Option<Evidence>> {
+    if !project.has_config_file() {
         return Ok(None);
     }
-    let project = Project::open(root)?;
+    let root = &project.root;
     let evidence = project.evidence_dir();
     let lock = project.lock_ledger_for_reading()?;
     project.check_evidence_files()?;
@@ -138,7 +138,7 @@ pub fn load(root: &std::path::Path) -> Result<Option<Evidence>> {
     let slugs = metric_slugs(series.keys().map(String::as_str));
     Ok(Some(Evidence {
         slugs,
-        config: project.config,
+        config: project.config.clone(),
         plan,
         runs,
         eval,

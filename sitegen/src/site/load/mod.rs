@@ -9,6 +9,8 @@ use anyhow::Result;
 use super::options::BuildOptions;
 use super::output::versions;
 use super::render::templates;
+use crate::model::config::Paths;
+use crate::model::project::Project;
 use crate::model::{adr, content};
 use crate::util::git;
 use crate::util::repofs::Repo;
@@ -28,13 +30,15 @@ pub struct Loaded {
     pub versions: Vec<versions::VersionEntry>,
     /// The version being built.
     pub version: String,
+    /// Where the repository keeps its inputs (`sitegen.toml` `[paths]`).
+    pub paths: Paths,
     /// The verified evidence and its evaluation; `None` without a `sitegen.toml`.
     pub evidence: Option<evidence::Evidence>,
 }
 
 /// The load phase.
-pub fn load(options: &BuildOptions) -> Result<Loaded> {
-    let root = &options.root;
+pub fn load(options: &BuildOptions, project: &Project) -> Result<Loaded> {
+    let root = &project.root;
     let version = match &options.version {
         Some(v) => v.clone(),
         None => git::default_version(root)?,
@@ -42,11 +46,12 @@ pub fn load(options: &BuildOptions) -> Result<Loaded> {
     versions::validate_name(&version)?;
     let repo = Repo::open(root);
     Ok(Loaded {
-        pages: content::load_dir(&repo, &root.join("content"))?,
-        adrs: adr::load_dir(&repo, &root.join("adr"))?,
+        pages: content::load_dir(&repo, &project.content_dir())?,
+        adrs: adr::load_dir(&repo, &project.adr_dir())?,
         history: git::history(root)?,
-        templates: templates::Templates::load(&repo, &root.join("templates"))?,
-        versions: versions::read(&root.join("site"))?,
+        templates: templates::Templates::load(&repo, &project.templates_dir())?,
+        versions: versions::read(&project.site_dir())?,
+        paths: project.config.paths.clone(),
         version,
         evidence: None,
     })

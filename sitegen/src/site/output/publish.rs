@@ -10,16 +10,20 @@ use rayon::prelude::*;
 use super::staging::{Staging, create_dirs, refuse_existing, remove_if_exists, staging_dir};
 use super::versions;
 use crate::site::load::Loaded;
-use crate::site::options::BuildOptions;
 use crate::util::atomic;
 
 /// Publishes the staged tree as `site/<version>/` (steps 4–6) and returns that directory.
-pub fn publish(options: &BuildOptions, loaded: &Loaded, mut staging: Staging) -> Result<PathBuf> {
-    let site_dir = options.root.join("site");
+pub fn publish(
+    site_dir: &Path,
+    force: bool,
+    loaded: &Loaded,
+    mut staging: Staging,
+) -> Result<PathBuf> {
+    let site_dir = site_dir.to_path_buf();
     let version = &loaded.version;
     let final_dir = site_dir.join(version);
-    if !options.force {
-        refuse_existing(options, version)?;
+    if !force {
+        refuse_existing(&site_dir, version)?;
     }
     // 4. Move into place.
     swap_into_place(&staging.dir, &final_dir, &site_dir, version)?;

@@ -10,7 +10,6 @@ use rayon::prelude::*;
 use crate::site::incremental::reuse::ReuseFailed;
 use crate::site::job::PageJob;
 use crate::site::load::Loaded;
-use crate::site::options::BuildOptions;
 
 /// The folder, under `site/.cache/`, holding the temporary trees of a build: the
 /// staging tree of the version being built, a replaced version moved aside and the new
@@ -42,11 +41,15 @@ pub fn page_file(path: &str, name: &str) -> String {
 
 impl Staging {
     /// Step 1: the temporary tree for `jobs` and the template assets.
-    pub fn create(options: &BuildOptions, loaded: &Loaded, jobs: &[PageJob]) -> Result<Staging> {
-        let site_dir = options.root.join("site");
+    pub fn create(
+        site_dir: &Path,
+        force: bool,
+        loaded: &Loaded,
+        jobs: &[PageJob],
+    ) -> Result<Staging> {
         let version = &loaded.version;
-        if !options.force {
-            refuse_existing(options, version)?;
+        if !force {
+            refuse_existing(site_dir, version)?;
         }
         let mut files: HashSet<String> = HashSet::with_capacity(jobs.len() * 2 + 4);
         let mut count = 0;
@@ -62,7 +65,7 @@ impl Staging {
         if files.len() != count {
             bail!("two pages would be written to the same path; check content page names");
         }
-        let staging_root = staging_dir(&site_dir);
+        let staging_root = staging_dir(site_dir);
         std::fs::create_dir_all(&staging_root)
             .with_context(|| format!("while creating {}", staging_root.display()))?;
         let dir = staging_root.join(format!("{version}-{}", std::process::id()));
@@ -129,10 +132,10 @@ impl Drop for Staging {
     }
 }
 
-/// Fails when `site/<version>/` is already published: versions are immutable unless the build
-/// is forced.
-pub fn refuse_existing(options: &BuildOptions, version: &str) -> Result<()> {
-    let dir = options.root.join("site").join(version);
+/// Fails when `<site_dir>/<version>/` is already published: versions are immutable unless the
+/// build is forced.
+pub fn refuse_existing(site_dir: &Path, version: &str) -> Result<()> {
+    let dir = site_dir.join(version);
     if dir.exists() {
         bail!(
             "{} already exists: published versions are immutable (pass --force to replace it, \

@@ -130,6 +130,8 @@ pub fn adr_pages(
                     top_heading_level: 2,
                     root_prefix: root_prefix(&path),
                     source_dir: parent_dir(&relative(&options.root, &adr.path)),
+                    content_dir: loaded.paths.content.clone(),
+                    adr_dir: loaded.paths.adr.clone(),
                 },
             )?;
             let commits: Vec<Value> = loaded

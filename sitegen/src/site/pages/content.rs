@@ -31,6 +31,8 @@ pub fn content_pages(
                 top_heading_level: 2,
                 root_prefix: root_prefix(&page.slug),
                 source_dir: parent_dir(&source),
+                content_dir: loaded.paths.content.clone(),
+                adr_dir: loaded.paths.adr.clone(),
             };
             // The page is a function of its front matter title and description, its source
             // path, and its markdown with the render options: keyed by them, an unchanged page

@@ -18,7 +18,7 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
 
 /// How markdown is rendered.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RenderOptions {
     /// Pass raw HTML through unchanged (otherwise it is shown as escaped text).
     pub allow_html: bool,
@@ -33,6 +33,26 @@ pub struct RenderOptions {
     /// Repository-relative directory of the markdown file (`content/guides`, `adr`); relative
     /// `.md` links are resolved against it.
     pub source_dir: String,
+    /// Repository-relative folder of the content pages (`[paths] content`): a `.md` link into
+    /// it becomes the page's URL.
+    pub content_dir: String,
+    /// Repository-relative folder of the ADRs (`[paths] adr`): a `.md` link to a file in it
+    /// becomes the ADR page's URL.
+    pub adr_dir: String,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        let paths = crate::model::config::Paths::default();
+        RenderOptions {
+            allow_html: false,
+            root_prefix: String::new(),
+            top_heading_level: 0,
+            source_dir: String::new(),
+            content_dir: paths.content,
+            adr_dir: paths.adr,
+        }
+    }
 }
 
 /// One entry of a table of contents.
@@ -111,9 +131,11 @@ pub fn is_safe_url(url: &str) -> bool {
 /// Rewrites a link target that names a markdown file of the site to its page URL. The target
 /// is resolved against `source_dir` (the repository-relative directory of the file holding the
 /// link): `content/guide.md#x` → `{root}guide/index.html#x`, `adr/0001-x.md` →
-/// `{root}adr/adr-0001/index.html`. External links, anchors, other files and markdown files
-/// outside `content/` and `adr/` are left alone (the link checker reports them if broken).
-pub fn rewrite_link(dest: &str, root_prefix: &str, source_dir: &str) -> Option<String> {
+/// `{root}adr/adr-0001/index.html` (with the content and ADR folders of `options`). External
+/// links, anchors, other files and markdown files outside those folders are left alone (the
+/// link checker reports them if broken).
+pub fn rewrite_link(dest: &str, options: &RenderOptions) -> Option<String> {
+    let (root_prefix, source_dir) = (options.root_prefix.as_str(), options.source_dir.as_str());
     if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('#') {
         return None;
     }
@@ -136,14 +158,19 @@ pub fn rewrite_link(dest: &str, root_prefix: &str, source_dir: &str) -> Option<S
             s => parts.push(s),
         }
     }
-    let url_path = match parts.as_slice() {
-        ["adr", file] => {
-            let number = file
+    let under = |dir: &str| -> Option<usize> {
+        let dir: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+        parts.starts_with(&dir).then_some(dir.len())
+    };
+    let url_path = match (under(&options.adr_dir), under(&options.content_dir)) {
+        (Some(n), _) if parts.len() == n + 1 => {
+            let number = parts
+                .get(n)?
                 .get(..4)
                 .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))?;
             format!("adr/adr-{number}")
         }
-        ["content", rest @ ..] if !rest.is_empty() => rest.join("/").to_ascii_lowercase(),
+        (_, Some(n)) if parts.len() > n => parts.get(n..)?.join("/").to_ascii_lowercase(),
         _ => return None,
     };
     let mut url = format!("{root_prefix}{url_path}/index.html");
@@ -191,8 +218,7 @@ pub fn render(source: &str, options: &RenderOptions) -> Rendered {
                 *level = shift_level(*level, offset);
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
-                if let Some(url) = rewrite_link(dest_url, &options.root_prefix, &options.source_dir)
-                {
+                if let Some(url) = rewrite_link(dest_url, options) {
                     *dest_url = CowStr::from(url);
                 }
             }
@@ -433,7 +459,14 @@ mod tests {
             "{}",
             r.html
         );
-        let sibling = rewrite_link("0002-old.md", "../../", "adr");
+        let sibling = rewrite_link(
+            "0002-old.md",
+            &RenderOptions {
+                root_prefix: "../../".into(),
+                source_dir: "adr".into(),
+                ..RenderOptions::default()
+            },
+        );
         assert_eq!(sibling.as_deref(), Some("../../adr/adr-0002/index.html"));
         assert!(
             r.html.contains(r#"href="https://x.org/a.md""#),
