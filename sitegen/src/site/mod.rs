@@ -36,7 +36,7 @@
 //! A page is a [`PageJob`]: an output directory (`metrics/commit_p99_us`), a template name and a
 //! JSON context. To add a kind of page: write a module in [`pages`] that returns `Vec<PageJob>` built with `Shared::job` (which adds the `site` object: title,
 //! version, root prefix, sidebar, versions), push its jobs in [`pages::plan`], and add the
-//! template to `templates/` and to [`render::templates::DEFAULT_TEMPLATES`]. Rendering in parallel,
+//! template to `sitegen/templates/` and to [`render::templates::DEFAULT_TEMPLATES`]. Rendering in parallel,
 //! `data.json`, the link check and versioned publishing then apply to it unchanged. Data the
 //! page needs (evidence, plan) is added to [`Loaded`] in the load phase.
 //!

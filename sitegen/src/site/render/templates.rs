@@ -1,8 +1,9 @@
-//! The template set: tera templates and static assets, embedded defaults overridden by files
-//! of the same name in the repository's `templates/` directory.
+//! The template set: tera templates and static assets, embedded defaults (the crate's
+//! `sitegen/templates/`) overridden by files of the same name in the repository's templates
+//! folder (`[paths] templates`, default `templates/`).
 //!
-//! Steps: start from the defaults compiled into the binary (so a repository without
-//! `templates/` still builds) → replace each one the repository overrides, and add any extra
+//! Steps: start from the defaults compiled into the binary (so a repository without a
+//! templates folder still builds) → replace each one the repository overrides, and add any extra
 //! `*.html` it holds (partials for user templates) → compile all templates together so
 //! `{% extends %}` and `{% include %}` resolve. HTML templates autoescape every value; rendered
 //! markdown is inserted with `| safe` by the templates that show it.
@@ -22,51 +23,48 @@ use crate::util::repofs::Repo;
 
 /// Default templates, by name.
 pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../../../templates/base.html")),
-    ("home.html", include_str!("../../../../templates/home.html")),
-    ("page.html", include_str!("../../../../templates/page.html")),
+    ("base.html", include_str!("../../../templates/base.html")),
+    ("home.html", include_str!("../../../templates/home.html")),
+    ("page.html", include_str!("../../../templates/page.html")),
     (
         "adr_index.html",
-        include_str!("../../../../templates/adr_index.html"),
+        include_str!("../../../templates/adr_index.html"),
     ),
-    ("adr.html", include_str!("../../../../templates/adr.html")),
+    ("adr.html", include_str!("../../../templates/adr.html")),
     (
         "history.html",
-        include_str!("../../../../templates/history.html"),
+        include_str!("../../../templates/history.html"),
     ),
     (
         "dashboard.html",
-        include_str!("../../../../templates/dashboard.html"),
+        include_str!("../../../templates/dashboard.html"),
     ),
     (
         "macros.html",
-        include_str!("../../../../templates/macros.html"),
+        include_str!("../../../templates/macros.html"),
     ),
-    (
-        "trace.html",
-        include_str!("../../../../templates/trace.html"),
-    ),
+    ("trace.html", include_str!("../../../templates/trace.html")),
     (
         "signoff.html",
-        include_str!("../../../../templates/signoff.html"),
+        include_str!("../../../templates/signoff.html"),
     ),
     (
         "metrics_index.html",
-        include_str!("../../../../templates/metrics_index.html"),
+        include_str!("../../../templates/metrics_index.html"),
     ),
     (
         "metric.html",
-        include_str!("../../../../templates/metric.html"),
+        include_str!("../../../templates/metric.html"),
     ),
-    ("runs.html", include_str!("../../../../templates/runs.html")),
-    ("run.html", include_str!("../../../../templates/run.html")),
+    ("runs.html", include_str!("../../../templates/runs.html")),
+    ("run.html", include_str!("../../../templates/run.html")),
     (
         "compare.html",
-        include_str!("../../../../templates/compare.html"),
+        include_str!("../../../templates/compare.html"),
     ),
     (
         "catalog.html",
-        include_str!("../../../../templates/catalog.html"),
+        include_str!("../../../templates/catalog.html"),
     ),
 ];
 
@@ -78,8 +76,8 @@ const BODY_BASE: &str = "{% block main %}{% endblock main %}";
 
 /// Default static assets, by file name; written to `<version>/assets/`.
 pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
-    ("style.css", include_str!("../../../../templates/style.css")),
-    ("site.js", include_str!("../../../../templates/site.js")),
+    ("style.css", include_str!("../../../templates/style.css")),
+    ("site.js", include_str!("../../../templates/site.js")),
 ];
 
 /// Compiled templates plus the static assets to copy.
