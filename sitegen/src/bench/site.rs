@@ -7,7 +7,8 @@
 //!
 //! - `site.build.cold_ms`, `site.build.add_run_ms` — wall time of the two builds;
 //! - `site.build.cold_peak_rss_mb`, `site.build.add_run_peak_rss_mb` — each build's peak
-//!   resident memory;
+//!   resident memory in MiB (unit `MiB`; the names, kept for the history of these metrics,
+//!   still say `mb`: until the shared metrics crate they held thousands of KiB labelled `MB`);
 //! - `site.build.pages`, `site.build.add_run_rendered` — pages built, and pages rendered (not
 //!   shared with the previous version) by the incremental build.
 //!
@@ -25,6 +26,7 @@ use anyhow::{Context, Result};
 
 use super::synthetic::{SyntheticSpec, generate};
 use super::synthetic_evidence::add_run;
+use crate::evaluate::stats::median;
 use crate::evidence::metrics::{Direction, Metric, MetricsFile};
 
 /// What to measure.
@@ -141,13 +143,13 @@ fn parse_summary(stdout: &str) -> Option<(usize, usize)> {
     Some((pages.trim().parse().ok()?, rendered.trim().parse().ok()?))
 }
 
-/// `  peak memory   251.7 MB` → 251.7.
+/// `  peak memory   251.7 MiB` → 251.7.
 fn parse_peak(stderr: &str) -> Option<f64> {
     stderr
         .lines()
         .find_map(|l| l.trim().strip_prefix("peak memory"))?
         .trim()
-        .strip_suffix("MB")?
+        .strip_suffix("MiB")?
         .trim()
         .parse()
         .ok()
@@ -159,7 +161,8 @@ fn report(samples: &[Sample]) -> MetricsFile {
         if values.is_empty() {
             return;
         }
-        let mut m = Metric::new(name, median(&values), unit, Direction::LowerIsBetter);
+        let value = median(&values).unwrap_or(f64::NAN);
+        let mut m = Metric::new(name, value, unit, Direction::LowerIsBetter);
         if values.len() > 1 {
             m.samples = values;
         }
@@ -177,12 +180,12 @@ fn report(samples: &[Sample]) -> MetricsFile {
     );
     push(
         "site.build.cold_peak_rss_mb",
-        "MB",
+        "MiB",
         samples.iter().filter_map(|s| s.cold_rss_mb).collect(),
     );
     push(
         "site.build.add_run_peak_rss_mb",
-        "MB",
+        "MiB",
         samples.iter().filter_map(|s| s.add_rss_mb).collect(),
     );
     if let Some(last) = samples.last() {
@@ -205,40 +208,12 @@ fn report(samples: &[Sample]) -> MetricsFile {
     }
 }
 
-/// The median of `values` (the mean of the middle two for an even count).
-fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    match n {
-        0 => f64::NAN,
-        _ if n % 2 == 1 => v[n / 2],
-        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
-/// This process's peak resident memory in MB, where the system tells it (Linux).
-pub fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .strip_suffix("kB")?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1000.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn medians_and_samples() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
         let s = |cold_ms, rss| Sample {
             cold_ms,
             add_ms: cold_ms / 4.0,
@@ -267,12 +242,12 @@ mod tests {
                    the previous version) for version v2 in /x/site/v2\n";
         assert_eq!(parse_summary(out), Some((2358, 60)));
         assert_eq!(parse_summary("nothing"), None);
-        let err = "  load 25.0 ms\n  peak memory    251.7 MB\n";
+        let err = "  load 25.0 ms\n  peak memory    251.7 MiB\n";
         assert_eq!(parse_peak(err), Some(251.7));
         assert_eq!(parse_peak("  load 25.0 ms\n"), None);
         // This process's own figure is there on Linux, and plausible.
         if cfg!(target_os = "linux") {
-            let mb = peak_rss_mb().expect("VmHWM on Linux");
+            let mb = lightning_metrics::process::peak_rss_mib().expect("VmHWM on Linux");
             assert!(mb > 1.0 && mb < 100_000.0, "{mb}");
         }
     }

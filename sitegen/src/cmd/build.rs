@@ -49,8 +49,8 @@ pub fn build(project: &Project, args: &BuildArgs) -> Result<BuildReport> {
     for t in &report.timings {
         errln!("  {:<8} {:>8.1} ms", t.name, t.duration.as_secs_f64() * 1e3);
     }
-    if let Some(mb) = crate::bench::site::peak_rss_mb() {
-        errln!("  peak memory {mb:>6.1} MB");
+    if let Some(mib) = lightning_metrics::process::peak_rss_mib() {
+        errln!("  peak memory {mib:>6.1} MiB");
     }
     outln!(
         "built {} pages ({} rendered, {} from the render cache, {} shared with the previous \

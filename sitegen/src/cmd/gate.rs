@@ -5,6 +5,7 @@ use anyhow::Result;
 
 use crate::evaluate::{Evaluation, Method, RegressionState};
 use crate::model::project::Project;
+use crate::util::ids::short_sha256;
 use crate::{errln, outln};
 
 /// Arguments of `gate`.
@@ -48,10 +49,6 @@ pub fn execute(project: &Project, args: &GateArgs) -> Result<i32> {
     Ok(if pass { 0 } else { 1 })
 }
 
-fn short(s: &str) -> &str {
-    s.get(..12).unwrap_or(s)
-}
-
 fn print_gate(eval: &Evaluation) {
     outln!(
         "latest run: {}   baseline: {}",
@@ -75,7 +72,7 @@ fn print_gate(eval: &Evaluation) {
         let (run, sha) = match &c.evidence {
             Some(e) => (
                 e.run_id.clone().unwrap_or_else(|| e.path.clone()),
-                short(&e.sha256).to_string(),
+                short_sha256(&e.sha256).to_string(),
             ),
             None => ("-".into(), "-".into()),
         };

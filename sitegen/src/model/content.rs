@@ -109,17 +109,13 @@ fn slug_for(dir: &Path, path: &Path) -> Result<String> {
             .as_os_str()
             .to_str()
             .with_context(|| format!("{}: file name is not valid UTF-8", path.display()))?;
-        let ok = !part.is_empty()
-            && part
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !ok {
+        let Some(segment) = crate::util::slug::page_segment(part) else {
             bail!(
                 "{}: `{part}` is not a usable URL segment (expected letters, digits, `-` or `_`)",
                 path.display()
             );
-        }
-        parts.push(part.to_ascii_lowercase());
+        };
+        parts.push(segment);
     }
     if parts.len() == 1 && RESERVED.contains(&parts[0].as_str()) {
         bail!(

@@ -11,8 +11,10 @@ use super::incremental::cache::Cache;
 use super::load::evidence::Evidence;
 use super::render::markdown::{self, RenderOptions, Rendered};
 use super::urls::{adr_path, metric_path};
+use crate::evaluate::regression::relative_change;
 use crate::evaluate::{CriterionVerdict, EvidenceRef, PhaseState, PhaseStatus, Verdict};
 use crate::util::git::Commit;
+use crate::util::ids::short_sha256;
 
 /// The render-cache inputs of a markdown document.
 pub fn markdown_inputs(source: &str, options: &RenderOptions) -> Result<Vec<u8>> {
@@ -104,7 +106,7 @@ pub fn evidence_json(e: &EvidenceRef) -> Value {
         "run_id": e.run_id,
         "path": e.path,
         "sha256": e.sha256,
-        "short": e.sha256.get(..12).unwrap_or(&e.sha256),
+        "short": short_sha256(&e.sha256),
         "href": href,
     })
 }
@@ -173,10 +175,16 @@ pub fn dependency_order(phases: &[PhaseStatus]) -> Vec<&PhaseStatus> {
     out
 }
 
-/// Relative change in percent, when both exist and the first is not zero.
+/// A fraction (0.12) as the percent page contexts show (12).
+pub fn percent(fraction: f64) -> f64 {
+    fraction * 100.0
+}
+
+/// Relative change in percent, when both exist and the first is not zero (the model's
+/// [`relative_change`], a fraction, formatted for pages).
 pub fn change(before: Option<f64>, after: Option<f64>) -> Option<f64> {
     match (before, after) {
-        (Some(b), Some(a)) if b != 0.0 => Some((a - b) / b.abs() * 100.0),
+        (Some(b), Some(a)) => relative_change(b, a).map(percent),
         _ => None,
     }
 }

@@ -102,7 +102,7 @@ fn convert(commit: &git2::Commit<'_>) -> Commit {
     let when = author.when();
     let time = format_time(when.seconds(), when.offset_minutes());
     Commit {
-        short_id: id.get(..8).unwrap_or(&id).to_string(),
+        short_id: super::ids::short_commit(&id).to_string(),
         id,
         author: author_name,
         time,
@@ -183,7 +183,7 @@ pub fn default_version(root: &Path) -> Result<String> {
         }
     }
     let oid_text = oid.to_string();
-    let mut version = name.unwrap_or_else(|| oid_text.get(..8).unwrap_or(&oid_text).to_string());
+    let mut version = name.unwrap_or_else(|| super::ids::short_commit(&oid_text).to_string());
     if is_dirty(&repo, root)? {
         version.push_str("-dirty");
     }

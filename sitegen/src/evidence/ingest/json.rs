@@ -14,7 +14,7 @@ pub fn parse_any(origin: &str, text: &str) -> Result<Vec<Metric>> {
         bail!("{origin}: expected a JSON object (metrics JSON or Bencher Metric Format)");
     };
     if obj.contains_key("format_version") || obj.contains_key("metrics") {
-        return metrics::parse(origin, text);
+        return Ok(metrics::parse(origin, text)?);
     }
     if bmf::looks_like(&value) {
         return bmf::parse(origin, &value);

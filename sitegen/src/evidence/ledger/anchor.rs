@@ -62,7 +62,7 @@ pub fn committed(root: &Path, evidence: &Path) -> Result<Committed> {
         .peel_to_commit()
         .context("while reading the commit at git HEAD")?;
     let id = commit.id().to_string();
-    let short = id.get(..8).unwrap_or(&id).to_string();
+    let short = crate::util::ids::short_commit(&id).to_string();
     let tree = commit
         .tree()
         .with_context(|| format!("while reading the tree of commit {short}"))?;

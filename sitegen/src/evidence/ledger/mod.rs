@@ -148,7 +148,7 @@ pub fn parse_run_id(id: &str) -> Result<chrono::NaiveDateTime> {
 
 /// The run id for `time` and `commit` (abbreviated to 7 hex digits).
 pub fn run_id(time: chrono::DateTime<chrono::Utc>, commit: &str) -> String {
-    let short: String = commit.chars().take(7).collect();
+    let short = crate::util::ids::short(commit, crate::util::ids::RUN_ID_COMMIT_LEN);
     format!("{}-{short}", time.format("%Y%m%dT%H%M%SZ"))
 }
 

@@ -181,45 +181,11 @@ pub fn build_series(runs: &[Run]) -> BTreeMap<String, Series> {
     series
 }
 
-/// URL-safe, unique slugs for metric names: lowercase ASCII letters, digits, `.`, `_` and `-`
-/// kept, anything else becomes `-`; a clash gets `-2`, `-3`… in name order.
-pub fn metric_slugs<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, String> {
-    let mut names: Vec<&str> = names.filter(|n| !n.is_empty()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let mut taken = std::collections::HashSet::new();
-    let mut out = HashMap::new();
-    for name in names {
-        let base: String = name
-            .chars()
-            .map(|c| {
-                let c = c.to_ascii_lowercase();
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let base = if base.starts_with('.') || base.is_empty() {
-            format!("m{base}")
-        } else {
-            base
-        };
-        let mut slug = base.clone();
-        let mut n = 2;
-        while !taken.insert(slug.clone()) {
-            slug = format!("{base}-{n}");
-            n += 1;
-        }
-        out.insert(name.to_string(), slug);
-    }
-    out
-}
+pub use crate::util::slug::metric_slugs;
 
-/// The first 8 characters of a commit id.
+/// The first [`COMMIT_LEN`](crate::util::ids::COMMIT_LEN) characters of a commit id.
 pub fn short_commit(id: &str) -> String {
-    id.chars().take(8).collect()
+    crate::util::ids::short_commit(id).to_string()
 }
 
 /// When an ADR was accepted.
@@ -276,20 +242,4 @@ pub fn split_at(ev: &Evidence, time: DateTime<Utc>) -> usize {
         .iter()
         .position(|r| parse_time(&r.info.started_at).is_some_and(|t| t >= time))
         .unwrap_or(ev.runs.len())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn metric_slugs_are_url_safe_and_unique() {
-        let s = metric_slugs(["a/b", "a-b", "A B", ".hidden", "ok.name_1"].into_iter());
-        // Clashes are numbered in name order: "A B" < "a-b" < "a/b".
-        assert_eq!(s["A B"], "a-b");
-        assert_eq!(s["a-b"], "a-b-2");
-        assert_eq!(s["a/b"], "a-b-3");
-        assert_eq!(s[".hidden"], "m.hidden");
-        assert_eq!(s["ok.name_1"], "ok.name_1");
-    }
 }

@@ -18,6 +18,7 @@ use crate::site::context::Shared;
 use crate::site::job::PageJob;
 use crate::site::load::evidence::Evidence;
 use crate::site::render::html::escape_html;
+use crate::util::slug::anchor_id;
 
 /// The check id whose standard output is the catalog JSON.
 pub const CATALOG_CHECK: &str = "engine-catalog";
@@ -94,7 +95,7 @@ pub fn render_value(out: &mut String, title: &str, value: &Value, level: usize, 
                 out.push_str("</tbody></table>\n");
             }
             for (k, v) in nested {
-                render_value(out, k, v, level + 1, &format!("{anchor}-{}", slug(k)));
+                render_value(out, k, v, level + 1, &format!("{anchor}-{}", anchor_id(k)));
             }
             out.push_str("</section>\n");
         }
@@ -145,18 +146,6 @@ pub fn render_value(out: &mut String, title: &str, value: &Value, level: usize, 
             scalar(leaf)
         )),
     }
-}
-
-fn slug(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 /// Every leaf of `v` by its path (`page_types[2].name`), as compact JSON text.
@@ -214,7 +203,7 @@ pub fn catalog_page(shared: &Shared, ev: Option<&Evidence>) -> Result<PageJob> {
     let mut html = String::new();
     if let Some(map) = latest.doc.as_object() {
         for (k, v) in map {
-            render_value(&mut html, k, v, 2, &format!("cat-{}", slug(k)));
+            render_value(&mut html, k, v, 2, &format!("cat-{}", anchor_id(k)));
         }
     } else {
         render_value(&mut html, "catalog", &latest.doc, 2, "cat");

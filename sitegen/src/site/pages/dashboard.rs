@@ -11,7 +11,9 @@ use crate::evaluate::Verdict;
 use crate::site::context::Shared;
 use crate::site::job::PageJob;
 use crate::site::load::evidence::Evidence;
-use crate::site::view::{criterion_json, dependency_order, metric_link, phase_status_label};
+use crate::site::view::{
+    criterion_json, dependency_order, metric_link, percent, phase_status_label,
+};
 
 /// The dashboard page.
 pub fn dashboard(shared: &Shared, ev: &Evidence) -> PageJob {
@@ -47,7 +49,7 @@ pub fn dashboard(shared: &Shared, ev: &Evidence) -> PageJob {
         .into_iter()
         .map(|r| {
             json!({"metric": metric_link(&r.metric, ev), "baseline": r.baseline_value,
-                   "current": r.current_value, "worse_by": r.worse_by.map(|w| w * 100.0)})
+                   "current": r.current_value, "worse_by": r.worse_by.map(percent)})
         })
         .collect();
     shared.job(
@@ -69,7 +71,7 @@ pub fn dashboard(shared: &Shared, ev: &Evidence) -> PageJob {
             "chain_head": ev.chain_head.as_ref().map(|h| json!({
                 "run_id": h.run_id,
                 "sha256": h.manifest_sha256,
-                "short": h.manifest_sha256.get(..12).unwrap_or(&h.manifest_sha256),
+                "short": crate::util::ids::short_sha256(&h.manifest_sha256),
                 "listed": ev.runs.iter().any(|r| r.id == h.run_id),
             })),
             "anchor": {"anchored": ev.anchor.anchored(), "text": ev.anchor.to_string()},

@@ -199,7 +199,7 @@ fn metric_page(
             low: p.low,
             run: p.run_id.clone(),
             samples: p.samples,
-            short: p.sha256.get(..12).unwrap_or(&p.sha256).to_string(),
+            short: crate::util::ids::short_sha256(&p.sha256).to_string(),
             sha256: p.sha256.clone(),
             value: p.value,
         })

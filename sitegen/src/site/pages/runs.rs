@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::evaluate::index::Index;
+use crate::evaluate::regression::relative_change;
 use crate::evaluate::{Method, RegressionState, regression};
 use crate::evidence::ledger::load::Run;
 use crate::evidence::record::{Captured, Status};
@@ -22,6 +23,7 @@ use crate::site::context::Shared;
 use crate::site::job::PageJob;
 use crate::site::load::evidence::{Evidence, short_commit};
 use crate::site::urls::{compare_path, metric_path, run_path};
+use crate::site::view::percent;
 
 /// Runs listed on the runs index.
 pub const INDEX_RUNS: usize = 50;
@@ -290,8 +292,7 @@ fn compare_context(ev: &Evidence, new: usize, old: usize) -> Value {
                 Method::MannWhitney { p_value } => ("not significant", Some(p_value)),
                 Method::Threshold => ("no samples: threshold only", None),
             };
-            let change = (r.baseline_value != 0.0)
-                .then(|| (r.current_value - r.baseline_value) / r.baseline_value.abs() * 100.0);
+            let change = relative_change(r.baseline_value, r.current_value).map(percent);
             let class = match r.state {
                 RegressionState::Regressed => "bad",
                 RegressionState::Improved => "ok",
@@ -302,7 +303,7 @@ fn compare_context(ev: &Evidence, new: usize, old: usize) -> Value {
                 "metric": r.metric, "unit": r.unit,
                 "path": ev.slugs.get(&r.metric).map(|s| metric_path(s)),
                 "old": r.baseline_value, "new": r.current_value, "change": change,
-                "worse_by": r.worse_by.map(|w| w * 100.0), "threshold": r.threshold * 100.0,
+                "worse_by": r.worse_by.map(percent), "threshold": percent(r.threshold),
                 "state": r.state, "class": class, "significance": significance, "p_value": p,
             })
         })

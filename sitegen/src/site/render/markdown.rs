@@ -75,27 +75,7 @@ pub struct Rendered {
     pub toc: Vec<TocEntry>,
 }
 
-/// Turns heading text into an anchor id: lowercase ASCII letters and digits, other runs of
-/// characters become one `-`. Never empty (`section` when nothing is left).
-pub fn slugify(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
-    let mut dash = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if dash && !slug.is_empty() {
-                slug.push('-');
-            }
-            dash = false;
-            slug.extend(c.to_lowercase());
-        } else {
-            dash = true;
-        }
-    }
-    if slug.is_empty() {
-        slug.push_str("section");
-    }
-    slug
-}
+pub use crate::util::slug::heading_id as slugify;
 
 /// URL schemes a published link or image may use; every other scheme (`javascript:`,
 /// `vbscript:`, `data:`, `file:`, …) is refused. URLs without a scheme (relative ones) are
