@@ -120,3 +120,57 @@ fn an_unwritable_standard_error_is_no_panic() {
         .expect("sitegen runs");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn help_and_commands_without_a_repository_follow_the_same_rules() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out_dir = tmp.path().join("syn");
+    let synthetic = [
+        "synthetic",
+        out_dir.to_str().expect("utf-8"),
+        "--pages",
+        "1",
+        "--adrs",
+        "1",
+        "--commits",
+        "1",
+        "--metrics",
+        "1",
+    ];
+    for args in [vec!["--help"], vec!["--version"], vec!["build", "--help"]] {
+        let bin = || Command::new(env!("CARGO_BIN_EXE_sitegen"));
+        let out = bin()
+            .args(&args)
+            .stdout(full_disk())
+            .output()
+            .expect("sitegen runs");
+        no_panic(&out, &args.join(" "));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error: writing to standard output"),
+            "{args:?}: {stderr}"
+        );
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = bin()
+            .args(&args)
+            .stdout(Stdio::from(writer))
+            .output()
+            .expect("sitegen runs");
+        no_panic(&out, &args.join(" "));
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(out.stderr.is_empty(), "{args:?}: quiet");
+    }
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_sitegen"))
+        .args(synthetic)
+        .stdout(Stdio::from(writer))
+        .output()
+        .expect("sitegen runs");
+    no_panic(&out, "synthetic");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "quiet");
+    assert!(out_dir.join("content").is_dir(), "the work was done");
+}

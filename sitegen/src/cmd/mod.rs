@@ -19,9 +19,13 @@ pub mod verify;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use std::io::IsTerminal;
+
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 use crate::model::project::{Project, find_root};
+use crate::util::output;
 
 /// Runs checks, keeps the evidence ledger, and decides the plan's gates.
 #[derive(Debug, Parser)]
@@ -64,6 +68,38 @@ pub enum Command {
     /// and built again; prints medians (wall time, peak memory) with every repetition as a
     /// sample, in the metrics format with `--json`.
     BenchSite(bench_site::BenchSiteArgs),
+}
+
+/// The whole program: parses `args`, runs the command, reports an error, and returns the exit
+/// status, with what [`output::finish`] says about standard output folded in. Help and version
+/// text go through [`output`] too, so `sitegen --help | head -1` ends quietly and
+/// `sitegen --help > /dev/full` fails, naming standard output.
+pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    let code = match Cli::try_parse_from(args) {
+        Ok(cli) => match execute(cli) {
+            Ok(code) => code,
+            Err(e) => {
+                crate::errln!("error: {e:#}");
+                1
+            }
+        },
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let text = e.render();
+            if std::io::stdout().is_terminal() {
+                output::stdout(format_args!("{}", text.ansi()));
+            } else {
+                output::stdout(format_args!("{text}"));
+            }
+            0
+        }
+        // Usage errors: clap's message on standard error, status 2.
+        Err(e) => {
+            let _ = e.print();
+            e.exit_code()
+        }
+    };
+    // A closed or failing standard output is reported here, once.
+    output::finish(code)
 }
 
 /// Executes a parsed command line; returns the exit code.
