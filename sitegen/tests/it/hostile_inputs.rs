@@ -2,8 +2,6 @@
 //! (links and images with `javascript:`/`data:`/… URLs), must not carry files from outside the
 //! repository (symbolic links), and must finish (values that chart badly).
 
-mod common;
-
 use std::path::Path;
 
 use sitegen::site::{BuildOptions, BuildReport, build};
@@ -40,7 +38,7 @@ fn options(root: &Path) -> BuildOptions {
 /// the page it is on.
 fn published_urls(report: &BuildReport) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (name, bytes) in common::tree(&report.output) {
+    for (name, bytes) in crate::common::tree(&report.output) {
         if !name.ends_with(".html") {
             continue;
         }
@@ -158,7 +156,7 @@ fn script_urls_from_front_matter_never_become_links() {
 
 #[test]
 fn script_urls_from_evidence_never_become_links() {
-    let f = common::Fixture::new();
+    let f = crate::common::Fixture::new();
     f.metrics(&[
         ("javascript:alert(1)", 1.0, "higher_is_better", &[1.0, 2.0]),
         ("data:text/html,x", 2.0, "lower_is_better", &[]),
@@ -191,7 +189,7 @@ fn raw_html_with_a_script_url_fails_the_build_even_when_html_is_allowed() {
 
 #[test]
 fn extreme_metric_values_build_and_chart() {
-    let f = common::Fixture::new();
+    let f = crate::common::Fixture::new();
     let extreme: [(&str, f64, &[f64]); 5] = [
         ("wide", 1e308, &[1e308, -1e308]),
         ("max_and_tiny", f64::MAX, &[f64::MAX, f64::MIN_POSITIVE]),
@@ -345,7 +343,7 @@ fn symlinks_inside_the_repository_are_followed_in_every_folder() {
 fn symlinks_out_of_evidence_plan_and_config_fail_build_and_gate() {
     let outside = tempfile::tempdir().expect("tempdir");
     // A record replaced by a link to a byte-identical copy outside: its hash still matches.
-    let f = common::Fixture::new();
+    let f = crate::common::Fixture::new();
     f.run(&["metrics"]);
     let record = f
         .evidence_files()
@@ -368,7 +366,7 @@ fn symlinks_out_of_evidence_plan_and_config_fail_build_and_gate() {
 
     // The plan, the sign-offs and the configuration itself.
     for rel in ["content/plan.toml", "content/signoffs.toml", "sitegen.toml"] {
-        let f = common::Fixture::new();
+        let f = crate::common::Fixture::new();
         f.run(&["metrics"]);
         let target = outside.path().join(rel.replace('/', "_"));
         let original = f.root().join(rel);
@@ -384,7 +382,7 @@ fn symlinks_out_of_evidence_plan_and_config_fail_build_and_gate() {
     }
 
     // A whole evidence folder moved out and linked back (also what `[paths] evidence` names).
-    let f = common::Fixture::new();
+    let f = crate::common::Fixture::new();
     f.run(&["metrics"]);
     let moved = outside.path().join("ledger");
     std::fs::rename(f.evidence(), &moved).expect("move");
@@ -393,7 +391,7 @@ fn symlinks_out_of_evidence_plan_and_config_fail_build_and_gate() {
     assert_names_escape(&err, "evidence", &moved);
 
     // An artifact the plan's gate hashes (`artifact = "docs/*"`).
-    let f = common::Fixture::new();
+    let f = crate::common::Fixture::new();
     let secret = outside_file(&outside, "artifact", "secret");
     link(&secret, &f.root().join("docs/readme.md"));
     let err = f.project().evaluate(None).expect_err("artifact");
@@ -402,7 +400,7 @@ fn symlinks_out_of_evidence_plan_and_config_fail_build_and_gate() {
 
 #[test]
 fn an_evidence_folder_linked_inside_the_repository_is_followed() {
-    let f = common::Fixture::new();
+    let f = crate::common::Fixture::new();
     f.run(&["metrics"]);
     std::fs::create_dir_all(f.root().join("store")).expect("mkdir");
     std::fs::rename(f.evidence(), f.root().join("store/evidence")).expect("move");

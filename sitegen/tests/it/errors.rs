@@ -1,9 +1,7 @@
 //! Bad input through the CLI and the library: each error names the file (and line), the exit
 //! code is non-zero, and nothing is half-written.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use sitegen::evidence::record::Status;
 
 fn sitegen(f: &Fixture, args: &[&str]) -> (i32, String) {
@@ -35,7 +33,7 @@ fn malformed_config_is_reported_with_file_and_line() {
 
     f.write(
         "sitegen.toml",
-        &common::CONFIG.replace("id = \"junit\"", "id = \"metrics\""),
+        &crate::common::CONFIG.replace("id = \"junit\"", "id = \"metrics\""),
     );
     let (code, text) = sitegen(&f, &["run"]);
     assert_eq!(code, 1);
@@ -48,7 +46,7 @@ fn malformed_config_is_reported_with_file_and_line() {
         "sitegen.toml",
         &format!(
             "[paths]\nevidence = \"../../elsewhere\"\n{}",
-            common::CONFIG
+            crate::common::CONFIG
         ),
     );
     let (code, text) = sitegen(&f, &["verify"]);
@@ -65,7 +63,7 @@ fn malformed_plan_is_reported_with_file_and_line() {
     let f = Fixture::new();
     f.write(
         "content/plan.toml",
-        &common::PLAN.replace("depends_on = [0]", "depends_on = [0, 9]"),
+        &crate::common::PLAN.replace("depends_on = [0]", "depends_on = [0, 9]"),
     );
     let (code, text) = sitegen(&f, &["gate"]);
     assert_eq!(code, 1);
@@ -73,7 +71,10 @@ fn malformed_plan_is_reported_with_file_and_line() {
         text.contains("plan.toml") && text.contains("unknown phase 9"),
         "{text}"
     );
-    f.write("content/plan.toml", &common::PLAN.replace(">= 0.90", ">= "));
+    f.write(
+        "content/plan.toml",
+        &crate::common::PLAN.replace(">= 0.90", ">= "),
+    );
     let (code, text) = sitegen(&f, &["gate"]);
     assert_eq!(code, 1);
     assert!(

@@ -4,11 +4,9 @@
 
 #![cfg(target_os = "linux")]
 
-mod common;
-
 use std::process::{Command, Output, Stdio};
 
-use common::Fixture;
+use crate::common::Fixture;
 
 fn sitegen(root: &std::path::Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitegen"));

@@ -1,9 +1,7 @@
 //! The evidence ledger end to end over fixture repositories: runs chain and verify; every byte
 //! changed, every run deleted, every file added or removed is detected and named.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use sitegen::evidence::ledger::{MANIFEST, parse_run_id};
 use sitegen::evidence::record::Status;
 use sitegen::evidence::verify::ProblemKind;
@@ -253,7 +251,7 @@ fn a_command_that_cannot_start_is_recorded_as_error() {
     let f = Fixture::new();
     f.write(
         "sitegen.toml",
-        &common::CONFIG.replace("[\"sleep\", \"30\"]", "[\"/nonexistent/program\"]"),
+        &crate::common::CONFIG.replace("[\"sleep\", \"30\"]", "[\"/nonexistent/program\"]"),
     );
     let s = f
         .project()

@@ -4,12 +4,11 @@
 //! excerpts are escaped, the schema catalog renders and diffs, and an incremental rebuild
 //! re-renders only the pages whose data changed.
 
-mod common;
-use common::tree;
+use crate::common::tree;
 
 use std::path::Path;
 
-use common::{CONFIG, Fixture};
+use crate::common::{CONFIG, Fixture};
 use sitegen::site::{BuildOptions, BuildReport, build};
 
 fn build_version(root: &Path, version: &str) -> BuildReport {

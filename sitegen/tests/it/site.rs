@@ -2,8 +2,7 @@
 //! HTML and `data.json` snapshots, escaping, the link checker, versioned output and
 //! immutability of published versions. See `tests/README.md` for updating snapshots.
 
-mod common;
-use common::tree;
+use crate::common::tree;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -410,7 +409,7 @@ fn a_layout_that_transforms_the_title_is_rendered_per_page() {
     // Pages sharing a layout are filled into one skeleton; a base.html that filters the title
     // must still get each page's own transformed title.
     let repo = fixture_repo();
-    let base = include_str!("../templates/base.html")
+    let base = include_str!("../../templates/base.html")
         .replace("<title>{{ title }}", "<title>{{ title | upper }}");
     assert!(base.contains("title | upper"));
     std::fs::create_dir_all(repo.path().join("templates")).expect("mkdir");

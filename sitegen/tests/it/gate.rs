@@ -1,9 +1,7 @@
 //! Gates over fixture evidence: every verdict kind (met, not met, no evidence, waived), the
 //! evidence each names, phase roll-up, baseline-relative criteria, and noise-aware regressions.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use sitegen::evaluate::{Evaluation, Method, PhaseState, RegressionState, Verdict};
 
 fn verdict<'a>(e: &'a Evaluation, id: &str) -> &'a sitegen::evaluate::CriterionVerdict {
@@ -236,7 +234,7 @@ fn a_proposed_adr_does_not_waive() {
     let f = Fixture::new();
     f.write(
         "adr/0002-defer-compression.md",
-        &common::ADR.replace("accepted", "proposed"),
+        &crate::common::ADR.replace("accepted", "proposed"),
     );
     f.run(&["metrics"]);
     let e = f.project().evaluate(None).expect("evaluate");
@@ -250,7 +248,7 @@ fn ignored_metrics_get_no_regression_verdict() {
     let f = Fixture::new();
     f.write(
         "sitegen.toml",
-        &common::CONFIG.replace(
+        &crate::common::CONFIG.replace(
             "threshold = 0.10",
             "threshold = 0.10\nignore = [\"build.*\"]",
         ),
