@@ -35,16 +35,7 @@ fn criterion_row<'a>(html: &'a str, id: &str) -> &'a str {
     &rest[..rest.find("</tr>").expect("row ends")]
 }
 
-const EXTRA_CHECKS: &str = r#"
-[[check]]
-id = "noisy"
-command = ["sh", "-c", "echo '<script>alert(1)</script>' >&2; exit 1"]
-
-[[check]]
-id = "engine-catalog"
-command = ["cat", "catalog.json"]
-stdout = "json"
-"#;
+const EXTRA_CHECKS: &str = include_str!("../fixtures/repo/extra-checks.toml");
 
 fn fixture() -> Fixture {
     let f = Fixture::new();

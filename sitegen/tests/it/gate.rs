@@ -117,7 +117,7 @@ fn criteria_get_every_kind_of_verdict_with_their_evidence() {
     f.write("docs/guide.md", "# Guide\n");
     f.write(
         "content/signoffs.toml",
-        "format_version = 1\n[[signoff]]\ncriterion = \"P1.signoff\"\nby = \"Risk Officer\"\ndate = \"2026-11-25\"\n",
+        include_str!("../fixtures/repo/signoffs.toml"),
     );
     let e = f.project().evaluate(None).expect("evaluate");
     assert_eq!(verdict(&e, "P0.doc").verdict, Verdict::Met);
@@ -219,7 +219,7 @@ fn waivers_and_claims_must_name_existing_criteria() {
     let f = Fixture::new();
     f.write(
         "adr/0003-typo.md",
-        "+++\nid = \"ADR-0003\"\ntitle = \"T\"\nstatus = \"accepted\"\ndate = \"2026-11-25\"\n[claims]\nwaives = [\"P9.nope\"]\n+++\n",
+        include_str!("../fixtures/repo/0003-unknown-waiver.md"),
     );
     let err = f.project().evaluate(None).expect_err("unknown waiver");
     let msg = format!("{err:#}");

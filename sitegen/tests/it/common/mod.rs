@@ -1,5 +1,5 @@
 //! Fixture repositories for integration tests: a temp folder with `sitegen.toml`, a plan, ADRs
-//! and check scripts, committed with git2.
+//! and check scripts, committed with git2. The files come from `tests/fixtures/repo/`.
 
 #![allow(dead_code)]
 
@@ -8,99 +8,16 @@ use std::path::{Path, PathBuf};
 use sitegen::model::project::Project;
 
 /// The fixture's `sitegen.toml`: checks that print metrics, copy JUnit, fail, or hang.
-pub const CONFIG: &str = r#"
-[[check]]
-id = "metrics"
-command = ["cat", "metrics.json"]
-stdout = "metrics"
-phase = 0
-
-[[check]]
-id = "junit"
-command = ["cp", "junit-src.xml", "out/junit.xml"]
-outputs = ["out/junit.xml"]
-artifacts = ["junit-src.xml"]
-
-[[check]]
-id = "failing"
-command = ["sh", "-c", "echo boom >&2; exit 3"]
-
-[[check]]
-id = "slow"
-command = ["sleep", "30"]
-timeout_secs = 1
-
-[profiles.quick]
-checks = ["metrics", "junit", "failing"]
-
-[regression]
-threshold = 0.10
-
-[gate]
-blocking = ["P0.*"]
-"#;
+pub const CONFIG: &str = include_str!("../../fixtures/repo/sitegen.toml");
 
 /// The fixture plan.
-pub const PLAN: &str = r#"format_version = 1
-[[phase]]
-id = 0
-title = "Baseline"
-owner = "PM"
-eta = "1 day"
-
-[[phase.criterion]]
-id = "P0.cache"
-text = "hit ratio"
-metric = "page_cache.hit_ratio >= 0.90"
-
-[[phase.criterion]]
-id = "P0.tests"
-text = "tests pass"
-check = "junit"
-
-[[phase.criterion]]
-id = "P0.doc"
-text = "doc exists"
-artifact = "docs/*"
-
-[[phase]]
-id = 1
-title = "Perf"
-owner = "Optimizer"
-depends_on = [0]
-eta = "2 days"
-
-[[phase.criterion]]
-id = "P1.slo"
-text = "20% p95 or 20% TPS"
-metric = "oltp.p95_latency_ms <= 0.80 * baseline || oltp.tps >= 1.20 * baseline"
-
-[[phase.criterion]]
-id = "P1.compression"
-text = "compression"
-metric = "columnar.compression_ratio >= 5"
-
-[[phase.criterion]]
-id = "P1.adr"
-text = "adr accepted"
-adr = "ADR-0002"
-
-[[phase.criterion]]
-id = "P1.signoff"
-text = "signed"
-signoff = "Risk Officer"
-
-[[criterion]]
-id = "X.future"
-text = "measured later"
-metric = "never.measured > 0"
-"#;
+pub const PLAN: &str = include_str!("../../fixtures/repo/plan.toml");
 
 /// ADR-0002: accepted, waives P1.compression.
-pub const ADR: &str = "+++\nid = \"ADR-0002\"\ntitle = \"Defer compression\"\nstatus = \"accepted\"\ndate = \"2026-11-25\"\n[claims]\ncriteria = [\"P1.slo\"]\nwaives = [\"P1.compression\"]\n+++\nBody.\n";
+pub const ADR: &str = include_str!("../../fixtures/repo/0002-defer-compression.md");
 
 /// JUnit report with two passing tests.
-pub const JUNIT: &str = r#"<testsuites name="nextest-run" time="0.5"><testsuite name="x"><testcase name="a" classname="x" time="0.2"/><testcase name="b" classname="x" time="0.3"/></testsuite></testsuites>"#;
+pub const JUNIT: &str = include_str!("../../fixtures/repo/junit-src.xml");
 
 /// A fixture repository in a temp folder.
 pub struct Fixture {
