@@ -28,8 +28,7 @@
 //!   ledger and its verification;
 //! - [`evaluate`] — the model's criteria judged against the evidence (verdicts, regressions);
 //! - [`site`] — the static site build;
-//! - [`bench`] — synthetic repositories and the site-build benchmark;
-//! - [`bench`] — synthetic repositories and the site-build benchmark;
+//! - [`bench`](mod@bench) — synthetic repositories and the site-build benchmark;
 //! - [`util`] — small shared helpers (output, file access, git, locks);
 //! - [`cmd`] — the command line: one module per command.
 //!

@@ -40,7 +40,7 @@ use links::Fragment;
 /// A page written to the staging tree: rendered, or shared with the previous version.
 #[derive(Debug, Clone, Default)]
 pub struct RenderedPage {
-    /// Same as [`PageJob::path`].
+    /// Same as [`PageJob::path`](crate::site::PageJob::path).
     pub path: String,
     /// Whether its files are the previous version's ([`reuse`](crate::site::incremental::reuse)); nothing was rendered.
     pub shared: bool,
