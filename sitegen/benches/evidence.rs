@@ -14,11 +14,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sitegen::hash;
-use sitegen::ledger::{self, ChainHead, Link, Manifest, RunInfo, RunKind};
-use sitegen::metrics::{Direction, Metric};
-use sitegen::project::Project;
-use sitegen::record::{Captured, Environment, EvidenceRecord, Status};
+use sitegen::evidence::hash;
+use sitegen::evidence::ledger::{self, ChainHead, Link, Manifest, RunInfo, RunKind};
+use sitegen::evidence::metrics::{Direction, Metric};
+use sitegen::evidence::record::{Captured, Environment, EvidenceRecord, Status};
+use sitegen::model::project::Project;
 
 fn env() -> Environment {
     Environment {
@@ -144,7 +144,7 @@ fn benches(c: &mut Criterion) {
     let verify_dir = tempfile::tempdir().expect("tempdir");
     let evidence = verify_dir.path().join("evidence");
     generate(&evidence, 1000, 18, 2);
-    let report = sitegen::verify::verify(&evidence).expect("verify");
+    let report = sitegen::evidence::verify::verify(&evidence).expect("verify");
     assert!(
         report.ok() && report.files == 20_000,
         "{:?} files={}",
@@ -152,7 +152,7 @@ fn benches(c: &mut Criterion) {
         report.files
     );
     c.bench_function("verify/1000x20", |b| {
-        b.iter(|| sitegen::verify::verify(&evidence).expect("verify"))
+        b.iter(|| sitegen::evidence::verify::verify(&evidence).expect("verify"))
     });
 
     let eval_dir = tempfile::tempdir().expect("tempdir");

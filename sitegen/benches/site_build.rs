@@ -1,4 +1,4 @@
-//! Build time of the site for synthetic repositories (see `sitegen::site::synthetic`):
+//! Build time of the site for synthetic repositories (see `sitegen::bench::synthetic`):
 //!
 //! - `site/full_build`: the part-1 scale without evidence — 200 content pages of about 1,500
 //!   words, 100 ADRs, 200 commits; load → plan → render → check → write, replacing the same
@@ -22,8 +22,8 @@ use std::time::Duration;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use sitegen::site::synthetic::{SyntheticSpec, generate};
-use sitegen::site::synthetic_evidence::add_run;
+use sitegen::bench::synthetic::{SyntheticSpec, generate};
+use sitegen::bench::synthetic_evidence::add_run;
 use sitegen::site::{BuildOptions, build};
 
 fn report(label: &str, r: &sitegen::site::BuildReport) {
@@ -54,14 +54,15 @@ fn site_build(c: &mut Criterion) {
     group.bench_function("full_build", |b| {
         b.iter(|| build(&options).expect("build"));
     });
-    let repo = sitegen::repofs::Repo::open(tmp.path());
-    let pages = sitegen::content::load_dir(&repo, &tmp.path().join("content")).expect("pages");
+    let repo = sitegen::util::repofs::Repo::open(tmp.path());
+    let pages =
+        sitegen::model::content::load_dir(&repo, &tmp.path().join("content")).expect("pages");
     group.bench_function("markdown_200_pages", |b| {
         b.iter(|| {
             pages
                 .iter()
                 .map(|p| {
-                    sitegen::markdown::render(&p.body, &Default::default())
+                    sitegen::site::render::markdown::render(&p.body, &Default::default())
                         .html
                         .len()
                 })

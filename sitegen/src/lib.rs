@@ -4,11 +4,11 @@
 //! ledger, evaluates the hardening plan's acceptance gates against that evidence, and renders a
 //! versioned static site. The pipeline, in order: load → verify → evaluate → render → write.
 //!
-//! The entry point for programs (the CLI and the site) is [`project::Project`]:
+//! The entry point for programs (the CLI and the site) is [`model::project::Project`]:
 //!
 //! ```no_run
 //! use sitegen::evaluate::Verdict;
-//! use sitegen::project::Project;
+//! use sitegen::model::project::Project;
 //!
 //! let project = Project::open(std::path::Path::new("."))?; // reads sitegen.toml
 //! let report = project.verify()?; // every hash and the chain
@@ -21,32 +21,24 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 //!
+//! # Layout
+//!
+//! - [`model`] — what the project declares: `sitegen.toml`, the plan, sign-offs, ADRs, content;
+//! - [`evidence`] — what was measured: running checks, ingesting results, the hash-chained
+//!   ledger and its verification;
+//! - [`evaluate`] — the model's criteria judged against the evidence (verdicts, regressions);
+//! - [`site`] — the static site build;
+//! - [`bench`](mod@bench) — synthetic repositories and the site-build benchmark;
+//! - [`util`] — small shared helpers (output, file access, git, locks);
+//! - [`cmd`] — the command line: one module per command.
+//!
 //! Formats are documented in `docs/formats/` (metrics JSON, evidence record, run manifest,
 //! plan.toml, sitegen.toml), each JSON one with a JSON Schema beside it.
 
-pub mod adr;
-pub mod cli;
-pub mod config;
-pub mod content;
-pub mod environment;
+pub mod bench;
+pub mod cmd;
 pub mod evaluate;
-pub mod frontmatter;
-pub mod git;
-pub mod graph;
-pub mod hash;
-pub mod ingest;
-pub mod ledger;
-pub mod lock;
-pub mod markdown;
-pub mod metrics;
-pub mod output;
-pub mod pattern;
-pub mod plan;
-pub mod project;
-pub mod record;
-pub mod repofs;
-pub mod runner;
-pub mod signoff;
+pub mod evidence;
+pub mod model;
 pub mod site;
-pub mod tomlerr;
-pub mod verify;
+pub mod util;

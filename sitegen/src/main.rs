@@ -1,6 +1,5 @@
-//! `sitegen` — command-line entry point; all work lives in the `sitegen` library.
-
-use clap::Parser;
+//! `sitegen` — command-line entry point; all work lives in the `sitegen` library
+//! ([`sitegen::cmd`]).
 
 /// mimalloc instead of the system allocator: a build allocates millions of small JSON values and
 /// strings from several threads (see adr/0007-mimalloc-allocator.md).
@@ -8,14 +7,5 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let cli = sitegen::cli::Cli::parse();
-    let code = match sitegen::cli::execute(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            sitegen::errln!("error: {e:#}");
-            1
-        }
-    };
-    // A closed or failing standard output is reported here, once (see sitegen::output).
-    std::process::exit(sitegen::output::finish(code));
+    std::process::exit(sitegen::cmd::main(std::env::args_os()));
 }

@@ -9,13 +9,13 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::adr::AdrStatus;
 use crate::evaluate::index::Index;
 use crate::evaluate::{EvidenceRef, Inputs};
-use crate::hash;
-use crate::plan::Decider;
-use crate::plan::expr::{Bound, Truth};
-use crate::record::Status;
+use crate::evidence::hash;
+use crate::evidence::record::Status;
+use crate::model::adr::AdrStatus;
+use crate::model::plan::Decider;
+use crate::model::plan::expr::{Bound, Truth};
 
 /// A criterion's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -204,7 +204,7 @@ fn decide(
             let threshold = format!("`{pattern}` exists");
             let found = matching_paths(inputs.root, pattern);
             if let Some(rel) = found.first() {
-                crate::repofs::Repo::open(inputs.root).check_tree(&inputs.root.join(rel))?;
+                crate::util::repofs::Repo::open(inputs.root).check_tree(&inputs.root.join(rel))?;
             }
             match found.first() {
                 Some(rel) => simple(

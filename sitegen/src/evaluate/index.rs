@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use crate::evaluate::EvidenceRef;
-use crate::ledger::RunKind;
-use crate::ledger::load::Run;
-use crate::metrics::Metric;
-use crate::record::Status;
+use crate::evidence::ledger::RunKind;
+use crate::evidence::ledger::load::Run;
+use crate::evidence::metrics::Metric;
+use crate::evidence::record::Status;
 
 /// A metric value with where it was measured.
 #[derive(Debug, Clone)]

@@ -16,12 +16,12 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use crate::adr::Adr;
-use crate::config::Config;
-use crate::ledger::RunKind;
-use crate::ledger::load::{Run, current_baseline};
-use crate::plan::Plan;
-use crate::signoff::Signoffs;
+use crate::evidence::ledger::RunKind;
+use crate::evidence::ledger::load::{Run, current_baseline};
+use crate::model::adr::Adr;
+use crate::model::config::Config;
+use crate::model::plan::Plan;
+use crate::model::signoff::Signoffs;
 
 pub use criteria::{ComparisonOutcome, CriterionVerdict, Verdict};
 pub use regression::{Method, RegressionState, RegressionVerdict};

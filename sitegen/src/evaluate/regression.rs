@@ -3,41 +3,22 @@
 //! Per metric measured both now and in the baseline: relative change in the worse direction →
 //! with at least `min_samples` samples on both sides, a Mann–Whitney U test; the metric regressed
 //! only when the change exceeds the threshold AND the difference is significant at `alpha` →
-//! without samples, the plain threshold decides.
+//! without samples, the plain threshold decides. The judgement is the workspace's shared one,
+//! [`lightning_metrics::judge`], the same `ldb bench compare` makes.
 
 use serde::Serialize;
 
-use crate::config::RegressionConfig;
 use crate::evaluate::EvidenceRef;
 use crate::evaluate::index::Index;
-use crate::evaluate::stats::mann_whitney;
-use crate::metrics::Direction;
+use crate::evidence::metrics::Direction;
+use crate::model::config::RegressionConfig;
+pub use lightning_metrics::compare::{Method, RegressionState};
+use lightning_metrics::compare::{Rule, judge};
 
-/// How a regression verdict was reached.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Method {
-    /// Mann–Whitney U on the samples.
-    MannWhitney {
-        /// Two-sided p-value.
-        p_value: f64,
-    },
-    /// Plain threshold (no samples on one side).
-    Threshold,
-}
-
-/// The outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RegressionState {
-    /// Worse beyond threshold (and significant, when tested).
-    Regressed,
-    /// Worse beyond threshold but not statistically significant.
-    WithinNoise,
-    /// Better beyond threshold.
-    Improved,
-    /// Within threshold.
-    Unchanged,
+/// Relative change from `baseline` to `current` as a fraction (0.12 = 12% more, -0.25 = 25%
+/// less), whichever way is better; `None` when the baseline is 0.
+pub fn relative_change(baseline: f64, current: f64) -> Option<f64> {
+    (baseline != 0.0).then(|| (current - baseline) / baseline.abs())
 }
 
 /// One metric compared with its baseline.
@@ -88,49 +69,24 @@ pub fn compare(
         if now.evidence.run_id.as_deref() == baseline_run {
             continue;
         }
-        let sign = match m.direction {
-            Direction::LowerIsBetter => 1.0,
-            Direction::HigherIsBetter => -1.0,
-        };
-        let bv = b.metric.value;
-        let delta = sign * (m.value - bv);
-        let worse_by = (bv != 0.0).then(|| delta / bv.abs());
         let threshold = cfg.overrides.get(&m.name).copied().unwrap_or(cfg.threshold);
-        let (beyond_worse, beyond_better) = match worse_by {
-            Some(w) => (w > threshold, w < -threshold),
-            None => (delta > 0.0, delta < 0.0),
+        let rule = Rule {
+            threshold,
+            min_samples: cfg.min_samples,
+            alpha: cfg.alpha,
         };
-        let method =
-            if m.samples.len() >= cfg.min_samples && b.metric.samples.len() >= cfg.min_samples {
-                mann_whitney(&m.samples, &b.metric.samples)
-                    .map(|r| Method::MannWhitney { p_value: r.p_value })
-                    .unwrap_or(Method::Threshold)
-            } else {
-                Method::Threshold
-            };
-        let significant = match method {
-            Method::MannWhitney { p_value } => p_value < cfg.alpha,
-            Method::Threshold => true,
-        };
-        let state = if beyond_worse && significant {
-            RegressionState::Regressed
-        } else if beyond_worse {
-            RegressionState::WithinNoise
-        } else if beyond_better && significant {
-            RegressionState::Improved
-        } else {
-            RegressionState::Unchanged
-        };
+        let judgement = judge(m, b.metric, &rule);
+        let bv = b.metric.value;
         out.push(RegressionVerdict {
             metric: m.name.clone(),
             unit: m.unit.clone(),
             direction: m.direction,
             baseline_value: bv,
             current_value: m.value,
-            worse_by,
+            worse_by: judgement.worse_by,
             threshold,
-            state,
-            method,
+            state: judgement.state,
+            method: judgement.method,
             evidence: now.evidence.clone(),
             baseline_evidence: b.evidence.clone(),
         });

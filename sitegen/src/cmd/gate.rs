@@ -1,0 +1,139 @@
+//! `sitegen gate`: verify the ledger, then evaluate every criterion and the regression
+//! thresholds, and print the verdicts.
+
+use anyhow::Result;
+
+use crate::evaluate::{Evaluation, Method, RegressionState};
+use crate::model::project::Project;
+use crate::util::ids::short_sha256;
+use crate::{errln, outln};
+
+/// Arguments of `gate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GateArgs {
+    /// Compare against this run instead of the recorded baseline.
+    #[arg(long, value_name = "RUN")]
+    pub baseline: Option<String>,
+    /// Print the evaluation as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Verifies the ledger, evaluates, prints; 1 when the ledger does not verify or a blocking
+/// gate fails.
+pub fn execute(project: &Project, args: &GateArgs) -> Result<i32> {
+    // Gates are decided only on evidence that verifies — the same evidence: no run is
+    // appended between the verification and the evaluation.
+    let _ledger = project.lock_ledger_for_reading()?;
+    let report = project.verify()?;
+    if !report.ok() {
+        for p in &report.problems {
+            errln!("  {p}");
+        }
+        errln!(
+            "gate refused: the evidence ledger does not verify ({} problem(s))",
+            report.problems.len()
+        );
+        return Ok(1);
+    }
+    let eval = project.evaluate(args.baseline.as_deref())?;
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&eval)?);
+    } else {
+        print_gate(&eval);
+    }
+    let pass = eval.gate_passes(&project.config);
+    if !args.json {
+        outln!("gate: {}", if pass { "PASS" } else { "FAIL" });
+    }
+    Ok(if pass { 0 } else { 1 })
+}
+
+fn print_gate(eval: &Evaluation) {
+    outln!(
+        "latest run: {}   baseline: {}",
+        eval.latest_run.as_deref().unwrap_or("none"),
+        eval.baseline.as_deref().unwrap_or("none")
+    );
+    outln!(
+        "{:<26} {:<12} {:<36} {:<44} {:<26} sha256",
+        "criterion",
+        "verdict",
+        "value",
+        "threshold",
+        "evidence run"
+    );
+    for c in &eval.criteria {
+        let verdict = match &c.waived_by {
+            Some(a) => format!("waived({a})"),
+            None => c.verdict.label().to_string(),
+        };
+        let mark = if c.blocking { "*" } else { "" };
+        let (run, sha) = match &c.evidence {
+            Some(e) => (
+                e.run_id.clone().unwrap_or_else(|| e.path.clone()),
+                short_sha256(&e.sha256).to_string(),
+            ),
+            None => ("-".into(), "-".into()),
+        };
+        outln!(
+            "{:<26} {:<12} {:<36} {:<44} {:<26} {}",
+            format!("{}{mark}", c.id),
+            verdict,
+            c.value.as_deref().unwrap_or("-"),
+            c.threshold,
+            run,
+            sha
+        );
+    }
+    for p in &eval.phases {
+        outln!(
+            "phase {} {:<40} {:?}: {} met, {} waived, {} not met, {} no evidence{}",
+            p.id,
+            p.title,
+            p.state,
+            p.met,
+            p.waived,
+            p.not_met,
+            p.no_evidence,
+            if p.blocked_by.is_empty() {
+                String::new()
+            } else {
+                format!(", waiting on phases {:?}", p.blocked_by)
+            }
+        );
+    }
+    if !eval.regressions.is_empty() {
+        outln!(
+            "{:<40} {:<13} {:>14} {:>14} {:>9} method",
+            "metric",
+            "state",
+            "baseline",
+            "current",
+            "worse by"
+        );
+        for r in &eval.regressions {
+            let method = match r.method {
+                Method::MannWhitney { p_value } => format!("Mann-Whitney p={p_value:.4}"),
+                Method::Threshold => "threshold".into(),
+            };
+            let state = match r.state {
+                RegressionState::Regressed => "REGRESSED",
+                RegressionState::WithinNoise => "within noise",
+                RegressionState::Improved => "improved",
+                RegressionState::Unchanged => "unchanged",
+            };
+            outln!(
+                "{:<40} {:<13} {:>14.4} {:>14.4} {:>9} {method}",
+                r.metric,
+                state,
+                r.baseline_value,
+                r.current_value,
+                r.worse_by
+                    .map(|w| format!("{:+.1}%", w * 100.0))
+                    .unwrap_or_else(|| "n/a".into())
+            );
+        }
+    }
+    outln!("(* = blocking)");
+}

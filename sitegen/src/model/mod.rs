@@ -1,0 +1,19 @@
+//! The model: what the project says it is and wants — its configuration, plan, decisions and
+//! pages. Everything here is read from files people write (`sitegen.toml`, `content/`, `adr/`);
+//! nothing here is measured.
+//!
+//! - [`project`] — the front door: a repository root plus its parsed `sitegen.toml`;
+//! - [`config`] — `sitegen.toml`;
+//! - [`plan`] — `content/plan.toml`, the hardening plan and its criteria expressions;
+//! - [`signoff`] — `content/signoffs.toml`;
+//! - [`adr`] — architecture decision records;
+//! - [`content`] — content pages;
+//! - [`frontmatter`] — the TOML front matter both of those start with.
+
+pub mod adr;
+pub mod config;
+pub mod content;
+pub mod frontmatter;
+pub mod plan;
+pub mod project;
+pub mod signoff;

@@ -1,0 +1,290 @@
+//! The library's front door: one [`Project`] (a repository root plus its `sitegen.toml`) with a
+//! method per thing a program needs — load the plan, ADRs, sign-offs and runs; evaluate the
+//! gates; verify the ledger; run checks; mark a baseline. The CLI and the site both use it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+
+use crate::evaluate::{self, Evaluation, Inputs};
+use crate::evidence::environment;
+use crate::evidence::ingest::{self, Ingested};
+use crate::evidence::ledger::RunKind;
+use crate::evidence::ledger::load::{self, Run};
+use crate::evidence::ledger::write::{self, NewRun};
+use crate::evidence::record::EvidenceRecord;
+use crate::evidence::verify::{self, VerifyReport};
+use crate::model::adr::{self, Adr};
+use crate::model::config::Config;
+use crate::model::plan::Plan;
+use crate::model::signoff::Signoffs;
+use crate::util::lock::LockGuard;
+use crate::util::repofs::Repo;
+
+/// A repository sitegen works on.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The repository root.
+    pub root: PathBuf,
+    /// Its configuration.
+    pub config: Config,
+}
+
+/// What `run` recorded.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The new run's id.
+    pub run_id: String,
+    /// One record per check, in the order run.
+    pub records: Vec<EvidenceRecord>,
+}
+
+/// The repository root containing `start`: the git work tree's top, else `start` itself.
+pub fn find_root(start: &Path) -> PathBuf {
+    git2::Repository::discover(start)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+        .unwrap_or_else(|| start.to_path_buf())
+}
+
+impl Project {
+    /// Opens the repository at `root`, reading and validating `sitegen.toml`. A root that does
+    /// not exist, or has no `sitegen.toml` (not a project: a mistyped `--root`), is an error
+    /// naming it — never an empty project whose checks check nothing.
+    pub fn open(root: &Path) -> Result<Project> {
+        if !root.is_dir() {
+            bail!(
+                "{}: no such folder (expected a repository root holding {})",
+                root.display(),
+                crate::model::config::CONFIG_FILE
+            );
+        }
+        if !root.join(crate::model::config::CONFIG_FILE).is_file() {
+            bail!(
+                "{} is not a sitegen project: it has no {} (expected the repository root, \
+                 which holds it)",
+                root.display(),
+                crate::model::config::CONFIG_FILE
+            );
+        }
+        let config = Config::load(root)?;
+        Ok(Project {
+            root: root.to_path_buf(),
+            config,
+        })
+    }
+
+    /// Opens the repository at `root` for a site build: as [`Project::open`], except that a
+    /// root without `sitegen.toml` is a project with the default configuration (a site of
+    /// content pages and ADRs, without evidence; see [`Project::has_config_file`]).
+    pub fn open_for_site(root: &Path) -> Result<Project> {
+        if !root.is_dir() {
+            bail!(
+                "{}: no such folder (expected the repository root to build the site of)",
+                root.display()
+            );
+        }
+        Ok(Project {
+            root: root.to_path_buf(),
+            config: Config::load(root)?,
+        })
+    }
+
+    /// Whether the repository has a `sitegen.toml` (without one there is no evidence).
+    pub fn has_config_file(&self) -> bool {
+        self.root.join(crate::model::config::CONFIG_FILE).exists()
+    }
+
+    /// The content folder (`[paths] content`).
+    pub fn content_dir(&self) -> PathBuf {
+        self.path(&self.config.paths.content)
+    }
+
+    /// The ADR folder (`[paths] adr`).
+    pub fn adr_dir(&self) -> PathBuf {
+        self.path(&self.config.paths.adr)
+    }
+
+    /// The templates folder (`[paths] templates`): files there override the embedded defaults.
+    pub fn templates_dir(&self) -> PathBuf {
+        self.path(&self.config.paths.templates)
+    }
+
+    /// The site output folder (`[paths] site`): `<version>/`, `latest`, `versions.json`.
+    pub fn site_dir(&self) -> PathBuf {
+        self.path(&self.config.paths.site)
+    }
+
+    /// `root` joined with a repository-relative path.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// The evidence folder.
+    pub fn evidence_dir(&self) -> PathBuf {
+        self.path(&self.config.paths.evidence)
+    }
+
+    /// The repository's files, under the rule of [`crate::util::repofs`]: nothing an input folder
+    /// holds may resolve outside the repository.
+    pub fn repo(&self) -> Repo {
+        Repo::open(&self.root)
+    }
+
+    /// Fails, naming the path, when anything in the evidence folder resolves outside the
+    /// repository (see [`crate::util::repofs`]).
+    pub fn check_evidence_files(&self) -> Result<()> {
+        self.repo().check_tree(&self.evidence_dir())
+    }
+
+    /// Loads and validates `plan.toml`.
+    pub fn load_plan(&self) -> Result<Plan> {
+        Plan::load(&self.repo(), &self.path(&self.config.paths.plan))
+    }
+
+    /// Loads every ADR.
+    pub fn load_adrs(&self) -> Result<Vec<Adr>> {
+        adr::load_dir(&self.repo(), &self.adr_dir())
+    }
+
+    /// Loads the recorded sign-offs.
+    pub fn load_signoffs(&self) -> Result<Signoffs> {
+        Signoffs::load(&self.repo(), &self.path(&self.config.paths.signoffs))
+    }
+
+    /// Loads every evidence run, oldest first.
+    pub fn load_runs(&self) -> Result<Vec<Run>> {
+        self.check_evidence_files()?;
+        load::load_runs(&self.evidence_dir())
+    }
+
+    /// Ingests every `benchmark_results/<date>/` folder, by folder name.
+    pub fn load_benchmark_results(&self) -> Result<BTreeMap<String, Ingested>> {
+        let dir = self.path(&self.config.paths.benchmark_results);
+        self.repo().check_tree(&dir)?;
+        let mut out = BTreeMap::new();
+        if !dir.exists() {
+            return Ok(out);
+        }
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("while listing {}", dir.display()))?
+        {
+            let entry = entry.with_context(|| format!("while listing {}", dir.display()))?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if !path.is_dir() {
+                bail!(
+                    "{}: expected only <date>/ folders in {}",
+                    path.display(),
+                    dir.display()
+                );
+            }
+            out.insert(name, ingest::results::ingest_dir(&path)?);
+        }
+        Ok(out)
+    }
+
+    /// Evaluates the plan and regressions from `runs` (see [`evaluate::evaluate`]).
+    pub fn evaluate_runs(&self, runs: &[Run], baseline: Option<&str>) -> Result<Evaluation> {
+        let plan = self.load_plan()?;
+        let adrs = self.load_adrs()?;
+        let signoffs = self.load_signoffs()?;
+        evaluate::evaluate(&Inputs {
+            root: &self.root,
+            config: &self.config,
+            plan: &plan,
+            adrs: &adrs,
+            signoffs: &signoffs,
+            signoffs_path: &self.config.paths.signoffs,
+            runs,
+            baseline,
+        })
+    }
+
+    /// Loads the runs and evaluates.
+    pub fn evaluate(&self, baseline: Option<&str>) -> Result<Evaluation> {
+        let runs = self.load_runs()?;
+        self.evaluate_runs(&runs, baseline)
+    }
+
+    /// Takes the ledger lock shared: while it is held no run is appended, so what is read —
+    /// verified, then evaluated — is one and the same ledger (see [`crate::util::lock`]).
+    pub fn lock_ledger_for_reading(&self) -> Result<Option<LockGuard>> {
+        crate::evidence::ledger::lock_for_reading(&self.evidence_dir())
+    }
+
+    /// Recomputes every hash and the chain (after [`Project::check_evidence_files`]), and
+    /// compares the chain head with the one committed at git `HEAD` ([`verify::check_anchor`]),
+    /// under the ledger lock.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let evidence = self.evidence_dir();
+        let _lock = self.lock_ledger_for_reading()?;
+        self.check_evidence_files()?;
+        let mut report = verify::verify(&evidence)?;
+        verify::check_anchor(&mut report, &self.root, &evidence)?;
+        Ok(report)
+    }
+
+    /// Runs the checks of `profile` (or just `only`, when non-empty) and appends the run.
+    pub fn run(&self, profile: &str, only: &[String], progress: bool) -> Result<RunSummary> {
+        let ids = if only.is_empty() {
+            self.config
+                .profile_checks(profile)
+                .context("in sitegen.toml")?
+        } else {
+            only.to_vec()
+        };
+        if ids.is_empty() {
+            bail!("profile `{profile}` has no checks; nothing to run");
+        }
+        let env = environment::capture(&self.root)?;
+        let started = Utc::now();
+        let records =
+            crate::evidence::runner::run_checks(&self.root, &self.config, &ids, &env, progress)?;
+        let run_id = write::append(
+            &self.evidence_dir(),
+            NewRun {
+                kind: RunKind::Checks,
+                profile: Some(profile.to_string()),
+                started_at: started,
+                finished_at: Utc::now(),
+                environment: env,
+                baseline: None,
+                records: records.clone(),
+            },
+        )?;
+        Ok(RunSummary { run_id, records })
+    }
+
+    /// Records `run_id` as the Phase 0 baseline, as a new ledger entry; returns that entry's id.
+    pub fn set_baseline(&self, run_id: &str) -> Result<String> {
+        let evidence = self.evidence_dir();
+        let target = load::load_run(&evidence, run_id).with_context(|| {
+            format!(
+                "baseline run `{run_id}` cannot be read from {}",
+                evidence.display()
+            )
+        })?;
+        if target.info.kind != RunKind::Checks {
+            bail!(
+                "`{run_id}` is a {:?} entry, not a check run",
+                target.info.kind
+            );
+        }
+        let now = Utc::now();
+        write::append(
+            &evidence,
+            NewRun {
+                kind: RunKind::Baseline,
+                profile: None,
+                started_at: now,
+                finished_at: now,
+                environment: environment::capture(&self.root)?,
+                baseline: Some(run_id.to_string()),
+                records: Vec::new(),
+            },
+        )
+    }
+}

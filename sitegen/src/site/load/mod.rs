@@ -1,0 +1,58 @@
+//! The load phase: content pages, ADRs, git history, templates (repository overrides over the
+//! embedded defaults) and the published versions; the verified evidence is loaded beside it
+//! ([`evidence`]).
+
+pub mod evidence;
+
+use anyhow::Result;
+
+use super::options::BuildOptions;
+use super::output::versions;
+use super::render::templates;
+use crate::model::config::Paths;
+use crate::model::project::Project;
+use crate::model::{adr, content};
+use crate::util::git;
+use crate::util::repofs::Repo;
+
+/// Everything the load phase reads.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Content pages in sidebar order.
+    pub pages: Vec<content::Page>,
+    /// ADRs sorted by id.
+    pub adrs: Vec<adr::Adr>,
+    /// Git history from HEAD.
+    pub history: git::History,
+    /// The template set.
+    pub templates: templates::Templates,
+    /// Versions already published (from `site/versions.json`).
+    pub versions: Vec<versions::VersionEntry>,
+    /// The version being built.
+    pub version: String,
+    /// Where the repository keeps its inputs (`sitegen.toml` `[paths]`).
+    pub paths: Paths,
+    /// The verified evidence and its evaluation; `None` without a `sitegen.toml`.
+    pub evidence: Option<evidence::Evidence>,
+}
+
+/// The load phase.
+pub fn load(options: &BuildOptions, project: &Project) -> Result<Loaded> {
+    let root = &project.root;
+    let version = match &options.version {
+        Some(v) => v.clone(),
+        None => git::default_version(root)?,
+    };
+    versions::validate_name(&version)?;
+    let repo = Repo::open(root);
+    Ok(Loaded {
+        pages: content::load_dir(&repo, &project.content_dir())?,
+        adrs: adr::load_dir(&repo, &project.adr_dir())?,
+        history: git::history(root)?,
+        templates: templates::Templates::load(&repo, &project.templates_dir())?,
+        versions: versions::read(&project.site_dir())?,
+        paths: project.config.paths.clone(),
+        version,
+        evidence: None,
+    })
+}

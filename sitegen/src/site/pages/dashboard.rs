@@ -1,0 +1,80 @@
+//! The sign-off dashboard.
+//!
+//! Steps: order the plan's phases by dependency → give each a status (signed off / ready /
+//! blocked / in progress) from the evaluation → list its criteria with verdict, deciding value,
+//! threshold and the evidence record (link and sha256). "No evidence" has its own class and is
+//! never shown as a pass.
+
+use serde_json::{Value, json};
+
+use crate::evaluate::Verdict;
+use crate::site::context::Shared;
+use crate::site::job::PageJob;
+use crate::site::load::evidence::Evidence;
+use crate::site::view::{
+    criterion_json, dependency_order, metric_link, percent, phase_status_label,
+};
+
+/// The dashboard page.
+pub fn dashboard(shared: &Shared, ev: &Evidence) -> PageJob {
+    let eval = &ev.eval;
+    let phases: Vec<Value> = dependency_order(&eval.phases)
+        .into_iter()
+        .map(|p| {
+            let (label, class) = phase_status_label(p);
+            let criteria: Vec<Value> = eval
+                .criteria
+                .iter()
+                .filter(|c| c.phase == Some(p.id))
+                .map(|c| criterion_json(c, ev))
+                .collect();
+            json!({
+                "id": p.id, "title": p.title, "owner": p.owner, "eta": p.eta,
+                "depends_on": p.depends_on, "blocked_by": p.blocked_by,
+                "status": label, "class": class,
+                "met": p.met, "waived": p.waived, "not_met": p.not_met,
+                "no_evidence": p.no_evidence, "criteria": criteria,
+            })
+        })
+        .collect();
+    let cross: Vec<Value> = eval
+        .criteria
+        .iter()
+        .filter(|c| c.phase.is_none())
+        .map(|c| criterion_json(c, ev))
+        .collect();
+    let count = |v: Verdict| eval.criteria.iter().filter(|c| c.verdict == v).count();
+    let regressed: Vec<Value> = eval
+        .regressed()
+        .into_iter()
+        .map(|r| {
+            json!({"metric": metric_link(&r.metric, ev), "baseline": r.baseline_value,
+                   "current": r.current_value, "worse_by": r.worse_by.map(percent)})
+        })
+        .collect();
+    shared.job(
+        "dashboard".into(),
+        "dashboard.html",
+        "dashboard",
+        json!({
+            "title": "Sign-off dashboard",
+            "plan_title": ev.plan.title,
+            "latest_run": eval.latest_run,
+            "baseline": eval.baseline,
+            "gate_passes": eval.gate_passes(&ev.config),
+            "counts": {"met": count(Verdict::Met), "waived": count(Verdict::Waived),
+                       "not_met": count(Verdict::NotMet), "no_evidence": count(Verdict::NoEvidence)},
+            "phases": phases,
+            "cross_cutting": cross,
+            "regressed": regressed,
+            "verified": {"runs": ev.verified_runs, "files": ev.verified_files},
+            "chain_head": ev.chain_head.as_ref().map(|h| json!({
+                "run_id": h.run_id,
+                "sha256": h.manifest_sha256,
+                "short": crate::util::ids::short_sha256(&h.manifest_sha256),
+                "listed": ev.runs.iter().any(|r| r.id == h.run_id),
+            })),
+            "anchor": {"anchored": ev.anchor.anchored(), "text": ev.anchor.to_string()},
+        }),
+    )
+}

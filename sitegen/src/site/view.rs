@@ -1,0 +1,241 @@
+//! View helpers shared by page producers: how verdicts, evidence references, criteria,
+//! metric links, commits and relative changes appear in page contexts, and markdown rendered
+//! through the render cache.
+
+use std::collections::{BTreeSet, HashMap};
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use super::incremental::cache::Cache;
+use super::load::evidence::Evidence;
+use super::render::markdown::{self, RenderOptions, Rendered};
+use super::urls::{adr_path, metric_path};
+use crate::evaluate::regression::relative_change;
+use crate::evaluate::{CriterionVerdict, EvidenceRef, PhaseState, PhaseStatus, Verdict};
+use crate::util::git::Commit;
+use crate::util::ids::short_sha256;
+
+/// The render-cache inputs of a markdown document.
+pub fn markdown_inputs(source: &str, options: &RenderOptions) -> Result<Vec<u8>> {
+    Ok(serde_json::to_vec(&(source, options))?)
+}
+
+/// Renders markdown through the cache (keyed by source and options).
+pub fn render_markdown(cache: &Cache, source: &str, options: &RenderOptions) -> Result<Rendered> {
+    let key = markdown_inputs(source, options)?;
+    let text = cache.get_or("markdown", &key, || {
+        Ok(serde_json::to_string(&markdown::render(source, options))?)
+    })?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// `path` relative to the repository root, with `/` separators, for display.
+pub fn relative(root: &std::path::Path, path: &std::path::Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The directory part of a `/`-separated path (`""` for a bare file name).
+pub fn parent_dir(path: &str) -> String {
+    path.rsplit_once('/')
+        .map(|(d, _)| d.to_string())
+        .unwrap_or_default()
+}
+
+/// A commit for templates; ADR mentions link to pages only when the ADR is `known`.
+pub fn commit_json(commit: &Commit, known: &HashMap<&str, ()>) -> Value {
+    let adrs: Vec<Value> = commit
+        .adrs
+        .iter()
+        .map(|id| {
+            let path = known.contains_key(id.as_str()).then(|| adr_path(id));
+            json!({"id": id, "path": path})
+        })
+        .collect();
+    let body = commit
+        .message
+        .split_once('\n')
+        .map(|(_, rest)| rest.trim())
+        .unwrap_or("");
+    json!({
+        "id": commit.id,
+        "short_id": commit.short_id,
+        "author": commit.author,
+        "time": commit.time,
+        "date": commit.time.get(..10).unwrap_or(&commit.time),
+        "summary": commit.summary,
+        "body": body,
+        "adrs": adrs,
+    })
+}
+
+/// CSS class of a verdict; only `met` is green.
+pub fn verdict_class(c: &CriterionVerdict) -> &'static str {
+    match c.verdict {
+        Verdict::Met => "ok",
+        Verdict::Waived => "waived",
+        Verdict::NotMet => "bad",
+        Verdict::NoEvidence => "missing",
+    }
+}
+
+/// The verdict as shown: `waived by ADR-0004` names the ADR.
+pub fn verdict_label(c: &CriterionVerdict) -> String {
+    match (&c.verdict, &c.waived_by) {
+        (Verdict::Waived, Some(a)) => format!("waived by {a}"),
+        (v, _) => v.label().to_string(),
+    }
+}
+
+/// Link data for an evidence reference: record runs link to the run page's check anchor.
+pub fn evidence_json(e: &EvidenceRef) -> Value {
+    let href = e.run_id.as_ref().map(|run| {
+        let check = e
+            .path
+            .rsplit('/')
+            .next()
+            .and_then(|f| f.strip_suffix(".json"))
+            .unwrap_or("");
+        format!("runs/{run}/index.html#check-{check}")
+    });
+    json!({
+        "run_id": e.run_id,
+        "path": e.path,
+        "sha256": e.sha256,
+        "short": short_sha256(&e.sha256),
+        "href": href,
+    })
+}
+
+/// A criterion verdict for templates.
+pub fn criterion_json(c: &CriterionVerdict, ev: &Evidence) -> Value {
+    let metrics: Vec<Value> = c
+        .comparisons
+        .iter()
+        .map(|m| metric_link(&m.metric, ev))
+        .collect();
+    json!({
+        "id": c.id,
+        "phase": c.phase,
+        "text": c.text,
+        "decided_by": c.decided_by,
+        "verdict": verdict_label(c),
+        "class": verdict_class(c),
+        "value": c.value,
+        "threshold": c.threshold,
+        "blocking": c.blocking,
+        "waived_by": c.waived_by.as_ref().map(|a| json!({"id": a, "path": adr_path(a)})),
+        "evidence": c.evidence.as_ref().map(evidence_json),
+        "metrics": metrics,
+    })
+}
+
+/// A metric name with its page path when it has one.
+pub fn metric_link(name: &str, ev: &Evidence) -> Value {
+    json!({"name": name, "path": ev.slugs.get(name).map(|s| metric_path(s))})
+}
+
+/// Phase status as the dashboard names it.
+pub fn phase_status_label(p: &PhaseStatus) -> (&'static str, &'static str) {
+    match p.state {
+        PhaseState::Complete => ("signed off", "ok"),
+        _ if !p.blocked_by.is_empty() => ("blocked", "bad"),
+        PhaseState::InProgress => ("in progress", "waived"),
+        PhaseState::NotStarted => ("ready", "missing"),
+    }
+}
+
+/// Phases in dependency order (a phase after every phase it depends on; plan order otherwise).
+pub fn dependency_order(phases: &[PhaseStatus]) -> Vec<&PhaseStatus> {
+    let mut done: BTreeSet<u32> = BTreeSet::new();
+    let mut out: Vec<&PhaseStatus> = Vec::new();
+    let mut left: Vec<&PhaseStatus> = phases.iter().collect();
+    while !left.is_empty() {
+        let before = left.len();
+        left.retain(|p| {
+            let ready = p
+                .depends_on
+                .iter()
+                .all(|d| done.contains(d) || !phases.iter().any(|q| q.id == *d));
+            if ready {
+                done.insert(p.id);
+                out.push(p);
+            }
+            !ready
+        });
+        if left.len() == before {
+            // A cycle (plan validation rejects them); keep plan order for the rest.
+            out.append(&mut left);
+        }
+    }
+    out
+}
+
+/// A fraction (0.12) as the percent page contexts show (12).
+pub fn percent(fraction: f64) -> f64 {
+    fraction * 100.0
+}
+
+/// Relative change in percent, when both exist and the first is not zero (the model's
+/// [`relative_change`], a fraction, formatted for pages).
+pub fn change(before: Option<f64>, after: Option<f64>) -> Option<f64> {
+    match (before, after) {
+        (Some(b), Some(a)) => relative_change(b, a).map(percent),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phase(id: u32, depends_on: Vec<u32>) -> PhaseStatus {
+        PhaseStatus {
+            id,
+            title: format!("p{id}"),
+            owner: String::new(),
+            eta: String::new(),
+            depends_on,
+            state: PhaseState::NotStarted,
+            met: 0,
+            waived: 0,
+            not_met: 0,
+            no_evidence: 0,
+            blocked_by: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn phases_come_after_their_dependencies() {
+        let phases = vec![phase(2, vec![3]), phase(3, vec![1]), phase(1, vec![])];
+        let order: Vec<u32> = dependency_order(&phases).iter().map(|p| p.id).collect();
+        assert_eq!(order, [1, 3, 2]);
+        // A cycle keeps plan order instead of looping or dropping phases.
+        let cyclic = vec![phase(1, vec![2]), phase(2, vec![1])];
+        assert_eq!(dependency_order(&cyclic).len(), 2);
+    }
+
+    #[test]
+    fn status_labels_never_call_missing_evidence_done() {
+        let mut p = phase(1, vec![0]);
+        p.blocked_by = vec![0];
+        assert_eq!(phase_status_label(&p), ("blocked", "bad"));
+        p.blocked_by.clear();
+        assert_eq!(phase_status_label(&p), ("ready", "missing"));
+        p.state = PhaseState::InProgress;
+        assert_eq!(phase_status_label(&p).0, "in progress");
+        p.state = PhaseState::Complete;
+        assert_eq!(phase_status_label(&p), ("signed off", "ok"));
+    }
+
+    #[test]
+    fn change_is_relative_and_undefined_from_zero() {
+        assert_eq!(change(Some(200.0), Some(150.0)), Some(-25.0));
+        assert_eq!(change(Some(0.0), Some(1.0)), None);
+        assert_eq!(change(None, Some(1.0)), None);
+    }
+}

@@ -1,0 +1,17 @@
+//! sitegen's integration tests, in one test binary (one link step instead of one per file): each
+//! module tests one area end to end through the library or the `sitegen` binary, on the fixture
+//! repositories of `tests/fixtures/` and the helpers of [`common`]. See `tests/README.md`.
+
+mod common;
+
+mod bench_site;
+mod errors;
+mod evidence_site;
+mod gate;
+mod hostile_inputs;
+mod ingest;
+mod ledger;
+mod output;
+mod publishing;
+mod repository;
+mod site;
