@@ -18,7 +18,7 @@ use sitegen::evidence::hash;
 use sitegen::evidence::ledger::{self, ChainHead, Link, Manifest, RunInfo, RunKind};
 use sitegen::evidence::metrics::{Direction, Metric};
 use sitegen::evidence::record::{Captured, Environment, EvidenceRecord, Status};
-use sitegen::model::project::Project;
+use sitegen::project::Project;
 
 fn env() -> Environment {
     Environment {

@@ -4,11 +4,11 @@
 //! ledger, evaluates the hardening plan's acceptance gates against that evidence, and renders a
 //! versioned static site. The pipeline, in order: load → verify → evaluate → render → write.
 //!
-//! The entry point for programs (the CLI and the site) is [`model::project::Project`]:
+//! The entry point for programs (the CLI and the site) is [`project::Project`]:
 //!
 //! ```no_run
 //! use sitegen::evaluate::Verdict;
-//! use sitegen::model::project::Project;
+//! use sitegen::project::Project;
 //!
 //! let project = Project::open(std::path::Path::new("."))?; // reads sitegen.toml
 //! let report = project.verify()?; // every hash and the chain
@@ -27,6 +27,8 @@
 //! - [`evidence`] — what was measured: running checks, ingesting results, the hash-chained
 //!   ledger and its verification;
 //! - [`evaluate`] — the model's criteria judged against the evidence (verdicts, regressions);
+//! - [`project`] — the front door: a repository root, its parsed `sitegen.toml` and the folders
+//!   it names, with the operations that combine the layers below (verify, load, evaluate, run);
 //! - [`site`] — the static site build;
 //! - [`bench`](mod@bench) — synthetic repositories and the site-build benchmark;
 //! - [`util`] — small shared helpers (output, file access, git, locks);
@@ -40,5 +42,6 @@ pub mod cmd;
 pub mod evaluate;
 pub mod evidence;
 pub mod model;
+pub mod project;
 pub mod site;
 pub mod util;

@@ -3,8 +3,8 @@
 use anyhow::Result;
 use clap::Subcommand;
 
-use crate::model::project::Project;
 use crate::outln;
+use crate::project::Project;
 
 /// `baseline` sub-commands.
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 
-use crate::model::project::Project;
+use crate::project::Project;
 use crate::site::{self, BuildOptions, BuildReport};
 use crate::{errln, outln};
 
@@ -24,7 +24,7 @@ pub struct BuildArgs {
 /// Refuses an invalid `--version` before any work, saying what a version name is.
 pub fn check_version(args: &BuildArgs) -> Result<()> {
     match &args.version {
-        Some(v) => site::output::versions::validate_name(v).context("in --version"),
+        Some(v) => site::versions::validate_name(v).context("in --version"),
         None => Ok(()),
     }
 }

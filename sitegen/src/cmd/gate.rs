@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use crate::evaluate::{Evaluation, Method, RegressionState};
-use crate::model::project::Project;
+use crate::project::Project;
 use crate::util::ids::short_sha256;
 use crate::{errln, outln};
 

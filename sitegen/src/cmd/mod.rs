@@ -24,7 +24,7 @@ use std::io::IsTerminal;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
-use crate::model::project::{Project, find_root};
+use crate::project::{Project, find_root};
 use crate::util::output;
 
 /// Runs checks, keeps the evidence ledger, and decides the plan's gates.

@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use super::build::{self, check_version};
 use super::verify::print_anchor;
-use crate::model::project::Project;
+use crate::project::Project;
 use crate::{errln, outln};
 
 /// Arguments of `publish`.

@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 use anyhow::Result;
 
 use crate::evidence::record::Status;
-use crate::model::project::Project;
 use crate::outln;
+use crate::project::Project;
 
 /// Arguments of `run`.
 #[derive(Debug, Clone, clap::Args)]

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::evidence::verify::{self, Anchor, VerifyReport};
-use crate::model::project::Project;
+use crate::project::Project;
 use crate::{errln, outln};
 
 /// Verifies the ledger; 1 when it holds no runs or does not verify.

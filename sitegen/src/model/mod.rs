@@ -2,7 +2,6 @@
 //! pages. Everything here is read from files people write (`sitegen.toml`, `content/`, `adr/`);
 //! nothing here is measured.
 //!
-//! - [`project`] — the front door: a repository root plus its parsed `sitegen.toml`;
 //! - [`config`] — `sitegen.toml`;
 //! - [`plan`] — `content/plan.toml`, the hardening plan and its criteria expressions;
 //! - [`signoff`] — `content/signoffs.toml`;
@@ -15,5 +14,4 @@ pub mod config;
 pub mod content;
 pub mod frontmatter;
 pub mod plan;
-pub mod project;
 pub mod signoff;

@@ -9,9 +9,9 @@ use super::incremental::reuse::{self, Previous};
 use super::job::PageJob;
 use super::load::Loaded;
 use super::options::BuildOptions;
-use super::output::versions;
 use super::render::templates::Templates;
 use super::urls::root_prefix;
+use super::versions;
 
 /// What the layout adds to every page of this version: the version name, the sidebar and the
 /// version list. Kept out of each page's context, so page bodies do not depend on the version

@@ -25,11 +25,19 @@
 //!
 //! # Layout
 //!
-//! Shared types, which import nothing from [`pages`]: [`options`] (what to build), [`job`]
-//! (a page to render), [`urls`] (where pages live), [`context`] (what every page shares),
-//! [`view`] (how model and evidence values appear in page contexts). By phase: [`load`] →
-//! [`pages`] (plan) → [`render`] → [`output`] (stage, check, publish), run by [`build()`];
-//! [`incremental`] holds everything kept between builds.
+//! Bottom-up, each importing only what is listed before it (`docs/ARCHITECTURE.md`, checked by
+//! `tools/archcheck`):
+//! 1. [`urls`] (where pages live), [`options`] (what to build), then [`job`] (a page to render);
+//! 2. [`render`] — templates, layouts, markdown, escaping, charts: turning data into HTML;
+//! 3. [`versions`] — the list of published versions (`versions.json`, the root redirect);
+//! 4. [`load`] — the load and evidence phases;
+//! 5. [`incremental`] — everything kept between builds (render cache, page sharing);
+//! 6. [`output`] — staging, link check, publishing;
+//! 7. [`context`] (what every page shares), [`view`] (how model and evidence values appear in
+//!    page contexts);
+//! 8. [`pages`] — one producer per page family (the plan phase);
+//! 9. [`build()`](build::build) — the orchestrator, and the render phase itself
+//!    ([`build::render`]).
 //!
 //! # Adding pages
 //!
@@ -74,6 +82,7 @@ pub mod output;
 pub mod pages;
 pub mod render;
 pub mod urls;
+pub mod versions;
 pub mod view;
 
 pub use build::{BuildReport, PhaseTiming, SITE_LOCK, build};

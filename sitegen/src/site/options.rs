@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::project::Project;
+use crate::project::Project;
 
 /// What to build and where.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use sitegen::evaluate::{self, Inputs, Verdict};
-use sitegen::model::project::Project;
+use sitegen::project::Project;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

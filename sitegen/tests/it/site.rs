@@ -292,7 +292,7 @@ fn versions_are_newest_first_and_published_versions_are_immutable() {
     forced.force = true;
     build(&forced).expect("forced");
     assert!(site.join("v1/new/index.html").exists());
-    let versions: Vec<sitegen::site::output::versions::VersionEntry> =
+    let versions: Vec<sitegen::site::versions::VersionEntry> =
         serde_json::from_str(&read(site.join("versions.json"))).expect("json");
     assert_eq!(versions[0].version, "v1");
     assert_eq!(versions[0].aliases, vec!["latest".to_string()]);

@@ -97,8 +97,7 @@ impl Previous {
     /// Reads the record in `cache_dir` (step 1); `None` when there is nothing usable.
     pub fn load(cache_dir: &Path, site_dir: &Path) -> Option<Previous> {
         let record: Record = serde_json::from_slice(&read_record(cache_dir)?).ok()?;
-        if record.format != FORMAT
-            || crate::site::output::versions::validate_name(&record.version).is_err()
+        if record.format != FORMAT || crate::site::versions::validate_name(&record.version).is_err()
         {
             return None;
         }

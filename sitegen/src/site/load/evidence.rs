@@ -20,7 +20,7 @@ use crate::evidence::verify::Anchor;
 use crate::model::adr::{Adr, AdrStatus};
 use crate::model::config::Config;
 use crate::model::plan::Plan;
-use crate::model::project::Project;
+use crate::project::Project;
 use crate::util::git::History;
 
 /// One measurement of a metric in one run.

@@ -7,11 +7,11 @@ pub mod evidence;
 use anyhow::Result;
 
 use super::options::BuildOptions;
-use super::output::versions;
 use super::render::templates;
+use super::versions;
 use crate::model::config::Paths;
-use crate::model::project::Project;
 use crate::model::{adr, content};
+use crate::project::Project;
 use crate::util::git;
 use crate::util::repofs::Repo;
 

@@ -31,7 +31,6 @@ pub mod leftovers;
 pub mod links;
 pub mod publish;
 pub mod staging;
-pub mod versions;
 
 use std::collections::HashSet;
 

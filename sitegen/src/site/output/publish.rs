@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use super::staging::{Staging, create_dirs, refuse_existing, remove_if_exists, staging_dir};
-use super::versions;
 use crate::site::load::Loaded;
+use crate::site::versions;
 use crate::util::atomic;
 
 /// Publishes the staged tree as `site/<version>/` (steps 4–6) and returns that directory.

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sitegen::model::project::Project;
+use sitegen::project::Project;
 
 /// The fixture's `sitegen.toml`: checks that print metrics, copy JUnit, fail, or hang.
 pub const CONFIG: &str = include_str!("../../fixtures/repo/sitegen.toml");

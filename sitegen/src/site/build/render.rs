@@ -3,13 +3,13 @@
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::layout;
-use super::templates::Templates;
 use crate::site::context::Chrome;
 use crate::site::incremental::{cache, reuse};
 use crate::site::job::{PageData, PageJob};
 use crate::site::output::staging::Staging;
 use crate::site::output::{RenderedPage, links};
+use crate::site::render::layout;
+use crate::site::render::templates::Templates;
 
 /// Where the render phase puts pages.
 pub struct Output<'a> {

@@ -1,5 +1,7 @@
 //! The orchestrator: [`build`] runs the named, timed phases of the module docs of
-//! [`crate::site`] in order, each returning `Result`.
+//! [`crate::site`] in order, each returning `Result`; [`render`] is the render phase.
+
+pub mod render;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -11,9 +13,9 @@ use super::incremental::{self, cache, reuse};
 use super::load::{self, evidence};
 use super::options::BuildOptions;
 use super::output::{check, leftovers, publish, staging};
-use super::render::page::{self as render, Output};
-use super::{context, output::versions, pages};
-use crate::model::project::Project;
+use super::{context, pages, versions};
+use crate::project::Project;
+use render::Output;
 
 /// How long one phase took.
 #[derive(Debug, Clone, Serialize)]
