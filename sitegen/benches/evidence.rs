@@ -113,6 +113,7 @@ fn generate(evidence: &Path, runs: usize, checks: usize, metrics_per_record: usi
             environment: env(),
             checks: ids,
             baseline: None,
+            baseline_change: None,
         };
         let bytes = json(&info);
         std::fs::write(dir.join("run.json"), &bytes).expect("write");

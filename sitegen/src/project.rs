@@ -11,9 +11,9 @@ use chrono::Utc;
 use crate::evaluate::{self, Evaluation, Inputs};
 use crate::evidence::environment;
 use crate::evidence::ingest::{self, Ingested};
-use crate::evidence::ledger::RunKind;
 use crate::evidence::ledger::load::{self, Run};
 use crate::evidence::ledger::write::{self, NewRun};
+use crate::evidence::ledger::{BaselineChange, RunKind};
 use crate::evidence::record::EvidenceRecord;
 use crate::evidence::verify::{self, VerifyReport};
 use crate::model::adr::{self, Adr};
@@ -252,14 +252,31 @@ impl Project {
                 finished_at: Utc::now(),
                 environment: env,
                 baseline: None,
+                baseline_change: None,
                 records: records.clone(),
             },
         )?;
         Ok(RunSummary { run_id, records })
     }
 
-    /// Records `run_id` as the Phase 0 baseline, as a new ledger entry; returns that entry's id.
-    pub fn set_baseline(&self, run_id: &str) -> Result<String> {
+    /// Makes the check run `run_id` the baseline: appends a `baseline` entry recording `reason`
+    /// (required, not blank), the ADR that decided it (`adr`, which must exist in the ADR folder),
+    /// who set it and the baseline it replaces. Old runs are never edited; the dashboard and
+    /// `sitegen baseline history` show every change. Returns the new entry's id.
+    pub fn set_baseline(&self, run_id: &str, reason: &str, adr: Option<&str>) -> Result<String> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            bail!("a baseline change needs a reason: --reason \"why the baseline moves\"");
+        }
+        if let Some(adr) = adr {
+            let adrs = self.load_adrs()?;
+            if !adrs.iter().any(|a| a.meta.id == adr) {
+                bail!(
+                    "--adr {adr}: no ADR with that id in {} (ids look like ADR-0009)",
+                    self.adr_dir().display()
+                );
+            }
+        }
         let evidence = self.evidence_dir();
         let target = load::load_run(&evidence, run_id).with_context(|| {
             format!(
@@ -273,6 +290,11 @@ impl Project {
                 target.info.kind
             );
         }
+        let runs = self.load_runs()?;
+        let previous = load::current_baseline(&runs).map(str::to_string);
+        if previous.as_deref() == Some(run_id) {
+            bail!("`{run_id}` is already the baseline in force; nothing to record");
+        }
         let now = Utc::now();
         write::append(
             &evidence,
@@ -283,8 +305,32 @@ impl Project {
                 finished_at: now,
                 environment: environment::capture(&self.root)?,
                 baseline: Some(run_id.to_string()),
+                baseline_change: Some(BaselineChange {
+                    reason: reason.to_string(),
+                    adr: adr.map(str::to_string),
+                    set_by: who(&self.root),
+                    previous,
+                }),
                 records: Vec::new(),
             },
         )
     }
+}
+
+/// Who is acting, for the audit trail: git's `user.name <user.email>` as the repository sees
+/// it, else `$USER`, else `unknown`.
+fn who(root: &Path) -> String {
+    let git = git2::Repository::open(root)
+        .and_then(|r| r.config())
+        .ok()
+        .and_then(|c| {
+            let name = c.get_string("user.name").ok()?;
+            Some(match c.get_string("user.email") {
+                Ok(email) => format!("{name} <{email}>"),
+                Err(_) => name,
+            })
+        });
+    git.or_else(|| std::env::var("USER").ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
 }

@@ -188,6 +188,7 @@ fn write_run(
         environment: env,
         checks: vec!["bench".into()],
         baseline: None,
+        baseline_change: None,
     };
     let bytes = serde_json::to_vec_pretty(&info)?;
     write(&dir.join("run.json"), &bytes)?;

@@ -122,7 +122,16 @@ fn unknown_check_or_profile_is_refused_before_anything_runs() {
     assert_eq!(code, 1);
     assert!(text.contains("unknown profile `nightly`"), "{text}");
     assert!(!f.evidence().exists());
-    let (code, text) = sitegen(&f, &["baseline", "set", "20200101T000000Z-0000000"]);
+    let (code, text) = sitegen(
+        &f,
+        &[
+            "baseline",
+            "set",
+            "20200101T000000Z-0000000",
+            "--reason",
+            "r",
+        ],
+    );
     assert_eq!(code, 1);
     assert!(text.contains("20200101T000000Z-0000000"), "{text}");
 }

@@ -30,7 +30,9 @@ fn two_runs(f: &Fixture) -> (String, String) {
         ("build.size", 50.0, LOW, &[]),
     ]);
     let base = f.run(&["metrics", "junit"]);
-    f.project().set_baseline(&base).expect("baseline set");
+    f.project()
+        .set_baseline(&base, "the first run of the fixture", None)
+        .expect("baseline set");
     let p95_now = samples(12.0, 0.4);
     let mut noisy_now = samples(100.0, 80.0);
     noisy_now.rotate_left(3);

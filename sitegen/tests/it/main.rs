@@ -4,6 +4,7 @@
 
 mod common;
 
+mod baseline;
 mod bench_site;
 mod errors;
 mod evidence_site;

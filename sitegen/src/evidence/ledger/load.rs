@@ -181,6 +181,41 @@ pub fn load_runs(evidence: &Path) -> Result<Vec<Run>> {
     ids.par_iter().map(|id| load_run(evidence, id)).collect()
 }
 
+/// One entry of the baseline history: a `baseline` run of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BaselineEntry {
+    /// The ledger entry's own run id.
+    pub entry: String,
+    /// When it was recorded (RFC 3339 UTC).
+    pub set_at: String,
+    /// The check run it made the baseline.
+    pub baseline: String,
+    /// The baseline it replaced: the one the previous entry set (derived from the ledger, so
+    /// it holds for entries recorded before the audit fields existed too).
+    pub previous: Option<String>,
+    /// The reason, author and ADR, for entries recorded with them.
+    pub change: Option<crate::evidence::ledger::BaselineChange>,
+}
+
+/// Every baseline change in the ledger, oldest first.
+pub fn baseline_history(runs: &[Run]) -> Vec<BaselineEntry> {
+    let mut previous: Option<String> = None;
+    let mut out = Vec::new();
+    for run in runs.iter().filter(|r| r.info.kind == RunKind::Baseline) {
+        let Some(baseline) = run.info.baseline.clone() else {
+            continue;
+        };
+        out.push(BaselineEntry {
+            entry: run.id.clone(),
+            set_at: run.info.started_at.clone(),
+            baseline: baseline.clone(),
+            previous: previous.replace(baseline),
+            change: run.info.baseline_change.clone(),
+        });
+    }
+    out
+}
+
 /// The baseline in force: the run named by the newest `baseline` run, if any.
 pub fn current_baseline(runs: &[Run]) -> Option<&str> {
     runs.iter()

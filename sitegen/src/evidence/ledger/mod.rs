@@ -96,6 +96,26 @@ pub struct RunInfo {
     /// For `baseline` runs: the run marked as baseline.
     #[serde(default)]
     pub baseline: Option<String>,
+    /// For `baseline` runs set with a reason: why, by whom, with which ADR, replacing what.
+    /// Absent from entries recorded before reasons were required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_change: Option<BaselineChange>,
+}
+
+/// The audit trail of one baseline change (`sitegen baseline set RUN --reason … [--adr …]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineChange {
+    /// Why the baseline moved (never empty).
+    pub reason: String,
+    /// The ADR recording the decision, e.g. `ADR-0010`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adr: Option<String>,
+    /// Who set it: git's `user.name <user.email>` of the repository, else `$USER`.
+    pub set_by: String,
+    /// The baseline in force before this entry, if there was one.
+    #[serde(default)]
+    pub previous: Option<String>,
 }
 
 /// The link from a manifest to its predecessor.

@@ -18,8 +18,8 @@ use serde::Serialize;
 use crate::evidence::hash;
 use crate::evidence::ledger::load::{list_run_ids, read_chain_head};
 use crate::evidence::ledger::{
-    CHAIN_HEAD, ChainHead, FORMAT_VERSION, Link, MANIFEST, Manifest, RECORDS, RUN_INFO, RunInfo,
-    RunKind, TMP_PREFIX, parse_run_id, run_id,
+    BaselineChange, CHAIN_HEAD, ChainHead, FORMAT_VERSION, Link, MANIFEST, Manifest, RECORDS,
+    RUN_INFO, RunInfo, RunKind, TMP_PREFIX, parse_run_id, run_id,
 };
 use crate::evidence::record::{Environment, EvidenceRecord};
 use crate::util::atomic::{self, sync_dir, write_synced};
@@ -39,6 +39,8 @@ pub struct NewRun {
     pub environment: Environment,
     /// For baseline runs: the run marked.
     pub baseline: Option<String>,
+    /// For baseline runs: why, by whom, replacing what.
+    pub baseline_change: Option<BaselineChange>,
     /// The records, one per check.
     pub records: Vec<EvidenceRecord>,
 }
@@ -138,6 +140,7 @@ pub fn append(evidence: &Path, run: NewRun) -> Result<String> {
         environment: run.environment,
         checks: run.records.iter().map(|r| r.check_id.clone()).collect(),
         baseline: run.baseline,
+        baseline_change: run.baseline_change,
     };
     let tmp = evidence.join(format!("{TMP_PREFIX}{id}"));
     std::fs::create_dir_all(tmp.join(RECORDS))

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::evaluate::Evaluation;
-use crate::evidence::ledger::load::Run;
+use crate::evidence::ledger::load::{BaselineEntry, Run, baseline_history};
 use crate::evidence::ledger::{Link, RunKind};
 use crate::evidence::metrics::Direction;
 use crate::evidence::verify::Anchor;
@@ -84,6 +84,8 @@ pub struct Evidence {
     pub chain_head: Option<Link>,
     /// How the chain head relates to the one committed at git `HEAD`.
     pub anchor: Anchor,
+    /// Every baseline change, oldest first.
+    pub baseline_history: Vec<BaselineEntry>,
 }
 
 impl Evidence {
@@ -129,6 +131,7 @@ pub fn load(project: &Project) -> Result<Option<Evidence>> {
         );
     }
     let eval = project.evaluate_runs(&all, None)?;
+    let baseline_history = baseline_history(&all);
     let plan = project.load_plan()?;
     let runs: Vec<Run> = all
         .into_iter()
@@ -147,6 +150,7 @@ pub fn load(project: &Project) -> Result<Option<Evidence>> {
         verified_runs: report.runs,
         chain_head: report.head().cloned(),
         anchor: report.anchor,
+        baseline_history,
     }))
 }
 

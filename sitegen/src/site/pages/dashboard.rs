@@ -8,15 +8,17 @@
 use serde_json::{Value, json};
 
 use crate::evaluate::Verdict;
+use crate::model::adr::Adr;
 use crate::site::context::Shared;
 use crate::site::job::PageJob;
 use crate::site::load::evidence::Evidence;
+use crate::site::urls::adr_path;
 use crate::site::view::{
     criterion_json, dependency_order, metric_link, percent, phase_status_label,
 };
 
 /// The dashboard page.
-pub fn dashboard(shared: &Shared, ev: &Evidence) -> PageJob {
+pub fn dashboard(shared: &Shared, ev: &Evidence, adrs: &[Adr]) -> PageJob {
     let eval = &ev.eval;
     let phases: Vec<Value> = dependency_order(&eval.phases)
         .into_iter()
@@ -52,6 +54,26 @@ pub fn dashboard(shared: &Shared, ev: &Evidence) -> PageJob {
                    "current": r.current_value, "worse_by": r.worse_by.map(percent)})
         })
         .collect();
+    // Newest first: the change in force leads.
+    let baseline_history: Vec<Value> = ev
+        .baseline_history
+        .iter()
+        .rev()
+        .map(|e| {
+            let change = e.change.as_ref();
+            json!({
+                "set_at": e.set_at, "baseline": e.baseline, "previous": e.previous,
+                "entry": e.entry,
+                "reason": change.map(|c| c.reason.as_str()),
+                "set_by": change.map(|c| c.set_by.as_str()),
+                "adr": change.and_then(|c| c.adr.as_deref()).map(|id| {
+                    // A link only to an ADR that still exists (the link check would fail).
+                    let known = adrs.iter().any(|a| a.meta.id == id);
+                    json!({"id": id, "path": known.then(|| adr_path(id))})
+                }),
+            })
+        })
+        .collect();
     shared.job(
         "dashboard".into(),
         "dashboard.html",
@@ -75,6 +97,7 @@ pub fn dashboard(shared: &Shared, ev: &Evidence) -> PageJob {
                 "listed": ev.runs.iter().any(|r| r.id == h.run_id),
             })),
             "anchor": {"anchored": ev.anchor.anchored(), "text": ev.anchor.to_string()},
+            "baseline_history": baseline_history,
         }),
     )
 }

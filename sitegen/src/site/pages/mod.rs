@@ -56,7 +56,7 @@ pub fn plan(
     jobs.push(history::history(&shared, loaded));
     jobs.push(catalog::catalog_page(&shared, ev)?);
     if let Some(ev) = ev {
-        jobs.push(dashboard::dashboard(&shared, ev));
+        jobs.push(dashboard::dashboard(&shared, ev, &loaded.adrs));
         jobs.push(trace::traceability(&shared, ev, &loaded.adrs));
         let register = loaded
             .pages

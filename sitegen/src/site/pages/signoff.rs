@@ -86,10 +86,13 @@ pub fn signoff_report(
                 .into_iter()
                 .map(|name| {
                     let series = ev.series.get(name);
-                    let before = series.and_then(|s| {
-                        baseline_idx
-                            .and_then(|b| s.points.iter().rev().find(|pt| pt.run <= b))
-                            .or_else(|| s.points.first())
+                    // With a baseline, "before" is the baseline run's own value — nothing
+                    // earlier or later stands in for a value it did not measure. Without one,
+                    // it is the first measurement (the heading says so).
+                    let before = series.and_then(|s| match (&ev.eval.baseline, baseline_idx) {
+                        (None, _) => s.points.first(),
+                        (Some(_), Some(b)) => s.points.iter().find(|pt| pt.run == b),
+                        (Some(_), None) => None,
                     });
                     let after = series.and_then(|s| s.points.last());
                     json!({
