@@ -4,25 +4,10 @@
 
 use std::path::Path;
 
-use crate::common::Fixture;
+use crate::common::{Fixture, sitegen};
 use sitegen::site::{BuildOptions, build};
 
 const HIGH: &str = "higher_is_better";
-
-fn sitegen(f: &Fixture, args: &[&str]) -> (i32, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitegen"))
-        .arg("--root")
-        .arg(f.root())
-        .args(args)
-        .output()
-        .expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
-}
 
 fn page(root: &Path, path: &str) -> String {
     let file = root.join("site/v1").join(path).join("index.html");

@@ -1,24 +1,8 @@
 //! Bad input through the CLI and the library: each error names the file (and line), the exit
 //! code is non-zero, and nothing is half-written.
 
-use crate::common::Fixture;
+use crate::common::{Fixture, sitegen};
 use sitegen::evidence::record::Status;
-
-fn sitegen(f: &Fixture, args: &[&str]) -> (i32, String) {
-    let root = f.root().display().to_string();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitegen"))
-        .arg("--root")
-        .arg(&root)
-        .args(args)
-        .output()
-        .expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
-}
 
 #[test]
 fn malformed_config_is_reported_with_file_and_line() {

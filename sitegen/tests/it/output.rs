@@ -6,13 +6,7 @@
 
 use std::process::{Command, Output, Stdio};
 
-use crate::common::Fixture;
-
-fn sitegen(root: &std::path::Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitegen"));
-    cmd.arg("--root").arg(root).args(args);
-    cmd
-}
+use crate::common::{Fixture, sitegen_cmd as sitegen};
 
 fn full_disk() -> std::fs::File {
     std::fs::OpenOptions::new()

@@ -12,13 +12,7 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::common::Fixture;
-
-fn sitegen(root: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitegen"));
-    cmd.arg("--root").arg(root).args(args);
-    cmd
-}
+use crate::common::{Fixture, sitegen_cmd as sitegen};
 
 fn listed_versions(root: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(root.join("site/versions.json")).expect("versions.json");

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use sitegen::project::Project;
 
@@ -145,4 +146,22 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
             (rel, std::fs::read(e.path()).expect("read"))
         })
         .collect()
+}
+
+/// The `sitegen` binary with `--root root` and `args`, not yet spawned.
+pub fn sitegen_cmd(root: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitegen"));
+    cmd.arg("--root").arg(root).args(args);
+    cmd
+}
+
+/// Runs the `sitegen` binary on fixture `f`: its exit code and its stdout followed by stderr.
+pub fn sitegen(f: &Fixture, args: &[&str]) -> (i32, String) {
+    let out = sitegen_cmd(f.root(), args).output().expect("sitegen runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
 }
