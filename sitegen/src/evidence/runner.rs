@@ -1,8 +1,10 @@
 //! Running checks: each configured command becomes one evidence record.
 //!
-//! Steps, per run: order the selected checks in waves (a check waits for its `depends_on`) →
-//! run each wave's checks in parallel threads, each with its own timeout, with an indicatif
-//! progress line per check → per check: spawn the command in its own process group, stream
+//! Steps, per run: order the selected checks in waves (a check waits for its `depends_on`;
+//! [`Config::run_order`]) → run each wave of normal checks in parallel threads, each with its
+//! own timeout, with an indicatif progress line per check → then the bench checks
+//! (`kind = "bench"`), one at a time in dependency order, each with nothing else of ours
+//! running, so their figures measure the code rather than the load of the other checks → per check: spawn the command in its own process group, stream
 //! stdout/stderr through bounded capture (head + tail kept, every byte hashed) → on timeout kill
 //! the whole group → ingest the declared outputs and artifacts → decide the status. A check
 //! that fails, times out or cannot start is recorded as such, never dropped.
@@ -374,7 +376,9 @@ fn run_checks_drawn(
     let style = ProgressStyle::with_template("{spinner} {prefix:<24} {elapsed:>4} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let results: Mutex<Vec<EvidenceRecord>> = Mutex::new(Vec::new());
-    for wave in config.check_order()? {
+    // Normal waves first (parallel inside a wave), then one wave per bench check: a wave's
+    // threads are all joined before the next wave starts.
+    for wave in config.run_order(ids)? {
         let selected: Vec<&CheckConfig> = wave
             .iter()
             .filter(|id| ids.contains(id))
@@ -455,7 +459,16 @@ mod tests {
         let text = "[[check]]\nid = \"a\"\ncommand = [\"sleep\", \"0.2\"]\n\n\
                     [[check]]\nid = \"b\"\ncommand = [\"true\"]\n";
         let config = Config::parse(&dir.path().join("sitegen.toml"), text).expect("config");
-        let env = Environment {
+        let env = test_env();
+        let ids = vec!["a".to_string(), "b".to_string()];
+        let target = indicatif::ProgressDrawTarget::term_like(Box::new(BrokenTerm));
+        let records = run_checks_drawn(dir.path(), &config, &ids, &env, target).expect("runs");
+        let statuses: Vec<Status> = records.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [Status::Pass, Status::Pass]);
+    }
+
+    fn test_env() -> Environment {
+        Environment {
             git_commit: "0".repeat(40),
             dirty: false,
             rustc: String::new(),
@@ -463,12 +476,50 @@ mod tests {
             os: String::new(),
             cpu: String::new(),
             cores: 1,
-        };
-        let ids = vec!["a".to_string(), "b".to_string()];
-        let target = indicatif::ProgressDrawTarget::term_like(Box::new(BrokenTerm));
-        let records = run_checks_drawn(dir.path(), &config, &ids, &env, target).expect("runs");
-        let statuses: Vec<Status> = records.iter().map(|r| r.status).collect();
-        assert_eq!(statuses, [Status::Pass, Status::Pass]);
+        }
+    }
+
+    /// A record's start and end, in milliseconds since the epoch.
+    fn span(r: &EvidenceRecord) -> (i64, i64) {
+        let start = chrono::DateTime::parse_from_rfc3339(&r.started_at)
+            .expect("started_at")
+            .timestamp_millis();
+        (start, start + r.duration_ms as i64)
+    }
+
+    #[test]
+    fn bench_checks_run_alone_after_every_normal_check() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "[[check]]\nid = \"bench-a\"\nkind = \"bench\"\ncommand = [\"sleep\", \"0.3\"]\n\n\
+                    [[check]]\nid = \"slow\"\ncommand = [\"sleep\", \"1\"]\n\n\
+                    [[check]]\nid = \"bench-b\"\nkind = \"bench\"\ncommand = [\"sleep\", \"0.3\"]\n\n\
+                    [[check]]\nid = \"quick\"\ncommand = [\"true\"]\n";
+        let config = Config::parse(&dir.path().join("sitegen.toml"), text).expect("config");
+        let ids: Vec<String> = ["bench-a", "slow", "bench-b", "quick"]
+            .map(String::from)
+            .into();
+        let target = indicatif::ProgressDrawTarget::hidden();
+        let records =
+            run_checks_drawn(dir.path(), &config, &ids, &test_env(), target).expect("runs");
+        assert!(records.iter().all(|r| r.status == Status::Pass));
+        let (benches, normal): (Vec<_>, Vec<_>) = records
+            .iter()
+            .partition(|r| r.check_id.starts_with("bench"));
+        assert_eq!((benches.len(), normal.len()), (2, 2));
+        for b in &benches {
+            for n in &normal {
+                assert!(
+                    span(b).0 >= span(n).1,
+                    "{} started before {} ended: {:?} {:?}",
+                    b.check_id,
+                    n.check_id,
+                    span(b),
+                    span(n)
+                );
+            }
+        }
+        let (a, b) = (span(benches[0]), span(benches[1]));
+        assert!(a.1 <= b.0 || b.1 <= a.0, "benches overlapped: {a:?} {b:?}");
     }
 
     #[test]

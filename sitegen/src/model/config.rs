@@ -86,6 +86,18 @@ pub enum StdoutFormat {
     Json,
 }
 
+/// What a check is, which decides how the runner schedules it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// Runs in its dependency wave, in parallel with the wave's other checks.
+    #[default]
+    Normal,
+    /// A measurement: runs exclusively, after every normal check of the run has ended, one
+    /// bench at a time in dependency order, so that nothing else of ours shares the machine.
+    Bench,
+}
+
 /// One `[[check]]`: a command whose outcome becomes an evidence record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -94,6 +106,8 @@ pub struct CheckConfig {
     pub id: String,
     /// What the check shows, one line.
     pub description: String,
+    /// How the runner schedules it: `normal` (default) or `bench` (exclusive, after the rest).
+    pub kind: CheckKind,
     /// Program and arguments; no shell is involved. `{root}` is replaced by the absolute
     /// repository root (also in `env` values).
     pub command: Vec<String>,
@@ -121,6 +135,7 @@ impl Default for CheckConfig {
         CheckConfig {
             id: String::new(),
             description: String::new(),
+            kind: CheckKind::Normal,
             command: Vec::new(),
             workdir: ".".into(),
             timeout_secs: 600,
@@ -300,6 +315,16 @@ impl Config {
                         check.id
                     );
                 }
+                if check.kind == CheckKind::Normal
+                    && self.check(dep).map(|d| d.kind) == Some(CheckKind::Bench)
+                {
+                    bail!(
+                        "{}: check `{}` depends on bench check `{dep}`, but bench checks run \
+                         after every other check; only another bench check may depend on one",
+                        loc.at(&[Key("check"), Item(i), Key("depends_on"), Item(j)]),
+                        check.id
+                    );
+                }
             }
         }
         if let Some(cycle) = self.dependency_cycle() {
@@ -410,6 +435,28 @@ impl Config {
             }
         }
         Ok(out)
+    }
+
+    /// The checks of `ids` in the order the runner starts them: the normal checks in their
+    /// dependency waves (each wave's checks run in parallel), then every bench check alone, one
+    /// per wave, in dependency order. A check's dependencies that are not in `ids` are not
+    /// waited for.
+    pub fn run_order(&self, ids: &[String]) -> Result<Vec<Vec<String>>> {
+        let waves = self.check_order()?;
+        let selected = |kind: CheckKind| {
+            waves.iter().map(move |wave| {
+                wave.iter()
+                    .filter(|id| ids.contains(id))
+                    .filter(|id| self.check(id).map(|c| c.kind) == Some(kind))
+                    .cloned()
+                    .collect::<Vec<String>>()
+            })
+        };
+        let mut order: Vec<Vec<String>> = selected(CheckKind::Normal)
+            .filter(|wave| !wave.is_empty())
+            .collect();
+        order.extend(selected(CheckKind::Bench).flatten().map(|id| vec![id]));
+        Ok(order)
     }
 
     /// All checks in waves: every check's dependencies are in an earlier wave. Errors on cycles.
@@ -643,6 +690,40 @@ checks = ["b", "a"]
             4,
             "alpha",
         );
+    }
+
+    #[test]
+    fn bench_checks_run_alone_after_the_normal_ones() {
+        let text = "[[check]]\nid = 'b1'\nkind = 'bench'\ncommand = ['x']\n\
+                    [[check]]\nid = 'n1'\ncommand = ['x']\n\
+                    [[check]]\nid = 'b2'\nkind = 'bench'\ncommand = ['x']\ndepends_on = ['n2', 'b1']\n\
+                    [[check]]\nid = 'n2'\ncommand = ['x']\ndepends_on = ['n1']\n\
+                    [[check]]\nid = 'n3'\ncommand = ['x']\n";
+        let c = parse(text).expect("parses");
+        assert_eq!(c.check("b1").map(|c| c.kind), Some(CheckKind::Bench));
+        assert_eq!(c.check("n1").map(|c| c.kind), Some(CheckKind::Normal));
+        let all: Vec<String> = ["b2", "n3", "b1", "n2", "n1"].map(String::from).into();
+        assert_eq!(
+            c.run_order(&all).expect("order"),
+            vec![vec!["n1", "n3"], vec!["n2"], vec!["b1"], vec!["b2"]]
+        );
+        let some: Vec<String> = ["b2", "n2"].map(String::from).into();
+        assert_eq!(
+            c.run_order(&some).expect("order"),
+            vec![vec!["n2"], vec!["b2"]]
+        );
+    }
+
+    #[test]
+    fn unknown_kinds_and_normal_checks_after_benches_are_errors_with_line() {
+        let two = "[[check]]\nid = 'a'\ncommand = ['x']\nkind = 'bench'\n\n[[check]]\nid = 'b'\ncommand = ['x']\n";
+        fails_at(&format!("{two}kind = 'benchmark'\n"), 9, "benchmark");
+        fails_at(
+            &format!("{two}depends_on = ['a']\n"),
+            9,
+            "depends on bench check `a`",
+        );
+        assert!(parse(&format!("{two}kind = 'bench'\ndepends_on = ['a']\n")).is_ok());
     }
 
     #[test]

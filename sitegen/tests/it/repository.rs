@@ -32,6 +32,37 @@ fn config_has_quick_and_full_profiles() {
 }
 
 #[test]
+fn measurements_are_bench_checks_that_run_last_and_alone() {
+    let p = Project::open(&root()).expect("open");
+    let benches = [
+        "engine-bench-quick",
+        "engine-drill-backup",
+        "engine-olap-kv",
+        "engine-oltp",
+        "sitegen-site-bench",
+        "engine-bench",
+        "sitegen-bench",
+    ];
+    for c in &p.config.checks {
+        let bench = c.kind == sitegen::model::config::CheckKind::Bench;
+        assert_eq!(bench, benches.contains(&c.id.as_str()), "{}", c.id);
+    }
+    let full = p.config.profile_checks("full").expect("full");
+    let order = p.config.run_order(&full).expect("order");
+    let tail: Vec<&[String]> = order
+        .iter()
+        .rev()
+        .take(benches.len())
+        .map(Vec::as_slice)
+        .collect();
+    assert!(
+        tail.iter()
+            .all(|w| w.len() == 1 && benches.contains(&w[0].as_str())),
+        "{order:?}"
+    );
+}
+
+#[test]
 fn plan_covers_every_phase_and_the_named_criteria() {
     let p = Project::open(&root()).expect("open");
     let plan = p.load_plan().expect("plan.toml is valid");
