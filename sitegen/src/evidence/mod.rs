@@ -1,12 +1,14 @@
 //! The evidence: what was measured, and proof that it was not changed since.
 //!
 //! In the order evidence flows:
-//! - [`runner`] — runs the configured checks, capturing their [`environment`];
+//! - [`runner`] — runs the configured checks, capturing their [`environment`] and the
+//!   [`conditions`] (load, CPU frequency, governor) each check ran under;
 //! - [`ingest`] — turns the files checks write (JUnit, criterion, BMF, JSON) into [`metrics`];
 //! - [`record`] — one check's result in one run;
 //! - [`ledger`] — the hash-chained `evidence/<run-id>/` folders (write, load, anchor);
 //! - [`verify`] — recomputes every [`hash`] and the chain.
 
+pub mod conditions;
 pub mod environment;
 pub mod hash;
 pub mod ingest;

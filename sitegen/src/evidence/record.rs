@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::evidence::conditions::Conditions;
 use crate::evidence::metrics::Metric;
 
 /// The evidence record format version this build reads and writes.
@@ -116,4 +117,8 @@ pub struct EvidenceRecord {
     pub stderr: Captured,
     /// Where it ran.
     pub environment: Environment,
+    /// The load average and CPU frequency/governor at the start and at the end of the check.
+    /// Absent in records written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Conditions>,
 }

@@ -6,7 +6,9 @@
 //! (`kind = "bench"`), one at a time in dependency order, each with nothing else of ours
 //! running, so their figures measure the code rather than the load of the other checks → per check: spawn the command in its own process group, stream
 //! stdout/stderr through bounded capture (head + tail kept, every byte hashed) → on timeout kill
-//! the whole group → ingest the declared outputs and artifacts → decide the status. A check
+//! the whole group → ingest the declared outputs and artifacts → decide the status. The
+//! machine's [`conditions`](crate::evidence::conditions) (load average, CPU frequency,
+//! governor) are read just before the command starts and again once its outputs are read. A check
 //! that fails, times out or cannot start is recorded as such, never dropped.
 
 use std::io::Read;
@@ -20,6 +22,7 @@ use chrono::Utc;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
 
+use crate::evidence::conditions::{self, Conditions};
 use crate::evidence::hash;
 use crate::evidence::ingest;
 use crate::evidence::metrics::{self, Metric};
@@ -299,6 +302,7 @@ fn run_one(
     env: &Environment,
     bar: &ProgressBar,
 ) -> EvidenceRecord {
+    let at_start = conditions::read();
     let started = Utc::now();
     // Coarse file clocks: allow one second of slack when deciding what this run wrote.
     let since = SystemTime::now() - Duration::from_secs(1);
@@ -326,6 +330,8 @@ fn run_one(
             }
         }
     }
+    let duration_ms = t0.elapsed().as_millis() as u64;
+    let at_end = conditions::read();
     EvidenceRecord {
         format_version: FORMAT_VERSION,
         check_id: check.id.clone(),
@@ -334,7 +340,7 @@ fn run_one(
         command: check.command.clone(),
         workdir: check.workdir.clone(),
         started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        duration_ms: t0.elapsed().as_millis() as u64,
+        duration_ms,
         exit_code: o.exit_code,
         message: o.message,
         metrics: metrics_out,
@@ -342,6 +348,10 @@ fn run_one(
         stdout: o.stdout,
         stderr: o.stderr,
         environment: env.clone(),
+        conditions: Some(Conditions {
+            start: at_start,
+            end: at_end,
+        }),
     }
 }
 
@@ -502,6 +512,7 @@ mod tests {
         let records =
             run_checks_drawn(dir.path(), &config, &ids, &test_env(), target).expect("runs");
         assert!(records.iter().all(|r| r.status == Status::Pass));
+        assert!(records.iter().all(|r| r.conditions.is_some()));
         let (benches, normal): (Vec<_>, Vec<_>) = records
             .iter()
             .partition(|r| r.check_id.starts_with("bench"));

@@ -102,6 +102,34 @@ fn log_excerpts_are_escaped() {
 }
 
 #[test]
+fn run_page_shows_the_conditions_each_check_ran_under() {
+    let f = fixture();
+    let run = f.run(&["noisy"]);
+    let runs = f.project().load_runs().expect("runs");
+    let record = runs
+        .last()
+        .and_then(|r| r.record("noisy"))
+        .expect("noisy record");
+    let conditions = record
+        .record
+        .conditions
+        .as_ref()
+        .expect("conditions recorded");
+    if std::path::Path::new("/proc/loadavg").exists() {
+        assert!(conditions.start.load.is_some() && conditions.end.load.is_some());
+    }
+    build_version(f.root(), "v1");
+    let html = page(f.root(), "v1", &format!("runs/{run}"));
+    for needle in [
+        "Conditions at start",
+        "Conditions at end",
+        "load (1 / 5 / 15 min)",
+    ] {
+        assert!(html.contains(needle), "{needle} missing from the run page");
+    }
+}
+
+#[test]
 fn compare_page_reports_significance_from_samples() {
     let f = fixture();
     let slow: Vec<f64> = (0..20).map(|i| 100.0 + f64::from(i % 5)).collect();

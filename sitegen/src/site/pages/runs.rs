@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::evaluate::index::Index;
 use crate::evaluate::regression::relative_change;
 use crate::evaluate::{Method, RegressionState, regression};
+use crate::evidence::conditions::Conditions;
 use crate::evidence::ledger::load::Run;
 use crate::evidence::record::{Captured, Status};
 use crate::site::context::Shared;
@@ -197,6 +198,31 @@ fn run_page(
     }
 }
 
+/// A record's conditions as the run page shows them: one line per reading (start, end), each
+/// part "not exposed" where the machine did not expose it; empty for records without them.
+fn conditions_view(c: Option<&Conditions>) -> Vec<Value> {
+    let absent = || "not exposed".to_string();
+    c.map(|c| {
+        [("start", &c.start), ("end", &c.end)]
+            .into_iter()
+            .map(|(when, r)| {
+                let load = r.load.map_or_else(absent, |l| {
+                    format!("{:.2} / {:.2} / {:.2}", l.one, l.five, l.fifteen)
+                });
+                let cpu = r.cpu_mhz.as_ref().map_or_else(absent, |m| {
+                    format!(
+                        "{:.0}–{:.0} MHz, median {:.0} over {} cores ({})",
+                        m.min, m.max, m.median, m.cores, m.source
+                    )
+                });
+                let governor = r.governor.clone().unwrap_or_else(absent);
+                json!({"when": when, "load": load, "cpu": cpu, "governor": governor})
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// The context of run `i`'s page: a function of the run, its neighbours' ids, the baseline's
 /// id and the metric slugs only (see [`run_page`]'s inputs).
 fn run_context(ev: &Evidence, i: usize) -> Value {
@@ -221,6 +247,7 @@ fn run_context(ev: &Evidence, i: usize) -> Value {
                 "started_at": rec.started_at, "duration_ms": rec.duration_ms,
                 "exit_code": rec.exit_code, "message": rec.message,
                 "metrics": metrics, "artifacts": rec.artifacts,
+                "conditions": conditions_view(rec.conditions.as_ref()),
                 "stdout": excerpt(&rec.stdout), "stderr": excerpt(&rec.stderr),
                 "record": r.path, "sha256": r.sha256,
             })
