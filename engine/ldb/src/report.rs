@@ -8,7 +8,14 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use lightning_metrics::{Metric, MetricsFile};
+use lightning_metrics::{Direction, Metric, MetricsFile};
+
+/// A metric whose value is the median of `samples` (0 when there are none), carrying them all:
+/// how a benchmark reports a figure measured once per repetition.
+pub fn sampled(name: &str, unit: &str, direction: Direction, samples: Vec<f64>) -> Metric {
+    let value = lightning_metrics::median(&samples).unwrap_or(0.0);
+    Metric::new(name, value, unit, direction).with_samples(samples)
+}
 
 /// The metrics JSON document of `metrics`, pretty-printed.
 pub fn metrics_json(metrics: Vec<Metric>) -> Result<String> {

@@ -2,8 +2,9 @@
 //! fresh synthetic repository ([`super::synthetic`]; by default the scale: 1,000 runs ×
 //! 40 metrics, 100 ADRs, 200 content pages of about 1,500 words), builds it cold (no
 //! `site/`, no cache), appends one run and builds again (the incremental path a per-commit
-//! publish takes). It reports, in the metrics format, the median of each figure with every
-//! repetition as a sample:
+//! publish takes). One warm-up repetition comes first (its figures dropped: it pays for cold
+//! file-system and page caches). It reports, in the metrics format, the median of each figure
+//! with every measured repetition as a sample:
 //!
 //! - `site.build.cold_ms`, `site.build.add_run_ms` — wall time of the two builds;
 //! - `site.build.cold_peak_rss_mb`, `site.build.add_run_peak_rss_mb` — each build's peak
@@ -60,18 +61,26 @@ pub fn run(spec: &BenchSpec, exe: &Path, mut progress: impl FnMut(&str)) -> Resu
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
     ));
     std::fs::create_dir_all(&base).with_context(|| format!("while creating {}", base.display()))?;
-    let result = (0..spec.repeat.max(1))
-        .map(|i| {
-            let s = repetition(exe, &base.join(format!("r{i}")), &spec.synthetic)?;
-            progress(&format!(
-                "repetition {}: cold {:.0} ms, one run added {:.0} ms",
-                i + 1,
-                s.cold_ms,
-                s.add_ms
-            ));
-            Ok(s)
-        })
-        .collect::<Result<Vec<Sample>>>();
+    let warm_up = repetition(exe, &base.join("warm-up"), &spec.synthetic).map(|s| {
+        progress(&format!(
+            "warm-up (dropped): cold {:.0} ms, one run added {:.0} ms",
+            s.cold_ms, s.add_ms
+        ));
+    });
+    let result = warm_up.and_then(|()| {
+        (0..spec.repeat.max(1))
+            .map(|i| {
+                let s = repetition(exe, &base.join(format!("r{i}")), &spec.synthetic)?;
+                progress(&format!(
+                    "repetition {}: cold {:.0} ms, one run added {:.0} ms",
+                    i + 1,
+                    s.cold_ms,
+                    s.add_ms
+                ));
+                Ok(s)
+            })
+            .collect::<Result<Vec<Sample>>>()
+    });
     let removed = std::fs::remove_dir_all(&base);
     let samples = result?;
     removed.with_context(|| format!("while removing {}", base.display()))?;

@@ -17,7 +17,8 @@ pub struct BenchSiteArgs {
     /// Evidence runs in each synthetic repository (at least 1).
     #[arg(long, default_value_t = 1000)]
     pub runs: usize,
-    /// Repetitions, each on a fresh repository.
+    /// Measured repetitions after one warm-up repetition, each on a fresh repository (5 or
+    /// more lets the regression check test the samples).
     #[arg(long, default_value_t = 5)]
     pub repeat: usize,
     /// Where to write the repositories (removed at the end); default: the system's

@@ -37,6 +37,7 @@ fn measures_cold_and_incremental_builds_and_cleans_up() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(stderr.matches("repetition").count(), 2, "{stderr}");
+    assert_eq!(stderr.matches("warm-up (dropped)").count(), 1, "{stderr}");
     let file: sitegen::evidence::metrics::MetricsFile =
         serde_json::from_slice(&out.stdout).expect("a metrics document");
     sitegen::evidence::metrics::validate("bench-site", &file.metrics).expect("valid");

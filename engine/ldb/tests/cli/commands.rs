@@ -209,7 +209,9 @@ fn bench_oltp_prints_every_oltp_metric_and_cleans_up() {
         "--threads",
         "2",
         "--seconds",
-        "0.3",
+        "0.1",
+        "--repeat",
+        "5",
         "--wal-mode",
         "unified",
         "--dir",
@@ -235,6 +237,22 @@ fn bench_oltp_prints_every_oltp_metric_and_cleans_up() {
     );
     assert!(0.0 < p50 && p50 <= p95 && p95 <= p99, "{p50} {p95} {p99}");
     assert!(value("oltp.mixed.tps") > 0.0);
+    // Every figure but the running maximum carries one sample per measured window, and the
+    // value is their median.
+    for m in doc["metrics"].as_array().expect("metrics array") {
+        let name = m["name"].as_str().expect("name");
+        let samples: Vec<f64> = m["samples"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+            .unwrap_or_default();
+        if name == "oltp.mixed.lock_wait_max_ms" {
+            assert!(samples.is_empty(), "{name}");
+            continue;
+        }
+        assert_eq!(samples.len(), 5, "{name}: {m}");
+        let value = m["value"].as_f64().expect("value");
+        assert!(is_median(value, &samples), "{name}: {value} {samples:?}");
+    }
     for name in [
         "oltp.mixed.lock_wait_ms",
         "oltp.mixed.lock_wait_max_ms",
@@ -258,6 +276,8 @@ fn bench_oltp_prints_every_oltp_metric_and_cleans_up() {
         "1",
         "--seconds",
         "0.1",
+        "--repeat",
+        "1",
         "--dir",
         &scratch,
     ]);
@@ -273,6 +293,8 @@ fn bench_oltp_prints_every_oltp_metric_and_cleans_up() {
         "2",
         "--seconds",
         "0.2",
+        "--repeat",
+        "2",
         "--dir",
         &scratch,
         "--json",
@@ -288,6 +310,82 @@ fn bench_oltp_prints_every_oltp_metric_and_cleans_up() {
     assert_eq!(deadlocks, Some(0.0), "{locking}");
 }
 
+/// Whether `value` is the median of `samples` (within JSON's last-digit rounding).
+fn is_median(value: f64, samples: &[f64]) -> bool {
+    lightning_metrics::median(samples).is_some_and(|m| (m - value).abs() <= 1e-9 * m.abs().max(1.0))
+}
+
+/// The metrics of a `--json` run, by name: value and samples.
+fn metric_samples(out: &str) -> std::collections::BTreeMap<String, (f64, Vec<f64>)> {
+    let doc: serde_json::Value = serde_json::from_str(out).expect("metrics JSON");
+    doc["metrics"]
+        .as_array()
+        .expect("metrics array")
+        .iter()
+        .map(|m| {
+            let samples = m["samples"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+                .unwrap_or_default();
+            (
+                m["name"].as_str().expect("name").to_string(),
+                (m["value"].as_f64().expect("value"), samples),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn bench_storage_and_the_backup_drill_sample_every_timed_figure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scratch = dir.path().display().to_string();
+    let storage = metric_samples(&ok(&[
+        "bench", "storage", "--keys", "500", "--repeat", "2", "--json", "--dir", &scratch,
+    ]));
+    for (name, (value, samples)) in &storage {
+        if name == "engine.peak_rss_mib" {
+            assert!(samples.is_empty(), "{name}");
+            continue;
+        }
+        assert_eq!(samples.len(), 2, "{name}");
+        assert!(is_median(*value, samples), "{name}: {value} {samples:?}");
+    }
+    assert!(storage.contains_key("engine.commit.standard.p50_us"));
+    let drill = metric_samples(&ok(&[
+        "drill",
+        "backup-restore",
+        "--keys",
+        "500",
+        "--baseline-commits",
+        "20",
+        "--repeat",
+        "3",
+        "--json",
+        "--dir",
+        &scratch,
+    ]));
+    for name in [
+        "backup.rto_s",
+        "backup.mib_per_s",
+        "backup.commit_p99_during_ms",
+        "backup.commit_p99_without_ms",
+    ] {
+        let (value, samples) = &drill[name];
+        assert_eq!(samples.len(), 3, "{name}");
+        assert!(is_median(*value, samples), "{name}: {value} {samples:?}");
+    }
+    assert_eq!(drill["backup.restores_verified"].0, 3.0);
+    assert_eq!(drill["backup.restore_verify_failures"].0, 0.0);
+    assert_eq!(drill["backup.rpo_commits"].0, 0.0);
+    let olap = metric_samples(&ok(&[
+        "bench", "olap-kv", "--keys", "300", "--scans", "4", "--json", "--dir", &scratch,
+    ]));
+    assert_eq!(olap["olap.kv_scan.rows_per_s"].1.len(), 4);
+    assert_eq!(olap["olap.kv_scan.rows"], (300.0, Vec::new()));
+    // Every scratch folder is removed afterwards.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("read_dir").count(), 0);
+}
+
 #[test]
 fn bench_oltp_refuses_bad_arguments() {
     for (args, expected) in [
@@ -295,6 +393,7 @@ fn bench_oltp_refuses_bad_arguments() {
         (&["--seconds=-1"][..], "--seconds"),
         (&["--seconds", "nan"][..], "--seconds"),
         (&["--keys", "0"][..], "--keys"),
+        (&["--repeat", "0"][..], "--repeat"),
     ] {
         let mut all = vec!["bench", "oltp", "--quick"];
         all.extend_from_slice(args);

@@ -4,11 +4,13 @@
 //! Steps, in order:
 //! 1. create the database in the chosen WAL mode, preload `keys` seeded keys (24-byte keys,
 //!    150-byte values) in 10,000-key commits, checkpoint, and warm the cache with one scan;
-//! 2. **YCSB A** for `each`: `threads` clients, 50% reads (read-only snapshot transactions) and
-//!    50% blind updates (`RepeatableRead` transactions), zipfian 0.99 keys;
+//! 2. **YCSB A**: `threads` clients, 50% reads (read-only snapshot transactions) and 50% blind
+//!    updates (`RepeatableRead` transactions), zipfian 0.99 keys — one warm-up window of `each`
+//!    (dropped), then `repeat` measured windows of `each`, one report per window;
 //! 3. reopen the database (so the lock manager's counters, including its running maximum, start
-//!    from zero) and run the **hot-key mix** for `each`: 50% reads, 50% read-modify-write
-//!    updates under `Serializable`, 90% of them on 8 hot keys;
+//!    from zero) and run the **hot-key mix** the same way (a warm-up window, then `repeat`
+//!    measured windows): 50% reads, 50% read-modify-write updates under `Serializable`, 90% of
+//!    them on 8 hot keys;
 //! 4. an integrity check of the database, and a check that the key count is unchanged and that
 //!    both runs completed operations.
 
@@ -28,8 +30,10 @@ pub struct OltpBenchConfig {
     pub keys: u64,
     /// Client threads.
     pub threads: usize,
-    /// How long each of the two workloads runs.
+    /// How long each window of the two workloads runs (the warm-up and every measured one).
     pub each: Duration,
+    /// Measured windows of each workload after its warm-up window (at least 1).
+    pub repeat: usize,
     /// Options of the scratch database (WAL mode, cache).
     pub options: Options,
     /// Dataset and operation seed.
@@ -38,13 +42,19 @@ pub struct OltpBenchConfig {
     pub locking_reads: bool,
 }
 
-/// The two runs' reports.
+/// The measured windows' reports (warm-ups excluded), in order.
 #[derive(Debug)]
 pub struct OltpBench {
     /// YCSB A.
-    pub ycsb: OltpReport,
+    pub ycsb: Vec<OltpReport>,
     /// The hot-key read-modify-write mix.
-    pub hot: OltpReport,
+    pub hot: Vec<OltpReport>,
+}
+
+/// A warm-up window of `cfg` (its report dropped), then `repeat` measured windows.
+fn windows(db: &Database, cfg: &OltpConfig, repeat: usize) -> crate::Result<Vec<OltpReport>> {
+    oltp::run(db, cfg)?;
+    (0..repeat.max(1)).map(|_| oltp::run(db, cfg)).collect()
 }
 
 fn open(path: &Path, opts: &Options, create: bool) -> HarnessResult<Database> {
@@ -65,9 +75,10 @@ pub fn run(cfg: &OltpBenchConfig, dir: &Path) -> HarnessResult<OltpBench> {
     for entry in db.range(Bound::Unbounded, Bound::Unbounded, false)? {
         entry?;
     }
-    let ycsb = oltp::run(
+    let ycsb = windows(
         &db,
         &OltpConfig::ycsb_a(cfg.seed, cfg.keys, cfg.threads, Stop::After(cfg.each)),
+        cfg.repeat,
     )
     .context("while running YCSB A")?;
     db.close()?;
@@ -77,7 +88,7 @@ pub fn run(cfg: &OltpBenchConfig, dir: &Path) -> HarnessResult<OltpBench> {
     if cfg.locking_reads {
         hot_key.update = oltp::UpdateKind::LockingReadModifyWrite;
     }
-    let hot = oltp::run(&db, &hot_key).context("while running the hot-key mix")?;
+    let hot = windows(&db, &hot_key, cfg.repeat).context("while running the hot-key mix")?;
     let report = db.check()?;
     ensure(report.is_clean(), || {
         format!("integrity check after the benchmark: {report}")
@@ -86,10 +97,12 @@ pub fn run(cfg: &OltpBenchConfig, dir: &Path) -> HarnessResult<OltpBench> {
         "the workload changed the key count".to_string()
     })?;
     db.close()?;
-    ensure(ycsb.ops > 0 && hot.ops > 0, || {
+    let idle = |r: &[OltpReport]| r.iter().filter(|w| w.ops == 0).count();
+    ensure(idle(&ycsb) == 0 && idle(&hot) == 0, || {
         format!(
-            "no operation completed (YCSB A {}, hot-key {})",
-            ycsb.ops, hot.ops
+            "windows without a completed operation: YCSB A {}, hot-key {}",
+            idle(&ycsb),
+            idle(&hot)
         )
     })?;
     Ok(OltpBench { ycsb, hot })

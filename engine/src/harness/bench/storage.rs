@@ -11,6 +11,10 @@
 //! 7. a bulk load of the same number of keys in ONE transaction on a fresh database (seconds;
 //!    measured after peak RSS is read, so that figure still describes the batched load).
 //!
+//! [`run_repeated`] runs the whole sequence once as a warm-up (its figures dropped), then
+//! `repeat` measured times, each repetition on fresh databases in its own folder (removed when
+//! it is done), so every figure has one sample per repetition.
+//!
 //! Percentiles are nearest rank (`lightning_metrics::percentile`). The criterion benches
 //! (`cargo bench -p lightning-db`) are the careful measurement; this is the quick one.
 
@@ -147,7 +151,29 @@ fn concurrent_commits_per_sec(dir: &Path, mode: WalMode, threads: u64) -> Harnes
     Ok(rate)
 }
 
-/// Runs the benchmark in `dir` (which must exist and be empty).
+/// Runs one warm-up repetition (dropped), then `repeat` measured ones (at least 1), each in a
+/// fresh folder under `dir` (which must exist and be empty) that is removed when the
+/// repetition is done; returns the measured repetitions' figures in order.
+pub fn run_repeated(
+    cfg: &StorageConfig,
+    dir: &Path,
+    repeat: usize,
+) -> HarnessResult<Vec<StorageBench>> {
+    let one = |name: String| -> HarnessResult<StorageBench> {
+        let rep = dir.join(name);
+        std::fs::create_dir(&rep).context_with(|| format!("while creating {}", rep.display()))?;
+        let bench = run(cfg, &rep)?;
+        std::fs::remove_dir_all(&rep)
+            .context_with(|| format!("while removing {}", rep.display()))?;
+        Ok(bench)
+    };
+    one("warm-up".into())?;
+    (0..repeat.max(1))
+        .map(|i| one(format!("rep-{i}")))
+        .collect()
+}
+
+/// Runs the benchmark once in `dir` (which must exist and be empty).
 pub fn run(cfg: &StorageConfig, dir: &Path) -> HarnessResult<StorageBench> {
     let fsync_p50_us = fsync_baseline(dir)?;
     let std_lat = commit_latency(&dir.join("std"), WalMode::Standard)?;

@@ -9,6 +9,10 @@
 //! verified, integrity checked); verify the restored contents hold every acknowledged commit;
 //! report RTO, RPO (commits lost by that restore: 0), the RPO a restore from the backup alone
 //! would have had, throughput and the two commit p99s.
+//!
+//! [`run_repeated`] runs the whole drill once as a warm-up (its findings dropped unless its
+//! restore failed), then `repeat` measured times, each in a fresh folder removed when it is done,
+//! so every timed figure has one sample per repetition.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -76,7 +80,35 @@ fn commit_one(db: &Database, i: u64) -> HarnessResult<(Duration, u64)> {
 /// A commit made during the backup: key index, latency, LSN, when it returned.
 type Logged = (u64, Duration, u64, Instant);
 
-/// Runs the drill in `dir` (which must exist and be empty).
+/// Runs one warm-up drill, then `repeat` measured drills (at least 1), each in a fresh folder
+/// under `dir` (which must exist and be empty) removed when it is done; returns the measured
+/// drills' findings in order, preceded by the warm-up's when its restore was not verified (a
+/// lost commit is never dropped as a warm-up).
+pub fn run_repeated(
+    cfg: &BackupDrillConfig,
+    dir: &Path,
+    repeat: usize,
+) -> HarnessResult<Vec<BackupDrill>> {
+    let one = |name: String| -> HarnessResult<BackupDrill> {
+        let rep = dir.join(name);
+        std::fs::create_dir(&rep).context_with(|| format!("while creating {}", rep.display()))?;
+        let drill = run(cfg, &rep)?;
+        std::fs::remove_dir_all(&rep)
+            .context_with(|| format!("while removing {}", rep.display()))?;
+        Ok(drill)
+    };
+    let warm_up = one("warm-up".into())?;
+    let mut out = Vec::new();
+    if !warm_up.verified {
+        out.push(warm_up);
+    }
+    for i in 0..repeat.max(1) {
+        out.push(one(format!("rep-{i}"))?);
+    }
+    Ok(out)
+}
+
+/// Runs the drill once in `dir` (which must exist and be empty).
 pub fn run(cfg: &BackupDrillConfig, dir: &Path) -> HarnessResult<BackupDrill> {
     let archive = dir.join("wal-archive");
     let source_opts = Options {

@@ -5,16 +5,23 @@
 //! Steps, in order, in a fresh scratch directory (removed afterwards):
 //! 1. create the database in the chosen WAL mode, preload `--keys` seeded keys (24-byte keys,
 //!    150-byte values) in 10,000-key commits, checkpoint, and warm the cache with one scan;
-//! 2. **YCSB A** for `--seconds`: `--threads` clients, 50% reads (read-only snapshot
-//!    transactions) and 50% blind updates (`RepeatableRead` transactions), zipfian 0.99 keys →
-//!    `oltp.tps` and `oltp.p50/p95/p99_latency_ms`;
+//! 2. **YCSB A**: `--threads` clients, 50% reads (read-only snapshot transactions) and 50%
+//!    blind updates (`RepeatableRead` transactions), zipfian 0.99 keys, in windows of
+//!    `--seconds`: one warm-up window (dropped), then `--repeat` measured windows (default 5) →
+//!    `oltp.tps` and `oltp.p50/p95/p99_latency_ms`, each the median over the windows with one
+//!    sample per window;
 //! 3. reopen the database (so the lock manager's counters, including its running maximum, start
-//!    from zero) and run the **hot-key mix** for `--seconds`: 50% reads, 50% read-modify-write
-//!    updates under `Serializable`, 90% of them on 8 hot keys → `oltp.mixed.*`, with
-//!    `oltp.mixed.lock_wait_ms` = total lock wait time ÷ completed operations (the mean lock wait
-//!    an operation pays; the figure the plan wants reduced by ≥ 30%);
-//! 4. `oltp.deadlocks`, `oltp.write_conflicts`, `oltp.retries` and `oltp.failed_ops` are totals
-//!    over both runs; then an integrity check of the database.
+//!    from zero) and run the **hot-key mix** the same way (warm-up window, `--repeat` measured
+//!    windows): 50% reads, 50% read-modify-write updates under `Serializable`, 90% of them on 8
+//!    hot keys → `oltp.mixed.tps`, `oltp.mixed.p95_latency_ms` and `oltp.mixed.lock_wait_ms`
+//!    (total lock wait time ÷ completed operations: the mean lock wait an operation pays; the
+//!    figure the plan wants reduced by ≥ 30%) and `oltp.mixed.lock_waits`, sampled per window
+//!    like YCSB A; `oltp.mixed.lock_wait_max_ms`, the longest single wait since the reopen
+//!    (warm-up included), is a single value;
+//! 4. `oltp.deadlocks`, `oltp.write_conflicts`, `oltp.retries` and `oltp.failed_ops`: per
+//!    window pair (YCSB A window *i* plus hot-key window *i*), one sample each, the median as
+//!    the value — so a window counts what the whole run counted before windows existed; then an
+//!    integrity check of the database.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -24,16 +31,16 @@ use clap::Args;
 use lightning_db::Options;
 use lightning_db::harness::bench::oltp::{self, OltpBenchConfig};
 use lightning_db::harness::workload::oltp::OltpReport;
-use lightning_metrics::Metric;
+use lightning_metrics::{Direction, Metric};
 
 use crate::args::Mode;
-use crate::report::report_metrics;
+use crate::report::{report_metrics, sampled};
 use crate::scratch::in_scratch;
 
 /// Arguments of `ldb bench oltp`.
 #[derive(Args, Debug)]
 pub struct OltpArgs {
-    /// A short run: 100,000 keys and 1.5 s per workload (unless --keys / --seconds say otherwise).
+    /// A short run: 100,000 keys and 1.5 s windows (unless --keys / --seconds say otherwise).
     #[arg(long)]
     quick: bool,
     /// Keys to preload [default: 1,000,000; 100,000 with --quick].
@@ -42,9 +49,14 @@ pub struct OltpArgs {
     /// Client threads.
     #[arg(long, default_value_t = 4)]
     threads: usize,
-    /// Seconds each of the two workloads runs [default: 10; 1.5 with --quick].
+    /// Seconds each window of the two workloads runs (the warm-up and every measured one)
+    /// [default: 10; 1.5 with --quick].
     #[arg(long)]
     seconds: Option<f64>,
+    /// Measured windows of each workload after its warm-up window (at least 1; 5 or more lets
+    /// the regression check test the samples).
+    #[arg(long, default_value_t = 5)]
+    repeat: usize,
     /// WAL durability mode of the scratch database.
     #[arg(long, value_enum, default_value_t = Mode::Standard)]
     wal_mode: Mode,
@@ -74,6 +86,7 @@ pub fn oltp_cmd(args: OltpArgs) -> Result<()> {
     let seconds = args.seconds.unwrap_or(if args.quick { 1.5 } else { 10.0 });
     ensure!(keys > 0, "--keys must be at least 1");
     ensure!(args.threads > 0, "--threads must be at least 1");
+    ensure!(args.repeat > 0, "--repeat must be at least 1");
     ensure!(
         seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0,
         "--seconds must be a positive number of seconds up to a day, got {seconds}"
@@ -82,6 +95,7 @@ pub fn oltp_cmd(args: OltpArgs) -> Result<()> {
         keys,
         threads: args.threads,
         each: Duration::from_secs_f64(seconds),
+        repeat: args.repeat,
         options: Options {
             wal_mode: args.wal_mode.wal_mode(),
             cache_bytes: args.cache_mb.max(1) << 20,
@@ -94,29 +108,85 @@ pub fn oltp_cmd(args: OltpArgs) -> Result<()> {
     report_metrics(metrics(&bench.ycsb, &bench.hot), args.json)
 }
 
-fn metrics(ycsb: &OltpReport, hot: &OltpReport) -> Vec<Metric> {
-    let sum = |f: fn(&OltpReport) -> u64| (f(ycsb) + f(hot)) as f64;
+fn metrics(ycsb: &[OltpReport], hot: &[OltpReport]) -> Vec<Metric> {
+    let (hi, lo) = (Direction::HigherIsBetter, Direction::LowerIsBetter);
+    let per = |windows: &[OltpReport], f: &dyn Fn(&OltpReport) -> f64| -> Vec<f64> {
+        windows.iter().map(f).collect()
+    };
+    // Counts of both workloads' window i together.
+    let pairs = |f: fn(&OltpReport) -> u64| -> Vec<f64> {
+        ycsb.iter()
+            .zip(hot)
+            .map(|(a, b)| (f(a) + f(b)) as f64)
+            .collect()
+    };
+    let lock_wait_max_us = hot
+        .iter()
+        .map(|r| r.locks.max_wait_us_since_open)
+        .max()
+        .unwrap_or(0);
     vec![
-        Metric::higher("oltp.tps", ycsb.ops_per_sec(), "ops/s"),
-        Metric::lower("oltp.p50_latency_ms", ycsb.latency_ms(0.50), "ms"),
-        Metric::lower("oltp.p95_latency_ms", ycsb.latency_ms(0.95), "ms"),
-        Metric::lower("oltp.p99_latency_ms", ycsb.latency_ms(0.99), "ms"),
-        Metric::lower("oltp.mixed.lock_wait_ms", hot.lock_wait_per_op_ms(), "ms"),
+        sampled("oltp.tps", "ops/s", hi, per(ycsb, &|r| r.ops_per_sec())),
+        sampled(
+            "oltp.p50_latency_ms",
+            "ms",
+            lo,
+            per(ycsb, &|r| r.latency_ms(0.50)),
+        ),
+        sampled(
+            "oltp.p95_latency_ms",
+            "ms",
+            lo,
+            per(ycsb, &|r| r.latency_ms(0.95)),
+        ),
+        sampled(
+            "oltp.p99_latency_ms",
+            "ms",
+            lo,
+            per(ycsb, &|r| r.latency_ms(0.99)),
+        ),
+        sampled(
+            "oltp.mixed.lock_wait_ms",
+            "ms",
+            lo,
+            per(hot, &|r| r.lock_wait_per_op_ms()),
+        ),
         Metric::lower(
             "oltp.mixed.lock_wait_max_ms",
-            hot.locks.max_wait_us_since_open as f64 / 1e3,
+            lock_wait_max_us as f64 / 1e3,
             "ms",
         ),
-        Metric::lower("oltp.mixed.lock_waits", hot.locks.waits as f64, "waits"),
-        Metric::higher("oltp.mixed.tps", hot.ops_per_sec(), "ops/s"),
-        Metric::lower("oltp.mixed.p95_latency_ms", hot.latency_ms(0.95), "ms"),
-        Metric::lower("oltp.deadlocks", sum(|r| r.locks.deadlocks), "deadlocks"),
-        Metric::lower(
-            "oltp.write_conflicts",
-            sum(|r| r.write_conflicts),
-            "conflicts",
+        sampled(
+            "oltp.mixed.lock_waits",
+            "waits",
+            lo,
+            per(hot, &|r| r.locks.waits as f64),
         ),
-        Metric::lower("oltp.retries", sum(|r| r.retries), "retries"),
-        Metric::lower("oltp.failed_ops", sum(|r| r.failed), "ops"),
+        sampled(
+            "oltp.mixed.tps",
+            "ops/s",
+            hi,
+            per(hot, &|r| r.ops_per_sec()),
+        ),
+        sampled(
+            "oltp.mixed.p95_latency_ms",
+            "ms",
+            lo,
+            per(hot, &|r| r.latency_ms(0.95)),
+        ),
+        sampled(
+            "oltp.deadlocks",
+            "deadlocks",
+            lo,
+            pairs(|r| r.locks.deadlocks),
+        ),
+        sampled(
+            "oltp.write_conflicts",
+            "conflicts",
+            lo,
+            pairs(|r| r.write_conflicts),
+        ),
+        sampled("oltp.retries", "retries", lo, pairs(|r| r.retries)),
+        sampled("oltp.failed_ops", "ops", lo, pairs(|r| r.failed)),
     ]
 }
