@@ -54,6 +54,7 @@ fn record(check: &str, metrics: Vec<Metric>) -> EvidenceRecord {
         },
         stderr: Captured::default(),
         environment: env(),
+        paired: None,
     }
 }
 

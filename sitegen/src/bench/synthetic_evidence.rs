@@ -171,6 +171,7 @@ fn write_run(
         },
         stderr: Captured::default(),
         environment: env.clone(),
+        paired: None,
     };
     let dir = evidence.join(&id);
     let mut files = BTreeMap::new();

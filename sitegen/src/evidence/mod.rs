@@ -5,13 +5,16 @@
 //! - [`ingest`] — turns the files checks write (JUnit, criterion, BMF, JSON) into [`metrics`];
 //! - [`record`] — one check's result in one run;
 //! - [`ledger`] — the hash-chained `evidence/<run-id>/` folders (write, load, anchor);
-//! - [`verify`] — recomputes every [`hash`] and the chain.
+//! - [`verify`] — recomputes every [`hash`] and the chain;
+//! - [`paired`] — the baseline commit and the current tree measured alternately, judged from
+//!   the paired ratios (`sitegen pair`).
 
 pub mod environment;
 pub mod hash;
 pub mod ingest;
 pub mod ledger;
 pub mod metrics;
+pub mod paired;
 pub mod record;
 pub mod runner;
 pub mod verify;

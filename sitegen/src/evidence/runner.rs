@@ -340,6 +340,7 @@ fn run_one(
         stdout: o.stdout,
         stderr: o.stderr,
         environment: env.clone(),
+        paired: None,
     }
 }
 
