@@ -37,6 +37,14 @@ impl Side {
             Side::Current => "current",
         }
     }
+
+    /// How messages name it: `baseline` or `current tree`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Side::Baseline => "baseline",
+            Side::Current => "current tree",
+        }
+    }
 }
 
 /// The order of the two runs in round `round` (from 1): the baseline first in odd rounds.
@@ -208,7 +216,7 @@ pub fn alternate(
         progress(&format!(
             "{}: warm-up and build at the {}",
             check.id,
-            side.as_str()
+            side.describe()
         ));
         let tree = trees.of(side);
         let outcome = run_once(check, tree).and_then(|_| binary(check, tree));
@@ -221,7 +229,7 @@ pub fn alternate(
             Err(why) => {
                 alt.failure = Some(format!(
                     "not pairable: the check fails at the {}: {why}",
-                    side.as_str()
+                    side.describe()
                 ));
                 return alt;
             }
@@ -233,7 +241,7 @@ pub fn alternate(
             progress(&format!(
                 "{}: round {round}/{rounds} at the {}",
                 check.id,
-                side.as_str()
+                side.describe()
             ));
             match run_once(check, trees.of(side)) {
                 Ok(metrics) => {
@@ -248,7 +256,7 @@ pub fn alternate(
                 Err(why) => {
                     alt.failure = Some(format!(
                         "not pairable: round {round} fails at the {}: {why}",
-                        side.as_str()
+                        side.describe()
                     ));
                     return alt;
                 }
