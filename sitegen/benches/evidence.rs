@@ -55,6 +55,7 @@ fn record(check: &str, metrics: Vec<Metric>) -> EvidenceRecord {
         stderr: Captured::default(),
         environment: env(),
         conditions: None,
+        paired: None,
     }
 }
 

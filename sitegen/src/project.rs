@@ -41,6 +41,19 @@ pub struct RunSummary {
     pub records: Vec<EvidenceRecord>,
 }
 
+/// What `pair` recorded.
+#[derive(Debug, Clone)]
+pub struct PairSummary {
+    /// The new run's id.
+    pub run_id: String,
+    /// The baseline commit, in full.
+    pub baseline_commit: String,
+    /// One record per check, in the order measured; each carries its [`Paired`] result.
+    ///
+    /// [`Paired`]: crate::evidence::record::Paired
+    pub records: Vec<EvidenceRecord>,
+}
+
 /// The repository root containing `start`: the git work tree's top, else `start` itself.
 pub fn find_root(start: &Path) -> PathBuf {
     git2::Repository::discover(start)
@@ -257,6 +270,103 @@ impl Project {
             },
         )?;
         Ok(RunSummary { run_id, records })
+    }
+
+    /// The checks `sitegen pair` measures by default: those of the quick profile that declare
+    /// `pairable = true`.
+    pub fn pairable_checks(&self) -> Result<Vec<String>> {
+        let quick = self
+            .config
+            .profile_checks("quick")
+            .context("in sitegen.toml")?;
+        Ok(quick
+            .into_iter()
+            .filter(|id| self.config.check(id).is_some_and(|c| c.pairable))
+            .collect())
+    }
+
+    /// Measures `checks` (the [`Project::pairable_checks`] when empty) paired against the
+    /// commit `baseline` names, `rounds` rounds each, and appends the records as a `paired`
+    /// run; `progress` hears of every step.
+    pub fn pair(
+        &self,
+        baseline: &str,
+        checks: &[String],
+        rounds: u32,
+        progress: &dyn Fn(&str),
+    ) -> Result<PairSummary> {
+        use crate::evidence::paired;
+        if rounds < 2 {
+            bail!("--rounds {rounds}: a confidence interval needs at least 2 rounds");
+        }
+        let ids = if checks.is_empty() {
+            self.pairable_checks()?
+        } else {
+            checks.to_vec()
+        };
+        if ids.is_empty() {
+            bail!(
+                "no check of the quick profile declares `pairable = true` in {}; name one with \
+                 --check",
+                self.root.join(crate::model::config::CONFIG_FILE).display()
+            );
+        }
+        let mut selected = Vec::new();
+        for id in &ids {
+            match self.config.check(id) {
+                Some(c) => selected.push(c),
+                None => bail!("unknown check `{id}` (not in sitegen.toml)"),
+            }
+        }
+        let root = self
+            .root
+            .canonicalize()
+            .with_context(|| format!("while resolving {}", self.root.display()))?;
+        let baseline_commit = paired::worktree::resolve(&root, baseline)?;
+        // The current tree's state before the baseline worktree appears beside it.
+        let env = environment::capture(&root)?;
+        progress(&format!(
+            "baseline {} in {}",
+            crate::util::ids::short_commit(&baseline_commit),
+            paired::worktree::PAIRED_DIR
+        ));
+        let trees = paired::Trees {
+            baseline: paired::worktree::prepare(&root, &baseline_commit)?,
+            current: root.clone(),
+        };
+        let started = Utc::now();
+        let records: Vec<EvidenceRecord> = selected
+            .into_iter()
+            .map(|check| {
+                paired::measure(
+                    &trees,
+                    &baseline_commit,
+                    check,
+                    rounds,
+                    &self.config.regression,
+                    &env,
+                    progress,
+                )
+            })
+            .collect();
+        let run_id = write::append(
+            &self.evidence_dir(),
+            NewRun {
+                kind: RunKind::Paired,
+                profile: None,
+                started_at: started,
+                finished_at: Utc::now(),
+                environment: env,
+                baseline: None,
+                baseline_change: None,
+                records: records.clone(),
+            },
+        )?;
+        Ok(PairSummary {
+            run_id,
+            baseline_commit,
+            records,
+        })
     }
 
     /// Makes the check run `run_id` the baseline: appends a `baseline` entry recording `reason`

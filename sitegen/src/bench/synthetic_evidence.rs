@@ -172,6 +172,7 @@ fn write_run(
         stderr: Captured::default(),
         environment: env.clone(),
         conditions: None,
+        paired: None,
     };
     let dir = evidence.join(&id);
     let mut files = BTreeMap::new();

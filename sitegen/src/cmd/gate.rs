@@ -4,8 +4,9 @@
 use anyhow::Result;
 
 use crate::evaluate::{Evaluation, Method, RegressionState};
+use crate::evidence::ledger::RunKind;
 use crate::project::Project;
-use crate::util::ids::short_sha256;
+use crate::util::ids::{short_commit, short_sha256};
 use crate::{errln, outln};
 
 /// Arguments of `gate`.
@@ -41,12 +42,60 @@ pub fn execute(project: &Project, args: &GateArgs) -> Result<i32> {
         outln!("{}", serde_json::to_string_pretty(&eval)?);
     } else {
         print_gate(&eval);
+        print_paired(project)?;
     }
     let pass = eval.gate_passes(&project.config);
     if !args.json {
         outln!("gate: {}", if pass { "PASS" } else { "FAIL" });
     }
     Ok(if pass { 0 } else { 1 })
+}
+
+/// The newest paired run measured at the current commit, if any, one line per metric. Shown,
+/// not gated: the paired verdicts inform, the regression table above decides.
+fn print_paired(project: &Project) -> Result<()> {
+    let (head, _) = crate::evidence::environment::git_state(&project.root)?;
+    let runs = project.load_runs()?;
+    let Some(run) = runs
+        .iter()
+        .rev()
+        .find(|r| r.info.kind == RunKind::Paired && r.info.environment.git_commit == head)
+    else {
+        return Ok(());
+    };
+    outln!(
+        "paired run {} (current commit {}):",
+        run.id,
+        short_commit(&head)
+    );
+    outln!(
+        "{:<24} {:<40} {:>8} {:<22} verdict",
+        "check",
+        "metric",
+        "ratio",
+        "95% CI"
+    );
+    for rec in &run.records {
+        let Some(p) = &rec.record.paired else {
+            continue;
+        };
+        if let Some(why) = &p.not_pairable {
+            outln!("{:<24} {why}", rec.record.check_id);
+            continue;
+        }
+        for m in &p.metrics {
+            outln!(
+                "{:<24} {:<40} {:>8.4} {:<22} {} (vs {})",
+                rec.record.check_id,
+                m.name,
+                m.ratio,
+                format!("[{:.4}, {:.4}]", m.ci_lower, m.ci_upper),
+                m.verdict.label(),
+                short_commit(&p.baseline.commit)
+            );
+        }
+    }
+    Ok(())
 }
 
 fn print_gate(eval: &Evaluation) {

@@ -2,7 +2,8 @@
 //! its own module, which loads, calls the library, prints, and returns the process exit code.
 //!
 //! Exit codes: 0 success; 1 an error, a verification failure, or a failed blocking gate;
-//! 2 (`run`) the run was recorded but some check did not pass, or (any command) standard output
+//! 2 (`run`) the run was recorded but some check did not pass, (`pair`) the paired run was
+//! recorded but a check was not pairable or a metric regressed, or (any command) standard output
 //! could not be written (see [`crate::util::output`]: a closed pipe is not an error).
 //!
 //! Everything is printed through [`crate::outln!`] and [`crate::errln!`], never `println!`.
@@ -11,6 +12,7 @@ pub mod baseline;
 pub mod bench_site;
 pub mod build;
 pub mod gate;
+pub mod pair;
 pub mod publish;
 pub mod run;
 pub mod synthetic;
@@ -48,6 +50,10 @@ pub enum Command {
     Verify,
     /// Verify the ledger, then evaluate every criterion and the regression thresholds.
     Gate(gate::GateArgs),
+    /// Measure checks alternately at a baseline commit (built in a git worktree under
+    /// `target/paired/`) and at the current tree, and record the paired ratios, their 95 %
+    /// intervals and verdicts as a `paired` run.
+    Pair(pair::PairArgs),
     /// Manage the baseline.
     Baseline {
         /// What to do.
@@ -118,6 +124,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
         Command::Run(args) => run::execute(&project, args),
         Command::Verify => verify::execute(&project),
         Command::Gate(args) => gate::execute(&project, args),
+        Command::Pair(args) => pair::execute(&project, args),
         Command::Baseline { action } => baseline::execute(&project, action),
         Command::Build(args) => build::execute(&project, args),
         Command::Publish(args) => publish::execute(&project, args),

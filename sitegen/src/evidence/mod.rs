@@ -6,7 +6,9 @@
 //! - [`ingest`] — turns the files checks write (JUnit, criterion, BMF, JSON) into [`metrics`];
 //! - [`record`] — one check's result in one run;
 //! - [`ledger`] — the hash-chained `evidence/<run-id>/` folders (write, load, anchor);
-//! - [`verify`] — recomputes every [`hash`] and the chain.
+//! - [`verify`] — recomputes every [`hash`] and the chain;
+//! - [`paired`] — the baseline commit and the current tree measured alternately, judged from
+//!   the paired ratios (`sitegen pair`).
 
 pub mod conditions;
 pub mod environment;
@@ -14,6 +16,7 @@ pub mod hash;
 pub mod ingest;
 pub mod ledger;
 pub mod metrics;
+pub mod paired;
 pub mod record;
 pub mod runner;
 pub mod verify;

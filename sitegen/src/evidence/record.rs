@@ -121,4 +121,112 @@ pub struct EvidenceRecord {
     /// Absent in records written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Conditions>,
+    /// For the records of a `paired` run: the baseline and current measurements side by
+    /// side and their verdicts (absent from every other record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired: Option<Paired>,
+}
+
+/// One side of a paired measurement: the commit, the tree it was built in, the binary run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairedSide {
+    /// Full commit id.
+    pub commit: String,
+    /// Whether the tree differed from the commit (the current tree may be dirty; the
+    /// baseline worktree never is).
+    pub dirty: bool,
+    /// The tree the command ran in, relative to the repository root (`.` for the current
+    /// tree, `target/paired/<commit>` for the baseline).
+    pub tree: String,
+    /// The binary measured, relative to its tree, and its sha256 (after the warm-up run built
+    /// it); `None` when the side never got that far.
+    pub binary: Option<Artifact>,
+}
+
+/// Which way a metric moved, judged from the paired ratios.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairedVerdict {
+    /// The whole confidence interval is on the worse side of 1 and the geometric mean ratio
+    /// is worse by more than the threshold.
+    Regressed,
+    /// The same on the better side.
+    Improved,
+    /// Anything else (the interval contains 1, or the change is within the threshold).
+    NoSignificantChange,
+}
+
+impl PairedVerdict {
+    /// How pages and the gate print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            PairedVerdict::Regressed => "regressed",
+            PairedVerdict::Improved => "improved",
+            PairedVerdict::NoSignificantChange => "no significant change",
+        }
+    }
+}
+
+/// One round: both sides measured, in the order given by `first`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pair {
+    /// Round number, from 1.
+    pub round: u32,
+    /// Which side ran first in this round: `baseline` or `current`.
+    pub first: String,
+    /// Metric name → value measured at the baseline.
+    pub baseline: std::collections::BTreeMap<String, f64>,
+    /// Metric name → value measured at the current tree.
+    pub current: std::collections::BTreeMap<String, f64>,
+}
+
+/// One metric's paired result: the geometric mean of the ratios current / baseline with its
+/// 95 % confidence interval, and the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairedMetric {
+    /// The metric's name.
+    pub name: String,
+    /// Its unit.
+    #[serde(default)]
+    pub unit: String,
+    /// Which way is better.
+    pub direction: crate::evidence::metrics::Direction,
+    /// Pairs the ratio was computed from.
+    pub pairs: u32,
+    /// Geometric mean of current / baseline.
+    pub ratio: f64,
+    /// Lower bound of the 95 % confidence interval of the ratio.
+    pub ci_lower: f64,
+    /// Upper bound.
+    pub ci_upper: f64,
+    /// The relative change that counts (`[regression] threshold`, or its override).
+    pub threshold: f64,
+    /// The verdict.
+    pub verdict: PairedVerdict,
+}
+
+/// A paired measurement of one check: the baseline commit and the current tree run
+/// alternately, every pair kept, a verdict per metric (see `docs/formats/evidence-record.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Paired {
+    /// The baseline side.
+    pub baseline: PairedSide,
+    /// The current side.
+    pub current: PairedSide,
+    /// Rounds asked for.
+    pub rounds: u32,
+    /// How the interval was computed: `t95-log-ratio` (Student t on the log ratios).
+    pub interval: String,
+    /// Every pair measured, in order.
+    pub pairs: Vec<Pair>,
+    /// The verdict per metric measured on both sides in every pair, by name.
+    pub metrics: Vec<PairedMetric>,
+    /// Why the check could not be paired (`status` is then `error`), e.g. the command fails
+    /// at the baseline.
+    #[serde(default)]
+    pub not_pairable: Option<String>,
 }

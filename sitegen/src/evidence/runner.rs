@@ -352,6 +352,7 @@ fn run_one(
             start: at_start,
             end: at_end,
         }),
+        paired: None,
     }
 }
 

@@ -128,6 +128,13 @@ pub struct CheckConfig {
     pub depends_on: Vec<String>,
     /// Extra environment variables.
     pub env: BTreeMap<String, String>,
+    /// Whether `sitegen pair` measures this check by default (a benchmark whose command
+    /// exists at the baseline commit too, printing metrics on standard output).
+    pub pairable: bool,
+    /// The program the check measures, relative to the tree it runs in (e.g.
+    /// `target/release/ldb`): hashed at both sides of a paired measurement. Without it, the
+    /// first command word naming a file in the tree is hashed.
+    pub binary: Option<String>,
 }
 
 impl Default for CheckConfig {
@@ -145,6 +152,8 @@ impl Default for CheckConfig {
             artifacts: Vec::new(),
             depends_on: Vec::new(),
             env: BTreeMap::new(),
+            pairable: false,
+            binary: None,
         }
     }
 }
@@ -296,6 +305,7 @@ impl Config {
             let outputs = check.outputs.iter().enumerate();
             let artifacts = check.artifacts.iter().enumerate();
             for (key, j, value) in std::iter::once(("workdir", None, &check.workdir))
+                .chain(check.binary.iter().map(|b| ("binary", None, b)))
                 .chain(outputs.map(|(j, v)| ("outputs", Some(j), v)))
                 .chain(artifacts.map(|(j, v)| ("artifacts", Some(j), v)))
             {

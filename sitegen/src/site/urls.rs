@@ -20,6 +20,11 @@ pub fn run_path(id: &str) -> String {
     format!("runs/{id}")
 }
 
+/// Path of a paired run's page (`sitegen pair`).
+pub fn paired_path(id: &str) -> String {
+    format!("paired/{id}")
+}
+
 /// Path of the compare page of `new` against `old`: one folder per pair (`compare/<new>-vs-<old>`,
 /// run ids never contain `-vs-`), not a folder per run holding a folder per pair, which would
 /// double the folders every version of the site creates.

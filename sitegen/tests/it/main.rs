@@ -13,6 +13,7 @@ mod hostile_inputs;
 mod ingest;
 mod ledger;
 mod output;
+mod paired;
 mod publishing;
 mod repository;
 mod site;

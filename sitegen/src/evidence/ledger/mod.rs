@@ -69,6 +69,9 @@ pub enum RunKind {
     Checks,
     /// Marks an earlier run as the Phase 0 baseline.
     Baseline,
+    /// A paired measurement (`sitegen pair`): per check, the baseline commit and the current
+    /// tree run alternately; each record carries its pairs and verdicts.
+    Paired,
 }
 
 /// `run.json`.

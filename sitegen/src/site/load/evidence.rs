@@ -69,6 +69,9 @@ pub struct Evidence {
     pub plan: Plan,
     /// Check runs only, oldest first (baseline markers are folded into [`Evaluation::baseline`]).
     pub runs: Vec<Run>,
+    /// Paired runs (`sitegen pair`), oldest first: shown on their own pages, never part of the
+    /// series or the gates.
+    pub paired: Vec<Run>,
     /// The gates decided on the latest run.
     pub eval: Evaluation,
     /// Every metric's series, by name.
@@ -133,6 +136,9 @@ pub fn load(project: &Project) -> Result<Option<Evidence>> {
     let eval = project.evaluate_runs(&all, None)?;
     let baseline_history = baseline_history(&all);
     let plan = project.load_plan()?;
+    let (paired, all): (Vec<Run>, Vec<Run>) = all
+        .into_iter()
+        .partition(|r| r.info.kind == RunKind::Paired);
     let runs: Vec<Run> = all
         .into_iter()
         .filter(|r| r.info.kind == RunKind::Checks)
@@ -144,6 +150,7 @@ pub fn load(project: &Project) -> Result<Option<Evidence>> {
         config: project.config.clone(),
         plan,
         runs,
+        paired,
         eval,
         series,
         verified_files: report.files,

@@ -2,7 +2,7 @@
 //! all registered in [`plan`] (the one place that lists them, in the order pages are planned):
 //!
 //! home → content pages → ADR index and pages → history → catalog → with evidence: dashboard,
-//! traceability, sign-off report, metric pages, run and compare pages.
+//! traceability, sign-off report, metric pages, run and compare pages, paired run pages.
 //!
 //! Every value from git or an ADR goes into the context as plain text and is escaped by the
 //! templates; only rendered markdown is marked safe. To add a page family, write a module here
@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod history;
 pub mod home;
 pub mod metrics;
+pub mod paired;
 pub mod runs;
 pub mod signoff;
 pub mod trace;
@@ -66,6 +67,7 @@ pub fn plan(
         jobs.push(signoff::signoff_report(&shared, ev, &loaded.adrs, register));
         jobs.extend(metrics::metric_pages(&shared, ev, &loaded.adrs, &accepted)?);
         jobs.extend(runs::run_pages(&shared, ev)?);
+        jobs.extend(paired::paired_pages(&shared, ev));
     }
     Ok((jobs, warnings))
 }

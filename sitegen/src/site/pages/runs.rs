@@ -143,13 +143,20 @@ pub fn run_pages(shared: &Shared, ev: &Evidence) -> anyhow::Result<Vec<PageJob>>
                    "baseline": baseline}),
         ));
     }
-    jobs.push(shared.job(
-        "runs".into(),
-        "runs.html",
-        "runs",
-        json!({"title": "Evidence runs", "runs": newest, "archives": archives,
-               "total": ev.runs.len(), "baseline": baseline, "latest": true}),
-    ));
+    let mut index = json!({"title": "Evidence runs", "runs": newest, "archives": archives,
+                           "total": ev.runs.len(), "baseline": baseline, "latest": true});
+    // Paired runs are listed only where there are some (the index of a ledger without any is
+    // unchanged).
+    if let (false, Some(obj)) = (ev.paired.is_empty(), index.as_object_mut()) {
+        let paired: Vec<Value> = ev
+            .paired
+            .iter()
+            .rev()
+            .map(crate::site::pages::paired::summary)
+            .collect();
+        obj.insert("paired".into(), Value::Array(paired));
+    }
+    jobs.push(shared.job("runs".into(), "runs.html", "runs", index));
     Ok(jobs)
 }
 

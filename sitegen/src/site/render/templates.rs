@@ -59,6 +59,10 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("runs.html", include_str!("../../../templates/runs.html")),
     ("run.html", include_str!("../../../templates/run.html")),
     (
+        "paired.html",
+        include_str!("../../../templates/paired.html"),
+    ),
+    (
         "compare.html",
         include_str!("../../../templates/compare.html"),
     ),
