@@ -5,7 +5,8 @@
 //! - [`ingest`] — turns the files checks write (JUnit, criterion, BMF, JSON) into [`metrics`];
 //! - [`record`] — one check's result in one run;
 //! - [`ledger`] — the hash-chained `evidence/<run-id>/` folders (write, load, anchor);
-//! - [`verify`] — recomputes every [`hash`] and the chain.
+//! - [`verify`] — recomputes every [`hash`] and the chain;
+//! - [`testbed`] — which environments may be compared: the fingerprint, its id and label.
 
 pub mod environment;
 pub mod hash;
@@ -14,4 +15,5 @@ pub mod ledger;
 pub mod metrics;
 pub mod record;
 pub mod runner;
+pub mod testbed;
 pub mod verify;

@@ -463,6 +463,7 @@ mod tests {
             os: String::new(),
             cpu: String::new(),
             cores: 1,
+            ..Environment::default()
         };
         let ids = vec!["a".to_string(), "b".to_string()];
         let target = indicatif::ProgressDrawTarget::term_like(Box::new(BrokenTerm));

@@ -16,3 +16,4 @@ mod output;
 mod publishing;
 mod repository;
 mod site;
+mod verdicts;
