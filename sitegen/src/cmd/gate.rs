@@ -61,6 +61,14 @@ fn print_gate(eval: &Evaluation) {
         eval.latest_run.as_deref().unwrap_or("none"),
         eval.baseline.as_deref().unwrap_or("none")
     );
+    for (which, t) in [
+        ("latest", &eval.latest_testbed),
+        ("baseline", &eval.baseline_testbed),
+    ] {
+        if let Some(t) = t {
+            outln!("{which} testbed: {} {}", t.id, t.label);
+        }
+    }
     outln!(
         "{:<26} {:<12} {:<36} {:<44} {:<26} sha256",
         "criterion",

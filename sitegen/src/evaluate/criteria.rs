@@ -535,7 +535,7 @@ fn decide(
 
 /// Decides every criterion of the plan against the current evidence `cur` and the baseline
 /// run's `base` (`baseline_run`: its id, when one is set); `warnings` are the load-time notes
-/// by criterion id ([`crate::evaluate::emitters`]).
+/// by criterion id ([`crate::evaluate::emitter_warnings`]).
 pub fn decide_all(
     inputs: &Inputs<'_>,
     cur: &Index<'_>,

@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use crate::evidence::ledger::RunKind;
 use crate::evidence::ledger::load::{Run, current_baseline};
+use crate::evidence::testbed::{Testbed, testbed};
 use crate::model::adr::Adr;
 use crate::model::config::Config;
 use crate::model::plan::expr::Bound;
@@ -90,6 +91,10 @@ pub struct Evaluation {
     pub latest_run: Option<String>,
     /// The baseline run compared against, if any.
     pub baseline: Option<String>,
+    /// The newest check run's testbed.
+    pub latest_testbed: Option<Testbed>,
+    /// The baseline run's testbed.
+    pub baseline_testbed: Option<Testbed>,
     /// One verdict per criterion, plan order.
     pub criteria: Vec<CriterionVerdict>,
     /// One status per phase, plan order.
@@ -261,14 +266,16 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation> {
         &base,
         baseline_run.map(|r| r.id.as_str()),
     );
+    let latest = inputs
+        .runs
+        .iter()
+        .rev()
+        .find(|r| r.info.kind == RunKind::Checks);
     Ok(Evaluation {
-        latest_run: inputs
-            .runs
-            .iter()
-            .rev()
-            .find(|r| r.info.kind == RunKind::Checks)
-            .map(|r| r.id.clone()),
+        latest_run: latest.map(|r| r.id.clone()),
         baseline: baseline_run.map(|r| r.id.clone()),
+        latest_testbed: latest.map(|r| testbed(&r.info.environment)),
+        baseline_testbed: baseline_run.map(|r| testbed(&r.info.environment)),
         warnings: criteria.iter().filter_map(|c| c.warning.clone()).collect(),
         criteria,
         phases,

@@ -109,6 +109,8 @@ fn across_testbeds_nothing_is_compared_even_when_50_percent_worse() {
     assert!(stdout.contains("not comparable"), "{stdout}");
     assert!(stdout.contains(why), "{stdout}");
     assert!(!stdout.contains("REGRESSED"), "{stdout}");
+    assert!(stdout.contains("latest testbed: "), "{stdout}");
+    assert!(stdout.contains("baseline testbed: "), "{stdout}");
     let (_, json, _) = gate(&f, true);
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     let slo = v["criteria"]
@@ -121,6 +123,10 @@ fn across_testbeds_nothing_is_compared_even_when_50_percent_worse() {
     assert!(slo["reason"].as_str().expect("reason").contains(why));
     assert_eq!(v["regressions"][0]["state"], "not_comparable");
     assert_eq!(v["regressions"][0]["reason"], why);
+    let label = |k: &str| v[k]["label"].as_str().unwrap_or("").to_string();
+    assert!(label("latest_testbed").starts_with("AMD EPYC, "), "{v}");
+    assert!(label("baseline_testbed").starts_with("Intel Xeon, "), "{v}");
+    assert_ne!(v["latest_testbed"]["id"], v["baseline_testbed"]["id"]);
 
     // The same CPU again: compared, and now the drop is a regression.
     run_on(&f, &["metrics"], "Intel Xeon");

@@ -89,6 +89,8 @@ pub fn dashboard(shared: &Shared, ev: &Evidence, adrs: &[Adr]) -> PageJob {
             "plan_title": ev.plan.title,
             "latest_run": eval.latest_run,
             "baseline": eval.baseline,
+            "latest_testbed": eval.latest_testbed,
+            "baseline_testbed": eval.baseline_testbed,
             "gate_passes": eval.gate_passes(&ev.config),
             "counts": verdict_counts(eval),
             "warnings": eval.warnings,
