@@ -29,6 +29,7 @@ fn env() -> Environment {
         os: "linux".into(),
         cpu: "bench cpu".into(),
         cores: 2,
+        ..Environment::default()
     }
 }
 

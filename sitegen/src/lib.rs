@@ -7,7 +7,6 @@
 //! The entry point for programs (the CLI and the site) is [`project::Project`]:
 //!
 //! ```no_run
-//! use sitegen::evaluate::Verdict;
 //! use sitegen::project::Project;
 //!
 //! let project = Project::open(std::path::Path::new("."))?; // reads sitegen.toml
@@ -15,8 +14,8 @@
 //! assert!(report.ok());
 //! let runs = project.load_runs()?; // Vec<Run>: records, metrics, manifest sha256
 //! let eval = project.evaluate_runs(&runs, None)?; // criteria, phases, regressions
-//! for c in eval.criteria.iter().filter(|c| c.verdict == Verdict::NoEvidence) {
-//!     println!("{} has no evidence yet", c.id);
+//! for c in eval.criteria.iter().filter(|c| !c.verdict.passes()) {
+//!     println!("{} is {}: {}", c.id, c.verdict.label(), c.reason);
 //! }
 //! # Ok::<(), anyhow::Error>(())
 //! ```

@@ -138,6 +138,7 @@ fn write_run(
         os: "linux".into(),
         cpu: "synthetic".into(),
         cores: 2,
+        ..Environment::default()
     };
     let metrics: Vec<Metric> = (0..metric_count)
         .map(|m| {

@@ -1,9 +1,12 @@
 //! `sitegen gate`: verify the ledger, then evaluate every criterion and the regression
-//! thresholds, and print the verdicts.
+//! thresholds, and print the verdicts: one row per criterion (verdict, value, threshold,
+//! evidence), the reason under every criterion that is not met, the phases, the regression
+//! table; load-time warnings go to standard error (also with `--json`, whose output carries
+//! them as `warnings`).
 
 use anyhow::Result;
 
-use crate::evaluate::{Evaluation, Method, RegressionState};
+use crate::evaluate::{Evaluation, Method, Verdict};
 use crate::evidence::ledger::RunKind;
 use crate::project::Project;
 use crate::util::ids::{short_commit, short_sha256};
@@ -38,6 +41,9 @@ pub fn execute(project: &Project, args: &GateArgs) -> Result<i32> {
         return Ok(1);
     }
     let eval = project.evaluate(args.baseline.as_deref())?;
+    for w in &eval.warnings {
+        errln!("warning: {w}");
+    }
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&eval)?);
     } else {
@@ -104,6 +110,14 @@ fn print_gate(eval: &Evaluation) {
         eval.latest_run.as_deref().unwrap_or("none"),
         eval.baseline.as_deref().unwrap_or("none")
     );
+    for (which, t) in [
+        ("latest", &eval.latest_testbed),
+        ("baseline", &eval.baseline_testbed),
+    ] {
+        if let Some(t) = t {
+            outln!("{which} testbed: {} {}", t.id, t.label);
+        }
+    }
     outln!(
         "{:<26} {:<12} {:<36} {:<44} {:<26} sha256",
         "criterion",
@@ -134,17 +148,23 @@ fn print_gate(eval: &Evaluation) {
             run,
             sha
         );
+        if c.verdict != Verdict::Met {
+            outln!("    {}", c.reason);
+        }
+        if let Some(w) = &c.warning {
+            outln!("    warning: {w}");
+        }
     }
     for p in &eval.phases {
         outln!(
-            "phase {} {:<40} {:?}: {} met, {} waived, {} not met, {} no evidence{}",
+            "phase {} {:<40} {:?}: {} met, {} waived, {} not met, {} undecided{}",
             p.id,
             p.title,
             p.state,
             p.met,
             p.waived,
             p.not_met,
-            p.no_evidence,
+            p.undecided,
             if p.blocked_by.is_empty() {
                 String::new()
             } else {
@@ -154,7 +174,7 @@ fn print_gate(eval: &Evaluation) {
     }
     if !eval.regressions.is_empty() {
         outln!(
-            "{:<40} {:<13} {:>14} {:>14} {:>9} method",
+            "{:<40} {:<14} {:>14} {:>14} {:>9} method",
             "metric",
             "state",
             "baseline",
@@ -166,22 +186,19 @@ fn print_gate(eval: &Evaluation) {
                 Method::MannWhitney { p_value } => format!("Mann-Whitney p={p_value:.4}"),
                 Method::Threshold => "threshold".into(),
             };
-            let state = match r.state {
-                RegressionState::Regressed => "REGRESSED",
-                RegressionState::WithinNoise => "within noise",
-                RegressionState::Improved => "improved",
-                RegressionState::Unchanged => "unchanged",
-            };
             outln!(
-                "{:<40} {:<13} {:>14.4} {:>14.4} {:>9} {method}",
+                "{:<40} {:<14} {:>14.4} {:>14.4} {:>9} {method}",
                 r.metric,
-                state,
+                r.state.label(),
                 r.baseline_value,
                 r.current_value,
                 r.worse_by
                     .map(|w| format!("{:+.1}%", w * 100.0))
                     .unwrap_or_else(|| "n/a".into())
             );
+            if let Some(why) = &r.reason {
+                outln!("    {why}");
+            }
         }
     }
     outln!("(* = blocking)");

@@ -3,6 +3,15 @@
 //! Per criterion: parse its decider → decide it from the evidence index (metric expression,
 //! check status), the repository (artifact existence), the ADRs (status) or the sign-offs →
 //! apply an accepted ADR's waiver when the criterion is not met → mark it blocking per config.
+//!
+//! Every verdict is one of seven states, each with a reason ([`Verdict`]). A metric
+//! expression is decided comparison by comparison: a comparison is met or not met when its
+//! value and bound are known, and otherwise undecided for a named reason — no measurement,
+//! stale, no baseline, or not comparable (the baseline value is from another testbed). The
+//! expression is met when its three-valued truth is true; **not met whenever a measured value
+//! fails**, whatever else is missing (so a failure is never hidden behind a missing baseline);
+//! and otherwise takes the state of its first undecided comparison, with every undecided
+//! comparison's reason.
 
 use std::path::Path;
 
@@ -13,33 +22,61 @@ use crate::evaluate::index::Index;
 use crate::evaluate::{EvidenceRef, Inputs};
 use crate::evidence::hash;
 use crate::evidence::record::Status;
+use crate::evidence::testbed;
 use crate::model::adr::AdrStatus;
 use crate::model::plan::Decider;
-use crate::model::plan::expr::{Bound, Truth};
+use crate::model::plan::expr::{Bound, Comparison, Truth};
 
-/// A criterion's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A criterion's verdict. Only `met` and `waived` pass; every other state fails a blocking
+/// criterion and keeps its phase from completing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The evidence meets it.
     Met,
-    /// The evidence does not meet it.
+    /// The evidence does not meet it: a measured value fails (or the check failed, the ADR is
+    /// not accepted).
     NotMet,
-    /// There is no evidence to decide it.
-    NoEvidence,
     /// Not met, but waived by an accepted ADR.
     Waived,
+    /// Nothing was measured (no run recorded the metric or check; no file, ADR or sign-off).
+    NoMeasurement,
+    /// Measured now, but the baseline run has no value to compare with.
+    NoBaseline,
+    /// The current value and the baseline value come from different testbeds.
+    NotComparable,
+    /// The newest value is older than the newest run of the check that records it.
+    Stale,
 }
 
 impl Verdict {
+    /// Every state, in display order.
+    pub const ALL: [Verdict; 7] = [
+        Verdict::Met,
+        Verdict::NotMet,
+        Verdict::Waived,
+        Verdict::NoMeasurement,
+        Verdict::NoBaseline,
+        Verdict::NotComparable,
+        Verdict::Stale,
+    ];
+
     /// Human-readable label.
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Met => "met",
             Verdict::NotMet => "not met",
-            Verdict::NoEvidence => "no evidence",
             Verdict::Waived => "waived",
+            Verdict::NoMeasurement => "no measurement",
+            Verdict::NoBaseline => "no baseline",
+            Verdict::NotComparable => "not comparable",
+            Verdict::Stale => "stale",
         }
+    }
+
+    /// Whether it passes: met or waived.
+    pub fn passes(self) -> bool {
+        matches!(self, Verdict::Met | Verdict::Waived)
     }
 }
 
@@ -56,8 +93,11 @@ pub struct ComparisonOutcome {
     pub unit: String,
     /// The bound it was compared with (resolved against the baseline when relative).
     pub threshold: Option<f64>,
-    /// The outcome.
+    /// The outcome: a [`Verdict`] label (`met`, `not met`, `no measurement`, `no baseline`,
+    /// `not comparable`, `stale`).
     pub truth: &'static str,
+    /// Why it came out so.
+    pub reason: String,
     /// Where the value was measured.
     pub evidence: Option<EvidenceRef>,
     /// Where the bound was measured (baseline run for relative bounds, or the other metric).
@@ -77,6 +117,11 @@ pub struct CriterionVerdict {
     pub decided_by: &'static str,
     /// The verdict.
     pub verdict: Verdict,
+    /// Why: what was measured and held against what, or what is missing.
+    pub reason: String,
+    /// Found when the project loaded: the criterion names a metric no configured check
+    /// emits, so it cannot be decided until one does.
+    pub warning: Option<String>,
     /// The deciding value, as shown.
     pub value: Option<String>,
     /// The threshold it was held to, as shown.
@@ -89,14 +134,6 @@ pub struct CriterionVerdict {
     pub blocking: bool,
     /// For metric expressions: every comparison.
     pub comparisons: Vec<ComparisonOutcome>,
-}
-
-fn truth_name(t: Truth) -> &'static str {
-    match t {
-        Truth::True => "met",
-        Truth::False => "not met",
-        Truth::Unknown => "no evidence",
-    }
 }
 
 fn fmt_num(v: f64) -> String {
@@ -163,10 +200,104 @@ fn path_digest(path: &Path) -> Result<String> {
 
 struct Decided {
     verdict: Verdict,
+    reason: String,
     value: Option<String>,
     threshold: String,
     evidence: Option<EvidenceRef>,
     comparisons: Vec<ComparisonOutcome>,
+}
+
+/// What the comparisons are decided against besides the current evidence.
+struct Baseline<'i, 'a> {
+    index: &'i Index<'a>,
+    run: Option<&'i str>,
+}
+
+impl Baseline<'_, '_> {
+    /// Why the baseline has no value of `metric`, which check `check` records now.
+    fn missing(&self, metric: &str, check: &str) -> String {
+        let why = match self.run {
+            None => "no baseline run is set".to_string(),
+            Some(run) if self.index.check(check).is_none() => {
+                format!("baseline run {run} has no `{check}` check")
+            }
+            Some(run) => format!("baseline run {run}'s `{check}` check did not record it"),
+        };
+        format!("no baseline value for `{metric}` ({why})")
+    }
+}
+
+/// One comparison decided: its state (a verdict), the truth it feeds the expression, the bound,
+/// the bound's evidence and the reason.
+struct Decision {
+    state: Verdict,
+    threshold: Option<f64>,
+    bound_evidence: Option<EvidenceRef>,
+    reason: String,
+}
+
+fn decide_comparison(c: &Comparison, cur: &Index<'_>, base: &Baseline<'_, '_>) -> Decision {
+    let undecided = |state, reason: String| Decision {
+        state,
+        threshold: None,
+        bound_evidence: None,
+        reason,
+    };
+    let Some(now) = cur.metric(&c.metric) else {
+        return undecided(
+            Verdict::NoMeasurement,
+            format!("no measurement: no run recorded `{}`", c.metric),
+        );
+    };
+    if let Some(why) = cur.stale(&c.metric) {
+        return undecided(Verdict::Stale, why);
+    }
+    let (threshold, bound_evidence) = match &c.bound {
+        Bound::Absolute(v) => (*v, None),
+        Bound::Relative(k) => match base.index.metric(&c.metric) {
+            None => return undecided(Verdict::NoBaseline, base.missing(&c.metric, now.check_id)),
+            Some(b) => match testbed::not_comparable(b.environment, now.environment) {
+                Some(why) => return undecided(Verdict::NotComparable, why),
+                None => (k * b.metric.value, Some(b.evidence.clone())),
+            },
+        },
+        Bound::Metric(other, k) => match cur.metric(other) {
+            None => {
+                return undecided(
+                    Verdict::NoMeasurement,
+                    format!("no measurement: no run recorded `{other}`, the bound of `{c}`"),
+                );
+            }
+            Some(b) => (k * b.metric.value, Some(b.evidence.clone())),
+        },
+    };
+    let v = now.metric.value;
+    let holds = c.op.holds(v, threshold);
+    Decision {
+        state: if holds { Verdict::Met } else { Verdict::NotMet },
+        threshold: Some(threshold),
+        bound_evidence,
+        reason: format!(
+            "{}: {} = {} {} {}",
+            if holds { "met" } else { "not met" },
+            c.metric,
+            fmt_num(v),
+            if holds { c.op.as_str() } else { negated(c.op) },
+            fmt_num(threshold)
+        ),
+    }
+}
+
+/// The operator that holds when `op` does not, as written in a reason.
+fn negated(op: crate::model::plan::expr::Op) -> &'static str {
+    use crate::model::plan::expr::Op;
+    match op {
+        Op::Ge => "<",
+        Op::Le => ">",
+        Op::Gt => "<=",
+        Op::Lt => ">=",
+        Op::Eq => "!=",
+    }
 }
 
 fn decide(
@@ -174,30 +305,46 @@ fn decide(
     id: &str,
     decider: &Decider,
     cur: &Index<'_>,
-    base: &Index<'_>,
+    base: &Baseline<'_, '_>,
 ) -> Result<Decided> {
-    let simple = |verdict, value: Option<String>, threshold: String, evidence| Decided {
-        verdict,
-        value,
-        threshold,
-        evidence,
-        comparisons: Vec::new(),
-    };
+    let simple =
+        |verdict, reason: String, value: Option<String>, threshold: String, evidence| Decided {
+            verdict,
+            reason,
+            value,
+            threshold,
+            evidence,
+            comparisons: Vec::new(),
+        };
     Ok(match decider {
         Decider::Check(check) => {
             let threshold = format!("check `{check}` passes");
             match cur.check(check) {
-                Some((status, ev)) => simple(
-                    if *status == Status::Pass {
-                        Verdict::Met
+                Some((status, ev)) => {
+                    let run = ev.run_id.as_deref().unwrap_or("?");
+                    let (verdict, word) = if *status == Status::Pass {
+                        (Verdict::Met, "met")
                     } else {
-                        Verdict::NotMet
-                    },
-                    Some(status.as_str().to_string()),
+                        (Verdict::NotMet, "not met")
+                    };
+                    simple(
+                        verdict,
+                        format!(
+                            "{word}: check `{check}` ended `{}` in run {run}",
+                            status.as_str()
+                        ),
+                        Some(status.as_str().to_string()),
+                        threshold,
+                        Some(ev.clone()),
+                    )
+                }
+                None => simple(
+                    Verdict::NoMeasurement,
+                    format!("no measurement: no run recorded check `{check}`"),
+                    None,
                     threshold,
-                    Some(ev.clone()),
+                    None,
                 ),
-                None => simple(Verdict::NoEvidence, None, threshold, None),
             }
         }
         Decider::Artifact(pattern) => {
@@ -209,6 +356,7 @@ fn decide(
             match found.first() {
                 Some(rel) => simple(
                     Verdict::Met,
+                    format!("met: `{rel}` exists"),
                     Some(rel.clone()),
                     threshold,
                     Some(EvidenceRef {
@@ -217,7 +365,13 @@ fn decide(
                         sha256: path_digest(&inputs.root.join(rel))?,
                     }),
                 ),
-                None => simple(Verdict::NoEvidence, None, threshold, None),
+                None => simple(
+                    Verdict::NoMeasurement,
+                    format!("no measurement: nothing in the repository matches `{pattern}`"),
+                    None,
+                    threshold,
+                    None,
+                ),
             }
         }
         Decider::Adr(adr_id) => {
@@ -225,12 +379,18 @@ fn decide(
             match inputs.adrs.iter().find(|a| &a.meta.id == adr_id) {
                 Some(a) => {
                     let rel = a.path.strip_prefix(inputs.root).unwrap_or(&a.path);
+                    let accepted = a.meta.status == AdrStatus::Accepted;
                     simple(
-                        if a.meta.status == AdrStatus::Accepted {
+                        if accepted {
                             Verdict::Met
                         } else {
                             Verdict::NotMet
                         },
+                        format!(
+                            "{}: {adr_id} is {}",
+                            if accepted { "met" } else { "not met" },
+                            a.meta.status.as_str()
+                        ),
                         Some(a.meta.status.as_str().to_string()),
                         threshold,
                         Some(EvidenceRef {
@@ -240,7 +400,13 @@ fn decide(
                         }),
                     )
                 }
-                None => simple(Verdict::NoEvidence, None, threshold, None),
+                None => simple(
+                    Verdict::NoMeasurement,
+                    format!("no measurement: there is no {adr_id}"),
+                    None,
+                    threshold,
+                    None,
+                ),
             }
         }
         Decider::Signoff(role) => {
@@ -248,6 +414,7 @@ fn decide(
             match inputs.signoffs.find(id, role) {
                 Some(s) => simple(
                     Verdict::Met,
+                    format!("met: signed off by {} ({role}) on {}", s.by, s.date),
                     Some(format!("signed by {} on {}", s.by, s.date)),
                     threshold,
                     Some(EvidenceRef {
@@ -256,57 +423,93 @@ fn decide(
                         sha256: hash::file(&inputs.root.join(inputs.signoffs_path))?.0,
                     }),
                 ),
-                None => simple(Verdict::NoEvidence, None, threshold, None),
+                None => simple(
+                    Verdict::NoMeasurement,
+                    format!(
+                        "no measurement: no sign-off by {role} in {}",
+                        inputs.signoffs_path
+                    ),
+                    None,
+                    threshold,
+                    None,
+                ),
             }
         }
         Decider::Metric(expr) => {
-            let mut outcomes = Vec::new();
+            let mut outcomes: Vec<(Verdict, ComparisonOutcome)> = Vec::new();
             let truth = expr.eval(&mut |c| {
                 let now = cur.metric(&c.metric);
-                let (threshold, base_ev) = match &c.bound {
-                    Bound::Absolute(v) => (Some(*v), None),
-                    Bound::Relative(k) => match base.metric(&c.metric) {
-                        Some(b) => (Some(k * b.metric.value), Some(b.evidence.clone())),
-                        None => (None, None),
-                    },
-                    Bound::Metric(other, k) => match cur.metric(other) {
-                        Some(b) => (Some(k * b.metric.value), Some(b.evidence.clone())),
-                        None => (None, None),
-                    },
-                };
-                let truth = match (now, threshold) {
-                    (Some(m), Some(t)) if c.op.holds(m.metric.value, t) => Truth::True,
-                    (Some(_), Some(_)) => Truth::False,
+                let d = decide_comparison(c, cur, base);
+                let truth = match d.state {
+                    Verdict::Met => Truth::True,
+                    Verdict::NotMet => Truth::False,
                     _ => Truth::Unknown,
                 };
                 outcomes.push((
-                    truth,
+                    d.state,
                     ComparisonOutcome {
                         expression: c.to_string(),
                         metric: c.metric.clone(),
                         value: now.map(|m| m.metric.value),
                         unit: now.map(|m| m.metric.unit.clone()).unwrap_or_default(),
-                        threshold,
-                        truth: truth_name(truth),
+                        threshold: d.threshold,
+                        truth: d.state.label(),
+                        reason: d.reason,
                         evidence: now.map(|m| m.evidence.clone()),
-                        bound_evidence: base_ev,
+                        bound_evidence: d.bound_evidence,
                     },
                 ));
                 truth
             });
-            let deciding = outcomes
+            let failed = outcomes.iter().any(|(v, _)| *v == Verdict::NotMet);
+            let undecided: Vec<&(Verdict, ComparisonOutcome)> = outcomes
                 .iter()
-                .find(|(t, _)| *t == truth)
-                .or(outcomes.first())
-                .map(|(_, o)| o.clone());
+                .filter(|(v, _)| !matches!(v, Verdict::Met | Verdict::NotMet))
+                .collect();
             let verdict = match truth {
                 Truth::True => Verdict::Met,
                 Truth::False => Verdict::NotMet,
-                Truth::Unknown => Verdict::NoEvidence,
+                // A measured failure beats whatever is missing.
+                Truth::Unknown if failed => Verdict::NotMet,
+                Truth::Unknown => undecided
+                    .first()
+                    .map(|(v, _)| *v)
+                    .unwrap_or(Verdict::NoMeasurement),
             };
+            let reasons = |pick: &dyn Fn(Verdict) -> bool| -> Vec<String> {
+                outcomes
+                    .iter()
+                    .filter(|(v, _)| pick(*v))
+                    .map(|(_, o)| o.reason.clone())
+                    .collect()
+            };
+            let reason = match verdict {
+                Verdict::Met => reasons(&|v| v == Verdict::Met).join("; "),
+                Verdict::NotMet => {
+                    let mut r = reasons(&|v| v == Verdict::NotMet);
+                    let rest = reasons(&|v| !matches!(v, Verdict::Met | Verdict::NotMet));
+                    if !rest.is_empty() {
+                        r.push(format!("also undecided: {}", rest.join("; ")));
+                    }
+                    r.join("; ")
+                }
+                _ => undecided
+                    .iter()
+                    .map(|(_, o)| o.reason.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            };
+            // The deciding comparison: the first whose state is the verdict.
+            let deciding = outcomes
+                .iter()
+                .find(|(v, _)| *v == verdict)
+                .or(outcomes.iter().find(|(_, o)| o.value.is_some()))
+                .or(outcomes.first())
+                .map(|(_, o)| o.clone());
             let written = expr.to_string();
             Decided {
                 verdict,
+                reason,
                 value: deciding.as_ref().and_then(|d| {
                     d.value.map(|v| {
                         let unit = if d.unit.is_empty() {
@@ -330,23 +533,35 @@ fn decide(
     })
 }
 
-/// Decides every criterion of the plan.
+/// Decides every criterion of the plan against the current evidence `cur` and the baseline
+/// run's `base` (`baseline_run`: its id, when one is set); `warnings` are the load-time notes
+/// by criterion id ([`crate::evaluate::emitter_warnings`]).
 pub fn decide_all(
     inputs: &Inputs<'_>,
     cur: &Index<'_>,
     base: &Index<'_>,
+    baseline_run: Option<&str>,
+    warnings: &std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<CriterionVerdict>> {
+    let baseline = Baseline {
+        index: base,
+        run: baseline_run,
+    };
     let mut out = Vec::new();
     for (phase, c) in inputs.plan.criteria() {
         let decider = c.decider()?;
-        let d = decide(inputs, &c.id, &decider, cur, base)?;
+        let d = decide(inputs, &c.id, &decider, cur, &baseline)?;
         let waiver = inputs
             .adrs
             .iter()
             .find(|a| a.meta.status == AdrStatus::Accepted && a.meta.claims.waives.contains(&c.id));
-        let (verdict, waived_by) = match (d.verdict, waiver) {
-            (Verdict::Met, _) | (_, None) => (d.verdict, None),
-            (_, Some(a)) => (Verdict::Waived, Some(a.meta.id.clone())),
+        let (verdict, waived_by, reason) = match (d.verdict, waiver) {
+            (Verdict::Met, _) | (_, None) => (d.verdict, None, d.reason),
+            (_, Some(a)) => (
+                Verdict::Waived,
+                Some(a.meta.id.clone()),
+                format!("waived by {}; without the waiver: {}", a.meta.id, d.reason),
+            ),
         };
         out.push(CriterionVerdict {
             id: c.id.clone(),
@@ -354,6 +569,8 @@ pub fn decide_all(
             text: c.text.clone(),
             decided_by: decider.kind(),
             verdict,
+            reason,
+            warning: warnings.get(&c.id).cloned(),
             value: d.value,
             threshold: d.threshold,
             evidence: d.evidence,

@@ -1,4 +1,9 @@
-//! An index over loaded runs: for every metric and every check, its newest evidence.
+//! An index over loaded runs: for every metric and every check, its newest evidence, the
+//! check and environment of that evidence, and whether it is stale.
+//!
+//! **Stale**: a metric's newest measurement is stale when it comes from an older run than the
+//! newest run that ran the same check — that run ran the check and did not record the metric
+//! (it failed early, or no longer emits it), so the older value no longer describes the code.
 
 use std::collections::HashMap;
 
@@ -6,7 +11,7 @@ use crate::evaluate::EvidenceRef;
 use crate::evidence::ledger::RunKind;
 use crate::evidence::ledger::load::Run;
 use crate::evidence::metrics::Metric;
-use crate::evidence::record::Status;
+use crate::evidence::record::{Environment, Status};
 
 /// A metric value with where it was measured.
 #[derive(Debug, Clone)]
@@ -15,6 +20,10 @@ pub struct MetricEvidence<'a> {
     pub metric: &'a Metric,
     /// The record holding it.
     pub evidence: EvidenceRef,
+    /// The check whose record holds it.
+    pub check_id: &'a str,
+    /// Where that record was made.
+    pub environment: &'a Environment,
 }
 
 /// Newest evidence per metric name and per check id.
@@ -48,6 +57,8 @@ impl<'a> Index<'a> {
                         MetricEvidence {
                             metric: m,
                             evidence: evidence.clone(),
+                            check_id: rec.record.check_id.as_str(),
+                            environment: &rec.record.environment,
                         },
                     );
                 }
@@ -59,6 +70,21 @@ impl<'a> Index<'a> {
     /// Newest evidence of metric `name`.
     pub fn metric(&self, name: &str) -> Option<&MetricEvidence<'a>> {
         self.metrics.get(name)
+    }
+
+    /// Why the newest measurement of `name` is stale (see the module head), or `None` when it
+    /// is not (or there is none).
+    pub fn stale(&self, name: &str) -> Option<String> {
+        let m = self.metrics.get(name)?;
+        let (_, newest) = self.checks.get(m.check_id)?;
+        let (then, now) = (m.evidence.run_id.as_deref()?, newest.run_id.as_deref()?);
+        (then != now).then(|| {
+            format!(
+                "stale: `{name}` was last measured in run {then}; the newer run {now} ran check \
+                 `{}` without recording it",
+                m.check_id
+            )
+        })
     }
 
     /// Newest status of check `id`.

@@ -4,13 +4,19 @@
 //! `--baseline` override, else the newest `baseline set` entry) → decide every criterion of the
 //! plan ([`criteria`]) and apply ADR waivers → roll criteria up into phase status → compare
 //! every current metric with the baseline ([`regression`]). Every verdict names the evidence
-//! that decided it (run id, file, sha256); missing evidence is a verdict of its own, never a pass.
+//! that decided it (run id, file, sha256) and says why; each kind of missing evidence (no
+//! measurement, no baseline, not comparable, stale) is a verdict of its own, never a pass.
+//!
+//! Before deciding, [`emitter_warnings`] reports every metric criterion that names a metric no
+//! configured check emits (the union of the metric names the runs of each configured check
+//! recorded), so a criterion that can never be decided says so when the project loads.
 
 pub mod criteria;
 pub mod index;
 pub mod regression;
 pub mod stats;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{Result, bail};
@@ -18,9 +24,11 @@ use serde::Serialize;
 
 use crate::evidence::ledger::RunKind;
 use crate::evidence::ledger::load::{Run, current_baseline};
+use crate::evidence::testbed::{Testbed, testbed};
 use crate::model::adr::Adr;
 use crate::model::config::Config;
-use crate::model::plan::Plan;
+use crate::model::plan::expr::Bound;
+use crate::model::plan::{Decider, Plan};
 use crate::model::signoff::Signoffs;
 
 pub use criteria::{ComparisonOutcome, CriterionVerdict, Verdict};
@@ -70,8 +78,8 @@ pub struct PhaseStatus {
     pub waived: usize,
     /// Criteria not met.
     pub not_met: usize,
-    /// Criteria without evidence.
-    pub no_evidence: usize,
+    /// Criteria undecided: no measurement, no baseline, not comparable or stale.
+    pub undecided: usize,
     /// Dependencies that are not complete.
     pub blocked_by: Vec<u32>,
 }
@@ -83,21 +91,32 @@ pub struct Evaluation {
     pub latest_run: Option<String>,
     /// The baseline run compared against, if any.
     pub baseline: Option<String>,
+    /// The newest check run's testbed.
+    pub latest_testbed: Option<Testbed>,
+    /// The baseline run's testbed.
+    pub baseline_testbed: Option<Testbed>,
     /// One verdict per criterion, plan order.
     pub criteria: Vec<CriterionVerdict>,
     /// One status per phase, plan order.
     pub phases: Vec<PhaseStatus>,
     /// One verdict per metric measured both now and in the baseline, by name.
     pub regressions: Vec<RegressionVerdict>,
+    /// Load-time warnings ([`emitter_warnings`]), plan order.
+    pub warnings: Vec<String>,
 }
 
 impl Evaluation {
-    /// Blocking criteria that are not met or have no evidence.
+    /// Blocking criteria that do not pass: every state but met and waived.
     pub fn failed_blocking_criteria(&self) -> Vec<&CriterionVerdict> {
         self.criteria
             .iter()
-            .filter(|c| c.blocking && matches!(c.verdict, Verdict::NotMet | Verdict::NoEvidence))
+            .filter(|c| c.blocking && !c.verdict.passes())
             .collect()
+    }
+
+    /// How many criteria are in state `v`.
+    pub fn count(&self, v: Verdict) -> usize {
+        self.criteria.iter().filter(|c| c.verdict == v).count()
     }
 
     /// Regressions beyond threshold and noise.
@@ -158,6 +177,63 @@ pub fn check_adr_claims(plan: &Plan, adrs: &[Adr]) -> Result<()> {
     Ok(())
 }
 
+/// The metric names a criterion's expression reads (compared metrics and metric bounds).
+fn metric_names(decider: &Decider) -> Vec<&str> {
+    let Decider::Metric(expr) = decider else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for c in expr.comparisons() {
+        names.push(c.metric.as_str());
+        if let Bound::Metric(other, _) = &c.bound {
+            names.push(other.as_str());
+        }
+    }
+    names
+}
+
+/// Load-time warnings, by criterion id: each metric criterion naming a metric that no check
+/// configured in `sitegen.toml` emits — the union of the metric names recorded by any run's
+/// record of a configured check — as ``P2.integrity-check: no check emits `integrity.x` ``.
+/// Without any check run nothing is known about what checks emit, and nothing is reported.
+pub fn emitter_warnings(
+    plan: &Plan,
+    config: &Config,
+    runs: &[Run],
+) -> Result<BTreeMap<String, String>> {
+    let configured: BTreeSet<&str> = config.checks.iter().map(|c| c.id.as_str()).collect();
+    let checks: Vec<&Run> = runs
+        .iter()
+        .filter(|r| r.info.kind == RunKind::Checks)
+        .collect();
+    let mut out = BTreeMap::new();
+    if checks.is_empty() {
+        return Ok(out);
+    }
+    let emitted: BTreeSet<&str> = checks
+        .iter()
+        .flat_map(|r| r.records.iter())
+        .filter(|r| configured.contains(r.record.check_id.as_str()))
+        .flat_map(|r| r.record.metrics.iter().map(|m| m.name.as_str()))
+        .collect();
+    for (_, c) in plan.criteria() {
+        let decider = c.decider()?;
+        let mut missing: Vec<&str> = metric_names(&decider)
+            .into_iter()
+            .filter(|m| !emitted.contains(m))
+            .collect();
+        missing.dedup();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+            out.insert(
+                c.id.clone(),
+                format!("{}: no check emits {}", c.id, list.join(", ")),
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// Evaluates everything.
 pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation> {
     check_adr_claims(inputs.plan, inputs.adrs)?;
@@ -175,7 +251,14 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation> {
     };
     let current = index::Index::build(inputs.runs);
     let base = index::Index::build(baseline_run);
-    let criteria = criteria::decide_all(inputs, &current, &base)?;
+    let warnings = emitter_warnings(inputs.plan, inputs.config, inputs.runs)?;
+    let criteria = criteria::decide_all(
+        inputs,
+        &current,
+        &base,
+        baseline_run.map(|r| r.id.as_str()),
+        &warnings,
+    )?;
     let phases = phase_status(inputs.plan, &criteria);
     let regressions = regression::compare(
         &inputs.config.regression,
@@ -183,14 +266,17 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation> {
         &base,
         baseline_run.map(|r| r.id.as_str()),
     );
+    let latest = inputs
+        .runs
+        .iter()
+        .rev()
+        .find(|r| r.info.kind == RunKind::Checks);
     Ok(Evaluation {
-        latest_run: inputs
-            .runs
-            .iter()
-            .rev()
-            .find(|r| r.info.kind == RunKind::Checks)
-            .map(|r| r.id.clone()),
+        latest_run: latest.map(|r| r.id.clone()),
         baseline: baseline_run.map(|r| r.id.clone()),
+        latest_testbed: latest.map(|r| testbed(&r.info.environment)),
+        baseline_testbed: baseline_run.map(|r| testbed(&r.info.environment)),
+        warnings: criteria.iter().filter_map(|c| c.warning.clone()).collect(),
         criteria,
         phases,
         regressions,
@@ -222,7 +308,8 @@ fn phase_status(plan: &Plan, criteria: &[CriterionVerdict]) -> Vec<PhaseStatus> 
                 met,
                 waived,
                 not_met: count(Verdict::NotMet),
-                no_evidence: count(Verdict::NoEvidence),
+                undecided: mine.iter().filter(|c| !c.verdict.passes()).count()
+                    - count(Verdict::NotMet),
                 blocked_by: Vec::new(),
             }
         })

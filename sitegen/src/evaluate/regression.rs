@@ -5,15 +5,61 @@
 //! only when the change exceeds the threshold AND the difference is significant at `alpha` →
 //! without samples, the plain threshold decides. The judgement is the workspace's shared one,
 //! [`lightning_metrics::judge`], the same `ldb bench compare` makes.
+//!
+//! Only measurements of one testbed are judged: when the two records' environments differ in
+//! a fingerprint field both recorded ([`crate::evidence::testbed::differences`]), the verdict
+//! is [`RegressionState::NotComparable`] with the reason naming what changed — never a
+//! regression and never a pass, however far the values moved.
 
 use serde::Serialize;
 
 use crate::evaluate::EvidenceRef;
 use crate::evaluate::index::Index;
 use crate::evidence::metrics::Direction;
+use crate::evidence::testbed;
 use crate::model::config::RegressionConfig;
-pub use lightning_metrics::compare::{Method, RegressionState};
-use lightning_metrics::compare::{Rule, judge};
+pub use lightning_metrics::compare::Method;
+use lightning_metrics::compare::{RegressionState as Judged, Rule, judge};
+
+/// The outcome of comparing one metric with its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegressionState {
+    /// Worse beyond threshold (and significant, when tested).
+    Regressed,
+    /// Worse beyond threshold but not statistically significant.
+    WithinNoise,
+    /// Better beyond threshold.
+    Improved,
+    /// Within threshold.
+    Unchanged,
+    /// Measured on another testbed than the baseline: not judged.
+    NotComparable,
+}
+
+impl RegressionState {
+    /// As `gate` and the site show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RegressionState::Regressed => "REGRESSED",
+            RegressionState::WithinNoise => "within noise",
+            RegressionState::Improved => "improved",
+            RegressionState::Unchanged => "unchanged",
+            RegressionState::NotComparable => "not comparable",
+        }
+    }
+}
+
+impl From<Judged> for RegressionState {
+    fn from(j: Judged) -> Self {
+        match j {
+            Judged::Regressed => RegressionState::Regressed,
+            Judged::WithinNoise => RegressionState::WithinNoise,
+            Judged::Improved => RegressionState::Improved,
+            Judged::Unchanged => RegressionState::Unchanged,
+        }
+    }
+}
 
 /// Relative change from `baseline` to `current` as a fraction (0.12 = 12% more, -0.25 = 25%
 /// less), whichever way is better; `None` when the baseline is 0.
@@ -41,7 +87,10 @@ pub struct RegressionVerdict {
     pub threshold: f64,
     /// Outcome.
     pub state: RegressionState,
-    /// How it was decided.
+    /// Why, when the state is not a judgement of the values (`not comparable: environment
+    /// changed (cpu A → B)`).
+    pub reason: Option<String>,
+    /// How it was decided (for a `not_comparable` verdict: how it would have been).
     pub method: Method,
     /// Current evidence.
     pub evidence: EvidenceRef,
@@ -76,6 +125,11 @@ pub fn compare(
             alpha: cfg.alpha,
         };
         let judgement = judge(m, b.metric, &rule);
+        let reason = testbed::not_comparable(b.environment, now.environment);
+        let state = match reason {
+            Some(_) => RegressionState::NotComparable,
+            None => judgement.state.into(),
+        };
         let bv = b.metric.value;
         out.push(RegressionVerdict {
             metric: m.name.clone(),
@@ -85,7 +139,8 @@ pub fn compare(
             current_value: m.value,
             worse_by: judgement.worse_by,
             threshold,
-            state: judgement.state,
+            state,
+            reason,
             method: judgement.method,
             evidence: now.evidence.clone(),
             baseline_evidence: b.evidence.clone(),

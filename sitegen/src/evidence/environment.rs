@@ -1,5 +1,7 @@
 //! Capturing the environment a run happens in: git commit and dirty flag (git2), rustc
-//! version, Cargo.lock sha256, OS, CPU model and core count.
+//! version, Cargo.lock sha256, OS, CPU model and core count, total memory, kernel release and
+//! the file system of the work dir. The last six with rustc name the run's testbed
+//! ([`crate::evidence::testbed`]).
 
 use std::path::Path;
 use std::process::Command;
@@ -67,6 +69,57 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| std::env::consts::ARCH.to_string())
 }
 
+/// `MemTotal` of a `/proc/meminfo` text, in MiB.
+pub fn parse_meminfo(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let mut parts = line.split_whitespace().skip(1);
+    let kib: u64 = parts.next()?.parse().ok()?;
+    match parts.next() {
+        Some("kB") | None => Some(kib / 1024),
+        Some(_) => None,
+    }
+}
+
+/// The file system type of `path` from a `/proc/mounts` text: the mount point that is the
+/// longest (component-wise) prefix of `path`. Mount points with spaces are octal-escaped in
+/// `/proc/mounts` (`\040`); they are unescaped before comparing.
+pub fn filesystem_of(mounts: &str, path: &Path) -> Option<String> {
+    let unescape = |s: &str| s.replace("\\040", " ").replace("\\011", "\t");
+    mounts
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let (_dev, point, fs) = (f.next()?, f.next()?, f.next()?);
+            let point = unescape(point);
+            path.starts_with(Path::new(&point))
+                .then(|| (Path::new(&point).components().count(), fs.to_string()))
+        })
+        // A later mount over the same point hides the earlier one: keep the last of the longest.
+        .fold(
+            None,
+            |best: Option<(usize, String)>, (len, fs)| match best {
+                Some((b, _)) if b > len => best,
+                _ => Some((len, fs)),
+            },
+        )
+        .map(|(_, fs)| fs)
+}
+
+fn memory_mib() -> Option<u64> {
+    parse_meminfo(&std::fs::read_to_string("/proc/meminfo").ok()?)
+}
+
+fn kernel_release() -> Option<String> {
+    let k = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok()?;
+    let k = k.trim();
+    (!k.is_empty()).then(|| k.to_string())
+}
+
+fn filesystem(root: &Path) -> Option<String> {
+    let root = root.canonicalize().ok()?;
+    filesystem_of(&std::fs::read_to_string("/proc/mounts").ok()?, &root)
+}
+
 /// Captures the environment of the repository at `root`.
 pub fn capture(root: &Path) -> Result<Environment> {
     let (git_commit, dirty) = git_state(root)?;
@@ -86,5 +139,42 @@ pub fn capture(root: &Path) -> Result<Environment> {
         cores: std::thread::available_parallelism()
             .map(|n| n.get() as u32)
             .unwrap_or(1),
+        memory_mib: memory_mib(),
+        kernel: kernel_release(),
+        filesystem: filesystem(root),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_is_memtotal_in_mib() {
+        let text = "MemTotal:        8039480 kB\nMemFree:  100 kB\n";
+        assert_eq!(parse_meminfo(text), Some(7851));
+        assert_eq!(parse_meminfo("MemFree: 1 kB\n"), None);
+        assert_eq!(parse_meminfo("MemTotal: lots kB\n"), None);
+    }
+
+    #[test]
+    fn filesystem_is_the_longest_mount_prefix() {
+        let mounts = "overlay / overlay rw 0 0\n\
+                      /dev/sda1 /work ext4 rw 0 0\n\
+                      tmpfs /work/tmp tmpfs rw 0 0\n\
+                      /dev/sdb1 /work/my\\040dir xfs rw 0 0\n";
+        let fs = |p: &str| filesystem_of(mounts, Path::new(p));
+        assert_eq!(fs("/work/main").as_deref(), Some("ext4"));
+        assert_eq!(fs("/work/tmp/x").as_deref(), Some("tmpfs"));
+        // A prefix by characters is not a prefix by components.
+        assert_eq!(fs("/work/tmpx").as_deref(), Some("ext4"));
+        assert_eq!(fs("/etc").as_deref(), Some("overlay"));
+        assert_eq!(fs("/work/my dir/a").as_deref(), Some("xfs"));
+        // Mounted over: the later line wins.
+        let over = "a / ext4 rw 0 0\nb / btrfs rw 0 0\n";
+        assert_eq!(
+            filesystem_of(over, Path::new("/x")).as_deref(),
+            Some("btrfs")
+        );
+    }
 }

@@ -9,6 +9,7 @@
 //! - [`verify`] — recomputes every [`hash`] and the chain;
 //! - [`paired`] — the baseline commit and the current tree measured alternately, judged from
 //!   the paired ratios (`sitegen pair`).
+//! - [`testbed`] — which environments may be compared: the fingerprint, its id and label.
 
 pub mod conditions;
 pub mod environment;
@@ -19,4 +20,5 @@ pub mod metrics;
 pub mod paired;
 pub mod record;
 pub mod runner;
+pub mod testbed;
 pub mod verify;

@@ -79,6 +79,17 @@ pub struct Environment {
     pub cpu: String,
     /// Logical cores available.
     pub cores: u32,
+    /// Total memory in MiB (`MemTotal` of `/proc/meminfo`); absent in records made before
+    /// it was captured, or where it cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mib: Option<u64>,
+    /// Kernel release (`/proc/sys/kernel/osrelease`); absent as `memory_mib` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<String>,
+    /// File system type of the work dir (the mount in `/proc/mounts` with the longest prefix
+    /// of the repository root); absent as `memory_mib` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filesystem: Option<String>,
 }
 
 /// One check's result.

@@ -487,6 +487,7 @@ mod tests {
             os: String::new(),
             cpu: String::new(),
             cores: 1,
+            ..Environment::default()
         }
     }
 

@@ -73,14 +73,29 @@ pub fn commit_json(commit: &Commit, known: &HashMap<&str, ()>) -> Value {
     })
 }
 
-/// CSS class of a verdict; only `met` is green.
+/// CSS class of a verdict; only `met` is green, and every undecided state is grey.
 pub fn verdict_class(c: &CriterionVerdict) -> &'static str {
     match c.verdict {
         Verdict::Met => "ok",
         Verdict::Waived => "waived",
         Verdict::NotMet => "bad",
-        Verdict::NoEvidence => "missing",
+        Verdict::NoMeasurement | Verdict::NoBaseline | Verdict::NotComparable | Verdict::Stale => {
+            "missing"
+        }
     }
+}
+
+/// Per-state counts of `eval`'s criteria, keyed by the verdict's snake-case name.
+pub fn verdict_counts(eval: &crate::evaluate::Evaluation) -> Value {
+    let mut counts = serde_json::Map::new();
+    for v in Verdict::ALL {
+        let key = serde_json::to_value(v)
+            .ok()
+            .and_then(|k| k.as_str().map(str::to_string))
+            .unwrap_or_default();
+        counts.insert(key, json!(eval.count(v)));
+    }
+    Value::Object(counts)
 }
 
 /// The verdict as shown: `waived by ADR-0004` names the ADR.
@@ -125,6 +140,8 @@ pub fn criterion_json(c: &CriterionVerdict, ev: &Evidence) -> Value {
         "decided_by": c.decided_by,
         "verdict": verdict_label(c),
         "class": verdict_class(c),
+        "reason": c.reason,
+        "warning": c.warning,
         "value": c.value,
         "threshold": c.threshold,
         "blocking": c.blocking,
@@ -204,7 +221,7 @@ mod tests {
             met: 0,
             waived: 0,
             not_met: 0,
-            no_evidence: 0,
+            undecided: 0,
             blocked_by: Vec::new(),
         }
     }

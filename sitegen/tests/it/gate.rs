@@ -1,4 +1,4 @@
-//! Gates over fixture evidence: every verdict kind (met, not met, no evidence, waived), the
+//! Gates over fixture evidence: verdict kinds (met, not met, no measurement, waived), the
 //! evidence each names, phase roll-up, baseline-relative criteria, and noise-aware regressions.
 
 use crate::common::Fixture;
@@ -77,7 +77,7 @@ fn criteria_get_every_kind_of_verdict_with_their_evidence() {
         Some(base.as_str())
     );
 
-    assert_eq!(verdict(&e, "P0.doc").verdict, Verdict::NoEvidence);
+    assert_eq!(verdict(&e, "P0.doc").verdict, Verdict::NoMeasurement);
 
     let slo = verdict(&e, "P1.slo");
     assert_eq!(
@@ -104,12 +104,12 @@ fn criteria_get_every_kind_of_verdict_with_their_evidence() {
             .ends_with("0002-defer-compression.md")
     );
 
-    assert_eq!(verdict(&e, "P1.signoff").verdict, Verdict::NoEvidence);
-    assert_eq!(verdict(&e, "X.future").verdict, Verdict::NoEvidence);
+    assert_eq!(verdict(&e, "P1.signoff").verdict, Verdict::NoMeasurement);
+    assert_eq!(verdict(&e, "X.future").verdict, Verdict::NoMeasurement);
     assert_eq!(verdict(&e, "X.future").value, None);
 
     assert_eq!(e.phases[0].state, PhaseState::InProgress);
-    assert_eq!((e.phases[0].met, e.phases[0].no_evidence), (2, 1));
+    assert_eq!((e.phases[0].met, e.phases[0].undecided), (2, 1));
     assert_eq!(e.phases[1].blocked_by, vec![0]);
     assert!(
         !e.gate_passes(&f.project().config),
@@ -240,7 +240,10 @@ fn a_proposed_adr_does_not_waive() {
     );
     f.run(&["metrics"]);
     let e = f.project().evaluate(None).expect("evaluate");
-    assert_eq!(verdict(&e, "P1.compression").verdict, Verdict::NoEvidence);
+    assert_eq!(
+        verdict(&e, "P1.compression").verdict,
+        Verdict::NoMeasurement
+    );
     assert_eq!(verdict(&e, "P1.adr").verdict, Verdict::NotMet);
     assert_eq!(verdict(&e, "P1.adr").value.as_deref(), Some("proposed"));
 }

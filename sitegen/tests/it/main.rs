@@ -17,3 +17,4 @@ mod paired;
 mod publishing;
 mod repository;
 mod site;
+mod verdicts;

@@ -117,7 +117,8 @@ fn without_evidence_no_metric_or_check_criterion_passes() {
     .expect("evaluate");
     for c in &e.criteria {
         if matches!(c.decided_by, "metric" | "check" | "signoff") {
-            assert_eq!(c.verdict, Verdict::NoEvidence, "{}", c.id);
+            assert_eq!(c.verdict, Verdict::NoMeasurement, "{}", c.id);
+            assert!(c.reason.starts_with("no measurement: "), "{}", c.reason);
         }
     }
     let adr = e

@@ -166,9 +166,13 @@ fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<
         .filter(|_| share)
         .and_then(|dir| reuse::Previous::load(dir, &site_dir));
     let chrome = context::Chrome::new(&loaded);
-    let (jobs, warnings) = phase(&mut timings, "plan", || {
+    let (jobs, mut warnings) = phase(&mut timings, "plan", || {
         pages::plan(options, &loaded, &cache, &chrome, previous.as_ref())
     })?;
+    // The evaluation's load-time warnings (criteria no configured check can decide) first.
+    if let Some(ev) = &loaded.evidence {
+        warnings.splice(0..0, ev.eval.warnings.iter().cloned());
+    }
     // The evidence is in the page contexts now; free it before rendering.
     // Freeing a parsed ledger (millions of values) takes a while: a helper thread does it
     // while the pages render.

@@ -2,19 +2,20 @@
 //!
 //! Steps: order the plan's phases by dependency → give each a status (signed off / ready /
 //! blocked / in progress) from the evaluation → list its criteria with verdict, deciding value,
-//! threshold and the evidence record (link and sha256). "No evidence" has its own class and is
-//! never shown as a pass.
+//! threshold, the reason and the evidence record (link and sha256). Every undecided state (no
+//! measurement, no baseline, not comparable, stale) is grey, counted on its own card and never
+//! shown as a pass; load-time warnings are listed above the phases.
 
 use serde_json::{Value, json};
 
-use crate::evaluate::Verdict;
+use crate::evaluate::RegressionState;
 use crate::model::adr::Adr;
 use crate::site::context::Shared;
 use crate::site::job::PageJob;
 use crate::site::load::evidence::Evidence;
 use crate::site::urls::adr_path;
 use crate::site::view::{
-    criterion_json, dependency_order, metric_link, percent, phase_status_label,
+    criterion_json, dependency_order, metric_link, percent, phase_status_label, verdict_counts,
 };
 
 /// The dashboard page.
@@ -35,7 +36,7 @@ pub fn dashboard(shared: &Shared, ev: &Evidence, adrs: &[Adr]) -> PageJob {
                 "depends_on": p.depends_on, "blocked_by": p.blocked_by,
                 "status": label, "class": class,
                 "met": p.met, "waived": p.waived, "not_met": p.not_met,
-                "no_evidence": p.no_evidence, "criteria": criteria,
+                "undecided": p.undecided, "criteria": criteria,
             })
         })
         .collect();
@@ -45,7 +46,6 @@ pub fn dashboard(shared: &Shared, ev: &Evidence, adrs: &[Adr]) -> PageJob {
         .filter(|c| c.phase.is_none())
         .map(|c| criterion_json(c, ev))
         .collect();
-    let count = |v: Verdict| eval.criteria.iter().filter(|c| c.verdict == v).count();
     let regressed: Vec<Value> = eval
         .regressed()
         .into_iter()
@@ -74,6 +74,12 @@ pub fn dashboard(shared: &Shared, ev: &Evidence, adrs: &[Adr]) -> PageJob {
             })
         })
         .collect();
+    let not_comparable: Vec<Value> = eval
+        .regressions
+        .iter()
+        .filter(|r| r.state == RegressionState::NotComparable)
+        .map(|r| json!({"metric": metric_link(&r.metric, ev), "reason": r.reason}))
+        .collect();
     shared.job(
         "dashboard".into(),
         "dashboard.html",
@@ -83,12 +89,15 @@ pub fn dashboard(shared: &Shared, ev: &Evidence, adrs: &[Adr]) -> PageJob {
             "plan_title": ev.plan.title,
             "latest_run": eval.latest_run,
             "baseline": eval.baseline,
+            "latest_testbed": eval.latest_testbed,
+            "baseline_testbed": eval.baseline_testbed,
             "gate_passes": eval.gate_passes(&ev.config),
-            "counts": {"met": count(Verdict::Met), "waived": count(Verdict::Waived),
-                       "not_met": count(Verdict::NotMet), "no_evidence": count(Verdict::NoEvidence)},
+            "counts": verdict_counts(eval),
+            "warnings": eval.warnings,
             "phases": phases,
             "cross_cutting": cross,
             "regressed": regressed,
+            "not_comparable": not_comparable,
             "verified": {"runs": ev.verified_runs, "files": ev.verified_files},
             "chain_head": ev.chain_head.as_ref().map(|h| json!({
                 "run_id": h.run_id,

@@ -50,7 +50,8 @@ pub fn home(shared: &Shared, loaded: &Loaded) -> PageJob {
                     "met": count(Verdict::Met),
                     "waived": count(Verdict::Waived),
                     "not_met": count(Verdict::NotMet),
-                    "no_evidence": count(Verdict::NoEvidence),
+                    "undecided": ev.eval.criteria.iter().filter(|c| !c.verdict.passes()).count()
+                        - count(Verdict::NotMet),
                 })
             }),
         }),

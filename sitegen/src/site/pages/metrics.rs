@@ -60,6 +60,7 @@ pub fn metric_pages(
                 "baseline": base,
                 "change": change(base, latest.map(|p| p.value)),
                 "state": regression.map(|r| r.state),
+                "reason": regression.and_then(|r| r.reason.as_deref()),
                 "points": s.points.len(),
             })
         })

@@ -20,6 +20,7 @@ use crate::evaluate::{Method, RegressionState, regression};
 use crate::evidence::conditions::Conditions;
 use crate::evidence::ledger::load::Run;
 use crate::evidence::record::{Captured, Status};
+use crate::evidence::testbed::{self, testbed};
 use crate::site::context::Shared;
 use crate::site::job::PageJob;
 use crate::site::load::evidence::{Evidence, short_commit};
@@ -47,6 +48,7 @@ fn run_summary(run: &Run) -> Value {
         "started_at": run.info.started_at,
         "commit": short_commit(&run.info.environment.git_commit),
         "dirty": run.info.environment.dirty,
+        "testbed": testbed(&run.info.environment),
         "checks": run.records.len(), "pass": count(Status::Pass),
         "failed": run.records.len() - count(Status::Pass),
     })
@@ -331,14 +333,15 @@ fn compare_context(ev: &Evidence, new: usize, old: usize) -> Value {
                 RegressionState::Regressed => "bad",
                 RegressionState::Improved => "ok",
                 RegressionState::WithinNoise => "waived",
-                RegressionState::Unchanged => "missing",
+                RegressionState::Unchanged | RegressionState::NotComparable => "missing",
             };
             json!({
                 "metric": r.metric, "unit": r.unit,
                 "path": ev.slugs.get(&r.metric).map(|s| metric_path(s)),
                 "old": r.baseline_value, "new": r.current_value, "change": change,
                 "worse_by": r.worse_by.map(percent), "threshold": percent(r.threshold),
-                "state": r.state, "class": class, "significance": significance, "p_value": p,
+                "state": r.state, "reason": r.reason,
+                "class": class, "significance": significance, "p_value": p,
             })
         })
         .collect();
@@ -360,6 +363,7 @@ fn compare_context(ev: &Evidence, new: usize, old: usize) -> Value {
         "title": format!("Compare {} with {}", a.id, b.id),
         "new": run_summary(a), "old": run_summary(b),
         "alpha": cfg.alpha, "rows": rows,
+        "not_comparable": testbed::not_comparable(&b.info.environment, &a.info.environment),
         "only_new": only_new, "only_old": only_old, "ignored": ignored,
     })
 }

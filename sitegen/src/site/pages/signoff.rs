@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::evaluate::Verdict;
 use crate::model::adr::{Adr, AdrStatus};
 use crate::site::context::Shared;
 use crate::site::job::PageJob;
@@ -111,7 +110,7 @@ pub fn signoff_report(
         .eval
         .criteria
         .iter()
-        .filter(|c| matches!(c.verdict, Verdict::NotMet | Verdict::NoEvidence))
+        .filter(|c| !c.verdict.passes())
         .map(|c| criterion_json(c, ev))
         .collect();
     let accepted: Vec<Value> = adrs
