@@ -82,7 +82,8 @@ pub fn tokenize(source: &str) -> Vec<Token> {
             // A char literal ('a', '\n', '\u{1F600}', b'x') or a lifetime ('a).
             let start = if c == 'b' { i + 1 } else { i };
             if at(start + 1) == '\\' {
-                let mut j = start + 2;
+                // Past the backslash and the escaped character (which may itself be a quote).
+                let mut j = start + 3;
                 while j < chars.len() && at(j) != '\'' {
                     j += 1;
                 }
@@ -173,6 +174,12 @@ mod tests {
         );
         assert!(all.contains(&"l".to_string()));
         assert!(all.contains(&"str".to_string()));
+    }
+
+    #[test]
+    fn an_escaped_quote_ends_its_char_literal() {
+        // The literal after it must still be one literal, not the name `x`.
+        assert_eq!(texts("['\\'','x', y]"), ["[", ",", ",", "y", "]"]);
     }
 
     #[test]
