@@ -134,19 +134,13 @@ struct Outcome {
     stderr: Captured,
 }
 
-fn execute(root: &Path, check: &CheckConfig, progress: &ProgressBar) -> Outcome {
+/// The process a check runs in `root`: its command with `{root}` expanded, in its work dir,
+/// with its environment, stdin closed, stdout and stderr piped, in a process group of its own
+/// (so a timeout can kill everything it started). `None` for an empty command.
+pub fn command_for(check: &CheckConfig, root: &Path) -> Option<(String, Command)> {
     let root_text = root.display().to_string();
     let expand = |s: &String| s.replace("{root}", &root_text);
-    let Some((program, args)) = check.command.split_first() else {
-        return Outcome {
-            status: Status::Error,
-            exit_code: None,
-            message: Some("the check has an empty command".into()),
-            stdout: Captured::default(),
-            stdout_whole: Vec::new(),
-            stderr: Captured::default(),
-        };
-    };
+    let (program, args) = check.command.split_first()?;
     let mut cmd = Command::new(expand(program));
     cmd.args(args.iter().map(expand))
         .current_dir(root.join(&check.workdir))
@@ -156,6 +150,20 @@ fn execute(root: &Path, check: &CheckConfig, progress: &ProgressBar) -> Outcome 
         .stderr(Stdio::piped());
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    Some((program.clone(), cmd))
+}
+
+fn execute(root: &Path, check: &CheckConfig, progress: &ProgressBar) -> Outcome {
+    let Some((program, mut cmd)) = command_for(check, root) else {
+        return Outcome {
+            status: Status::Error,
+            exit_code: None,
+            message: Some("the check has an empty command".into()),
+            stdout: Captured::default(),
+            stdout_whole: Vec::new(),
+            stderr: Captured::default(),
+        };
+    };
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {

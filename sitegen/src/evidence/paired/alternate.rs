@@ -89,20 +89,9 @@ pub struct Alternated {
 
 /// Runs the command of `check` once in the tree of `side` and returns its metrics, or why not.
 pub fn run_once(check: &CheckConfig, tree: &Path) -> Result<Vec<Metric>, String> {
-    let root_text = tree.display().to_string();
-    let expand = |s: &String| s.replace("{root}", &root_text);
-    let Some((program, args)) = check.command.split_first() else {
+    let Some((program, mut cmd)) = crate::evidence::runner::command_for(check, tree) else {
         return Err("the check has an empty command".into());
     };
-    let mut cmd = Command::new(expand(program));
-    cmd.args(args.iter().map(expand))
-        .current_dir(tree.join(&check.workdir))
-        .envs(check.env.iter().map(|(k, v)| (k, expand(v))))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("could not start `{program}`: {e}"))?;
