@@ -174,6 +174,10 @@ pub struct Profile {
 pub struct RegressionConfig {
     /// Relative change in the worse direction that counts as a regression (0.10 = 10%).
     pub threshold: f64,
+    /// Relative change in the worse direction that counts as a regression in a paired
+    /// measurement (`sitegen pair`), whose back-to-back pairs cancel the machine's drift and
+    /// so resolve smaller changes (0.05 = 5%). A per-metric `overrides` entry applies to both.
+    pub paired_threshold: f64,
     /// Significance level for the Mann–Whitney U test when samples exist.
     pub alpha: f64,
     /// Samples needed on each side before the statistical test is used.
@@ -191,6 +195,7 @@ impl Default for RegressionConfig {
     fn default() -> Self {
         RegressionConfig {
             threshold: 0.10,
+            paired_threshold: 0.05,
             alpha: 0.05,
             min_samples: 5,
             overrides: BTreeMap::new(),
@@ -204,6 +209,14 @@ impl RegressionConfig {
     /// Whether metric `name` is left out of regression verdicts.
     pub fn is_ignored(&self, name: &str) -> bool {
         self.ignore.iter().any(|p| glob_match(p, name))
+    }
+
+    /// The paired threshold of metric `name`: its `overrides` entry, else `paired_threshold`.
+    pub fn paired_threshold_of(&self, name: &str) -> f64 {
+        self.overrides
+            .get(name)
+            .copied()
+            .unwrap_or(self.paired_threshold)
     }
 }
 
@@ -381,6 +394,11 @@ impl Config {
             vec![Key("regression"), Key("threshold")],
             r.threshold,
         ))
+        .chain(std::iter::once((
+            "paired_threshold".to_string(),
+            vec![Key("regression"), Key("paired_threshold")],
+            r.paired_threshold,
+        )))
         .chain(r.overrides.iter().map(|(metric, t)| {
             (
                 format!("overrides.\"{metric}\""),

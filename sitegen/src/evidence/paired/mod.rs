@@ -53,11 +53,7 @@ pub fn judge(
         let Some(iv) = ratios.as_deref().and_then(stats::interval) else {
             continue;
         };
-        let threshold = rules
-            .overrides
-            .get(name)
-            .copied()
-            .unwrap_or(rules.threshold);
+        let threshold = rules.paired_threshold_of(name);
         out.push(PairedMetric {
             name: name.clone(),
             unit: m.unit.clone(),
