@@ -285,6 +285,26 @@ impl Project {
             .collect())
     }
 
+    /// The commit of the recorded baseline run, for `sitegen pair` without `--baseline`.
+    pub fn baseline_commit(&self) -> Result<String> {
+        let runs = self.load_runs()?;
+        let Some(id) = crate::evidence::ledger::load::current_baseline(&runs) else {
+            bail!(
+                "no baseline run is set (sitegen baseline set RUN --reason …); name the \
+                 baseline commit with --baseline REV"
+            );
+        };
+        let run = runs
+            .iter()
+            .find(|r| r.id == id)
+            .with_context(|| format!("baseline run `{id}` is not in the ledger"))?;
+        let commit = &run.info.environment.git_commit;
+        if commit.is_empty() {
+            bail!("baseline run `{id}` records no git commit; name one with --baseline REV");
+        }
+        Ok(commit.clone())
+    }
+
     /// Measures `checks` (the [`Project::pairable_checks`] when empty) paired against the
     /// commit `baseline` names, `rounds` rounds each, and appends the records as a `paired`
     /// run; `progress` hears of every step.
@@ -314,7 +334,7 @@ impl Project {
         let mut selected = Vec::new();
         for id in &ids {
             match self.config.check(id) {
-                Some(c) => selected.push(c),
+                Some(c) => selected.push(c.for_pairing()),
                 None => bail!("unknown check `{id}` (not in sitegen.toml)"),
             }
         }
@@ -341,7 +361,7 @@ impl Project {
                 paired::measure(
                     &trees,
                     &baseline_commit,
-                    check,
+                    &check,
                     rounds,
                     &self.config.regression,
                     &env,

@@ -48,7 +48,7 @@ pub fn execute(project: &Project, args: &GateArgs) -> Result<i32> {
         outln!("{}", serde_json::to_string_pretty(&eval)?);
     } else {
         print_gate(&eval);
-        print_paired(project)?;
+        print_paired(project, &eval)?;
     }
     let pass = eval.gate_passes(&project.config);
     if !args.json {
@@ -57,9 +57,10 @@ pub fn execute(project: &Project, args: &GateArgs) -> Result<i32> {
     Ok(if pass { 0 } else { 1 })
 }
 
-/// The newest paired run measured at the current commit, if any, one line per metric. Shown,
-/// not gated: the paired verdicts inform, the regression table above decides.
-fn print_paired(project: &Project) -> Result<()> {
+/// The newest paired run measured at the current commit, if any, one line per metric. Its
+/// verdicts decide the relative criteria and regression rows above only when its baseline is
+/// the baseline run's commit (and neither tree was dirty); the heading says which.
+fn print_paired(project: &Project, eval: &Evaluation) -> Result<()> {
     let (head, _) = crate::evidence::environment::git_state(&project.root)?;
     let runs = project.load_runs()?;
     let Some(run) = runs
@@ -69,10 +70,26 @@ fn print_paired(project: &Project) -> Result<()> {
     else {
         return Ok(());
     };
+    let deciding = eval.regressions.iter().any(|r| {
+        r.paired
+            .as_ref()
+            .is_some_and(|p| p.evidence.run_id.as_deref() == Some(run.id.as_str()))
+    }) || eval.criteria.iter().any(|c| {
+        c.comparisons.iter().any(|o| {
+            o.paired
+                .as_ref()
+                .is_some_and(|p| p.evidence.run_id.as_deref() == Some(run.id.as_str()))
+        })
+    });
     outln!(
-        "paired run {} (current commit {}):",
+        "paired run {} (current commit {}): {}",
         run.id,
-        short_commit(&head)
+        short_commit(&head),
+        if deciding {
+            "decides the rows above that say `paired`"
+        } else {
+            "shown only (its baseline is not the baseline run's commit, or a tree was dirty)"
+        }
     );
     outln!(
         "{:<24} {:<40} {:>8} {:<22} verdict",
@@ -182,9 +199,13 @@ fn print_gate(eval: &Evaluation) {
             "worse by"
         );
         for r in &eval.regressions {
-            let method = match r.method {
-                Method::MannWhitney { p_value } => format!("Mann-Whitney p={p_value:.4}"),
-                Method::Threshold => "threshold".into(),
+            let method = match (&r.paired, r.method) {
+                (Some(p), _) => format!(
+                    "paired ratio {:.4} [{:.4}, {:.4}]",
+                    p.ratio, p.ci_lower, p.ci_upper
+                ),
+                (None, Method::MannWhitney { p_value }) => format!("Mann-Whitney p={p_value:.4}"),
+                (None, Method::Threshold) => "threshold".into(),
             };
             outln!(
                 "{:<40} {:<14} {:>14.4} {:>14.4} {:>9} {method}",

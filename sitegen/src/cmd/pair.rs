@@ -11,9 +11,11 @@ use crate::{errln, outln};
 /// Arguments of `pair`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PairArgs {
-    /// The baseline: any git revision (commit, tag, `HEAD~1`).
+    /// The baseline: any git revision (commit, tag, `HEAD~1`); default: the commit of the
+    /// recorded baseline run (`sitegen baseline history`), so that the result can decide the
+    /// relative criteria and the regression check.
     #[arg(long, value_name = "REV")]
-    pub baseline: String,
+    pub baseline: Option<String>,
     /// Measure these checks (default: the quick profile's checks with `pairable = true`).
     #[arg(long = "check", value_name = "ID")]
     pub checks: Vec<String>,
@@ -26,7 +28,11 @@ pub struct PairArgs {
 /// regressed.
 pub fn execute(project: &Project, args: &PairArgs) -> Result<i32> {
     let progress = |step: &str| errln!("pair: {step}");
-    let summary = project.pair(&args.baseline, &args.checks, args.rounds, &progress)?;
+    let baseline = match &args.baseline {
+        Some(rev) => rev.clone(),
+        None => project.baseline_commit()?,
+    };
+    let summary = project.pair(&baseline, &args.checks, args.rounds, &progress)?;
     let mut code = 0;
     for r in &summary.records {
         let Some(p) = &r.paired else { continue };

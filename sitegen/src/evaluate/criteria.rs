@@ -12,6 +12,12 @@
 //! fails**, whatever else is missing (so a failure is never hidden behind a missing baseline);
 //! and otherwise takes the state of its first undecided comparison, with every undecided
 //! comparison's reason.
+//!
+//! A comparison relative to the baseline (`m <= 0.8 * baseline`) is decided by a paired
+//! measurement of `m` at the current commit against the baseline commit when there is one
+//! ([`super::paired`]): the ratio current / baseline is held to the factor, and the comparison
+//! is met only when the whole 95 % interval satisfies it — a change the pairs cannot tell from
+//! noise does not meet a criterion that asks for it.
 
 use std::path::Path;
 
@@ -19,6 +25,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::evaluate::index::Index;
+use crate::evaluate::paired::{PairedIndex, PairedRef};
 use crate::evaluate::{EvidenceRef, Inputs};
 use crate::evidence::hash;
 use crate::evidence::record::Status;
@@ -102,6 +109,8 @@ pub struct ComparisonOutcome {
     pub evidence: Option<EvidenceRef>,
     /// Where the bound was measured (baseline run for relative bounds, or the other metric).
     pub bound_evidence: Option<EvidenceRef>,
+    /// The paired measurement that decided a relative comparison, when one did.
+    pub paired: Option<PairedRef>,
 }
 
 /// A criterion's verdict with what decided it.
@@ -211,6 +220,7 @@ struct Decided {
 struct Baseline<'i, 'a> {
     index: &'i Index<'a>,
     run: Option<&'i str>,
+    paired: &'i PairedIndex,
 }
 
 impl Baseline<'_, '_> {
@@ -234,6 +244,64 @@ struct Decision {
     threshold: Option<f64>,
     bound_evidence: Option<EvidenceRef>,
     reason: String,
+    paired: Option<PairedRef>,
+}
+
+/// A relative comparison `metric op k × baseline` decided by a paired measurement at `value`:
+/// met when the whole interval of the ratio satisfies `op k` (for `=`, the ratio itself). The
+/// bound is shown in the metric's unit as `k × value / ratio`, the baseline the pairs imply.
+fn decide_paired(c: &Comparison, k: f64, value: f64, p: &PairedRef) -> Decision {
+    use crate::model::plan::expr::Op;
+    let deciding = match c.op {
+        Op::Ge | Op::Gt => p.ci_lower,
+        Op::Le | Op::Lt => p.ci_upper,
+        Op::Eq => p.ratio,
+    };
+    let holds = c.op.holds(deciding, k);
+    let which = match c.op {
+        Op::Ge | Op::Gt => "its lower bound",
+        Op::Le | Op::Lt => "its upper bound",
+        Op::Eq => "the ratio",
+    };
+    let reason = if holds {
+        format!(
+            "met (paired): `{}` {}; {which} {} {} {}",
+            c.metric,
+            p.describe(),
+            fmt_num(deciding),
+            c.op.as_str(),
+            fmt_num(k)
+        )
+    } else if c.op.holds(p.ratio, k) {
+        format!(
+            "not met (paired): `{}` {}; the ratio {} {} {} but {which} {} {} {} — not established \
+             at 95 %",
+            c.metric,
+            p.describe(),
+            fmt_num(p.ratio),
+            c.op.as_str(),
+            fmt_num(k),
+            fmt_num(deciding),
+            negated(c.op),
+            fmt_num(k)
+        )
+    } else {
+        format!(
+            "not met (paired): `{}` {}; the ratio {} {} {}",
+            c.metric,
+            p.describe(),
+            fmt_num(p.ratio),
+            negated(c.op),
+            fmt_num(k)
+        )
+    };
+    Decision {
+        state: if holds { Verdict::Met } else { Verdict::NotMet },
+        threshold: (p.ratio > 0.0).then(|| k * value / p.ratio),
+        bound_evidence: Some(p.evidence.clone()),
+        reason,
+        paired: Some(p.clone()),
+    }
 }
 
 fn decide_comparison(c: &Comparison, cur: &Index<'_>, base: &Baseline<'_, '_>) -> Decision {
@@ -242,6 +310,7 @@ fn decide_comparison(c: &Comparison, cur: &Index<'_>, base: &Baseline<'_, '_>) -
         threshold: None,
         bound_evidence: None,
         reason,
+        paired: None,
     };
     let Some(now) = cur.metric(&c.metric) else {
         return undecided(
@@ -254,11 +323,16 @@ fn decide_comparison(c: &Comparison, cur: &Index<'_>, base: &Baseline<'_, '_>) -
     }
     let (threshold, bound_evidence) = match &c.bound {
         Bound::Absolute(v) => (*v, None),
-        Bound::Relative(k) => match base.index.metric(&c.metric) {
-            None => return undecided(Verdict::NoBaseline, base.missing(&c.metric, now.check_id)),
-            Some(b) => match testbed::not_comparable(b.environment, now.environment) {
-                Some(why) => return undecided(Verdict::NotComparable, why),
-                None => (k * b.metric.value, Some(b.evidence.clone())),
+        Bound::Relative(k) => match base.paired.get(&c.metric, now.environment) {
+            Some(p) => return decide_paired(c, *k, now.metric.value, p),
+            None => match base.index.metric(&c.metric) {
+                None => {
+                    return undecided(Verdict::NoBaseline, base.missing(&c.metric, now.check_id));
+                }
+                Some(b) => match testbed::not_comparable(b.environment, now.environment) {
+                    Some(why) => return undecided(Verdict::NotComparable, why),
+                    None => (k * b.metric.value, Some(b.evidence.clone())),
+                },
             },
         },
         Bound::Metric(other, k) => match cur.metric(other) {
@@ -277,6 +351,7 @@ fn decide_comparison(c: &Comparison, cur: &Index<'_>, base: &Baseline<'_, '_>) -
         state: if holds { Verdict::Met } else { Verdict::NotMet },
         threshold: Some(threshold),
         bound_evidence,
+        paired: None,
         reason: format!(
             "{}: {} = {} {} {}",
             if holds { "met" } else { "not met" },
@@ -457,6 +532,7 @@ fn decide(
                         reason: d.reason,
                         evidence: now.map(|m| m.evidence.clone()),
                         bound_evidence: d.bound_evidence,
+                        paired: d.paired,
                     },
                 ));
                 truth
@@ -540,12 +616,14 @@ pub fn decide_all(
     inputs: &Inputs<'_>,
     cur: &Index<'_>,
     base: &Index<'_>,
+    paired: &PairedIndex,
     baseline_run: Option<&str>,
     warnings: &std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<CriterionVerdict>> {
     let baseline = Baseline {
         index: base,
         run: baseline_run,
+        paired,
     };
     let mut out = Vec::new();
     for (phase, c) in inputs.plan.criteria() {

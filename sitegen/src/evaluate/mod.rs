@@ -10,9 +10,13 @@
 //! Before deciding, [`emitter_warnings`] reports every metric criterion that names a metric no
 //! configured check emits (the union of the metric names the runs of each configured check
 //! recorded), so a criterion that can never be decided says so when the project loads.
+//!
+//! A paired measurement against the baseline commit ([`paired`]) decides the relative
+//! comparisons and regression verdicts of the metrics it measured at the current commit.
 
 pub mod criteria;
 pub mod index;
+pub mod paired;
 pub mod regression;
 pub mod stats;
 
@@ -251,11 +255,16 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation> {
     };
     let current = index::Index::build(inputs.runs);
     let base = index::Index::build(baseline_run);
+    let pairs = paired::PairedIndex::build(
+        inputs.runs,
+        baseline_run.map(|r| r.info.environment.git_commit.as_str()),
+    );
     let warnings = emitter_warnings(inputs.plan, inputs.config, inputs.runs)?;
     let criteria = criteria::decide_all(
         inputs,
         &current,
         &base,
+        &pairs,
         baseline_run.map(|r| r.id.as_str()),
         &warnings,
     )?;
@@ -265,6 +274,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation> {
         &current,
         &base,
         baseline_run.map(|r| r.id.as_str()),
+        &pairs,
     );
     let latest = inputs
         .runs

@@ -10,12 +10,19 @@
 //! a fingerprint field both recorded ([`crate::evidence::testbed::differences`]), the verdict
 //! is [`RegressionState::NotComparable`] with the reason naming what changed — never a
 //! regression and never a pass, however far the values moved.
+//!
+//! A paired measurement of the metric at the current commit against the baseline commit
+//! ([`super::paired`]) decides instead when there is one: its verdict (the interval of the
+//! back-to-back ratios against `paired_threshold`) becomes the state, and the testbed question
+//! does not arise, since both sides ran on one machine in one sitting.
 
 use serde::Serialize;
 
 use crate::evaluate::EvidenceRef;
 use crate::evaluate::index::Index;
+use crate::evaluate::paired::{PairedIndex, PairedRef};
 use crate::evidence::metrics::Direction;
+use crate::evidence::record::PairedVerdict;
 use crate::evidence::testbed;
 use crate::model::config::RegressionConfig;
 pub use lightning_metrics::compare::Method;
@@ -90,12 +97,15 @@ pub struct RegressionVerdict {
     /// Why, when the state is not a judgement of the values (`not comparable: environment
     /// changed (cpu A → B)`).
     pub reason: Option<String>,
-    /// How it was decided (for a `not_comparable` verdict: how it would have been).
+    /// How the two recorded values compare (for a `not_comparable` verdict: how they would
+    /// have been; when `paired` decided, how the recorded values alone would have).
     pub method: Method,
     /// Current evidence.
     pub evidence: EvidenceRef,
     /// Baseline evidence.
     pub baseline_evidence: EvidenceRef,
+    /// The paired measurement that decided the state, when one did.
+    pub paired: Option<PairedRef>,
 }
 
 /// Compares every metric of `cur` that `base` also has, skipping ignored metrics and metrics
@@ -105,6 +115,7 @@ pub fn compare(
     cur: &Index<'_>,
     base: &Index<'_>,
     baseline_run: Option<&str>,
+    paired: &PairedIndex,
 ) -> Vec<RegressionVerdict> {
     let mut out = Vec::new();
     for now in cur.metrics_sorted() {
@@ -125,10 +136,28 @@ pub fn compare(
             alpha: cfg.alpha,
         };
         let judgement = judge(m, b.metric, &rule);
-        let reason = testbed::not_comparable(b.environment, now.environment);
-        let state = match reason {
-            Some(_) => RegressionState::NotComparable,
-            None => judgement.state.into(),
+        let pair = paired.get(&m.name, now.environment).cloned();
+        let (state, reason, threshold) = match &pair {
+            Some(p) => (
+                match p.verdict {
+                    PairedVerdict::Regressed => RegressionState::Regressed,
+                    PairedVerdict::Improved => RegressionState::Improved,
+                    PairedVerdict::NoSignificantChange => RegressionState::Unchanged,
+                },
+                Some(format!("paired: {}", p.describe())),
+                p.threshold,
+            ),
+            None => match testbed::not_comparable(b.environment, now.environment) {
+                Some(why) => (RegressionState::NotComparable, Some(why), threshold),
+                None => (judgement.state.into(), None, threshold),
+            },
+        };
+        let worse_by = match &pair {
+            Some(p) => Some(crate::evidence::paired::stats::worse_by(
+                m.direction,
+                p.ratio,
+            )),
+            None => judgement.worse_by,
         };
         let bv = b.metric.value;
         out.push(RegressionVerdict {
@@ -137,13 +166,14 @@ pub fn compare(
             direction: m.direction,
             baseline_value: bv,
             current_value: m.value,
-            worse_by: judgement.worse_by,
+            worse_by,
             threshold,
             state,
             reason,
             method: judgement.method,
             evidence: now.evidence.clone(),
             baseline_evidence: b.evidence.clone(),
+            paired: pair,
         });
     }
     out

@@ -213,7 +213,7 @@ pub struct PairedMetric {
     pub ci_lower: f64,
     /// Upper bound.
     pub ci_upper: f64,
-    /// The relative change that counts (`[regression] threshold`, or its override).
+    /// The relative change that counts (`[regression] paired_threshold`, or its override).
     pub threshold: f64,
     /// The verdict.
     pub verdict: PairedVerdict,

@@ -135,6 +135,21 @@ pub struct CheckConfig {
     /// `target/release/ldb`): hashed at both sides of a paired measurement. Without it, the
     /// first command word naming a file in the tree is hashed.
     pub binary: Option<String>,
+    /// The command `sitegen pair` runs at both sides, when it differs from `command`: one that
+    /// exists at the baseline commit too (e.g. without flags added since). Each paired round
+    /// is a sample, so it needs no repetitions of its own. Defaults to `command`.
+    pub pair_command: Option<Vec<String>>,
+}
+
+impl CheckConfig {
+    /// The check as `sitegen pair` runs it: its `pair_command` in place of `command`.
+    pub fn for_pairing(&self) -> CheckConfig {
+        let mut check = self.clone();
+        if let Some(c) = &self.pair_command {
+            check.command = c.clone();
+        }
+        check
+    }
 }
 
 impl Default for CheckConfig {
@@ -154,6 +169,7 @@ impl Default for CheckConfig {
             env: BTreeMap::new(),
             pairable: false,
             binary: None,
+            pair_command: None,
         }
     }
 }
@@ -305,6 +321,13 @@ impl Config {
                 bail!(
                     "{}: check `{}` has an empty command",
                     at(&[Key("command")]),
+                    check.id
+                );
+            }
+            if check.pair_command.as_ref().is_some_and(|c| c.is_empty()) {
+                bail!(
+                    "{}: check `{}` has an empty pair_command",
+                    at(&[Key("pair_command")]),
                     check.id
                 );
             }

@@ -14,6 +14,7 @@ mod ingest;
 mod ledger;
 mod output;
 mod paired;
+mod paired_verdicts;
 mod publishing;
 mod repository;
 mod site;

@@ -280,6 +280,55 @@ fn bad_input_is_an_error_naming_it() {
 }
 
 #[test]
+fn pairing_runs_the_pair_command_and_defaults_to_the_baseline_runs_commit() {
+    let seed = seed();
+    let r = Repo::new();
+    let summary = r
+        .project()
+        .pair(&r.first, &ids(&["twocommands"]), 2, &|_| {})
+        .unwrap_or_else(|e| panic!("seed {seed}: pair: {e:#}"));
+    let rec = &summary.records[0];
+    assert_eq!(rec.status, Status::Pass, "seed {seed}: {:?}", rec.message);
+    assert_eq!(rec.command, ["bash", "bench.sh"], "the command pairing ran");
+    // Without --baseline and without a baseline run: an error saying what to do.
+    let out = crate::common::sitegen_cmd(r.root(), &["pair", "--check", "bench"])
+        .output()
+        .expect("sitegen runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no baseline run is set") && stderr.contains("--baseline REV"),
+        "{stderr}"
+    );
+    // With a baseline run recorded at the first commit, `pair` measures against it.
+    let repo = git2::Repository::open(r.root()).expect("open");
+    let first = repo
+        .find_commit(git2::Oid::from_str(&r.first).expect("oid"))
+        .expect("first commit");
+    repo.checkout_tree(
+        first.as_object(),
+        Some(git2::build::CheckoutBuilder::new().force()),
+    )
+    .expect("checkout first");
+    repo.set_head_detached(first.id()).expect("detach");
+    let base = r
+        .project()
+        .run("quick", &ids(&["bench"]), false)
+        .expect("baseline run")
+        .run_id;
+    r.project()
+        .set_baseline(&base, "the fixture baseline", None)
+        .expect("set baseline");
+    repo.set_head("refs/heads/master")
+        .or_else(|_| repo.set_head("refs/heads/main"))
+        .expect("back to the branch");
+    repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+        .expect("checkout branch");
+    let project = r.project();
+    assert_eq!(project.baseline_commit().expect("baseline commit"), r.first);
+}
+
+#[test]
 fn the_command_line_the_gate_and_the_site_show_the_paired_run() {
     let r = Repo::new();
     let out =

@@ -51,7 +51,9 @@ pub fn dashboard(shared: &Shared, ev: &Evidence, adrs: &[Adr]) -> PageJob {
         .into_iter()
         .map(|r| {
             json!({"metric": metric_link(&r.metric, ev), "baseline": r.baseline_value,
-                   "current": r.current_value, "worse_by": r.worse_by.map(percent)})
+                   "current": r.current_value, "worse_by": r.worse_by.map(percent),
+                   "paired": r.paired.as_ref().map(|p| json!({
+                       "text": p.describe(), "run_id": p.evidence.run_id}))})
         })
         .collect();
     // Newest first: the change in force leads.

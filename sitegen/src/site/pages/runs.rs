@@ -317,7 +317,9 @@ fn compare_context(ev: &Evidence, new: usize, old: usize) -> Value {
     let cur = Index::build([a]);
     let base = Index::build([b]);
     let cfg = &ev.config.regression;
-    let verdicts = regression::compare(cfg, &cur, &base, Some(&b.id));
+    // Two recorded runs, compared as recorded: no paired measurement stands in.
+    let no_pairs = crate::evaluate::paired::PairedIndex::default();
+    let verdicts = regression::compare(cfg, &cur, &base, Some(&b.id), &no_pairs);
     let rows: Vec<Value> = verdicts
         .iter()
         .map(|r| {
