@@ -264,6 +264,23 @@ fn bench_oltp_prints_every_oltp_metric_and_cleans_up() {
     ] {
         assert!(value(name) >= 0.0, "{name}");
     }
+    // Each count has its rate per 1,000 operations, window by window: zero exactly when the
+    // count is, and never more than 1,000 per counted event.
+    let by_name = metric_samples(&out);
+    for (count, rate) in [
+        ("oltp.deadlocks", "oltp.deadlocks_per_1k_ops"),
+        ("oltp.write_conflicts", "oltp.write_conflicts_per_1k_ops"),
+        ("oltp.retries", "oltp.retries_per_1k_ops"),
+        ("oltp.failed_ops", "oltp.failed_ops_per_1k_ops"),
+        ("oltp.mixed.lock_waits", "oltp.mixed.lock_waits_per_op"),
+    ] {
+        let (c, r) = (&by_name[count].1, &by_name[rate].1);
+        assert_eq!(c.len(), r.len(), "{rate}");
+        for (c, r) in c.iter().zip(r) {
+            assert_eq!(*c == 0.0, *r == 0.0, "{count} {c} vs {rate} {r}");
+            assert!(*r >= 0.0 && *r <= c * 1e3, "{count} {c} vs {rate} {r}");
+        }
+    }
     // The scratch database is removed afterwards.
     assert_eq!(std::fs::read_dir(dir.path()).expect("read_dir").count(), 0);
     // Text output names the same metrics.
