@@ -7,7 +7,8 @@
 //! Every verdict is one of seven states, each with a reason ([`Verdict`]). A metric
 //! expression is decided comparison by comparison: a comparison is met or not met when its
 //! value and bound are known, and otherwise undecided for a named reason — no measurement,
-//! stale, no baseline, or not comparable (the baseline value is from another testbed). The
+//! stale, no baseline, or not comparable (the baseline value, or the other metric a bound
+//! names, is from another testbed); a stale value that fails is not met all the same. The
 //! expression is met when its three-valued truth is true; **not met whenever a measured value
 //! fails**, whatever else is missing (so a failure is never hidden behind a missing baseline);
 //! and otherwise takes the state of its first undecided comparison, with every undecided
@@ -304,7 +305,31 @@ fn decide_paired(c: &Comparison, k: f64, value: f64, p: &PairedRef) -> Decision 
     }
 }
 
+/// One comparison decided. A stale value (see [`Index::stale`]) decides nothing — unless it
+/// fails: a measured failure that nothing newer contradicts is not met, with the staleness in
+/// the reason.
 fn decide_comparison(c: &Comparison, cur: &Index<'_>, base: &Baseline<'_, '_>) -> Decision {
+    let d = decide_value(c, cur, base);
+    let Some(why) = cur.stale(&c.metric) else {
+        return d;
+    };
+    if d.state == Verdict::NotMet {
+        return Decision {
+            reason: format!("{} ({why})", d.reason),
+            ..d
+        };
+    }
+    Decision {
+        state: Verdict::Stale,
+        threshold: None,
+        bound_evidence: None,
+        reason: why,
+        paired: None,
+    }
+}
+
+/// One comparison decided on the newest value of its metric, stale or not.
+fn decide_value(c: &Comparison, cur: &Index<'_>, base: &Baseline<'_, '_>) -> Decision {
     let undecided = |state, reason: String| Decision {
         state,
         threshold: None,
@@ -318,9 +343,6 @@ fn decide_comparison(c: &Comparison, cur: &Index<'_>, base: &Baseline<'_, '_>) -
             format!("no measurement: no run recorded `{}`", c.metric),
         );
     };
-    if let Some(why) = cur.stale(&c.metric) {
-        return undecided(Verdict::Stale, why);
-    }
     let (threshold, bound_evidence) = match &c.bound {
         Bound::Absolute(v) => (*v, None),
         Bound::Relative(k) => match base.paired.get(&c.metric, now.environment) {
@@ -342,7 +364,15 @@ fn decide_comparison(c: &Comparison, cur: &Index<'_>, base: &Baseline<'_, '_>) -
                     format!("no measurement: no run recorded `{other}`, the bound of `{c}`"),
                 );
             }
-            Some(b) => (k * b.metric.value, Some(b.evidence.clone())),
+            Some(b) => match testbed::not_comparable(b.environment, now.environment) {
+                Some(why) => {
+                    return undecided(
+                        Verdict::NotComparable,
+                        format!("{why}, between `{}` and its bound `{other}`", c.metric),
+                    );
+                }
+                None => (k * b.metric.value, Some(b.evidence.clone())),
+            },
         },
     };
     let v = now.metric.value;

@@ -238,6 +238,27 @@ fn stale_values_do_not_decide_and_every_undecided_state_fails_the_gate() {
 }
 
 #[test]
+fn a_stale_value_that_fails_is_not_met() {
+    let f = Fixture::new();
+    // P0.cache asks for page_cache.hit_ratio >= 0.90; the old run measured 0.5.
+    f.metrics(&[("page_cache.hit_ratio", 0.5, HIGH, &[])]);
+    f.run(&["metrics"]);
+    f.metrics(&[("oltp.tps", 1.0, HIGH, &[])]);
+    let second = f.run(&["metrics"]);
+    let e = f.project().evaluate(None).expect("evaluate");
+    let cache = verdict(&e, "P0.cache");
+    assert_eq!(cache.verdict, Verdict::NotMet, "{}", cache.reason);
+    assert!(
+        cache.reason.contains("page_cache.hit_ratio = 0.5 < 0.9")
+            && cache
+                .reason
+                .contains(&format!("the newer run {second} ran check `metrics`")),
+        "{}",
+        cache.reason
+    );
+}
+
+#[test]
 fn every_state_has_a_reason() {
     let f = Fixture::new();
     f.metrics(&[
@@ -311,4 +332,43 @@ fn metrics_no_configured_check_emits_are_reported_at_load() {
         v["warnings"][2],
         "X.future: no check emits `never.measured`"
     );
+}
+
+#[test]
+fn a_bound_naming_a_metric_of_another_testbed_is_not_comparable() {
+    let f = Fixture::new();
+    let plan = format!(
+        "{PLAN}\n[[criterion]]\nid = \"X.during\"\ntext = \"p99 during a backup within 2x of without\"\n\
+         metric = \"commit.during_us <= 2 * commit.without_us\"\n"
+    );
+    f.write("content/plan.toml", &plan);
+    f.write(
+        "sitegen.toml",
+        &format!(
+            "{}\n[[check]]\nid = \"other\"\ndescription = \"the bound\"\ncommand = \
+             [\"cat\", \"other.json\"]\nstdout = \"metrics\"\n",
+            crate::common::CONFIG
+        ),
+    );
+    f.write(
+        "other.json",
+        r#"{"format_version":1,"metrics":[{"name":"commit.without_us","value":100,"unit":"us","direction":"lower_is_better"}]}"#,
+    );
+    f.metrics(&[("commit.during_us", 150.0, LOW, &[])]);
+    run_on(&f, &["other"], "Intel Xeon");
+    run_on(&f, &["metrics"], "AMD EPYC");
+    let e = f.project().evaluate(None).expect("evaluate");
+    let during = verdict(&e, "X.during");
+    assert_eq!(during.verdict, Verdict::NotComparable, "{}", during.reason);
+    assert!(
+        during
+            .reason
+            .contains("between `commit.during_us` and its bound `commit.without_us`"),
+        "{}",
+        during.reason
+    );
+    // Both on one testbed: decided.
+    run_on(&f, &["other"], "AMD EPYC");
+    let e = f.project().evaluate(None).expect("evaluate");
+    assert_eq!(verdict(&e, "X.during").verdict, Verdict::Met);
 }
