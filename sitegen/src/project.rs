@@ -130,6 +130,15 @@ impl Project {
         self.path(&self.config.paths.site)
     }
 
+    /// The folders sitegen writes itself (evidence ledger, site), relative to the root: changes
+    /// there do not make a measured tree dirty.
+    pub fn outputs(&self) -> [&Path; 2] {
+        [
+            Path::new(&self.config.paths.evidence),
+            Path::new(&self.config.paths.site),
+        ]
+    }
+
     /// `root` joined with a repository-relative path.
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
@@ -252,7 +261,7 @@ impl Project {
         if ids.is_empty() {
             bail!("profile `{profile}` has no checks; nothing to run");
         }
-        let env = environment::capture(&self.root)?;
+        let env = environment::capture(&self.root, &self.outputs())?;
         let started = Utc::now();
         let records =
             crate::evidence::runner::run_checks(&self.root, &self.config, &ids, &env, progress)?;
@@ -344,7 +353,7 @@ impl Project {
             .with_context(|| format!("while resolving {}", self.root.display()))?;
         let baseline_commit = paired::worktree::resolve(&root, baseline)?;
         // The current tree's state before the baseline worktree appears beside it.
-        let env = environment::capture(&root)?;
+        let env = environment::capture(&root, &self.outputs())?;
         progress(&format!(
             "baseline {} in {}",
             crate::util::ids::short_commit(&baseline_commit),
@@ -433,7 +442,7 @@ impl Project {
                 profile: None,
                 started_at: now,
                 finished_at: now,
-                environment: environment::capture(&self.root)?,
+                environment: environment::capture(&self.root, &self.outputs())?,
                 baseline: Some(run_id.to_string()),
                 baseline_change: Some(BaselineChange {
                     reason: reason.to_string(),

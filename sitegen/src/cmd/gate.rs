@@ -61,7 +61,7 @@ pub fn execute(project: &Project, args: &GateArgs) -> Result<i32> {
 /// verdicts decide the relative criteria and regression rows above only when its baseline is
 /// the baseline run's commit (and neither tree was dirty); the heading says which.
 fn print_paired(project: &Project, eval: &Evaluation) -> Result<()> {
-    let (head, _) = crate::evidence::environment::git_state(&project.root)?;
+    let (head, _) = crate::evidence::environment::git_state(&project.root, &project.outputs())?;
     let runs = project.load_runs()?;
     let Some(run) = runs
         .iter()

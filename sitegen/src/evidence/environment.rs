@@ -12,8 +12,11 @@ use crate::evidence::hash;
 use crate::evidence::record::Environment;
 
 /// The current commit of the repository containing `root`, and whether the work tree differs
-/// from it (untracked files count; ignored files do not).
-pub fn git_state(root: &Path) -> Result<(String, bool)> {
+/// from it (untracked files count; ignored files do not) anywhere but under `outputs`: the
+/// folders sitegen itself writes (the evidence ledger, the site), absolute or relative to
+/// `root`, which describe the tree rather than belong to it — so a run appended a moment ago
+/// does not make the next measurement of the same tree "dirty".
+pub fn git_state(root: &Path, outputs: &[&Path]) -> Result<(String, bool)> {
     let repo = git2::Repository::discover(root)
         .with_context(|| format!("{}: not inside a git repository", root.display()))?;
     let head = repo
@@ -24,10 +27,22 @@ pub fn git_state(root: &Path) -> Result<(String, bool)> {
     opts.include_untracked(true)
         .recurse_untracked_dirs(false)
         .include_ignored(false);
-    let dirty = !repo
+    let canonical = |p: &Path| {
+        let p = root.join(p);
+        p.canonicalize().unwrap_or(p)
+    };
+    let outputs: Vec<std::path::PathBuf> = outputs.iter().map(|p| canonical(p)).collect();
+    let workdir = repo.workdir().map(canonical);
+    let statuses = repo
         .statuses(Some(&mut opts))
-        .with_context(|| format!("{}: while reading git status", root.display()))?
-        .is_empty();
+        .with_context(|| format!("{}: while reading git status", root.display()))?;
+    let dirty = statuses.iter().any(|entry| {
+        let (Some(dir), Some(path)) = (&workdir, entry.path()) else {
+            return true;
+        };
+        let path = dir.join(path.trim_end_matches('/'));
+        !outputs.iter().any(|o| path.starts_with(o))
+    });
     Ok((head.id().to_string(), dirty))
 }
 
@@ -120,9 +135,10 @@ fn filesystem(root: &Path) -> Option<String> {
     filesystem_of(&std::fs::read_to_string("/proc/mounts").ok()?, &root)
 }
 
-/// Captures the environment of the repository at `root`.
-pub fn capture(root: &Path) -> Result<Environment> {
-    let (git_commit, dirty) = git_state(root)?;
+/// Captures the environment of the repository at `root`; changes under `outputs` (see
+/// [`git_state`]) do not make it dirty.
+pub fn capture(root: &Path, outputs: &[&Path]) -> Result<Environment> {
+    let (git_commit, dirty) = git_state(root, outputs)?;
     let lock = root.join("Cargo.lock");
     let cargo_lock_sha256 = if lock.exists() {
         Some(hash::file(&lock)?.0)

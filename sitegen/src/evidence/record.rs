@@ -67,7 +67,8 @@ pub struct Captured {
 pub struct Environment {
     /// Full commit id of `HEAD`.
     pub git_commit: String,
-    /// Whether tracked or untracked (non-ignored) files differed from `HEAD`.
+    /// Whether tracked or untracked (non-ignored) files differed from `HEAD`, outside the
+    /// folders sitegen writes itself (the evidence ledger and the site).
     pub dirty: bool,
     /// `rustc --version`, or empty when rustc could not be run.
     pub rustc: String,

@@ -70,16 +70,21 @@ fn a_run_records_every_check_and_chains_to_the_previous_one() {
     let runs = project.load_runs().expect("load");
     assert_eq!(runs.len(), 2);
     assert!(
-        runs[1].info.environment.dirty,
-        "the first run left evidence/ untracked"
+        !runs[1].info.environment.dirty,
+        "the evidence the first run left is sitegen's own output, not a change of the tree"
     );
+    f.write("notes.txt", "a change of the tree\n");
+    f.run(&["metrics"]);
+    let dirty = project.load_runs().expect("load")[2].info.environment.dirty;
+    assert!(dirty, "an untracked file outside the outputs makes the tree dirty");
+    std::fs::remove_file(f.root().join("notes.txt")).expect("rm");
     let link = runs[1].manifest.previous.as_ref().expect("linked");
     assert_eq!(link.run_id, runs[0].id);
     assert_eq!(link.manifest_sha256, runs[0].manifest_sha256);
     assert!(runs[0].manifest.previous.is_none());
     let report = project.verify().expect("verify");
     assert!(report.ok(), "{:?}", report.problems);
-    assert_eq!(report.runs, 2);
+    assert_eq!(report.runs, 3);
 }
 
 #[test]

@@ -326,6 +326,35 @@ fn pairing_runs_the_pair_command_and_defaults_to_the_baseline_runs_commit() {
         .expect("checkout branch");
     let project = r.project();
     assert_eq!(project.baseline_commit().expect("baseline commit"), r.first);
+    // publish --pair: the checks, then the pairing against that commit, then the site; the gate
+    // then decides bench.time_ms (50 % slower) from the pairs.
+    let out = crate::common::sitegen_cmd(
+        r.root(),
+        &["publish", "--pair", "--pair-rounds", "3", "--no-progress"],
+    )
+    .output()
+    .expect("publish runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let short = &r.first[..7];
+    assert!(
+        stdout.contains(&format!("== pair --baseline {short}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("recorded paired run"), "{stdout}");
+    assert!(stdout.contains("not pairable"), "newbench: {stdout}");
+    let e = r.project().evaluate(None).expect("evaluate");
+    let time = e
+        .regressions
+        .iter()
+        .find(|x| x.metric == "bench.time_ms")
+        .expect("bench.time_ms compared");
+    assert!(time.paired.is_some(), "seed {seed}: {time:?}");
+    assert_eq!(
+        time.state,
+        sitegen::evaluate::RegressionState::Regressed,
+        "seed {seed}: {time:?}"
+    );
 }
 
 #[test]

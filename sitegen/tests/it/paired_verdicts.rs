@@ -25,7 +25,7 @@ fn verdict<'a>(e: &'a Evaluation, id: &str) -> &'a CriterionVerdict {
 /// and its record (the template of the paired records).
 fn run_on(f: &Fixture, cpu: &str) -> (String, EvidenceRecord) {
     let project = f.project();
-    let mut env = environment::capture(f.root()).expect("environment");
+    let mut env = environment::capture(f.root(), &f.project().outputs()).expect("environment");
     env.cpu = cpu.to_string();
     env.dirty = false;
     let mut records = sitegen::evidence::runner::run_checks(

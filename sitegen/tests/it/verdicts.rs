@@ -23,7 +23,7 @@ fn verdict<'a>(e: &'a Evaluation, id: &str) -> &'a CriterionVerdict {
 /// model is `cpu` (the only way a test gets two testbeds on one machine).
 fn run_on(f: &Fixture, ids: &[&str], cpu: &str) -> String {
     let project = f.project();
-    let mut env = environment::capture(f.root()).expect("environment");
+    let mut env = environment::capture(f.root(), &f.project().outputs()).expect("environment");
     env.cpu = cpu.to_string();
     let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     let mut records =
