@@ -76,7 +76,10 @@ fn a_run_records_every_check_and_chains_to_the_previous_one() {
     f.write("notes.txt", "a change of the tree\n");
     f.run(&["metrics"]);
     let dirty = project.load_runs().expect("load")[2].info.environment.dirty;
-    assert!(dirty, "an untracked file outside the outputs makes the tree dirty");
+    assert!(
+        dirty,
+        "an untracked file outside the outputs makes the tree dirty"
+    );
     std::fs::remove_file(f.root().join("notes.txt")).expect("rm");
     let link = runs[1].manifest.previous.as_ref().expect("linked");
     assert_eq!(link.run_id, runs[0].id);

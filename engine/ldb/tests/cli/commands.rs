@@ -318,6 +318,28 @@ fn bench_oltp_prints_every_oltp_metric_and_cleans_up() {
         "--locking-reads",
     ]);
     let doc: serde_json::Value = serde_json::from_str(&locking).expect("metrics JSON");
+    let cold = metric_samples(&ok(&[
+        "bench",
+        "oltp",
+        "--keys",
+        "500",
+        "--threads",
+        "1",
+        "--seconds",
+        "0.1",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+        "--dir",
+        &scratch,
+    ]));
+    assert_eq!(
+        cold["oltp.tps"].1.len(),
+        1,
+        "one measured window, no warm-up"
+    );
     let deadlocks = doc["metrics"]
         .as_array()
         .expect("metrics array")
@@ -368,6 +390,17 @@ fn bench_storage_and_the_backup_drill_sample_every_timed_figure() {
         assert!(is_median(*value, samples), "{name}: {value} {samples:?}");
     }
     assert!(storage.contains_key("engine.commit.standard.p50_us"));
+    // Without a warm-up (a cold process, as paired runs against old commits measure): one
+    // sample per figure, and the same figures.
+    let cold = metric_samples(&ok(&[
+        "bench", "storage", "--keys", "500", "--repeat", "1", "--warmup", "0", "--json", "--dir",
+        &scratch,
+    ]));
+    assert_eq!(
+        cold.keys().collect::<Vec<_>>(),
+        storage.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(cold["engine.commit.standard.p50_us"].1.len(), 1);
     let drill = metric_samples(&ok(&[
         "drill",
         "backup-restore",

@@ -5,8 +5,8 @@
 //! 1. create the database in the chosen WAL mode, preload `keys` seeded keys (24-byte keys,
 //!    150-byte values) in 10,000-key commits, checkpoint, and warm the cache with one scan;
 //! 2. **YCSB A**: `threads` clients, 50% reads (read-only snapshot transactions) and 50% blind
-//!    updates (`RepeatableRead` transactions), zipfian 0.99 keys — one warm-up window of `each`
-//!    (dropped), then `repeat` measured windows of `each`, one report per window;
+//!    updates (`RepeatableRead` transactions), zipfian 0.99 keys — `warmup` warm-up windows of
+//!    `each` (dropped), then `repeat` measured windows of `each`, one report per window;
 //! 3. reopen the database (so the lock manager's counters, including its running maximum, start
 //!    from zero) and run the **hot-key mix** the same way (a warm-up window, then `repeat`
 //!    measured windows): 50% reads, 50% read-modify-write updates under `Serializable`, 90% of
@@ -32,8 +32,10 @@ pub struct OltpBenchConfig {
     pub threads: usize,
     /// How long each window of the two workloads runs (the warm-up and every measured one).
     pub each: Duration,
-    /// Measured windows of each workload after its warm-up window (at least 1).
+    /// Measured windows of each workload after its warm-up windows (at least 1).
     pub repeat: usize,
+    /// Warm-up windows of each workload before the measured ones (reports dropped).
+    pub warmup: usize,
     /// Options of the scratch database (WAL mode, cache).
     pub options: Options,
     /// Dataset and operation seed.
@@ -51,9 +53,16 @@ pub struct OltpBench {
     pub hot: Vec<OltpReport>,
 }
 
-/// A warm-up window of `cfg` (its report dropped), then `repeat` measured windows.
-fn windows(db: &Database, cfg: &OltpConfig, repeat: usize) -> crate::Result<Vec<OltpReport>> {
-    oltp::run(db, cfg)?;
+/// `warmup` warm-up windows of `cfg` (reports dropped), then `repeat` measured windows.
+fn windows(
+    db: &Database,
+    cfg: &OltpConfig,
+    warmup: usize,
+    repeat: usize,
+) -> crate::Result<Vec<OltpReport>> {
+    for _ in 0..warmup {
+        oltp::run(db, cfg)?;
+    }
     (0..repeat.max(1)).map(|_| oltp::run(db, cfg)).collect()
 }
 
@@ -78,6 +87,7 @@ pub fn run(cfg: &OltpBenchConfig, dir: &Path) -> HarnessResult<OltpBench> {
     let ycsb = windows(
         &db,
         &OltpConfig::ycsb_a(cfg.seed, cfg.keys, cfg.threads, Stop::After(cfg.each)),
+        cfg.warmup,
         cfg.repeat,
     )
     .context("while running YCSB A")?;
@@ -88,7 +98,8 @@ pub fn run(cfg: &OltpBenchConfig, dir: &Path) -> HarnessResult<OltpBench> {
     if cfg.locking_reads {
         hot_key.update = oltp::UpdateKind::LockingReadModifyWrite;
     }
-    let hot = windows(&db, &hot_key, cfg.repeat).context("while running the hot-key mix")?;
+    let hot =
+        windows(&db, &hot_key, cfg.warmup, cfg.repeat).context("while running the hot-key mix")?;
     let report = db.check()?;
     ensure(report.is_clean(), || {
         format!("integrity check after the benchmark: {report}")

@@ -11,9 +11,9 @@
 //! 7. a bulk load of the same number of keys in ONE transaction on a fresh database (seconds;
 //!    measured after peak RSS is read, so that figure still describes the batched load).
 //!
-//! [`run_repeated`] runs the whole sequence once as a warm-up (its figures dropped), then
-//! `repeat` measured times, each repetition on fresh databases in its own folder (removed when
-//! it is done), so every figure has one sample per repetition.
+//! [`run_repeated`] runs the whole sequence `warmup` times as a warm-up (figures dropped; the
+//! CLI's default is once), then `repeat` measured times, each repetition on fresh databases in
+//! its own folder (removed when it is done), so every figure has one sample per repetition.
 //!
 //! Percentiles are nearest rank (`lightning_metrics::percentile`). The criterion benches
 //! (`cargo bench -p lightning-db`) are the careful measurement; this is the quick one.
@@ -151,12 +151,13 @@ fn concurrent_commits_per_sec(dir: &Path, mode: WalMode, threads: u64) -> Harnes
     Ok(rate)
 }
 
-/// Runs one warm-up repetition (dropped), then `repeat` measured ones (at least 1), each in a
+/// Runs `warmup` warm-up repetitions (dropped), then `repeat` measured ones (at least 1), each in a
 /// fresh folder under `dir` (which must exist and be empty) that is removed when the
 /// repetition is done; returns the measured repetitions' figures in order.
 pub fn run_repeated(
     cfg: &StorageConfig,
     dir: &Path,
+    warmup: usize,
     repeat: usize,
 ) -> HarnessResult<Vec<StorageBench>> {
     let one = |name: String| -> HarnessResult<StorageBench> {
@@ -167,7 +168,9 @@ pub fn run_repeated(
             .context_with(|| format!("while removing {}", rep.display()))?;
         Ok(bench)
     };
-    one("warm-up".into())?;
+    for i in 0..warmup {
+        one(format!("warm-up-{i}"))?;
+    }
     (0..repeat.max(1))
         .map(|i| one(format!("rep-{i}")))
         .collect()

@@ -12,10 +12,10 @@
 //! 7. a bulk load of the same number of keys in ONE transaction on a fresh database (seconds;
 //!    measured after peak RSS is read, so that figure still describes the batched load).
 //!
-//! The sequence runs once as a warm-up (dropped), then `--repeat` times (default 5), each time
-//! on fresh databases; every figure is reported as the median of the repetitions with each
-//! repetition as a sample, so a regression check can use the Mann–Whitney test. The peak RSS
-//! is the process's, a single value.
+//! The sequence runs `--warmup` times as a warm-up (default once, dropped), then `--repeat`
+//! times (default 5), each time on fresh databases; every figure is reported as the median of
+//! the repetitions with each repetition as a sample, so a regression check can use the
+//! Mann–Whitney test. The peak RSS is the process's, a single value.
 //!
 //! The criterion benches (`cargo bench -p lightning-db`) are the careful measurement; this is the
 //! quick one that `sitegen run --profile quick` records on every commit.
@@ -46,6 +46,10 @@ pub struct BenchArgs {
     /// test the samples).
     #[arg(long, default_value_t = 5)]
     repeat: usize,
+    /// Warm-up repetitions before the measured ones (figures dropped); 0 measures a cold
+    /// process, as one pass of the benchmark did before repetitions existed.
+    #[arg(long, default_value_t = 1)]
+    warmup: usize,
     /// Directory for the temporary database (default: the system temp dir).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -63,7 +67,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         seed: args.seed,
     };
     let reps = in_scratch(args.dir.as_deref(), "bench", |dir| {
-        Ok(storage::run_repeated(&cfg, dir, args.repeat)?)
+        Ok(storage::run_repeated(&cfg, dir, args.warmup, args.repeat)?)
     })?;
     report_metrics(metrics(&reps), args.json)
 }
