@@ -10,7 +10,7 @@
 //! - **Durations** (`ns`, `us`/`µs`, `ms`, `s`, `min`): scaled to the largest unit that keeps
 //!   the value at least 1 (`1,234 us` → `1.23 ms`); from a minute on, minutes and seconds
 //!   (`174 s` → `2 min 54 s`), from an hour on, hours and minutes.
-//! - **Units**: `count` is not written (`0`, `14,305`); `ratio` is a factor (`1.00×`);
+//! - **Units**: `count` is not written (`0`, `14,305`); `ratio` (or `x`) is a factor (`1.00×`);
 //!   `percent`/`%` is `12.3 %`; every other unit follows the value after a space (`12.3 MiB/s`).
 //! - **Changes** (a percentage): signed with `+` or `−` (U+2212), e.g. `+12.3 %`, `−4.10 %`,
 //!   `0 %`; their class is `better`, `worse` or `same` by the metric's direction.
@@ -26,7 +26,7 @@ const DIGITS: i32 = 3;
 fn group_thousands(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -55,7 +55,9 @@ fn fixed(v: f64, decimals: usize) -> String {
 }
 
 fn text_is_nonzero(int: &str, frac: Option<&str>) -> bool {
-    int.chars().chain(frac.unwrap_or("").chars()).any(|c| c != '0')
+    int.chars()
+        .chain(frac.unwrap_or("").chars())
+        .any(|c| c != '0')
 }
 
 /// The one precision rule: three significant digits (trailing zeros kept, `1.50`), whole
@@ -154,7 +156,7 @@ pub fn quantity(v: f64, unit: &str) -> String {
         return duration_ns(v * n);
     }
     match unit {
-        "ratio" => format!("{}×", significant(v)),
+        "ratio" | "x" | "×" => format!("{}×", significant(v)),
         "percent" | "%" => format!("{} %", significant(v)),
         _ => match unit_name(unit) {
             "" => number(v),
@@ -209,14 +211,17 @@ pub fn register(tera: &mut tera::Tera) {
     tera.register_filter("signed_pct", |v: &Value, _: &HashMap<String, Value>| {
         Ok(Value::String(v.as_f64().map_or("—".into(), signed_percent)))
     });
-    tera.register_filter("change_class", |v: &Value, args: &HashMap<String, Value>| {
-        let direction = args.get("direction").and_then(Value::as_str).unwrap_or("");
-        Ok(Value::String(
-            v.as_f64()
-                .map_or("same", |p| change_class(p, direction))
-                .into(),
-        ))
-    });
+    tera.register_filter(
+        "change_class",
+        |v: &Value, args: &HashMap<String, Value>| {
+            let direction = args.get("direction").and_then(Value::as_str).unwrap_or("");
+            Ok(Value::String(
+                v.as_f64()
+                    .map_or("same", |p| change_class(p, direction))
+                    .into(),
+            ))
+        },
+    );
 }
 
 #[cfg(test)]
@@ -275,6 +280,7 @@ mod tests {
         assert_eq!(quantity(14305.0, "count"), "14,305");
         assert_eq!(quantity(1.0, "ratio"), "1.00×");
         assert_eq!(quantity(0.953, "ratio"), "0.953×");
+        assert_eq!(quantity(3.0, "x"), "3.00×");
         assert_eq!(quantity(12.34, "percent"), "12.3 %");
         assert_eq!(quantity(123.456, "MiB/s"), "123 MiB/s");
         assert_eq!(quantity(42.0, "txns"), "42 txns");
