@@ -13,7 +13,7 @@
 //! - **Units**: `count` is not written (`0`, `14,305`); `ratio` (or `x`) is a factor (`1.00×`);
 //!   `percent`/`%` is `12.3 %`; every other unit follows the value after a space (`12.3 MiB/s`).
 //! - **Changes** (a percentage): signed with `+` or `−` (U+2212), e.g. `+12.3 %`, `−4.10 %`,
-//!   `0 %`; their class is `better`, `worse` or `same` by the metric's direction.
+//!   `0 %`, with at most two decimals (`−0.01 %`); their class is `better`, `worse` or `same` by the metric's direction.
 
 use std::collections::HashMap;
 
@@ -165,12 +165,25 @@ pub fn quantity(v: f64, unit: &str) -> String {
     }
 }
 
-/// A change in percent, signed: `+12.3 %`, `−4.10 %` (U+2212), `0 %`.
+/// The magnitude of a change in percent: three significant digits, at most two decimals
+/// (`0.00732` → `0.01`), and `0` for what rounds to nothing.
+fn percent_magnitude(pct: f64) -> String {
+    let a = pct.abs();
+    if a < 0.005 {
+        return "0".into();
+    }
+    if a < 1.0 {
+        return fixed(a, 2);
+    }
+    significant(a)
+}
+
+/// A change in percent, signed: `+12.3 %`, `−4.10 %` (U+2212), `0 %`; at most two decimals.
 pub fn signed_percent(pct: f64) -> String {
     if !pct.is_finite() {
         return "—".into();
     }
-    let body = significant(pct.abs());
+    let body = percent_magnitude(pct);
     if body == "0" {
         return "0 %".into();
     }
@@ -186,7 +199,7 @@ pub fn change_class(pct: f64, direction: &str) -> &'static str {
         "lower_is_better" => -1.0,
         _ => 0.0,
     };
-    let shown_zero = significant(pct.abs()) == "0";
+    let shown_zero = percent_magnitude(pct) == "0";
     match pct * sign {
         x if shown_zero || x == 0.0 || !x.is_finite() => "same",
         x if x > 0.0 => "better",
@@ -296,6 +309,9 @@ mod tests {
         assert_eq!(signed_percent(-4.1), "−4.10 %");
         assert_eq!(signed_percent(0.0), "0 %");
         assert_eq!(signed_percent(-250.0), "−250 %");
+        assert_eq!(signed_percent(-0.00732), "−0.01 %");
+        assert_eq!(signed_percent(0.5), "+0.50 %");
+        assert_eq!(signed_percent(0.001), "0 %");
     }
 
     #[test]
@@ -305,6 +321,8 @@ mod tests {
         assert_eq!(change_class(5.0, "lower_is_better"), "worse");
         assert_eq!(change_class(-5.0, "lower_is_better"), "better");
         assert_eq!(change_class(0.0, "lower_is_better"), "same");
+        // A change shown as 0 % is not coloured either way.
+        assert_eq!(change_class(0.001, "lower_is_better"), "same");
         assert_eq!(change_class(5.0, "unknown"), "same");
     }
 
