@@ -29,7 +29,7 @@ use crate::site::view::{
 pub struct Cause {
     /// The words, e.g. `13 metrics regressed vs baseline`.
     pub text: String,
-    /// The anchor it links to (`#regressions`, `#crit-p1-latency`).
+    /// The anchor it links to (`#regressions`, `#crit-p1-latency`); empty for none.
     pub href: String,
 }
 
@@ -59,7 +59,6 @@ pub fn headline(eval: &Evaluation, passes: bool) -> Headline {
             .filter(|c| f(c))
             .map(|c| format!("#crit-{}", c.id))
             .next()
-            .unwrap_or_default()
     };
     let undecided = |c: &CriterionVerdict| !c.verdict.passes() && c.verdict != Verdict::NotMet;
     let awaiting =
@@ -100,9 +99,9 @@ pub fn headline(eval: &Evaluation, passes: bool) -> Headline {
     if not_met > 0 {
         causes.push(Cause {
             text: format!("{} not met", plural(not_met, "criterion", "criteria")),
-            href: Some(first(&|c| c.verdict == Verdict::NotMet && c.blocking))
-                .filter(|h| !h.is_empty())
-                .unwrap_or_else(|| first(&|c| c.verdict == Verdict::NotMet)),
+            href: first(&|c| c.verdict == Verdict::NotMet && c.blocking)
+                .or_else(|| first(&|c| c.verdict == Verdict::NotMet))
+                .unwrap_or_default(),
         });
     }
     let lacking = count(&undecided);
@@ -133,14 +132,14 @@ pub fn headline(eval: &Evaluation, passes: bool) -> Headline {
         }
         causes.push(Cause {
             text,
-            href: first(&undecided),
+            href: first(&undecided).unwrap_or_default(),
         });
     }
     if causes.is_empty() {
         // The gate can fail on other grounds (a failing check); say so rather than nothing.
         causes.push(Cause {
             text: "a blocking criterion is not met".into(),
-            href: first(&|c| c.blocking && !c.verdict.passes()),
+            href: first(&|c| c.blocking && !c.verdict.passes()).unwrap_or_default(),
         });
     }
     Headline {
@@ -268,4 +267,112 @@ pub fn dashboard(shared: &Shared, ev: &Evidence, adrs: &[Adr]) -> PageJob {
             "baseline_history": baseline_history,
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::PhaseState;
+
+    fn crit(
+        id: &str,
+        verdict: Verdict,
+        decided_by: &'static str,
+        blocking: bool,
+    ) -> CriterionVerdict {
+        CriterionVerdict {
+            id: id.into(),
+            phase: Some(1),
+            text: String::new(),
+            decided_by,
+            verdict,
+            reason: String::new(),
+            warning: None,
+            value: None,
+            threshold: String::new(),
+            evidence: None,
+            waived_by: None,
+            blocking,
+            comparisons: Vec::new(),
+        }
+    }
+
+    fn eval(criteria: Vec<CriterionVerdict>) -> Evaluation {
+        Evaluation {
+            latest_run: None,
+            baseline: None,
+            latest_testbed: None,
+            baseline_testbed: None,
+            criteria,
+            phases: vec![PhaseStatus {
+                id: 1,
+                title: "p1".into(),
+                owner: String::new(),
+                eta: String::new(),
+                depends_on: vec![],
+                state: PhaseState::InProgress,
+                met: 1,
+                waived: 0,
+                not_met: 1,
+                undecided: 3,
+                blocked_by: vec![],
+            }],
+            regressions: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_blocked_headline_counts_and_links_each_cause() {
+        let e = eval(vec![
+            crit("ok", Verdict::Met, "metric", true),
+            crit("soft", Verdict::NotMet, "metric", false),
+            crit("hard", Verdict::NotMet, "metric", true),
+            crit("sig1", Verdict::NoMeasurement, "signoff", true),
+            crit("sig2", Verdict::NoMeasurement, "signoff", false),
+            crit("adr", Verdict::NoMeasurement, "adr", true),
+            crit("old", Verdict::Stale, "metric", true),
+        ]);
+        let h = headline(&e, false);
+        assert_eq!(h.lead, "Sign-off blocked");
+        let causes: Vec<(&str, &str)> = h
+            .causes
+            .iter()
+            .map(|c| (c.text.as_str(), c.href.as_str()))
+            .collect();
+        assert_eq!(
+            causes,
+            [
+                // The link goes to the first blocking one, not the first one.
+                ("2 criteria not met", "#crit-hard"),
+                (
+                    "4 criteria lack evidence, of which 2 await a human sign-off, \
+                     1 names an ADR that does not exist",
+                    "#crit-sig1"
+                ),
+            ]
+        );
+        // The phase's blocker is its first failing blocking criterion.
+        let signed = BTreeSet::new();
+        let b = phase_blocker(&e.phases[0], &e, &signed).expect("a blocker");
+        assert_eq!(
+            (b.text.as_str(), b.href.as_str()),
+            ("hard (not met)", "#crit-hard")
+        );
+    }
+
+    #[test]
+    fn a_passing_headline_says_signed_off_and_counts_what_is_open() {
+        let e = eval(vec![
+            crit("ok", Verdict::Met, "metric", true),
+            crit("later", Verdict::NoMeasurement, "metric", false),
+        ]);
+        let h = headline(&e, true);
+        assert!(h.passes && h.causes.is_empty());
+        assert_eq!(
+            h.lead,
+            "Signed off: every blocking criterion met or waived (1 met, 0 waived); \
+             1 open criterion is not blocking"
+        );
+    }
 }
