@@ -154,6 +154,7 @@ pub fn criterion_json(c: &CriterionVerdict, ev: &Evidence) -> Value {
         "value": c.value,
         "value_shown": deciding_value(c),
         "threshold": c.threshold,
+        "threshold_shown": threshold_shown(c),
         "blocking": c.blocking,
         "waived_by": c.waived_by.as_ref().map(|a| json!({"id": a, "path": adr_path(a)})),
         "evidence": c.evidence.as_ref().map(evidence_json),
@@ -161,17 +162,39 @@ pub fn criterion_json(c: &CriterionVerdict, ev: &Evidence) -> Value {
     })
 }
 
-/// The deciding comparison's value as pages show it (`oltp.p99 = 1.47 ms`): the first
-/// comparison whose outcome is the verdict, or else the first with a value.
+/// The deciding value as pages show it (`oltp.p99 = 1.47 ms`): the comparison the evaluation
+/// named in `value` (`metric = …`), its value formatted with its unit.
 pub fn deciding_value(c: &CriterionVerdict) -> Option<String> {
-    c.value.as_ref()?;
-    let label = c.verdict.label();
-    let with_value = || c.comparisons.iter().filter(|o| o.value.is_some());
-    let o = with_value()
-        .find(|o| o.truth == label)
-        .or_else(|| with_value().next())?;
-    let v = o.value?;
-    Some(format!("{} = {}", o.metric, quantity(v, &o.unit)))
+    let named = c.value.as_deref()?;
+    let o = c.comparisons.iter().find(|o| {
+        o.value.is_some()
+            && named
+                .strip_prefix(o.metric.as_str())
+                .is_some_and(|rest| rest.starts_with(" = "))
+    })?;
+    Some(format!("{} = {}", o.metric, quantity(o.value?, &o.unit)))
+}
+
+/// The threshold as pages show it: the expression as written and, for a bound resolved from
+/// other evidence, that bound formatted in the metric's unit (`… (bound 68.6 µs)`); the
+/// evaluation's own text when no comparison holds the bound it names.
+pub fn threshold_shown(c: &CriterionVerdict) -> String {
+    let Some((written, bound)) = c.threshold.rsplit_once(" (bound ") else {
+        return c.threshold.clone();
+    };
+    let Some(b) = bound.strip_suffix(')').and_then(|b| b.parse::<f64>().ok()) else {
+        return c.threshold.clone();
+    };
+    let held = c.comparisons.iter().find_map(|o| {
+        let t = o.threshold?;
+        // The evaluation writes bounds with at most four decimals.
+        let close = (t - b).abs() <= 5.1e-5;
+        (o.bound_evidence.is_some() && close).then(|| quantity(t, &o.unit))
+    });
+    match held {
+        Some(q) => format!("{written} (bound {q})"),
+        None => c.threshold.clone(),
+    }
 }
 
 /// A metric name with its page path when it has one.
@@ -266,6 +289,7 @@ pub fn change(before: Option<f64>, after: Option<f64>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evaluate::criteria::ComparisonOutcome;
 
     fn phase(id: u32, depends_on: Vec<u32>) -> PhaseStatus {
         PhaseStatus {
@@ -313,6 +337,61 @@ mod tests {
         phases[0].state = PhaseState::Complete;
         assert_eq!(label(&phases, 2), ("signed off", "ok"));
         assert_eq!(signed_off_phases(&phases).len(), 3);
+    }
+
+    fn outcome(metric: &str, value: f64, unit: &str, bound: Option<f64>) -> ComparisonOutcome {
+        ComparisonOutcome {
+            expression: format!("{metric} <= 0.7 × baseline"),
+            metric: metric.into(),
+            value: Some(value),
+            unit: unit.into(),
+            threshold: bound,
+            truth: "not met",
+            reason: String::new(),
+            evidence: None,
+            bound_evidence: bound.map(|_| EvidenceRef {
+                run_id: None,
+                path: "b.json".into(),
+                sha256: "00".into(),
+            }),
+            paired: None,
+        }
+    }
+
+    #[test]
+    fn criterion_value_and_bound_are_shown_in_the_metric_unit() {
+        let c = CriterionVerdict {
+            id: "P3.lock".into(),
+            phase: Some(3),
+            text: String::new(),
+            decided_by: "metric",
+            verdict: Verdict::NotMet,
+            reason: String::new(),
+            warning: None,
+            value: Some("lock_wait_ms = 0.0987 ms".into()),
+            threshold: "lock_wait_ms <= 0.7 × baseline (bound 0.0686)".into(),
+            evidence: None,
+            waived_by: None,
+            blocking: true,
+            comparisons: vec![
+                outcome("other_ms", 5.0, "ms", None),
+                outcome("lock_wait_ms", 0.0987, "ms", Some(0.068_61)),
+            ],
+        };
+        assert_eq!(
+            deciding_value(&c).as_deref(),
+            Some("lock_wait_ms = 98.7 µs")
+        );
+        assert_eq!(
+            threshold_shown(&c),
+            "lock_wait_ms <= 0.7 × baseline (bound 68.6 µs)"
+        );
+        // A bound no comparison holds is left as the evaluation wrote it.
+        let mut other = c.clone();
+        other.threshold = "lock_wait_ms <= 0.7 × baseline (bound 3)".into();
+        assert_eq!(threshold_shown(&other), other.threshold);
+        other.value = None;
+        assert_eq!(deciding_value(&other), None);
     }
 
     #[test]
