@@ -22,7 +22,7 @@
     Array.prototype.forEach.call(document.querySelectorAll(".version-name"), function (el) {
       el.textContent = current;
     });
-    document.title = document.title + " " + current;
+    document.title = document.title + " (" + current + ")";
   }
   if (versions.length === 0) { return; }
   var list = document.getElementById("version-list");

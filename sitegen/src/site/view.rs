@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::incremental::cache::Cache;
 use super::load::evidence::Evidence;
+use super::render::format::quantity;
 use super::render::markdown::{self, RenderOptions, Rendered};
 use super::urls::{adr_path, metric_path};
 use crate::evaluate::regression::relative_change;
@@ -73,15 +74,21 @@ pub fn commit_json(commit: &Commit, known: &HashMap<&str, ()>) -> Value {
     })
 }
 
-/// CSS class of a verdict; only `met` is green, and every undecided state is grey.
+/// CSS class of a verdict; only `met` is green. Every undecided state has its own class (all
+/// of them grey and dashed, never green): `missing` (no measurement), `no-signoff` (a human
+/// sign-off not yet recorded), `no-adr` (the deciding ADR does not exist), `no-baseline`,
+/// `not-comparable`, `stale`.
 pub fn verdict_class(c: &CriterionVerdict) -> &'static str {
-    match c.verdict {
-        Verdict::Met => "ok",
-        Verdict::Waived => "waived",
-        Verdict::NotMet => "bad",
-        Verdict::NoMeasurement | Verdict::NoBaseline | Verdict::NotComparable | Verdict::Stale => {
-            "missing"
-        }
+    match (c.verdict, c.decided_by) {
+        (Verdict::Met, _) => "ok",
+        (Verdict::Waived, _) => "waived",
+        (Verdict::NotMet, _) => "bad",
+        (Verdict::NoMeasurement, "signoff") => "no-signoff",
+        (Verdict::NoMeasurement, "adr") => "no-adr",
+        (Verdict::NoMeasurement, _) => "missing",
+        (Verdict::NoBaseline, _) => "no-baseline",
+        (Verdict::NotComparable, _) => "not-comparable",
+        (Verdict::Stale, _) => "stale",
     }
 }
 
@@ -102,6 +109,8 @@ pub fn verdict_counts(eval: &crate::evaluate::Evaluation) -> Value {
 pub fn verdict_label(c: &CriterionVerdict) -> String {
     match (&c.verdict, &c.waived_by) {
         (Verdict::Waived, Some(a)) => format!("waived by {a}"),
+        (Verdict::NoMeasurement, _) if c.decided_by == "signoff" => "awaiting sign-off".into(),
+        (Verdict::NoMeasurement, _) if c.decided_by == "adr" => "no ADR".into(),
         (v, _) => v.label().to_string(),
     }
 }
@@ -143,7 +152,9 @@ pub fn criterion_json(c: &CriterionVerdict, ev: &Evidence) -> Value {
         "reason": c.reason,
         "warning": c.warning,
         "value": c.value,
+        "value_shown": deciding_value(c),
         "threshold": c.threshold,
+        "threshold_shown": threshold_shown(c),
         "blocking": c.blocking,
         "waived_by": c.waived_by.as_ref().map(|a| json!({"id": a, "path": adr_path(a)})),
         "evidence": c.evidence.as_ref().map(evidence_json),
@@ -151,17 +162,86 @@ pub fn criterion_json(c: &CriterionVerdict, ev: &Evidence) -> Value {
     })
 }
 
+/// The deciding value as pages show it (`oltp.p99 = 1.47 ms`): the comparison the evaluation
+/// named in `value` (`metric = …`), its value formatted with its unit.
+pub fn deciding_value(c: &CriterionVerdict) -> Option<String> {
+    let named = c.value.as_deref()?;
+    let o = c.comparisons.iter().find(|o| {
+        o.value.is_some()
+            && named
+                .strip_prefix(o.metric.as_str())
+                .is_some_and(|rest| rest.starts_with(" = "))
+    })?;
+    Some(format!("{} = {}", o.metric, quantity(o.value?, &o.unit)))
+}
+
+/// The threshold as pages show it: the expression as written and, for a bound resolved from
+/// other evidence, that bound formatted in the metric's unit (`… (bound 68.6 µs)`); the
+/// evaluation's own text when no comparison holds the bound it names.
+pub fn threshold_shown(c: &CriterionVerdict) -> String {
+    let Some((written, bound)) = c.threshold.rsplit_once(" (bound ") else {
+        return c.threshold.clone();
+    };
+    let Some(b) = bound.strip_suffix(')').and_then(|b| b.parse::<f64>().ok()) else {
+        return c.threshold.clone();
+    };
+    let held = c.comparisons.iter().find_map(|o| {
+        let t = o.threshold?;
+        // The evaluation writes bounds with at most four decimals.
+        let close = (t - b).abs() <= 5.1e-5;
+        (o.bound_evidence.is_some() && close).then(|| quantity(t, &o.unit))
+    });
+    match held {
+        Some(q) => format!("{written} (bound {q})"),
+        None => c.threshold.clone(),
+    }
+}
+
 /// A metric name with its page path when it has one.
 pub fn metric_link(name: &str, ev: &Evidence) -> Value {
     json!({"name": name, "path": ev.slugs.get(name).map(|s| metric_path(s))})
 }
 
-/// Phase status as the dashboard names it.
-pub fn phase_status_label(p: &PhaseStatus) -> (&'static str, &'static str) {
+/// The phases that are signed off: complete (every criterion met or waived) and every phase
+/// they depend on signed off too, transitively. A phase outside `phases` does not hold others.
+pub fn signed_off_phases(phases: &[PhaseStatus]) -> BTreeSet<u32> {
+    let mut signed = BTreeSet::new();
+    for p in dependency_order(phases) {
+        let deps_done = p
+            .depends_on
+            .iter()
+            .all(|d| signed.contains(d) || !phases.iter().any(|q| q.id == *d));
+        if p.state == PhaseState::Complete && deps_done {
+            signed.insert(p.id);
+        }
+    }
+    signed
+}
+
+/// The phases `p` depends on that are not signed off (`signed`: [`signed_off_phases`]).
+pub fn waiting_on(p: &PhaseStatus, phases: &[PhaseStatus], signed: &BTreeSet<u32>) -> Vec<u32> {
+    p.depends_on
+        .iter()
+        .copied()
+        .filter(|d| !signed.contains(d) && phases.iter().any(|q| q.id == *d))
+        .collect()
+}
+
+/// Phase status as pages name it, with its CSS class: `signed off` only when the phase and
+/// everything it depends on are done; `complete, waiting` when its own criteria are done but a
+/// dependency is not; `blocked` when a dependency is unfinished and so is the phase; then
+/// `in progress` (some criteria met) or `ready` (none yet). `signed`: [`signed_off_phases`].
+pub fn phase_status_label(
+    p: &PhaseStatus,
+    phases: &[PhaseStatus],
+    signed: &BTreeSet<u32>,
+) -> (&'static str, &'static str) {
+    let waiting = !waiting_on(p, phases, signed).is_empty();
     match p.state {
+        PhaseState::Complete if waiting => ("complete, waiting", "waiting"),
         PhaseState::Complete => ("signed off", "ok"),
-        _ if !p.blocked_by.is_empty() => ("blocked", "bad"),
-        PhaseState::InProgress => ("in progress", "waived"),
+        _ if waiting => ("blocked", "bad"),
+        PhaseState::InProgress => ("in progress", "progress"),
         PhaseState::NotStarted => ("ready", "missing"),
     }
 }
@@ -209,6 +289,7 @@ pub fn change(before: Option<f64>, after: Option<f64>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evaluate::criteria::ComparisonOutcome;
 
     fn phase(id: u32, depends_on: Vec<u32>) -> PhaseStatus {
         PhaseStatus {
@@ -238,15 +319,79 @@ mod tests {
 
     #[test]
     fn status_labels_never_call_missing_evidence_done() {
-        let mut p = phase(1, vec![0]);
-        p.blocked_by = vec![0];
-        assert_eq!(phase_status_label(&p), ("blocked", "bad"));
-        p.blocked_by.clear();
-        assert_eq!(phase_status_label(&p), ("ready", "missing"));
-        p.state = PhaseState::InProgress;
-        assert_eq!(phase_status_label(&p).0, "in progress");
-        p.state = PhaseState::Complete;
-        assert_eq!(phase_status_label(&p), ("signed off", "ok"));
+        let mut phases = vec![phase(0, vec![]), phase(1, vec![0]), phase(2, vec![1])];
+        let label =
+            |ps: &[PhaseStatus], i: usize| phase_status_label(&ps[i], ps, &signed_off_phases(ps));
+        assert_eq!(label(&phases, 1), ("blocked", "bad"));
+        assert_eq!(label(&phases, 0), ("ready", "missing"));
+        phases[0].state = PhaseState::InProgress;
+        assert_eq!(label(&phases, 0), ("in progress", "progress"));
+        // Done itself, but its dependency is not: complete and waiting, never "signed off".
+        phases[1].state = PhaseState::Complete;
+        phases[2].state = PhaseState::Complete;
+        assert_eq!(label(&phases, 1), ("complete, waiting", "waiting"));
+        // Transitively: phase 2's direct dependency is complete but not signed off.
+        assert_eq!(label(&phases, 2), ("complete, waiting", "waiting"));
+        let signed = signed_off_phases(&phases);
+        assert_eq!(waiting_on(&phases[2], &phases, &signed), [1]);
+        phases[0].state = PhaseState::Complete;
+        assert_eq!(label(&phases, 2), ("signed off", "ok"));
+        assert_eq!(signed_off_phases(&phases).len(), 3);
+    }
+
+    fn outcome(metric: &str, value: f64, unit: &str, bound: Option<f64>) -> ComparisonOutcome {
+        ComparisonOutcome {
+            expression: format!("{metric} <= 0.7 × baseline"),
+            metric: metric.into(),
+            value: Some(value),
+            unit: unit.into(),
+            threshold: bound,
+            truth: "not met",
+            reason: String::new(),
+            evidence: None,
+            bound_evidence: bound.map(|_| EvidenceRef {
+                run_id: None,
+                path: "b.json".into(),
+                sha256: "00".into(),
+            }),
+            paired: None,
+        }
+    }
+
+    #[test]
+    fn criterion_value_and_bound_are_shown_in_the_metric_unit() {
+        let c = CriterionVerdict {
+            id: "P3.lock".into(),
+            phase: Some(3),
+            text: String::new(),
+            decided_by: "metric",
+            verdict: Verdict::NotMet,
+            reason: String::new(),
+            warning: None,
+            value: Some("lock_wait_ms = 0.0987 ms".into()),
+            threshold: "lock_wait_ms <= 0.7 × baseline (bound 0.0686)".into(),
+            evidence: None,
+            waived_by: None,
+            blocking: true,
+            comparisons: vec![
+                outcome("other_ms", 5.0, "ms", None),
+                outcome("lock_wait_ms", 0.0987, "ms", Some(0.068_61)),
+            ],
+        };
+        assert_eq!(
+            deciding_value(&c).as_deref(),
+            Some("lock_wait_ms = 98.7 µs")
+        );
+        assert_eq!(
+            threshold_shown(&c),
+            "lock_wait_ms <= 0.7 × baseline (bound 68.6 µs)"
+        );
+        // A bound no comparison holds is left as the evaluation wrote it.
+        let mut other = c.clone();
+        other.threshold = "lock_wait_ms <= 0.7 × baseline (bound 3)".into();
+        assert_eq!(threshold_shown(&other), other.threshold);
+        other.value = None;
+        assert_eq!(deciding_value(&other), None);
     }
 
     #[test]

@@ -281,3 +281,42 @@ fn benchmark_results_folders_load_by_date() {
     let err = f.project().load_benchmark_results().expect_err("svg");
     assert!(format!("{err:#}").contains("plot.svg"), "{err:#}");
 }
+
+#[test]
+fn dashboard_headline_names_the_regressed_metrics_and_links_them() {
+    let f = Fixture::new();
+    two_runs(&f);
+    let e = f.project().evaluate(None).expect("evaluate");
+    let regressed: Vec<String> = e.regressed().iter().map(|r| r.metric.clone()).collect();
+    assert!(!regressed.is_empty(), "the fixture regresses");
+    let mut o = sitegen::site::BuildOptions::new(f.root());
+    o.version = Some("v1".into());
+    sitegen::site::build(&o).expect("site builds");
+    let dash =
+        std::fs::read_to_string(f.root().join("site/v1/dashboard/index.html")).expect("dashboard");
+    let start = dash.find("id=\"headline\"").expect("a headline");
+    let headline = &dash[start..start + dash[start..].find("</p>").expect("ends")];
+    let noun = if regressed.len() == 1 {
+        "metric"
+    } else {
+        "metrics"
+    };
+    assert!(
+        headline.contains("<strong>Sign-off blocked</strong>")
+            && headline.contains(&format!(
+                "<a href=\"#regressions\">{} {noun} regressed vs baseline</a>",
+                regressed.len()
+            )),
+        "{headline}"
+    );
+    // The link lands on the list naming each regressed metric, with formatted values.
+    let section = &dash[dash.find("id=\"regressions\"").expect("the section")..];
+    for m in &regressed {
+        assert!(section.contains(&format!(">{m}</a>")), "{m} listed");
+    }
+    assert!(
+        section.contains("10 → 12 (<span class=\"change-worse\">20.0 % worse</span>)"),
+        "{section}"
+    );
+    assert!(!headline.contains("Signed off"), "{headline}");
+}

@@ -419,27 +419,29 @@ fn a_layout_that_transforms_the_title_is_rendered_per_page() {
     // Pages sharing a layout are filled into one skeleton; a base.html that filters the title
     // must still get each page's own transformed title.
     let repo = fixture_repo();
-    let base = include_str!("../../templates/base.html")
-        .replace("<title>{{ title }}", "<title>{{ title | upper }}");
+    let base = include_str!("../../templates/base.html").replace(
+        "{{ title }} — {% endif %}",
+        "{{ title | upper }} — {% endif %}",
+    );
     assert!(base.contains("title | upper"));
     std::fs::create_dir_all(repo.path().join("templates")).expect("mkdir");
     std::fs::write(repo.path().join("templates/base.html"), base).expect("write");
     let report = build(&options(repo.path(), "v1")).expect("build");
     let dash = read(report.output.join("dashboard/index.html"));
     assert!(
-        dash.contains("<title>SIGN-OFF DASHBOARD ·"),
+        dash.contains("<title>SIGN-OFF DASHBOARD —"),
         "dashboard title"
     );
     let trace = read(report.output.join("trace/index.html"));
     assert!(
-        trace.contains("<title>TRACEABILITY ·"),
+        trace.contains("<title>TRACEABILITY —"),
         "traceability title"
     );
     // Two run pages share a group: both get their own transformed title.
     for run in ["20251231T120000Z-1111111", "20260101T030000Z-2222222"] {
         let page = read(report.output.join(format!("runs/{run}/index.html")));
         assert!(
-            page.contains(&format!("<title>RUN {} ·", run.to_uppercase())),
+            page.contains(&format!("<title>RUN {} —", run.to_uppercase())),
             "{run}"
         );
     }

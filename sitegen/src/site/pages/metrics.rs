@@ -216,6 +216,9 @@ fn metric_page(
                 "name": s.name,
                 "unit": s.unit,
                 "direction": s.direction,
+                // The measurements table shows these columns only when some point fills them.
+                "has_ci": s.points.iter().any(|p| p.low.is_some()),
+                "has_samples": s.points.iter().any(|p| p.samples > 0),
                 "latest": s.points.last().map(|p| p.value),
                 "baseline": baseline,
                 "baseline_run": ev.eval.baseline,

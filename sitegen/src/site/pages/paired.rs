@@ -70,9 +70,8 @@ fn context(run: &Run) -> Value {
                         crate::evidence::record::PairedVerdict::NoSignificantChange => "missing",
                     };
                     json!({"name": m.name, "unit": m.unit, "pairs": m.pairs,
-                           "ratio": format!("{:.4}", m.ratio),
-                           "low": format!("{:.4}", m.ci_lower), "high": format!("{:.4}", m.ci_upper),
-                           "threshold": format!("{:.1}%", crate::site::view::percent(m.threshold)),
+                           "ratio": m.ratio, "low": m.ci_lower, "high": m.ci_upper,
+                           "threshold": crate::site::view::percent(m.threshold),
                            "verdict": m.verdict.label(), "class": class})
                 })
                 .collect();

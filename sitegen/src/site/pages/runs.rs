@@ -245,12 +245,17 @@ fn run_context(ev: &Evidence, i: usize) -> Value {
                 .metrics
                 .iter()
                 .map(|m| {
-                    json!({"name": m.name, "value": m.value, "unit": m.unit, "samples": m.samples.len(),
+                    json!({"name": m.name, "value": m.value, "unit": m.unit, "direction": m.direction,
+                           "samples": m.samples.len(),
                            "low": m.ci_lower, "high": m.ci_upper,
                            "path": ev.slugs.get(&m.name).map(|s| metric_path(s))})
                 })
                 .collect();
+            // Columns a check's metrics table shows only when some metric fills them.
+            let has_ci = rec.metrics.iter().any(|m| m.ci_lower.is_some());
+            let has_samples = rec.metrics.iter().any(|m| !m.samples.is_empty());
             json!({
+                "has_ci": has_ci, "has_samples": has_samples,
                 "id": rec.check_id, "status": rec.status.as_str(), "class": status_class(rec.status),
                 "phase": rec.phase, "command": rec.command.join(" "), "workdir": rec.workdir,
                 "started_at": rec.started_at, "duration_ms": rec.duration_ms,
@@ -338,7 +343,7 @@ fn compare_context(ev: &Evidence, new: usize, old: usize) -> Value {
                 RegressionState::Unchanged | RegressionState::NotComparable => "missing",
             };
             json!({
-                "metric": r.metric, "unit": r.unit,
+                "metric": r.metric, "unit": r.unit, "direction": r.direction,
                 "path": ev.slugs.get(&r.metric).map(|s| metric_path(s)),
                 "old": r.baseline_value, "new": r.current_value, "change": change,
                 "worse_by": r.worse_by.map(percent), "threshold": percent(r.threshold),

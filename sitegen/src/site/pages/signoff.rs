@@ -11,7 +11,7 @@ use crate::site::job::PageJob;
 use crate::site::load::evidence::Evidence;
 use crate::site::urls::adr_path;
 use crate::site::view::{
-    change, criterion_json, dependency_order, metric_link, phase_status_label,
+    change, criterion_json, dependency_order, metric_link, phase_status_label, signed_off_phases,
 };
 
 /// Markdown link text: `[R1](#r1)` → `R1`; anything else unchanged.
@@ -73,10 +73,11 @@ pub fn signoff_report(
     risk_register: Option<(&str, &str)>,
 ) -> PageJob {
     let baseline_idx = ev.eval.baseline.as_deref().and_then(|b| ev.run_index(b));
+    let signed = signed_off_phases(&ev.eval.phases);
     let phases: Vec<Value> = dependency_order(&ev.eval.phases)
         .into_iter()
         .map(|p| {
-            let (label, class) = phase_status_label(p);
+            let (label, class) = phase_status_label(p, &ev.eval.phases, &signed);
             let mut names: BTreeSet<&str> = BTreeSet::new();
             for c in ev.eval.criteria.iter().filter(|c| c.phase == Some(p.id)) {
                 names.extend(c.comparisons.iter().map(|m| m.metric.as_str()));
@@ -97,6 +98,7 @@ pub fn signoff_report(
                     json!({
                         "metric": metric_link(name, ev),
                         "unit": series.map(|s| s.unit.as_str()),
+                        "direction": series.map(|s| s.direction),
                         "before": before.map(|b| json!({"value": b.value, "run": b.run_id})),
                         "after": after.map(|a| json!({"value": a.value, "run": a.run_id})),
                         "change": change(before.map(|b| b.value), after.map(|a| a.value)),

@@ -137,6 +137,7 @@ impl Templates {
             let mut tera = Tera::default();
             tera.autoescape_on(vec![".html"]);
             tera.set_escape_fn(escape_html);
+            super::format::register(&mut tera);
             tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
                 .map_err(|e| anyhow!("{}", error_chain(&e)))
                 .with_context(|| {
