@@ -102,9 +102,13 @@ pub fn gate(
     let n = spec.comparisons;
     for i in 1..=n {
         let label = format!("{} A/A {i}/{n}", check.id);
-        let aa = alternate::rounds(&label, spec.rounds, ["A", "A"], progress, &mut |_| {
-            alternate::run_once(check, root, &[])
-        })
+        let aa = alternate::rounds(
+            &label,
+            spec.rounds,
+            ["A (as baseline)", "A (as current)"],
+            progress,
+            &mut |_| alternate::run_once(check, root, &[]),
+        )
         .map_err(|why| format!("{label}: {why}"))?;
         if results.judged.is_empty() {
             results.judged = judged(check, &aa.metrics, rules)?;
