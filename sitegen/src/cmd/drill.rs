@@ -47,7 +47,7 @@ pub fn execute(project: &Project, action: &Action) -> Result<i32> {
 }
 
 fn gate(project: &Project, args: &GateArgs) -> Result<i32> {
-    let Some(check) = project.config.check(&args.check) else {
+    let Some(configured) = project.config.check(&args.check) else {
         bail!(
             "unknown check `{}` (not in {}); name one with --check",
             args.check,
@@ -57,6 +57,8 @@ fn gate(project: &Project, args: &GateArgs) -> Result<i32> {
                 .display()
         );
     };
+    // Measured as `sitegen pair` measures it: through its `pair_command` when it has one.
+    let check = configured.for_pairing();
     let spec = GateSpec {
         comparisons: args.comparisons,
         rounds: args.rounds,
@@ -65,7 +67,7 @@ fn gate(project: &Project, args: &GateArgs) -> Result<i32> {
     let progress = |step: &str| errln!("drill gate: {step}");
     let results = drill::gate(
         &project.root,
-        check,
+        &check,
         &project.config.regression,
         &spec,
         &progress,
