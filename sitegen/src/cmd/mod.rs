@@ -3,14 +3,17 @@
 //!
 //! Exit codes: 0 success; 1 an error, a verification failure, or a failed blocking gate;
 //! 2 (`run`) the run was recorded but some check did not pass, (`pair`) the paired run was
-//! recorded but a check was not pairable or a metric regressed, or (any command) standard output
-//! could not be written (see [`crate::util::output`]: a closed pipe is not an error).
+//! recorded but a check was not pairable or a metric regressed, (`drill gate`) the drill ran
+//! but did not show the gate honest (a false alarm, or power below 0.95), or (any command)
+//! standard output could not be written (see [`crate::util::output`]: a closed pipe is not an
+//! error).
 //!
 //! Everything is printed through [`crate::outln!`] and [`crate::errln!`], never `println!`.
 
 pub mod baseline;
 pub mod bench_site;
 pub mod build;
+pub mod drill;
 pub mod gate;
 pub mod pair;
 pub mod publish;
@@ -54,6 +57,14 @@ pub enum Command {
     /// `target/paired/`) and at the current tree, and record the paired ratios, their 95 %
     /// intervals and verdicts as a `paired` run.
     Pair(pair::PairArgs),
+    /// Drills that measure the evidence machinery itself: `drill gate` runs A/A and A/B
+    /// (planted slowdown) paired comparisons of the current tree and reports false alarms,
+    /// power and the smallest detectable change.
+    Drill {
+        /// Which drill.
+        #[command(subcommand)]
+        action: drill::Action,
+    },
     /// Manage the baseline.
     Baseline {
         /// What to do.
@@ -125,6 +136,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
         Command::Verify => verify::execute(&project),
         Command::Gate(args) => gate::execute(&project, args),
         Command::Pair(args) => pair::execute(&project, args),
+        Command::Drill { action } => drill::execute(&project, action),
         Command::Baseline { action } => baseline::execute(&project, action),
         Command::Build(args) => build::execute(&project, args),
         Command::Publish(args) => publish::execute(&project, args),

@@ -8,10 +8,13 @@
 //! - [`ledger`] — the hash-chained `evidence/<run-id>/` folders (write, load, anchor);
 //! - [`verify`] — recomputes every [`hash`] and the chain;
 //! - [`paired`] — the baseline commit and the current tree measured alternately, judged from
-//!   the paired ratios (`sitegen pair`).
+//!   the paired ratios (`sitegen pair`);
+//! - [`drill`] — the gate drill: A/A and A/B paired comparisons of the current tree, to measure
+//!   whether those verdicts are honest here (`sitegen drill gate`);
 //! - [`testbed`] — which environments may be compared: the fingerprint, its id and label.
 
 pub mod conditions;
+pub mod drill;
 pub mod environment;
 pub mod hash;
 pub mod ingest;

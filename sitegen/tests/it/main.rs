@@ -6,6 +6,7 @@ mod common;
 
 mod baseline;
 mod bench_site;
+mod drill;
 mod errors;
 mod evidence_site;
 mod gate;

@@ -29,6 +29,9 @@ fn config_has_quick_and_full_profiles() {
     let full = p.config.profile_checks("full").expect("full");
     assert!(full.starts_with(&["engine-tests".to_string(), "fmt".into(), "clippy".into()]));
     assert!(full.contains(&"engine-bench".to_string()));
+    // The gate drill takes many minutes: the full profile only, never CI's quick one.
+    assert!(full.contains(&"sitegen-drill-gate".to_string()));
+    assert!(!quick.contains(&"sitegen-drill-gate".to_string()));
 }
 
 #[test]
@@ -42,6 +45,7 @@ fn measurements_are_bench_checks_that_run_last_and_alone() {
         "sitegen-site-bench",
         "engine-bench",
         "sitegen-bench",
+        "sitegen-drill-gate",
     ];
     for c in &p.config.checks {
         let bench = c.kind == sitegen::model::config::CheckKind::Bench;

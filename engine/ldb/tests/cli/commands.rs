@@ -764,3 +764,33 @@ fn only_the_output_module_writes_to_stdout() {
     }
     assert!(offenders.is_empty(), "{offenders:#?}");
 }
+
+#[test]
+fn bench_olap_kv_records_the_gate_drills_extra_work_and_refuses_bad_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scratch = dir.path().display().to_string();
+    let run = |value: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ldb"))
+            .args([
+                "bench", "olap-kv", "--keys", "50", "--scans", "2", "--json", "--dir", &scratch,
+            ])
+            .env("LIGHTNING_BENCH_EXTRA_WORK", value)
+            .output()
+            .expect("ldb runs")
+    };
+    let out = run("0.10");
+    assert!(out.status.success(), "{out:?}");
+    let knobbed = metric_samples(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(knobbed["bench.extra_work"].0, 0.10);
+    assert_eq!(knobbed["olap.kv_scan.rows"].0, 50.0);
+    for bad in ["fast", "-0.1", "11"] {
+        let out = run(bad);
+        assert!(!out.status.success(), "{bad}: {out:?}");
+        assert!(out.stdout.is_empty(), "{bad}: nothing measured is printed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("LIGHTNING_BENCH_EXTRA_WORK") && err.contains(bad),
+            "{bad}: {err}"
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! The quick measurements behind `ldb bench`: each takes a configuration and a scratch
 //! directory and returns its figures; the CLI names them as metrics and prints them.
 
+pub mod extra_work;
 pub mod olap_kv;
 pub mod oltp;
 pub mod storage;

@@ -1,12 +1,15 @@
 //! The KV range-scan baseline behind `ldb bench olap-kv`: load a seeded dataset into a fresh
 //! database, run one warm-up scan (which must return every key), then `scans` full forward
-//! scans, each timed (one sample per scan; `ldb bench olap-kv` reports their median).
+//! scans, each timed (one sample per scan; `ldb bench olap-kv` reports their median). With
+//! [`ExtraWork`] (the gate drill's slowdown knob) each measured scan is padded inside its timed
+//! region.
 
 use std::ops::Bound;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::db::{Database, Options};
+use crate::harness::bench::extra_work::ExtraWork;
 use crate::harness::error::{HarnessResult, ensure};
 use crate::harness::workload;
 
@@ -21,11 +24,17 @@ pub struct OlapKv {
     pub secs: Vec<f64>,
 }
 
-/// Runs the baseline over `keys` keys of `seed` in `dir`.
-pub fn run(keys: u64, seed: u64, scans: usize, dir: &Path) -> HarnessResult<OlapKv> {
+/// Runs the baseline over `keys` keys of `seed` in `dir`; `extra` pads each measured scan.
+pub fn run(
+    keys: u64,
+    seed: u64,
+    scans: usize,
+    extra: Option<ExtraWork>,
+    dir: &Path,
+) -> HarnessResult<OlapKv> {
     let db = Database::create(dir.join("db"), Options::default())?;
     workload::load(&db, seed, 0, keys, 1000)?;
-    let scan = || -> HarnessResult<(u64, u64, Duration)> {
+    let scan = |extra: Option<ExtraWork>| -> HarnessResult<(u64, u64, Duration)> {
         let t = Instant::now();
         let (mut rows, mut bytes) = (0u64, 0u64);
         for kv in db.range(Bound::Unbounded, Bound::Unbounded, false)? {
@@ -33,9 +42,13 @@ pub fn run(keys: u64, seed: u64, scans: usize, dir: &Path) -> HarnessResult<Olap
             rows += 1;
             bytes += (k.len() + v.len()) as u64;
         }
-        Ok((rows, bytes, t.elapsed()))
+        let took = match extra {
+            Some(w) => w.pad(t),
+            None => t.elapsed(),
+        };
+        Ok((rows, bytes, took))
     };
-    let (rows, _, _) = scan()?;
+    let (rows, _, _) = scan(None)?;
     let entries = db.stats()?.entries;
     ensure(rows == entries, || {
         format!("scan returned {rows} rows of {entries}")
@@ -43,7 +56,7 @@ pub fn run(keys: u64, seed: u64, scans: usize, dir: &Path) -> HarnessResult<Olap
     let mut secs = Vec::new();
     let mut bytes = 0;
     for _ in 0..scans.max(1) {
-        let (n, b, t) = scan()?;
+        let (n, b, t) = scan(extra)?;
         ensure(n == rows, || {
             format!("a scan returned {n} rows, the first {rows}")
         })?;

@@ -6,7 +6,9 @@
 //! in even ones (A B, B A, A B, … — a linear drift then weighs on both sides alike) → one
 //! [`Pair`] of metric values per round. Each run is the check's command in its own working
 //! directory inside that side's tree (`{root}` = the tree), with its timeout; any run that
-//! fails, times out or prints no metrics ends the pairing with the reason.
+//! fails, times out or prints no metrics ends the pairing with the reason. The rounds
+//! themselves ([`rounds`]) take the run of one side as a function, so the gate drill
+//! (`evidence::drill`) alternates the same way within one tree.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -87,11 +89,17 @@ pub struct Alternated {
     pub failure: Option<String>,
 }
 
-/// Runs the command of `check` once in the tree of `side` and returns its metrics, or why not.
-pub fn run_once(check: &CheckConfig, tree: &Path) -> Result<Vec<Metric>, String> {
+/// Runs the command of `check` once in `tree`, with `env` added to its environment, and returns
+/// its metrics, or why not.
+pub fn run_once(
+    check: &CheckConfig,
+    tree: &Path,
+    env: &[(&str, String)],
+) -> Result<Vec<Metric>, String> {
     let Some((program, mut cmd)) = crate::evidence::runner::command_for(check, tree) else {
         return Err("the check has an empty command".into());
     };
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("could not start `{program}`: {e}"))?;
@@ -185,11 +193,11 @@ pub fn binary(check: &CheckConfig, tree: &Path) -> Result<Artifact, String> {
     })
 }
 
-/// Runs `check` alternately in `trees` for `rounds` rounds; `progress` hears of every run.
+/// Runs `check` alternately in `trees` for `count` rounds; `progress` hears of every run.
 pub fn alternate(
     check: &CheckConfig,
     trees: &Trees,
-    rounds: u32,
+    count: u32,
     progress: &dyn Fn(&str),
 ) -> Alternated {
     let mut alt = Alternated::default();
@@ -208,7 +216,7 @@ pub fn alternate(
             side.describe()
         ));
         let tree = trees.of(side);
-        let outcome = run_once(check, tree).and_then(|_| binary(check, tree));
+        let outcome = run_once(check, tree, &[]).and_then(|_| binary(check, tree));
         match outcome {
             Ok(b) => {
                 if let Some(slot) = alt.binaries.get_mut(i) {
@@ -224,42 +232,64 @@ pub fn alternate(
             }
         }
     }
-    for round in 1..=rounds {
+    let names = [Side::Baseline.describe(), Side::Current.describe()];
+    let run = &mut |side: Side| run_once(check, trees.of(side), &[]);
+    match rounds(&check.id, count, names, progress, run) {
+        Ok(measured) => {
+            alt.pairs = measured.pairs;
+            alt.metrics = measured.metrics;
+        }
+        Err(why) => alt.failure = Some(format!("not pairable: {why}")),
+    }
+    alt
+}
+
+/// What the rounds of one pairing measured.
+#[derive(Debug, Clone, Default)]
+pub struct Measured {
+    /// One pair per round.
+    pub pairs: Vec<Pair>,
+    /// Unit and direction of each metric, from the current side's last run.
+    pub metrics: BTreeMap<String, Metric>,
+}
+
+/// `count` rounds of A B / B A ([`order`]): `run(side)` measures one side once; `names` are how
+/// progress and failures name the baseline and the current side; `progress` hears of every run,
+/// under `label`. The first run that fails ends the rounds with `round N fails at the …: why`.
+/// Shared by `sitegen pair` (the two sides are two trees) and the gate drill (one tree, with or
+/// without the planted slowdown).
+pub fn rounds(
+    label: &str,
+    count: u32,
+    names: [&str; 2],
+    progress: &dyn Fn(&str),
+    run: &mut dyn FnMut(Side) -> Result<Vec<Metric>, String>,
+) -> Result<Measured, String> {
+    let mut out = Measured::default();
+    for round in 1..=count {
         let mut values: [BTreeMap<String, f64>; 2] = Default::default();
         for side in order(round) {
-            progress(&format!(
-                "{}: round {round}/{rounds} at the {}",
-                check.id,
-                side.describe()
-            ));
-            match run_once(check, trees.of(side)) {
-                Ok(metrics) => {
-                    let slot = &mut values[side as usize];
-                    for m in metrics {
-                        slot.insert(m.name.clone(), m.value);
-                        if side == Side::Current {
-                            alt.metrics.insert(m.name.clone(), m);
-                        }
-                    }
-                }
-                Err(why) => {
-                    alt.failure = Some(format!(
-                        "not pairable: round {round} fails at the {}: {why}",
-                        side.describe()
-                    ));
-                    return alt;
+            let name = names[side as usize];
+            progress(&format!("{label}: round {round}/{count} at the {name}"));
+            let metrics =
+                run(side).map_err(|why| format!("round {round} fails at the {name}: {why}"))?;
+            let slot = &mut values[side as usize];
+            for m in metrics {
+                slot.insert(m.name.clone(), m.value);
+                if side == Side::Current {
+                    out.metrics.insert(m.name.clone(), m);
                 }
             }
         }
         let [baseline, current] = values;
-        alt.pairs.push(Pair {
+        out.pairs.push(Pair {
             round,
             first: order(round)[0].as_str().to_string(),
             baseline,
             current,
         });
     }
-    alt
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! `ldb bench olap-kv`: KV range-scan throughput over a seeded dataset (rows/s and MiB/s of
 //! keys and values): one warm-up scan, then `--scans` full scans (default 5), each a sample;
-//! the value is their median.
+//! the value is their median. `LIGHTNING_BENCH_EXTRA_WORK` (the gate drill's slowdown knob,
+//! `lightning_db::harness::bench::extra_work`) pads each scan and is then reported as
+//! `bench.extra_work`.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use lightning_db::harness::bench::olap_kv;
+use lightning_db::harness::bench::{extra_work::ExtraWork, olap_kv};
 use lightning_metrics::{Direction, Metric};
 
 use crate::report::{report_metrics, sampled};
@@ -34,11 +36,12 @@ pub struct OlapKvArgs {
 
 /// Runs `ldb bench olap-kv`.
 pub fn olap_kv_cmd(args: OlapKvArgs) -> Result<()> {
+    let extra = ExtraWork::from_env()?;
     let r = in_scratch(args.dir.as_deref(), "olap-kv", |dir| {
-        Ok(olap_kv::run(args.keys, args.seed, args.scans, dir)?)
+        Ok(olap_kv::run(args.keys, args.seed, args.scans, extra, dir)?)
     })?;
     let per_scan = |amount: f64| r.secs.iter().map(|s| amount / s).collect();
-    let metrics = vec![
+    let mut metrics = vec![
         sampled(
             "olap.kv_scan.rows_per_s",
             "rows/s",
@@ -53,5 +56,9 @@ pub fn olap_kv_cmd(args: OlapKvArgs) -> Result<()> {
         ),
         Metric::higher("olap.kv_scan.rows", r.rows as f64, "count"),
     ];
+    if let Some(w) = extra {
+        // Planted by the gate drill: recorded, so the run cannot pass for a normal one.
+        metrics.push(Metric::lower("bench.extra_work", w.fraction(), "ratio"));
+    }
     report_metrics(metrics, args.json)
 }
