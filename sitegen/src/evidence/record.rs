@@ -154,6 +154,10 @@ pub struct PairedSide {
     /// The binary measured, relative to its tree, and its sha256 (after the warm-up run built
     /// it); `None` when the side never got that far.
     pub binary: Option<Artifact>,
+    /// The command run at this side when it differs from the record's `command` (the check's
+    /// `pair_baseline_command`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
 }
 
 /// Which way a metric moved, judged from the paired ratios.

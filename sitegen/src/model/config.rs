@@ -139,6 +139,11 @@ pub struct CheckConfig {
     /// exists at the baseline commit too (e.g. without flags added since). Each paired round
     /// is a sample, so it needs no repetitions of its own. Defaults to `command`.
     pub pair_command: Option<Vec<String>>,
+    /// What `sitegen pair` runs at the baseline side when it must differ from the current
+    /// side's (`pair_command`, else `command`): the same measurement spelled as the baseline
+    /// commit's CLI spells it (e.g. without flags added since, which the current side needs to
+    /// measure the same work). Defaults to the current side's command.
+    pub pair_baseline_command: Option<Vec<String>>,
 }
 
 impl CheckConfig {
@@ -146,6 +151,16 @@ impl CheckConfig {
     pub fn for_pairing(&self) -> CheckConfig {
         let mut check = self.clone();
         if let Some(c) = &self.pair_command {
+            check.command = c.clone();
+        }
+        check
+    }
+
+    /// The check as `sitegen pair` runs it at the baseline side: its `pair_baseline_command`
+    /// in place of the command, when it has one.
+    pub fn at_baseline(&self) -> CheckConfig {
+        let mut check = self.clone();
+        if let Some(c) = &self.pair_baseline_command {
             check.command = c.clone();
         }
         check
@@ -170,6 +185,7 @@ impl Default for CheckConfig {
             pairable: false,
             binary: None,
             pair_command: None,
+            pair_baseline_command: None,
         }
     }
 }
@@ -324,12 +340,17 @@ impl Config {
                     check.id
                 );
             }
-            if check.pair_command.as_ref().is_some_and(|c| c.is_empty()) {
-                bail!(
-                    "{}: check `{}` has an empty pair_command",
-                    at(&[Key("pair_command")]),
-                    check.id
-                );
+            for (key, cmd) in [
+                ("pair_command", &check.pair_command),
+                ("pair_baseline_command", &check.pair_baseline_command),
+            ] {
+                if cmd.as_ref().is_some_and(|c| c.is_empty()) {
+                    bail!(
+                        "{}: check `{}` has an empty {key}",
+                        at(&[Key(key)]),
+                        check.id
+                    );
+                }
             }
             if check.timeout_secs == 0 {
                 bail!(

@@ -290,6 +290,22 @@ fn pairing_runs_the_pair_command_and_defaults_to_the_baseline_runs_commit() {
     let rec = &summary.records[0];
     assert_eq!(rec.status, Status::Pass, "seed {seed}: {:?}", rec.message);
     assert_eq!(rec.command, ["bash", "bench.sh"], "the command pairing ran");
+    let p = rec.paired.as_ref().expect("paired");
+    assert_eq!(
+        p.baseline.command.as_deref(),
+        Some(&["bash", "bench.sh", "as-the-baseline-spells-it"].map(String::from)[..]),
+        "the baseline side's own spelling is recorded"
+    );
+    assert_eq!(p.current.command, None);
+    // It was run: the script logs one line per run, alternating sides, 2 warm-ups + 2 rounds.
+    let log = r.log();
+    assert_eq!(log.len(), 6, "seed {seed}: {log:?}");
+    let at_baseline = log
+        .iter()
+        .filter(|l| *l == "v1 as-the-baseline-spells-it")
+        .count();
+    assert_eq!(at_baseline, 3, "the baseline ran its own command: {log:?}");
+    assert_eq!(log.iter().filter(|l| *l == "v2").count(), 3, "{log:?}");
     // Without --baseline and without a baseline run: an error saying what to do.
     let out = crate::common::sitegen_cmd(r.root(), &["pair", "--check", "bench"])
         .output()

@@ -103,6 +103,7 @@ fn paired_run(
         dirty,
         tree: tree.into(),
         binary: None,
+        command: None,
     };
     rec.paired = Some(Paired {
         baseline: side(baseline_commit, false, "target/paired/x"),

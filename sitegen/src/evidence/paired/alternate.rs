@@ -209,6 +209,12 @@ pub fn alternate(
         ));
         return alt;
     }
+    // The baseline side may spell the same measurement as its own CLI does.
+    let baseline_check = check.at_baseline();
+    let at = |side: Side| match side {
+        Side::Baseline => &baseline_check,
+        Side::Current => check,
+    };
     for (i, side) in [Side::Baseline, Side::Current].into_iter().enumerate() {
         progress(&format!(
             "{}: warm-up and build at the {}",
@@ -216,7 +222,7 @@ pub fn alternate(
             side.describe()
         ));
         let tree = trees.of(side);
-        let outcome = run_once(check, tree, &[]).and_then(|_| binary(check, tree));
+        let outcome = run_once(at(side), tree, &[]).and_then(|_| binary(at(side), tree));
         match outcome {
             Ok(b) => {
                 if let Some(slot) = alt.binaries.get_mut(i) {
@@ -233,7 +239,7 @@ pub fn alternate(
         }
     }
     let names = [Side::Baseline.describe(), Side::Current.describe()];
-    let run = &mut |side: Side| run_once(check, trees.of(side), &[]);
+    let run = &mut |side: Side| run_once(at(side), trees.of(side), &[]);
     match rounds(&check.id, count, names, progress, run) {
         Ok(measured) => {
             alt.pairs = measured.pairs;
