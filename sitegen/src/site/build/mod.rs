@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::incremental::{self, cache, reuse};
 use super::load::{self, evidence};
 use super::options::BuildOptions;
-use super::output::{check, leftovers, publish, staging};
+use super::output::{check, evidence as output_evidence, leftovers, publish, staging};
 use super::{context, pages, versions};
 use crate::project::Project;
 use render::Output;
@@ -176,11 +176,16 @@ fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<
     // The evidence is in the page contexts now; free it before rendering.
     // Freeing a parsed ledger (millions of values) takes a while: a helper thread does it
     // while the pages render.
+    let published: Vec<_> = loaded
+        .evidence
+        .as_ref()
+        .map(output_evidence::files)
+        .unwrap_or_default();
     if let Some(evidence) = loaded.evidence.take() {
         std::thread::spawn(move || drop(evidence));
     }
     let staging = phase(&mut timings, "stage", || {
-        staging::Staging::create(&site_dir, options.force, &loaded, &jobs)
+        staging::Staging::create(&site_dir, options.force, &loaded, &jobs, &published)
     })?;
     let rendered = phase(&mut timings, "render", || {
         let out = Output {

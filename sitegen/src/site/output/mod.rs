@@ -27,6 +27,7 @@
 //!    redirect `site/index.html`, each through a temporary file and a rename.
 
 pub mod check;
+pub mod evidence;
 pub mod leftovers;
 pub mod links;
 pub mod publish;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
+use super::evidence::Published;
 use crate::site::incremental::reuse::ReuseFailed;
 use crate::site::job::PageJob;
 use crate::site::load::Loaded;
@@ -46,6 +47,7 @@ impl Staging {
         force: bool,
         loaded: &Loaded,
         jobs: &[PageJob],
+        evidence: &[Published],
     ) -> Result<Staging> {
         let version = &loaded.version;
         if !force {
@@ -60,6 +62,10 @@ impl Staging {
         }
         for (name, _) in &loaded.templates.assets {
             files.insert(format!("assets/{name}"));
+            count += 1;
+        }
+        for file in evidence {
+            files.insert(file.rel().to_string());
             count += 1;
         }
         if files.len() != count {
@@ -81,6 +87,11 @@ impl Staging {
             std::fs::write(&path, text)
                 .with_context(|| format!("while writing {}", path.display()))?;
         }
+        evidence.par_iter().try_for_each(|file| {
+            let path = staging.dir.join(file.rel());
+            std::fs::write(&path, super::evidence::contents(file)?)
+                .with_context(|| format!("while writing {}", path.display()))
+        })?;
         Ok(staging)
     }
 
