@@ -41,7 +41,13 @@ pub fn load(options: &BuildOptions, project: &Project) -> Result<Loaded> {
     let root = &project.root;
     let version = match &options.version {
         Some(v) => v.clone(),
-        None => git::default_version(root)?,
+        None => {
+            // The evidence capture's rule (`evidence::environment::git_state`), plus the
+            // build folder, which holds the build cache.
+            let mut outputs = project.outputs().to_vec();
+            outputs.push(std::path::Path::new("target"));
+            git::default_version(root, &outputs)?
+        }
     };
     versions::validate_name(&version)?;
     let repo = Repo::open(root);
