@@ -1,0 +1,145 @@
+//! The evidence as the site publishes it: every hash a page shows links to a published file
+//! whose sha256 is that hash, each run's `SHA256SUMS` checks with `sha256sum -c`, and recording
+//! a run before a build does not make the version dirty.
+
+use std::path::Path;
+
+use crate::common::{Fixture, sitegen};
+
+/// Every `<a … href="X" …><code>HASH</code></a>` on `html` whose text is a full sha256.
+fn hash_links(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for part in html.split("<a ").skip(1) {
+        let Some(href) = part
+            .split("href=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+        else {
+            continue;
+        };
+        let Some(text) = part
+            .split_once("><code>")
+            .and_then(|(_, r)| r.split("</code>").next())
+        else {
+            continue;
+        };
+        if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            out.push((href.to_string(), text.to_string()));
+        }
+    }
+    out
+}
+
+fn sha256_of(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    sitegen::evidence::hash::bytes(&bytes)
+}
+
+fn built(f: &Fixture) -> std::path::PathBuf {
+    let (code, out) = sitegen(f, &["build", "--version", "v1"]);
+    assert_eq!(code, 0, "{out}");
+    f.root().join("site/v1")
+}
+
+#[test]
+fn every_hash_on_a_run_page_links_to_a_published_file_with_that_hash() {
+    let f = Fixture::new();
+    let run = f.run(&["metrics"]);
+    let site = built(&f);
+    let page_dir = site.join("runs").join(&run);
+    let html = std::fs::read_to_string(page_dir.join("index.html")).expect("run page");
+    let links = hash_links(&html);
+    let manifest =
+        std::fs::read_to_string(f.evidence().join(&run).join("manifest.json")).expect("manifest");
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("json");
+    let files = manifest["files"].as_object().expect("files").len();
+    // manifest.json (twice: environment and files) and every file of the manifest, the record
+    // once more beside its check.
+    assert!(links.len() > files, "{links:?}");
+    for (href, hash) in &links {
+        let target = page_dir.join(href);
+        assert_eq!(&sha256_of(&target), hash, "{href}");
+    }
+    // The published copy is byte for byte the ledger's file.
+    let record = site
+        .join("evidence")
+        .join(&run)
+        .join("records/metrics.json");
+    assert_eq!(
+        std::fs::read(&record).expect("published"),
+        std::fs::read(f.evidence().join(&run).join("records/metrics.json")).expect("ledger")
+    );
+    // The dashboard's criteria link their record hashes too.
+    let dash = std::fs::read_to_string(site.join("dashboard/index.html")).expect("dashboard");
+    assert!(
+        dash.contains(&format!("href=\"../evidence/{run}/records/metrics.json\"")),
+        "criteria link to the published record"
+    );
+    assert!(html.contains("sha256sum -c SHA256SUMS") && html.contains("sitegen verify"));
+}
+
+#[test]
+fn sha256sums_lists_every_file_of_the_run_and_checks() {
+    let f = Fixture::new();
+    let run = f.run(&["metrics"]);
+    let dir = built(&f).join("evidence").join(&run);
+    let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).expect("SHA256SUMS");
+    let lines: Vec<&str> = sums.lines().collect();
+    assert!(lines[0].ends_with("  manifest.json"), "{sums}");
+    assert!(sums.contains("  run.json\n") && sums.contains("  records/metrics.json\n"));
+    for line in &lines {
+        let (hash, name) = line.split_once("  ").expect("two spaces");
+        assert_eq!(sha256_of(&dir.join(name)), hash, "{name}");
+    }
+    if let Ok(out) = std::process::Command::new("sha256sum")
+        .args(["-c", "--strict", "SHA256SUMS"])
+        .current_dir(&dir)
+        .output()
+    {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).matches(": OK").count(),
+            lines.len()
+        );
+    }
+}
+
+#[test]
+fn a_version_built_right_after_recording_a_run_is_not_dirty() {
+    let f = Fixture::new();
+    f.run(&["metrics"]);
+    f.commit_all("first run");
+    // The second run rewrites the committed chain head and adds a run folder, as `publish` does.
+    f.run(&["metrics"]);
+    let head = git2::Repository::open(f.root())
+        .expect("repo")
+        .head()
+        .expect("head")
+        .target()
+        .expect("oid")
+        .to_string();
+    let (code, out) = sitegen(&f, &["build"]);
+    assert_eq!(code, 0, "{out}");
+    let versions = std::fs::read_to_string(f.root().join("site/versions.json")).expect("list");
+    assert!(
+        versions.contains(&format!("\"{}\"", &head[..8])),
+        "{versions}"
+    );
+    assert!(!versions.contains("-dirty"), "{versions}");
+    // A change of a source file still counts.
+    f.write(
+        "sitegen.toml",
+        &format!("{}\n# edited\n", crate::common::CONFIG),
+    );
+    let (code, out) = sitegen(&f, &["build"]);
+    assert_eq!(code, 0, "{out}");
+    let versions = std::fs::read_to_string(f.root().join("site/versions.json")).expect("list");
+    assert!(
+        versions.contains(&format!("\"{}-dirty\"", &head[..8])),
+        "{versions}"
+    );
+}
