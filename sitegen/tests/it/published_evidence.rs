@@ -143,3 +143,65 @@ fn a_version_built_right_after_recording_a_run_is_not_dirty() {
         "{versions}"
     );
 }
+
+#[test]
+fn commit_ids_link_to_the_configured_source_url() {
+    let f = Fixture::new();
+    f.run(&["metrics"]);
+    let (code, out) = sitegen(&f, &["build", "--version", "plain"]);
+    assert_eq!(code, 0, "{out}");
+    let plain =
+        std::fs::read_to_string(f.root().join("site/plain/history/index.html")).expect("history");
+    assert!(
+        !plain.contains("class=\"commit\""),
+        "no source_url: plain text"
+    );
+    f.write(
+        "sitegen.toml",
+        &format!(
+            "{}\n[site]\nsource_url = \"https://forge.example/lightning/commit/{{sha}}\"\n",
+            crate::common::CONFIG
+        ),
+    );
+    let (code, out) = sitegen(&f, &["build", "--version", "linked"]);
+    assert_eq!(code, 0, "{out}");
+    let head = git2::Repository::open(f.root())
+        .expect("repo")
+        .head()
+        .expect("head")
+        .target()
+        .expect("oid")
+        .to_string();
+    let want = format!("href=\"https://forge.example/lightning/commit/{head}\"");
+    for page in ["history/index.html", "index.html"] {
+        let html = std::fs::read_to_string(f.root().join("site/linked").join(page)).expect("page");
+        assert!(html.contains(&want), "{page}: {want}");
+    }
+    let runs = std::fs::read_to_string(f.root().join("site/linked/runs/index.html")).expect("runs");
+    assert!(
+        runs.contains("href=\"https://forge.example/lightning/commit/"),
+        "{runs}"
+    );
+}
+
+#[test]
+fn a_source_url_without_sha_is_refused_naming_the_key() {
+    let f = Fixture::new();
+    f.write(
+        "sitegen.toml",
+        &format!(
+            "{}\n[site]\nsource_url = \"https://forge.example/lightning/commit/\"\n",
+            crate::common::CONFIG
+        ),
+    );
+    let (code, out) = sitegen(&f, &["build", "--version", "v1"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("site.source_url") && out.contains("{sha}"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sitegen.toml:"),
+        "names the file and line: {out}"
+    );
+}

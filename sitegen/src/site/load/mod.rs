@@ -32,6 +32,8 @@ pub struct Loaded {
     pub version: String,
     /// Where the repository keeps its inputs (`sitegen.toml` `[paths]`).
     pub paths: Paths,
+    /// `sitegen.toml` `[site]`.
+    pub site: crate::model::site::SiteConfig,
     /// The verified evidence and its evaluation; `None` without a `sitegen.toml`.
     pub evidence: Option<evidence::Evidence>,
 }
@@ -58,6 +60,7 @@ pub fn load(options: &BuildOptions, project: &Project) -> Result<Loaded> {
         templates: templates::Templates::load(&repo, &project.templates_dir())?,
         versions: versions::read(&project.site_dir())?,
         paths: project.config.paths.clone(),
+        site: project.config.site.clone(),
         version,
         evidence: None,
     })
