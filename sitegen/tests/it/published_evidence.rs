@@ -205,3 +205,27 @@ fn a_source_url_without_sha_is_refused_naming_the_key() {
         "names the file and line: {out}"
     );
 }
+
+#[test]
+fn build_state_stays_out_of_the_published_folder_and_old_state_there_is_removed() {
+    let f = Fixture::new();
+    f.run(&["metrics"]);
+    // State an older build left inside the site folder.
+    f.write("site/.cache/render.json", "{}");
+    let (code, out) = sitegen(&f, &["build", "--version", "v1"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!f.root().join("site/.cache").exists(), "old state removed");
+    let hidden: Vec<String> = std::fs::read_dir(f.root().join("site"))
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+    let cache = f.root().join("target/sitegen-cache");
+    assert!(cache.join("pages.json").exists() && cache.join("site.lock").exists());
+    // Incremental builds still work from there: the next version shares every page.
+    let mut o = sitegen::site::BuildOptions::new(f.root());
+    o.version = Some("v2".into());
+    let report = sitegen::site::build(&o).expect("builds");
+    assert_eq!(report.reused, report.pages, "{report:?}");
+}

@@ -7,9 +7,9 @@
 //! create dozens — the file system's slowest operations):
 //!
 //! ```text
-//! site/.cache/render.lock        held (advisory lock) by the build using the cache
-//! site/.cache/render-<g>.pack    entry bytes, back to back
-//! site/.cache/render.json        {format_version, pack, entries: {"<kind>/<key>": [offset, len, sha256]}}
+//! target/sitegen-cache/render.lock        held (advisory lock) by the build using the cache
+//! target/sitegen-cache/render-<g>.pack    entry bytes, back to back
+//! target/sitegen-cache/render.json        {format_version, pack, entries: {"<kind>/<key>": [offset, len, sha256]}}
 //! ```
 //!
 //! Steps of [`Cache::get_or`]: hash the kind, the cache version and the inputs → look the key

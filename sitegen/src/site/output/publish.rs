@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::staging::{Staging, create_dirs, refuse_existing, remove_if_exists, staging_dir};
+use super::staging::{Staging, create_dirs, refuse_existing, remove_if_exists};
 use crate::site::load::Loaded;
 use crate::site::versions;
 use crate::util::atomic;
@@ -26,11 +26,12 @@ pub fn publish(
         refuse_existing(&site_dir, version)?;
     }
     // 4. Move into place.
-    swap_into_place(&staging.dir, &final_dir, &site_dir, version)?;
+    let staging_root = staging.root.clone();
+    swap_into_place(&staging.dir, &final_dir, &staging_root, version)?;
     staging.published = true;
 
     // 5. latest -> <version>.
-    point_latest(&site_dir, version, staging.files())?;
+    point_latest(&site_dir, &staging_root, version, staging.files())?;
 
     // 6. versions.json, versions.js, versions.html, root redirect.
     let list = versions::with_new(&loaded.versions, version, version);
@@ -75,9 +76,13 @@ pub fn redirect_page(version: &str) -> String {
 
 /// Makes `site/latest` name `version` (step 5): a symbolic link swapped in atomically, or,
 /// where the platform or file system has no symbolic links, a copy of the published tree.
-fn point_latest(site_dir: &Path, version: &str, files: &HashSet<String>) -> Result<()> {
+fn point_latest(
+    site_dir: &Path,
+    staging: &Path,
+    version: &str,
+    files: &HashSet<String>,
+) -> Result<()> {
     let latest = site_dir.join(versions::LATEST);
-    let staging = staging_dir(site_dir);
     let link_tmp = staging.join(format!("latest-link-{}", std::process::id()));
     let _ = std::fs::remove_file(&link_tmp);
     if symlink_dir(Path::new(version), &link_tmp).is_ok() {
@@ -109,7 +114,7 @@ fn point_latest(site_dir: &Path, version: &str, files: &HashSet<String>) -> Resu
         std::fs::remove_file(&latest)
             .with_context(|| format!("while removing {}", latest.display()))?;
     }
-    swap_into_place(&latest_tmp, &latest, site_dir, "latest")
+    swap_into_place(&latest_tmp, &latest, staging, "latest")
 }
 
 #[cfg(unix)]
@@ -129,9 +134,9 @@ fn symlink_dir(_target: &Path, _link: &Path) -> std::io::Result<()> {
 
 /// Renames `new` to `target`; an existing `target` is renamed aside (into the staging folder)
 /// first and removed after.
-fn swap_into_place(new: &Path, target: &Path, site_dir: &Path, label: &str) -> Result<()> {
+fn swap_into_place(new: &Path, target: &Path, staging: &Path, label: &str) -> Result<()> {
     if target.exists() {
-        let aside = staging_dir(site_dir).join(format!("old-{label}-{}", std::process::id()));
+        let aside = staging.join(format!("old-{label}-{}", std::process::id()));
         remove_if_exists(&aside)?;
         std::fs::rename(target, &aside).with_context(|| {
             format!(
