@@ -229,3 +229,71 @@ fn build_state_stays_out_of_the_published_folder_and_old_state_there_is_removed(
     let report = sitegen::site::build(&o).expect("builds");
     assert_eq!(report.reused, report.pages, "{report:?}");
 }
+
+fn with_site_table(f: &Fixture, table: &str) {
+    f.write(
+        "sitegen.toml",
+        &format!("{}\n[site]\n{table}\n", crate::common::CONFIG),
+    );
+}
+
+#[test]
+fn latest_as_a_copy_is_a_real_folder_with_the_newest_version_s_files() {
+    let f = Fixture::new();
+    f.run(&["metrics"]);
+    with_site_table(&f, "latest = \"copy\"");
+    for v in ["v1", "v2"] {
+        let (code, out) = sitegen(&f, &["build", "--version", v]);
+        assert_eq!(code, 0, "{out}");
+    }
+    let latest = f.root().join("site/latest");
+    let meta = std::fs::symlink_metadata(&latest).expect("latest");
+    assert!(
+        meta.is_dir() && !meta.file_type().is_symlink(),
+        "a real folder"
+    );
+    assert_eq!(
+        crate::common::tree(&latest),
+        crate::common::tree(&f.root().join("site/v2")),
+        "byte for byte the newest version"
+    );
+}
+
+#[test]
+fn latest_as_redirects_sends_each_page_to_the_same_page_of_the_newest_version() {
+    let f = Fixture::new();
+    let run = f.run(&["metrics"]);
+    // A symbolic link from an earlier build is replaced.
+    let (code, out) = sitegen(&f, &["build", "--version", "v1"]);
+    assert_eq!(code, 0, "{out}");
+    with_site_table(&f, "latest = \"redirect\"");
+    let (code, out) = sitegen(&f, &["build", "--version", "v2"]);
+    assert_eq!(code, 0, "{out}");
+    let latest = f.root().join("site/latest");
+    assert!(
+        !std::fs::symlink_metadata(&latest)
+            .expect("latest")
+            .file_type()
+            .is_symlink()
+    );
+    let page = std::fs::read_to_string(latest.join("runs").join(&run).join("index.html"))
+        .expect("a stub per page");
+    let target = format!("../../../v2/runs/{run}/index.html");
+    assert!(page.contains(&format!("url={target}\"")), "{page}");
+    // The target resolves from the stub's folder.
+    assert!(latest.join("runs").join(&run).join(&target).exists());
+    let home = std::fs::read_to_string(latest.join("index.html")).expect("home stub");
+    assert!(home.contains("url=../v2/index.html\""), "{home}");
+    // Only pages: no data files, assets or evidence are duplicated.
+    let files = crate::common::tree(&latest);
+    assert!(
+        files.keys().all(|k| k.ends_with(".html")),
+        "{:?}",
+        files.keys()
+    );
+    let version_pages = crate::common::tree(&f.root().join("site/v2"))
+        .into_keys()
+        .filter(|k| k.ends_with(".html"))
+        .count();
+    assert_eq!(files.len(), version_pages);
+}

@@ -28,6 +28,7 @@
 
 pub mod check;
 pub mod evidence;
+pub mod latest;
 pub mod leftovers;
 pub mod links;
 pub mod publish;

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use super::staging::{Staging, create_dirs, refuse_existing, remove_if_exists};
+use crate::model::site::LatestMode;
 use crate::site::load::Loaded;
 use crate::site::versions;
 use crate::util::atomic;
@@ -31,7 +32,13 @@ pub fn publish(
     staging.published = true;
 
     // 5. latest -> <version>.
-    point_latest(&site_dir, &staging_root, version, staging.files())?;
+    point_latest(
+        &site_dir,
+        &staging_root,
+        version,
+        staging.files(),
+        loaded.site.latest,
+    )?;
 
     // 6. versions.json, versions.js, versions.html, root redirect.
     let list = versions::with_new(&loaded.versions, version, version);
@@ -74,18 +81,20 @@ pub fn redirect_page(version: &str) -> String {
     )
 }
 
-/// Makes `site/latest` name `version` (step 5): a symbolic link swapped in atomically, or,
-/// where the platform or file system has no symbolic links, a copy of the published tree.
+/// Makes `site/latest` name `version` (step 5), as `mode` says: a symbolic link swapped in
+/// atomically (or, where the platform or file system has no symbolic links, a copy of the
+/// published tree); a copy; or a tree of redirect pages ([`super::latest`]).
 fn point_latest(
     site_dir: &Path,
     staging: &Path,
     version: &str,
     files: &HashSet<String>,
+    mode: LatestMode,
 ) -> Result<()> {
     let latest = site_dir.join(versions::LATEST);
     let link_tmp = staging.join(format!("latest-link-{}", std::process::id()));
     let _ = std::fs::remove_file(&link_tmp);
-    if symlink_dir(Path::new(version), &link_tmp).is_ok() {
+    if mode == LatestMode::Symlink && symlink_dir(Path::new(version), &link_tmp).is_ok() {
         // rename() replaces an existing symbolic link (or file) atomically, but not a
         // directory: a `latest/` copy left by an older build is moved aside first.
         let is_real_dir = std::fs::symlink_metadata(&latest).is_ok_and(|m| m.is_dir());
@@ -109,7 +118,12 @@ fn point_latest(
     // are never modified in place, so sharing them is safe).
     let latest_tmp = staging.join(format!("latest-{}", std::process::id()));
     remove_if_exists(&latest_tmp)?;
-    link_tree(&site_dir.join(version), &latest_tmp, files)?;
+    match mode {
+        LatestMode::Redirect => super::latest::write_tree(&latest_tmp, version, files)?,
+        LatestMode::Symlink | LatestMode::Copy => {
+            link_tree(&site_dir.join(version), &latest_tmp, files)?
+        }
+    }
     if std::fs::symlink_metadata(&latest).is_ok_and(|m| m.file_type().is_symlink()) {
         std::fs::remove_file(&latest)
             .with_context(|| format!("while removing {}", latest.display()))?;
