@@ -178,11 +178,17 @@ fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<
     // The evidence is in the page contexts now; free it before rendering.
     // Freeing a parsed ledger (millions of values) takes a while: a helper thread does it
     // while the pages render.
-    let published: Vec<_> = loaded
+    let mut published: Vec<_> = loaded
         .evidence
         .as_ref()
         .map(output_evidence::files)
         .unwrap_or_default();
+    // The page list the banner of older versions reads (`versions::pages_js`).
+    let paths: Vec<&str> = jobs.iter().map(|j| j.path.as_str()).collect();
+    published.push(output_evidence::Published::Generated {
+        rel: versions::PAGES_JS.to_string(),
+        bytes: versions::pages_js(&paths)?.into_bytes(),
+    });
     if let Some(evidence) = loaded.evidence.take() {
         std::thread::spawn(move || drop(evidence));
     }

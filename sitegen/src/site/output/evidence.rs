@@ -28,7 +28,7 @@ pub enum Published {
         /// Its hash, as the manifest (or the chain) lists it.
         sha256: String,
     },
-    /// A generated file (`SHA256SUMS`).
+    /// A generated file (a run's `SHA256SUMS`, the version's `pages.js`).
     Generated {
         /// Path under the version root.
         rel: String,
