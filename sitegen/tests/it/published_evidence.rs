@@ -297,3 +297,52 @@ fn latest_as_redirects_sends_each_page_to_the_same_page_of_the_newest_version() 
         .count();
     assert_eq!(files.len(), version_pages);
 }
+
+#[test]
+fn each_version_lists_its_pages_for_the_banner_of_older_versions() {
+    let f = Fixture::new();
+    f.run(&["metrics"]);
+    for v in ["v0", "v1"] {
+        let (code, out) = sitegen(&f, &["build", "--version", v]);
+        assert_eq!(code, 0, "{out}");
+    }
+    let site = f.root().join("site");
+    let js = std::fs::read_to_string(site.join("v1/pages.js")).expect("pages.js");
+    let list = js
+        .strip_prefix("window.SITEGEN_PAGES = ")
+        .and_then(|r| r.strip_suffix(";\n"))
+        .expect("one assignment");
+    let pages: Vec<String> = serde_json::from_str(list).expect("a JSON list");
+    let built: Vec<String> = crate::common::tree(&site.join("v1"))
+        .into_keys()
+        .filter(|k| k.ends_with("index.html"))
+        .map(|k| {
+            k.strip_suffix("index.html")
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_string()
+        })
+        .collect();
+    let mut sorted = built.clone();
+    sorted.sort();
+    assert_eq!(pages, sorted, "every page of the version, nothing else");
+    assert!(pages.contains(&String::new()) && pages.contains(&"dashboard".to_string()));
+    // The banner of an older page reads the newest version's list and the page's own path.
+    let old = std::fs::read_to_string(site.join("v0/dashboard/index.html")).expect("v0 page");
+    assert!(
+        old.contains("data-path=\"dashboard\""),
+        "the page names its path"
+    );
+    let script = std::fs::read_to_string(site.join("v0/assets/site.js")).expect("site.js");
+    assert!(script.contains("\"pages.js\"") && script.contains("SITEGEN_PAGES"));
+    // The versions page is styled and leads back.
+    let versions = std::fs::read_to_string(site.join("versions.html")).expect("versions");
+    assert!(
+        versions.contains("href=\"v1/assets/style.css\""),
+        "{versions}"
+    );
+    assert!(
+        versions.contains("href=\"v1/index.html\">← Back"),
+        "{versions}"
+    );
+}
