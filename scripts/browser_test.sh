@@ -93,6 +93,8 @@ check_page v1/intro/index.html content-page
 check_page v1/history/index.html history
 check_page latest/guides/backup/index.html latest-content
 check_page v0/index.html old-version
+check_page v0/adr/adr-0003/index.html old-version-adr
+check_page versions.html versions
 check_page v1/dashboard/index.html dashboard
 check_page v1/metrics/commit_p99_us/index.html metric-page
 check_page v1/adr/adr-0001/index.html adr-before-after
@@ -107,6 +109,13 @@ grep -q 'id="old-version"[^>]*hidden' "$out/old-version.dom.html" \
     && fail "v0: the newer-version banner is not shown"
 grep -q 'id="old-version"[^>]*hidden' "$out/home.dom.html" \
     || fail "v1: the newer-version banner is shown on the newest version"
+# The banner opens the same page in the newest version (its pages.js lists it).
+grep -q 'id="newest-link" href="../../../v1/adr/adr-0003/index.html"' "$out/old-version-adr.dom.html" \
+    || fail "v0: the banner does not open the same page in the newest version"
+grep -q 'id="newest-link" href="../v1/index.html"' "$out/old-version.dom.html" \
+    || fail "v0 home: the banner does not open the newest version's home"
+grep -q 'href="v1/index.html">← Back' "$out/versions.dom.html" \
+    || fail "versions.html: no way back to the newest version"
 # "No evidence" is never green on the dashboard; log text never becomes markup.
 grep -q 'id="crit-X.future"' "$out/dashboard.dom.html" || fail "dashboard: criterion X.future missing"
 grep -A3 'id="crit-X.future"' "$out/dashboard.dom.html" | grep -q 'v-missing' \

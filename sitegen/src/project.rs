@@ -23,6 +23,11 @@ use crate::model::signoff::Signoffs;
 use crate::util::lock::LockGuard;
 use crate::util::repofs::Repo;
 
+/// The site build's state folder, relative to the root: under `target/`, which git ignores
+/// and no deploy uploads, on the file system of the working tree (the staging tree is renamed
+/// into the site folder, which must be on the same file system).
+pub const CACHE_DIR: &str = "target/sitegen-cache";
+
 /// A repository sitegen works on.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -128,6 +133,13 @@ impl Project {
     /// The site output folder (`[paths] site`): `<version>/`, `latest`, `versions.json`.
     pub fn site_dir(&self) -> PathBuf {
         self.path(&self.config.paths.site)
+    }
+
+    /// Where site builds keep their state ([`CACHE_DIR`] under the root): the render cache,
+    /// page sharing, the site lock and the staging trees — outside the published folder, so a
+    /// deploy uploads the site folder as it is.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root.join(CACHE_DIR)
     }
 
     /// The folders sitegen writes itself (evidence ledger, site), relative to the root: changes

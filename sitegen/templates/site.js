@@ -49,7 +49,25 @@
   if (newest !== current && !viaAlias) {
     var banner = document.getElementById("old-version");
     var link = document.getElementById("newest-link");
-    if (link) { link.href = root + "../" + encodeURIComponent(newest) + "/index.html"; }
+    var newestRoot = root + "../" + encodeURIComponent(newest) + "/";
+    if (link) {
+      // The newest version's home until its page list (<version>/pages.js) says this page
+      // exists there too; then the same page, at the same fragment (as mike and Read the Docs).
+      link.href = newestRoot + "index.html";
+      var here = body.getAttribute("data-path");
+      if (here !== null) {
+        var script = document.createElement("script");
+        script.src = newestRoot + "pages.js";
+        script.onload = function () {
+          var pages = window.SITEGEN_PAGES;
+          if (Array.isArray(pages) && pages.indexOf(here) !== -1) {
+            link.href = newestRoot + (here ? here + "/" : "") + "index.html" + window.location.hash;
+            link.textContent = "open this page in the newest version";
+          }
+        };
+        document.head.appendChild(script);
+      }
+    }
     if (banner) { banner.hidden = false; }
   }
 })();

@@ -23,26 +23,7 @@ pub fn git_state(root: &Path, outputs: &[&Path]) -> Result<(String, bool)> {
         .head()
         .and_then(|h| h.peel_to_commit())
         .with_context(|| format!("{}: the repository has no commit at HEAD", root.display()))?;
-    let mut opts = git2::StatusOptions::new();
-    opts.include_untracked(true)
-        .recurse_untracked_dirs(false)
-        .include_ignored(false);
-    let canonical = |p: &Path| {
-        let p = root.join(p);
-        p.canonicalize().unwrap_or(p)
-    };
-    let outputs: Vec<std::path::PathBuf> = outputs.iter().map(|p| canonical(p)).collect();
-    let workdir = repo.workdir().map(canonical);
-    let statuses = repo
-        .statuses(Some(&mut opts))
-        .with_context(|| format!("{}: while reading git status", root.display()))?;
-    let dirty = statuses.iter().any(|entry| {
-        let (Some(dir), Some(path)) = (&workdir, entry.path()) else {
-            return true;
-        };
-        let path = dir.join(path.trim_end_matches('/'));
-        !outputs.iter().any(|o| path.starts_with(o))
-    });
+    let dirty = crate::util::git::dirty_outside(&repo, root, outputs)?;
     Ok((head.id().to_string(), dirty))
 }
 

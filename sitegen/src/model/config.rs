@@ -33,6 +33,8 @@ pub struct Config {
     pub regression: RegressionConfig,
     /// Which gates fail `sitegen gate`.
     pub gate: GateConfig,
+    /// How the published site links out and publishes `latest`.
+    pub site: crate::model::site::SiteConfig,
 }
 
 /// Repository-relative locations.
@@ -310,6 +312,11 @@ impl Config {
                     loc.at(&[Key("paths"), Key(key)])
                 );
             }
+        }
+        if let Some(url) = &self.site.source_url
+            && let Err(why) = crate::model::site::check_source_url(url)
+        {
+            bail!("{}: {why:#}", loc.at(&[Key("site"), Key("source_url")]));
         }
         let mut ids = BTreeSet::new();
         for (i, check) in self.checks.iter().enumerate() {

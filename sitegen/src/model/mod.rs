@@ -2,7 +2,7 @@
 //! pages. Everything here is read from files people write (`sitegen.toml`, `content/`, `adr/`);
 //! nothing here is measured.
 //!
-//! - [`config`] — `sitegen.toml`;
+//! - [`config`] — `sitegen.toml`; [`site`] — its `[site]` table;
 //! - [`plan`] — `content/plan.toml`, the hardening plan and its criteria expressions;
 //! - [`signoff`] — `content/signoffs.toml`;
 //! - [`adr`] — architecture decision records;
@@ -15,3 +15,4 @@ pub mod content;
 pub mod frontmatter;
 pub mod plan;
 pub mod signoff;
+pub mod site;

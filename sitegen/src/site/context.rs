@@ -51,6 +51,8 @@ pub struct Shared<'a> {
     /// The site title shown in the header.
     pub title: String,
     evidence: bool,
+    /// `[site] source_url`: commit ids link to it (`{sha}` replaced) when set.
+    source_url: Option<String>,
     /// [`reuse::chrome_digest`] of this build.
     chrome: String,
     previous: Option<&'a Previous>,
@@ -68,6 +70,7 @@ impl<'a> Shared<'a> {
         Ok(Self {
             title: options.title.clone(),
             evidence: loaded.evidence.is_some(),
+            source_url: loaded.site.source_url.clone(),
             chrome: reuse::chrome_digest(&loaded.templates, &chrome.nav)?,
             previous,
             templates: &loaded.templates,
@@ -95,6 +98,8 @@ impl<'a> Shared<'a> {
         all.extend_from_slice(self.title.as_bytes());
         all.push(0);
         all.push(u8::from(self.evidence));
+        all.extend_from_slice(self.source_url.as_deref().unwrap_or_default().as_bytes());
+        all.push(0);
         all.extend_from_slice(section.as_bytes());
         all.push(0);
         all.extend_from_slice(inputs);
@@ -116,7 +121,7 @@ impl<'a> Shared<'a> {
 
     /// A page job at `path` rendered by `template`, in sidebar `section`, with `page` as its
     /// context plus the `site` object (title, root prefix, path, section, whether there is
-    /// evidence; the layout adds the version, sidebar and version list from [`Chrome`]).
+    /// evidence, the `[site] source_url` template; the layout adds the version, sidebar and version list from [`Chrome`]).
     pub fn job(&self, path: String, template: &str, section: &str, mut page: Value) -> PageJob {
         let site = json!({
             "title": self.title,
@@ -124,6 +129,7 @@ impl<'a> Shared<'a> {
             "path": path,
             "section": section,
             "evidence": self.evidence,
+            "source_url": self.source_url,
         });
         if let Some(obj) = page.as_object_mut() {
             obj.insert("site".to_string(), site);

@@ -14,7 +14,7 @@
 //!    block) with the page's context, through the render cache; then the layout (`base.html`:
 //!    header, sidebar, version switcher) around it — rendered once per group of pages that
 //!    differ only in title, path and body, and filled in ([`render::layout`]). Each page is written at
-//!    once into the version's temporary tree (`site/.cache/staging/<V>-<pid>/`, created with
+//!    once into the version's temporary tree (`target/sitegen-cache/staging/<V>-<pid>/`, created with
 //!    every folder by the short `stage` phase) and its links are scanned, so only a page per thread is held in
 //!    memory; a page the previous version published with the same key is hard-linked instead
 //!    of rendered ([`incremental::reuse`]);
@@ -50,7 +50,7 @@
 //!
 //! # Incremental rebuilds
 //!
-//! Two layers, both under `site/.cache/` — and nothing about the evidence: every build reads,
+//! Two layers, both under `target/sitegen-cache/` — and nothing about the evidence: every build reads,
 //! hashes and parses every ledger file (once each, in parallel), so nothing is shown that this
 //! build did not verify:
 //! - the render cache ([`incremental::cache`]): markdown documents and page bodies (the page template

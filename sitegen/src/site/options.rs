@@ -23,7 +23,7 @@ pub struct BuildOptions {
     pub allow_html: bool,
     /// Site title shown in the header.
     pub title: String,
-    /// Reuse and store rendered outputs in `site/.cache/` (see the module docs).
+    /// Reuse and store rendered outputs in `target/sitegen-cache/` (see the module docs).
     pub cache: bool,
 }
 

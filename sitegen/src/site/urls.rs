@@ -36,3 +36,9 @@ pub fn compare_path(new: &str, old: &str) -> String {
 pub fn metric_path(slug: &str) -> String {
     format!("metrics/{slug}")
 }
+
+/// Path, under the version root, of the published copy of `file` (relative to the run folder:
+/// `records/fmt.json`) of run `run`: the repository's `evidence/` layout.
+pub fn evidence_file(run: &str, file: &str) -> String {
+    format!("evidence/{run}/{file}")
+}

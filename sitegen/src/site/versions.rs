@@ -21,6 +21,9 @@ pub struct VersionEntry {
     pub aliases: Vec<String>,
 }
 
+/// The page list of a version, at its root ([`pages_js`]).
+pub const PAGES_JS: &str = "pages.js";
+
 /// The alias that always names the newest version.
 pub const LATEST: &str = "latest";
 
@@ -105,8 +108,9 @@ pub fn render_files(entries: &[VersionEntry]) -> Result<(String, String)> {
     Ok((json + "\n", js))
 }
 
-/// `site/versions.html`: the published versions as a plain page, the version switcher's target
-/// when JavaScript is off.
+/// `site/versions.html`: the published versions, the version switcher's target when
+/// JavaScript is off. Styled with the newest version's stylesheet and headed like its pages,
+/// with a way back to its home.
 pub fn render_page(entries: &[VersionEntry]) -> String {
     use crate::site::render::html::escape_html;
     let mut items = String::new();
@@ -122,12 +126,44 @@ pub fn render_page(entries: &[VersionEntry]) -> String {
             t = escape_html(&e.title)
         ));
     }
+    let (style, back) = match entries.first() {
+        Some(newest) => {
+            let v = escape_html(&newest.version);
+            (
+                format!("<link rel=\"stylesheet\" href=\"{v}/assets/style.css\">\n"),
+                format!(
+                    "<p class=\"eyebrow\"><a href=\"{v}/index.html\">← Back to the newest \
+                     version ({v})</a></p>\n"
+                ),
+            )
+        }
+        None => (String::new(), String::new()),
+    };
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Published versions</title>\n</head>\n<body>\n<h1>Published versions</h1>\n\
-         <p>Newest first.</p>\n<ul>\n{items}</ul>\n</body>\n</html>\n"
+         <meta name=\"color-scheme\" content=\"light dark\">\n\
+         <title>Published versions</title>\n{style}</head>\n<body>\n\
+         <main id=\"main\" class=\"versions-page\">\n<header class=\"page-head\">\n{back}\
+         <h1 class=\"page-title\">Published versions</h1>\n\
+         <p class=\"lede\">Newest first. Every version is kept as it was published.</p>\n\
+         </header>\n<ul class=\"version-index\">\n{items}</ul>\n</main>\n</body>\n</html>\n"
     )
+}
+
+/// `<version>/pages.js`: the page paths of a version (`""` for its home), which the "newer
+/// version" banner of an older version reads to open the same page in the newest version, or
+/// that version's home when the page is not there. A script, not JSON, so that it loads from
+/// `file://`.
+pub fn pages_js(paths: &[&str]) -> Result<String> {
+    let mut sorted: Vec<&str> = paths.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let json = serde_json::to_string(&sorted).context("while serialising the page list")?;
+    Ok(format!(
+        "window.SITEGEN_PAGES = {};\n",
+        json.replace("</", "<\\/")
+    ))
 }
 
 #[cfg(test)]
@@ -172,5 +208,17 @@ mod tests {
         );
         let page = render_page(&with_new(&with_new(&[], "v1", "v1"), "v2", "<v2>"));
         assert!(page.contains("<li><a href=\"v2/index.html\">&lt;v2&gt;</a> <span class=\"alias\">latest</span></li>\n<li><a href=\"v1/index.html\">v1</a></li>"), "{page}");
+        assert!(
+            page.contains("href=\"v2/assets/style.css\""),
+            "styled: {page}"
+        );
+        assert!(
+            page.contains("<a href=\"v2/index.html\">← Back"),
+            "a way back: {page}"
+        );
+        assert_eq!(
+            pages_js(&["runs", "", "adr/adr-0001", "runs"]).expect("js"),
+            "window.SITEGEN_PAGES = [\"\",\"adr/adr-0001\",\"runs\"];\n"
+        );
     }
 }

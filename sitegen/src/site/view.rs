@@ -126,8 +126,11 @@ pub fn evidence_json(e: &EvidenceRef) -> Value {
             .unwrap_or("");
         format!("runs/{run}/index.html#check-{check}")
     });
+    // A ledger record is published at `evidence/<path>` (`site::output::evidence`).
+    let file = e.run_id.as_ref().map(|_| format!("evidence/{}", e.path));
     json!({
         "run_id": e.run_id,
+        "file": file,
         "path": e.path,
         "sha256": e.sha256,
         "short": short_sha256(&e.sha256),

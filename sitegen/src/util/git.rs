@@ -153,10 +153,10 @@ pub fn adr_mentions(text: &str) -> Vec<String> {
 }
 
 /// The default version name of the tree at `root`: the tag pointing at HEAD if there is one,
-/// else the short commit hash; `-dirty` is appended when tracked files differ from HEAD or
-/// untracked files exist outside `site/` and `target/` (new, untracked evidence runs under
-/// `evidence/` do not count: `sitegen publish` records one right before it builds).
-pub fn default_version(root: &Path) -> Result<String> {
+/// else the short commit hash; `-dirty` is appended when the tree differs from HEAD outside
+/// `outputs` ([`dirty_outside`]: the evidence and site folders, so that the run `sitegen
+/// publish` records right before it builds does not make its version dirty).
+pub fn default_version(root: &Path, outputs: &[&Path]) -> Result<String> {
     let repo = git2::Repository::discover(root).with_context(|| {
         format!(
             "{} is not in a git repository; pass --version to name the build",
@@ -184,49 +184,54 @@ pub fn default_version(root: &Path) -> Result<String> {
     }
     let oid_text = oid.to_string();
     let mut version = name.unwrap_or_else(|| super::ids::short_commit(&oid_text).to_string());
-    if is_dirty(&repo, root)? {
+    if dirty_outside(&repo, root, outputs)? {
         version.push_str("-dirty");
     }
     Ok(version)
 }
 
-/// True when the working tree differs from HEAD, ignoring the build outputs `site/` and
-/// `target/` under `root` (which may be a subdirectory of the repository) and untracked new
-/// files under `evidence/` (a changed or deleted committed run still counts).
-fn is_dirty(repo: &git2::Repository, root: &Path) -> Result<bool> {
+/// True when the working tree of `repo` differs from HEAD outside `outputs` (paths relative to
+/// `root`, which may be a subdirectory of the repository): a change, a deletion or a new file
+/// under one of them does not count. The one rule of "dirty" for the evidence capture
+/// (`evidence::environment::git_state`) and the site's version name ([`default_version`]),
+/// which both pass the folders sitegen writes itself (`Project::outputs`).
+pub fn dirty_outside(repo: &git2::Repository, root: &Path, outputs: &[&Path]) -> Result<bool> {
     let mut opts = git2::StatusOptions::new();
+    // Untracked folders file by file: a new folder holding only outputs (`docs/site/` of a
+    // site rooted at `docs/`) is not a change.
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)
         .include_ignored(false);
+    let canonical = |p: &Path| {
+        let p = root.join(p);
+        p.canonicalize().unwrap_or(p)
+    };
+    let outputs: Vec<std::path::PathBuf> = outputs.iter().map(|p| canonical(p)).collect();
+    let workdir = repo.workdir().map(canonical);
     let statuses = repo
         .statuses(Some(&mut opts))
-        .context("while reading the working tree status")?;
-    let prefix = repo
-        .workdir()
-        .and_then(|w| {
-            let w = w.canonicalize().ok()?;
-            let r = root.canonicalize().ok()?;
-            r.strip_prefix(&w).ok().map(Path::to_path_buf)
-        })
-        .map(|rel| {
-            rel.components()
-                .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
-                .collect::<String>()
-        })
-        .unwrap_or_default();
-    let outputs = [format!("{prefix}site/"), format!("{prefix}target/")];
-    let evidence = format!("{prefix}evidence/");
+        .with_context(|| format!("{}: while reading git status", root.display()))?;
     Ok(statuses.iter().any(|entry| {
-        let path = entry.path().unwrap_or("");
-        let new_evidence =
-            entry.status() == git2::Status::WT_NEW && path.starts_with(evidence.as_str());
-        !new_evidence && !outputs.iter().any(|o| path.starts_with(o.as_str()))
+        let (Some(dir), Some(path)) = (&workdir, entry.path()) else {
+            return true;
+        };
+        let path = dir.join(path.trim_end_matches('/'));
+        !outputs.iter().any(|o| path.starts_with(o))
     }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `Project::outputs` names by default, and the build folder.
+    fn out() -> [&'static Path; 3] {
+        [
+            Path::new("evidence"),
+            Path::new("site"),
+            Path::new("target"),
+        ]
+    }
 
     pub(crate) fn commit(
         repo: &git2::Repository,
@@ -271,7 +276,7 @@ mod tests {
         assert!(history(tmp.path()).expect("no repo").commits.is_empty());
         git2::Repository::init(tmp.path()).expect("init");
         assert!(history(tmp.path()).expect("unborn").commits.is_empty());
-        let err = default_version(tmp.path()).expect_err("no commits");
+        let err = default_version(tmp.path(), &out()).expect_err("no commits");
         assert!(err.to_string().contains("--version"), "{err}");
     }
 
@@ -286,7 +291,7 @@ mod tests {
         assert_eq!(h.commits[0].summary, "Second <script>");
         assert_eq!(h.commits[1].adrs, vec!["ADR-0002".to_string()]);
         assert_eq!(h.commits[1].time, "2023-11-14T22:13:20+00:00");
-        let version = default_version(tmp.path()).expect("version");
+        let version = default_version(tmp.path(), &out()).expect("version");
         assert_eq!(version, h.commits[0].short_id);
         repo.set_head_detached(first).expect("detach");
         let h = history(tmp.path()).expect("detached history");
@@ -301,38 +306,47 @@ mod tests {
         let oid = commit(&repo, "a", "one", 1_700_000_000);
         let obj = repo.find_object(oid, None).expect("obj");
         repo.tag_lightweight("v1.0", &obj, false).expect("tag");
-        assert_eq!(default_version(tmp.path()).expect("v"), "v1.0");
+        assert_eq!(default_version(tmp.path(), &out()).expect("v"), "v1.0");
         std::fs::create_dir_all(tmp.path().join("site/x")).expect("mkdir");
         std::fs::write(tmp.path().join("site/x/index.html"), "out").expect("write");
-        assert_eq!(default_version(tmp.path()).expect("v"), "v1.0");
+        assert_eq!(default_version(tmp.path(), &out()).expect("v"), "v1.0");
         std::fs::remove_dir_all(tmp.path().join("site")).expect("rm");
         std::fs::create_dir_all(tmp.path().join("docs/site")).expect("mkdir");
         std::fs::write(tmp.path().join("docs/site/x.html"), "out").expect("write");
         assert_eq!(
-            default_version(&tmp.path().join("docs")).expect("v"),
+            default_version(&tmp.path().join("docs"), &out()).expect("v"),
             "v1.0",
             "output of a site rooted in a subdirectory is not a change"
         );
-        assert_eq!(default_version(tmp.path()).expect("v"), "v1.0-dirty");
+        assert_eq!(
+            default_version(tmp.path(), &out()).expect("v"),
+            "v1.0-dirty"
+        );
         std::fs::remove_dir_all(tmp.path().join("docs")).expect("rm");
-        assert_eq!(default_version(tmp.path()).expect("v"), "v1.0");
+        assert_eq!(default_version(tmp.path(), &out()).expect("v"), "v1.0");
         std::fs::write(tmp.path().join("a"), "changed").expect("write");
-        assert_eq!(default_version(tmp.path()).expect("v"), "v1.0-dirty");
+        assert_eq!(
+            default_version(tmp.path(), &out()).expect("v"),
+            "v1.0-dirty"
+        );
     }
 
     #[test]
-    fn a_new_evidence_run_is_not_a_change_but_an_edited_one_is() {
+    fn recording_evidence_is_not_a_change_but_editing_sources_is() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let repo = git2::Repository::init(tmp.path()).expect("init");
         std::fs::create_dir_all(tmp.path().join("evidence/run1")).expect("mkdir");
+        commit(&repo, "evidence/chain-head.json", "{}", 1_699_999_000);
         let oid = commit(&repo, "evidence/run1/run.json", "{}", 1_700_000_000);
         let short = oid.to_string()[..8].to_string();
+        // `sitegen run` adds a run folder and rewrites the committed chain head.
         std::fs::create_dir_all(tmp.path().join("evidence/run2")).expect("mkdir");
         std::fs::write(tmp.path().join("evidence/run2/run.json"), "{}").expect("write");
-        assert_eq!(default_version(tmp.path()).expect("v"), short);
-        std::fs::write(tmp.path().join("evidence/run1/run.json"), "{\"x\":1}").expect("write");
+        std::fs::write(tmp.path().join("evidence/chain-head.json"), "{\"run\":2}").expect("write");
+        assert_eq!(default_version(tmp.path(), &out()).expect("v"), short);
+        std::fs::write(tmp.path().join("src.rs"), "fn main() {}").expect("write");
         assert_eq!(
-            default_version(tmp.path()).expect("v"),
+            default_version(tmp.path(), &out()).expect("v"),
             format!("{short}-dirty")
         );
     }

@@ -6,7 +6,7 @@
 //! - the **ledger lock**, `evidence/.lock`: held exclusively while a run is appended
 //!   ([`crate::evidence::ledger::write::append`]), shared while the ledger is read to be verified,
 //!   gated or shown (`verify`, `gate`, the site build's evidence phase);
-//! - the **site lock**, `site/.cache/site.lock`: held exclusively by a site build from start
+//! - the **site lock**, `target/sitegen-cache/site.lock`: held exclusively by a site build from start
 //!   to end (it reads `site/versions.json`, writes the new version and the list back, and owns
 //!   the caches and the staging folder).
 //!

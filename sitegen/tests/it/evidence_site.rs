@@ -358,7 +358,7 @@ fn a_record_changed_after_a_cached_build_still_fails_the_build() {
 }
 
 /// What `stat` says of `path`, as the evidence-hash cache of earlier builds recorded it
-/// (`site/.cache/hashes.json`: size, times in nanoseconds, inode, device).
+/// (`target/sitegen-cache/hashes.json`: size, times in nanoseconds, inode, device).
 #[cfg(unix)]
 fn stat_entry(path: &Path, sha256: &str) -> serde_json::Value {
     use std::os::unix::fs::MetadataExt;
@@ -390,7 +390,7 @@ fn a_forged_record_whose_stat_is_restored_in_the_hash_cache_fails_the_build() {
     let forged = text.replace("0.95", "0.11");
     assert_ne!(forged, text);
     std::fs::write(&record, &forged).expect("forge");
-    let cache = f.root().join("site/.cache");
+    let cache = f.root().join("target/sitegen-cache");
     let files =
         serde_json::json!({ record.to_str().expect("utf-8"): stat_entry(&record, &genuine_sha) });
     std::fs::write(

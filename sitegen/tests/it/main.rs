@@ -16,6 +16,7 @@ mod ledger;
 mod output;
 mod paired;
 mod paired_verdicts;
+mod published_evidence;
 mod publishing;
 mod repository;
 mod site;

@@ -124,7 +124,7 @@ fn two_appends_at_once_both_land_and_readers_never_see_one_half_done() {
 fn a_build_waits_for_the_site_lock_and_says_who_holds_it() {
     let f = Fixture::new();
     f.run(&["metrics"]);
-    let lock_dir = f.root().join("site/.cache");
+    let lock_dir = f.root().join("target/sitegen-cache");
     std::fs::create_dir_all(&lock_dir).expect("mkdir");
     let lock_path = lock_dir.join(sitegen::site::SITE_LOCK);
     let held = sitegen::util::lock::exclusive(&lock_path).expect("locks");
@@ -166,7 +166,7 @@ fn site_entries(root: &Path) -> Vec<String> {
 fn a_killed_build_leaves_nothing_in_the_published_root_and_the_next_build_cleans_up() {
     let f = Fixture::new();
     f.run(&["metrics"]);
-    let staging = f.root().join("site/.cache/staging");
+    let staging = f.root().join("target/sitegen-cache/staging");
     // Kill a build while its staging tree exists.
     let mut killed: Option<PathBuf> = None;
     for attempt in 0..10 {
@@ -202,7 +202,6 @@ fn a_killed_build_leaves_nothing_in_the_published_root_and_the_next_build_cleans
     for name in published(f.root()) {
         assert!(
             [
-                ".cache",
                 "index.html",
                 "latest",
                 "versions.html",
@@ -244,7 +243,6 @@ fn a_killed_build_leaves_nothing_in_the_published_root_and_the_next_build_cleans
     assert_eq!(
         published(f.root()),
         [
-            ".cache",
             "index.html",
             "latest",
             "versions.html",
@@ -252,7 +250,8 @@ fn a_killed_build_leaves_nothing_in_the_published_root_and_the_next_build_cleans
             "versions.json"
         ]
     );
-    // Nothing under .cache is ever a version, nor inside one.
+    // The build state is outside the site folder; nothing of it is a version, nor inside one.
+    assert!(f.root().join("target/sitegen-cache/pages.json").exists());
     let listed = listed_versions(f.root());
     assert_eq!(listed.first().map(String::as_str), Some("next"));
     assert!(listed.iter().all(|v| !v.starts_with('.')), "{listed:?}");

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::incremental::{self, cache, reuse};
 use super::load::{self, evidence};
 use super::options::BuildOptions;
-use super::output::{check, leftovers, publish, staging};
+use super::output::{check, evidence as output_evidence, leftovers, publish, staging};
 use super::{context, pages, versions};
 use crate::project::Project;
 use render::Output;
@@ -79,13 +79,13 @@ fn phase<T>(
     Ok(out)
 }
 
-/// The lock file, under `site/.cache/`, a build holds from start to end ([`crate::util::lock`]).
+/// The lock file, under the build's state folder (`target/sitegen-cache/`), a build holds from start to end ([`crate::util::lock`]).
 pub const SITE_LOCK: &str = "site.lock";
 
 /// Builds the site: load → plan → render → check → write. See the module docs.
 ///
 /// Checked first: the root exists, and the version (when given) is a valid name. Then the
-/// build takes the site lock (`site/.cache/site.lock`, waiting for another build that holds
+/// build takes the site lock (`target/sitegen-cache/site.lock`, waiting for another build that holds
 /// it), so that concurrent builds publish one after the other and each lands in
 /// `versions.json`, and removes what killed builds left in the staging folder.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
@@ -104,11 +104,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         versions::validate_name(version).context("in --version")?;
     }
     let site_dir = project.site_dir();
-    let lock_dir = site_dir.join(".cache");
+    let lock_dir = project.cache_dir();
     std::fs::create_dir_all(&lock_dir)
         .with_context(|| format!("while creating {}", lock_dir.display()))?;
     let _site_lock = crate::util::lock::exclusive(&lock_dir.join(SITE_LOCK))?;
-    let left = leftovers::remove_leftovers(&site_dir)?;
+    std::fs::create_dir_all(&site_dir)
+        .with_context(|| format!("while creating {}", site_dir.display()))?;
+    let left = leftovers::remove_leftovers(&site_dir, &lock_dir)?;
     let mut report = match build_once(options, project, true) {
         Err(e) if e.chain().any(|c| c.is::<reuse::ReuseFailed>()) => {
             // The previous version lost a file it was recorded with: build everything afresh.
@@ -129,7 +131,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
 }
 
 fn cache_dir(options: &BuildOptions, project: &Project) -> Option<PathBuf> {
-    options.cache.then(|| project.site_dir().join(".cache"))
+    options.cache.then(|| project.cache_dir())
 }
 
 fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<BuildReport> {
@@ -176,11 +178,29 @@ fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<
     // The evidence is in the page contexts now; free it before rendering.
     // Freeing a parsed ledger (millions of values) takes a while: a helper thread does it
     // while the pages render.
+    let mut published: Vec<_> = loaded
+        .evidence
+        .as_ref()
+        .map(output_evidence::files)
+        .unwrap_or_default();
+    // The page list the banner of older versions reads (`versions::pages_js`).
+    let paths: Vec<&str> = jobs.iter().map(|j| j.path.as_str()).collect();
+    published.push(output_evidence::Published::Generated {
+        rel: versions::PAGES_JS.to_string(),
+        bytes: versions::pages_js(&paths)?.into_bytes(),
+    });
     if let Some(evidence) = loaded.evidence.take() {
         std::thread::spawn(move || drop(evidence));
     }
     let staging = phase(&mut timings, "stage", || {
-        staging::Staging::create(&site_dir, options.force, &loaded, &jobs)
+        staging::Staging::create(
+            &site_dir,
+            &project.cache_dir(),
+            options.force,
+            &loaded,
+            &jobs,
+            &published,
+        )
     })?;
     let rendered = phase(&mut timings, "render", || {
         let out = Output {
@@ -199,7 +219,7 @@ fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<
         Some(dir) => reuse::save(dir, &loaded.version, &record)?,
         // A build without the cache that replaced the recorded version (`--force`) makes the
         // record describe files that are gone.
-        None => reuse::forget_version(&site_dir.join(".cache"), &loaded.version),
+        None => reuse::forget_version(&project.cache_dir(), &loaded.version),
     }
     let stats = cache.stats();
     cache.finish();

@@ -7,9 +7,9 @@
 //! create dozens — the file system's slowest operations):
 //!
 //! ```text
-//! site/.cache/render.lock        held (advisory lock) by the build using the cache
-//! site/.cache/render-<g>.pack    entry bytes, back to back
-//! site/.cache/render.json        {format_version, pack, entries: {"<kind>/<key>": [offset, len, sha256]}}
+//! target/sitegen-cache/render.lock        held (advisory lock) by the build using the cache
+//! target/sitegen-cache/render-<g>.pack    entry bytes, back to back
+//! target/sitegen-cache/render.json        {format_version, pack, entries: {"<kind>/<key>": [offset, len, sha256]}}
 //! ```
 //!
 //! Steps of [`Cache::get_or`]: hash the kind, the cache version and the inputs → look the key
@@ -38,7 +38,7 @@ use sha2::{Digest, Sha256};
 /// markdown is rendered), so old entries are not reused; part of every page key too
 /// ([`super::reuse::chrome_digest`]), so no page rendered by older rules is shared. 2: links
 /// and images with unsafe URL schemes are no longer rendered.
-pub const CACHE_VERSION: &str = concat!("sitegen-cache-2-", env!("CARGO_PKG_VERSION"));
+pub const CACHE_VERSION: &str = concat!("sitegen-cache-3-", env!("CARGO_PKG_VERSION"));
 
 /// The index file's format version.
 const FORMAT_VERSION: u32 = 1;

@@ -1,4 +1,4 @@
-//! Everything a build keeps between builds, in one place, all under `site/.cache/`:
+//! Everything a build keeps between builds, in one place, all under `target/sitegen-cache/`:
 //!
 //! 1. the render cache ([`cache`]): markdown documents and page bodies by a hash of their
 //!    inputs, in one pack file;
@@ -13,7 +13,7 @@ pub mod reuse;
 
 use std::path::Path;
 
-/// Files under `site/.cache/` in which earlier builds kept evidence hashes (by file `stat`) and
+/// Files under `target/sitegen-cache/` in which earlier builds kept evidence hashes (by file `stat`) and
 /// parsed records. Either could be edited to make a build show evidence it did not verify, so
 /// builds no longer read them, and delete them.
 pub const STALE_EVIDENCE_CACHES: [&str; 2] = ["hashes.json", "records.bin"];

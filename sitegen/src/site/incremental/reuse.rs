@@ -2,7 +2,7 @@
 //!
 //! Pages carry no version name (the layout leaves it to `site.js`), so a page whose inputs are
 //! unchanged is byte-identical to the one the previous build published. Each build records, in
-//! `site/.cache/pages.json`, the version it published and for every page a key (a hash of
+//! `target/sitegen-cache/pages.json`, the version it published and for every page a key (a hash of
 //! everything its two files are made from: template set, template, context, sidebar, assets)
 //! and the `id`s the page holds. The next build:
 //!

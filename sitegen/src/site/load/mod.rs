@@ -32,6 +32,8 @@ pub struct Loaded {
     pub version: String,
     /// Where the repository keeps its inputs (`sitegen.toml` `[paths]`).
     pub paths: Paths,
+    /// `sitegen.toml` `[site]`.
+    pub site: crate::model::site::SiteConfig,
     /// The verified evidence and its evaluation; `None` without a `sitegen.toml`.
     pub evidence: Option<evidence::Evidence>,
 }
@@ -41,7 +43,13 @@ pub fn load(options: &BuildOptions, project: &Project) -> Result<Loaded> {
     let root = &project.root;
     let version = match &options.version {
         Some(v) => v.clone(),
-        None => git::default_version(root)?,
+        None => {
+            // The evidence capture's rule (`evidence::environment::git_state`), plus the
+            // build folder, which holds the build cache.
+            let mut outputs = project.outputs().to_vec();
+            outputs.push(std::path::Path::new("target"));
+            git::default_version(root, &outputs)?
+        }
     };
     versions::validate_name(&version)?;
     let repo = Repo::open(root);
@@ -52,6 +60,7 @@ pub fn load(options: &BuildOptions, project: &Project) -> Result<Loaded> {
         templates: templates::Templates::load(&repo, &project.templates_dir())?,
         versions: versions::read(&project.site_dir())?,
         paths: project.config.paths.clone(),
+        site: project.config.site.clone(),
         version,
         evidence: None,
     })

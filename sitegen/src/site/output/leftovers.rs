@@ -6,6 +6,9 @@ use anyhow::{Context, Result};
 
 use super::staging::staging_dir;
 
+/// The state folder builds used to keep inside the site folder.
+pub const LEGACY_CACHE: &str = ".cache";
+
 /// Whether process `pid` is running: `/proc/<pid>` exists. Without `/proc` (not Linux) it
 /// cannot be told, and the answer is yes (nothing is removed on a guess).
 fn process_alive(pid: u32) -> bool {
@@ -23,12 +26,20 @@ fn leftover_pid(name: &str) -> Option<u32> {
 }
 
 /// Removes what builds that did not finish (killed, or the machine went down) left behind:
-/// every entry of `site/.cache/staging/` whose pid is no longer running, and — from builds
+/// `site/.cache/` (the state folder of older builds), every entry of `<cache>/staging/` whose pid is no longer running, and — from builds
 /// before staging moved there — `site/.tmp-*-<pid>`, `site/.old-*-<pid>` and
 /// `site/*.tmp-<pid>` entries of dead pids. Returns what was removed. Called by a build while
 /// it holds the site lock, so no other build is using them.
-pub fn remove_leftovers(site_dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn remove_leftovers(site_dir: &Path, cache: &Path) -> Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
+    // Builds before the state folder moved out of the site kept it in `site/.cache/`, inside
+    // what a deploy uploads; it is build state only (the lock is under `cache` now).
+    let legacy = site_dir.join(LEGACY_CACHE);
+    if legacy.is_dir() {
+        std::fs::remove_dir_all(&legacy)
+            .with_context(|| format!("while removing {}", legacy.display()))?;
+        removed.push(legacy);
+    }
     let candidates = |dir: &Path, legacy: bool| -> Result<Vec<(PathBuf, u32)>> {
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
@@ -53,7 +64,7 @@ pub fn remove_leftovers(site_dir: &Path) -> Result<Vec<PathBuf>> {
         }
         Ok(out)
     };
-    let mut found = candidates(&staging_dir(site_dir), false)?;
+    let mut found = candidates(&staging_dir(cache), false)?;
     found.extend(candidates(site_dir, true)?);
     for (path, pid) in found {
         if pid == std::process::id() || process_alive(pid) {

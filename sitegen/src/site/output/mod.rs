@@ -4,8 +4,8 @@
 //! Steps, in order:
 //! 1. ([`staging::Staging::create`], before rendering) refuse if `site/<V>/` exists (published versions
 //!    are immutable) unless `--force`; lay out the version's files (known from the page jobs)
-//!    and create the temporary directory `site/.cache/staging/<V>-<pid>/` with every folder
-//!    and the assets. Staging lives under `site/.cache/` — never among the published versions,
+//!    and create the temporary directory `target/sitegen-cache/staging/<V>-<pid>/` with every folder
+//!    and the assets. Staging lives under `target/sitegen-cache/` — outside the published folder,
 //!    on the same file system so that the final rename is atomic — and so does every other
 //!    temporary file or tree of a build ([`staging::STAGING`]); a build first removes what builds that
 //!    were killed left there ([`leftovers::remove_leftovers`]);
@@ -27,6 +27,8 @@
 //!    redirect `site/index.html`, each through a temporary file and a rename.
 
 pub mod check;
+pub mod evidence;
+pub mod latest;
 pub mod leftovers;
 pub mod links;
 pub mod publish;

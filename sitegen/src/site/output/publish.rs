@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::staging::{Staging, create_dirs, refuse_existing, remove_if_exists, staging_dir};
+use super::staging::{Staging, create_dirs, refuse_existing, remove_if_exists};
+use crate::model::site::LatestMode;
 use crate::site::load::Loaded;
 use crate::site::versions;
 use crate::util::atomic;
@@ -26,11 +27,18 @@ pub fn publish(
         refuse_existing(&site_dir, version)?;
     }
     // 4. Move into place.
-    swap_into_place(&staging.dir, &final_dir, &site_dir, version)?;
+    let staging_root = staging.root.clone();
+    swap_into_place(&staging.dir, &final_dir, &staging_root, version)?;
     staging.published = true;
 
     // 5. latest -> <version>.
-    point_latest(&site_dir, version, staging.files())?;
+    point_latest(
+        &site_dir,
+        &staging_root,
+        version,
+        staging.files(),
+        loaded.site.latest,
+    )?;
 
     // 6. versions.json, versions.js, versions.html, root redirect.
     let list = versions::with_new(&loaded.versions, version, version);
@@ -73,14 +81,20 @@ pub fn redirect_page(version: &str) -> String {
     )
 }
 
-/// Makes `site/latest` name `version` (step 5): a symbolic link swapped in atomically, or,
-/// where the platform or file system has no symbolic links, a copy of the published tree.
-fn point_latest(site_dir: &Path, version: &str, files: &HashSet<String>) -> Result<()> {
+/// Makes `site/latest` name `version` (step 5), as `mode` says: a symbolic link swapped in
+/// atomically (or, where the platform or file system has no symbolic links, a copy of the
+/// published tree); a copy; or a tree of redirect pages ([`super::latest`]).
+fn point_latest(
+    site_dir: &Path,
+    staging: &Path,
+    version: &str,
+    files: &HashSet<String>,
+    mode: LatestMode,
+) -> Result<()> {
     let latest = site_dir.join(versions::LATEST);
-    let staging = staging_dir(site_dir);
     let link_tmp = staging.join(format!("latest-link-{}", std::process::id()));
     let _ = std::fs::remove_file(&link_tmp);
-    if symlink_dir(Path::new(version), &link_tmp).is_ok() {
+    if mode == LatestMode::Symlink && symlink_dir(Path::new(version), &link_tmp).is_ok() {
         // rename() replaces an existing symbolic link (or file) atomically, but not a
         // directory: a `latest/` copy left by an older build is moved aside first.
         let is_real_dir = std::fs::symlink_metadata(&latest).is_ok_and(|m| m.is_dir());
@@ -104,12 +118,17 @@ fn point_latest(site_dir: &Path, version: &str, files: &HashSet<String>) -> Resu
     // are never modified in place, so sharing them is safe).
     let latest_tmp = staging.join(format!("latest-{}", std::process::id()));
     remove_if_exists(&latest_tmp)?;
-    link_tree(&site_dir.join(version), &latest_tmp, files)?;
+    match mode {
+        LatestMode::Redirect => super::latest::write_tree(&latest_tmp, version, files)?,
+        LatestMode::Symlink | LatestMode::Copy => {
+            link_tree(&site_dir.join(version), &latest_tmp, files)?
+        }
+    }
     if std::fs::symlink_metadata(&latest).is_ok_and(|m| m.file_type().is_symlink()) {
         std::fs::remove_file(&latest)
             .with_context(|| format!("while removing {}", latest.display()))?;
     }
-    swap_into_place(&latest_tmp, &latest, site_dir, "latest")
+    swap_into_place(&latest_tmp, &latest, staging, "latest")
 }
 
 #[cfg(unix)]
@@ -129,9 +148,9 @@ fn symlink_dir(_target: &Path, _link: &Path) -> std::io::Result<()> {
 
 /// Renames `new` to `target`; an existing `target` is renamed aside (into the staging folder)
 /// first and removed after.
-fn swap_into_place(new: &Path, target: &Path, site_dir: &Path, label: &str) -> Result<()> {
+fn swap_into_place(new: &Path, target: &Path, staging: &Path, label: &str) -> Result<()> {
     if target.exists() {
-        let aside = staging_dir(site_dir).join(format!("old-{label}-{}", std::process::id()));
+        let aside = staging.join(format!("old-{label}-{}", std::process::id()));
         remove_if_exists(&aside)?;
         std::fs::rename(target, &aside).with_context(|| {
             format!(

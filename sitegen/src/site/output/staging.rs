@@ -1,4 +1,4 @@
-//! The staging tree: the version's files written under `site/.cache/staging/<V>-<pid>/` while
+//! The staging tree: the version's files written under `target/sitegen-cache/staging/<V>-<pid>/` while
 //! the build renders (steps 1 and 2 of [`crate::site::output`]).
 
 use std::collections::{BTreeMap, HashSet};
@@ -7,25 +7,29 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
+use super::evidence::Published;
 use crate::site::incremental::reuse::ReuseFailed;
 use crate::site::job::PageJob;
 use crate::site::load::Loaded;
 
-/// The folder, under `site/.cache/`, holding the temporary trees of a build: the
+/// The folder, under the build's state folder ([`crate::project::CACHE_DIR`]), holding the temporary trees of a build: the
 /// staging tree of the version being built, a replaced version moved aside and the new
 /// `latest` link, each named `<what>-<pid>`. (The version lists and the root redirect are
 /// replaced by [`crate::util::atomic::replace`], through `site/.tmp-<name>-<pid>`.)
 pub const STAGING: &str = "staging";
 
-/// `site/.cache/staging/` for the site folder `site_dir`.
-pub fn staging_dir(site_dir: &Path) -> PathBuf {
-    site_dir.join(".cache").join(STAGING)
+/// `<cache>/staging/` for the build's state folder `cache`.
+pub fn staging_dir(cache: &Path) -> PathBuf {
+    cache.join(STAGING)
 }
 
 /// The version's tree while it is being written; removed when dropped unpublished.
 #[derive(Debug)]
 pub struct Staging {
     pub(super) dir: PathBuf,
+    /// The staging folder ([`staging_dir`]) `dir` is in: where publishing puts its other
+    /// temporary trees.
+    pub(super) root: PathBuf,
     files: HashSet<String>,
     pub(super) published: bool,
 }
@@ -43,9 +47,11 @@ impl Staging {
     /// Step 1: the temporary tree for `jobs` and the template assets.
     pub fn create(
         site_dir: &Path,
+        cache: &Path,
         force: bool,
         loaded: &Loaded,
         jobs: &[PageJob],
+        evidence: &[Published],
     ) -> Result<Staging> {
         let version = &loaded.version;
         if !force {
@@ -62,16 +68,21 @@ impl Staging {
             files.insert(format!("assets/{name}"));
             count += 1;
         }
+        for file in evidence {
+            files.insert(file.rel().to_string());
+            count += 1;
+        }
         if files.len() != count {
             bail!("two pages would be written to the same path; check content page names");
         }
-        let staging_root = staging_dir(site_dir);
+        let staging_root = staging_dir(cache);
         std::fs::create_dir_all(&staging_root)
             .with_context(|| format!("while creating {}", staging_root.display()))?;
         let dir = staging_root.join(format!("{version}-{}", std::process::id()));
         remove_if_exists(&dir)?;
         let staging = Staging {
             dir,
+            root: staging_root,
             files,
             published: false,
         };
@@ -81,6 +92,11 @@ impl Staging {
             std::fs::write(&path, text)
                 .with_context(|| format!("while writing {}", path.display()))?;
         }
+        evidence.par_iter().try_for_each(|file| {
+            let path = staging.dir.join(file.rel());
+            std::fs::write(&path, super::evidence::contents(file)?)
+                .with_context(|| format!("while writing {}", path.display()))
+        })?;
         Ok(staging)
     }
 

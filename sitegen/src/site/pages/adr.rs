@@ -152,6 +152,10 @@ pub fn adr_pages(
                     adr.meta.superseded_by.iter().map(link).collect(),
                 );
                 obj.insert("claims".into(), json!(adr.meta.claims));
+                obj.insert(
+                    "claim_links".into(),
+                    claim_links(adr, loaded.evidence.as_ref()),
+                );
                 obj.insert("source".into(), json!(relative(&options.root, &adr.path)));
             }
             let acceptance = accepted.get(&adr.meta.id);
@@ -176,6 +180,24 @@ pub fn adr_pages(
             ))
         })
         .collect()
+}
+
+/// Where each claim of `adr` leads: a claimed metric to its page, a claimed or waived criterion
+/// to its row on the dashboard (when the plan has it); `path`/`href` null otherwise.
+fn claim_links(adr: &Adr, ev: Option<&Evidence>) -> Value {
+    let criterion = |id: &String| {
+        let known = ev.is_some_and(|ev| ev.eval.criteria.iter().any(|c| &c.id == id));
+        json!({"id": id, "href": known.then(|| format!("dashboard/index.html#crit-{id}"))})
+    };
+    let c = &adr.meta.claims;
+    json!({
+        "metrics": c.metrics.iter().map(|m| match ev {
+            Some(ev) => view::metric_link(m, ev),
+            None => json!({"name": m, "path": null}),
+        }).collect::<Vec<_>>(),
+        "criteria": c.criteria.iter().map(criterion).collect::<Vec<_>>(),
+        "waives": c.waives.iter().map(criterion).collect::<Vec<_>>(),
+    })
 }
 
 /// For each metric an ADR claims: the newest value measured before it was accepted and the

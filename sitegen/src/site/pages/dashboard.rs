@@ -262,6 +262,8 @@ pub fn dashboard(shared: &Shared, ev: &Evidence, adrs: &[Adr]) -> PageJob {
                 "sha256": h.manifest_sha256,
                 "short": crate::util::ids::short_sha256(&h.manifest_sha256),
                 "listed": ev.runs.iter().any(|r| r.id == h.run_id),
+                "published": ev.runs.iter().chain(&ev.paired).any(|r| r.id == h.run_id),
+                "file": crate::site::urls::evidence_file(&h.run_id, "manifest.json"),
             })),
             "anchor": {"anchored": ev.anchor.anchored(), "text": ev.anchor.to_string()},
             "baseline_history": baseline_history,

@@ -79,13 +79,15 @@ fn context(run: &Run) -> Value {
                 "id": r.record.check_id, "status": r.record.status.as_str(),
                 "not_pairable": p.not_pairable, "duration_ms": r.record.duration_ms,
                 "command": r.record.command.join(" "), "record": r.path, "sha256": r.sha256,
+                "file": format!("evidence/{}", r.path),
                 "baseline": p.baseline, "current": p.current, "rounds": p.rounds,
                 "interval": p.interval, "names": names, "pairs": pairs, "metrics": metrics,
             }))
         })
         .collect();
     json!({"title": format!("Paired run {}", run.id), "run": summary(run), "info": run.info,
-           "manifest_sha256": run.manifest_sha256, "checks": checks})
+           "manifest_sha256": run.manifest_sha256,
+           "manifest_file": crate::site::urls::evidence_file(&run.id, "manifest.json"), "checks": checks})
 }
 
 /// One page per paired run.

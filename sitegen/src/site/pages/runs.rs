@@ -24,7 +24,7 @@ use crate::evidence::testbed::{self, testbed};
 use crate::site::context::Shared;
 use crate::site::job::PageJob;
 use crate::site::load::evidence::{Evidence, short_commit};
-use crate::site::urls::{compare_path, metric_path, run_path};
+use crate::site::urls::{compare_path, evidence_file, metric_path, run_path};
 use crate::site::view::percent;
 
 /// Runs listed on the runs index.
@@ -263,7 +263,7 @@ fn run_context(ev: &Evidence, i: usize) -> Value {
                 "metrics": metrics, "artifacts": rec.artifacts,
                 "conditions": conditions_view(rec.conditions.as_ref()),
                 "stdout": excerpt(&rec.stdout), "stderr": excerpt(&rec.stderr),
-                "record": r.path, "sha256": r.sha256,
+                "record": r.path, "sha256": r.sha256, "file": format!("evidence/{}", r.path),
             })
         })
         .collect();
@@ -282,13 +282,15 @@ fn run_context(ev: &Evidence, i: usize) -> Value {
         .manifest
         .files
         .iter()
-        .map(|(p, h)| json!({"path": p, "sha256": h}))
+        .map(|(p, h)| json!({"path": p, "sha256": h, "file": evidence_file(&run.id, p)}))
         .collect();
     json!({
             "title": format!("Run {}", run.id),
             "run": run_summary(run),
             "info": run.info,
             "manifest_sha256": run.manifest_sha256,
+            "manifest_file": evidence_file(&run.id, "manifest.json"),
+            "sums_file": evidence_file(&run.id, "SHA256SUMS"),
             "previous_link": run.manifest.previous,
             "files": files,
             "previous": previous.map(|p| json!({"id": p.id, "path": run_path(&p.id), "compare": compare_path(&run.id, &p.id)})),

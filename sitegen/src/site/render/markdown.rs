@@ -8,6 +8,8 @@
 //!    HTML turned into escaped text unless the caller allows it, and links and images whose
 //!    URL has a scheme other than `http`, `https` or `mailto` ([`is_safe_url`]) reduced to
 //!    their text;
+//!    A paragraph of field lines (`Owner: …` / `ETA: …`, each line starting with a label and a
+//!    colon, see [`is_field_label`]) keeps its line breaks;
 //! 5. **emit** — the events to HTML, and the table of contents as data for templates.
 //!
 //! Cheap path first: a page without headings skips the heading passes.
@@ -209,6 +211,7 @@ pub fn render(source: &str, options: &RenderOptions) -> Rendered {
         }
     }
     drop_unsafe_links(&mut events);
+    break_field_lines(&mut events);
 
     // Pass 5: emit, with a self-link at the end of every heading (added after the raw HTML
     // pass, so it is the only markup not escaped).
@@ -228,6 +231,46 @@ pub fn render(source: &str, options: &RenderOptions) -> Rendered {
     });
     pulldown_cmark::html::push_html(&mut html, events);
     Rendered { html, toc }
+}
+
+/// Whether `text` starts a field line: a label of 1 to 4 words (the first capitalised, 40
+/// characters at most) and a colon, then a space or the end (`ETA: 2 days`, `Acceptance
+/// Criteria:`).
+pub fn is_field_label(text: &str) -> bool {
+    let Some((label, rest)) = text.split_once(':') else {
+        return false;
+    };
+    let words: Vec<&str> = label.split(' ').collect();
+    label.len() <= 40
+        && (rest.is_empty() || rest.starts_with(' '))
+        && label.chars().next().is_some_and(char::is_uppercase)
+        && words.len() <= 4
+        && words.iter().all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '/' | '&' | '(' | ')'))
+        })
+}
+
+/// In a paragraph whose first line is a field line, a line break before another field line
+/// is kept (a hard break): `Owner: …⏎Dependencies: …⏎ETA: …` stays three lines rather than
+/// running together as CommonMark joins soft-wrapped lines. Prose is unchanged.
+fn break_field_lines(events: &mut [Event<'_>]) {
+    let mut in_fields = false;
+    for i in 0..events.len() {
+        match &events[i] {
+            Event::Start(Tag::Paragraph) => {
+                in_fields = matches!(events.get(i + 1), Some(Event::Text(t)) if is_field_label(t));
+            }
+            Event::End(TagEnd::Paragraph) => in_fields = false,
+            Event::SoftBreak if in_fields => {
+                if matches!(events.get(i + 1), Some(Event::Text(t)) if is_field_label(t)) {
+                    events[i] = Event::HardBreak;
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Removes the start and end of every link and image whose URL [`is_safe_url`] refuses, so
@@ -525,6 +568,28 @@ mod tests {
         assert!(out.contains(r#"href="https://example.org/""#), "{out}");
         assert!(out.contains(r#"href="mailto:ops@example.org""#), "{out}");
         assert!(out.contains(r#"href="../x.html""#), "{out}");
+    }
+
+    #[test]
+    fn field_lines_keep_their_breaks_and_prose_does_not() {
+        let out = html("Owner: PM\nDependencies: Phase 0\nETA: 0.5 day\nAcceptance Criteria:\n");
+        assert_eq!(
+            out,
+            "<p>Owner: PM<br />\nDependencies: Phase 0<br />\nETA: 0.5 day<br />\nAcceptance Criteria:</p>\n"
+        );
+        // Soft-wrapped prose, even with a colon on a later line, still joins.
+        let prose = html("The plan is\nNote: wrapped here\n");
+        assert!(!prose.contains("<br"), "{prose}");
+        // A field paragraph's wrapped value continues its line.
+        let wrapped = html("Owner: PM and\nthe coordinator\nETA: 1 day\n");
+        assert_eq!(
+            wrapped,
+            "<p>Owner: PM and\nthe coordinator<br />\nETA: 1 day</p>\n"
+        );
+        assert!(is_field_label("Acceptance Criteria:"));
+        assert!(!is_field_label("see https://x"));
+        assert!(!is_field_label("lower: case"));
+        assert!(!is_field_label("A very long sentence that goes on: and on"));
     }
 
     #[test]
