@@ -43,9 +43,9 @@ impl Format {
                 Some((shown, s)) if in_secs > 0.0 => (s / secs, "", shown.to_string()),
                 _ => (1.0, "", unit.to_string()),
             }
-        } else if max_abs >= 1e6 && max_abs < 1e15 {
+        } else if (1e6..1e15).contains(&max_abs) {
             (1e6, "M", unit.to_string())
-        } else if max_abs >= 1e4 && max_abs < 1e15 && step >= 100.0 {
+        } else if (1e4..1e15).contains(&max_abs) && step >= 100.0 {
             (1e3, "k", unit.to_string())
         } else {
             (1.0, "", unit.to_string())

@@ -192,7 +192,7 @@ mod tests {
     fn far_thresholds_are_arrows_at_the_edge_near_ones_lines() {
         let mut points = synthetic(10, 3);
         for p in &mut points {
-            p.value = 8000.0 + p.value;
+            p.value += 8000.0;
             p.low = None;
             p.high = None;
         }
