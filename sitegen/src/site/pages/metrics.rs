@@ -15,11 +15,12 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
+use crate::evaluate::stats::percentile;
 use crate::model::adr::Adr;
 use crate::site::context::Shared;
 use crate::site::job::{Measurement, PageJob};
-use crate::site::load::evidence::{Acceptance, Evidence, Series, split_at};
-use crate::site::render::charts::{self, Marker, Threshold, TrendChart, TrendPoint};
+use crate::site::load::evidence::{Acceptance, Evidence, Series, SeriesPoint, split_at};
+use crate::site::render::charts::{self, Interval, Marker, Threshold, TrendChart, TrendPoint};
 use crate::site::urls::{adr_path, metric_path};
 use crate::site::view::{change, criterion_json};
 
@@ -127,19 +128,65 @@ fn threshold_text(expression: &str, op: &str, value: f64, unit: &str) -> String 
     }
 }
 
+/// Least samples for an interquartile bar.
+const IQR_MIN_SAMPLES: usize = 4;
+
+/// A point's bar: the recorded confidence interval, else the interquartile range of its raw
+/// samples (at least [`IQR_MIN_SAMPLES`]), else none.
+fn bar(ev: &Evidence, s: &Series, p: &SeriesPoint) -> TrendPoint {
+    if p.low.is_some() && p.high.is_some() {
+        return TrendPoint {
+            low: p.low,
+            high: p.high,
+            ..Default::default()
+        };
+    }
+    if p.samples < IQR_MIN_SAMPLES {
+        return TrendPoint::default();
+    }
+    let samples = ev.runs.get(p.run).and_then(|run| {
+        run.records
+            .iter()
+            .filter(|r| r.path == p.record)
+            .flat_map(|r| &r.record.metrics)
+            .find(|m| m.name == s.name)
+            .map(|m| &m.samples)
+    });
+    let Some(samples) = samples else {
+        return TrendPoint::default();
+    };
+    let mut sorted = samples.clone();
+    sorted.sort_by(f64::total_cmp);
+    TrendPoint {
+        low: percentile(&sorted, 0.25),
+        high: percentile(&sorted, 0.75),
+        interval: Interval::SampleIqr,
+        ..Default::default()
+    }
+}
+
 /// What the trend chart draws, for its caption: only layers that are there.
 fn chart_layers(chart: &TrendChart) -> Vec<String> {
     let mut out =
         vec!["each run's value as a point (hover for value, run, commit and date)".to_string()];
-    let bars = chart
-        .points
-        .iter()
-        .filter(|p| p.low.is_some() && p.high.is_some())
-        .count();
-    if bars > 0 {
+    let n = chart.points.len();
+    let bars = |kind: Interval| {
+        chart
+            .points
+            .iter()
+            .filter(|p| p.low.is_some() && p.high.is_some() && p.interval == kind)
+            .count()
+    };
+    let recorded = bars(Interval::Recorded);
+    if recorded > 0 {
         out.push(format!(
-            "the confidence interval recorded with the measurement (ci_lower–ci_upper) as a bar, on {bars} of {} points",
-            chart.points.len()
+            "as a bar, the confidence interval recorded with the measurement (ci_lower–ci_upper) on {recorded} of {n} points"
+        ));
+    }
+    let iqr = bars(Interval::SampleIqr);
+    if iqr > 0 {
+        out.push(format!(
+            "as a bar, the interquartile range of the raw samples (25th–75th percentile) on {iqr} of {n} points recorded without an interval"
         ));
     }
     if chart.baseline.is_some() {
@@ -207,8 +254,7 @@ fn metric_page(
                     .map(|r| r.info.started_at.chars().take(10).collect())
                     .unwrap_or_default(),
                 value: p.value,
-                low: p.low,
-                high: p.high,
+                ..bar(ev, s, p)
             })
             .collect(),
         baseline,
@@ -305,6 +351,58 @@ fn metric_page(
 mod tests {
     use super::*;
     use crate::site::render::templates::Templates;
+
+    #[test]
+    fn the_caption_names_only_what_is_drawn() {
+        let point = |bar: Option<Interval>| TrendPoint {
+            value: 1.0,
+            low: bar.map(|_| 0.5),
+            high: bar.map(|_| 1.5),
+            interval: bar.unwrap_or_default(),
+            ..Default::default()
+        };
+        let mut chart = TrendChart {
+            points: vec![point(None), point(None)],
+            ..Default::default()
+        };
+        let plain = chart_layers(&chart).join("; ");
+        for absent in ["bar", "baseline", "threshold", "ADR"] {
+            assert!(!plain.contains(absent), "{absent} in {plain}");
+        }
+        chart.points = vec![
+            point(Some(Interval::Recorded)),
+            point(Some(Interval::SampleIqr)),
+            point(None),
+        ];
+        chart.baseline = Some(1.0);
+        let full = chart_layers(&chart).join("; ");
+        assert!(
+            full.contains("(ci_lower–ci_upper) on 1 of 3 points"),
+            "{full}"
+        );
+        assert!(
+            full.contains(
+                "interquartile range of the raw samples (25th–75th percentile) on 1 of 3"
+            )
+        );
+        assert!(full.contains("baseline") && !full.contains("threshold"));
+    }
+
+    #[test]
+    fn thresholds_state_the_bound_and_its_resolved_value() {
+        assert_eq!(operator("oltp.tps >= 1.2 × baseline"), Some(">="));
+        assert_eq!(operator("lat < 5"), Some("<"));
+        assert_eq!(operator("ok"), None);
+        assert_eq!(
+            threshold_text("oltp.tps >= 1.2 × baseline", ">=", 9643.2, "ops/s"),
+            "≥ 1.2 × baseline = 9,643 ops/s"
+        );
+        assert_eq!(threshold_text("rto_s <= 10", "<=", 10.0, "s"), "≤ 10 s");
+        assert_eq!(
+            threshold_text("a.p99 <= b.p99", "<=", 1500.0, "µs"),
+            "≤ b.p99 = 1.5 ms"
+        );
+    }
 
     #[test]
     fn table_shows_the_newest_rows_and_points_to_data_json() {

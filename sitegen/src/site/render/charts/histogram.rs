@@ -137,9 +137,15 @@ pub fn histogram_svg(title: &str, unit: &str, samples: &[f64], bins: usize) -> R
             x(v)
         };
         if !label.is_empty() {
+            // Every other inner label is hidden on narrow screens, where labels are larger.
+            let class = if (k / every) % 2 == 1 && k + every < edges {
+                " class=\"x2\""
+            } else {
+                ""
+            };
             let _ = writeln!(
                 o,
-                "<text x=\"{xx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{label}</text>",
+                "<text{class} x=\"{xx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{label}</text>",
                 bottom + 20.0
             );
         }

@@ -33,7 +33,7 @@ pub mod trend;
 
 pub use histogram::{MAX_BINS, histogram_bins, histogram_svg};
 pub use sparkline::sparkline_svg;
-pub use trend::{Marker, Threshold, TrendChart, TrendPoint, trend_svg};
+pub use trend::{Interval, Marker, Threshold, TrendChart, TrendPoint, trend_svg};
 
 /// Largest magnitude drawn; larger values are drawn at ±this limit.
 pub const VALUE_LIMIT: f64 = 1e300;
@@ -54,9 +54,9 @@ pub fn bound(v: f64) -> f64 {
 
 /// The style every chart carries (class `lc` on its root): colours for light and dark
 /// (`prefers-color-scheme`), and label sizes in viewBox units that stay at least 11 px on
-/// screens down to 360 px wide (17 units below 720 px, 22 below 480 px, where every other x
-/// label is hidden). Rules are scoped to `.lc`, so an inlined chart styles nothing else.
-pub const STYLE: &str = "<style>.lc text{font-family:system-ui,sans-serif;font-size:12px;fill:#1b1f24}.lc .bg{fill:#fff}.lc .mut,.lc text.base{fill:#57606a}.lc .grid{stroke:#1b1f24;stroke-opacity:.1}.lc .axis{stroke:#57606a;fill:none}.lc .line{stroke:#0b5cad;stroke-width:2;fill:none}.lc .pt,.lc .bar{fill:#0b5cad}.lc .ci{stroke:#0b5cad;stroke-opacity:.55;fill:none}.lc line.base{stroke:#57606a;stroke-width:2;stroke-dasharray:8 5}.lc line.thr{stroke:#116329;stroke-width:1.5;stroke-dasharray:4 3}.lc text.thr{fill:#116329}.lc path.thr{fill:#116329}.lc path.base{fill:#57606a}.lc line.adr{stroke:#a40e26}.lc text.adr{fill:#a40e26}@media (prefers-color-scheme:dark){.lc text{fill:#e6edf3}.lc .bg{fill:#0f1419}.lc .mut,.lc text.base{fill:#9da7b3}.lc .grid{stroke:#e6edf3;stroke-opacity:.14}.lc .axis{stroke:#9da7b3}.lc .line{stroke:#6cb6ff}.lc .pt,.lc .bar{fill:#6cb6ff}.lc .ci{stroke:#6cb6ff}.lc line.base{stroke:#9da7b3}.lc path.base{fill:#9da7b3}.lc line.thr{stroke:#56d364}.lc text.thr,.lc path.thr{fill:#56d364}.lc line.adr{stroke:#ff7b72}.lc text.adr{fill:#ff7b72}}@media (max-width:720px){.lc text{font-size:17px}}@media (max-width:480px){.lc text{font-size:22px}.lc .x2{display:none}}</style>";
+/// screens down to 360 px wide (17 units below 720 px; 24 below 480 px, where every other x
+/// label is hidden: 11.4 px on the 304 px a chart gets on a 360 px phone). Rules are scoped to `.lc`, so an inlined chart styles nothing else.
+pub const STYLE: &str = "<style>.lc text{font-family:system-ui,sans-serif;font-size:12px;fill:#1b1f24}.lc .bg{fill:#fff}.lc .mut,.lc text.base{fill:#57606a}.lc .grid{stroke:#1b1f24;stroke-opacity:.1}.lc .axis{stroke:#57606a;fill:none}.lc .line{stroke:#0b5cad;stroke-width:2;fill:none}.lc .pt,.lc .bar{fill:#0b5cad}.lc .ci{stroke:#0b5cad;stroke-opacity:.55;fill:none}.lc line.base{stroke:#57606a;stroke-width:2;stroke-dasharray:8 5}.lc line.thr{stroke:#116329;stroke-width:1.5;stroke-dasharray:4 3}.lc text.thr{fill:#116329}.lc path.thr{fill:#116329}.lc path.base{fill:#57606a}.lc line.adr{stroke:#a40e26}.lc text.adr{fill:#a40e26}@media (prefers-color-scheme:dark){.lc text{fill:#e6edf3}.lc .bg{fill:#0f1419}.lc .mut,.lc text.base{fill:#9da7b3}.lc .grid{stroke:#e6edf3;stroke-opacity:.14}.lc .axis{stroke:#9da7b3}.lc .line{stroke:#6cb6ff}.lc .pt,.lc .bar{fill:#6cb6ff}.lc .ci{stroke:#6cb6ff}.lc line.base{stroke:#9da7b3}.lc path.base{fill:#9da7b3}.lc line.thr{stroke:#56d364}.lc text.thr,.lc path.thr{fill:#56d364}.lc line.adr{stroke:#ff7b72}.lc text.adr{fill:#ff7b72}}@media (max-width:720px){.lc text{font-size:17px}}@media (max-width:480px){.lc text{font-size:24px}.lc .x2{display:none}}</style>";
 
 /// Adds `role="img"`, an `aria-label` and a `<title>` to the root `<svg>` element.
 fn accessible(svg: String, description: &str) -> String {
@@ -103,6 +103,7 @@ mod tests {
                     value: v,
                     low: Some(v - 2.0),
                     high: Some(v + 2.0),
+                    interval: Interval::Recorded,
                 }
             })
             .collect()
@@ -160,7 +161,7 @@ mod tests {
         assert!(svg.contains("@media (prefers-color-scheme:dark)"));
         assert!(svg.contains("class=\"lc\""));
         // 22 viewBox units at a 360 px wide chart are 360/640 × 22 ≈ 12.4 px ≥ 11 px.
-        assert!(STYLE.contains("@media (max-width:480px){.lc text{font-size:22px}"));
+        assert!(STYLE.contains("@media (max-width:480px){.lc text{font-size:24px}"));
         assert!(360.0 / VIEW.0 * 22.0 >= 11.0);
     }
 
@@ -173,11 +174,17 @@ mod tests {
             value: 1204.0,
             low: Some(1100.0),
             high: Some(1300.0),
+            interval: Interval::Recorded,
         };
         assert_eq!(
             tooltip(&p, "µs"),
-            "1.204 ms (1.1 ms – 1.3 ms) · run 2026-12-01T10-00-00Z · commit abc1234 · 2026-12-01"
+            "1.204 ms (CI 1.1 ms – 1.3 ms) · run 2026-12-01T10-00-00Z · commit abc1234 · 2026-12-01"
         );
+        let iqr = TrendPoint {
+            interval: Interval::SampleIqr,
+            ..p.clone()
+        };
+        assert!(tooltip(&iqr, "µs").starts_with("1.204 ms (IQR 1.1 ms – 1.3 ms) · run"));
         let chart = TrendChart {
             title: "m".into(),
             unit: "µs".into(),
@@ -185,7 +192,7 @@ mod tests {
             ..Default::default()
         };
         let svg = trend_svg(&chart).expect("draws");
-        assert!(svg.contains("<title>1.204 ms (1.1 ms – 1.3 ms) · run 2026-12-01T10-00-00Z"));
+        assert!(svg.contains("<title>1.204 ms (CI 1.1 ms – 1.3 ms) · run 2026-12-01T10-00-00Z"));
     }
 
     #[test]

@@ -28,6 +28,30 @@ pub struct TrendPoint {
     pub low: Option<f64>,
     /// Upper confidence bound, where recorded.
     pub high: Option<f64>,
+    /// What `low`–`high` is, named in the tooltip.
+    pub interval: Interval,
+}
+
+/// What a point's bar (`low`–`high`) shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interval {
+    /// The confidence interval recorded with the measurement (`ci_lower`–`ci_upper`).
+    #[default]
+    Recorded,
+    /// The interquartile range (25th–75th percentile, nearest rank) of the raw samples, for a
+    /// measurement recorded without an interval.
+    SampleIqr,
+}
+
+impl Interval {
+    /// Its name in tooltips.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interval::Recorded => "CI",
+            Interval::SampleIqr => "IQR",
+        }
+    }
 }
 
 /// A labelled vertical marker (an ADR accepted at that point).
@@ -192,7 +216,8 @@ pub fn tooltip(p: &TrendPoint, unit: &str) -> String {
     let mut t = label::value(p.value, unit);
     if let (Some(lo), Some(hi)) = (p.low, p.high) {
         t.push_str(&format!(
-            " ({} – {})",
+            " ({} {} – {})",
+            p.interval.as_str(),
             label::value(lo, unit),
             label::value(hi, unit)
         ));
