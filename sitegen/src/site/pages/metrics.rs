@@ -113,13 +113,14 @@ fn thresholds(ev: &Evidence, s: &Series) -> Vec<(Threshold, String)> {
 
 /// A threshold as the lede states it: the bound as written, and its resolved value when the
 /// bound is relative (`≥ 1.2 × baseline = 9,643 ops/s`) or another metric; an absolute bound
-/// is just its value with the unit (`≤ 250 ms`).
+/// is just its value with the unit (`≤ 250 ms`). Values are written as the rest of the page
+/// writes them ([`quantity`](crate::site::render::format::quantity)).
 fn threshold_text(expression: &str, op: &str, value: f64, unit: &str) -> String {
     let bound = expression
         .split_once(op)
         .map(|(_, b)| b.trim())
         .unwrap_or_default();
-    let resolved = charts::label::value(value, unit);
+    let resolved = crate::site::render::format::quantity(value, unit);
     let symbol = charts::trend::op_symbol(op);
     if bound.is_empty() || bound.parse::<f64>().is_ok() {
         format!("{symbol} {resolved}")
@@ -397,10 +398,10 @@ mod tests {
             threshold_text("oltp.tps >= 1.2 × baseline", ">=", 9643.2, "ops/s"),
             "≥ 1.2 × baseline = 9,643 ops/s"
         );
-        assert_eq!(threshold_text("rto_s <= 10", "<=", 10.0, "s"), "≤ 10 s");
+        assert_eq!(threshold_text("rto_s <= 10", "<=", 10.0, "s"), "≤ 10.0 s");
         assert_eq!(
             threshold_text("a.p99 <= b.p99", "<=", 1500.0, "µs"),
-            "≤ b.p99 = 1.5 ms"
+            "≤ b.p99 = 1.50 ms"
         );
     }
 
