@@ -133,6 +133,11 @@ chrome --window-size=390,844 --screenshot="$out/home-narrow.png" \
     "file://$site/v1/index.html" >/dev/null 2>&1 || fail "narrow screenshot failed"
 chrome --force-dark-mode --window-size=1280,900 --screenshot="$out/dashboard-dark.png" \
     "file://$site/v1/dashboard/index.html" >/dev/null 2>&1 || fail "dark dashboard screenshot failed"
+# Charts: dark colours and phone-sized labels.
+chrome --force-dark-mode --window-size=1280,900 --screenshot="$out/metric-page-dark.png" \
+    "file://$site/v1/metrics/commit_p99_us/index.html" >/dev/null 2>&1 || fail "dark metric screenshot failed"
+chrome --window-size=360,900 --screenshot="$out/metric-page-narrow.png" \
+    "file://$site/v1/metrics/commit_p99_us/index.html" >/dev/null 2>&1 || fail "narrow metric screenshot failed"
 
 if [ "$failures" -ne 0 ]; then
     echo "browser test: $failures failure(s); logs and DOM dumps in $out"

@@ -2,9 +2,9 @@
 //! state) and one page per metric.
 //!
 //! Steps per metric page: take the metric's series (one point per run that measured it, oldest
-//! first) → the baseline value (the point measured in the baseline run) → the gate threshold
-//! band from the criteria that compare this metric (their thresholds as evaluated, so relative
-//! bounds are already resolved) → markers where an accepted ADR claiming this metric was
+//! first) → the baseline value (the point measured in the baseline run) → the threshold of
+//! every criterion comparison on this metric (as evaluated, so relative bounds are already
+//! resolved), each labelled with its criterion → markers where an accepted ADR claiming this metric was
 //! accepted → the trend chart → a histogram of the newest raw samples,
 //! when there are samples → the points with each record's sha256, newest first (all of them in
 //! `data.json`; the page's table shows the newest [`TABLE_ROWS`]).
@@ -15,11 +15,12 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
+use crate::evaluate::stats::percentile;
 use crate::model::adr::Adr;
 use crate::site::context::Shared;
 use crate::site::job::{Measurement, PageJob};
-use crate::site::load::evidence::{Acceptance, Evidence, Series, split_at};
-use crate::site::render::charts::{self, Marker, TrendChart, TrendPoint};
+use crate::site::load::evidence::{Acceptance, Evidence, Series, SeriesPoint, split_at};
+use crate::site::render::charts::{self, Interval, Marker, Threshold, TrendChart, TrendPoint};
 use crate::site::urls::{adr_path, metric_path};
 use crate::site::view::{change, criterion_json};
 
@@ -62,6 +63,7 @@ pub fn metric_pages(
                 "state": regression.map(|r| r.state),
                 "reason": regression.and_then(|r| r.reason.as_deref()),
                 "points": s.points.len(),
+                "spark": charts::sparkline_svg(&s.name, &s.unit, &s.points.iter().map(|p| p.value).collect::<Vec<_>>()),
             })
         })
         .collect();
@@ -79,26 +81,128 @@ fn baseline_value(s: &Series, baseline_idx: Option<usize>) -> Option<f64> {
     s.points.iter().find(|p| p.run == b).map(|p| p.value)
 }
 
-/// The band the gate accepts, from the first criterion comparison on this metric that has a
-/// resolved threshold: `>=`/`>` accept at or above it, `<=`/`<` at or below it.
-fn threshold_band(ev: &Evidence, s: &Series) -> Option<(f64, f64, String)> {
-    let values = s.points.iter().map(|p| p.value);
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-        (a.min(v), b.max(v))
-    });
+/// The comparison operator of `expression` (`>=`, `<=`, `==`, `>`, `<`), when it has one.
+fn operator(expression: &str) -> Option<&'static str> {
+    [">=", "<=", "==", ">", "<"]
+        .into_iter()
+        .find(|op| expression.contains(op))
+}
+
+/// Every criterion comparison on this metric that has a resolved threshold, in plan order:
+/// the chart's threshold lines and the lede's statement of them.
+fn thresholds(ev: &Evidence, s: &Series) -> Vec<(Threshold, String)> {
+    let mut out = Vec::new();
     for c in &ev.eval.criteria {
         for cmp in c.comparisons.iter().filter(|m| m.metric == s.name) {
-            let Some(t) = cmp.threshold else { continue };
-            let span = (hi.max(t) - lo.min(t)).abs().max(t.abs() * 0.1).max(1e-9);
-            if cmp.expression.contains('>') {
-                return Some((t, hi.max(t) + span * 0.1, c.id.clone()));
-            }
-            if cmp.expression.contains('<') {
-                return Some((lo.min(t) - span * 0.1, t, c.id.clone()));
+            let (Some(t), Some(op)) = (cmp.threshold, operator(&cmp.expression)) else {
+                continue;
+            };
+            let text = threshold_text(&cmp.expression, op, t, &s.unit);
+            let threshold = Threshold {
+                criterion: c.id.clone(),
+                op: op.to_string(),
+                value: t,
+            };
+            if !out.iter().any(|(o, _)| o == &threshold) {
+                out.push((threshold, text));
             }
         }
     }
-    None
+    out
+}
+
+/// A threshold as the lede states it: the bound as written, and its resolved value when the
+/// bound is relative (`≥ 1.2 × baseline = 9,643 ops/s`) or another metric; an absolute bound
+/// is just its value with the unit (`≤ 250 ms`). Values are written as the rest of the page
+/// writes them ([`quantity`](crate::site::render::format::quantity)).
+fn threshold_text(expression: &str, op: &str, value: f64, unit: &str) -> String {
+    let bound = expression
+        .split_once(op)
+        .map(|(_, b)| b.trim())
+        .unwrap_or_default();
+    let resolved = crate::site::render::format::quantity(value, unit);
+    let symbol = charts::trend::op_symbol(op);
+    if bound.is_empty() || bound.parse::<f64>().is_ok() {
+        format!("{symbol} {resolved}")
+    } else {
+        format!("{symbol} {bound} = {resolved}")
+    }
+}
+
+/// Least samples for an interquartile bar.
+const IQR_MIN_SAMPLES: usize = 4;
+
+/// A point's bar: the recorded confidence interval, else the interquartile range of its raw
+/// samples (at least [`IQR_MIN_SAMPLES`]), else none.
+fn bar(ev: &Evidence, s: &Series, p: &SeriesPoint) -> TrendPoint {
+    if p.low.is_some() && p.high.is_some() {
+        return TrendPoint {
+            low: p.low,
+            high: p.high,
+            ..Default::default()
+        };
+    }
+    if p.samples < IQR_MIN_SAMPLES {
+        return TrendPoint::default();
+    }
+    let samples = ev.runs.get(p.run).and_then(|run| {
+        run.records
+            .iter()
+            .filter(|r| r.path == p.record)
+            .flat_map(|r| &r.record.metrics)
+            .find(|m| m.name == s.name)
+            .map(|m| &m.samples)
+    });
+    let Some(samples) = samples else {
+        return TrendPoint::default();
+    };
+    let mut sorted = samples.clone();
+    sorted.sort_by(f64::total_cmp);
+    TrendPoint {
+        low: percentile(&sorted, 0.25),
+        high: percentile(&sorted, 0.75),
+        interval: Interval::SampleIqr,
+        ..Default::default()
+    }
+}
+
+/// What the trend chart draws, for its caption: only layers that are there.
+fn chart_layers(chart: &TrendChart) -> Vec<String> {
+    let mut out =
+        vec!["each run's value as a point (hover for value, run, commit and date)".to_string()];
+    let n = chart.points.len();
+    let bars = |kind: Interval| {
+        chart
+            .points
+            .iter()
+            .filter(|p| p.low.is_some() && p.high.is_some() && p.interval == kind)
+            .count()
+    };
+    let recorded = bars(Interval::Recorded);
+    if recorded > 0 {
+        out.push(format!(
+            "as a bar, the confidence interval recorded with the measurement (ci_lower–ci_upper) on {recorded} of {n} points"
+        ));
+    }
+    let iqr = bars(Interval::SampleIqr);
+    if iqr > 0 {
+        out.push(format!(
+            "as a bar, the interquartile range of the raw samples (25th–75th percentile) on {iqr} of {n} points recorded without an interval"
+        ));
+    }
+    if chart.baseline.is_some() {
+        out.push("the baseline run's value as a dashed grey line".into());
+    }
+    if !chart.thresholds.is_empty() {
+        out.push(
+            "each criterion's threshold as a dashed green line labelled with its id, or an arrow at the edge when it lies far outside the data"
+                .into(),
+        );
+    }
+    if !chart.markers.is_empty() {
+        out.push("ADR acceptances as red lines".into());
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -113,7 +217,7 @@ fn metric_page(
     let slug = ev.slugs.get(&s.name).cloned().unwrap_or_default();
     let path = metric_path(&slug);
     let baseline = baseline_value(s, baseline_idx);
-    let band = threshold_band(ev, s);
+    let thresholds = thresholds(ev, s);
     let mut markers = Vec::new();
     let mut adr_rows = Vec::new();
     for adr in adrs
@@ -144,15 +248,21 @@ fn metric_page(
             .iter()
             .map(|p| TrendPoint {
                 label: p.commit.clone(),
+                run: p.run_id.clone(),
+                date: ev
+                    .runs
+                    .get(p.run)
+                    .map(|r| r.info.started_at.chars().take(10).collect())
+                    .unwrap_or_default(),
                 value: p.value,
-                low: p.low,
-                high: p.high,
+                ..bar(ev, s, p)
             })
             .collect(),
         baseline,
-        threshold: band.as_ref().map(|(lo, hi, _)| (*lo, *hi)),
+        thresholds: thresholds.iter().map(|(t, _)| t.clone()).collect(),
         markers,
     };
+    let layers = chart_layers(&chart);
     // Charts are drawn, not cached: a metric's chart changes with each of its measurements, so
     // a cached chart would almost never be read again, and drawing one takes about a
     // millisecond at 1,000 points.
@@ -223,7 +333,8 @@ fn metric_page(
                 "baseline": baseline,
                 "baseline_run": ev.eval.baseline,
                 "change": change(baseline, s.points.last().map(|p| p.value)),
-                "band": band.map(|(lo, hi, by)| json!({"low": lo, "high": hi, "criterion": by})),
+                "thresholds": thresholds.iter().map(|(t, text)| json!({"criterion": t.criterion, "text": text})).collect::<Vec<_>>(),
+                "chart_layers": layers,
                 "trend_svg": trend,
                 "histogram_svg": histogram,
                 "histogram_run": newest_samples.map(|(_, r)| r),
@@ -243,6 +354,58 @@ mod tests {
     use crate::site::render::templates::Templates;
 
     #[test]
+    fn the_caption_names_only_what_is_drawn() {
+        let point = |bar: Option<Interval>| TrendPoint {
+            value: 1.0,
+            low: bar.map(|_| 0.5),
+            high: bar.map(|_| 1.5),
+            interval: bar.unwrap_or_default(),
+            ..Default::default()
+        };
+        let mut chart = TrendChart {
+            points: vec![point(None), point(None)],
+            ..Default::default()
+        };
+        let plain = chart_layers(&chart).join("; ");
+        for absent in ["bar", "baseline", "threshold", "ADR"] {
+            assert!(!plain.contains(absent), "{absent} in {plain}");
+        }
+        chart.points = vec![
+            point(Some(Interval::Recorded)),
+            point(Some(Interval::SampleIqr)),
+            point(None),
+        ];
+        chart.baseline = Some(1.0);
+        let full = chart_layers(&chart).join("; ");
+        assert!(
+            full.contains("(ci_lower–ci_upper) on 1 of 3 points"),
+            "{full}"
+        );
+        assert!(
+            full.contains(
+                "interquartile range of the raw samples (25th–75th percentile) on 1 of 3"
+            )
+        );
+        assert!(full.contains("baseline") && !full.contains("threshold"));
+    }
+
+    #[test]
+    fn thresholds_state_the_bound_and_its_resolved_value() {
+        assert_eq!(operator("oltp.tps >= 1.2 × baseline"), Some(">="));
+        assert_eq!(operator("lat < 5"), Some("<"));
+        assert_eq!(operator("ok"), None);
+        assert_eq!(
+            threshold_text("oltp.tps >= 1.2 × baseline", ">=", 9643.2, "ops/s"),
+            "≥ 1.2 × baseline = 9,643 ops/s"
+        );
+        assert_eq!(threshold_text("rto_s <= 10", "<=", 10.0, "s"), "≤ 10.0 s");
+        assert_eq!(
+            threshold_text("a.p99 <= b.p99", "<=", 1500.0, "µs"),
+            "≤ b.p99 = 1.50 ms"
+        );
+    }
+
+    #[test]
     fn table_shows_the_newest_rows_and_points_to_data_json() {
         let dir = std::path::Path::new("/nonexistent/templates");
         let t = Templates::load(&crate::util::repofs::Repo::open(dir), dir).expect("defaults");
@@ -255,7 +418,7 @@ mod tests {
                 })
                 .collect();
             let ctx = json!({"name": "m", "unit": "ms", "direction": "lower_is_better",
-                             "latest": 1.0, "baseline": null, "change": null, "band": null,
+                             "latest": 1.0, "baseline": null, "change": null, "thresholds": [], "chart_layers": [],
                              "histogram_svg": null, "trend_svg": "<svg></svg>", "criteria": [],
                              "adrs": [], "points_total": points.len(), "table_rows": TABLE_ROWS,
                              "points": points.into_iter().take(TABLE_ROWS).collect::<Vec<_>>()});

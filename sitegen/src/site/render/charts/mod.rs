@@ -1,37 +1,39 @@
-//! SVG charts: a metric trend and a sample histogram, readable without
+//! SVG charts: a metric trend, a sample histogram and a sparkline, readable without
 //! JavaScript and self-contained (no fonts or external resources referenced).
 //!
-//! Steps for a trend: validate the series (finite values, at least one point) → compute the
-//! y range over values, confidence bounds, baseline and threshold band, with a margin → draw
-//! the threshold band, the baseline line, confidence bars, the value line and points, then the
-//! ADR markers as labelled vertical lines → add an accessible `<title>` and `aria-label`.
-//! The trend is written by hand (one path or polyline per layer), because metric series run to
-//! thousands of points; the histogram, a few dozen bars, is drawn with plotters' SVG backend.
+//! Steps for a trend: validate the series (finite values, at least one point) → fit the y
+//! axis to the values and confidence bounds ([`scale`]), taking in the thresholds and baseline
+//! only when they are near the data → draw grid and nice tick labels ([`label`]), x labels
+//! (short commit and date), each criterion's threshold and the baseline as labelled lines (or
+//! arrows at the edge they lie beyond), confidence bars, the value line and points with
+//! tooltips, then the ADR markers → add an accessible `<title>` and `aria-label`.
+//! Every chart is written by hand as one SVG with a `viewBox` and `width="100%"`, styled by
+//! classes and its own `<style>` ([`STYLE`]): light and dark colours follow
+//! `prefers-color-scheme`, and labels grow on narrow screens so they stay readable on a phone.
 //!
 //! # Bounded work
 //!
 //! Every finite number the ingest accepts must draw, and draw quickly. So:
 //! - a value beyond ±[`VALUE_LIMIT`] is drawn at that limit ([`bound`]), which keeps every
 //!   span, margin and coordinate finite (`1e308 - -1e308` would overflow);
-//! - a trend draws at most [`MAX_TREND_POINTS`] points (the newest), with a fixed number of y
-//!   ticks and x labels;
+//! - a trend draws at most [`MAX_TREND_POINTS`] points (the newest), with a bounded number of
+//!   y ticks and x labels;
 //! - a histogram's range is never narrower than [`MIN_SPAN`] or a [`MIN_RELATIVE_SPAN`]
-//!   fraction of its magnitude (a narrower one is drawn as a single value): plotters' tick
-//!   search loops forever on a range whose width is not finite, or so small that its tick step
-//!   underflows, and it only ever sees ranges inside these bounds.
-
+//!   fraction of its magnitude (a narrower one is drawn as a single value), so its bin width
+//!   and tick steps never underflow.
 //!
-//! [`trend`] draws trends, [`histogram`] histograms; the bounds and drawing helpers both use
-//! are here.
+//! [`trend`] draws trends, [`histogram`] histograms, [`sparkline`] sparklines; [`scale`] fits
+//! axes and [`label`] writes their numbers; the bounds and shared helpers are here.
 
 pub mod histogram;
+pub mod label;
+pub mod scale;
+pub mod sparkline;
 pub mod trend;
 
-use anyhow::anyhow;
-use plotters::prelude::*;
-
 pub use histogram::{MAX_BINS, histogram_bins, histogram_svg};
-pub use trend::{Marker, TrendChart, TrendPoint, trend_svg};
+pub use sparkline::sparkline_svg;
+pub use trend::{Interval, Marker, Threshold, TrendChart, TrendPoint, trend_svg};
 
 /// Largest magnitude drawn; larger values are drawn at ±this limit.
 pub const VALUE_LIMIT: f64 = 1e300;
@@ -50,24 +52,11 @@ pub fn bound(v: f64) -> f64 {
     v.clamp(-VALUE_LIMIT, VALUE_LIMIT)
 }
 
-const SIZE: (u32, u32) = (720, 320);
-const LINE: RGBColor = RGBColor(11, 92, 173);
-const BASELINE: RGBColor = RGBColor(87, 96, 106);
-const BAND: RGBColor = RGBColor(17, 99, 41);
-const MARKER: RGBColor = RGBColor(164, 14, 38);
-
-fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
-    anyhow!("while drawing chart: {e}")
-}
-
-/// `v` with 3 decimals, or in scientific notation when it would take more than 15 digits.
-fn fixed3(v: f64) -> String {
-    if v.abs() >= 1e15 {
-        format!("{v:.3e}")
-    } else {
-        format!("{v:.3}")
-    }
-}
+/// The style every chart carries (class `lc` on its root): colours for light and dark
+/// (`prefers-color-scheme`), and label sizes in viewBox units that stay at least 11 px on
+/// screens down to 360 px wide (17 units below 720 px; 24 below 480 px, where every other x
+/// label is hidden: 11.4 px on the 304 px a chart gets on a 360 px phone). Rules are scoped to `.lc`, so an inlined chart styles nothing else.
+pub const STYLE: &str = "<style>.lc text{font-family:system-ui,sans-serif;font-size:12px;fill:#1b1f24}.lc .bg{fill:#fff}.lc .mut,.lc text.base{fill:#57606a}.lc .grid{stroke:#1b1f24;stroke-opacity:.1}.lc .axis{stroke:#57606a;fill:none}.lc .line{stroke:#0b5cad;stroke-width:2;fill:none}.lc .pt,.lc .bar{fill:#0b5cad}.lc .ci{stroke:#0b5cad;stroke-opacity:.55;fill:none}.lc line.base{stroke:#57606a;stroke-width:2;stroke-dasharray:8 5}.lc line.thr{stroke:#116329;stroke-width:1.5;stroke-dasharray:4 3}.lc text.thr{fill:#116329}.lc path.thr{fill:#116329}.lc path.base{fill:#57606a}.lc line.adr{stroke:#a40e26}.lc text.adr{fill:#a40e26}@media (prefers-color-scheme:dark){.lc text{fill:#e6edf3}.lc .bg{fill:#0f1419}.lc .mut,.lc text.base{fill:#9da7b3}.lc .grid{stroke:#e6edf3;stroke-opacity:.14}.lc .axis{stroke:#9da7b3}.lc .line{stroke:#6cb6ff}.lc .pt,.lc .bar{fill:#6cb6ff}.lc .ci{stroke:#6cb6ff}.lc line.base{stroke:#9da7b3}.lc path.base{fill:#9da7b3}.lc line.thr{stroke:#56d364}.lc text.thr,.lc path.thr{fill:#56d364}.lc line.adr{stroke:#ff7b72}.lc text.adr{fill:#ff7b72}}@media (max-width:720px){.lc text{font-size:17px}}@media (max-width:480px){.lc text{font-size:24px}.lc .x2{display:none}}</style>";
 
 /// Adds `role="img"`, an `aria-label` and a `<title>` to the root `<svg>` element.
 fn accessible(svg: String, description: &str) -> String {
@@ -92,20 +81,10 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn padded_range(values: &[f64]) -> (f64, f64) {
-    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let span = if max > min {
-        max - min
-    } else {
-        max.abs().max(1.0)
-    };
-    (min - span * 0.08, max + span * 0.12)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::trend::PLOT;
+    use super::scale::Placement;
+    use super::trend::{PLOT, VIEW, tooltip, trend_axis, x_label_indices};
     use super::*;
 
     fn synthetic(n: usize, seed: u64) -> Vec<TrendPoint> {
@@ -116,15 +95,26 @@ mod tests {
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
                 let noise = (state >> 40) as f64 / (1u64 << 24) as f64;
-                let v = 100.0 - i as f64 * 1.5 + noise * 4.0;
+                let v = 100.0 - i as f64 * 0.05 + noise * 4.0;
                 TrendPoint {
                     label: format!("c{i:02}"),
+                    run: format!("run-{i:04}"),
+                    date: format!("2026-11-{:02}", 1 + i % 28),
                     value: v,
                     low: Some(v - 2.0),
                     high: Some(v + 2.0),
+                    interval: Interval::Recorded,
                 }
             })
             .collect()
+    }
+
+    fn threshold(criterion: &str, op: &str, value: f64) -> Threshold {
+        Threshold {
+            criterion: criterion.into(),
+            op: op.into(),
+            value,
+        }
     }
 
     #[test]
@@ -134,7 +124,7 @@ mod tests {
             unit: "µs".into(),
             points: synthetic(20, 7),
             baseline: Some(100.0),
-            threshold: Some((60.0, 90.0)),
+            thresholds: vec![threshold("P1.lat", "<=", 104.0)],
             markers: vec![Marker {
                 index: 10,
                 label: "ADR-0004".into(),
@@ -149,10 +139,139 @@ mod tests {
             svg.contains(">c00<") && svg.contains(">c19<"),
             "x labels are commit labels"
         );
+        assert!(svg.contains(">2026-11-01</tspan>"), "x labels carry dates");
         assert!(!svg.contains("<p99>"), "title must be escaped");
-        // 20 circles for the points.
         assert_eq!(svg.matches("<circle").count(), 20);
-        assert!(!svg.contains("http://") || svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.contains("P1.lat ≤ 104 µs</text>"), "threshold labelled");
+        assert!(svg.contains("baseline 100 µs</text>"), "baseline labelled");
+        assert!(svg.contains("<line class=\"thr\"") && svg.contains("<line class=\"base\""));
+    }
+
+    #[test]
+    fn trend_scales_with_the_page_and_follows_dark_mode() {
+        let chart = TrendChart {
+            title: "m".into(),
+            points: synthetic(3, 1),
+            ..Default::default()
+        };
+        let svg = trend_svg(&chart).expect("draws");
+        assert!(svg.contains("width=\"100%\""));
+        assert!(svg.contains(&format!("viewBox=\"0 0 {} {}\"", VIEW.0, VIEW.1)));
+        assert!(!svg.contains("width=\"720\""));
+        assert!(svg.contains("@media (prefers-color-scheme:dark)"));
+        assert!(svg.contains("class=\"lc\""));
+        // 22 viewBox units at a 360 px wide chart are 360/640 × 22 ≈ 12.4 px ≥ 11 px.
+        assert!(STYLE.contains("@media (max-width:480px){.lc text{font-size:24px}"));
+        assert!(360.0 / VIEW.0 * 22.0 >= 11.0);
+    }
+
+    #[test]
+    fn tooltips_name_value_run_commit_and_date() {
+        let p = TrendPoint {
+            label: "abc1234".into(),
+            run: "2026-12-01T10-00-00Z".into(),
+            date: "2026-12-01".into(),
+            value: 1204.0,
+            low: Some(1100.0),
+            high: Some(1300.0),
+            interval: Interval::Recorded,
+        };
+        assert_eq!(
+            tooltip(&p, "µs"),
+            "1.204 ms (CI 1.1 ms – 1.3 ms) · run 2026-12-01T10-00-00Z · commit abc1234 · 2026-12-01"
+        );
+        let iqr = TrendPoint {
+            interval: Interval::SampleIqr,
+            ..p.clone()
+        };
+        assert!(tooltip(&iqr, "µs").starts_with("1.204 ms (IQR 1.1 ms – 1.3 ms) · run"));
+        let chart = TrendChart {
+            title: "m".into(),
+            unit: "µs".into(),
+            points: vec![p],
+            ..Default::default()
+        };
+        let svg = trend_svg(&chart).expect("draws");
+        assert!(svg.contains("<title>1.204 ms (CI 1.1 ms – 1.3 ms) · run 2026-12-01T10-00-00Z"));
+    }
+
+    #[test]
+    fn far_thresholds_are_arrows_at_the_edge_near_ones_lines() {
+        let mut points = synthetic(10, 3);
+        for p in &mut points {
+            p.value += 8000.0;
+            p.low = None;
+            p.high = None;
+        }
+        let chart = TrendChart {
+            title: "tps".into(),
+            unit: "ops/s".into(),
+            points,
+            baseline: Some(8050.0),
+            thresholds: vec![
+                threshold("P3.tps-positive", ">", 0.0),
+                threshold("P3.slo", ">=", 9643.0),
+                threshold("P3.near", ">=", 8090.0),
+            ],
+            markers: vec![],
+        };
+        let axis = trend_axis(&chart);
+        assert!(axis.ticks.min > 7000.0, "axis fitted to the data: {axis:?}");
+        assert_eq!(axis.place(0.0), Placement::Below);
+        assert_eq!(axis.place(9643.0), Placement::Above);
+        assert_eq!(axis.place(8090.0), Placement::Inside);
+        let svg = trend_svg(&chart).expect("draws");
+        assert!(
+            svg.contains("P3.tps-positive &gt; 0 ops/s (below the axis)"),
+            "{svg}"
+        );
+        assert!(svg.contains("P3.slo ≥ 9,643 ops/s (above the axis)"));
+        assert!(svg.contains(">P3.near ≥ 8,090 ops/s</text>"));
+        assert_eq!(svg.matches("<line class=\"thr\"").count(), 1);
+        assert_eq!(svg.matches("class=\"thr arrow\"").count(), 2);
+        // Ticks are round numbers without fractional noise.
+        for t in axis.ticks.values() {
+            assert_eq!(t % axis.ticks.step, 0.0, "{t}");
+        }
+    }
+
+    #[test]
+    fn count_series_have_non_negative_whole_ticks() {
+        let points = [0.0, 1.0, 0.0, 2.0, 1.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| TrendPoint {
+                label: format!("c{i}"),
+                value: v,
+                ..Default::default()
+            })
+            .collect();
+        let chart = TrendChart {
+            title: "lock waits".into(),
+            unit: "count".into(),
+            points,
+            ..Default::default()
+        };
+        let axis = trend_axis(&chart);
+        assert_eq!(axis.ticks.min, 0.0);
+        assert!(
+            axis.ticks
+                .values()
+                .iter()
+                .all(|v| v.fract() == 0.0 && *v >= 0.0)
+        );
+        let svg = trend_svg(&chart).expect("draws");
+        assert!(!svg.contains(">-"), "no negative tick");
+        assert!(!svg.contains(">0.5<"), "no fractional count");
+    }
+
+    #[test]
+    fn x_labels_are_thinned_evenly() {
+        assert_eq!(x_label_indices(1), vec![0]);
+        assert_eq!(x_label_indices(3), vec![0, 1, 2]);
+        let many = x_label_indices(1000);
+        assert_eq!(many.len(), 8);
+        assert_eq!((many[0], many[7]), (0, 999));
     }
 
     /// Parses the value line's points back from the SVG.
@@ -178,19 +297,19 @@ mod tests {
             unit: "ms".into(),
             points: points.clone(),
             baseline: Some(points[0].value),
-            threshold: Some((50.0, 80.0)),
+            thresholds: vec![threshold("P1.x", "<=", 110.0)],
             markers: vec![],
         };
         let svg = trend_svg(&chart).expect("draws");
         let xy = polyline(&svg);
         assert_eq!(xy.len(), 1000, "one vertex per point");
         let (left, top, right, bottom) = PLOT;
+        let axis = trend_axis(&chart);
+        let px_per_unit = (bottom - top) / (axis.ticks.max - axis.ticks.min);
         for (i, w) in xy.windows(2).enumerate() {
             assert!(w[1].0 > w[0].0, "x grows with the index at {i}");
-            // A higher value is drawn higher up (smaller y); 2 units are 0.3 px here, above the
-            // 0.1 px rounding.
             let (a, b) = (points[i].value, points[i + 1].value);
-            if (a - b).abs() > 2.0 {
+            if (a - b).abs() * px_per_unit > 0.3 {
                 assert_eq!(a > b, w[0].1 < w[1].1, "y order at {i}: {a} vs {b}");
             }
         }
@@ -199,21 +318,14 @@ mod tests {
                 .all(|&(x, y)| x >= left && x <= right && y >= top && y <= bottom)
         );
         assert_eq!(svg.matches("<circle").count(), 1000);
-        // Every point has a confidence bar: three strokes (two caps and the bar) each.
         assert_eq!(
-            svg.matches('V').count() - 1,
-            1000,
+            svg.split("class=\"ci\" d=\"")
+                .nth(1)
+                .map(|d| d.matches('V').count()),
+            Some(1000),
             "one vertical stroke per bar"
         );
-        assert!(
-            svg.contains("fill-opacity=\"0.12\""),
-            "threshold band drawn"
-        );
-        assert!(
-            svg.contains("stroke=\"#57606A\" stroke-width=\"2\""),
-            "baseline drawn"
-        );
-        assert!(svg.len() < 1000 * 120, "compact: {} bytes", svg.len());
+        assert!(svg.len() < 1000 * 200, "compact: {} bytes", svg.len());
     }
 
     #[test]
@@ -243,8 +355,7 @@ mod tests {
     }
 
     /// Series that overflow spans, underflow tick steps or have no width at all: each chart
-    /// is drawn, and drawing it finishes (plotters' tick search used to loop forever on
-    /// `[1e308, -1e308]`).
+    /// is drawn, and drawing it finishes.
     const EXTREME: &[&[f64]] = &[
         &[1e308, -1e308],
         &[f64::MAX, f64::MIN_POSITIVE],
@@ -264,12 +375,13 @@ mod tests {
         for samples in EXTREME {
             let svg = histogram_svg("m", "ns", samples, 24).expect("draws");
             assert_drawn(&svg);
-            assert!(svg.contains("<rect"), "bars for {samples:?}");
+            assert!(svg.contains("<rect x="), "bars for {samples:?}");
             let bins = histogram_bins(samples, 24).expect("bins");
             assert_eq!(bins.iter().map(|b| b.2).sum::<usize>(), samples.len());
             assert!(
                 bins.iter()
-                    .all(|b| b.0.is_finite() && b.1.is_finite() && b.1 > b.0)
+                    .all(|b| b.0.is_finite() && b.1.is_finite() && b.1 > b.0),
+                "{samples:?}: {bins:?}"
             );
         }
         assert!(histogram_bins(&[1.0], MAX_BINS + 1).is_err());
@@ -286,6 +398,7 @@ mod tests {
                     value: v,
                     low: Some(-f64::MAX),
                     high: Some(f64::MAX),
+                    ..Default::default()
                 })
                 .collect();
             let chart = TrendChart {
@@ -293,7 +406,10 @@ mod tests {
                 unit: "ns".into(),
                 points,
                 baseline: Some(f64::MAX),
-                threshold: Some((-f64::MAX, f64::MAX)),
+                thresholds: vec![
+                    threshold("a", ">=", -f64::MAX),
+                    threshold("b", "<=", f64::MAX),
+                ],
                 markers: vec![],
             };
             let svg = trend_svg(&chart).expect("draws");
@@ -340,7 +456,7 @@ mod tests {
         let samples: Vec<f64> = (0..1000).map(|i| (i % 97) as f64 * 0.5).collect();
         let bins = histogram_bins(&samples, 10).expect("bins");
         assert_eq!(bins.iter().map(|b| b.2).sum::<usize>(), 1000);
-        assert_eq!(bins.len(), 10);
+        assert!((5..=20).contains(&bins.len()), "{}", bins.len());
         let svg = histogram_svg("latency", "ms", &samples, 10).expect("draws");
         assert!(svg.contains("Histogram of 1000 samples"));
         assert!(

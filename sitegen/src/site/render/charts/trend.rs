@@ -1,22 +1,57 @@
 //! The trend chart of a metric, written by hand (one path or polyline per layer): series run to
 //! thousands of points.
+//!
+//! The y axis is fitted to the data ([`Axis::fit`]); each criterion threshold and the baseline
+//! is a labelled horizontal line when near the data, or a labelled arrow at the edge it lies
+//! beyond. The x axis labels a few points with their short commit and run date; every point
+//! has a `<title>` tooltip (value with unit, run, commit, date).
 
 use anyhow::{Result, bail};
 use serde::Serialize;
 
+use super::label::{self, Format};
+use super::scale::{Axis, Placement};
 use super::*;
 
-/// One point of a trend: a commit (or run) and its measured value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One point of a trend: a run's measured value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TrendPoint {
-    /// X-axis label (short commit id or run id).
+    /// Short commit id the run measured.
     pub label: String,
+    /// Run id.
+    pub run: String,
+    /// Date of the run (`YYYY-MM-DD`), empty when unknown.
+    pub date: String,
     /// The measured value.
     pub value: f64,
-    /// Lower confidence bound, where samples exist.
+    /// Lower confidence bound, where recorded.
     pub low: Option<f64>,
-    /// Upper confidence bound, where samples exist.
+    /// Upper confidence bound, where recorded.
     pub high: Option<f64>,
+    /// What `low`–`high` is, named in the tooltip.
+    pub interval: Interval,
+}
+
+/// What a point's bar (`low`–`high`) shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interval {
+    /// The confidence interval recorded with the measurement (`ci_lower`–`ci_upper`).
+    #[default]
+    Recorded,
+    /// The interquartile range (25th–75th percentile, nearest rank) of the raw samples, for a
+    /// measurement recorded without an interval.
+    SampleIqr,
+}
+
+impl Interval {
+    /// Its name in tooltips.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interval::Recorded => "CI",
+            Interval::SampleIqr => "IQR",
+        }
+    }
 }
 
 /// A labelled vertical marker (an ADR accepted at that point).
@@ -28,21 +63,42 @@ pub struct Marker {
     pub label: String,
 }
 
+/// A criterion's threshold on this metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Threshold {
+    /// The criterion id, the line's label.
+    pub criterion: String,
+    /// The comparison operator (`>=`, `<=`, `>`, `<`, `==`).
+    pub op: String,
+    /// The resolved bound.
+    pub value: f64,
+}
+
 /// Everything a trend chart shows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TrendChart {
-    /// Chart title (the metric name); also the accessible name.
+    /// Chart title (the metric name); the accessible name.
     pub title: String,
-    /// Unit of the values, shown on the y axis.
+    /// Unit of the values.
     pub unit: String,
     /// The series, oldest first.
     pub points: Vec<TrendPoint>,
-    /// Baseline value, drawn as a horizontal line.
+    /// Baseline value, drawn as a labelled dashed line.
     pub baseline: Option<f64>,
-    /// Acceptable range `(low, high)`, drawn as a band.
-    pub threshold: Option<(f64, f64)>,
+    /// Thresholds of every criterion comparing this metric.
+    pub thresholds: Vec<Threshold>,
     /// ADR markers.
     pub markers: Vec<Marker>,
+}
+
+/// The operator as shown (`≥` for `>=`).
+pub fn op_symbol(op: &str) -> &str {
+    match op {
+        ">=" => "≥",
+        "<=" => "≤",
+        "==" => "=",
+        other => other,
+    }
 }
 
 /// Renders a trend chart as an SVG document.
@@ -50,17 +106,11 @@ pub fn trend_svg(chart: &TrendChart) -> Result<String> {
     if chart.points.is_empty() {
         bail!("chart `{}`: no points to draw", chart.title);
     }
-    let mut values: Vec<f64> = Vec::new();
-    for p in &chart.points {
-        values.push(p.value);
-        values.extend(p.low);
-        values.extend(p.high);
-    }
-    values.extend(chart.baseline);
-    if let Some((lo, hi)) = chart.threshold {
-        values.extend([lo, hi]);
-    }
-    if values.iter().any(|v| !v.is_finite()) {
+    let finite = chart.points.iter().all(|p| {
+        p.value.is_finite() && p.low.is_none_or(f64::is_finite) && p.high.is_none_or(f64::is_finite)
+    }) && chart.baseline.is_none_or(f64::is_finite)
+        && chart.thresholds.iter().all(|t| t.value.is_finite());
+    if !finite {
         bail!("chart `{}`: a value is not a finite number", chart.title);
     }
     if let Some(m) = chart.markers.iter().find(|m| m.index >= chart.points.len()) {
@@ -72,8 +122,6 @@ pub fn trend_svg(chart: &TrendChart) -> Result<String> {
     }
     let total = chart.points.len();
     let chart = &bounded_trend(chart);
-    let values: Vec<f64> = values.into_iter().map(bound).collect();
-    let (ymin, ymax) = padded_range(&values);
     let mut description = describe_trend(chart);
     if total > chart.points.len() {
         description.push_str(&format!(
@@ -81,7 +129,7 @@ pub fn trend_svg(chart: &TrendChart) -> Result<String> {
             chart.points.len()
         ));
     }
-    Ok(accessible(draw_trend(chart, ymin, ymax), &description))
+    Ok(accessible(draw_trend(chart), &description))
 }
 
 /// The part of `chart` that is drawn: its newest [`MAX_TREND_POINTS`] points (markers
@@ -94,14 +142,21 @@ fn bounded_trend(chart: &TrendChart) -> TrendChart {
         points: chart.points[skip..]
             .iter()
             .map(|p| TrendPoint {
-                label: p.label.clone(),
                 value: bound(p.value),
                 low: p.low.map(bound),
                 high: p.high.map(bound),
+                ..p.clone()
             })
             .collect(),
         baseline: chart.baseline.map(bound),
-        threshold: chart.threshold.map(|(lo, hi)| (bound(lo), bound(hi))),
+        thresholds: chart
+            .thresholds
+            .iter()
+            .map(|t| Threshold {
+                value: bound(t.value),
+                ..t.clone()
+            })
+            .collect(),
         markers: chart
             .markers
             .iter()
@@ -114,102 +169,211 @@ fn bounded_trend(chart: &TrendChart) -> TrendChart {
     }
 }
 
-/// Plot area of the trend chart: left, top, right, bottom edges in SVG units.
-pub(super) const PLOT: (f64, f64, f64, f64) = (76.0, 40.0, 708.0, 284.0);
+/// The axis of a (bounded) trend: fitted to values and confidence bounds, extended to the
+/// thresholds and baseline near them; never negative when no value is, whole-number steps when
+/// every value is a whole number.
+pub fn trend_axis(chart: &TrendChart) -> Axis {
+    let mut data = Vec::with_capacity(chart.points.len() * 3);
+    for p in &chart.points {
+        data.push(p.value);
+        data.extend(p.low);
+        data.extend(p.high);
+    }
+    let mut refs: Vec<f64> = chart.thresholds.iter().map(|t| t.value).collect();
+    refs.extend(chart.baseline);
+    let non_negative = data.iter().all(|&v| v >= 0.0);
+    let integer = data.iter().all(|v| v.fract() == 0.0);
+    Axis::fit(&data, &refs, non_negative, integer)
+}
+
+/// Width and height of the trend's viewBox.
+pub const VIEW: (f64, f64) = (640.0, 340.0);
+
+/// Plot area of the trend chart: left, top, right, bottom edges in viewBox units (room for
+/// labels at the narrow-screen font size of [`STYLE`]).
+pub(super) const PLOT: (f64, f64, f64, f64) = (92.0, 44.0, 624.0, 270.0);
+
+/// Most x labels (every other one is hidden on narrow screens).
+const X_LABELS: usize = 8;
+
+/// Indices of the points that get an x label: at most [`X_LABELS`], evenly spread, the first
+/// and the newest included.
+pub fn x_label_indices(n: usize) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let k = n.min(X_LABELS);
+    if k == 1 {
+        return vec![0];
+    }
+    let mut out: Vec<usize> = (0..k).map(|j| j * (n - 1) / (k - 1)).collect();
+    out.dedup();
+    out
+}
+
+/// A point's tooltip: value with unit, run, commit and date.
+pub fn tooltip(p: &TrendPoint, unit: &str) -> String {
+    let mut t = label::value(p.value, unit);
+    if let (Some(lo), Some(hi)) = (p.low, p.high) {
+        t.push_str(&format!(
+            " ({} {} – {})",
+            p.interval.as_str(),
+            label::value(lo, unit),
+            label::value(hi, unit)
+        ));
+    }
+    t.push_str(&format!(" · run {} · commit {}", p.run, p.label));
+    if !p.date.is_empty() {
+        t.push_str(&format!(" · {}", p.date));
+    }
+    t
+}
 
 /// Writes the trend chart's SVG by hand: one path or polyline per layer, so the document stays
-/// small (about 50 bytes per point) and quick to produce for series of thousands of points.
-/// Layers in drawing order: background, title, y grid and labels, x labels, threshold band,
-/// baseline, confidence bars, value line, points, ADR markers.
-fn draw_trend(chart: &TrendChart, ymin: f64, ymax: f64) -> String {
+/// small and quick to produce for series of thousands of points.
+/// Layers in drawing order: background, y grid and labels, x labels, thresholds, baseline,
+/// confidence bars, value line, points with tooltips, ADR markers.
+fn draw_trend(chart: &TrendChart) -> String {
     use std::fmt::Write as _;
     let (left, top, right, bottom) = PLOT;
+    let (w, h) = VIEW;
     let n = chart.points.len();
+    let axis = trend_axis(chart);
+    let ticks = axis.ticks;
+    let max_abs = ticks.max.abs().max(ticks.min.abs());
+    let fmt = Format::for_axis(&chart.unit, max_abs, ticks.step);
     // x spans -0.5 ..= n - 0.5 so every point has half a slot either side.
     let xs = (right - left) / n as f64;
-    let x = |i: f64| left + (i + 0.5) * xs;
-    let y = |v: f64| bottom - (v - ymin) / (ymax - ymin) * (bottom - top);
-    let hex = |c: RGBColor| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
-    let (w, h) = SIZE;
-    let mut o = String::with_capacity(2048 + n * 48);
+    let x = |i: usize| left + (i as f64 + 0.5) * xs;
+    let y = |v: f64| bottom - axis.fraction(v).clamp(0.0, 1.0) * (bottom - top);
+    let mut o = String::with_capacity(4096 + n * 160);
     // `write!` to a String cannot fail; the results are ignored for that reason.
     let _ = write!(
         o,
-        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\">\n\
-         <rect width=\"{w}\" height=\"{h}\" fill=\"#FFFFFF\"/>\n\
-         <text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">{}</text>\n",
-        f64::from(w) / 2.0,
-        escape(&chart.title)
+        "<svg class=\"lc\" width=\"100%\" viewBox=\"0 0 {w} {h}\" preserveAspectRatio=\"xMidYMid meet\" xmlns=\"http://www.w3.org/2000/svg\">{STYLE}\n\
+         <rect class=\"bg\" width=\"{w}\" height=\"{h}\"/>\n<g class=\"tx\">\n"
     );
-    // Y axis: five evenly spaced ticks with light grid lines, the unit written sideways.
-    o.push_str("<g font-family=\"sans-serif\" font-size=\"11\" fill=\"#000000\">\n");
-    for k in 0..=4 {
-        let v = ymin + (ymax - ymin) * f64::from(k) / 4.0;
+    // The unit once, above the y labels.
+    if !fmt.unit.is_empty() {
+        let _ = writeln!(
+            o,
+            "<text x=\"4\" y=\"{:.0}\" class=\"mut\">{}</text>",
+            top - 18.0,
+            escape(&fmt.unit)
+        );
+    }
+    for v in ticks.values() {
         let yy = y(v);
         let _ = writeln!(
             o,
-            "<line x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{right}\" y2=\"{yy:.1}\" stroke=\"#000000\" stroke-opacity=\"0.1\"/>\
+            "<line class=\"grid\" x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{right}\" y2=\"{yy:.1}\"/>\
              <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             left - 6.0,
             yy + 4.0,
-            tick_label(v, ymax - ymin)
+            fmt.tick(v)
         );
     }
-    let mid = (top + bottom) / 2.0;
-    let _ = writeln!(
-        o,
-        "<text x=\"14\" y=\"{mid:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {mid:.1})\">{}</text>",
-        escape(&chart.unit)
-    );
-    // X axis: up to 12 point labels, evenly spread, first and last included.
-    let labels = n.min(12);
-    let mut last_label = usize::MAX;
-    for k in 0..labels {
-        let i = if labels == 1 {
-            0
+    for (k, i) in x_label_indices(n).into_iter().enumerate() {
+        let p = &chart.points[i];
+        let anchor = if n > 1 && i == n - 1 && right - x(i) < 40.0 {
+            "end"
+        } else if i == 0 && x(i) - left < 40.0 {
+            "start"
         } else {
-            k * (n - 1) / (labels - 1)
+            "middle"
         };
-        if i == last_label {
-            continue;
-        }
-        last_label = i;
-        if let Some(p) = chart.points.get(i) {
-            // The newest label ends at its point when it would overhang the chart's right edge.
-            let anchor = if n > 1 && i == n - 1 && right - x(i as f64) < 30.0 {
-                "end"
-            } else {
-                "middle"
-            };
-            let _ = writeln!(
+        // Every other label (never the newest) is hidden on narrow screens.
+        let class = if k % 2 == 1 && i != n - 1 {
+            " class=\"x2\""
+        } else {
+            ""
+        };
+        let xx = x(i);
+        let _ = write!(
+            o,
+            "<text{class} x=\"{xx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}",
+            bottom + 20.0,
+            escape(&p.label)
+        );
+        if !p.date.is_empty() {
+            let _ = write!(
                 o,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
-                x(i as f64),
-                bottom + 16.0,
-                escape(&p.label)
+                "<tspan class=\"mut\" x=\"{xx:.1}\" dy=\"1.3em\">{}</tspan>",
+                escape(&p.date)
             );
         }
+        o.push_str("</text>\n");
     }
     let _ = write!(
         o,
-        "<path d=\"M{left} {top}V{bottom}H{right}\" fill=\"none\" stroke=\"#000000\"/>\n</g>\n"
+        "<path class=\"axis\" d=\"M{left} {top}V{bottom}H{right}\"/>\n</g>\n"
     );
-    if let Some((lo, hi)) = chart.threshold {
-        let _ = writeln!(
-            o,
-            "<rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" fill-opacity=\"0.12\"/>",
-            y(hi),
-            right - left,
-            (y(lo) - y(hi)).max(0.0),
-            hex(BAND)
-        );
-    }
+    // Reference lines: thresholds (labelled with the criterion) and the baseline. Labels of
+    // lines close together are stacked so they do not overprint.
+    let mut refs: Vec<(f64, String, &str)> = chart
+        .thresholds
+        .iter()
+        .map(|t| {
+            (
+                t.value,
+                format!(
+                    "{} {} {}",
+                    t.criterion,
+                    op_symbol(&t.op),
+                    label::value(t.value, &chart.unit)
+                ),
+                "thr",
+            )
+        })
+        .collect();
     if let Some(b) = chart.baseline {
+        refs.push((
+            b,
+            format!("baseline {}", label::value(b, &chart.unit)),
+            "base",
+        ));
+    }
+    refs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut last_label_y = f64::NEG_INFINITY;
+    for (v, text, class) in &refs {
+        let (yy, text) = match axis.place(*v) {
+            Placement::Inside => {
+                let _ = writeln!(
+                    o,
+                    "<line class=\"{class}\" x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{right}\" y2=\"{yy:.1}\"/>",
+                    yy = y(*v)
+                );
+                (y(*v) - 5.0, escape(text))
+            }
+            Placement::Above => {
+                let _ = writeln!(
+                    o,
+                    "<path class=\"{class} arrow\" d=\"M{:.1} {:.1}l6 -9l6 9z\"/>",
+                    right - 14.0,
+                    top + 10.0
+                );
+                (top + 16.0, format!("{} (above the axis)", escape(text)))
+            }
+            Placement::Below => {
+                let _ = writeln!(
+                    o,
+                    "<path class=\"{class} arrow\" d=\"M{:.1} {:.1}l6 9l6 -9z\"/>",
+                    right - 14.0,
+                    bottom - 10.0
+                );
+                (bottom - 6.0, format!("{} (below the axis)", escape(text)))
+            }
+        };
+        let yy = if yy < last_label_y + 16.0 {
+            last_label_y + 16.0
+        } else {
+            yy
+        };
+        last_label_y = yy;
         let _ = writeln!(
             o,
-            "<line x1=\"{left}\" y1=\"{yb:.1}\" x2=\"{right}\" y2=\"{yb:.1}\" stroke=\"{}\" stroke-width=\"2\"/>",
-            hex(BASELINE),
-            yb = y(b)
+            "<text class=\"{class} tx\" x=\"{:.1}\" y=\"{yy:.1}\" text-anchor=\"end\">{text}</text>",
+            right - 18.0
         );
     }
     // Confidence bars: a vertical stroke with a cap at each end, all in one path.
@@ -217,7 +381,7 @@ fn draw_trend(chart: &TrendChart, ymin: f64, ymax: f64) -> String {
     let mut bars = String::new();
     for (i, p) in chart.points.iter().enumerate() {
         if let (Some(lo), Some(hi)) = (p.low, p.high) {
-            let (xx, l, h) = (x(i as f64), y(lo), y(hi));
+            let (xx, l, h) = (x(i), y(lo), y(hi));
             let _ = write!(
                 bars,
                 "M{:.1} {l:.1}h{:.1}m{:.1} 0V{h:.1}m{:.1} 0h{:.1}",
@@ -230,39 +394,32 @@ fn draw_trend(chart: &TrendChart, ymin: f64, ymax: f64) -> String {
         }
     }
     if !bars.is_empty() {
-        let _ = writeln!(
-            o,
-            "<path d=\"{bars}\" fill=\"none\" stroke=\"{}\" stroke-opacity=\"0.6\"/>",
-            hex(LINE)
-        );
+        let _ = writeln!(o, "<path class=\"ci\" d=\"{bars}\"/>");
     }
-    let line = hex(LINE);
-    let _ = write!(
-        o,
-        "<polyline fill=\"none\" stroke=\"{line}\" stroke-width=\"2\" points=\""
-    );
+    o.push_str("<polyline class=\"line\" points=\"");
     for (i, p) in chart.points.iter().enumerate() {
-        let _ = write!(o, "{:.1},{:.1} ", x(i as f64), y(p.value));
+        let _ = write!(o, "{:.1},{:.1} ", x(i), y(p.value));
     }
-    let _ = write!(o, "\"/>\n<g fill=\"{line}\">");
+    o.push_str("\"/>\n<g class=\"pt\">");
+    let r = (xs * 0.4).clamp(1.5, 3.5);
     for (i, p) in chart.points.iter().enumerate() {
         let _ = write!(
             o,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\"/>",
-            x(i as f64),
-            y(p.value)
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r:.1}\"><title>{}</title></circle>",
+            x(i),
+            y(p.value),
+            escape(&tooltip(p, &chart.unit))
         );
     }
     o.push_str("</g>\n");
-    let marker = hex(MARKER);
     for m in &chart.markers {
-        let xx = x(m.index as f64);
+        let xx = x(m.index);
         let _ = writeln!(
             o,
-            "<line x1=\"{xx:.1}\" y1=\"{top}\" x2=\"{xx:.1}\" y2=\"{bottom}\" stroke=\"{marker}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"12\" fill=\"{marker}\">{}</text>",
+            "<line class=\"adr\" x1=\"{xx:.1}\" y1=\"{top}\" x2=\"{xx:.1}\" y2=\"{bottom}\"/>\
+             <text class=\"adr tx\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
             xx + 3.0,
-            top + 10.0,
+            top - 4.0,
             escape(&m.label)
         );
     }
@@ -270,33 +427,24 @@ fn draw_trend(chart: &TrendChart, ymin: f64, ymax: f64) -> String {
     o
 }
 
-/// A y tick label with as many decimals as the axis span needs (at most 4 significant
-/// digits beyond it).
-fn tick_label(v: f64, span: f64) -> String {
-    if v.abs() >= 1e15 {
-        return format!("{v:.3e}");
-    }
-    let decimals = if span > 0.0 {
-        (2.0 - span.log10().floor()).clamp(0.0, 6.0) as usize
-    } else {
-        2
-    };
-    format!("{v:.decimals$}")
-}
-
 fn describe_trend(chart: &TrendChart) -> String {
     let last = chart.points.last().map(|p| p.value).unwrap_or(f64::NAN);
     let mut d = format!(
-        "Trend of {} over {} points; latest {last} {}",
+        "Trend of {} over {} points; latest {}",
         chart.title,
         chart.points.len(),
-        chart.unit
+        label::value(last, &chart.unit)
     );
     if let Some(b) = chart.baseline {
-        d.push_str(&format!("; baseline {b}"));
+        d.push_str(&format!("; baseline {}", label::value(b, &chart.unit)));
     }
-    if let Some((lo, hi)) = chart.threshold {
-        d.push_str(&format!("; acceptable range {lo} to {hi}"));
+    for t in &chart.thresholds {
+        d.push_str(&format!(
+            "; {} {} {}",
+            t.criterion,
+            op_symbol(&t.op),
+            label::value(t.value, &chart.unit)
+        ));
     }
     d
 }
