@@ -46,8 +46,6 @@ fn measurements_are_bench_checks_that_run_last_and_alone() {
         "engine-bench",
         "sitegen-bench",
         "sitegen-drill-gate",
-        // In no profile: `sitegen drill gate` runs it.
-        "gate-drill-subject",
     ];
     for c in &p.config.checks {
         let bench = c.kind == sitegen::model::config::CheckKind::Bench;
