@@ -27,7 +27,8 @@
 //!
 //! Bottom-up, each importing only what is listed before it (`docs/ARCHITECTURE.md`, checked by
 //! `tools/archcheck`):
-//! 1. [`urls`] (where pages live), [`options`] (what to build), then [`job`] (a page to render);
+//! 1. [`urls`] (where pages live), [`options`] (what to build), [`areas`] (metric areas), then
+//!    [`job`] (a page to render);
 //! 2. [`render`] — templates, layouts, markdown, escaping, charts: turning data into HTML;
 //! 3. [`versions`] — the list of published versions (`versions.json`, the root redirect);
 //! 4. [`load`] — the load and evidence phases;
@@ -72,6 +73,7 @@
 //! [`BuildOptions::force`] is set, which replaces the whole tree atomically (renamed aside,
 //! then removed) and makes it the newest entry of `versions.json` again.
 
+pub mod areas;
 pub mod build;
 pub mod context;
 pub mod incremental;

@@ -82,6 +82,7 @@ const BODY_BASE: &str = "{% block main %}{% endblock main %}";
 pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
     ("style.css", include_str!("../../../templates/style.css")),
     ("site.js", include_str!("../../../templates/site.js")),
+    ("filter.js", include_str!("../../../templates/filter.js")),
 ];
 
 /// Compiled templates plus the static assets to copy.
