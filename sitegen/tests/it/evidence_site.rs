@@ -183,7 +183,9 @@ fn catalog_page_renders_generically_and_shows_changes() {
     f.run(&["engine-catalog"]);
     f.write(
         "catalog.json",
-        r#"{"format_version": 1, "engine_version": "0.2.0", "page_types": [{"id": 1, "name": "meta"}, {"id": 2, "name": "<leaf>"}], "configuration": {"page_size": 8192}}"#,
+        r#"{"format_version": 1, "engine_version": "0.2.0", "page_types": [{"id": 1, "name": "meta"}, {"id": 2, "name": "<leaf>"}], "configuration": {"page_size": 8192},
+            "hdr": {"description": "the header", "size": 16, "fields": [{"name": "crc", "offset": 12, "size": 4, "encoding": "u32 le", "description": "checksum"}, {"name": "magic", "offset": 0, "size": 8, "encoding": "bytes", "description": "\"LDB\""}, {"name": "body", "offset": 16, "encoding": "bytes", "description": "the rest"}]},
+            "kinds": [{"code": 2, "name": "two"}, {"code": 1, "name": "one"}]}"#,
     );
     f.run(&["engine-catalog"]);
     build_version(f.root(), "v1");
@@ -197,7 +199,28 @@ fn catalog_page_renders_generically_and_shows_changes() {
         html.contains("<code>configuration.page_size</code>"),
         "changed path listed"
     );
+    assert!(
+        html.contains("<td class=\"num\">8,192 bytes (8 KiB)</td>"),
+        "settings in bytes"
+    );
     assert!(html.contains("<code>4096</code>") && html.contains("<code>8192</code>"));
+    // A structure reads as a document: its heading, a strip with a title per field (and the
+    // undescribed bytes 8..12 as a gap, the variable-length body marked), a table in offset order.
+    assert!(html.contains("<h3 id=\"cat-hdr\">Hdr"), "structure heading");
+    let strip = &html[html.find("<svg").expect("a strip")..html.find("</svg>").expect("end")];
+    assert!(strip.contains("<title>magic: bytes 0..8 (8 bytes), bytes — &quot;LDB&quot;</title>"));
+    assert!(strip.contains("<title>bytes 8..12 (4 bytes): not described</title>"));
+    assert!(strip.contains("body: from byte 16, variable length"));
+    let magic = html.find("<code>magic</code>").expect("magic row");
+    let crc = html.find("<code>crc</code>").expect("crc row");
+    assert!(magic < crc, "rows in offset order");
+    assert!(html.contains("<td>\"LDB\"</td>") || html.contains("<td>&quot;LDB&quot;</td>"));
+    assert!(html.contains("<td class=\"num\">variable</td>"));
+    let one = html.find("<code>one</code>").expect("code one");
+    assert!(
+        one < html.find("<code>two</code>").expect("code two"),
+        "codes in code order"
+    );
 }
 
 #[test]
