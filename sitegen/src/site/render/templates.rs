@@ -83,6 +83,7 @@ pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
     ("style.css", include_str!("../../../templates/style.css")),
     ("site.js", include_str!("../../../templates/site.js")),
     ("filter.js", include_str!("../../../templates/filter.js")),
+    ("fold.js", include_str!("../../../templates/fold.js")),
 ];
 
 /// Compiled templates plus the static assets to copy.
