@@ -36,7 +36,8 @@
 //! 6. [`output`] — staging, link check, publishing;
 //! 7. [`context`] (what every page shares), [`view`] (how model and evidence values appear in
 //!    page contexts);
-//! 8. [`pages`] — one producer per page family (the plan phase);
+//! 8. [`search`] (the client-side search index), [`pages`] — one producer per page family
+//!    (the plan phase);
 //! 9. [`build()`](build::build) — the orchestrator, and the render phase itself
 //!    ([`build::render`]).
 //!
@@ -83,6 +84,7 @@ pub mod options;
 pub mod output;
 pub mod pages;
 pub mod render;
+pub mod search;
 pub mod urls;
 pub mod versions;
 pub mod view;

@@ -440,3 +440,85 @@ fn a_forged_record_whose_stat_is_restored_in_the_hash_cache_fails_the_build() {
         "the stat-keyed hash cache is not kept"
     );
 }
+
+/// Subfolders of `dir` that hold a page.
+fn page_dirs(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("index.html").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn search_index_lists_every_page_metric_criterion_adr_and_run_and_each_link_resolves() {
+    let f = fixture();
+    f.metrics(&[("page_cache.hit_ratio", 0.95, "higher_is_better", &[])]);
+    f.run(&["metrics", "junit"]);
+    f.run(&["metrics"]);
+    build_version(f.root(), "v1");
+    let version = f.root().join("site").join("v1");
+    let text = std::fs::read_to_string(version.join("search-index.js")).expect("index written");
+    let json = text
+        .strip_prefix("window.SITEGEN_SEARCH=")
+        .and_then(|t| t.strip_suffix(";\n"))
+        .expect("assigns the global");
+    let entries: Vec<serde_json::Value> = serde_json::from_str(json).expect("JSON");
+    let urls = |kind: &str| -> Vec<String> {
+        let mut v: Vec<String> = entries
+            .iter()
+            .filter(|e| e["k"] == kind)
+            .map(|e| e["u"].as_str().expect("url").to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let under = |folder: &str| -> Vec<String> {
+        page_dirs(&version.join(folder))
+            .into_iter()
+            .filter(|d| d != "archive")
+            .map(|d| format!("{folder}/{d}/index.html"))
+            .collect()
+    };
+    assert_eq!(urls("metric"), under("metrics"));
+    assert_eq!(urls("run"), under("runs"));
+    assert_eq!(urls("ADR"), under("adr"));
+    assert_eq!(urls("run").len(), 2);
+    let dash = page(f.root(), "v1", "dashboard");
+    let criteria: Vec<String> = urls("criterion");
+    assert_eq!(criteria.len(), dash.matches("<tr id=\"crit-").count());
+    for u in &criteria {
+        let anchor = u.split_once('#').expect("anchor").1;
+        assert!(dash.contains(&format!("id=\"{anchor}\"")), "{u}");
+    }
+    // Every page of the site is found: the fixed pages and every content page.
+    for p in [
+        "index.html",
+        "dashboard/index.html",
+        "metrics/index.html",
+        "catalog/index.html",
+    ] {
+        assert!(urls("page").iter().any(|u| u == p), "{p}");
+    }
+    for e in &entries {
+        let u = e["u"].as_str().expect("url");
+        let file = u.split('#').next().expect("path");
+        assert!(version.join(file).is_file(), "{u} resolves");
+        assert!(e["x"].as_str().expect("excerpt").chars().count() <= 141);
+    }
+    let metric = entries
+        .iter()
+        .find(|e| e["k"] == "metric" && e["t"] == "page_cache.hit_ratio")
+        .expect("the metric");
+    assert!(
+        metric["x"]
+            .as_str()
+            .expect("x")
+            .starts_with("Engine storage and commit, latest")
+    );
+    // Every page loads the search script; the index is not among the assets pages hash.
+    assert!(dash.contains("assets/search.js") && dash.contains("id=\"site-search-input\""));
+}

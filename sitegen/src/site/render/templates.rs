@@ -84,6 +84,7 @@ pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
     ("site.js", include_str!("../../../templates/site.js")),
     ("filter.js", include_str!("../../../templates/filter.js")),
     ("fold.js", include_str!("../../../templates/fold.js")),
+    ("search.js", include_str!("../../../templates/search.js")),
 ];
 
 /// Compiled templates plus the static assets to copy.
