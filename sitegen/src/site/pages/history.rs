@@ -57,35 +57,43 @@ pub fn history(shared: &Shared, loaded: &Loaded) -> PageJob {
         "history".to_string(),
         "history.html",
         "history",
-        json!({"title": "History", "days": by_day(commits), "total": total,
-               "branch": loaded.history.branch}),
+        json!({"title": "History", "days": by_day(&commits), "commits": commits,
+               "total": total, "branch": loaded.history.branch}),
     )
 }
 
-/// Commits (each with a `date`, newest first) grouped by date, days in the order their first
-/// commit appears, commits in their given order; each day with its commit, run and ADR-mention
-/// counts.
-fn by_day(commits: Vec<Value>) -> Vec<Value> {
-    let mut days: Vec<(String, Vec<Value>)> = Vec::new();
-    for c in commits {
-        let date = c["date"].as_str().unwrap_or_default().to_string();
-        match days.iter_mut().find(|(d, _)| *d == date) {
-            Some((_, list)) => list.push(c),
-            None => days.push((date, vec![c])),
+/// The days of `commits` (each with a `date`, newest first): each run of consecutive commits
+/// of one date is a day `{date, id, start, end, count, runs, adrs}`, `start..end` its commits in
+/// `commits` (so the page context keeps the flat `commits` list templates already use), with
+/// its run and ADR-mention counts. A date seen again later (history is in graph order) gets
+/// its own day, with `-2`, `-3`… added to its id.
+fn by_day(commits: &[Value]) -> Vec<Value> {
+    let mut days: Vec<Value> = Vec::new();
+    let mut start = 0;
+    for i in 1..=commits.len() {
+        let date = |j: usize| commits[j]["date"].as_str().unwrap_or_default();
+        if i < commits.len() && date(i) == date(start) {
+            continue;
         }
+        let day = &commits[start..i];
+        let count = |key: &str| -> usize {
+            day.iter()
+                .map(|c| c[key].as_array().map_or(0, Vec::len))
+                .sum()
+        };
+        let d = date(start);
+        let seen = days.iter().filter(|x| x["date"] == d).count();
+        let id = match seen {
+            0 => format!("day-{d}"),
+            n => format!("day-{d}-{}", n + 1),
+        };
+        days.push(
+            json!({"date": d, "id": id, "start": start, "end": i, "count": i - start,
+                         "runs": count("runs"), "adrs": count("adrs")}),
+        );
+        start = i;
     }
-    days.into_iter()
-        .map(|(date, commits)| {
-            let count = |key: &str| -> usize {
-                commits
-                    .iter()
-                    .map(|c| c[key].as_array().map_or(0, Vec::len))
-                    .sum()
-            };
-            json!({"date": date, "id": format!("day-{date}"), "runs": count("runs"),
-                   "adrs": count("adrs"), "commits": commits})
-        })
-        .collect()
+    days
 }
 
 #[cfg(test)]
@@ -98,30 +106,31 @@ mod tests {
             json!({"short_id": id, "date": date, "adrs": [{"id": "ADR-1"}],
                    "runs": (0..runs).map(|i| json!({"id": i})).collect::<Vec<_>>()})
         };
-        let days = by_day(vec![
+        let days = by_day(&[
             c("a", "2026-12-03", 2),
-            c("b", "2026-12-02", 0),
-            c("c", "2026-12-03", 1),
+            c("b", "2026-12-03", 1),
+            c("c", "2026-12-02", 0),
             c("d", "2026-12-01", 0),
+            c("e", "2026-12-02", 0),
         ]);
-        let dates: Vec<&str> = days
-            .iter()
-            .map(|d| d["date"].as_str().expect("date"))
-            .collect();
-        assert_eq!(dates, ["2026-12-03", "2026-12-02", "2026-12-01"]);
-        let first: Vec<&str> = days[0]["commits"]
-            .as_array()
-            .expect("commits")
-            .iter()
-            .map(|c| c["short_id"].as_str().expect("id"))
-            .collect();
-        assert_eq!(first, ["a", "c"]);
+        let ids: Vec<&str> = days.iter().map(|d| d["id"].as_str().expect("id")).collect();
+        assert_eq!(
+            ids,
+            [
+                "day-2026-12-03",
+                "day-2026-12-02",
+                "day-2026-12-01",
+                "day-2026-12-02-2"
+            ]
+        );
+        let range = |d: &Value| (d["start"].as_u64(), d["end"].as_u64());
+        assert_eq!(range(&days[0]), (Some(0), Some(2)));
+        assert_eq!(range(&days[3]), (Some(4), Some(5)));
         assert_eq!(
             (days[0]["runs"].as_u64(), days[0]["adrs"].as_u64()),
             (Some(3), Some(2))
         );
         assert_eq!(days[1]["runs"], 0);
-        assert_eq!(days[0]["id"], "day-2026-12-03");
-        assert!(by_day(Vec::new()).is_empty());
+        assert!(by_day(&[]).is_empty());
     }
 }
