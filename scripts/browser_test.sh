@@ -126,6 +126,15 @@ grep -q '<script>alert(1)</script>' "$out/run-page.dom.html" \
 grep -q '<script>alert(1)</script>' "$out/history.dom.html" \
     && fail "history: a commit message was rendered as HTML"
 
+# Search: a page opened with ?search= lists the matching metric, linked to its page.
+chrome --virtual-time-budget=3000 --dump-dom "file://$site/v1/dashboard/index.html?search=commit_p99" \
+    >"$out/search.dom.html" 2>"$out/search.log" || fail "search: chromium exited with an error"
+grep -q 'id="site-search-results" class="search-results"><li>' "$out/search.dom.html" \
+    || fail "search: no results listed for commit_p99"
+grep -q 'href="../metrics/commit_p99_us/index.html"><span class="search-kind">metric</span>commit_p99_us' \
+    "$out/search.dom.html" || fail "search: the result does not link to the metric page"
+grep -q "CONSOLE" "$out/search.log" && fail "search: console output"
+
 # Dark mode and a narrow screen.
 chrome --force-dark-mode --window-size=1280,900 --screenshot="$out/adr-page-dark.png" \
     "file://$site/v1/adr/adr-0003/index.html" >/dev/null 2>&1 || fail "dark screenshot failed"

@@ -27,7 +27,8 @@
 //!
 //! Bottom-up, each importing only what is listed before it (`docs/ARCHITECTURE.md`, checked by
 //! `tools/archcheck`):
-//! 1. [`urls`] (where pages live), [`options`] (what to build), then [`job`] (a page to render);
+//! 1. [`urls`] (where pages live), [`options`] (what to build), [`areas`] (metric areas), then
+//!    [`job`] (a page to render);
 //! 2. [`render`] — templates, layouts, markdown, escaping, charts: turning data into HTML;
 //! 3. [`versions`] — the list of published versions (`versions.json`, the root redirect);
 //! 4. [`load`] — the load and evidence phases;
@@ -35,7 +36,8 @@
 //! 6. [`output`] — staging, link check, publishing;
 //! 7. [`context`] (what every page shares), [`view`] (how model and evidence values appear in
 //!    page contexts);
-//! 8. [`pages`] — one producer per page family (the plan phase);
+//! 8. [`search`] (the client-side search index), [`pages`] — one producer per page family
+//!    (the plan phase);
 //! 9. [`build()`](build::build) — the orchestrator, and the render phase itself
 //!    ([`build::render`]).
 //!
@@ -72,6 +74,7 @@
 //! [`BuildOptions::force`] is set, which replaces the whole tree atomically (renamed aside,
 //! then removed) and makes it the newest entry of `versions.json` again.
 
+pub mod areas;
 pub mod build;
 pub mod context;
 pub mod incremental;
@@ -81,6 +84,7 @@ pub mod options;
 pub mod output;
 pub mod pages;
 pub mod render;
+pub mod search;
 pub mod urls;
 pub mod versions;
 pub mod view;

@@ -183,7 +183,9 @@ fn catalog_page_renders_generically_and_shows_changes() {
     f.run(&["engine-catalog"]);
     f.write(
         "catalog.json",
-        r#"{"format_version": 1, "engine_version": "0.2.0", "page_types": [{"id": 1, "name": "meta"}, {"id": 2, "name": "<leaf>"}], "configuration": {"page_size": 8192}}"#,
+        r#"{"format_version": 1, "engine_version": "0.2.0", "page_types": [{"id": 1, "name": "meta"}, {"id": 2, "name": "<leaf>"}], "configuration": {"page_size": 8192},
+            "hdr": {"description": "the header", "size": 16, "fields": [{"name": "crc", "offset": 12, "size": 4, "encoding": "u32 le", "description": "checksum"}, {"name": "magic", "offset": 0, "size": 8, "encoding": "bytes", "description": "\"LDB\""}, {"name": "body", "offset": 16, "encoding": "bytes", "description": "the rest"}]},
+            "kinds": [{"code": 2, "name": "two"}, {"code": 1, "name": "one"}]}"#,
     );
     f.run(&["engine-catalog"]);
     build_version(f.root(), "v1");
@@ -197,7 +199,28 @@ fn catalog_page_renders_generically_and_shows_changes() {
         html.contains("<code>configuration.page_size</code>"),
         "changed path listed"
     );
+    assert!(
+        html.contains("<td class=\"num\">8,192 bytes (8 KiB)</td>"),
+        "settings in bytes"
+    );
     assert!(html.contains("<code>4096</code>") && html.contains("<code>8192</code>"));
+    // A structure reads as a document: its heading, a strip with a title per field (and the
+    // undescribed bytes 8..12 as a gap, the variable-length body marked), a table in offset order.
+    assert!(html.contains("<h3 id=\"cat-hdr\">Hdr"), "structure heading");
+    let strip = &html[html.find("<svg").expect("a strip")..html.find("</svg>").expect("end")];
+    assert!(strip.contains("<title>magic: bytes 0..8 (8 bytes), bytes — &quot;LDB&quot;</title>"));
+    assert!(strip.contains("<title>bytes 8..12 (4 bytes): not described</title>"));
+    assert!(strip.contains("body: from byte 16, variable length"));
+    let magic = html.find("<code>magic</code>").expect("magic row");
+    let crc = html.find("<code>crc</code>").expect("crc row");
+    assert!(magic < crc, "rows in offset order");
+    assert!(html.contains("<td>\"LDB\"</td>") || html.contains("<td>&quot;LDB&quot;</td>"));
+    assert!(html.contains("<td class=\"num\">variable</td>"));
+    let one = html.find("<code>one</code>").expect("code one");
+    assert!(
+        one < html.find("<code>two</code>").expect("code two"),
+        "codes in code order"
+    );
 }
 
 #[test]
@@ -416,4 +439,86 @@ fn a_forged_record_whose_stat_is_restored_in_the_hash_cache_fails_the_build() {
         !cache.join("hashes.json").exists(),
         "the stat-keyed hash cache is not kept"
     );
+}
+
+/// Subfolders of `dir` that hold a page.
+fn page_dirs(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("index.html").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn search_index_lists_every_page_metric_criterion_adr_and_run_and_each_link_resolves() {
+    let f = fixture();
+    f.metrics(&[("page_cache.hit_ratio", 0.95, "higher_is_better", &[])]);
+    f.run(&["metrics", "junit"]);
+    f.run(&["metrics"]);
+    build_version(f.root(), "v1");
+    let version = f.root().join("site").join("v1");
+    let text = std::fs::read_to_string(version.join("search-index.js")).expect("index written");
+    let json = text
+        .strip_prefix("window.SITEGEN_SEARCH=")
+        .and_then(|t| t.strip_suffix(";\n"))
+        .expect("assigns the global");
+    let entries: Vec<serde_json::Value> = serde_json::from_str(json).expect("JSON");
+    let urls = |kind: &str| -> Vec<String> {
+        let mut v: Vec<String> = entries
+            .iter()
+            .filter(|e| e["k"] == kind)
+            .map(|e| e["u"].as_str().expect("url").to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let under = |folder: &str| -> Vec<String> {
+        page_dirs(&version.join(folder))
+            .into_iter()
+            .filter(|d| d != "archive")
+            .map(|d| format!("{folder}/{d}/index.html"))
+            .collect()
+    };
+    assert_eq!(urls("metric"), under("metrics"));
+    assert_eq!(urls("run"), under("runs"));
+    assert_eq!(urls("ADR"), under("adr"));
+    assert_eq!(urls("run").len(), 2);
+    let dash = page(f.root(), "v1", "dashboard");
+    let criteria: Vec<String> = urls("criterion");
+    assert_eq!(criteria.len(), dash.matches("<tr id=\"crit-").count());
+    for u in &criteria {
+        let anchor = u.split_once('#').expect("anchor").1;
+        assert!(dash.contains(&format!("id=\"{anchor}\"")), "{u}");
+    }
+    // Every page of the site is found: the fixed pages and every content page.
+    for p in [
+        "index.html",
+        "dashboard/index.html",
+        "metrics/index.html",
+        "catalog/index.html",
+    ] {
+        assert!(urls("page").iter().any(|u| u == p), "{p}");
+    }
+    for e in &entries {
+        let u = e["u"].as_str().expect("url");
+        let file = u.split('#').next().expect("path");
+        assert!(version.join(file).is_file(), "{u} resolves");
+        assert!(e["x"].as_str().expect("excerpt").chars().count() <= 141);
+    }
+    let metric = entries
+        .iter()
+        .find(|e| e["k"] == "metric" && e["t"] == "page_cache.hit_ratio")
+        .expect("the metric");
+    assert!(
+        metric["x"]
+            .as_str()
+            .expect("x")
+            .starts_with("Engine storage and commit, latest")
+    );
+    // Every page loads the search script; the index is not among the assets pages hash.
+    assert!(dash.contains("assets/search.js") && dash.contains("id=\"site-search-input\""));
 }

@@ -13,7 +13,7 @@ use super::incremental::{self, cache, reuse};
 use super::load::{self, evidence};
 use super::options::BuildOptions;
 use super::output::{check, evidence as output_evidence, leftovers, publish, staging};
-use super::{context, pages, versions};
+use super::{context, pages, search, versions};
 use crate::project::Project;
 use render::Output;
 
@@ -168,8 +168,9 @@ fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<
         .filter(|_| share)
         .and_then(|dir| reuse::Previous::load(dir, &site_dir));
     let chrome = context::Chrome::new(&loaded);
-    let (jobs, mut warnings) = phase(&mut timings, "plan", || {
-        pages::plan(options, &loaded, &cache, &chrome, previous.as_ref())
+    let (jobs, mut warnings, search_index) = phase(&mut timings, "plan", || {
+        let (jobs, warnings) = pages::plan(options, &loaded, &cache, &chrome, previous.as_ref())?;
+        anyhow::Ok((jobs, warnings, search::script(&search::entries(&loaded))))
     })?;
     // The evaluation's load-time warnings (criteria no configured check can decide) first.
     if let Some(ev) = &loaded.evidence {
@@ -193,14 +194,16 @@ fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<
         std::thread::spawn(move || drop(evidence));
     }
     let staging = phase(&mut timings, "stage", || {
-        staging::Staging::create(
+        let mut staging = staging::Staging::create(
             &site_dir,
             &project.cache_dir(),
             options.force,
             &loaded,
             &jobs,
             &published,
-        )
+        )?;
+        staging.add_file(search::FILE, &search_index)?;
+        anyhow::Ok(staging)
     })?;
     let rendered = phase(&mut timings, "render", || {
         let out = Output {

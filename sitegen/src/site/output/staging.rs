@@ -100,6 +100,16 @@ impl Staging {
         Ok(staging)
     }
 
+    /// Writes a file that belongs to no page (`search-index.js`) at `rel` under the version
+    /// root, which must not be taken by a page or an asset.
+    pub fn add_file(&mut self, rel: &str, text: &str) -> Result<()> {
+        if !self.files.insert(rel.to_string()) {
+            bail!("{rel} would be written twice");
+        }
+        let path = self.dir.join(rel);
+        std::fs::write(&path, text).with_context(|| format!("while writing {}", path.display()))
+    }
+
     /// Every file of the version, relative to its root.
     pub fn files(&self) -> &HashSet<String> {
         &self.files

@@ -3,10 +3,14 @@
 //! hashed evidence record).
 //!
 //! Steps: find the newest run whose catalog check passed with its output kept whole → parse it
-//! → render it generically (objects as sections with a field table, arrays of objects as
-//! tables, other arrays as lists; every value escaped) → find the previous run whose catalog
-//! differs and list what changed (added / removed / changed leaf paths). No run with the check:
-//! a page that says there is no catalog evidence yet.
+//! → shape it as a document ([`document`]: versions, on-disk structures with byte-layout
+//! strips, codes, settings; entries of no known shape rendered generically by [`render_value`]:
+//! objects as sections with a field table, arrays of objects as tables, other arrays as lists;
+//! every value escaped) → find the previous run whose catalog differs and list what changed
+//! (added / removed / changed leaf paths). No run with the check: a page that says there is no
+//! catalog evidence yet.
+
+pub mod document;
 
 use std::collections::BTreeMap;
 
@@ -186,6 +190,14 @@ pub fn diff(old: &Value, new: &Value) -> Vec<(String, Option<String>, Option<Str
         .collect()
 }
 
+/// A leaf as [`flatten`] writes it, shown: a JSON string without its quotes.
+fn unquoted(leaf: String) -> String {
+    match serde_json::from_str::<Value>(&leaf) {
+        Ok(Value::String(s)) => s,
+        _ => leaf,
+    }
+}
+
 /// The catalog page.
 pub fn catalog_page(shared: &Shared, ev: Option<&Evidence>) -> Result<PageJob> {
     let found = match ev {
@@ -200,20 +212,17 @@ pub fn catalog_page(shared: &Shared, ev: Option<&Evidence>) -> Result<PageJob> {
             json!({"title": "Schema catalog", "check": CATALOG_CHECK, "latest": Value::Null}),
         ));
     };
-    let mut html = String::new();
-    if let Some(map) = latest.doc.as_object() {
-        for (k, v) in map {
-            render_value(&mut html, k, v, 2, &format!("cat-{}", anchor_id(k)));
-        }
-    } else {
-        render_value(&mut html, "catalog", &latest.doc, 2, "cat");
-    }
+    let doc = document::document(&latest.doc, |key, value, anchor| {
+        let mut html = String::new();
+        render_value(&mut html, key, value, 3, anchor);
+        html
+    });
     let previous = found.iter().rev().skip(1).find(|f| f.doc != latest.doc);
     let changes: Vec<Value> = previous
         .map(|p| diff(&p.doc, &latest.doc))
         .unwrap_or_default()
         .into_iter()
-        .map(|(path, old, new)| json!({"path": path, "old": old, "new": new}))
+        .map(|(path, old, new)| json!({"path": path, "old": old.map(unquoted), "new": new.map(unquoted)}))
         .collect();
     Ok(shared.job(
         "catalog".into(),
@@ -227,7 +236,8 @@ pub fn catalog_page(shared: &Shared, ev: Option<&Evidence>) -> Result<PageJob> {
                        "check_href": format!("runs/{}/index.html#check-{CATALOG_CHECK}", latest.run)},
             "format_version": latest.doc.get("format_version"),
             "engine_version": latest.doc.get("engine_version"),
-            "catalog_html": html,
+            "versions": doc["versions"],
+            "parts": doc["parts"],
             "previous": previous.map(|p| json!({"run": p.run, "sha256": p.sha256})),
             "changes": changes,
         }),

@@ -1,5 +1,6 @@
 //! Metric pages: an index of every measured metric (latest value, change vs baseline, regression
-//! state) and one page per metric.
+//! state, the criteria it feeds), grouped by area ([`crate::site::areas`]), and one page per
+//! metric.
 //!
 //! Steps per metric page: take the metric's series (one point per run that measured it, oldest
 //! first) → the baseline value (the point measured in the baseline run) → the threshold of
@@ -17,6 +18,7 @@ use serde_json::{Value, json};
 
 use crate::evaluate::stats::percentile;
 use crate::model::adr::Adr;
+use crate::site::areas;
 use crate::site::context::Shared;
 use crate::site::job::{Measurement, PageJob};
 use crate::site::load::evidence::{Acceptance, Evidence, Series, SeriesPoint, split_at};
@@ -64,16 +66,40 @@ pub fn metric_pages(
                 "reason": regression.and_then(|r| r.reason.as_deref()),
                 "points": s.points.len(),
                 "spark": charts::sparkline_svg(&s.name, &s.unit, &s.points.iter().map(|p| p.value).collect::<Vec<_>>()),
+                "criteria": ev.eval.criteria.iter()
+                    .filter(|c| c.comparisons.iter().any(|m| m.metric == s.name))
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>(),
             })
         })
         .collect();
+    let total = rows.len();
     jobs.push(shared.job(
         "metrics".into(),
         "metrics_index.html",
         "metrics",
-        json!({"title": "Metrics", "metrics": rows, "baseline": ev.eval.baseline}),
+        json!({"title": "Metrics", "areas": group_by_area(rows), "total": total,
+               "baseline": ev.eval.baseline}),
     ));
     Ok(jobs)
+}
+
+/// Index rows (each with a `name`) grouped by area, areas in display order, rows in their given
+/// order within an area; empty areas are left out.
+fn group_by_area(rows: Vec<Value>) -> Vec<Value> {
+    let mut groups: Vec<(&'static areas::Area, Vec<Value>)> = Vec::new();
+    for row in rows {
+        let area = areas::area_of(row["name"].as_str().unwrap_or_default());
+        match groups.iter_mut().find(|(a, _)| a.id == area.id) {
+            Some((_, list)) => list.push(row),
+            None => groups.push((area, vec![row])),
+        }
+    }
+    groups.sort_by_key(|(a, _)| areas::rank(a));
+    groups
+        .into_iter()
+        .map(|(a, metrics)| json!({"id": a.id, "title": a.title, "prefixes": a.prefixes, "metrics": metrics}))
+        .collect()
 }
 
 fn baseline_value(s: &Series, baseline_idx: Option<usize>) -> Option<f64> {
@@ -402,6 +428,36 @@ mod tests {
         assert_eq!(
             threshold_text("a.p99 <= b.p99", "<=", 1500.0, "µs"),
             "≤ b.p99 = 1.50 ms"
+        );
+    }
+
+    #[test]
+    fn index_groups_rows_by_area_in_display_order() {
+        let rows = [
+            "zzz.odd",
+            "oltp.tps",
+            "engine.scan.keys_per_sec",
+            "oltp.retries",
+        ]
+        .iter()
+        .map(|n| json!({"name": n}))
+        .collect();
+        let groups = group_by_area(rows);
+        let ids: Vec<&str> = groups
+            .iter()
+            .map(|g| g["id"].as_str().expect("id"))
+            .collect();
+        assert_eq!(ids, ["storage", "oltp", "other"]);
+        let oltp: Vec<&str> = groups[1]["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .map(|m| m["name"].as_str().expect("name"))
+            .collect();
+        assert_eq!(
+            oltp,
+            ["oltp.tps", "oltp.retries"],
+            "order kept within an area"
         );
     }
 

@@ -82,6 +82,9 @@ const BODY_BASE: &str = "{% block main %}{% endblock main %}";
 pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
     ("style.css", include_str!("../../../templates/style.css")),
     ("site.js", include_str!("../../../templates/site.js")),
+    ("filter.js", include_str!("../../../templates/filter.js")),
+    ("fold.js", include_str!("../../../templates/fold.js")),
+    ("search.js", include_str!("../../../templates/search.js")),
 ];
 
 /// Compiled templates plus the static assets to copy.

@@ -1,4 +1,4 @@
-//! SVG charts: a metric trend, a sample histogram and a sparkline, readable without
+//! SVG charts: a metric trend, a sample histogram, a sparkline and byte-layout strips, readable without
 //! JavaScript and self-contained (no fonts or external resources referenced).
 //!
 //! Steps for a trend: validate the series (finite values, at least one point) → fit the y
@@ -22,13 +22,15 @@
 //!   fraction of its magnitude (a narrower one is drawn as a single value), so its bin width
 //!   and tick steps never underflow.
 //!
-//! [`trend`] draws trends, [`histogram`] histograms, [`sparkline`] sparklines; [`scale`] fits
-//! axes and [`label`] writes their numbers; the bounds and shared helpers are here.
+//! [`trend`] draws trends, [`histogram`] histograms, [`sparkline`] sparklines, [`strip`] the
+//! byte layout of an on-disk structure; [`scale`] fits axes and [`label`] writes their numbers;
+//! the bounds and shared helpers are here.
 
 pub mod histogram;
 pub mod label;
 pub mod scale;
 pub mod sparkline;
+pub mod strip;
 pub mod trend;
 
 pub use histogram::{MAX_BINS, histogram_bins, histogram_svg};
