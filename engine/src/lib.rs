@@ -1,7 +1,7 @@
 //! Lightning DB — an embedded transactional key-value and analytics engine.
 //!
 //! The engine is built in strict layers; each layer calls only the ones below it, never one
-//! above (vfs → storage → btree → wal → txn → db → backup/integrity → harness):
+//! above (vfs → storage → btree → wal → txn → db → schema → backup/integrity → harness):
 //!
 //! 1. [`vfs`] — file I/O behind a trait: real files, and a simulated disk for crash and fault tests.
 //! 2. [`storage`] — checksummed fixed-size pages, the pager, the buffer pool and the freelist.
@@ -13,9 +13,11 @@
 //! 6. [`db`] — the public [`Database`] handle and its [`Transaction`]s (snapshot isolation and
 //!    serializable), commits, snapshots, checkpoints, recovery, the integrity check of a
 //!    snapshot; [`ReadOnlyDatabase`], a view that writes nothing.
-//! 7. [`backup`] — online consistent backups, verified and point-in-time restore; [`integrity`]
+//! 7. [`schema`] — tables, typed columns, primary keys and secondary indexes over transactions,
+//!    the catalog stored in the database itself, SQL, and versioned migrations.
+//! 8. [`backup`] — online consistent backups, verified and point-in-time restore; [`integrity`]
 //!    — the checker behind `ldb check` (including a database too damaged to open).
-//! 8. [`harness`] — what drives the database from above for proof and measurement: seeded
+//! 9. [`harness`] — what drives the database from above for proof and measurement: seeded
 //!    workloads, the crash loop, the process crash drill, the history checker, the anomaly
 //!    suite, the Phase 0 snapshots.
 //!
@@ -35,6 +37,7 @@ pub mod db;
 pub mod error;
 pub mod harness;
 pub mod integrity;
+pub mod schema;
 pub mod storage;
 pub mod txn;
 pub mod types;

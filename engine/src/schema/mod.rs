@@ -1,0 +1,15 @@
+//! The schema layer: tables with typed columns over the transactional KV, primary keys, unique
+//! and secondary indexes maintained in the same transaction as every row write, the catalog
+//! stored in the database itself (so DDL is transactional), a SQL front end and planner, and
+//! versioned migrations whose applied history is a hash chain inside the database.
+//!
+//! Sits above [`db`](crate::db) and calls only its [`Transaction`](crate::Transaction) API;
+//! never below it. Key and row layouts are documented byte for byte in `engine/FORMAT.md`.
+
+pub mod def;
+pub mod error;
+pub mod value;
+
+pub use def::{ColumnDef, ColumnId, IndexDef, IndexId, TableDef, TableId};
+pub use error::{Result, SchemaError, SqlError};
+pub use value::{ColumnType, Value};
