@@ -34,6 +34,7 @@ use crate::evidence::testbed;
 use crate::model::adr::AdrStatus;
 use crate::model::plan::Decider;
 use crate::model::plan::expr::{Bound, Comparison, Truth};
+use crate::util::git;
 
 /// A criterion's verdict. Only `met` and `waived` pass; every other state fails a blocking
 /// criterion and keeps its phase from completing.
@@ -468,6 +469,7 @@ fn decide(
                         run_id: None,
                         path: rel.clone(),
                         sha256: path_digest(&inputs.root.join(rel))?,
+                        commit: git::committed_unchanged(inputs.root, rel)?,
                     }),
                 ),
                 None => simple(
@@ -502,6 +504,7 @@ fn decide(
                             run_id: None,
                             path: rel.display().to_string(),
                             sha256: hash::file(&a.path)?.0,
+                            commit: None,
                         }),
                     )
                 }
@@ -526,6 +529,7 @@ fn decide(
                         run_id: None,
                         path: inputs.signoffs_path.to_string(),
                         sha256: hash::file(&inputs.root.join(inputs.signoffs_path))?.0,
+                        commit: None,
                     }),
                 ),
                 None => simple(

@@ -46,6 +46,7 @@ impl<'a> Index<'a> {
                     run_id: Some(run.id.clone()),
                     path: rec.path.clone(),
                     sha256: rec.sha256.clone(),
+                    commit: None,
                 };
                 idx.checks.insert(
                     rec.record.check_id.as_str(),

@@ -47,6 +47,12 @@ pub struct EvidenceRef {
     pub path: String,
     /// sha256 of that file.
     pub sha256: String,
+    /// For a repository file: the commit whose tree holds it exactly as it was read (git
+    /// `HEAD`, when the file is committed and unchanged in the working tree) and its path from
+    /// the repository's top folder; `None` for a ledger record, or a file that is untracked or
+    /// changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<crate::util::git::AtCommit>,
 }
 
 /// Roll-up state of a phase.

@@ -90,6 +90,7 @@ impl PairedIndex {
                     run_id: Some(run.id.clone()),
                     path: rec.path.clone(),
                     sha256: rec.sha256.clone(),
+                    commit: None,
                 };
                 for m in &p.metrics {
                     idx.by_metric.insert(

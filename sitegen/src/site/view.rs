@@ -14,8 +14,9 @@ use super::render::markdown::{self, RenderOptions, Rendered};
 use super::urls::{adr_path, metric_path};
 use crate::evaluate::regression::relative_change;
 use crate::evaluate::{CriterionVerdict, EvidenceRef, PhaseState, PhaseStatus, Verdict};
+use crate::model::site::{SiteConfig, file_url};
 use crate::util::git::Commit;
-use crate::util::ids::short_sha256;
+use crate::util::ids::{short_commit, short_sha256};
 
 /// The render-cache inputs of a markdown document.
 pub fn markdown_inputs(source: &str, options: &RenderOptions) -> Result<Vec<u8>> {
@@ -160,9 +161,34 @@ pub fn criterion_json(c: &CriterionVerdict, ev: &Evidence) -> Value {
         "threshold_shown": threshold_shown(c),
         "blocking": c.blocking,
         "waived_by": c.waived_by.as_ref().map(|a| json!({"id": a, "path": adr_path(a)})),
-        "evidence": c.evidence.as_ref().map(evidence_json),
+        "evidence": c.evidence.as_ref().map(|e| {
+            let mut v = evidence_json(e);
+            if c.decided_by == "artifact" {
+                artifact_link(&mut v, e, &ev.config.site);
+            }
+            v
+        }),
         "metrics": metrics,
     })
+}
+
+/// Adds to an artifact's evidence `v` the commit it was read at (`commit`, `short_commit`)
+/// and, with `[site] source_file_url`, the URL of the artifact at that commit (`source`).
+/// An artifact that is not committed unchanged at `HEAD` has neither: it is shown by its path
+/// and sha256 only.
+pub fn artifact_link(v: &mut Value, e: &EvidenceRef, site: &SiteConfig) {
+    let Some(at) = &e.commit else {
+        return;
+    };
+    let source = site
+        .source_file_url
+        .as_deref()
+        .map(|t| file_url(t, &at.commit, &at.path));
+    if let Some(o) = v.as_object_mut() {
+        o.insert("commit".into(), json!(at.commit));
+        o.insert("short_commit".into(), json!(short_commit(&at.commit)));
+        o.insert("source".into(), json!(source));
+    }
 }
 
 /// The deciding value as pages show it (`oltp.p99 = 1.47 ms`): the comparison the evaluation
@@ -356,6 +382,7 @@ mod tests {
                 run_id: None,
                 path: "b.json".into(),
                 sha256: "00".into(),
+                commit: None,
             }),
             paired: None,
         }

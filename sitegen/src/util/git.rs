@@ -190,6 +190,70 @@ pub fn default_version(root: &Path, outputs: &[&Path]) -> Result<String> {
     Ok(version)
 }
 
+/// A repository path at a commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AtCommit {
+    /// The full commit id.
+    pub commit: String,
+    /// The path from the repository's top folder, `/`-separated.
+    pub path: String,
+}
+
+/// `rel` at the HEAD commit, when `rel` (a file or folder, `/`-separated, relative to `root`,
+/// which may be a subdirectory of the repository) is in HEAD's tree and the working tree has
+/// no change under it: then a forge shows it at that commit exactly as it was read. `None`
+/// when there is no repository or no commit, or when `rel` is untracked, changed or deleted.
+pub fn committed_unchanged(root: &Path, rel: &str) -> Result<Option<AtCommit>> {
+    let repo = match git2::Repository::discover(root) {
+        Ok(repo) => repo,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("while opening git repository at {}", root.display()));
+        }
+    };
+    let (Some(workdir), Some(head)) = (repo.workdir(), head(&repo)?) else {
+        return Ok(None);
+    };
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let full = canonical(&root.join(rel));
+    let Ok(in_repo) = full.strip_prefix(canonical(workdir)) else {
+        return Ok(None);
+    };
+    let in_repo: Vec<String> = in_repo
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let in_repo = in_repo.join("/");
+    let commit = head
+        .peel_to_commit()
+        .context("HEAD does not point at a commit")?;
+    let tree = commit
+        .tree()
+        .with_context(|| format!("while reading the tree of commit {}", commit.id()))?;
+    if in_repo.is_empty() || tree.get_path(Path::new(&in_repo)).is_err() {
+        return Ok(None);
+    }
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let statuses = repo
+        .statuses(Some(&mut opts))
+        .with_context(|| format!("{}: while reading git status of `{rel}`", root.display()))?;
+    // `in_repo` itself, or anything under it.
+    let changed = statuses.iter().any(|e| {
+        e.path().is_some_and(|p| {
+            let p = p.trim_end_matches('/');
+            p == in_repo || p.starts_with(&format!("{in_repo}/"))
+        })
+    });
+    Ok((!changed).then(|| AtCommit {
+        commit: commit.id().to_string(),
+        path: in_repo,
+    }))
+}
+
 /// True when the working tree of `repo` differs from HEAD outside `outputs` (paths relative to
 /// `root`, which may be a subdirectory of the repository): a change, a deletion or a new file
 /// under one of them does not count. The one rule of "dirty" for the evidence capture
@@ -349,5 +413,37 @@ mod tests {
             default_version(tmp.path(), &out()).expect("v"),
             format!("{short}-dirty")
         );
+    }
+
+    #[test]
+    fn a_path_is_at_head_only_while_committed_and_unchanged() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        assert_eq!(committed_unchanged(tmp.path(), "a").expect("no repo"), None);
+        let repo = git2::Repository::init(tmp.path()).expect("init");
+        std::fs::create_dir_all(tmp.path().join("docs/adr")).expect("mkdir");
+        commit(&repo, "docs/adr/one.md", "one", 1_700_000_000);
+        let head = commit(&repo, "a", "a", 1_700_000_100).to_string();
+        let at = |rel: &str| {
+            committed_unchanged(tmp.path(), rel)
+                .expect("status")
+                .map(|a| a.commit)
+        };
+        assert_eq!(at("a"), Some(head.clone()));
+        assert_eq!(at("docs/adr"), Some(head.clone()), "a folder");
+        // A subdirectory root: the path is given from the repository's top folder.
+        assert_eq!(
+            committed_unchanged(&tmp.path().join("docs"), "adr/one.md").expect("status"),
+            Some(AtCommit {
+                commit: head.clone(),
+                path: "docs/adr/one.md".into()
+            })
+        );
+        std::fs::write(tmp.path().join("docs/adr/two.md"), "new").expect("write");
+        assert_eq!(at("docs/adr"), None, "an untracked file under it");
+        assert_eq!(at("docs/adr/two.md"), None, "untracked");
+        assert_eq!(at("a"), Some(head.clone()), "a change elsewhere");
+        std::fs::write(tmp.path().join("a"), "changed").expect("write");
+        assert_eq!(at("a"), None, "changed");
+        assert_eq!(at("missing"), None);
     }
 }

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod artifact_links;
 mod baseline;
 mod bench_site;
 mod drill;

@@ -127,6 +127,14 @@ impl Config {
         {
             bail!("{}: {why:#}", loc.at(&[Key("site"), Key("source_url")]));
         }
+        if let Some(url) = &self.site.source_file_url
+            && let Err(why) = crate::model::site::check_source_file_url(url)
+        {
+            bail!(
+                "{}: {why:#}",
+                loc.at(&[Key("site"), Key("source_file_url")])
+            );
+        }
         self.validate_checks(&loc)?;
         self.regression.validate(&loc)
     }

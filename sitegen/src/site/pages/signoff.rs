@@ -105,7 +105,17 @@ pub fn signoff_report(
                     })
                 })
                 .collect();
-            json!({"id": p.id, "title": p.title, "status": label, "class": class, "metrics": metrics})
+            // The files the phase's artifact criteria found, at the commit they were read at.
+            let artifacts: Vec<Value> = ev
+                .eval
+                .criteria
+                .iter()
+                .filter(|c| c.phase == Some(p.id) && c.decided_by == "artifact")
+                .filter(|c| c.evidence.is_some())
+                .map(|c| criterion_json(c, ev))
+                .collect();
+            json!({"id": p.id, "title": p.title, "status": label, "class": class,
+                   "metrics": metrics, "artifacts": artifacts})
         })
         .collect();
     let unmet: Vec<Value> = ev
