@@ -3,9 +3,10 @@
 
 use anyhow::{Result, bail};
 
-use super::label::Format;
 use super::scale::nice_ticks;
 use super::*;
+use crate::site::render::format::axis::AxisFormat;
+use crate::site::render::format::{number, quantity};
 
 /// Most bins a histogram has.
 pub const MAX_BINS: usize = 1_000;
@@ -94,15 +95,16 @@ pub fn histogram_svg(title: &str, unit: &str, samples: &[f64], bins: usize) -> R
         let _ = writeln!(
             o,
             "<line class=\"grid\" x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{right}\" y2=\"{yy:.1}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{c:.0}</text>",
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             left - 6.0,
-            yy + 4.0
+            yy + 4.0,
+            number(c.round())
         );
     }
     // Edge labels: every k-th edge, at most 6, so labels never crowd.
     let edges = counts.len() + 1;
     let every = edges.div_ceil(6).max(1);
-    let fmt = Format::for_axis(
+    let fmt = AxisFormat::new(
         unit,
         x0.abs().max(x1.abs()),
         if counts.len() == 1 {
@@ -156,7 +158,7 @@ pub fn histogram_svg(title: &str, unit: &str, samples: &[f64], bins: usize) -> R
         "<text class=\"mut\" x=\"{right}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n\
          <path class=\"axis\" d=\"M{left} {top}V{bottom}H{right}\"/>",
         bottom + 48.0,
-        escape(&fmt.unit)
+        escape(fmt.unit())
     );
     o.push_str("<g class=\"bar\">");
     for &(a, b, c) in &counts {
@@ -167,12 +169,13 @@ pub fn histogram_svg(title: &str, unit: &str, samples: &[f64], bins: usize) -> R
         let bw = ((xb - xa) - 1.0).max(0.5);
         let _ = write!(
             o,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\"><title>{} – {}: {c} sample{}</title></rect>",
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\"><title>{} – {}: {} sample{}</title></rect>",
             xa + 0.5,
             y(c as f64),
             bottom - y(c as f64),
             fmt.with_unit(a),
             fmt.with_unit(b),
+            number(c as f64),
             if c == 1 { "" } else { "s" }
         );
     }
@@ -183,7 +186,7 @@ pub fn histogram_svg(title: &str, unit: &str, samples: &[f64], bins: usize) -> R
         fmt.with_unit(x0),
         fmt.with_unit(x1),
         counts.len(),
-        super::label::value(width, unit)
+        quantity(width, unit)
     );
     Ok(accessible(o, &desc))
 }

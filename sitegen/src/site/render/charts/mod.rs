@@ -3,7 +3,8 @@
 //!
 //! Steps for a trend: validate the series (finite values, at least one point) → fit the y
 //! axis to the values and confidence bounds ([`scale`]), taking in the thresholds and baseline
-//! only when they are near the data → draw grid and nice tick labels ([`label`]), x labels
+//! only when they are near the data → draw grid and nice tick labels (in the site's number format,
+//! [`crate::site::render::format::axis`]), x labels
 //! (short commit and date), each criterion's threshold and the baseline as labelled lines (or
 //! arrows at the edge they lie beyond), confidence bars, the value line and points with
 //! tooltips, then the ADR markers → add an accessible `<title>` and `aria-label`.
@@ -23,11 +24,11 @@
 //!   and tick steps never underflow.
 //!
 //! [`trend`] draws trends, [`histogram`] histograms, [`sparkline`] sparklines, [`strip`] the
-//! byte layout of an on-disk structure; [`scale`] fits axes and [`label`] writes their numbers;
+//! byte layout of an on-disk structure; [`scale`] fits axes; their numbers, tooltips and
+//! reference labels are written by [`crate::site::render::format`], as tables write them;
 //! the bounds and shared helpers are here.
 
 pub mod histogram;
-pub mod label;
 pub mod scale;
 pub mod sparkline;
 pub mod strip;
@@ -178,15 +179,19 @@ mod tests {
             high: Some(1300.0),
             interval: Interval::Recorded,
         };
+        // The value reads as a table cell does (`qty`): three significant digits.
         assert_eq!(
             tooltip(&p, "µs"),
-            "1.204 ms (CI 1.1 ms – 1.3 ms) · run 2026-12-01T10-00-00Z · commit abc1234 · 2026-12-01"
+            "1.20 ms (CI 1.10 ms – 1.30 ms) · run 2026-12-01T10-00-00Z · commit abc1234 · 2026-12-01"
+        );
+        assert!(
+            tooltip(&p, "µs").starts_with(&crate::site::render::format::quantity(1204.0, "us"))
         );
         let iqr = TrendPoint {
             interval: Interval::SampleIqr,
             ..p.clone()
         };
-        assert!(tooltip(&iqr, "µs").starts_with("1.204 ms (IQR 1.1 ms – 1.3 ms) · run"));
+        assert!(tooltip(&iqr, "µs").starts_with("1.20 ms (IQR 1.10 ms – 1.30 ms) · run"));
         let chart = TrendChart {
             title: "m".into(),
             unit: "µs".into(),
@@ -194,7 +199,7 @@ mod tests {
             ..Default::default()
         };
         let svg = trend_svg(&chart).expect("draws");
-        assert!(svg.contains("<title>1.204 ms (CI 1.1 ms – 1.3 ms) · run 2026-12-01T10-00-00Z"));
+        assert!(svg.contains("<title>1.20 ms (CI 1.10 ms – 1.30 ms) · run 2026-12-01T10-00-00Z"));
     }
 
     #[test]
@@ -265,6 +270,56 @@ mod tests {
         let svg = trend_svg(&chart).expect("draws");
         assert!(!svg.contains(">-"), "no negative tick");
         assert!(!svg.contains(">0.5<"), "no fractional count");
+    }
+
+    /// The y tick labels of `svg`, lowest first (`text-anchor="end"` texts after a grid line).
+    fn y_ticks(svg: &str) -> Vec<String> {
+        svg.split("<line class=\"grid\"")
+            .skip(1)
+            .filter_map(|part| {
+                let text = part.split("text-anchor=\"end\">").nth(1)?;
+                Some(text.split('<').next()?.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn y_ticks_are_written_as_tables_write_numbers() {
+        let chart = |unit: &str, values: &[f64]| TrendChart {
+            title: "m".into(),
+            unit: unit.into(),
+            points: values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| TrendPoint {
+                    label: format!("c{i}"),
+                    value: v,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        // Microseconds below a millisecond stay microseconds, named once above the axis.
+        let svg = trend_svg(&chart("us", &[20.0, 480.0])).expect("draws");
+        assert!(svg.contains("class=\"mut\">µs</text>"), "{svg}");
+        let ticks = y_ticks(&svg);
+        assert!(ticks.contains(&"200".to_string()), "{ticks:?}");
+        // Thousands separated by commas, never `10k`.
+        let svg = trend_svg(&chart("ops/s", &[9_000.0, 12_500.0])).expect("draws");
+        let ticks = y_ticks(&svg);
+        assert!(ticks.contains(&"10,000".to_string()), "{ticks:?}");
+        assert!(!svg.contains("k</text>"), "no k suffix");
+        // Seconds with the decimals the step needs, on every tick alike.
+        let svg = trend_svg(&chart("ms", &[1100.0, 1900.0])).expect("draws");
+        assert!(svg.contains("class=\"mut\">s</text>"), "{svg}");
+        let ticks = y_ticks(&svg);
+        assert!(ticks.contains(&"1.4".to_string()), "{ticks:?}");
+        assert!(
+            ticks
+                .iter()
+                .all(|t| t.split('.').nth(1).map(str::len) == Some(1)),
+            "{ticks:?}"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! A sparkline: a tiny inline SVG of a metric's newest values for the metrics index, drawn in
 //! the text colour (`currentColor`), so it follows light and dark mode without a style sheet.
 
-use super::label;
 use super::*;
+use crate::site::render::format::quantity;
 
 /// Values a sparkline shows: the newest ones.
 pub const SPARK_POINTS: usize = 30;
@@ -42,9 +42,9 @@ pub fn sparkline_svg(name: &str, unit: &str, values: &[f64]) -> Option<String> {
         "{name}: last {} value{}, {} to {}; latest {}",
         vals.len(),
         if vals.len() == 1 { "" } else { "s" },
-        label::value(lo, unit),
-        label::value(hi, unit),
-        label::value(last, unit)
+        quantity(lo, unit),
+        quantity(hi, unit),
+        quantity(last, unit)
     );
     let mut o = String::with_capacity(256 + vals.len() * 12);
     let _ = write!(

@@ -9,9 +9,10 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use super::label::{self, Format};
 use super::scale::{Axis, Placement};
 use super::*;
+use crate::site::render::format::axis::AxisFormat;
+use crate::site::render::format::quantity;
 
 /// One point of a trend: a run's measured value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -213,13 +214,13 @@ pub fn x_label_indices(n: usize) -> Vec<usize> {
 
 /// A point's tooltip: value with unit, run, commit and date.
 pub fn tooltip(p: &TrendPoint, unit: &str) -> String {
-    let mut t = label::value(p.value, unit);
+    let mut t = quantity(p.value, unit);
     if let (Some(lo), Some(hi)) = (p.low, p.high) {
         t.push_str(&format!(
             " ({} {} – {})",
             p.interval.as_str(),
-            label::value(lo, unit),
-            label::value(hi, unit)
+            quantity(lo, unit),
+            quantity(hi, unit)
         ));
     }
     t.push_str(&format!(" · run {} · commit {}", p.run, p.label));
@@ -241,7 +242,7 @@ fn draw_trend(chart: &TrendChart) -> String {
     let axis = trend_axis(chart);
     let ticks = axis.ticks;
     let max_abs = ticks.max.abs().max(ticks.min.abs());
-    let fmt = Format::for_axis(&chart.unit, max_abs, ticks.step);
+    let fmt = AxisFormat::new(&chart.unit, max_abs, ticks.step);
     // x spans -0.5 ..= n - 0.5 so every point has half a slot either side.
     let xs = (right - left) / n as f64;
     let x = |i: usize| left + (i as f64 + 0.5) * xs;
@@ -254,12 +255,12 @@ fn draw_trend(chart: &TrendChart) -> String {
          <rect class=\"bg\" width=\"{w}\" height=\"{h}\"/>\n<g class=\"tx\">\n"
     );
     // The unit once, above the y labels.
-    if !fmt.unit.is_empty() {
+    if !fmt.unit().is_empty() {
         let _ = writeln!(
             o,
             "<text x=\"4\" y=\"{:.0}\" class=\"mut\">{}</text>",
             top - 18.0,
-            escape(&fmt.unit)
+            escape(fmt.unit())
         );
     }
     for v in ticks.values() {
@@ -320,18 +321,14 @@ fn draw_trend(chart: &TrendChart) -> String {
                     "{} {} {}",
                     t.criterion,
                     op_symbol(&t.op),
-                    label::value(t.value, &chart.unit)
+                    quantity(t.value, &chart.unit)
                 ),
                 "thr",
             )
         })
         .collect();
     if let Some(b) = chart.baseline {
-        refs.push((
-            b,
-            format!("baseline {}", label::value(b, &chart.unit)),
-            "base",
-        ));
+        refs.push((b, format!("baseline {}", quantity(b, &chart.unit)), "base"));
     }
     refs.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut last_label_y = f64::NEG_INFINITY;
@@ -433,17 +430,17 @@ fn describe_trend(chart: &TrendChart) -> String {
         "Trend of {} over {} points; latest {}",
         chart.title,
         chart.points.len(),
-        label::value(last, &chart.unit)
+        quantity(last, &chart.unit)
     );
     if let Some(b) = chart.baseline {
-        d.push_str(&format!("; baseline {}", label::value(b, &chart.unit)));
+        d.push_str(&format!("; baseline {}", quantity(b, &chart.unit)));
     }
     for t in &chart.thresholds {
         d.push_str(&format!(
             "; {} {} {}",
             t.criterion,
             op_symbol(&t.op),
-            label::value(t.value, &chart.unit)
+            quantity(t.value, &chart.unit)
         ));
     }
     d

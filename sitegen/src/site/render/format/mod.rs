@@ -14,6 +14,11 @@
 //!   `percent`/`%` is `12.3 %`; every other unit follows the value after a space (`12.3 MiB/s`).
 //! - **Changes** (a percentage): signed with `+` or `−` (U+2212), e.g. `+12.3 %`, `−4.10 %`,
 //!   `0 %`, with at most two decimals (`−0.01 %`); their class is `better`, `worse` or `same` by the metric's direction.
+//! - **Charts**: point tooltips and threshold labels are single values written by [`quantity`];
+//!   tick labels follow the same units and separators with one unit and one number of decimals
+//!   per axis ([`axis`]).
+
+pub mod axis;
 
 use std::collections::HashMap;
 
