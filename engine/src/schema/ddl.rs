@@ -168,14 +168,12 @@ fn column_ids(def: &TableDef, names: &[String], what: &str) -> Result<Vec<u32>> 
 /// Deletes every key under `prefix`.
 fn delete_prefix(txn: &mut Transaction<'_>, prefix: &[u8]) -> Result<u64> {
     let end = prefix_end(prefix).expect("schema keys start with FF 53");
-    let mut keys = Vec::new();
+    let mut deleted = 0;
     for entry in txn.range(Bound::Included(prefix), Bound::Excluded(&end), false)? {
-        keys.push(entry?.0);
+        txn.delete(&entry?.0)?;
+        deleted += 1;
     }
-    for k in &keys {
-        txn.delete(k)?;
-    }
-    Ok(keys.len() as u64)
+    Ok(deleted)
 }
 
 /// Creates a table. Primary-key columns are NOT NULL whether declared so or not.
@@ -266,10 +264,10 @@ pub fn create_index(txn: &mut Transaction<'_>, spec: &IndexSpec) -> Result<Index
     };
     let prefix = row_prefix(def.id);
     let end = prefix_end(&prefix).expect("schema keys start with FF 53");
-    let rows: Vec<(Vec<u8>, Vec<u8>)> = txn
-        .range(Bound::Included(&prefix), Bound::Excluded(&end), false)?
-        .collect::<crate::Result<_>>()?;
-    for (_, bytes) in rows {
+    // The range copies the write set's entries when it is created, so writing index entries
+    // while it streams the rows is safe.
+    for entry in txn.range(Bound::Included(&prefix), Bound::Excluded(&end), false)? {
+        let (_, bytes) = entry?;
         let row = decode_row(&def, &bytes)?;
         let e = index_entry(&def, &index, &row);
         if e.enforced && txn.has_written(&e.key) {
