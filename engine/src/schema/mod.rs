@@ -4,7 +4,13 @@
 //! versioned migrations whose applied history is a hash chain inside the database.
 //!
 //! Sits above [`db`](crate::db) and calls only its [`Transaction`](crate::Transaction) API;
-//! never below it. Key and row layouts are documented byte for byte in `engine/FORMAT.md`.
+//! never below it. Key and row layouts are documented byte for byte in `engine/FORMAT.md`;
+//! how DDL and row writes coordinate is in `engine/TRANSACTIONS.md`.
+//!
+//! The table layer, bottom up: [`keys`] (memcomparable tuples, the reserved `FF 53` keyspace),
+//! [`row`] (row values by column id), [`catalog`] (the stored catalog, its digest and the
+//! never-stale [`CatalogCache`]), [`table`] (row operations maintaining every index),
+//! [`ddl`] (transactional schema changes), [`check`] (table integrity against one snapshot).
 
 pub mod catalog;
 pub mod check;
