@@ -113,7 +113,7 @@ pub fn render_value(out: &mut String, title: &str, value: &Value, level: usize, 
                 }
             }
             out.push_str(&format!(
-                "<section><h{h} id=\"{}\">{}</h{h}>\n<div class=\"table-wrap\"><table><thead><tr>",
+                "<section><h{h} id=\"{}\">{}</h{h}>\n<div class=\"table-wrap\" tabindex=\"0\"><table><thead><tr>",
                 escape_html(anchor),
                 escape_html(title)
             ));
