@@ -11,6 +11,7 @@
 //! [`row`] (row values by column id), [`catalog`] (the stored catalog, its digest and the
 //! never-stale [`CatalogCache`]), [`table`] (row operations maintaining every index),
 //! [`ddl`] (transactional schema changes), [`check`] (table integrity against one snapshot).
+//! Above them, [`sql`]: the SQL front end (parse, bind, plan, execute, sessions).
 
 pub mod catalog;
 pub mod check;
@@ -19,6 +20,7 @@ pub mod def;
 pub mod error;
 pub mod keys;
 pub mod row;
+pub mod sql;
 pub mod table;
 pub mod value;
 
