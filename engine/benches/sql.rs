@@ -29,13 +29,13 @@ fn rows() -> i64 {
 
 fn setup(dir: &tempfile::TempDir) -> SqlDatabase {
     let db = SqlDatabase::create(dir.path().join("db"), Options::default()).expect("create");
-    let mut s = db.session();
-    s.execute_script(
-        "CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT, age BIGINT);
-         CREATE UNIQUE INDEX users_email ON users (email);
-         CREATE INDEX users_age ON users (age);",
-    )
-    .expect("schema");
+    db.session()
+        .execute_script(
+            "CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT, age BIGINT);
+             CREATE UNIQUE INDEX users_email ON users (email);
+             CREATE INDEX users_age ON users (age);",
+        )
+        .expect("schema");
     db
 }
 

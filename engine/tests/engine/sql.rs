@@ -204,7 +204,7 @@ fn bad_input_is_typed_and_autocommit_is_all_or_nothing() {
             "INSERT INTO orders (id, customer, note) VALUES (7, 1, 'x'), (8, 1, 'y'), (9, 1, 'a')",
             &[],
         )
-        .unwrap_err();
+        .expect_err("must fail");
     match &err {
         SchemaError::UniqueViolation { table, index, key } => {
             assert_eq!(
@@ -247,11 +247,11 @@ fn bad_input_is_typed_and_autocommit_is_all_or_nothing() {
             "UPDATE orders SET customer = customer * 9223372036854775807 WHERE id = 1",
             &[],
         )
-        .unwrap_err();
+        .expect_err("must fail");
     assert!(err.to_string().contains("integer overflow"), "{err}");
     let err = db
         .query("SELECT * FROM orders WHERE id = ?", &[])
-        .unwrap_err();
+        .expect_err("must fail");
     assert!(err.to_string().contains("takes 1 parameter"), "{err}");
     assert_eq!(
         ints(&db, "SELECT customer FROM orders WHERE id = 1"),
@@ -317,9 +317,9 @@ fn sessions_commit_roll_back_and_refuse_after_a_failure() {
         s.execute("INSERT INTO orders (id, customer) VALUES (1, 1)", &[]),
         Err(SchemaError::UniqueViolation { .. })
     ));
-    let err = s.execute("SELECT 1", &[]).unwrap_err();
+    let err = s.execute("SELECT 1", &[]).expect_err("must fail");
     assert!(err.to_string().contains("end it with ROLLBACK"), "{err}");
-    let err = s.execute("COMMIT", &[]).unwrap_err();
+    let err = s.execute("COMMIT", &[]).expect_err("must fail");
     assert!(err.to_string().contains("nothing was committed"), "{err}");
     assert!(!s.in_transaction());
     assert!(
@@ -441,6 +441,11 @@ fn scripts_run_inside_the_callers_transaction() {
     assert!(execute_script(&mut txn, "CREATE TABLE t (k BIGINT PRIMARY KEY); COMMIT").is_err());
 }
 
+/// A model row: `(a, b, c)`.
+type ModelRow = (i64, i64, Option<i64>);
+/// A predicate over a model row.
+type Pred = Box<dyn Fn(&ModelRow) -> bool>;
+
 /// Random rows and random predicates: every plan the planner picks returns exactly the rows
 /// (and order) a filter over all rows computes.
 #[test]
@@ -459,7 +464,7 @@ fn planned_access_paths_agree_with_a_model() {
     db.execute("CREATE INDEX m_c ON m (c, a)", &[])
         .expect("index");
     let mut rng = SplitMix64::new(seed);
-    let mut model: Vec<(i64, i64, Option<i64>)> = Vec::new();
+    let mut model: Vec<ModelRow> = Vec::new();
     let ins = db
         .prepare("INSERT INTO m VALUES (?, ?, ?)")
         .expect("prepare");
@@ -487,13 +492,13 @@ fn planned_access_paths_agree_with_a_model() {
     let ops = ["=", "<", "<=", ">", ">="];
     for round in 0..300 {
         let mut conds = Vec::new();
-        let mut preds: Vec<Box<dyn Fn(&(i64, i64, Option<i64>)) -> bool>> = Vec::new();
+        let mut preds: Vec<Pred> = Vec::new();
         for (col, idx) in [("a", 0), ("b", 1), ("c", 2)] {
             if rng.chance(1, 2) {
                 let op = ops[rng.below(5) as usize];
                 let v = rng.below(12) as i64;
                 conds.push(format!("{col} {op} {v}"));
-                preds.push(Box::new(move |r: &(i64, i64, Option<i64>)| {
+                preds.push(Box::new(move |r: &ModelRow| {
                     let x = match idx {
                         0 => Some(r.0),
                         1 => Some(r.1),

@@ -312,7 +312,7 @@ pub fn literal(v: &AstValue) -> std::result::Result<Value, String> {
 }
 
 fn hex(h: &str) -> Option<Vec<u8>> {
-    if h.len() % 2 != 0 {
+    if !h.len().is_multiple_of(2) {
         return None;
     }
     (0..h.len())

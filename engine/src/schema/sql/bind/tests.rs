@@ -48,7 +48,7 @@ fn parameters_are_counted_in_both_styles_and_not_mixed() {
             .ok(),
         Some(6)
     );
-    let err = bound("SELECT * FROM orders WHERE id = ? AND customer = $1").unwrap_err();
+    let err = bound("SELECT * FROM orders WHERE id = ? AND customer = $1").expect_err("must fail");
     assert!(err.to_string().contains("mix"), "{err}");
 }
 
@@ -98,9 +98,9 @@ fn insert_fills_defaults_and_checks_widths() {
         .map(|e| e.eval(&[], &[]).expect("evaluates"))
         .collect();
     assert_eq!(row, vec![Value::Int(1), Value::Int(2), Value::Int(1)]);
-    let err = bound("INSERT INTO lines VALUES (1, 2)").unwrap_err();
+    let err = bound("INSERT INTO lines VALUES (1, 2)").expect_err("must fail");
     assert!(err.to_string().contains("2 values for 3 columns"), "{err}");
-    let err = bound("INSERT INTO lines (qty) VALUES (id)").unwrap_err();
+    let err = bound("INSERT INTO lines (qty) VALUES (id)").expect_err("must fail");
     assert!(err.to_string().contains("no table to take column"), "{err}");
 }
 
@@ -131,7 +131,7 @@ fn ddl_binds_types_keys_defaults_and_unique_constraints() {
         bound("CREATE TABLE t (a INT PRIMARY KEY, b BIGINT DEFAULT 'x')"),
         Err(SchemaError::TypeMismatch { .. })
     ));
-    let err = bound("CREATE TABLE t (a JSON PRIMARY KEY)").unwrap_err();
+    let err = bound("CREATE TABLE t (a JSON PRIMARY KEY)").expect_err("must fail");
     assert!(err.to_string().contains("unsupported type"), "{err}");
     assert!(matches!(
         bound("CREATE UNIQUE INDEX i ON t (a, b)").map(|b| b.bound),
