@@ -8,6 +8,7 @@
 
 pub mod def;
 pub mod error;
+pub mod sql;
 pub mod value;
 
 pub use def::{ColumnDef, ColumnId, IndexDef, IndexId, TableDef, TableId};
