@@ -10,3 +10,8 @@ pub mod explain;
 pub mod expr;
 pub mod parse;
 pub mod plan;
+pub mod exec;
+pub mod session;
+
+pub use exec::{ExecResult, Rows};
+pub use session::{SqlDatabase, Session, Statement, StatementEffect, execute_in, execute_script};
