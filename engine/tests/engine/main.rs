@@ -18,5 +18,6 @@ mod pitr;
 mod schema;
 mod schema_concurrency;
 mod schema_ddl;
+mod sql;
 mod transactions;
 mod wal_damage;

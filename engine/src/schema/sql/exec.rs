@@ -424,7 +424,11 @@ fn run_ddl(txn: &mut Transaction<'_>, d: &Ddl) -> Result<()> {
             column,
             if_not_exists,
         } => {
-            if *if_not_exists && Catalog::load(txn)?.table(table)?.column(&column.name).is_some()
+            if *if_not_exists
+                && Catalog::load(txn)?
+                    .table(table)?
+                    .column(&column.name)
+                    .is_some()
             {
                 return Ok(());
             }

@@ -6,12 +6,12 @@
 //! `docs/sql.md` describes the dialect, the types, the plans and the errors for users.
 
 pub mod bind;
+pub mod exec;
 pub mod explain;
 pub mod expr;
 pub mod parse;
 pub mod plan;
-pub mod exec;
 pub mod session;
 
 pub use exec::{ExecResult, Rows};
-pub use session::{SqlDatabase, Session, Statement, StatementEffect, execute_in, execute_script};
+pub use session::{Session, SqlDatabase, Statement, StatementEffect, execute_in, execute_script};

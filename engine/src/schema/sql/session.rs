@@ -193,7 +193,10 @@ impl SqlDatabase {
     pub fn prepare(&self, sql: &str) -> Result<Statement> {
         let parsed = parse_one(sql)?;
         if is_control(&parsed.ast) {
-            return Err(sql_error(&parsed, "BEGIN/COMMIT/ROLLBACK cannot be prepared"));
+            return Err(sql_error(
+                &parsed,
+                "BEGIN/COMMIT/ROLLBACK cannot be prepared",
+            ));
         }
         Ok(Statement {
             parsed,
@@ -255,12 +258,10 @@ impl SqlDatabase {
             } else {
                 self.db.begin(IsolationLevel::RepeatableRead)?
             };
-            let outcome = self
-                .run_in(&mut txn, parsed, stmt, params)
-                .and_then(|r| {
-                    txn.commit()?;
-                    Ok(r)
-                });
+            let outcome = self.run_in(&mut txn, parsed, stmt, params).and_then(|r| {
+                txn.commit()?;
+                Ok(r)
+            });
             match outcome {
                 Err(e) if e.is_retryable() && attempt < AUTOCOMMIT_ATTEMPTS => attempt += 1,
                 other => return other.map_err(|e| locate(parsed, e)),
@@ -350,7 +351,9 @@ impl<'a> Session<'a> {
                 if let Some(reason) = self.failed.take() {
                     return Err(sql_error(
                         parsed,
-                        format!("nothing was committed: the transaction was rolled back after an error ({reason})"),
+                        format!(
+                            "nothing was committed: the transaction was rolled back after an error ({reason})"
+                        ),
                     ));
                 }
                 if let Some(txn) = self.txn.take() {
@@ -369,7 +372,9 @@ impl<'a> Session<'a> {
                 if let Some(reason) = &self.failed {
                     return Err(sql_error(
                         parsed,
-                        format!("the transaction was rolled back after an error ({reason}); end it with ROLLBACK"),
+                        format!(
+                            "the transaction was rolled back after an error ({reason}); end it with ROLLBACK"
+                        ),
                     ));
                 }
                 let Some(txn) = self.txn.as_mut() else {
@@ -395,7 +400,10 @@ impl<'a> Session<'a> {
 pub fn execute_in(txn: &mut Transaction<'_>, sql: &str, params: &[Value]) -> Result<ExecResult> {
     let parsed = parse_one(sql)?;
     if is_control(&parsed.ast) {
-        return Err(sql_error(&parsed, "the caller owns this transaction: no BEGIN/COMMIT/ROLLBACK"));
+        return Err(sql_error(
+            &parsed,
+            "the caller owns this transaction: no BEGIN/COMMIT/ROLLBACK",
+        ));
     }
     let catalog = Catalog::load(txn)?;
     let b = bind(&parsed, &catalog)?;
