@@ -8,6 +8,8 @@
 
 pub mod def;
 pub mod error;
+pub mod keys;
+pub mod row;
 pub mod value;
 
 pub use def::{ColumnDef, ColumnId, IndexDef, IndexId, TableDef, TableId};
