@@ -187,6 +187,74 @@ impl<'db> Transaction<'db> {
         Ok(MergedRange::new(base, own, reverse))
     }
 
+    /// Guards `key` against concurrent writers for the rest of this transaction without writing
+    /// it: takes the key's shared lock (writers of the key wait until this transaction ends, and
+    /// this call waits for a transaction that holds it exclusively). Under `RepeatableRead` it
+    /// then fails with [`Error::WriteConflict`] (rolling back, like a write would) when the key
+    /// was committed after the snapshot — so, once this returns `Ok`, the value the snapshot
+    /// sees is the latest committed value and stays so until this transaction ends. The schema
+    /// layer guards its catalog this way. Read-only transactions read a fixed snapshot and take
+    /// no locks: for them this is a no-op.
+    pub fn lock_shared(&mut self, key: &[u8]) -> Result<()> {
+        self.check_active()?;
+        if self.read_only {
+            return Ok(());
+        }
+        self.lock(LockTarget::key(key), LockMode::Shared)?;
+        if let Some(snap) = &self.snapshot
+            && self.db.conflicts.written_after(key, snap.lsn)
+        {
+            self.db
+                .txn_counters
+                .write_conflicts
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(self.abort(Error::WriteConflict {
+                txn: self.id,
+                key: key.escape_ascii().to_string(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// Fails with [`Error::WriteConflict`] (rolling back) under `RepeatableRead` if any key in
+    /// `[from, to)` was committed after the snapshot; a no-op at `Serializable` (which reads the
+    /// latest committed state) and in read-only transactions. A caller that has excluded every
+    /// other writer of the range (the schema layer's DDL, holding the catalog's exclusive lock)
+    /// uses it to know its snapshot of the range is the latest committed state.
+    pub fn check_unchanged(&mut self, from: &[u8], to: &[u8]) -> Result<()> {
+        self.check_active()?;
+        if self.read_only {
+            return Ok(());
+        }
+        if let Some(snap) = &self.snapshot
+            && self.db.conflicts.written_in_after(from, to, snap.lsn)
+        {
+            self.db
+                .txn_counters
+                .write_conflicts
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(self.abort(Error::WriteConflict {
+                txn: self.id,
+                key: format!("{}..{}", from.escape_ascii(), to.escape_ascii()),
+            }));
+        }
+        Ok(())
+    }
+
+    /// Whether this transaction has written (put or deleted) `key`.
+    pub fn has_written(&self, key: &[u8]) -> bool {
+        self.writes.get(key).is_some()
+    }
+
+    /// The LSN of the committed state its reads see now: the snapshot's for `RepeatableRead`
+    /// and read-only transactions, the latest commit's for `Serializable`.
+    pub fn visible_lsn(&self) -> Lsn {
+        match &self.snapshot {
+            Some(snap) => snap.lsn,
+            None => self.db.snapshots.current().lsn,
+        }
+    }
+
     /// Sets `key` to `value` when the transaction commits.
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
         self.prepare_write(key, Some(value))?;

@@ -41,8 +41,11 @@ const NULL_TAG: u8 = 0x00;
 const CANONICAL_NAN: u64 = 0x7FF8_0000_0000_0000;
 
 /// The catalog meta entry's key: `FF 53 00 00` (catalog version and id counters).
+pub const CATALOG_META_KEY: [u8; 4] = [0xFF, 0x53, CATALOG_SPACE, 0x00];
+
+/// [`CATALOG_META_KEY`] as an owned key.
 pub fn catalog_meta_key() -> Vec<u8> {
-    vec![0xFF, 0x53, CATALOG_SPACE, 0x00]
+    CATALOG_META_KEY.to_vec()
 }
 
 /// The prefix of every table's catalog entry: `FF 53 00 01`.

@@ -6,12 +6,18 @@
 //! Sits above [`db`](crate::db) and calls only its [`Transaction`](crate::Transaction) API;
 //! never below it. Key and row layouts are documented byte for byte in `engine/FORMAT.md`.
 
+pub mod catalog;
+pub mod ddl;
 pub mod def;
 pub mod error;
 pub mod keys;
 pub mod row;
+pub mod table;
 pub mod value;
 
+pub use catalog::{Catalog, CatalogCache};
+pub use ddl::{ColumnSpec, IndexSpec, TableSpec};
 pub use def::{ColumnDef, ColumnId, IndexDef, IndexId, TableDef, TableId};
 pub use error::{Result, SchemaError, SqlError};
+pub use table::{IndexIter, RowIter};
 pub use value::{ColumnType, Value};

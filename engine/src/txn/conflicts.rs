@@ -127,6 +127,19 @@ impl ConflictIndex {
                 .any(|(first, last, at)| *at > snapshot && first.as_slice() <= key && key <= last)
     }
 
+    /// Whether any key in `[from, to)` was committed by a commit with an LSN greater than
+    /// `snapshot` (a scan of the whole index: for rare callers such as schema changes).
+    pub fn written_in_after(&self, from: &[u8], to: &[u8], snapshot: Lsn) -> bool {
+        let inner = self.inner();
+        inner
+            .keys
+            .iter()
+            .any(|(k, &at)| at > snapshot && from <= k.as_slice() && k.as_slice() < to)
+            || inner.ranges.iter().any(|(first, last, at)| {
+                *at > snapshot && first.as_slice() < to && from <= last.as_slice()
+            })
+    }
+
     /// Entries held (keys plus escalated ranges).
     pub fn len(&self) -> usize {
         let inner = self.inner();

@@ -15,5 +15,8 @@ mod history;
 mod isolation;
 mod model;
 mod pitr;
+mod schema;
+mod schema_concurrency;
+mod schema_ddl;
 mod transactions;
 mod wal_damage;
