@@ -103,6 +103,9 @@ impl SchemaReport {
     }
 }
 
+/// An entry a row implies: key, value, and the row's primary key as shown in findings.
+type Wanted = (Vec<u8>, Vec<u8>, String);
+
 fn entry_hash(key: &[u8], value: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();
     key.hash(&mut h);
@@ -142,7 +145,7 @@ fn check_table(
     let prefix = row_prefix(def.id);
     let types = pk_types(def);
     let what = format!("row key of table `{}`", def.name);
-    let mut expected: Vec<Vec<(Vec<u8>, Vec<u8>, String)>> = vec![Vec::new(); def.indexes.len()];
+    let mut expected: Vec<Vec<Wanted>> = vec![Vec::new(); def.indexes.len()];
     let mut rows = 0u64;
     for entry in range(txn, &prefix)? {
         let (key, value) = entry?;
