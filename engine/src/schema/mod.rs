@@ -7,6 +7,7 @@
 //! never below it. Key and row layouts are documented byte for byte in `engine/FORMAT.md`.
 
 pub mod catalog;
+pub mod check;
 pub mod ddl;
 pub mod def;
 pub mod error;

@@ -16,6 +16,7 @@ mod isolation;
 mod model;
 mod pitr;
 mod schema;
+mod schema_check;
 mod schema_concurrency;
 mod schema_ddl;
 mod sql;

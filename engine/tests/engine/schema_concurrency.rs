@@ -218,3 +218,46 @@ fn a_writer_that_waited_for_a_ddl_maintains_the_new_index() {
         assert_indexes_match_rows(&db, &def);
     }
 }
+
+#[test]
+fn lock_shared_and_check_unchanged_guard_a_key_and_a_range() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir);
+    // RepeatableRead: a key committed after the snapshot is a conflict for the guard.
+    let mut old = db.begin(RR).expect("begin");
+    db.put(b"k", b"1").expect("put");
+    let e = old
+        .lock_shared(b"k")
+        .expect_err("committed after the snapshot");
+    assert!(
+        matches!(e, lightning_db::Error::WriteConflict { .. }),
+        "{e}"
+    );
+    let mut old = db.begin(RR).expect("begin");
+    db.put(b"r5", b"1").expect("put");
+    old.check_unchanged(b"r0", b"r4")
+        .expect("nothing committed in [r0, r4)");
+    let e = old
+        .check_unchanged(b"r0", b"r9")
+        .expect_err("r5 committed after the snapshot");
+    assert!(e.is_retryable(), "{e}");
+    // A guard holds writers of the key off until its transaction ends.
+    let mut guard = db.begin(SER).expect("begin");
+    guard.lock_shared(b"k").expect("guard");
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let mut w = db.begin(SER).expect("begin");
+            w.put(b"k", b"2").expect("put waits for the guard");
+            w.commit().expect("commit")
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(
+            db.get(b"k").expect("get"),
+            Some(b"1".to_vec()),
+            "the writer waited"
+        );
+        guard.commit().expect("end guard");
+        writer.join().expect("writer");
+    });
+    assert_eq!(db.get(b"k").expect("get"), Some(b"2".to_vec()));
+}

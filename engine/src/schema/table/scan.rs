@@ -62,9 +62,8 @@ impl Iterator for RowIter<'_> {
     }
 }
 
-/// The primary keys of the entries of one index, in index order (or reverse).
-pub struct IndexIter<'db> {
-    inner: TxnRange<'db>,
+/// Decodes one index's entries into the primary keys they point at.
+pub struct IndexDecoder {
     what: String,
     unique: bool,
     prefix_len: usize,
@@ -72,10 +71,10 @@ pub struct IndexIter<'db> {
     pk_types: Vec<ColumnType>,
 }
 
-impl<'db> IndexIter<'db> {
-    pub(super) fn new(inner: TxnRange<'db>, def: &TableDef, index: &IndexDef) -> Self {
-        IndexIter {
-            inner,
+impl IndexDecoder {
+    /// The decoder of `index`'s entries.
+    pub fn new(def: &TableDef, index: &IndexDef) -> Self {
+        IndexDecoder {
             what: format!("entry of index `{}` of table `{}`", index.name, def.name),
             unique: index.unique,
             prefix_len: crate::schema::keys::index_prefix(def.id, index.id).len(),
@@ -84,7 +83,8 @@ impl<'db> IndexIter<'db> {
         }
     }
 
-    fn decode(&self, key: &[u8], value: &[u8]) -> Result<Vec<Value>> {
+    /// The primary key the entry `(key, value)` points at (`Corrupt` if it does not decode).
+    pub fn decode(&self, key: &[u8], value: &[u8]) -> Result<Vec<Value>> {
         let rest = key.get(self.prefix_len..).unwrap_or_default();
         let mut r = KeyReader::new(rest, &self.what);
         let indexed = r.tuple(&self.index_types)?;
@@ -110,6 +110,21 @@ impl<'db> IndexIter<'db> {
     }
 }
 
+/// The primary keys of the entries of one index, in index order (or reverse).
+pub struct IndexIter<'db> {
+    inner: TxnRange<'db>,
+    decoder: IndexDecoder,
+}
+
+impl<'db> IndexIter<'db> {
+    pub(super) fn new(inner: TxnRange<'db>, def: &TableDef, index: &IndexDef) -> Self {
+        IndexIter {
+            inner,
+            decoder: IndexDecoder::new(def, index),
+        }
+    }
+}
+
 impl Iterator for IndexIter<'_> {
     type Item = Result<Vec<Value>>;
 
@@ -118,7 +133,7 @@ impl Iterator for IndexIter<'_> {
         Some(
             entry
                 .map_err(SchemaError::from)
-                .and_then(|(k, v)| self.decode(&k, &v)),
+                .and_then(|(k, v)| self.decoder.decode(&k, &v)),
         )
     }
 }
