@@ -33,7 +33,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cmd::{
-    backup, bench, catalog, check, crashtest, drill, kv, recover, snapshot, stats, txn,
+    backup, bench, catalog, check, crashtest, drill, kv, recover, snapshot, sql, stats, txn,
 };
 
 /// Lightning DB — an embedded transactional key-value engine.
@@ -92,6 +92,9 @@ enum Command {
     /// Crash-loop test on the simulated disk: crash at every I/O operation of a seeded workload,
     /// recover, verify (exit code 1 on any violation).
     Crashtest(crashtest::CrashtestArgs),
+    /// Run SQL: statements given (separated by `;`), or read from standard input until `;`
+    /// (exit code 2 if a statement fails).
+    Sql(sql::SqlArgs),
     /// Write an online, consistent, compressed backup of a database into a new directory.
     Backup(backup::BackupArgs),
     /// Verify a backup and restore it into a new database directory, then check it.
@@ -165,6 +168,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Catalog(args) => done(catalog::catalog_cmd(args)),
         Command::Txn(args) => done(txn::txn_cmd(args)),
         Command::Crashtest(args) => crashtest::crashtest_cmd(args),
+        Command::Sql(args) => sql::sql_cmd(args),
         Command::Backup(args) => done(backup::backup_cmd(args)),
         Command::Restore(args) => done(backup::restore_cmd(args)),
         Command::Snapshot(SnapshotCommand::Create(args)) => {

@@ -19,6 +19,7 @@ pub mod def;
 pub mod error;
 pub mod keys;
 pub mod row;
+pub mod sql;
 pub mod table;
 pub mod value;
 

@@ -19,5 +19,6 @@ mod schema;
 mod schema_check;
 mod schema_concurrency;
 mod schema_ddl;
+mod sql;
 mod transactions;
 mod wal_damage;

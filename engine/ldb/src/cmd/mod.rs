@@ -11,5 +11,6 @@ pub mod drill;
 pub mod kv;
 pub mod recover;
 pub mod snapshot;
+pub mod sql;
 pub mod stats;
 pub mod txn;

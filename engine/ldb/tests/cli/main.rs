@@ -9,4 +9,5 @@ mod isolation;
 mod pitr;
 mod recover;
 mod recovery_drill;
+mod sql;
 mod txn;

@@ -1,0 +1,17 @@
+//! The SQL front end: text to statements ([`parse`]), names to definitions ([`bind`]), row
+//! access chosen by the planner ([`plan`]), expressions ([`expr`]), execution against the table
+//! layer ([`exec`]), `EXPLAIN` ([`explain`]), and the public face — [`SqlDatabase`], sessions
+//! with `BEGIN`/`COMMIT`/`ROLLBACK`, prepared statements and scripts ([`session`]).
+//!
+//! `docs/sql.md` describes the dialect, the types, the plans and the errors for users.
+
+pub mod bind;
+pub mod exec;
+pub mod explain;
+pub mod expr;
+pub mod parse;
+pub mod plan;
+pub mod session;
+
+pub use exec::{ExecResult, Rows};
+pub use session::{Session, SqlDatabase, Statement, StatementEffect, execute_in, execute_script};
