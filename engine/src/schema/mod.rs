@@ -18,6 +18,7 @@ pub mod ddl;
 pub mod def;
 pub mod error;
 pub mod keys;
+pub mod migrate;
 pub mod row;
 pub mod sql;
 pub mod table;
