@@ -20,6 +20,8 @@ pub mod template;
 pub mod verify;
 
 #[cfg(test)]
+mod crash_tests;
+#[cfg(test)]
 mod tests;
 
 pub use apply::{DryRun, Migrator, Step};
