@@ -169,7 +169,10 @@ impl<'db, E: Engine> Migrator<'db, E> {
                 let n = history.entries.len();
                 match n {
                     0 => return Ok(Vec::new()),
-                    _ => history.entries.get(n.wrapping_sub(2)).map_or(0, |e| e.version),
+                    _ => history
+                        .entries
+                        .get(n.wrapping_sub(2))
+                        .map_or(0, |e| e.version),
                 }
             }
         };
@@ -186,7 +189,11 @@ impl<'db, E: Engine> Migrator<'db, E> {
                 return Err(MigrateError::Invalid(format!(
                     "version {} was {} without running a file and cannot be reverted",
                     last.version,
-                    if last.detached { "accepted" } else { "baselined" }
+                    if last.detached {
+                        "accepted"
+                    } else {
+                        "baselined"
+                    }
                 )));
             }
             let m = self.migration(last.version)?;
@@ -328,13 +335,13 @@ impl<'db, E: Engine> Migrator<'db, E> {
     ) -> Result<(Vec<Effect>, u64, SchemaState, SchemaState)> {
         let before = self.schema(txn)?;
         let start = Instant::now();
-        let effects = self
-            .engine
-            .run_script(txn, &file.text)
-            .map_err(|source| MigrateError::Script {
-                path: file.path.clone(),
-                source,
-            })?;
+        let effects =
+            self.engine
+                .run_script(txn, &file.text)
+                .map_err(|source| MigrateError::Script {
+                    path: file.path.clone(),
+                    source: Box::new(source),
+                })?;
         let duration_us = start.elapsed().as_micros() as u64;
         let after = self.schema(txn)?;
         Ok((effects, duration_us, before, after))

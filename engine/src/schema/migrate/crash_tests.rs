@@ -34,7 +34,10 @@ fn workload(seed: u64, dir: &Path, count: u64) -> Vec<BTreeMap<Vec<u8>, Vec<u8>>
     let mut states = vec![model.clone()];
     for v in 1..=count {
         let mut script = format!("table t{v}\n");
-        model.insert([&[0xFF, 0x53, 0x00][..], format!("t{v}").as_bytes()].concat(), Vec::new());
+        model.insert(
+            [&[0xFF, 0x53, 0x00][..], format!("t{v}").as_bytes()].concat(),
+            Vec::new(),
+        );
         for _ in 0..1 + rng.below(8) {
             let k = format!("k{:03}", rng.below(40));
             let key = [&[0xFF, 0x53, 0x01][..], k.as_bytes()].concat();
@@ -44,7 +47,9 @@ fn workload(seed: u64, dir: &Path, count: u64) -> Vec<BTreeMap<Vec<u8>, Vec<u8>>
             } else {
                 // Values up to ~2 pages: some rows spill into overflow pages.
                 let len = 1 + rng.below(2000) as usize;
-                let val: String = (0..len).map(|i| (b'a' + ((i as u64 + v) % 26) as u8) as char).collect();
+                let val: String = (0..len)
+                    .map(|i| (b'a' + ((i as u64 + v) % 26) as u8) as char)
+                    .collect();
                 script.push_str(&format!("put {k} {val}\n"));
                 model.insert(key, val.into_bytes());
             }
@@ -110,7 +115,9 @@ fn check_point(
     }
     let found = schema_keys(&db);
     if found != states[version as usize] {
-        return Err(format!("at version {version} but the data is not version {version}'s"));
+        return Err(format!(
+            "at version {version} but the data is not version {version}'s"
+        ));
     }
     let report = db.check().map_err(|e| e.to_string())?;
     if !report.is_clean() {
@@ -129,12 +136,16 @@ fn a_crash_at_every_io_operation_leaves_version_n_or_n_plus_one() {
     let seed = std::env::var("LDB_MIGRATE_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5EED_15);
+        .unwrap_or(0x005E_ED15);
     let tmp = tempfile::tempdir().expect("tempdir");
     let count = 6;
     let states = workload(seed, tmp.path(), count);
     let clean = SimVfs::new();
-    assert_eq!(run(&clean, tmp.path(), count), count, "seed {seed}: the run without a crash");
+    assert_eq!(
+        run(&clean, tmp.path(), count),
+        count,
+        "seed {seed}: the run without a crash"
+    );
     let ops = clean.stats().ops;
     assert!(ops > 50, "seed {seed}: only {ops} I/O operations");
     let mut violations = Vec::new();
@@ -153,5 +164,10 @@ fn a_crash_at_every_io_operation_leaves_version_n_or_n_plus_one() {
         "seed {seed}: the crash points must cut the run between migrations ({mid_run}) and \
          sometimes find the in-flight one durable ({inflight_applied})"
     );
-    assert!(violations.is_empty(), "{} violations (replay with LDB_MIGRATE_CRASH_SEED={seed}):\n{}", violations.len(), violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "{} violations (replay with LDB_MIGRATE_CRASH_SEED={seed}):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
 }

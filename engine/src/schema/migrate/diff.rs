@@ -97,18 +97,33 @@ pub fn diff(before: &[TableDef], after: &[TableDef]) -> Vec<Change> {
         let Some(old) = b.get(key) else {
             push('+', "table", new.name.clone(), table_text(new));
             for i in &new.indexes {
-                push('+', "index", format!("{}.{}", new.name, i.name), index_text(new, i));
+                push(
+                    '+',
+                    "index",
+                    format!("{}.{}", new.name, i.name),
+                    index_text(new, i),
+                );
             }
             continue;
         };
         for c in &old.columns {
             if new.column(&c.name).is_none() {
-                push('-', "column", format!("{}.{}", new.name, c.name), column_text(c));
+                push(
+                    '-',
+                    "column",
+                    format!("{}.{}", new.name, c.name),
+                    column_text(c),
+                );
             }
         }
         for c in &new.columns {
             match old.column(&c.name) {
-                None => push('+', "column", format!("{}.{}", new.name, c.name), column_text(c)),
+                None => push(
+                    '+',
+                    "column",
+                    format!("{}.{}", new.name, c.name),
+                    column_text(c),
+                ),
                 Some((_, oc)) if column_text(oc) != column_text(c) => push(
                     '~',
                     "column",
@@ -129,12 +144,22 @@ pub fn diff(before: &[TableDef], after: &[TableDef]) -> Vec<Change> {
         }
         for i in &old.indexes {
             if new.index(&i.name).is_none() {
-                push('-', "index", format!("{}.{}", new.name, i.name), index_text(old, i));
+                push(
+                    '-',
+                    "index",
+                    format!("{}.{}", new.name, i.name),
+                    index_text(old, i),
+                );
             }
         }
         for i in &new.indexes {
             match old.index(&i.name) {
-                None => push('+', "index", format!("{}.{}", new.name, i.name), index_text(new, i)),
+                None => push(
+                    '+',
+                    "index",
+                    format!("{}.{}", new.name, i.name),
+                    index_text(new, i),
+                ),
                 Some(oi) if index_text(old, oi) != index_text(new, i) => push(
                     '~',
                     "index",

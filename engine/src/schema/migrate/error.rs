@@ -21,7 +21,7 @@ pub enum MigrateError {
     Engine(#[from] EngineError),
     /// The schema layer refused something outside a migration file (loading the catalog).
     #[error(transparent)]
-    Schema(#[from] SchemaError),
+    Schema(Box<SchemaError>),
     /// A file or folder could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -70,7 +70,7 @@ pub enum MigrateError {
         path: PathBuf,
         /// The schema layer's error (it names the statement's line and column, table, column
         /// or key).
-        source: SchemaError,
+        source: Box<SchemaError>,
     },
     /// A request that cannot be carried out as asked (a target version that does not exist, a
     /// revert of a migration without a down file, a baseline over applied history, …).
@@ -84,6 +84,12 @@ pub enum MigrateError {
         /// What is wrong and what was expected.
         reason: String,
     },
+}
+
+impl From<SchemaError> for MigrateError {
+    fn from(e: SchemaError) -> Self {
+        MigrateError::Schema(Box::new(e))
+    }
 }
 
 impl MigrateError {

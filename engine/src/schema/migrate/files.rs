@@ -90,7 +90,9 @@ pub fn parse_name(file: &str) -> std::result::Result<FileName, String> {
         return Err(format!("not .up.sql or .down.sql ({expected})"));
     };
     let Some((digits, name)) = stem.split_once('_') else {
-        return Err(format!("no `_` between the version and the name ({expected})"));
+        return Err(format!(
+            "no `_` between the version and the name ({expected})"
+        ));
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
@@ -244,14 +246,34 @@ mod tests {
             (n.version, n.name.as_str(), n.direction),
             (3, "add-email", Direction::Down)
         );
-        assert!(parse_name("0003_x.sql").unwrap_err().contains("not .up.sql"));
-        assert!(parse_name("0003.up.sql").unwrap_err().contains("no `_`"));
-        assert!(parse_name("v3_x.up.sql").unwrap_err().contains("`v3`"));
-        assert!(parse_name("0000_x.up.sql").unwrap_err().contains("reserved"));
-        assert!(parse_name("0001_a b.up.sql").unwrap_err().contains("`a b`"));
+        assert!(
+            parse_name("0003_x.sql")
+                .expect_err("refused")
+                .contains("not .up.sql")
+        );
+        assert!(
+            parse_name("0003.up.sql")
+                .expect_err("refused")
+                .contains("no `_`")
+        );
+        assert!(
+            parse_name("v3_x.up.sql")
+                .expect_err("refused")
+                .contains("`v3`")
+        );
+        assert!(
+            parse_name("0000_x.up.sql")
+                .expect_err("refused")
+                .contains("reserved")
+        );
+        assert!(
+            parse_name("0001_a b.up.sql")
+                .expect_err("refused")
+                .contains("`a b`")
+        );
         assert!(
             parse_name("99999999999999999999999_x.up.sql")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("64 bits")
         );
     }
@@ -287,12 +309,18 @@ mod tests {
                 write(dir.path(), f, "SELECT 1");
             }
             let err = read_dir(dir.path()).expect_err("refused").to_string();
-            assert!(err.contains(named), "{files:?}: `{err}` should name {named}");
+            assert!(
+                err.contains(named),
+                "{files:?}: `{err}` should name {named}"
+            );
         }
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("0001_a.up.sql"), [0x66, 0xff]).expect("write");
         let err = read_dir(dir.path()).expect_err("not utf-8").to_string();
-        assert!(err.contains("0001_a.up.sql") && err.contains("UTF-8"), "{err}");
+        assert!(
+            err.contains("0001_a.up.sql") && err.contains("UTF-8"),
+            "{err}"
+        );
         let err = read_dir(&dir.path().join("missing")).expect_err("no folder");
         assert!(err.to_string().contains("missing"), "{err}");
     }

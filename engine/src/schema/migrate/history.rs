@@ -293,7 +293,11 @@ impl fmt::Display for ChainFinding {
         if self.version == 0 {
             write!(f, "migration history: {}", self.problem)
         } else {
-            write!(f, "migration history version {}: {}", self.version, self.problem)
+            write!(
+                f,
+                "migration history version {}: {}",
+                self.version, self.problem
+            )
         }
     }
 }
@@ -351,7 +355,11 @@ pub fn load(txn: &mut Transaction<'_>) -> Result<History> {
     hi[2] += 1;
     let mut h = History::default();
     let mut head_bytes = None;
-    for item in txn.range(Bound::Included(&PREFIX[..]), Bound::Excluded(&hi[..]), false)? {
+    for item in txn.range(
+        Bound::Included(&PREFIX[..]),
+        Bound::Excluded(&hi[..]),
+        false,
+    )? {
         let (key, value) = item?;
         if key.as_slice() == HEAD_KEY {
             head_bytes = Some(value);
@@ -384,7 +392,10 @@ pub fn load(txn: &mut Transaction<'_>) -> Result<History> {
         if entry.version != version {
             h.findings.push(ChainFinding {
                 version,
-                problem: format!("the entry stored under this key says version {}", entry.version),
+                problem: format!(
+                    "the entry stored under this key says version {}",
+                    entry.version
+                ),
             });
         }
         if entry.compute_hash() != entry.hash {
@@ -473,7 +484,11 @@ pub fn pop(txn: &mut Transaction<'_>, history: &mut History) -> Result<Option<En
 
 /// Replaces the entries with `entries` (same versions or fewer, in order), re-linking the chain
 /// from the first entry that changed; used by `repair`.
-pub fn rewrite(txn: &mut Transaction<'_>, history: &mut History, entries: Vec<Entry>) -> Result<()> {
+pub fn rewrite(
+    txn: &mut Transaction<'_>,
+    history: &mut History,
+    entries: Vec<Entry>,
+) -> Result<()> {
     for old in &history.entries {
         if !entries.iter().any(|e| e.version == old.version) {
             txn.delete(&entry_key(old.version))?;

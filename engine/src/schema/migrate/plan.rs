@@ -195,7 +195,9 @@ fn entry_problems(files: &MigrationSet, e: &Entry, out: &mut Vec<Problem>) {
             out.push(Problem::MissingFile {
                 version: e.version,
                 name: e.name.clone(),
-                expected: files.dir.join(format!("{:04}_{}.up.sql", e.version, e.name)),
+                expected: files
+                    .dir
+                    .join(format!("{:04}_{}.up.sql", e.version, e.name)),
             });
         }
         return;
@@ -226,7 +228,11 @@ fn entry_problems(files: &MigrationSet, e: &Entry, out: &mut Vec<Problem>) {
     let found_down = m.down.as_ref().map(|d| d.sha256);
     if found_down != e.down_sha256 {
         let file = m.down.as_ref().map_or_else(
-            || files.dir.join(format!("{:04}_{}.down.sql", e.version, m.name)),
+            || {
+                files
+                    .dir
+                    .join(format!("{:04}_{}.down.sql", e.version, m.name))
+            },
             |d| d.path.clone(),
         );
         out.push(Problem::Changed {

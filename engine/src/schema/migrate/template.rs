@@ -182,16 +182,30 @@ mod tests {
         assert!(err.contains("missing parameter(s) column, type"), "{err}");
         let err = render(
             "add-index",
-            &params(&[("table", "t"), ("column", "c"), ("index", "i"), ("colour", "x")]),
+            &params(&[
+                ("table", "t"),
+                ("column", "c"),
+                ("index", "i"),
+                ("colour", "x"),
+            ]),
         )
         .expect_err("unknown")
         .to_string();
         assert!(err.contains("unknown parameter `colour`"), "{err}");
-        let err = render("nope", &params(&[])).expect_err("no such").to_string();
-        assert!(err.contains("known: create-table, add-column, add-index"), "{err}");
+        let err = render("nope", &params(&[]))
+            .expect_err("no such")
+            .to_string();
+        assert!(
+            err.contains("known: create-table, add-column, add-index"),
+            "{err}"
+        );
         let err = render(
             "create-table",
-            &params(&[("table", "t; DROP TABLE x"), ("column", "c"), ("type", "TEXT")]),
+            &params(&[
+                ("table", "t; DROP TABLE x"),
+                ("column", "c"),
+                ("type", "TEXT"),
+            ]),
         )
         .expect_err("injection");
         assert!(err.to_string().contains("without `;`"), "{err}");

@@ -17,17 +17,27 @@ pub(super) struct KvEngine;
 const CATALOG: [u8; 3] = [0xFF, 0x53, 0x00];
 const ROWS: [u8; 3] = [0xFF, 0x53, 0x01];
 
+/// A stored key and its value.
+type KeyValue = (Vec<u8>, Vec<u8>);
+
 fn key(prefix: [u8; 3], name: &str) -> Vec<u8> {
     let mut k = prefix.to_vec();
     k.extend_from_slice(name.as_bytes());
     k
 }
 
-fn scan(txn: &mut Transaction<'_>, prefix: [u8; 3]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, SchemaError> {
+fn scan(
+    txn: &mut Transaction<'_>,
+    prefix: [u8; 3],
+) -> Result<Vec<KeyValue>, SchemaError> {
     let mut hi = prefix.to_vec();
     hi[2] += 1;
     let mut out = Vec::new();
-    for item in txn.range(Bound::Included(&prefix[..]), Bound::Excluded(&hi[..]), false)? {
+    for item in txn.range(
+        Bound::Included(&prefix[..]),
+        Bound::Excluded(&hi[..]),
+        false,
+    )? {
         out.push(item?);
     }
     Ok(out)
@@ -114,7 +124,11 @@ pub(super) fn write(dir: &Path, name: &str, text: &str) {
 
 /// Three migrations: a table with two rows, a third row, a second table.
 pub(super) fn three(dir: &Path) {
-    write(dir, "0001_users.up.sql", "table users\nput u1 alice\nput u2 bob\n");
+    write(
+        dir,
+        "0001_users.up.sql",
+        "table users\nput u1 alice\nput u2 bob\n",
+    );
     write(dir, "0001_users.down.sql", "del u1\ndel u2\ndrop users\n");
     write(dir, "0002_carol.up.sql", "put u3 carol\n");
     write(dir, "0002_carol.down.sql", "del u3\n");
@@ -146,7 +160,13 @@ fn rows(db: &Database) -> Vec<String> {
     scan(&mut txn, ROWS)
         .expect("scan")
         .into_iter()
-        .map(|(k, v)| format!("{}={}", String::from_utf8_lossy(&k[3..]), String::from_utf8_lossy(&v)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                String::from_utf8_lossy(&k[3..]),
+                String::from_utf8_lossy(&v)
+            )
+        })
         .collect()
 }
 
@@ -158,13 +178,22 @@ fn up_applies_in_order_records_a_chain_and_reruns_as_a_no_op() {
     assert_eq!(st.pending, vec![1, 2, 3]);
     assert_eq!(st.current, 0);
     let steps = m.up(Some(2)).expect("up --to 2");
-    assert_eq!(steps.iter().map(|s| s.version).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(
+        steps.iter().map(|s| s.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
     assert_eq!(steps[0].effects.len(), 3);
     assert_eq!(steps[0].effects[1].rows, 1);
-    assert_eq!(steps[0].changes[0].to_string(), "+ table users (; PRIMARY KEY ())");
+    assert_eq!(
+        steps[0].changes[0].to_string(),
+        "+ table users (; PRIMARY KEY ())"
+    );
     let steps = m.up(None).expect("up");
     assert_eq!(steps.len(), 1);
-    assert!(m.up(None).expect("again").is_empty(), "re-running up is a no-op");
+    assert!(
+        m.up(None).expect("again").is_empty(),
+        "re-running up is a no-op"
+    );
     let h = m.history().expect("history");
     assert_eq!(h.entries.len(), 3);
     assert_eq!(h.entries[0].prev, [0; 32]);
@@ -181,7 +210,11 @@ fn up_applies_in_order_records_a_chain_and_reruns_as_a_no_op() {
 #[test]
 fn a_failing_migration_leaves_nothing_behind() {
     let f = fixture();
-    write(&f.dir, "0004_bad.up.sql", "put u4 dave\ntable extra\nfail now\n");
+    write(
+        &f.dir,
+        "0004_bad.up.sql",
+        "put u4 dave\ntable extra\nfail now\n",
+    );
     let m = migrator(&f).expect("open");
     let err = m.up(None).expect_err("fails").to_string();
     assert!(err.contains("0004_bad.up.sql"), "{err}");
@@ -197,9 +230,15 @@ fn down_reverts_latest_first_and_shortens_the_chain() {
     m.up(None).expect("up");
     let steps = m.down(None).expect("down one");
     assert_eq!(steps.iter().map(|s| s.version).collect::<Vec<_>>(), vec![3]);
-    assert_eq!(steps[0].changes[0].to_string(), "- table orders (; PRIMARY KEY ())");
+    assert_eq!(
+        steps[0].changes[0].to_string(),
+        "- table orders (; PRIMARY KEY ())"
+    );
     let steps = m.down(Some(0)).expect("down all");
-    assert_eq!(steps.iter().map(|s| s.version).collect::<Vec<_>>(), vec![2, 1]);
+    assert_eq!(
+        steps.iter().map(|s| s.version).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
     assert!(rows(&f.db).is_empty());
     assert!(m.history().expect("h").entries.is_empty());
     assert!(m.down(None).expect("nothing").is_empty());
@@ -223,7 +262,9 @@ fn a_changed_file_is_refused_until_repaired_with_a_reason() {
     assert!(err.contains(&recorded) && err.contains(&found), "{err}");
     assert!(m.validate().is_err());
     assert!(matches!(m.repair("  "), Err(MigrateError::Invalid(_))));
-    let fixed = m.repair("hotfix typo, data corrected by hand").expect("repair");
+    let fixed = m
+        .repair("hotfix typo, data corrected by hand")
+        .expect("repair");
     assert_eq!(fixed.len(), 1, "{fixed:?}");
     let h = m.history().expect("chain intact after the rewrite");
     match &h.get(2).expect("v2").kind {
@@ -242,13 +283,20 @@ fn missing_files_gaps_and_out_of_order_files_are_refused() {
     std::fs::remove_file(f.dir.join("0001_users.down.sql")).expect("rm");
     let m = migrator(&f).expect("open");
     let err = m.validate().expect_err("missing").to_string();
-    assert!(err.contains("0001_users.up.sql") && err.contains("has no file"), "{err}");
+    assert!(
+        err.contains("0001_users.up.sql") && err.contains("has no file"),
+        "{err}"
+    );
     m.repair("squashed into the baseline").expect("repair");
     assert!(m.validate().is_ok());
     assert!(m.history().expect("h").get(1).expect("v1").detached);
 
     write(&f.dir, "0006_later.up.sql", "put u6 x\n");
-    let err = migrator(&f).expect("open").validate().expect_err("gap").to_string();
+    let err = migrator(&f)
+        .expect("open")
+        .validate()
+        .expect_err("gap")
+        .to_string();
     assert!(err.contains("versions 4 to 5 are missing"), "{err}");
     std::fs::remove_file(f.dir.join("0006_later.up.sql")).expect("rm");
 
@@ -257,8 +305,15 @@ fn missing_files_gaps_and_out_of_order_files_are_refused() {
     m.down(Some(1)).expect("down to 1");
     m.up(Some(2)).expect("up 2");
     std::fs::remove_file(f.dir.join("0002_carol.down.sql")).expect("rm");
-    let err = migrator(&f).expect("open").validate().expect_err("down gone").to_string();
-    assert!(err.contains("0002_carol.down.sql") && err.contains("the file is gone"), "{err}");
+    let err = migrator(&f)
+        .expect("open")
+        .validate()
+        .expect_err("down gone")
+        .to_string();
+    assert!(
+        err.contains("0002_carol.down.sql") && err.contains("the file is gone"),
+        "{err}"
+    );
     write(&f.dir, "0002_carol.down.sql", "del u3\n");
     write(&f.dir, "0004_x.up.sql", "put u4 x\n");
     write(&f.dir, "0004_x.down.sql", "del u4\n");
@@ -267,10 +322,16 @@ fn missing_files_gaps_and_out_of_order_files_are_refused() {
     m.down(Some(2)).expect("down to 2");
     // 3 and 4 are pending again, in order; a new file below the latest applied is not.
     m.up(Some(4)).expect("up");
-    std::fs::rename(f.dir.join("0003_orders.up.sql"), f.dir.join("0003_orders.up.sql.bak"))
-        .expect("mv");
-    std::fs::rename(f.dir.join("0003_orders.down.sql"), f.dir.join("0003_orders.down.bak"))
-        .expect("mv");
+    std::fs::rename(
+        f.dir.join("0003_orders.up.sql"),
+        f.dir.join("0003_orders.up.sql.bak"),
+    )
+    .expect("mv");
+    std::fs::rename(
+        f.dir.join("0003_orders.down.sql"),
+        f.dir.join("0003_orders.down.bak"),
+    )
+    .expect("mv");
     let m = migrator(&f).expect("open");
     m.repair("orders removed").expect("repair");
     assert!(migrator(&f).expect("open").validate().is_ok());
@@ -287,16 +348,32 @@ fn missing_files_gaps_and_out_of_order_files_are_refused() {
     std::fs::remove_file(f.dir.join("0002_carol.up.sql")).expect("rm");
     std::fs::remove_file(f.dir.join("0002_carol.down.sql")).expect("rm");
     let m = migrator(&f).expect("open");
-    assert!(m.validate().expect_err("gap").to_string().contains("version 2 is missing"));
-    write(&f.dir, "0001_users.up.sql", "table users\nput u1 alice\nput u2 bob\n");
+    assert!(
+        m.validate()
+            .expect_err("gap")
+            .to_string()
+            .contains("version 2 is missing")
+    );
+    write(
+        &f.dir,
+        "0001_users.up.sql",
+        "table users\nput u1 alice\nput u2 bob\n",
+    );
     std::fs::remove_file(f.dir.join("0001_users.up.sql")).expect("rm");
     std::fs::remove_file(f.dir.join("0001_users.down.sql")).expect("rm");
     write(&f.dir, "0002_carol.up.sql", "put u3 carol\n");
     let m = migrator(&f).expect("open");
     m.up(None).expect("2 and 3");
     write(&f.dir, "0001_users.up.sql", "table users\n");
-    let err = migrator(&f).expect("open").up(None).expect_err("out of order").to_string();
-    assert!(err.contains("0001_users.up.sql") && err.contains("out of order"), "{err}");
+    let err = migrator(&f)
+        .expect("open")
+        .up(None)
+        .expect_err("out of order")
+        .to_string();
+    assert!(
+        err.contains("0001_users.up.sql") && err.contains("out of order"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -309,27 +386,43 @@ fn a_tampered_history_is_found_naming_the_version() {
     drop(txn);
     let mut e2 = h.get(2).expect("v2").clone();
     e2.name = "innocent".into();
-    f.db.put(&history::entry_key(2), &e2.encode()).expect("tamper");
+    f.db.put(&history::entry_key(2), &e2.encode())
+        .expect("tamper");
     let err = migrator(&f).err().expect("refused at open").to_string();
-    assert!(err.contains("version 2") && err.contains("does not match its contents"), "{err}");
+    assert!(
+        err.contains("version 2") && err.contains("does not match its contents"),
+        "{err}"
+    );
     let findings = check_history(&f.db).expect("check");
     assert_eq!(findings.len(), 1, "{findings:?}");
     // Re-hashing the forged entry breaks the link from entry 3 instead.
     e2.link(e2.prev);
-    f.db.put(&history::entry_key(2), &e2.encode()).expect("forge");
+    f.db.put(&history::entry_key(2), &e2.encode())
+        .expect("forge");
     let findings = check_history(&f.db).expect("check");
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].version, 3);
-    assert!(findings[0].problem.contains("previous entry's hash"), "{findings:?}");
+    assert!(
+        findings[0].problem.contains("previous entry's hash"),
+        "{findings:?}"
+    );
     // Removing the last entry is caught by the head record.
     let f = fixture();
     migrator(&f).expect("open").up(None).expect("up");
     f.db.delete(&history::entry_key(3)).expect("truncate");
     let findings = check_history(&f.db).expect("check");
-    assert!(findings.iter().any(|x| x.problem.contains("head record")), "{findings:?}");
-    f.db.put(&history::entry_key(9), b"\x01garbage").expect("garbage");
+    assert!(
+        findings.iter().any(|x| x.problem.contains("head record")),
+        "{findings:?}"
+    );
+    f.db.put(&history::entry_key(9), b"\x01garbage")
+        .expect("garbage");
     let findings = check_history(&f.db).expect("check");
-    assert!(findings.iter().any(|x| x.version == 9 && x.problem.contains("does not decode")));
+    assert!(
+        findings
+            .iter()
+            .any(|x| x.version == 9 && x.problem.contains("does not decode"))
+    );
 }
 
 #[test]
@@ -343,7 +436,11 @@ fn entries_round_trip_and_every_field_is_in_the_hash() {
         let mut b = bytes.clone();
         b[i] ^= 1;
         if let Ok(d) = Entry::decode(&b) {
-            assert_ne!(d.compute_hash(), d.hash, "byte {i} is not covered by the hash");
+            assert_ne!(
+                d.compute_hash(),
+                d.hash,
+                "byte {i} is not covered by the hash"
+            );
         }
     }
     assert!(Entry::decode(&bytes[..bytes.len() - 1]).is_err());
@@ -354,11 +451,17 @@ fn baseline_marks_versions_applied_without_running_them() {
     let f = fixture();
     let m = migrator(&f).expect("open");
     let entries = m.baseline(2).expect("baseline");
-    assert_eq!(entries.iter().map(|e| e.version).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(
+        entries.iter().map(|e| e.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
     assert!(rows(&f.db).is_empty(), "nothing ran");
     assert_eq!(m.status().expect("st").pending, vec![3]);
     assert!(m.baseline(2).is_err(), "only on an empty history");
-    let err = m.down(Some(0)).expect_err("cannot revert a baseline").to_string();
+    let err = m
+        .down(Some(0))
+        .expect_err("cannot revert a baseline")
+        .to_string();
     assert!(err.contains("baselined"), "{err}");
 
     let f = fixture();
@@ -379,7 +482,10 @@ fn a_dry_run_reports_effects_and_diff_and_keeps_nothing() {
     let m = migrator(&f).expect("open");
     m.up(Some(1)).expect("up 1");
     let dry = m.dry_run(None).expect("dry run");
-    assert_eq!(dry.steps.iter().map(|s| s.version).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(
+        dry.steps.iter().map(|s| s.version).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
     assert_eq!(dry.steps[0].effects[0].rows, 1);
     assert_eq!(dry.changes.len(), 1);
     assert_eq!(dry.changes[0].name, "orders");
@@ -398,7 +504,16 @@ fn verify_reports_a_down_that_does_not_reverse_its_up() {
     let phases: Vec<(&str, u64)> = report.steps.iter().map(|s| (s.phase, s.version)).collect();
     assert_eq!(
         phases,
-        vec![("up", 2), ("up", 3), ("down", 3), ("down", 2), ("down", 1), ("up-again", 1), ("up-again", 2), ("up-again", 3)]
+        vec![
+            ("up", 2),
+            ("up", 3),
+            ("down", 3),
+            ("down", 2),
+            ("down", 1),
+            ("up-again", 1),
+            ("up-again", 2),
+            ("up-again", 3)
+        ]
     );
     let f = fixture();
     write(&f.dir, "0002_carol.down.sql", "-- forgot to delete u3\n");
@@ -406,10 +521,18 @@ fn verify_reports_a_down_that_does_not_reverse_its_up() {
     let report = verify(&m).expect("verify");
     assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
     assert_eq!(report.failures[0].version, 2);
-    assert!(report.failures[0].problem.contains("data fingerprint"), "{:?}", report.failures);
+    assert!(
+        report.failures[0].problem.contains("data fingerprint"),
+        "{:?}",
+        report.failures
+    );
     let f = fixture();
     write(&f.dir, "0003_orders.down.sql", "-- forgot the drop\n");
     let report = verify(&migrator(&f).expect("open")).expect("verify");
     assert_eq!(report.failures[0].version, 3);
-    assert!(report.failures[0].problem.contains("schema digest"), "{:?}", report.failures);
+    assert!(
+        report.failures[0].problem.contains("schema digest"),
+        "{:?}",
+        report.failures
+    );
 }

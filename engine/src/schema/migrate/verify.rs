@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::apply::Migrator;
 use super::diff::logical_digest;
 use super::engine::Engine;
 use super::error::Result;
 use super::files::hex;
 use super::history::Kind;
-use super::apply::Migrator;
 
 /// The measured state after a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,25 +106,22 @@ pub fn verify<E: Engine>(m: &Migrator<'_, E>) -> Result<VerifyReport> {
     };
     let mut states: BTreeMap<u64, State> = BTreeMap::new();
     states.insert(st.current, measure(m)?);
-    let record = |report: &mut VerifyReport,
-                      phase,
-                      version,
-                      state: &State,
-                      problem: Option<String>| {
-        if let Some(p) = &problem {
-            report.failures.push(VerifyFailure {
+    let record =
+        |report: &mut VerifyReport, phase, version, state: &State, problem: Option<String>| {
+            if let Some(p) = &problem {
+                report.failures.push(VerifyFailure {
+                    version,
+                    problem: format!("{phase}: {p}"),
+                });
+            }
+            report.steps.push(VerifyStep {
+                phase,
                 version,
-                problem: format!("{phase}: {p}"),
+                schema: hex(&state.schema),
+                data: hex(&state.data),
+                problem,
             });
-        }
-        report.steps.push(VerifyStep {
-            phase,
-            version,
-            schema: hex(&state.schema),
-            data: hex(&state.data),
-            problem,
-        });
-    };
+        };
     // 1. Up: every pending migration.
     for v in st.pending {
         m.up(Some(v))?;
@@ -162,9 +159,8 @@ pub fn verify<E: Engine>(m: &Migrator<'_, E>) -> Result<VerifyReport> {
         reverted.push(version);
         let s = measure(m)?;
         let problem = states.get(&prev).and_then(|want| {
-            compare(want, &s).map(|d| {
-                format!("does not restore the state before version {version}'s up: {d}")
-            })
+            compare(want, &s)
+                .map(|d| format!("does not restore the state before version {version}'s up: {d}"))
         });
         let failed = problem.is_some();
         record(&mut report, "down", version, &s, problem);
