@@ -98,3 +98,29 @@ fn frame(h: &mut Sha256, bytes: &[u8]) {
 fn value(h: &mut Sha256, v: &Value) {
     frame(h, format!("{}:{v}", v.type_name()).as_bytes());
 }
+
+/// The engine `ldb migrate` uses: migration files are SQL scripts run by
+/// [`sql::execute_script`](crate::schema::sql::execute_script) inside the migration's
+/// transaction; schema and data as the catalog and the table layer give them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SqlEngine;
+
+impl SqlEngine {
+    /// The SQL engine.
+    pub fn new() -> SqlEngine {
+        SqlEngine
+    }
+}
+
+impl Engine for SqlEngine {
+    fn run_script(&self, txn: &mut Transaction<'_>, sql: &str) -> Result<Vec<Effect>, SchemaError> {
+        Ok(crate::schema::sql::execute_script(txn, sql)?
+            .into_iter()
+            .map(|e| Effect {
+                statement: e.text,
+                kind: e.kind.to_string(),
+                rows: e.rows,
+            })
+            .collect())
+    }
+}

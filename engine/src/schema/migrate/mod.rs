@@ -22,10 +22,12 @@ pub mod verify;
 #[cfg(test)]
 mod crash_tests;
 #[cfg(test)]
+mod sql_tests;
+#[cfg(test)]
 mod tests;
 
 pub use apply::{DryRun, Migrator, Step};
-pub use engine::{Effect, Engine, SchemaState};
+pub use engine::{Effect, Engine, SchemaState, SqlEngine};
 pub use error::{MigrateError, Result};
 pub use files::{Migration, MigrationSet, read_dir};
 pub use history::{ChainFinding, Entry, History, Kind};

@@ -26,10 +26,7 @@ fn key(prefix: [u8; 3], name: &str) -> Vec<u8> {
     k
 }
 
-fn scan(
-    txn: &mut Transaction<'_>,
-    prefix: [u8; 3],
-) -> Result<Vec<KeyValue>, SchemaError> {
+fn scan(txn: &mut Transaction<'_>, prefix: [u8; 3]) -> Result<Vec<KeyValue>, SchemaError> {
     let mut hi = prefix.to_vec();
     hi[2] += 1;
     let mut out = Vec::new();

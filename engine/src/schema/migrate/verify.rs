@@ -3,7 +3,8 @@
 //! id-independent digest, [`logical_digest`]) and the table data (the engine's fingerprint). A
 //! down that does not restore the state before its up, or an up that does not reproduce the
 //! state it gave the first time, is reported by version. The first mismatch of a phase ends
-//! that phase: every later state would carry the same difference.
+//! that phase (every later state would carry the same difference), and a failed down phase
+//! skips the up-again phase (the copy is in a state no up was written for).
 //!
 //! Run it on a copy only: it really applies and reverts migrations.
 
@@ -170,7 +171,11 @@ pub fn verify<E: Engine>(m: &Migrator<'_, E>) -> Result<VerifyReport> {
         }
         states.entry(prev).or_insert(s);
     }
-    // 3. Up again: every reverted migration.
+    // 3. Up again: every reverted migration — unless a down failed, which leaves the copy in a
+    // state no up was written for.
+    if !report.failures.is_empty() {
+        return Ok(report);
+    }
     for v in reverted.into_iter().rev() {
         if let Err(e) = m.up(Some(v)) {
             report.failures.push(VerifyFailure {
