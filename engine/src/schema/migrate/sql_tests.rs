@@ -62,7 +62,11 @@ fn sql_migrations_apply_report_and_revert() {
         .collect();
     assert_eq!(
         kinds,
-        vec![("ALTER TABLE ADD COLUMN", 0), ("UPDATE", 2), ("CREATE INDEX", 0)]
+        vec![
+            ("ALTER TABLE ADD COLUMN", 0),
+            ("UPDATE", 2),
+            ("CREATE INDEX", 0)
+        ]
     );
     assert_eq!(dry.steps[0].effects[1].rows, 3);
     let diff: Vec<String> = dry.changes.iter().map(ToString::to_string).collect();

@@ -95,7 +95,8 @@ pub struct BaselineArgs {
     #[command(flatten)]
     common: Common,
     /// The version the database already has.
-    version: u64,
+    #[arg(value_name = "V")]
+    upto: u64,
 }
 
 /// Arguments of `ldb migrate new`.
@@ -178,7 +179,7 @@ pub fn migrate_cmd(command: MigrateCommand) -> Result<ExitCode> {
             Ok(!lines.is_empty())
         }),
         MigrateCommand::Baseline(a) => write(&a.common, |m| {
-            let entries = m.baseline(a.version)?;
+            let entries = m.baseline(a.upto)?;
             let lines: Vec<String> = entries
                 .iter()
                 .map(|e| {

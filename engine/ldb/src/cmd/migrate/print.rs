@@ -80,7 +80,7 @@ pub fn validate(st: &Status, json: bool) -> Result<()> {
 fn step(s: &Step) -> Result<()> {
     let rows: u64 = s.effects.iter().map(|e| e.rows).sum();
     outln!(
-        "{} {:04}_{} ({} statements, {} rows, {})",
+        "{} {:04}_{} ({} statement{}, {} rows, {})",
         if s.direction == "up" {
             "applied"
         } else {
@@ -89,12 +89,13 @@ fn step(s: &Step) -> Result<()> {
         s.version,
         s.name,
         s.effects.len(),
+        if s.effects.len() == 1 { "" } else { "s" },
         rows,
         ms(s.duration_us)
     )?;
     for e in &s.effects {
         let first_line = e.statement.lines().next().unwrap_or("");
-        outln!("  {:<14} {:>6} rows  {first_line}", e.kind, e.rows)?;
+        outln!("  {:<22} {:>8} rows  {first_line}", e.kind, e.rows)?;
     }
     for c in &s.changes {
         outln!("  schema: {c}")?;
