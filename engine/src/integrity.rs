@@ -7,8 +7,8 @@
 //! be opened because it is damaged (a bad header, a missing data file) as a finding, not as an
 //! error. It also verifies what the schema layer keeps in the database: the migration history's
 //! hash chain ([`crate::schema::migrate::check_history`]; each broken link is a finding of layer
-//! `migrations` naming the version). The report lists every finding rather than stopping at the first; `ldb check` exits
-//! non-zero when it is not clean.
+//! `migrations` naming the version). The report lists every finding rather than stopping at the
+//! first; `ldb check` exits non-zero when it is not clean.
 
 use std::path::Path;
 
