@@ -1,5 +1,5 @@
-//! The migrator: `up`, dry runs, `down`, `repair` and `baseline` against one database and one
-//! migrations folder.
+//! The migrator: `up`, dry runs and `down` against one database and one migrations folder
+//! (`repair` and `baseline` are in [`super::repair`]).
 //!
 //! Every step is one `Serializable` transaction that first takes the exclusive lock on the
 //! history's head record (so concurrent migrators queue), re-reads and verifies the chain,
@@ -20,7 +20,7 @@ use crate::txn::IsolationLevel;
 use super::diff::{Change, diff};
 use super::engine::{Effect, Engine, SchemaState};
 use super::error::{MigrateError, Result};
-use super::files::{Migration, MigrationSet, SqlFile, hex};
+use super::files::{Migration, MigrationSet, SqlFile};
 use super::history::{self, Entry, History, Kind};
 use super::plan::{self, Status};
 
@@ -54,9 +54,9 @@ pub struct DryRun {
 
 /// Migrations of one folder against one database.
 pub struct Migrator<'db, E: Engine> {
-    db: &'db Database,
-    engine: E,
-    files: MigrationSet,
+    pub(super) db: &'db Database,
+    pub(super) engine: E,
+    pub(super) files: MigrationSet,
 }
 
 impl<'db, E: Engine> Migrator<'db, E> {
@@ -165,16 +165,8 @@ impl<'db, E: Engine> Migrator<'db, E> {
                 )));
             }
             Some(v) => v,
-            None => {
-                let n = history.entries.len();
-                match n {
-                    0 => return Ok(Vec::new()),
-                    _ => history
-                        .entries
-                        .get(n.wrapping_sub(2))
-                        .map_or(0, |e| e.version),
-                }
-            }
+            // The version before the latest (0 when only one, or none, is applied).
+            None => history.entries.iter().rev().nth(1).map_or(0, |e| e.version),
         };
         let mut done = Vec::new();
         loop {
@@ -222,109 +214,13 @@ impl<'db, E: Engine> Migrator<'db, E> {
         }
     }
 
-    /// Accepts the files on disk as the truth for every repairable problem (a changed or
-    /// renamed file, a missing file), recording `reason` in the rewritten entries. Returns what
-    /// was repaired, one line per version (none: nothing needed repair).
-    pub fn repair(&self, reason: &str) -> Result<Vec<String>> {
-        if reason.trim().is_empty() {
-            return Err(MigrateError::Invalid(
-                "repair needs a reason (--reason TEXT); it is recorded in the history".into(),
-            ));
-        }
-        let mut txn = self.db.begin(IsolationLevel::Serializable)?;
-        let mut history = history::lock_and_load(&mut txn)?;
-        let st = plan::status(&self.files, &history);
-        let mut lines = Vec::new();
-        let mut entries = history.entries.clone();
-        for e in &mut entries {
-            let problems: Vec<String> = st
-                .problems
-                .iter()
-                .filter(|p| p.version() == e.version && p.repairable())
-                .map(ToString::to_string)
-                .collect();
-            if problems.is_empty() {
-                continue;
-            }
-            let what = match self.files.get(e.version) {
-                Some(m) => {
-                    let what = format!(
-                        "accepted {} (up sha256 {} -> {})",
-                        m.up.path.display(),
-                        hex(&e.up_sha256),
-                        hex(&m.up.sha256)
-                    );
-                    e.name = m.name.clone();
-                    e.up_sha256 = m.up.sha256;
-                    e.down_sha256 = m.down.as_ref().map(|d| d.sha256);
-                    e.detached = false;
-                    what
-                }
-                None => {
-                    e.detached = true;
-                    format!("accepted without its file (`{}`)", e.name)
-                }
-            };
-            e.kind = Kind::Repaired(format!("{}; {what}", reason.trim()));
-            lines.push(format!("version {}: {what}", e.version));
-        }
-        if lines.is_empty() {
-            return Ok(lines);
-        }
-        history::rewrite(&mut txn, &mut history, entries)?;
-        txn.commit()?;
-        Ok(lines)
-    }
-
-    /// Marks every file version ≤ `version` applied without running it (and `version` itself,
-    /// as a marker, when no file has it). Only on an empty history.
-    pub fn baseline(&self, version: u64) -> Result<Vec<Entry>> {
-        if version == 0 {
-            return Err(MigrateError::Invalid("baseline needs a version ≥ 1".into()));
-        }
-        let mut txn = self.db.begin(IsolationLevel::Serializable)?;
-        let mut history = history::lock_and_load(&mut txn)?;
-        if let Some(last) = history.entries.last() {
-            return Err(MigrateError::Invalid(format!(
-                "baseline needs an empty history; version {} is already recorded",
-                last.version
-            )));
-        }
-        let schema = self.schema(&mut txn)?;
-        let now = now_us();
-        let mut out = Vec::new();
-        for m in self.files.migrations.range(..=version).map(|(_, m)| m) {
-            let e = new_entry(m, Kind::Baseline, now, 0, &schema, &schema);
-            out.push(history::append(&mut txn, &mut history, e)?);
-        }
-        if self.files.get(version).is_none() {
-            let marker = Entry {
-                version,
-                name: "baseline".into(),
-                up_sha256: [0; 32],
-                down_sha256: None,
-                applied_at_us: now,
-                duration_us: 0,
-                schema_before: schema.digest,
-                schema_after: schema.digest,
-                kind: Kind::Baseline,
-                detached: true,
-                prev: [0; 32],
-                hash: [0; 32],
-            };
-            out.push(history::append(&mut txn, &mut history, marker)?);
-        }
-        txn.commit()?;
-        Ok(out)
-    }
-
     fn migration(&self, version: u64) -> Result<&Migration> {
         self.files.get(version).ok_or_else(|| {
             MigrateError::Invalid(format!("no migration file has version {version}"))
         })
     }
 
-    fn schema(&self, txn: &mut Transaction<'_>) -> Result<SchemaState> {
+    pub(super) fn schema(&self, txn: &mut Transaction<'_>) -> Result<SchemaState> {
         Ok(self.engine.schema(txn)?)
     }
 
@@ -383,11 +279,11 @@ fn next_pending(st: &Status, to: Option<u64>) -> Option<u64> {
         .find(|v| to.is_none_or(|t| *v <= t))
 }
 
-fn now_us() -> i64 {
+pub(super) fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-fn new_entry(
+pub(super) fn new_entry(
     m: &Migration,
     kind: Kind,
     applied_at_us: i64,

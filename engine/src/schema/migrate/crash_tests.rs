@@ -8,7 +8,7 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::tests::{KvEngine, write};
+use super::test_engine::{KvEngine, write};
 use super::*;
 use crate::db::{Database, Options};
 use crate::util::rng::SplitMix64 as Rng;

@@ -3,19 +3,23 @@
 //! hash chain stored in the database itself under `FF 53 03`, verified whenever a migrator
 //! opens and by `ldb check`.
 //!
-//! - [`files`] reads and hashes the folder; [`history`] stores and verifies the chain;
+//! - [`files`] reads and hashes the folder; [`history`] stores and verifies the chain of
+//!   [`entry`] records;
 //! - [`plan`] compares the two (pending, applied, changed, gap, out of order, missing file);
-//! - [`apply`] runs `up`, dry runs, `down`, `repair`, `baseline` through an [`Engine`];
+//! - [`apply`] runs `up`, dry runs and `down` through an [`Engine`]; [`repair`] runs `repair`
+//!   and `baseline`;
 //! - [`diff`] is the schema diff of a dry run; [`verify`] the up/down/up rollback simulation;
 //! - [`template`] writes new migration files.
 
 pub mod apply;
 pub mod diff;
 pub mod engine;
+pub mod entry;
 pub mod error;
 pub mod files;
 pub mod history;
 pub mod plan;
+pub mod repair;
 pub mod template;
 pub mod verify;
 
@@ -23,6 +27,8 @@ pub mod verify;
 mod crash_tests;
 #[cfg(test)]
 mod sql_tests;
+#[cfg(test)]
+mod test_engine;
 #[cfg(test)]
 mod tests;
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::diff::logical_digest;
-use super::tests::write;
+use super::test_engine::write;
 use super::*;
 use crate::db::{Database, Options};
 use crate::schema::Catalog;
