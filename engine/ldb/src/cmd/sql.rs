@@ -1,7 +1,8 @@
 //! `ldb sql DB ['STATEMENTS']`: run SQL against a database.
 //!
-//! With statements on the command line (several separated by `;`), each runs in order in one
-//! session: outside `BEGIN … COMMIT` each statement commits on its own. The first failing
+//! With statements on the command line (several separated by `;`), the whole text is parsed
+//! first (a syntax error anywhere runs nothing), then each runs in order in one session:
+//! outside `BEGIN … COMMIT` each statement commits on its own. The first failing
 //! statement stops the run (exit 2) with its line and column, or its typed error prefixed by
 //! the line it starts on; statements before it that committed stay committed.
 //! Without statements, SQL is read from standard input line by line; a statement runs once a
