@@ -5,8 +5,10 @@
 //! [`crate::db::check`] (the database handle and its read-only view call it); this module, above
 //! the database layer, adds [`check_database`], which also reports a database that cannot even
 //! be opened because it is damaged (a bad header, a missing data file) as a finding, not as an
-//! error. The report lists every finding rather than stopping at the first; `ldb check` exits
-//! non-zero when it is not clean.
+//! error. It also verifies what the schema layer keeps in the database: the migration history's
+//! hash chain ([`crate::schema::migrate::check_history`]; each broken link is a finding of layer
+//! `migrations` naming the version). The report lists every finding rather than stopping at the
+//! first; `ldb check` exits non-zero when it is not clean.
 
 use std::path::Path;
 
@@ -40,10 +42,31 @@ pub fn check_database(path: &Path, opts: Options) -> Result<IntegrityReport> {
         };
     }
     match Database::open(path, opts) {
-        Ok(db) => db.check(),
+        Ok(db) => {
+            let mut report = db.check()?;
+            add_schema_findings(&db, &mut report)?;
+            Ok(report)
+        }
         Err(e) if e.is_damage() => Ok(IntegrityReport::unopenable(format!(
             "cannot open the database: {e}"
         ))),
         Err(e) => Err(e),
     }
+}
+
+/// Appends the schema layer's findings about `db` (a damaged migration history) to `report`.
+pub fn add_schema_findings(db: &Database, report: &mut IntegrityReport) -> Result<()> {
+    let findings = crate::schema::migrate::check_history(db).map_err(|e| match e {
+        crate::schema::migrate::MigrateError::Engine(e) => e,
+        other => Error::InvalidArgument(other.to_string()),
+    })?;
+    for f in findings {
+        report.findings.push(Finding {
+            layer: "migrations",
+            page: 0,
+            problem: f.to_string(),
+        });
+        report.clean = false;
+    }
+    Ok(())
 }

@@ -33,7 +33,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cmd::{
-    backup, bench, catalog, check, crashtest, drill, kv, recover, snapshot, sql, stats, txn,
+    backup, bench, catalog, check, crashtest, drill, kv, migrate, recover, snapshot, sql, stats,
+    txn,
 };
 
 /// Lightning DB — an embedded transactional key-value engine.
@@ -99,6 +100,10 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Verify a backup and restore it into a new database directory, then check it.
     Restore(backup::RestoreArgs),
+    /// Versioned SQL migrations with a hash-chained applied history (status, up, down,
+    /// validate, repair, baseline, new, verify).
+    #[command(subcommand)]
+    Migrate(migrate::MigrateCommand),
     /// Seeded Phase 0 snapshots (dataset + compressed backup + manifest).
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
@@ -169,6 +174,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Txn(args) => done(txn::txn_cmd(args)),
         Command::Crashtest(args) => crashtest::crashtest_cmd(args),
         Command::Sql(args) => sql::sql_cmd(args),
+        Command::Migrate(command) => migrate::migrate_cmd(command),
         Command::Backup(args) => done(backup::backup_cmd(args)),
         Command::Restore(args) => done(backup::restore_cmd(args)),
         Command::Snapshot(SnapshotCommand::Create(args)) => {

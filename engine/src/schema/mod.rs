@@ -11,7 +11,8 @@
 //! [`row`] (row values by column id), [`catalog`] (the stored catalog, its digest and the
 //! never-stale [`CatalogCache`]), [`table`] (row operations maintaining every index),
 //! [`ddl`] (transactional schema changes), [`check`] (table integrity against one snapshot).
-//! Above them, [`sql`]: the SQL front end (parse, bind, plan, execute, sessions).
+//! Above it: [`sql`] (the SQL front end) and [`migrate`] (versioned migration files run through
+//! it, each in one transaction with its entry in the hash-chained applied history).
 
 pub mod catalog;
 pub mod check;
@@ -19,6 +20,7 @@ pub mod ddl;
 pub mod def;
 pub mod error;
 pub mod keys;
+pub mod migrate;
 pub mod row;
 pub mod sql;
 pub mod table;

@@ -9,6 +9,7 @@ pub mod check;
 pub mod crashtest;
 pub mod drill;
 pub mod kv;
+pub mod migrate;
 pub mod recover;
 pub mod snapshot;
 pub mod sql;

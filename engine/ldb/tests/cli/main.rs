@@ -6,6 +6,7 @@ mod commands;
 mod common;
 mod compare;
 mod isolation;
+mod migrate;
 mod pitr;
 mod recover;
 mod recovery_drill;
