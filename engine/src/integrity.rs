@@ -3,21 +3,81 @@
 //!
 //! The pass over one snapshot — tree, then storage, then the key count — is
 //! [`crate::db::check`] (the database handle and its read-only view call it); this module, above
-//! the database layer, adds [`check_database`], which also reports a database that cannot even
-//! be opened because it is damaged (a bad header, a missing data file) as a finding, not as an
-//! error. It also verifies what the schema layer keeps in the database: the migration history's
-//! hash chain ([`crate::schema::migrate::check_history`]; each broken link is a finding of layer
-//! `migrations` naming the version). The report lists every finding rather than stopping at the
-//! first; `ldb check` exits non-zero when it is not clean.
+//! the database and schema layers, adds the tables ([`check_tables`]: `schema::check` in a
+//! read-only transaction, so writers continue while it runs; its snapshot is the latest commit
+//! when it begins, which may be later than the storage pass's), the migration history's hash
+//! chain ([`add_schema_findings`], [`crate::schema::migrate::check_history`]; each broken link
+//! is a finding of layer `migrations` naming the version), [`check_all`] (all of it), and
+//! [`check_database`], which also reports a database that cannot even be opened because it is
+//! damaged (a bad header, a missing data file) as a finding, not as an error. The report lists
+//! every finding rather than stopping at the first; `ldb check` exits non-zero when it is not
+//! clean.
 
 use std::path::Path;
 
 use crate::db::{DATA_FILE, Database, LOCK_FILE, Options, WAL_DIR};
 use crate::error::{Error, Result};
+use crate::schema::SchemaError;
+use crate::schema::check::{FindingKind, SchemaReport};
 
-pub use crate::db::check::{Finding, IntegrityReport, TreeShape, check};
+pub use crate::db::check::{
+    Finding, IntegrityReport, TableFinding, TablesCheck, TreeShape, check,
+};
 
-/// Opens the database in directory `path` and checks it ([`Database::check`]). A database that
+/// Checks every table and index of `db` (see the module docs). Stored schema data that stops
+/// the check (a catalog entry that does not decode) is reported in
+/// [`TablesCheck::unreadable`], a finding; errors are for what is not damage in the tables (a
+/// failing read, a poisoned database).
+pub fn check_tables(db: &Database) -> Result<TablesCheck> {
+    let mut txn = db.begin_read_only()?;
+    let result = crate::schema::check::check(&mut txn);
+    txn.rollback();
+    match result {
+        Ok(report) => Ok(summary(&report)),
+        Err(SchemaError::Engine(e)) => Err(e),
+        Err(e) => Ok(TablesCheck {
+            unreadable: Some(e.to_string()),
+            ..TablesCheck::default()
+        }),
+    }
+}
+
+/// The storage core's check ([`Database::check`]), the migration history's
+/// ([`add_schema_findings`]) and the tables' ([`check_tables`]) in one report.
+pub fn check_all(db: &Database) -> Result<IntegrityReport> {
+    let mut report = db.check()?;
+    add_schema_findings(db, &mut report)?;
+    let tables = check_tables(db)?;
+    Ok(report.with_tables(tables))
+}
+
+fn summary(report: &SchemaReport) -> TablesCheck {
+    TablesCheck {
+        tables: report.tables.len() as u64,
+        rows: report.rows(),
+        index_entries: report.index_entries(),
+        orphaned_index_entries: report.count(FindingKind::OrphanedEntry),
+        missing_index_entries: report.count(FindingKind::MissingEntry),
+        constraint_violations: report.count(FindingKind::ConstraintViolation),
+        undecodable_rows: report.count(FindingKind::UndecodableRow),
+        foreign_keys: report.count(FindingKind::ForeignKey),
+        unreadable: None,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| TableFinding {
+                kind: f.kind.metric_name(),
+                table: f.table.clone(),
+                index: f.index.clone(),
+                key: f.key.clone(),
+                problem: f.detail.clone(),
+            })
+            .collect(),
+        unlisted: report.unlisted,
+    }
+}
+
+/// Opens the database in directory `path` and checks it ([`check_all`]: storage and tables). A database that
 /// cannot be opened because it is damaged — the data file missing from a directory that holds
 /// a database's log or lock file, a bad header or meta page, a corrupt log — is reported as
 /// [`IntegrityReport::unopenable`], a finding. Errors are for what is not damage: `path` holds
@@ -42,11 +102,7 @@ pub fn check_database(path: &Path, opts: Options) -> Result<IntegrityReport> {
         };
     }
     match Database::open(path, opts) {
-        Ok(db) => {
-            let mut report = db.check()?;
-            add_schema_findings(&db, &mut report)?;
-            Ok(report)
-        }
+        Ok(db) => check_all(&db),
         Err(e) if e.is_damage() => Ok(IntegrityReport::unopenable(format!(
             "cannot open the database: {e}"
         ))),

@@ -152,6 +152,9 @@ enum BenchCommand {
     /// OLTP: YCSB A (throughput, p50/p95/p99 latency) and a hot-key read-modify-write mix
     /// (mean lock wait per operation, deadlocks, write conflicts) on a seeded dataset.
     Oltp(bench::oltp::OltpArgs),
+    /// Tables: CREATE INDEX on a populated table and the table integrity check of a table with
+    /// two secondary indexes (seconds, medians of --repeat).
+    Tables(bench::tables::TablesArgs),
     /// Compare a metrics JSON file with a baseline; exit code 1 on a regression beyond the
     /// threshold.
     Compare(bench::compare::CompareArgs),
@@ -190,6 +193,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Storage(args)) => done(bench::storage::run(args)),
         Command::Bench(BenchCommand::OlapKv(args)) => done(bench::olap_kv::olap_kv_cmd(args)),
         Command::Bench(BenchCommand::Oltp(args)) => done(bench::oltp::oltp_cmd(args)),
+        Command::Bench(BenchCommand::Tables(args)) => done(bench::tables::tables_cmd(args)),
         Command::Bench(BenchCommand::Compare(args)) => bench::compare::compare_cmd(args),
     }
 }

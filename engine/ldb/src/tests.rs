@@ -98,7 +98,7 @@ fn put_del_load_and_txn_report_a_durable_commit_as_committed_when_the_disk_fills
         let w = on_a_filling_disk(
             "load",
             auto,
-            |vfs| load(Path::new(DIR), opts(vfs, auto), 30, 1, 10),
+            |vfs| load(Path::new(DIR), opts(vfs, auto), 30, 1, 10, 0),
             // The last of three commits of 10 keys: all of them, or the command failed.
             |db| db.stats().is_ok_and(|s| s.entries == 30),
         );

@@ -335,22 +335,23 @@ fn build(backup: &Path, m: &Manifest, dir: &Path, opts: &Options) -> Result<()> 
     Ok(())
 }
 
-/// Step 4: open the restored database (redoing any copied log), check it, and check that it
-/// holds the commit at `lsn` as its last (and `entries` keys, when known); close it.
+/// Step 4: open the restored database (redoing any copied log), check it (storage and tables),
+/// and check that it holds the commit at `lsn` as its last (and `entries` keys, when known);
+/// close it.
 fn check_restored(dir: &Path, lsn: Lsn, entries: Option<u64>, opts: &Options) -> Result<u64> {
     let opts = Options {
         wal_archive: None,
         ..opts.clone()
     };
     let db = Database::open(dir, opts)?;
-    let report = db.check()?;
+    let report = crate::integrity::check_all(&db)?;
     if !report.is_clean() {
+        let n = report.error_count();
         return Err(invalid(
             dir,
             format!(
-                "restored database fails the integrity check ({} finding{}): {}",
-                report.findings.len(),
-                if report.findings.len() == 1 { "" } else { "s" },
+                "restored database fails the integrity check ({n} finding{}): {}",
+                if n == 1 { "" } else { "s" },
                 report.findings_text()
             ),
         ));

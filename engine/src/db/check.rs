@@ -9,8 +9,9 @@
 //! 3. compare the number of keys found with the count the database keeps.
 //!
 //! [`Database::check`](crate::Database::check) and the read-only view call [`check`];
-//! `crate::integrity` (above this layer) adds the check of a database directory that may not
-//! even open.
+//! `crate::integrity` (above this layer) adds the check of the tables (`schema::check`, whose
+//! figures it records in [`TablesCheck`], a plain-data summary defined here so the report stays
+//! one type) and the check of a database directory that may not even open.
 
 use std::fmt;
 
@@ -79,6 +80,77 @@ pub struct IntegrityReport {
     pub entries_expected: u64,
     /// Every problem found (leaked pages are also listed here).
     pub findings: Vec<Finding>,
+    /// The tables' check, when it ran (`None`: not checked — the database did not open, or
+    /// only the storage core was checked).
+    pub tables: Option<TablesCheck>,
+}
+
+/// The table layer's part of a report (see the module docs): what was read and every finding.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TablesCheck {
+    /// Tables checked.
+    pub tables: u64,
+    /// Rows read.
+    pub rows: u64,
+    /// Index entries read.
+    pub index_entries: u64,
+    /// Index entries no row implies.
+    pub orphaned_index_entries: u64,
+    /// Index entries a row implies that the index lacks.
+    pub missing_index_entries: u64,
+    /// NOT NULL, primary-key and unique constraints that do not hold.
+    pub constraint_violations: u64,
+    /// Rows that do not decode with their table's types.
+    pub undecodable_rows: u64,
+    /// Keys in the reserved schema prefix that no table, index, catalog or migration owns.
+    pub foreign_keys: u64,
+    /// Why the tables could not be checked at all (e.g. a catalog entry that does not decode).
+    pub unreadable: Option<String>,
+    /// The findings, at most a bounded number of them.
+    pub findings: Vec<TableFinding>,
+    /// Findings counted but not listed.
+    pub unlisted: u64,
+}
+
+impl TablesCheck {
+    /// Findings of every kind (an unreadable catalog counts as one).
+    pub fn total(&self) -> u64 {
+        self.orphaned_index_entries
+            + self.missing_index_entries
+            + self.constraint_violations
+            + self.undecodable_rows
+            + self.foreign_keys
+            + u64::from(self.unreadable.is_some())
+    }
+}
+
+/// One problem in a table or index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TableFinding {
+    /// `orphaned_index_entries`, `missing_index_entries`, `constraint_violations`,
+    /// `undecodable_rows` or `foreign_keys`.
+    pub kind: &'static str,
+    /// The table (empty for a foreign key).
+    pub table: String,
+    /// The index, when the finding is about one.
+    pub index: Option<String>,
+    /// The primary key as SQL literals (or the raw key, escaped, when it does not decode).
+    pub key: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl fmt::Display for TableFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "table: {}: ", self.kind)?;
+        if !self.table.is_empty() {
+            write!(f, "table `{}`: ", self.table)?;
+        }
+        if let Some(index) = &self.index {
+            write!(f, "index `{index}`: ")?;
+        }
+        write!(f, "key {}: {}", self.key, self.problem)
+    }
 }
 
 impl IntegrityReport {
@@ -100,9 +172,25 @@ impl IntegrityReport {
         }
     }
 
+    /// Findings of the storage core and of the tables.
+    pub fn error_count(&self) -> u64 {
+        self.findings.len() as u64 + self.tables.as_ref().map_or(0, TablesCheck::total)
+    }
+
+    /// Attaches the tables' check; the report is clean only if both parts are.
+    pub fn with_tables(mut self, tables: TablesCheck) -> Self {
+        self.clean = self.clean && tables.total() == 0;
+        self.tables = Some(tables);
+        self
+    }
+
     /// The findings as one line each, e.g. for an error message.
     pub fn findings_text(&self) -> String {
-        let lines: Vec<String> = self.findings.iter().map(Finding::to_string).collect();
+        let mut lines: Vec<String> = self.findings.iter().map(Finding::to_string).collect();
+        if let Some(t) = &self.tables {
+            lines.extend(t.unreadable.iter().map(|u| format!("table: {u}")));
+            lines.extend(t.findings.iter().map(TableFinding::to_string));
+        }
         lines.join("; ")
     }
 }
@@ -142,8 +230,34 @@ impl fmt::Display for IntegrityReport {
             "keys: {} found, {} expected",
             self.tree.entries, self.entries_expected
         )?;
+        match &self.tables {
+            Some(t) => writeln!(
+                f,
+                "tables: {} ({} rows, {} index entries): {} orphaned, {} missing index entries, {} constraint violations, {} undecodable rows, {} foreign keys",
+                t.tables,
+                t.rows,
+                t.index_entries,
+                t.orphaned_index_entries,
+                t.missing_index_entries,
+                t.constraint_violations,
+                t.undecodable_rows,
+                t.foreign_keys,
+            )?,
+            None => writeln!(f, "tables: not checked")?,
+        }
         for finding in &self.findings {
             writeln!(f, "{finding}")?;
+        }
+        if let Some(t) = &self.tables {
+            if let Some(why) = &t.unreadable {
+                writeln!(f, "table: the tables cannot be checked: {why}")?;
+            }
+            for finding in &t.findings {
+                writeln!(f, "{finding}")?;
+            }
+            if t.unlisted > 0 {
+                writeln!(f, "table: … and {} more findings not listed", t.unlisted)?;
+            }
         }
         Ok(())
     }
@@ -201,5 +315,6 @@ pub fn check(storage: &Storage, root: PageId, entries: u64) -> Result<IntegrityR
         },
         entries_expected: entries,
         findings,
+        tables: None,
     })
 }

@@ -1,5 +1,8 @@
-//! `ldb check`: every page checksum, the B+tree structure and the freelist; exit code 1 on
-//! findings. A database too damaged to open is a finding, not an error.
+//! `ldb check`: every page checksum, the B+tree structure and the freelist, then every table and
+//! index (orphaned and missing index entries, constraints, rows that do not decode, counts and
+//! fingerprints, foreign keys in the reserved schema prefix); exit code 1 on findings. A
+//! database too damaged to open is a finding, not an error. `--read-only` checks the storage
+//! core only.
 
 use std::process::ExitCode;
 
@@ -21,11 +24,15 @@ pub struct CheckArgs {
     #[arg(long)]
     json: bool,
     /// Print the project's metrics JSON instead, with metric names under this prefix
-    /// (`<prefix>.errors`, `.pages_verified`, `.leaked_pages`, `.keys`).
+    /// (`<prefix>.errors`, `.pages_verified`, `.leaked_pages`, `.keys`; when tables were
+    /// checked also `.tables`, `.rows`, `.index_entries`, `.orphaned_index_entries`,
+    /// `.missing_index_entries`, `.constraint_violations`, `.undecodable_rows`,
+    /// `.foreign_keys`).
     #[arg(long, value_name = "PREFIX")]
     metrics: Option<String>,
     /// Open without writing anything (no recovery writes, no lock file created), e.g. a
     /// copy on read-only media; commits in the log are shown as recovery would redo them.
+    /// Checks the storage core only (not the tables).
     #[arg(long)]
     read_only: bool,
 }
@@ -62,10 +69,10 @@ pub fn check_cmd(args: CheckArgs) -> Result<ExitCode> {
 
 /// The figures of a report under `prefix`.
 fn metrics(prefix: &str, report: &IntegrityReport) -> Vec<Metric> {
-    vec![
+    let mut metrics = vec![
         Metric::lower(
             format!("{prefix}.errors"),
-            report.findings.len() as f64,
+            report.error_count() as f64,
             "count",
         ),
         Metric::higher(
@@ -83,5 +90,32 @@ fn metrics(prefix: &str, report: &IntegrityReport) -> Vec<Metric> {
             report.tree.entries as f64,
             "count",
         ),
-    ]
+    ];
+    if let Some(t) = &report.tables {
+        for (name, value) in [
+            ("tables", t.tables),
+            ("rows", t.rows),
+            ("index_entries", t.index_entries),
+        ] {
+            metrics.push(Metric::higher(
+                format!("{prefix}.{name}"),
+                value as f64,
+                "count",
+            ));
+        }
+        for (name, value) in [
+            ("orphaned_index_entries", t.orphaned_index_entries),
+            ("missing_index_entries", t.missing_index_entries),
+            ("constraint_violations", t.constraint_violations),
+            ("undecodable_rows", t.undecodable_rows),
+            ("foreign_keys", t.foreign_keys),
+        ] {
+            metrics.push(Metric::lower(
+                format!("{prefix}.{name}"),
+                value as f64,
+                "count",
+            ));
+        }
+    }
+    metrics
 }

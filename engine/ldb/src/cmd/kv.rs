@@ -81,6 +81,10 @@ pub struct LoadArgs {
     /// Keys per commit.
     #[arg(long, default_value_t = 1000)]
     batch: u64,
+    /// Also create the seeded demo tables (`customers`, `orders`, three secondary indexes)
+    /// and load this many rows into each (0: none).
+    #[arg(long, default_value_t = 0)]
+    table_rows: u64,
 }
 
 /// Arguments of `ldb scan`.
@@ -173,6 +177,7 @@ pub fn load_cmd(args: LoadArgs) -> Result<()> {
         args.keys,
         args.seed,
         args.batch,
+        args.table_rows,
     )?;
     warn(warning);
     let secs = start.elapsed().as_secs_f64();
@@ -182,6 +187,12 @@ pub fn load_cmd(args: LoadArgs) -> Result<()> {
         args.seed,
         args.keys as f64 / secs.max(1e-9)
     )?;
+    if args.table_rows > 0 {
+        outln!(
+            "loaded tables customers and orders with {} rows each",
+            args.table_rows
+        )?;
+    }
     Ok(())
 }
 
@@ -252,18 +263,24 @@ pub(crate) fn del(path: &Path, opts: Options, key: &[u8]) -> Result<(bool, Optio
     Ok((existed, close_after(handle, Durable::Commit(info.lsn))?))
 }
 
-/// `ldb load`: the seeded workload in commits of `batch` keys; returns the close warning.
+/// `ldb load`: the seeded workload in commits of `batch` keys, then (when `table_rows` > 0)
+/// the seeded demo tables; returns the close warning.
 pub(crate) fn load(
     path: &Path,
     opts: Options,
     keys: u64,
     seed: u64,
     batch: u64,
+    table_rows: u64,
 ) -> Result<Option<String>> {
     let handle = open_with(path, opts)?;
     let before = handle.snapshot().lsn;
     lightning_db::harness::workload::load(&handle, seed, 0, keys, batch)
         .context("while loading the workload")?;
+    if table_rows > 0 {
+        lightning_db::harness::workload::tables::load(&handle, table_rows, seed)
+            .context("while loading the demo tables")?;
+    }
     let last = handle.snapshot().lsn;
     let durable = if last == before {
         Durable::Nothing

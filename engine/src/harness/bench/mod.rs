@@ -5,3 +5,4 @@ pub mod extra_work;
 pub mod olap_kv;
 pub mod oltp;
 pub mod storage;
+pub mod tables;

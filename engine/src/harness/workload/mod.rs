@@ -6,10 +6,12 @@
 //!
 //! Submodules: [`zipf`] (the YCSB key-popularity generator), [`histogram`] (latency
 //! percentiles) and [`oltp`] (the multi-threaded YCSB-like transaction driver behind
-//! `ldb bench oltp` and the `oltp` criterion bench).
+//! `ldb bench oltp` and the `oltp` criterion bench), and [`tables`] (the seeded demo schema
+//! with tables and indexes).
 
 pub mod histogram;
 pub mod oltp;
+pub mod tables;
 pub mod zipf;
 
 use crate::db::{Database, WriteBatch};

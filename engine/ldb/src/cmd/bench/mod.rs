@@ -5,3 +5,4 @@ pub mod compare;
 pub mod olap_kv;
 pub mod oltp;
 pub mod storage;
+pub mod tables;
