@@ -20,9 +20,7 @@ use crate::error::{Error, Result};
 use crate::schema::SchemaError;
 use crate::schema::check::{FindingKind, SchemaReport};
 
-pub use crate::db::check::{
-    Finding, IntegrityReport, TableFinding, TablesCheck, TreeShape, check,
-};
+pub use crate::db::check::{Finding, IntegrityReport, TableFinding, TablesCheck, TreeShape, check};
 
 /// Checks every table and index of `db` (see the module docs). Stored schema data that stops
 /// the check (a catalog entry that does not decode) is reported in

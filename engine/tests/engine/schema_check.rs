@@ -56,7 +56,11 @@ fn a_healthy_populated_database_checks_clean_with_matching_counts_and_fingerprin
     assert_eq!(report.total(), 0);
     assert_eq!(report.tables.len(), 2);
     assert_eq!(report.rows(), 1000);
-    assert_eq!(report.index_entries(), 1500, "two customer indexes, one order index");
+    assert_eq!(
+        report.index_entries(),
+        1500,
+        "two customer indexes, one order index"
+    );
     for t in &report.tables {
         for i in &t.indexes {
             assert_eq!(i.entries, t.rows, "{}", i.name);
@@ -82,7 +86,10 @@ fn the_check_reads_its_snapshot_while_a_writer_commits() {
     w.commit().expect("writer commits during the check");
     let report = check(&mut reader).expect("check");
     assert!(report.is_clean(), "{:?}", report.findings);
-    assert_eq!(report.tables[0].rows, 100, "the snapshot, not the later commit");
+    assert_eq!(
+        report.tables[0].rows, 100,
+        "the snapshot, not the later commit"
+    );
 }
 
 #[test]
@@ -132,7 +139,10 @@ fn checks_stay_clean_while_a_writer_thread_inserts_updates_and_deletes() {
     }
     stop.store(true, Ordering::Relaxed);
     let commits = writer.join().expect("writer");
-    assert!(commits >= 20, "seed {seed:#x}: the writer committed {commits} times");
+    assert!(
+        commits >= 20,
+        "seed {seed:#x}: the writer committed {commits} times"
+    );
     assert!(checked(&db).is_clean(), "seed {seed:#x}: after the writer");
 }
 
@@ -188,9 +198,27 @@ fn planted_corruptions_are_each_found_named_and_counted() {
     corrupted(&db);
     let report = checked(&db);
     let c = "customers";
-    has(&report, FindingKind::OrphanedEntry, c, Some("customers_name"), "(9000)");
-    has(&report, FindingKind::MissingEntry, c, Some("customers_email"), "(5)");
-    has(&report, FindingKind::ConstraintViolation, c, Some("customers_email"), "(300)");
+    has(
+        &report,
+        FindingKind::OrphanedEntry,
+        c,
+        Some("customers_name"),
+        "(9000)",
+    );
+    has(
+        &report,
+        FindingKind::MissingEntry,
+        c,
+        Some("customers_email"),
+        "(5)",
+    );
+    has(
+        &report,
+        FindingKind::ConstraintViolation,
+        c,
+        Some("customers_email"),
+        "(300)",
+    );
     has(&report, FindingKind::ConstraintViolation, c, None, "(301)");
     has(&report, FindingKind::UndecodableRow, c, None, "(302)");
     let counts: Vec<u64> = FindingKind::ALL.iter().map(|k| report.count(*k)).collect();
@@ -232,7 +260,9 @@ fn planted_corruptions_are_each_found_named_and_counted() {
     assert_eq!(all.error_count(), 6);
     let text = all.to_string();
     assert!(
-        text.contains("orphaned_index_entries: table `customers`: index `customers_name`: key (9000)"),
+        text.contains(
+            "orphaned_index_entries: table `customers`: index `customers_name`: key (9000)"
+        ),
         "{text}"
     );
 }
@@ -246,12 +276,18 @@ fn findings_beyond_the_listing_cap_are_still_counted() {
     let extra = 5;
     let mut txn = db.begin(SER).expect("begin");
     for i in 0..(MAX_LISTED as i64 + extra) {
-        txn.put(&entry::index_entry(&def, &age, &user(10_000 + i, None, 1)).key, b"")
-            .expect("orphan");
+        txn.put(
+            &entry::index_entry(&def, &age, &user(10_000 + i, None, 1)).key,
+            b"",
+        )
+        .expect("orphan");
     }
     txn.commit().expect("commit");
     let report = checked(&db);
-    assert_eq!(report.count(FindingKind::OrphanedEntry), MAX_LISTED as u64 + 5);
+    assert_eq!(
+        report.count(FindingKind::OrphanedEntry),
+        MAX_LISTED as u64 + 5
+    );
     assert_eq!(report.findings.len(), MAX_LISTED);
     assert_eq!(report.unlisted, 5);
 }

@@ -22,7 +22,10 @@ fn check_reports_table_findings_by_table_index_and_key() {
     let db = s(&dir.path().join("db"));
     ok(&["init", &db]);
     let loaded = ok(&["load", &db, "--keys", "50", "--table-rows", "300"]);
-    assert!(loaded.contains("customers and orders with 300 rows"), "{loaded}");
+    assert!(
+        loaded.contains("customers and orders with 300 rows"),
+        "{loaded}"
+    );
 
     let clean = ok(&["check", &db, "--metrics", "t"]);
     assert_eq!(metric(&clean, "t.errors"), 0.0);
@@ -43,12 +46,13 @@ fn check_reports_table_findings_by_table_index_and_key() {
     assert_eq!(out.status.code(), Some(1), "findings fail the check");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains(
-            "missing_index_entries: table `customers`: index `customers_email`: key (0)"
-        ),
+        text.contains("missing_index_entries: table `customers`: index `customers_email`: key (0)"),
         "{text}"
     );
-    assert!(text.contains("foreign_keys: key \\xffS\\x07\\x01"), "{text}");
+    assert!(
+        text.contains("foreign_keys: key \\xffS\\x07\\x01"),
+        "{text}"
+    );
 
     let out = ldb(&["check", &db, "--metrics", "t"]);
     assert_eq!(out.status.code(), Some(1));

@@ -9,11 +9,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::db::{Database, Options};
-use crate::txn::IsolationLevel;
 use crate::harness::error::{HarnessError, HarnessResult, ensure};
 use crate::harness::workload::tables::{insert_rows, table_def};
 use crate::schema::ddl::{self, ColumnSpec, IndexSpec, TableSpec};
 use crate::schema::{ColumnType, SchemaError, Value};
+use crate::txn::IsolationLevel;
 use crate::util::rng::SplitMix64 as Rng;
 
 /// The figures of one run.
@@ -112,14 +112,17 @@ pub fn run(rows: u64, seed: u64, repeat: usize, dir: &Path) -> HarnessResult<Tab
         ensure(report.total() == 0, || {
             format!("the table check found {} problems", report.total())
         })?;
-        ensure(report.rows == rows && report.index_entries == 2 * rows, || {
-            format!(
-                "the table check read {} rows and {} index entries, expected {rows} and {}",
-                report.rows,
-                report.index_entries,
-                2 * rows
-            )
-        })?;
+        ensure(
+            report.rows == rows && report.index_entries == 2 * rows,
+            || {
+                format!(
+                    "the table check read {} rows and {} index entries, expected {rows} and {}",
+                    report.rows,
+                    report.index_entries,
+                    2 * rows
+                )
+            },
+        )?;
         index_entries = report.index_entries;
     }
     Ok(TablesBench {

@@ -10,10 +10,10 @@
 //!   (customer, seq))` with `orders_amount` (amount).
 
 use crate::db::Database;
-use crate::txn::IsolationLevel;
 use crate::schema::ddl::{self, ColumnSpec, IndexSpec, TableSpec};
 use crate::schema::error::Result;
 use crate::schema::{Catalog, ColumnType, TableDef, Value, table};
+use crate::txn::IsolationLevel;
 use crate::util::rng::SplitMix64 as Rng;
 
 /// Rows per commit while loading.
@@ -83,12 +83,12 @@ pub fn create_schema(db: &Database) -> Result<()> {
 pub fn customer(seed: u64, i: u64) -> Vec<Value> {
     let mut rng = Rng::new(seed ^ i.wrapping_mul(0xD6E8_FEB8_6659_FD93));
     let id = i64::try_from(i).unwrap_or(i64::MAX);
-    let active = rng.next_u64() % 5 != 0;
+    let active = !rng.next_u64().is_multiple_of(5);
     vec![
         Value::Int(id),
         Value::Text(format!("c{i}@example.com")),
         Value::Text(format!("name-{:03}", rng.next_u64() % 500)),
-        if rng.next_u64() % 10 == 0 {
+        if rng.next_u64().is_multiple_of(10) {
             Value::Null
         } else {
             Value::Double((rng.next_u64() % 1_000_000) as f64 / 100.0)
@@ -107,7 +107,11 @@ pub fn order(seed: u64, i: u64, customers: u64) -> Vec<Value> {
         Value::Int(i64::try_from(customer).unwrap_or(i64::MAX)),
         Value::Int(i64::try_from(i).unwrap_or(i64::MAX)),
         Value::Int(amount),
-        (i % 3 == 0).then(|| Value::Text(format!("note {i}"))).unwrap_or(Value::Null),
+        if i.is_multiple_of(3) {
+            Value::Text(format!("note {i}"))
+        } else {
+            Value::Null
+        },
     ]
 }
 

@@ -25,7 +25,11 @@ pub(super) fn foreign_keys(
         owned.push((start, end));
     };
     own(catalog_meta_key());
-    own(vec![RESERVED_PREFIX[0], RESERVED_PREFIX[1], MIGRATION_SPACE]);
+    own(vec![
+        RESERVED_PREFIX[0],
+        RESERVED_PREFIX[1],
+        MIGRATION_SPACE,
+    ]);
     for t in catalog.tables() {
         own(catalog_table_key(t.id));
         own(row_prefix(t.id));

@@ -38,8 +38,12 @@ pub(super) fn decode(
     let prefix_len = row_prefix(def.id).len();
     let what = format!("row key of table `{}`", def.name);
     let raw = || key.escape_ascii().to_string();
-    let key_pk = decode_tuple(key.get(prefix_len..).unwrap_or_default(), &pk_types(def), &what)
-        .map_err(|e| finding(def, FindingKind::UndecodableRow, None, raw(), e.to_string()))?;
+    let key_pk = decode_tuple(
+        key.get(prefix_len..).unwrap_or_default(),
+        &pk_types(def),
+        &what,
+    )
+    .map_err(|e| finding(def, FindingKind::UndecodableRow, None, raw(), e.to_string()))?;
     let shown = format_key(&key_pk);
     let row = decode_row(def, value).map_err(|e| {
         finding(
@@ -84,7 +88,11 @@ pub(super) fn check_table(
         }
         for (c, v) in def.columns.iter().zip(&row) {
             if v.is_null() && (c.not_null || def.primary_key.contains(&c.id)) {
-                let what = if c.not_null { "NOT NULL" } else { "primary-key" };
+                let what = if c.not_null {
+                    "NOT NULL"
+                } else {
+                    "primary-key"
+                };
                 let detail = format!("{what} column `{}` is NULL", c.name);
                 let kind = FindingKind::ConstraintViolation;
                 report.push(finding(def, kind, None, shown.clone(), detail));

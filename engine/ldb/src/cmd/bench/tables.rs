@@ -64,7 +64,11 @@ pub fn tables_cmd(args: TablesArgs) -> Result<()> {
         ),
         Metric::lower("schema.load.secs", r.load_secs, "s"),
         Metric::higher("schema.bench.rows", rows, "count"),
-        Metric::higher("schema.check.index_entries", r.index_entries as f64, "count"),
+        Metric::higher(
+            "schema.check.index_entries",
+            r.index_entries as f64,
+            "count",
+        ),
     ];
     report_metrics(metrics, args.json)
 }
