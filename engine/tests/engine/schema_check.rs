@@ -291,3 +291,22 @@ fn findings_beyond_the_listing_cap_are_still_counted() {
     assert_eq!(report.findings.len(), MAX_LISTED);
     assert_eq!(report.unlisted, 5);
 }
+
+#[test]
+fn raw_keys_in_the_reserved_prefix_are_findings_only_once_the_schema_is_in_use() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir);
+    db.put(&[0xFF, 0x53, 0x7C, 1], b"raw, from before tables")
+        .expect("raw");
+    let before = checked(&db);
+    assert!(before.is_clean(), "no catalog yet: {:#?}", before.findings);
+    users(&db);
+    let after = checked(&db);
+    assert_eq!(
+        after.count(FindingKind::ForeignKey),
+        1,
+        "{:#?}",
+        after.findings
+    );
+    assert_eq!(after.findings[0].key, "\\xffS|\\x01");
+}

@@ -82,7 +82,8 @@ pub struct LoadArgs {
     #[arg(long, default_value_t = 1000)]
     batch: u64,
     /// Also create the seeded demo tables (`customers`, `orders`, three secondary indexes)
-    /// and load this many rows into each (0: none).
+    /// and load this many rows into each (0: none); the raw workload keys that fall inside
+    /// the schema's reserved prefix `FF 53` are then skipped (and counted on standard error).
     #[arg(long, default_value_t = 0)]
     table_rows: u64,
 }
@@ -275,9 +276,20 @@ pub(crate) fn load(
 ) -> Result<Option<String>> {
     let handle = open_with(path, opts)?;
     let before = handle.snapshot().lsn;
-    lightning_db::harness::workload::load(&handle, seed, 0, keys, batch)
-        .context("while loading the workload")?;
-    if table_rows > 0 {
+    if table_rows == 0 {
+        lightning_db::harness::workload::load(&handle, seed, 0, keys, batch)
+            .context("while loading the workload")?;
+    } else {
+        // Beside tables, the raw keys stay out of the schema's reserved prefix.
+        let reserved = lightning_db::schema::keys::RESERVED_PREFIX;
+        let skipped =
+            lightning_db::harness::workload::load_where(&handle, seed, 0, keys, batch, |k| {
+                !k.starts_with(&reserved)
+            })
+            .context("while loading the workload")?;
+        if skipped > 0 {
+            errln!("ldb: skipped {skipped} workload keys inside the reserved schema prefix FF 53");
+        }
         lightning_db::harness::workload::tables::load(&handle, table_rows, seed)
             .context("while loading the demo tables")?;
     }

@@ -48,18 +48,42 @@ pub fn value(seed: u64, i: u64) -> [u8; VALUE_LEN] {
 
 /// Inserts keys `start..start + count` of the workload in commits of `batch` keys each.
 pub fn load(db: &Database, seed: u64, start: u64, count: u64, batch: u64) -> Result<()> {
+    load_where(db, seed, start, count, batch, |_| true).map(|_| ())
+}
+
+/// Like [`load`], but only the keys for which `keep` holds (commits of up to `batch` keys;
+/// a batch left empty commits nothing); returns how many keys were skipped. Used to load the
+/// standard workload beside tables without writing into the schema's reserved prefix.
+pub fn load_where(
+    db: &Database,
+    seed: u64,
+    start: u64,
+    count: u64,
+    batch: u64,
+    keep: impl Fn(&[u8]) -> bool,
+) -> Result<u64> {
     let batch = batch.max(1);
     let mut i = start;
+    let mut skipped = 0;
     while i < start + count {
         let end = (i + batch).min(start + count);
         let mut b = WriteBatch::new();
+        let mut puts = 0;
         for j in i..end {
-            b.put(key(seed, j), value(seed, j));
+            let k = key(seed, j);
+            if keep(&k) {
+                b.put(k, value(seed, j));
+                puts += 1;
+            } else {
+                skipped += 1;
+            }
         }
-        db.commit(b)?;
+        if puts > 0 {
+            db.commit(b)?;
+        }
         i = end;
     }
-    Ok(())
+    Ok(skipped)
 }
 
 #[cfg(test)]
