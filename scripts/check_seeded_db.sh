@@ -11,6 +11,14 @@
 #   scripts/check_seeded_db.sh [KEYS] [SEED] [TABLE_ROWS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if ! command -v jq >/dev/null 2>&1; then
+    echo "jq not found; installing the Debian package" >&2
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq >&2 && apt-get install -y -qq jq >&2
+    else
+        sudo apt-get update -qq >&2 && sudo apt-get install -y -qq jq >&2
+    fi
+fi
 keys="${1:-20000}"
 seed="${2:-42}"
 table_rows="${3:-5000}"
