@@ -3,12 +3,14 @@
 //! `ldb catalog --json` prints it; the evidence site renders it as the schema catalog and diffs it
 //! between versions. Today it describes the storage structures — file header, meta slots, page
 //! header, page types, B+tree limits, WAL segment and record layouts, format versions — and the
-//! configuration of a database when one is given. Tables, columns, indexes and migrations join it
-//! when the schema layer exists. Every figure is taken from the constants the code itself uses —
+//! configuration of a database when one is given, and then also its tables (columns, primary
+//! key, indexes, row counts) and its applied migration history ([`schema`]). Every figure is taken from the constants the code itself uses —
 //! field offsets, widths and encodings from the [`Field`](crate::util::codec::Field) constants
 //! the decoders read (`storage::header::layout`, `storage::page::layout`, `wal::format::layout`)
 //! — so the catalog cannot drift from the implementation; `engine/tests/engine/catalog.rs`
 //! checks each field against real encoded bytes and against `engine/FORMAT.md`.
+
+pub mod schema;
 
 use serde::Serialize;
 
@@ -19,7 +21,9 @@ use crate::util::codec::Field as CodecField;
 use crate::wal::format as walfmt;
 
 /// Version of the catalog JSON layout.
-pub const CATALOG_FORMAT_VERSION: u32 = 1;
+///
+/// 2: adds `schema` (a database's tables and migration history; `null` without a database).
+pub const CATALOG_FORMAT_VERSION: u32 = 2;
 
 /// One field of a fixed byte layout.
 #[derive(Clone, Debug, Serialize)]
@@ -87,6 +91,8 @@ pub struct Catalog {
     pub limits: Limits,
     /// Configuration of the database described (defaults when none was given).
     pub configuration: Configuration,
+    /// The database's tables and migration history (`None` when no database was given).
+    pub schema: Option<schema::Schema>,
 }
 
 /// Size limits of keys, values, pages and log records.
@@ -131,8 +137,10 @@ fn f(name: &'static str, field: CodecField, description: &'static str) -> Field 
     }
 }
 
-/// The catalog of the engine's formats, with `db`'s configuration if given.
-pub fn describe(db: Option<&Database>) -> crate::Result<Catalog> {
+/// The catalog of the engine's formats, with `db`'s configuration, tables and migration
+/// history if given.
+pub fn describe(db: Option<&Database>) -> crate::schema::migrate::Result<Catalog> {
+    let schema = db.map(schema::describe).transpose()?;
     let configuration = match db {
         Some(db) => {
             let stats = db.stats()?;
@@ -306,6 +314,7 @@ pub fn describe(db: Option<&Database>) -> crate::Result<Catalog> {
             max_wal_payload: walfmt::MAX_PAYLOAD,
         },
         configuration,
+        schema,
     })
 }
 
@@ -328,10 +337,13 @@ impl Catalog {
             self.format_version
         ));
         out.push_str(
-            "Lightning DB stores one ordered key-value map today. Tables, typed columns, \
-             primary/unique/secondary indexes and migrations join this catalog with the schema \
-             layer; foreign keys are not part of the engine (N/A). The structures below are the \
-             complete on-disk schema; `engine/FORMAT.md` explains their invariants.\n\n",
+            "Lightning DB stores tables (typed columns, primary keys, unique and secondary \
+             indexes) and their migration history in one ordered key-value map; foreign keys are \
+             not part of the engine (N/A). The storage structures below are the complete on-disk \
+             format (`engine/FORMAT.md` explains their invariants); given a database, its tables \
+             and applied migrations follow. `docs/SCHEMA_CATALOG.md` describes the demo database \
+             (`examples/demo`: its migrations applied, then `seed.sql`), whose applied-at times and \
+             entry hashes differ on every build and so read `(per build)` there.\n\n",
         );
         for (title, layout) in [
             ("File header (page 0, bytes 0..64)", &self.file_header),
@@ -390,6 +402,10 @@ impl Catalog {
             "\n## Defaults for a new database\n\n| setting | value |\n|---|---|\n| page size | {} |\n| WAL mode | {} |\n",
             self.configuration.page_size, self.configuration.wal_mode
         ));
+        if let Some(schema) = &self.schema {
+            out.push('\n');
+            out.push_str(&schema.to_markdown());
+        }
         out
     }
 }

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX accounts_by_owner ON accounts (owner);

@@ -1,0 +1,2 @@
+DROP INDEX transfers_by_from;
+DROP TABLE transfers;
