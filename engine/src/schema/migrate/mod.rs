@@ -9,9 +9,11 @@
 //! - [`apply`] runs `up`, dry runs and `down` through an [`Engine`]; [`repair`] runs `repair`
 //!   and `baseline`;
 //! - [`diff`] is the schema diff of a dry run; [`verify`] the up/down/up rollback simulation;
-//! - [`template`] writes new migration files.
+//! - [`template`] writes new migration files; [`audit`] checks the migrator's promises on
+//!   scratch copies of a folder (`ldb migrate audit`).
 
 pub mod apply;
+pub mod audit;
 pub mod diff;
 pub mod engine;
 pub mod entry;
@@ -24,6 +26,8 @@ pub mod template;
 pub mod verify;
 
 #[cfg(test)]
+mod audit_tests;
+#[cfg(test)]
 mod crash_tests;
 #[cfg(test)]
 mod sql_tests;
@@ -33,6 +37,7 @@ mod test_engine;
 mod tests;
 
 pub use apply::{DryRun, Migrator, Step};
+pub use audit::{AuditCheck, AuditReport, audit};
 pub use engine::{Effect, Engine, SchemaState, SqlEngine};
 pub use error::{MigrateError, Result};
 pub use files::{Migration, MigrationSet, read_dir};

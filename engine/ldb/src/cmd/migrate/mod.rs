@@ -1,7 +1,8 @@
 //! `ldb migrate`: versioned SQL migrations with a hash-chained applied history —
 //! `status`, `up [--to V] [--dry-run]`, `down [--to V]`, `validate`, `repair --reason TEXT`,
-//! `baseline V`, `new NAME [--template T] [--param k=v]…` and `verify` (the up/down/up
-//! rollback simulation on a copy). Parses, calls `lightning_db::schema::migrate`, prints
+//! `baseline V`, `new NAME [--template T] [--param k=v]…`, `verify` (the up/down/up
+//! rollback simulation on a copy) and `audit` (the migrator's promises checked on scratch
+//! copies of a folder). Parses, calls `lightning_db::schema::migrate`, prints
 //! ([`print`]).
 
 mod print;
@@ -40,6 +41,10 @@ pub enum MigrateCommand {
     /// On a copy of the database: apply every migration up, down, and up again, comparing the
     /// schema and a data fingerprint at each step (exit code 1 if a down does not reverse its up).
     Verify(VerifyArgs),
+    /// Audit a migrations folder on scratch copies and fresh databases (no database needed):
+    /// idempotent re-run, deterministic order, checksum, gap, out-of-order and missing-file
+    /// refusals, the rollback simulation and orphans; exit code 1 if any expectation fails.
+    Audit(AuditArgs),
 }
 
 /// Options every database subcommand takes.
@@ -128,6 +133,21 @@ pub struct VerifyArgs {
     scratch: Option<PathBuf>,
 }
 
+/// Arguments of `ldb migrate audit`.
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// The migrations folder.
+    #[arg(long, default_value = "migrations", value_name = "DIR")]
+    dir: PathBuf,
+    /// Where to put the copies and databases (default: the system temp dir); removed afterwards.
+    #[arg(long, value_name = "DIR")]
+    scratch: Option<PathBuf>,
+    /// The metrics JSON document (`migrations.audit_failures`, `migrations.rollback_sim_failures`,
+    /// `migrations.orphaned`) instead of one line per expectation.
+    #[arg(long)]
+    json: bool,
+}
+
 fn files(dir: &Path) -> Result<MigrationSet> {
     migrate::read_dir(dir).with_context(|| format!("while reading migrations in {}", dir.display()))
 }
@@ -194,6 +214,7 @@ pub fn migrate_cmd(command: MigrateCommand) -> Result<ExitCode> {
         }),
         MigrateCommand::New(a) => new_cmd(&a),
         MigrateCommand::Verify(a) => verify_cmd(&a),
+        MigrateCommand::Audit(a) => audit_cmd(&a),
     }
 }
 
@@ -261,6 +282,15 @@ fn verify_cmd(a: &VerifyArgs) -> Result<ExitCode> {
         drop(m);
         db.close().context("while closing the copy")?;
         print::verify(&report, c.json)?;
+        Ok(verdict(report.is_clean()))
+    })
+}
+
+fn audit_cmd(a: &AuditArgs) -> Result<ExitCode> {
+    in_scratch(a.scratch.as_deref(), "migrate-audit", |scratch| {
+        let report = migrate::audit(&a.dir, scratch)
+            .with_context(|| format!("while auditing the migrations in {}", a.dir.display()))?;
+        print::audit(&report, a.json)?;
         Ok(verdict(report.is_clean()))
     })
 }

@@ -4,7 +4,10 @@ use std::path::Path;
 
 use anyhow::Result;
 use lightning_db::schema::migrate::verify::VerifyReport;
-use lightning_db::schema::migrate::{DryRun, History, Status, Step};
+use lightning_db::schema::migrate::{self, DryRun, History, Status, Step};
+use lightning_metrics::Metric;
+
+use crate::report::{print_metrics, print_metrics_text};
 use serde_json::json;
 
 fn json_out(value: serde_json::Value) -> Result<()> {
@@ -192,4 +195,43 @@ pub fn verify(r: &VerifyReport, json: bool) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The audit: the metrics JSON document, or one line per expectation, each orphan and the
+/// three counts.
+pub fn audit(report: &migrate::AuditReport, json: bool) -> Result<()> {
+    let metrics = vec![
+        Metric::lower(
+            "migrations.audit_failures",
+            report.audit_failures() as f64,
+            "count",
+        ),
+        Metric::lower(
+            "migrations.rollback_sim_failures",
+            report.rollback_sim_failures() as f64,
+            "count",
+        ),
+        Metric::lower("migrations.orphaned", report.orphaned() as f64, "count"),
+    ];
+    if json {
+        return print_metrics(metrics);
+    }
+    outln!(
+        "audit of {} ({} migrations)",
+        report.dir.display(),
+        report.migrations
+    )?;
+    for c in &report.checks {
+        outln!(
+            "  {:<4} {:<8} {:<34} {}",
+            if c.ok { "ok" } else { "FAIL" },
+            c.group,
+            c.name,
+            c.detail
+        )?;
+    }
+    for o in &report.orphans {
+        outln!("  orphan: {o}")?;
+    }
+    print_metrics_text(&metrics)
 }
