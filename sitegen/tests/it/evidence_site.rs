@@ -223,6 +223,55 @@ fn catalog_page_renders_generically_and_shows_changes() {
     );
 }
 
+fn schema_catalog(status_default: &str, with_transfers: bool, chain_ok: bool) -> String {
+    let transfers = if with_transfers {
+        r#", {"name": "transfers", "rows": 3, "primary_key": ["id"], "columns": [{"name": "id", "type": "BIGINT", "not_null": true, "default": null}], "indexes": []}"#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{"format_version": 2, "engine_version": "0.1.0", "schema": {{"tables": [{{"name": "accounts", "rows": 4, "primary_key": ["id"],
+            "columns": [{{"name": "id", "type": "BIGINT", "not_null": true, "default": null}}, {{"name": "status", "type": "TEXT", "not_null": true, "default": "{status_default}"}}],
+            "indexes": [{{"name": "accounts_by_owner", "columns": ["owner"], "unique": true}}]}}{transfers}],
+            "migrations": [{{"version": 1, "name": "create_accounts", "kind": "applied", "applied_at": "2026-12-03T16:14:13.425873Z", "up_sha256": "2113bf3a", "down_sha256": "d2614c18", "entry_hash": "e400a3b9", "chain_ok": {chain_ok}}}],
+            "chain_ok": {chain_ok}, "chain_findings": []}}}}"#
+    )
+}
+
+#[test]
+fn catalog_page_renders_tables_history_and_the_schema_diff() {
+    let f = fixture();
+    f.write("catalog.json", &schema_catalog("'open'", true, true));
+    f.run(&["engine-catalog"]);
+    f.write("catalog.json", &schema_catalog("'closed'", false, false));
+    f.run(&["engine-catalog"]);
+    build_version(f.root(), "v1");
+    let html = page(f.root(), "v1", "catalog");
+    assert!(html.contains("<h2 id=\"schema\">Tables and migrations</h2>"));
+    assert!(html.contains("<h3 id=\"cat-table-accounts\">accounts <span class=\"muted\">4 row(s) · primary key (id)</span></h3>"));
+    assert!(html.contains("<td class=\"num\">2</td><td><code>status</code></td><td>TEXT</td><td>yes</td><td><code>&#x27;closed&#x27;</code></td>")
+        || html.contains("<td class=\"num\">2</td><td><code>status</code></td><td>TEXT</td><td>yes</td><td><code>&#39;closed&#39;</code></td>"),
+        "columns in order with type, NOT NULL and default");
+    assert!(html.contains("<td><code>accounts_by_owner</code></td><td>owner</td><td>yes</td>"));
+    assert!(
+        html.contains("<code>create_accounts</code>")
+            && html.contains("2026-12-03T16:14:13.425873Z")
+    );
+    assert!(html.contains("Hash chain: <span class=\"verdict v-bad\">broken</span>"));
+    // The schema diff against the previous run: the default changed, a table and its column removed.
+    let diff = &html[html.find("id=\"schema-changes\"").expect("schema diff")
+        ..html.find("id=\"leaf-changes\"").expect("leaf diff")];
+    assert!(
+        diff.contains("<td>column</td><td><code>accounts.status</code></td><td>changed</td>"),
+        "{diff}"
+    );
+    assert!(diff.contains("<td>table</td><td><code>transfers</code></td><td><span class=\"verdict v-bad\">removed</span></td>"), "{diff}");
+    assert!(
+        !diff.contains("accounts_by_owner"),
+        "an unchanged index is not listed"
+    );
+}
+
 #[test]
 fn incremental_rebuild_rerenders_only_changed_pages() {
     let f = fixture();

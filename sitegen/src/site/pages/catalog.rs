@@ -6,11 +6,14 @@
 //! → shape it as a document ([`document`]: versions, on-disk structures with byte-layout
 //! strips, codes, settings; entries of no known shape rendered generically by [`render_value`]:
 //! objects as sections with a field table, arrays of objects as tables, other arrays as lists;
-//! every value escaped) → find the previous run whose catalog differs and list what changed
-//! (added / removed / changed leaf paths). No run with the check: a page that says there is no
+//! every value escaped; a database's tables and migration history as their own part,
+//! [`schema`]) → find the previous run whose catalog differs and list what changed: tables,
+//! columns and indexes added / removed / changed ([`schema::diff`]), and every added / removed /
+//! changed leaf path. No run with the check: a page that says there is no
 //! catalog evidence yet.
 
 pub mod document;
+pub mod schema;
 
 use std::collections::BTreeMap;
 
@@ -224,6 +227,9 @@ pub fn catalog_page(shared: &Shared, ev: Option<&Evidence>) -> Result<PageJob> {
         .into_iter()
         .map(|(path, old, new)| json!({"path": path, "old": old.map(unquoted), "new": new.map(unquoted)}))
         .collect();
+    let schema_changes = previous
+        .map(|p| schema::diff(p.doc.get("schema"), latest.doc.get("schema")))
+        .unwrap_or_default();
     Ok(shared.job(
         "catalog".into(),
         "catalog.html",
@@ -240,6 +246,7 @@ pub fn catalog_page(shared: &Shared, ev: Option<&Evidence>) -> Result<PageJob> {
             "parts": doc["parts"],
             "previous": previous.map(|p| json!({"run": p.run, "sha256": p.sha256})),
             "changes": changes,
+            "schema_changes": schema_changes,
         }),
     ))
 }

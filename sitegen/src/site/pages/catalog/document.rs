@@ -5,9 +5,9 @@
 //! `{name, offset, size, encoding, description}`: a byte-layout strip and a table in offset
 //! order), codes (a list of `{code, name, description}`), settings (an object of plain values:
 //! limits, configuration; sizes in bytes), then anything else, rendered generically. Top-level
-//! plain values (`engine_version`, `format_version`, …) are the versions the page opens with. A
-//! future schema layer (tables, indexes) becomes a further part: a shape test in [`classify`]
-//! and a section in `catalog.html`.
+//! plain values (`engine_version`, `format_version`, …) are the versions the page opens with.
+//! The schema section of a database (tables and migration history, [`super::schema`]) is the
+//! first part.
 
 use serde_json::{Map, Value, json};
 
@@ -18,6 +18,8 @@ use crate::util::slug::anchor_id;
 /// What a top-level entry is, by shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A database's tables and migration history ([`super::schema::is_schema`]).
+    Schema,
     /// A plain top-level value (`engine_version`).
     Version,
     /// An on-disk structure: an object with a `fields` list of fields with offsets.
@@ -32,6 +34,7 @@ pub enum Kind {
 
 /// The parts of the page after the versions: kind, anchor, heading.
 pub const PARTS: &[(Kind, &str, &str)] = &[
+    (Kind::Schema, "schema", "Tables and migrations"),
     (Kind::Structure, "structures", "On-disk structures"),
     (Kind::Codes, "codes", "Codes"),
     (Kind::Settings, "settings", "Limits and settings"),
@@ -42,6 +45,7 @@ pub const PARTS: &[(Kind, &str, &str)] = &[
 pub fn classify(value: &Value) -> Kind {
     let scalar = |v: &Value| !matches!(v, Value::Object(_) | Value::Array(_));
     match value {
+        v if super::schema::is_schema(v) => Kind::Schema,
         Value::Object(m)
             if m.get("fields").and_then(Value::as_array).is_some_and(|f| {
                 f.iter()
@@ -211,6 +215,7 @@ pub fn document(doc: &Value, render_other: impl Fn(&str, &Value, &str) -> String
             (Kind::Version, v) => {
                 versions.push(json!({"key": key, "title": heading(key), "value": shown(key, v)}))
             }
+            (Kind::Schema, v) => push(Kind::Schema, super::schema::context(key, v)),
             (Kind::Structure, Value::Object(m)) => push(Kind::Structure, structure(key, m)),
             (Kind::Codes, Value::Array(items)) => push(Kind::Codes, codes(key, items)),
             (Kind::Settings, Value::Object(m)) => push(Kind::Settings, settings(key, m)),
