@@ -363,7 +363,7 @@ pub fn audit(dir: &Path, scratch: &Path) -> Result<AuditReport> {
     check("audit", "history-entry-without-file", outcome);
 
     // The rollback simulation: up, down, up, comparing schema and data at every step.
-    let sim = with_db(&scratch.join("rollback"), dir, |m| verify(m));
+    let sim = with_db(&scratch.join("rollback"), dir, verify);
     match sim {
         Ok(r) if r.failures.is_empty() => check(
             "rollback",
