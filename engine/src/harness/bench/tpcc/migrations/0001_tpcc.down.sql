@@ -1,0 +1,12 @@
+-- Reverses 0001_tpcc.up.sql.
+DROP TABLE history;
+DROP TABLE order_line;
+DROP TABLE new_order;
+DROP INDEX orders_by_customer;
+DROP TABLE orders;
+DROP TABLE stock;
+DROP TABLE item;
+DROP INDEX customer_by_name;
+DROP TABLE customer;
+DROP TABLE district;
+DROP TABLE warehouse;
