@@ -155,6 +155,9 @@ enum BenchCommand {
     /// Tables: CREATE INDEX on a populated table and the table integrity check of a table with
     /// two secondary indexes (seconds, medians of --repeat).
     Tables(bench::tables::TablesArgs),
+    /// TPC-C-style New-Order/Payment mix in SQL on Lightning and on SQLite side by side:
+    /// transactions/s, p50/p95/p99 latency, retries, and a consistency check of both.
+    Tpcc(bench::tpcc::TpccArgs),
     /// Compare a metrics JSON file with a baseline; exit code 1 on a regression beyond the
     /// threshold.
     Compare(bench::compare::CompareArgs),
@@ -194,6 +197,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::OlapKv(args)) => done(bench::olap_kv::olap_kv_cmd(args)),
         Command::Bench(BenchCommand::Oltp(args)) => done(bench::oltp::oltp_cmd(args)),
         Command::Bench(BenchCommand::Tables(args)) => done(bench::tables::tables_cmd(args)),
+        Command::Bench(BenchCommand::Tpcc(args)) => done(bench::tpcc::tpcc_cmd(args)),
         Command::Bench(BenchCommand::Compare(args)) => bench::compare::compare_cmd(args),
     }
 }

@@ -6,3 +6,5 @@ pub mod olap_kv;
 pub mod oltp;
 pub mod storage;
 pub mod tables;
+pub mod tpcc;
+pub mod tpcc_sqlite;

@@ -28,7 +28,10 @@ fn check_in(c: &mut impl SqlClient, scale: Scale) -> ClientResult<Vec<String>> {
     let mut bad = Vec::new();
     let history = c.query("SELECT h_w_id, h_amount FROM history", &[])?;
     for w in 1..=scale.warehouses as i64 {
-        let wh = c.query("SELECT w_ytd FROM warehouse WHERE w_id = ?", &[Value::Int(w)])?;
+        let wh = c.query(
+            "SELECT w_ytd FROM warehouse WHERE w_id = ?",
+            &[Value::Int(w)],
+        )?;
         let w_ytd = match wh.first() {
             Some(r) => double_at(r, 0, "w_ytd")?,
             None => return Err(ClientError::fatal(format!("warehouse {w} is missing"))),
@@ -62,12 +65,18 @@ fn check_in(c: &mut impl SqlClient, scale: Scale) -> ClientResult<Vec<String>> {
             }
             let key = [Value::Int(w), Value::Int(d)];
             let lines: i64 = c
-                .query("SELECT o_ol_cnt FROM orders WHERE o_w_id = ? AND o_d_id = ?", &key)?
+                .query(
+                    "SELECT o_ol_cnt FROM orders WHERE o_w_id = ? AND o_d_id = ?",
+                    &key,
+                )?
                 .iter()
                 .map(|r| int_at(r, 0, "o_ol_cnt"))
                 .sum::<ClientResult<i64>>()?;
             let rows = c
-                .query("SELECT ol_number FROM order_line WHERE ol_w_id = ? AND ol_d_id = ?", &key)?
+                .query(
+                    "SELECT ol_number FROM order_line WHERE ol_w_id = ? AND ol_d_id = ?",
+                    &key,
+                )?
                 .len() as i64;
             if lines != rows {
                 bad.push(format!(
@@ -83,7 +92,9 @@ fn check_in(c: &mut impl SqlClient, scale: Scale) -> ClientResult<Vec<String>> {
             ));
         }
         if !close(w_ytd, d_sum) {
-            bad.push(format!("warehouse {w}: w_ytd = {w_ytd:.2} but sum(d_ytd) = {d_sum:.2}"));
+            bad.push(format!(
+                "warehouse {w}: w_ytd = {w_ytd:.2} but sum(d_ytd) = {d_sum:.2}"
+            ));
         }
         let mut paid = 0.0;
         for r in &history {

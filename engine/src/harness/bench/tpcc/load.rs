@@ -225,7 +225,10 @@ fn load_orders<C: SqlClient>(
             )?;
         }
         if !delivered {
-            b.insert("INSERT INTO new_order VALUES (?, ?, ?)", &[i(w), i(d), i(o)])?;
+            b.insert(
+                "INSERT INTO new_order VALUES (?, ?, ?)",
+                &[i(w), i(d), i(o)],
+            )?;
         }
     }
     Ok(())

@@ -62,7 +62,11 @@ pub fn run_window<E: SqlEngine>(
         let handles: Vec<_> = (0..threads)
             .map(|k| {
                 s.spawn(move || {
-                    client_loop(engine, Inputs::new(seed, first_client + k as u64, scale), deadline)
+                    client_loop(
+                        engine,
+                        Inputs::new(seed, first_client + k as u64, scale),
+                        deadline,
+                    )
                 })
             })
             .collect();

@@ -259,11 +259,21 @@ pub fn new_order(c: &mut impl SqlClient, t: &NewOrder) -> ClientResult<Outcome> 
         )?;
         let have = int_at(&stock, 0, "s_quantity")?;
         let dist_info = text_at(&stock, 1, "s_dist_info")?.to_string();
-        let left = if have >= qty + 10 { have - qty } else { have - qty + 91 };
+        let left = if have >= qty + 10 {
+            have - qty
+        } else {
+            have - qty + 91
+        };
         c.execute(
             "UPDATE stock SET s_quantity = ?, s_ytd = s_ytd + ?, s_order_cnt = s_order_cnt + 1, \
              s_remote_cnt = s_remote_cnt + ? WHERE s_w_id = ? AND s_i_id = ?",
-            &[i(left), i(qty), i(i64::from(supply != t.w_id)), i(supply), i(item)],
+            &[
+                i(left),
+                i(qty),
+                i(i64::from(supply != t.w_id)),
+                i(supply),
+                i(item),
+            ],
         )?;
         let amount = qty as f64 * price;
         total += amount;
@@ -341,7 +351,13 @@ pub fn payment(c: &mut impl SqlClient, t: &Payment, h_id: i64, filler: &str) -> 
     c.execute(
         "UPDATE customer SET c_balance = c_balance - ?, c_ytd_payment = c_ytd_payment + ?, \
          c_payment_cnt = c_payment_cnt + 1 WHERE c_w_id = ? AND c_d_id = ? AND c_id = ?",
-        &[amount.clone(), amount.clone(), key[0].clone(), key[1].clone(), key[2].clone()],
+        &[
+            amount.clone(),
+            amount.clone(),
+            key[0].clone(),
+            key[1].clone(),
+            key[2].clone(),
+        ],
     )?;
     if bad_credit {
         let old = text_at(&cust, 1, "c_data")?;
@@ -352,7 +368,12 @@ pub fn payment(c: &mut impl SqlClient, t: &Payment, h_id: i64, filler: &str) -> 
         data.truncate(500);
         c.execute(
             "UPDATE customer SET c_data = ? WHERE c_w_id = ? AND c_d_id = ? AND c_id = ?",
-            &[Value::Text(data), key[0].clone(), key[1].clone(), key[2].clone()],
+            &[
+                Value::Text(data),
+                key[0].clone(),
+                key[1].clone(),
+                key[2].clone(),
+            ],
         )?;
     }
     c.execute(
