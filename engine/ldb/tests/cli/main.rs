@@ -12,4 +12,5 @@ mod pitr;
 mod recover;
 mod recovery_drill;
 mod sql;
+mod tpcc;
 mod txn;

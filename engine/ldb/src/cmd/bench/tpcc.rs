@@ -34,6 +34,12 @@ pub struct TpccArgs {
     /// Warehouses (W).
     #[arg(long, default_value_t = 1)]
     warehouses: u64,
+    /// Items (and stock rows per warehouse) [default: 100,000; 10,000 with --quick].
+    #[arg(long)]
+    items: Option<u64>,
+    /// Customers (and loaded orders) per district [default: 3,000; 300 with --quick].
+    #[arg(long)]
+    customers: Option<u64>,
     /// Client thread counts, one window each per engine (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
     threads: Vec<usize>,
@@ -68,11 +74,23 @@ pub fn tpcc_cmd(args: TpccArgs) -> Result<()> {
         "--threads must list counts between 1 and 256, got {:?}",
         args.threads
     );
-    let scale = if args.quick {
+    let mut scale = if args.quick {
         Scale::quick(args.warehouses)
     } else {
         Scale::full(args.warehouses)
     };
+    scale.items = args.items.unwrap_or(scale.items);
+    scale.customers = args.customers.unwrap_or(scale.customers);
+    ensure!(
+        (1..=10_000_000).contains(&scale.items),
+        "--items must be between 1 and 10,000,000, got {}",
+        scale.items
+    );
+    ensure!(
+        (1..=100_000).contains(&scale.customers),
+        "--customers must be between 1 and 100,000, got {}",
+        scale.customers
+    );
     let cfg = TpccConfig {
         scale,
         threads: args.threads.clone(),

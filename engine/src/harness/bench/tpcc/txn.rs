@@ -199,7 +199,10 @@ fn one_row(rows: Vec<Vec<Value>>, what: &str) -> ClientResult<Vec<Value>> {
 pub fn new_order(c: &mut impl SqlClient, t: &NewOrder) -> ClientResult<Outcome> {
     let i = Value::Int;
     let (w, d) = (i(t.w_id), i(t.d_id));
-    let wh = c.query("SELECT w_tax FROM warehouse WHERE w_id = ?", &[w.clone()])?;
+    let wh = c.query(
+        "SELECT w_tax FROM warehouse WHERE w_id = ?",
+        std::slice::from_ref(&w),
+    )?;
     let w_tax = double_at(&one_row(wh, "warehouse")?, 0, "w_tax")?;
     c.execute(
         "UPDATE district SET d_next_o_id = d_next_o_id + 1 WHERE d_w_id = ? AND d_id = ?",
@@ -308,7 +311,10 @@ pub fn payment(c: &mut impl SqlClient, t: &Payment, h_id: i64, filler: &str) -> 
         &[amount.clone(), w.clone()],
     )?;
     let wh = one_row(
-        c.query("SELECT w_name FROM warehouse WHERE w_id = ?", &[w.clone()])?,
+        c.query(
+            "SELECT w_name FROM warehouse WHERE w_id = ?",
+            std::slice::from_ref(&w),
+        )?,
         "warehouse",
     )?;
     let w_name = text_at(&wh, 0, "w_name")?.to_string();
