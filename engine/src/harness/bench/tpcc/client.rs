@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::schema::Value;
+use crate::schema::migrate::{self, MigrationSet, Migrator};
 use crate::schema::sql::{Session, SqlDatabase, Statement};
 
 /// A failed client call: its message, and whether running the transaction again may succeed
@@ -54,6 +55,14 @@ pub trait SqlClient {
     fn rollback(&mut self);
     /// Runs every statement of a script (no parameters) in one transaction.
     fn execute_script(&mut self, sql: &str) -> ClientResult<()>;
+    /// Applies the schema's migrations; by default each up file as one script, in version
+    /// order (Lightning applies them through `schema::migrate`, recording its history).
+    fn apply_migrations(&mut self, migrations: &MigrationSet) -> ClientResult<()> {
+        for m in migrations.migrations.values() {
+            self.execute_script(&m.up.text)?;
+        }
+        Ok(())
+    }
 }
 
 /// A database that hands out clients; shared by the benchmark's threads.
@@ -155,6 +164,19 @@ impl SqlClient for LightningClient<'_> {
             // ROLLBACK of an open or failed transaction cannot fail.
             let _ = self.session.execute("ROLLBACK", &[]);
         }
+    }
+
+    fn apply_migrations(&mut self, migrations: &MigrationSet) -> ClientResult<()> {
+        let failed = |e: migrate::MigrateError| ClientError::fatal(format!("migrations: {e}"));
+        Migrator::open(
+            self.db.database(),
+            migrate::SqlEngine::new(),
+            migrations.clone(),
+        )
+        .map_err(failed)?
+        .up(None)
+        .map_err(failed)?;
+        Ok(())
     }
 
     fn execute_script(&mut self, sql: &str) -> ClientResult<()> {

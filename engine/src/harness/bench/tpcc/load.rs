@@ -1,16 +1,40 @@
-//! The schema (the migration files in `migrations/`, embedded) and the seeded loader: every
+//! The schema (the migration files in `migrations/`, embedded and applied as migrations) and
+//! the seeded loader: every
 //! table filled as TPC-C's clause 4.3.3 describes, at a [`Scale`], in transactions of at most
 //! [`BATCH`] rows, through the same [`SqlClient`] calls on every engine.
 
 use super::client::{ClientResult, SqlClient};
 use super::input::{NuConstants, Scale, astring, last_name, money};
+use std::path::PathBuf;
+
 use crate::schema::Value;
+use crate::schema::migrate::files::{Migration, MigrationSet, SqlFile, sha256};
 use crate::util::rng::SplitMix64 as Rng;
 
 /// The schema's up migration.
 pub const SCHEMA_UP: &str = include_str!("migrations/0001_tpcc.up.sql");
 /// The schema's down migration.
 pub const SCHEMA_DOWN: &str = include_str!("migrations/0001_tpcc.down.sql");
+
+/// The schema as a migration set (version 1, `tpcc`), as if read from `migrations/`.
+pub fn migrations() -> MigrationSet {
+    let dir = PathBuf::from("engine/src/harness/bench/tpcc/migrations");
+    let file = |name: &str, text: &str| SqlFile {
+        path: dir.join(name),
+        text: text.to_string(),
+        sha256: sha256(text.as_bytes()),
+    };
+    let m = Migration {
+        version: 1,
+        name: "tpcc".to_string(),
+        up: file("0001_tpcc.up.sql", SCHEMA_UP),
+        down: Some(file("0001_tpcc.down.sql", SCHEMA_DOWN)),
+    };
+    MigrationSet {
+        dir: dir.clone(),
+        migrations: [(1, m)].into_iter().collect(),
+    }
+}
 
 /// Rows per loader transaction.
 pub const BATCH: usize = 1_000;
@@ -61,7 +85,7 @@ fn original_or(rng: &mut Rng) -> String {
 
 /// Creates the schema and loads a database of `scale`, every value drawn from `seed`.
 pub fn load(client: &mut impl SqlClient, scale: Scale, seed: u64) -> ClientResult<()> {
-    client.execute_script(SCHEMA_UP)?;
+    client.apply_migrations(&migrations())?;
     let mut rng = Rng::new(seed);
     let nu = NuConstants::new(&mut rng);
     let mut b = Batcher { client, pending: 0 };

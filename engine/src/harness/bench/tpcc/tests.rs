@@ -37,6 +37,16 @@ fn load_then_one_of_each_is_consistent() {
         Vec::<String>::new()
     );
 
+    let migrator = crate::schema::migrate::Migrator::open(
+        e.db.database(),
+        crate::schema::migrate::SqlEngine::new(),
+        super::load::migrations(),
+    )
+    .expect("migrator");
+    let history = migrator.history().expect("history");
+    assert_eq!(history.latest(), 1, "the schema is migration 1");
+    assert!(history.findings.is_empty(), "{:?}", history.findings);
+    assert_eq!(history.get(1).map(|e| e.name.as_str()), Some("tpcc"));
     let mut c = e.connect().expect("connect");
     let mut inputs = Inputs::new(11, 0, cfg.scale);
     let mut t = inputs.new_order();
