@@ -346,3 +346,37 @@ fn each_version_lists_its_pages_for_the_banner_of_older_versions() {
         "{versions}"
     );
 }
+
+#[test]
+fn a_later_version_links_unchanged_evidence_and_recopies_a_changed_copy() {
+    use std::os::unix::fs::MetadataExt;
+    let f = Fixture::new();
+    let run = f.run(&["metrics"]);
+    let v1 = built(&f);
+    f.run(&["metrics"]);
+    // Someone changes a file of the published v1 after the fact.
+    let record = format!("evidence/{run}/records/metrics.json");
+    std::fs::write(v1.join(&record), b"{\"forged\": true}").expect("tamper");
+    let (code, out) = sitegen(&f, &["build", "--version", "v2"]);
+    assert_eq!(code, 0, "{out}");
+    let v2 = f.root().join("site/v2");
+    let inode = |p: &Path| std::fs::metadata(p).expect("stat").ino();
+    // Unchanged evidence of the older run is the previous version's file, not a new copy.
+    for rel in [
+        format!("evidence/{run}/run.json"),
+        format!("evidence/{run}/manifest.json"),
+        format!("evidence/{run}/SHA256SUMS"),
+    ] {
+        assert_eq!(inode(&v1.join(&rel)), inode(&v2.join(&rel)), "{rel} shared");
+    }
+    // The changed copy is not shared: v2 holds the ledger's bytes, and v1 keeps its own.
+    assert_ne!(inode(&v1.join(&record)), inode(&v2.join(&record)));
+    assert_eq!(
+        std::fs::read(v2.join(&record)).expect("published"),
+        std::fs::read(f.evidence().join(&run).join("records/metrics.json")).expect("ledger")
+    );
+    assert_eq!(
+        std::fs::read(v1.join(&record)).expect("v1"),
+        b"{\"forged\": true}"
+    );
+}

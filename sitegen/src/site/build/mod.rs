@@ -201,6 +201,7 @@ fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<
             &loaded,
             &jobs,
             &published,
+            previous.as_ref().map(|p| p.dir.as_path()),
         )?;
         staging.add_file(search::FILE, &search_index)?;
         anyhow::Ok(staging)

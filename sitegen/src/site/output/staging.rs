@@ -44,7 +44,10 @@ pub fn page_file(path: &str, name: &str) -> String {
 }
 
 impl Staging {
-    /// Step 1: the temporary tree for `jobs` and the template assets.
+    /// Step 1: the temporary tree for `jobs`, the template assets and the published `evidence`.
+    /// An evidence file that the previous version (`previous`, its folder) published with the
+    /// same bytes is hard-linked from there ([`super::evidence::link_previous`]); every other
+    /// one is copied from the ledger.
     pub fn create(
         site_dir: &Path,
         cache: &Path,
@@ -52,6 +55,7 @@ impl Staging {
         loaded: &Loaded,
         jobs: &[PageJob],
         evidence: &[Published],
+        previous: Option<&Path>,
     ) -> Result<Staging> {
         let version = &loaded.version;
         if !force {
@@ -94,6 +98,9 @@ impl Staging {
         }
         evidence.par_iter().try_for_each(|file| {
             let path = staging.dir.join(file.rel());
+            if previous.is_some_and(|from| super::evidence::link_previous(file, from, &path)) {
+                return Ok(());
+            }
             std::fs::write(&path, super::evidence::contents(file)?)
                 .with_context(|| format!("while writing {}", path.display()))
         })?;
