@@ -39,9 +39,12 @@ fn measurements_are_bench_checks_that_run_last_and_alone() {
     let p = Project::open(&root()).expect("open");
     let benches = [
         "engine-bench-quick",
+        "engine-bench-tables",
         "engine-drill-backup",
         "engine-olap-kv",
         "engine-oltp",
+        "engine-tpcc",
+        "engine-tpcc-full",
         "sitegen-site-bench",
         "engine-bench",
         "sitegen-bench",
