@@ -204,14 +204,7 @@ impl<'db> Transaction<'db> {
         if let Some(snap) = &self.snapshot
             && self.db.conflicts.written_after(key, snap.lsn)
         {
-            self.db
-                .txn_counters
-                .write_conflicts
-                .fetch_add(1, Ordering::Relaxed);
-            return Err(self.abort(Error::WriteConflict {
-                txn: self.id,
-                key: key.escape_ascii().to_string(),
-            }));
+            return Err(self.write_conflict(key.escape_ascii().to_string()));
         }
         Ok(())
     }
@@ -229,14 +222,11 @@ impl<'db> Transaction<'db> {
         if let Some(snap) = &self.snapshot
             && self.db.conflicts.written_in_after(from, to, snap.lsn)
         {
-            self.db
-                .txn_counters
-                .write_conflicts
-                .fetch_add(1, Ordering::Relaxed);
-            return Err(self.abort(Error::WriteConflict {
-                txn: self.id,
-                key: format!("{}..{}", from.escape_ascii(), to.escape_ascii()),
-            }));
+            return Err(self.write_conflict(format!(
+                "{}..{}",
+                from.escape_ascii(),
+                to.escape_ascii()
+            )));
         }
         Ok(())
     }
@@ -306,6 +296,18 @@ impl<'db> Transaction<'db> {
         }
     }
 
+    /// Counts a write conflict on `what` (a key or a range) and rolls the transaction back.
+    fn write_conflict(&mut self, what: String) -> Error {
+        self.db
+            .txn_counters
+            .write_conflicts
+            .fetch_add(1, Ordering::Relaxed);
+        self.abort(Error::WriteConflict {
+            txn: self.id,
+            key: what,
+        })
+    }
+
     fn prepare_write(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<()> {
         self.check_active()?;
         if self.read_only {
@@ -316,14 +318,7 @@ impl<'db> Transaction<'db> {
         if let Some(snap) = &self.snapshot
             && self.db.conflicts.written_after(key, snap.lsn)
         {
-            self.db
-                .txn_counters
-                .write_conflicts
-                .fetch_add(1, Ordering::Relaxed);
-            return Err(self.abort(Error::WriteConflict {
-                txn: self.id,
-                key: key.escape_ascii().to_string(),
-            }));
+            return Err(self.write_conflict(key.escape_ascii().to_string()));
         }
         Ok(())
     }
