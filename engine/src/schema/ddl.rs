@@ -21,10 +21,11 @@ use super::catalog::codec::{Meta, encode_meta, encode_table};
 use super::def::{ColumnDef, IndexDef, TableDef};
 use super::error::{Result, SchemaError};
 use super::keys::{
-    CATALOG_META_KEY, catalog_table_key, index_prefix, prefix_end, row_prefix, table_indexes_prefix,
+    CATALOG_META_KEY, catalog_table_key, decode_tuple, index_prefix, prefix_end, row_prefix,
+    table_indexes_prefix,
 };
 use super::row::decode_row;
-use super::table::entry::{format_key, index_entry, index_values};
+use super::table::entry::{column_types, format_key, index_entry};
 use super::value::{ColumnType, Value};
 use crate::Transaction;
 
@@ -262,23 +263,40 @@ pub fn create_index(txn: &mut Transaction<'_>, spec: &IndexSpec) -> Result<Index
         columns: column_ids(&def, &spec.columns, &spec.name)?,
         unique: spec.unique,
     };
+    // The new index's key range is unused (index ids are never reused) and, while the catalog
+    // is locked exclusively, no other transaction can reach it: one range lock stands for the
+    // key lock of every entry.
+    let index_start = index_prefix(def.id, index.id);
+    let index_end = prefix_end(&index_start).expect("schema keys start with FF 53");
+    txn.lock_range_exclusive(&index_start, &index_end)?;
     let prefix = row_prefix(def.id);
     let end = prefix_end(&prefix).expect("schema keys start with FF 53");
-    // The range copies the write set's entries when it is created, so writing index entries
-    // while it streams the rows is safe.
+    let mut entries = Vec::new();
     for entry in txn.range(Bound::Included(&prefix), Bound::Excluded(&end), false)? {
         let (_, bytes) = entry?;
         let row = decode_row(&def, &bytes)?;
-        let e = index_entry(&def, &index, &row);
-        if e.enforced && txn.has_written(&e.key) {
-            return Err(SchemaError::UniqueViolation {
-                table: def.name.clone(),
-                index: index.name.clone(),
-                key: format_key(&index_values(&def, &index, &row)),
-            });
-        }
-        txn.put(&e.key, &e.value)?;
+        entries.push(index_entry(&def, &index, &row));
     }
+    // In key order the write set is filled front to back, and two rows owning one enforced
+    // unique entry sit side by side.
+    entries.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    if let Some(pair) = entries
+        .windows(2)
+        .find(|w| w[0].enforced && w[0].key == w[1].key)
+    {
+        // An enforced entry's key is the prefix and the indexed values, nothing else.
+        let values = decode_tuple(
+            &pair[1].key[index_start.len()..],
+            &column_types(&def, &index.columns),
+            "a new unique index entry",
+        )?;
+        return Err(SchemaError::UniqueViolation {
+            table: def.name.clone(),
+            index: index.name.clone(),
+            key: format_key(&values),
+        });
+    }
+    txn.put_all(entries.into_iter().map(|e| (e.key, e.value)).collect())?;
     def.next_index_id += 1;
     def.version += 1;
     def.indexes.push(index.clone());

@@ -25,6 +25,14 @@ impl WriteSet {
         self.map.insert(key.to_vec(), Some(value.to_vec()));
     }
 
+    /// Records `key = value` for every pair (a later pair wins over an earlier one with the
+    /// same key, as with [`put`](Self::put)). Already-sorted pairs are merged in one pass.
+    pub fn put_all(&mut self, pairs: Vec<(Vec<u8>, Vec<u8>)>) {
+        let mut other: BTreeMap<Vec<u8>, Option<Vec<u8>>> =
+            pairs.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        self.map.append(&mut other);
+    }
+
     /// Records the deletion of `key`.
     pub fn delete(&mut self, key: &[u8]) {
         self.map.insert(key.to_vec(), None);

@@ -15,6 +15,7 @@ mod history;
 mod isolation;
 mod model;
 mod pitr;
+mod range_locks;
 mod schema;
 mod schema_check;
 mod schema_concurrency;

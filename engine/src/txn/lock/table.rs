@@ -7,6 +7,7 @@
 //! same or a weaker mode is a no-op and acquiring `Exclusive` over a `Shared` entry upgrades it in
 //! place.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 
@@ -186,36 +187,77 @@ impl GrantTable {
         }
     }
 
-    /// Drops every lock `txn` holds and returns their targets (for waking waiters).
-    pub(super) fn release_all(&mut self, txn: TxnId) -> Vec<LockTarget> {
+    /// Drops every lock `txn` holds; returns how many entries it held.
+    pub(super) fn release_all(&mut self, txn: TxnId) -> usize {
         let Some(mine) = self.by_txn.remove(&txn) else {
-            return Vec::new();
+            return 0;
         };
-        let mut released = Vec::with_capacity(mine.keys.len() + mine.ranges.len());
+        let released = mine.keys.len() + mine.ranges.len();
         for key in mine.keys {
-            if let Some(holders) = self.keys.get_mut(&key) {
-                holders.retain(|(t, _)| *t != txn);
-                if holders.is_empty() {
-                    self.keys.remove(&key);
+            if let Entry::Occupied(mut holders) = self.keys.entry(key) {
+                holders.get_mut().retain(|(t, _)| *t != txn);
+                if holders.get().is_empty() {
+                    holders.remove();
                 }
             }
-            released.push(LockTarget::Key(key));
         }
         for (start, id) in mine.ranges {
             let Some(grants) = self.ranges.get_mut(&start) else {
                 continue;
             };
             if let Some(pos) = grants.iter().position(|g| g.id == id) {
-                let grant = grants.swap_remove(pos);
-                if let Ok(range) = KeyRange::new(start.clone(), grant.end) {
-                    released.push(LockTarget::Range(range));
-                }
+                grants.swap_remove(pos);
             }
             if grants.is_empty() {
                 self.ranges.remove(&start);
             }
         }
         released
+    }
+
+    /// Grants `txn` a lock on `key` in `mode` with one search of the key table, when no range
+    /// lock is granted at all (so only `key`'s own holders matter) and the caller has checked
+    /// that no request is queued. Returns the key back if another transaction holds it in a
+    /// conflicting mode; the caller then takes the general path (and queues). Re-acquiring a
+    /// held lock is a no-op and `Exclusive` over an own `Shared` entry upgrades it, as
+    /// [`grant`](Self::grant) does.
+    pub(super) fn try_grant_key(
+        &mut self,
+        txn: TxnId,
+        key: Vec<u8>,
+        mode: LockMode,
+    ) -> Result<(), Vec<u8>> {
+        debug_assert!(self.ranges.is_empty());
+        match self.keys.entry(key) {
+            Entry::Vacant(slot) => {
+                let key = slot.key().clone();
+                slot.insert(vec![(txn, mode)]);
+                self.by_txn.entry(txn).or_default().keys.push(key);
+            }
+            Entry::Occupied(mut slot) => {
+                if slot
+                    .get()
+                    .iter()
+                    .any(|&(t, m)| t != txn && !m.compatible_with(mode))
+                {
+                    return Err(slot.key().clone());
+                }
+                match slot.get_mut().iter_mut().find(|(t, _)| *t == txn) {
+                    Some(entry) => entry.1 = entry.1.max(mode),
+                    None => {
+                        slot.get_mut().push((txn, mode));
+                        let key = slot.key().clone();
+                        self.by_txn.entry(txn).or_default().keys.push(key);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether no range lock is granted.
+    pub(super) fn has_no_ranges(&self) -> bool {
+        self.ranges.is_empty()
     }
 
     /// Every lock `txn` holds, with its mode: key locks in acquisition order, then range locks.
