@@ -14,6 +14,16 @@ pub enum SchemaError {
     /// The storage or transaction layer failed (I/O, conflict, deadlock, lock timeout, …).
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// A statement of a script run in its caller's transaction (a migration file, for one)
+    /// failed with a typed error: the line the statement starts on, and the error. (SQL errors
+    /// carry their own line and column and are not wrapped.)
+    #[error("statement at line {line}: {source}")]
+    InStatement {
+        /// 1-based line of the script the statement starts on.
+        line: u64,
+        /// What failed.
+        source: Box<SchemaError>,
+    },
     /// No table of that name exists.
     #[error("no table named `{table}`")]
     UnknownTable {
@@ -124,6 +134,10 @@ impl SchemaError {
     /// Whether retrying the whole transaction may succeed (the engine's rule:
     /// [`Error::is_retryable`](crate::Error::is_retryable)).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, SchemaError::Engine(e) if e.is_retryable())
+        match self {
+            SchemaError::Engine(e) => e.is_retryable(),
+            SchemaError::InStatement { source, .. } => source.is_retryable(),
+            _ => false,
+        }
     }
 }

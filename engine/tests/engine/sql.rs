@@ -441,6 +441,51 @@ fn scripts_run_inside_the_callers_transaction() {
     assert!(execute_script(&mut txn, "CREATE TABLE t (k BIGINT PRIMARY KEY); COMMIT").is_err());
 }
 
+#[test]
+fn a_failing_script_statement_is_named_by_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir);
+    let kv = db.database();
+    let mut txn = kv.begin(IsolationLevel::Serializable).expect("begin");
+    let err = execute_script(
+        &mut txn,
+        "CREATE TABLE t (k BIGINT PRIMARY KEY);\nINSERT INTO t VALUES (1);\n\nINSERT INTO t\n  VALUES (1);",
+    )
+    .expect_err("duplicate key");
+    match &err {
+        SchemaError::InStatement { line, source } => {
+            assert_eq!(*line, 4, "{err}");
+            assert!(
+                matches!(**source, SchemaError::UniqueViolation { .. }),
+                "{err}"
+            );
+        }
+        other => panic!("expected the statement's line, got {other:?}"),
+    }
+    assert!(
+        err.to_string().starts_with("statement at line 4: "),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    txn.rollback();
+    // SQL errors carry their own line and column and are not wrapped.
+    let mut txn = kv.begin(IsolationLevel::Serializable).expect("begin");
+    let err = execute_script(
+        &mut txn,
+        "CREATE TABLE u (k BIGINT PRIMARY KEY);\nSELEC k FROM u;",
+    )
+    .expect_err("syntax error");
+    assert!(
+        matches!(&err, SchemaError::Sql(e) if e.line == 2),
+        "{err:?}"
+    );
+    let err = execute_script(&mut txn, "SELECT * FROM missing").expect_err("unknown table");
+    assert!(
+        matches!(&err, SchemaError::InStatement { line: 1, source } if matches!(**source, SchemaError::UnknownTable { .. })),
+        "{err:?}"
+    );
+}
+
 /// A model row: `(a, b, c)`.
 type ModelRow = (i64, i64, Option<i64>);
 /// A predicate over a model row.

@@ -63,6 +63,18 @@ fn locate(parsed: &Parsed, err: SchemaError) -> SchemaError {
     }
 }
 
+/// `err` of the script statement `parsed`, located: SQL errors get its line and column,
+/// typed errors are wrapped with its line ([`SchemaError::InStatement`]).
+fn in_statement(parsed: &Parsed, err: SchemaError) -> SchemaError {
+    match locate(parsed, err) {
+        e @ (SchemaError::Sql(_) | SchemaError::InStatement { .. }) => e,
+        other => SchemaError::InStatement {
+            line: parsed.line,
+            source: Box::new(other),
+        },
+    }
+}
+
 fn sql_error(parsed: &Parsed, message: impl Into<String>) -> SchemaError {
     parsed.error(message)
 }
@@ -429,11 +441,11 @@ pub fn execute_script(txn: &mut Transaction<'_>, sql: &str) -> Result<Vec<Statem
     for parsed in &statements {
         let cat = match catalog.take() {
             Some(c) => c,
-            None => Catalog::load(txn)?,
+            None => Catalog::load(txn).map_err(|e| in_statement(parsed, e))?,
         };
-        let b = bind(parsed, &cat)?;
-        check_params(b.params, &[]).map_err(|e| locate(parsed, e))?;
-        let r = execute(txn, &b.bound, &[]).map_err(|e| locate(parsed, e))?;
+        let b = bind(parsed, &cat).map_err(|e| in_statement(parsed, e))?;
+        check_params(b.params, &[]).map_err(|e| in_statement(parsed, e))?;
+        let r = execute(txn, &b.bound, &[]).map_err(|e| in_statement(parsed, e))?;
         if !matches!(b.bound, Bound::Ddl(_)) {
             catalog = Some(cat);
         }
