@@ -20,7 +20,7 @@
 //! write, locking read or guard of such a key asks neither the lock manager nor the
 //! write-conflict index again. Neither answer can change while the lock is held — no other
 //! transaction can commit a key this one holds locked — so this only saves work: a row insert
-//! touches its row key and each index entry twice (the absence check, then the write).
+//! touches its row key and each unique index entry twice (the absence check, then the write).
 //!
 //! A deadlock or write conflict rolls the transaction back at once (its locks are released so
 //! the others proceed); every later call then fails with [`Error::TransactionAborted`]. A lock
