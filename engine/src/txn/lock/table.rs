@@ -163,13 +163,9 @@ impl GrantTable {
     pub(super) fn grant(&mut self, txn: TxnId, target: LockTarget, mode: LockMode) {
         match target {
             LockTarget::Key(key) => {
-                let holders = self.keys.entry(key.clone()).or_default();
-                if let Some(entry) = holders.iter_mut().find(|(t, _)| *t == txn) {
-                    entry.1 = entry.1.max(mode);
-                    return;
-                }
-                holders.push((txn, mode));
-                self.by_txn.entry(txn).or_default().keys.push(key);
+                // The caller checked every conflict, so the key's holders cannot refuse it.
+                let granted = self.try_grant_key(txn, key, mode);
+                debug_assert!(granted.is_ok(), "grant over a conflicting holder");
             }
             LockTarget::Range(range) => {
                 let end = range.end().map(<[u8]>::to_vec);
@@ -215,19 +211,18 @@ impl GrantTable {
         released
     }
 
-    /// Grants `txn` a lock on `key` in `mode` with one search of the key table, when no range
-    /// lock is granted at all (so only `key`'s own holders matter) and the caller has checked
-    /// that no request is queued. Returns the key back if another transaction holds it in a
-    /// conflicting mode; the caller then takes the general path (and queues). Re-acquiring a
-    /// held lock is a no-op and `Exclusive` over an own `Shared` entry upgrades it, as
-    /// [`grant`](Self::grant) does.
+    /// Grants `txn` a lock on `key` in `mode` with one search of the key table, unless another
+    /// transaction holds `key` itself in a conflicting mode (then the key comes back). Only
+    /// `key`'s own holders are consulted: on its own this decides a request only when no range
+    /// lock is granted and no request is queued (the manager's fast path); [`grant`](Self::grant)
+    /// records key locks through it after checking everything. Re-acquiring a held lock is a
+    /// no-op, and `Exclusive` over an own `Shared` entry upgrades it.
     pub(super) fn try_grant_key(
         &mut self,
         txn: TxnId,
         key: Vec<u8>,
         mode: LockMode,
     ) -> Result<(), Vec<u8>> {
-        debug_assert!(self.ranges.is_empty());
         match self.keys.entry(key) {
             Entry::Vacant(slot) => {
                 let key = slot.key().clone();
