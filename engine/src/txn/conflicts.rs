@@ -15,9 +15,13 @@
 //!    in flight while it checks.
 //! 4. **Prune.** Entries at or below the oldest registered snapshot's LSN (or, with none
 //!    registered, the newest published snapshot's LSN, which every later snapshot includes) can
-//!    never conflict again and are dropped once the index has doubled since the last prune.
+//!    never conflict again. Key entries are dropped once the index has doubled since the last
+//!    prune; ranges, which are recorded in ascending LSN order, are dropped from the front at
+//!    every commit, and a check walks them newest first and stops at the first one its
+//!    snapshot already includes — so a stream of bulk commits costs each check O(commits since
+//!    its snapshot), not O(ranges held).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::types::Lsn;
@@ -37,8 +41,9 @@ pub struct ConflictIndex {
 #[derive(Debug)]
 struct Inner {
     keys: HashMap<Vec<u8>, Lsn>,
-    /// Inclusive key ranges written by large commits: `(first, last, lsn)`.
-    ranges: Vec<(Vec<u8>, Vec<u8>, Lsn)>,
+    /// Inclusive key ranges written by large commits: `(first, last, lsn)`, in ascending LSN
+    /// order (commits record under the writer lock, in LSN order).
+    ranges: VecDeque<(Vec<u8>, Vec<u8>, Lsn)>,
     /// Snapshot LSNs of the registered transactions, with how many share each.
     active: BTreeMap<Lsn, usize>,
     prune_at: usize,
@@ -49,7 +54,7 @@ impl Default for ConflictIndex {
         ConflictIndex {
             inner: Mutex::new(Inner {
                 keys: HashMap::new(),
-                ranges: Vec::new(),
+                ranges: VecDeque::new(),
                 active: BTreeMap::new(),
                 prune_at: MIN_PRUNE_AT,
             }),
@@ -98,7 +103,8 @@ impl ConflictIndex {
         if keys.len() > ESCALATE_KEYS {
             let first = keys.clone().next().map(<[u8]>::to_vec).unwrap_or_default();
             let last = keys.last().map(<[u8]>::to_vec).unwrap_or_default();
-            inner.ranges.push((first, last, lsn));
+            debug_assert!(inner.ranges.back().is_none_or(|r| r.2 <= lsn));
+            inner.ranges.push_back((first, last, lsn));
         } else {
             for key in keys {
                 match inner.keys.get_mut(key) {
@@ -109,10 +115,12 @@ impl ConflictIndex {
                 }
             }
         }
+        let bound = inner.active.keys().next().copied().unwrap_or(published);
+        while inner.ranges.front().is_some_and(|r| r.2 <= bound) {
+            inner.ranges.pop_front();
+        }
         if inner.keys.len() + inner.ranges.len() > inner.prune_at {
-            let bound = inner.active.keys().next().copied().unwrap_or(published);
             inner.keys.retain(|_, at| *at > bound);
-            inner.ranges.retain(|r| r.2 > bound);
             inner.prune_at = MIN_PRUNE_AT.max(2 * (inner.keys.len() + inner.ranges.len()));
         }
     }
@@ -124,7 +132,9 @@ impl ConflictIndex {
             || inner
                 .ranges
                 .iter()
-                .any(|(first, last, at)| *at > snapshot && first.as_slice() <= key && key <= last)
+                .rev()
+                .take_while(|r| r.2 > snapshot)
+                .any(|(first, last, _)| first.as_slice() <= key && key <= last)
     }
 
     /// Whether any key in `[from, to)` was committed by a commit with an LSN greater than
@@ -206,5 +216,43 @@ mod tests {
         }
         // With nothing registered, the bound is the published LSN: everything at or below it goes.
         assert!(idx.len() <= MIN_PRUNE_AT + 10);
+    }
+
+    fn bulk(lo: u32) -> Vec<Vec<u8>> {
+        (lo..=lo + ESCALATE_KEYS as u32)
+            .map(|i| format!("k{i:06}").into_bytes())
+            .collect()
+    }
+
+    #[test]
+    fn ranges_a_registered_snapshot_includes_are_dropped_at_each_commit() {
+        let idx = ConflictIndex::default();
+        for i in 0..100u64 {
+            let keys = bulk(i as u32 * 1000);
+            // Nothing registered, and every earlier commit already published.
+            idx.record(Lsn(i + 1), keys.iter().map(Vec::as_slice), Lsn(i));
+        }
+        assert_eq!(idx.len(), 1, "only the newest, unpublished range is kept");
+        assert!(idx.written_after(b"k099000", Lsn(99)));
+        assert!(!idx.written_after(b"k099000", Lsn(100)));
+    }
+
+    #[test]
+    fn a_range_older_than_a_newer_one_still_conflicts_for_an_older_snapshot() {
+        let idx = ConflictIndex::default();
+        idx.register(|| ((), Lsn(1)));
+        let (a, b) = (bulk(0), bulk(5000));
+        idx.record(Lsn(2), a.iter().map(Vec::as_slice), Lsn(1));
+        idx.record(Lsn(3), b.iter().map(Vec::as_slice), Lsn(1));
+        assert_eq!(idx.len(), 2, "the registered snapshot at 1 needs both");
+        assert!(
+            idx.written_after(b"k000010", Lsn(1)),
+            "the older range, behind the newer"
+        );
+        assert!(
+            !idx.written_after(b"k000010", Lsn(2)),
+            "a snapshot at 2 includes it"
+        );
+        assert!(idx.written_after(b"k005010", Lsn(2)));
     }
 }
