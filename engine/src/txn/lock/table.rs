@@ -11,6 +11,8 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 
+use smallvec::{SmallVec, smallvec};
+
 use super::target::{KeyRange, LockMode, LockTarget, ends_after};
 use crate::types::TxnId;
 
@@ -48,10 +50,14 @@ fn range_covers(start: &[u8], end: Option<&[u8]>, target: &LockTarget) -> bool {
     }
 }
 
+/// The transactions holding one key, with their modes. Almost every key has one holder, so one
+/// is stored inline and a key lock costs no allocation beyond its key.
+type Holders = SmallVec<[(TxnId, LockMode); 1]>;
+
 /// The granted locks.
 #[derive(Debug, Default)]
 pub(super) struct GrantTable {
-    keys: BTreeMap<Vec<u8>, Vec<(TxnId, LockMode)>>,
+    keys: BTreeMap<Vec<u8>, Holders>,
     ranges: BTreeMap<Vec<u8>, Vec<RangeGrant>>,
     by_txn: HashMap<TxnId, TxnGrants>,
     next_range_id: u64,
@@ -226,7 +232,7 @@ impl GrantTable {
         match self.keys.entry(key) {
             Entry::Vacant(slot) => {
                 let key = slot.key().clone();
-                slot.insert(vec![(txn, mode)]);
+                slot.insert(smallvec![(txn, mode)]);
                 self.by_txn.entry(txn).or_default().keys.push(key);
             }
             Entry::Occupied(mut slot) => {
