@@ -455,3 +455,60 @@ fn long_separators_under_delete_churn_match_model() {
         }
     }
 }
+
+/// Sorted batches landing in clusters — what a commit of table rows and index entries looks
+/// like — exercise the writer's leaf hint: consecutive puts into one leaf, a miss to the next
+/// cluster, splits of the hinted leaf, replaced keys and deletes between runs. The tree must
+/// match the model after every commit, and the full scan must equal it.
+#[test]
+fn clustered_sorted_batches_through_the_leaf_hint_match_model() {
+    for seed in 700..704 + extra_seeds() {
+        let store = MemStore::strict(1024);
+        let mut rng = Rng(seed);
+        let mut model = Model::new();
+        let mut root = PageId(0);
+        let mut next = [0u64; 6];
+        for c in 0..30 {
+            let ctx = format!("seed {seed} commit {c}");
+            // The batch: ascending runs in each cluster, then sorted (as a commit applies them).
+            let mut batch: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+            for (cluster, at) in next.iter_mut().enumerate() {
+                for _ in 0..rng.below(40) {
+                    *at += 1 + rng.below(3);
+                    let key = format!("c{cluster}-{:08}", *at).into_bytes();
+                    batch.push((key, Some(value_for(&mut rng))));
+                }
+            }
+            let existing: Vec<Vec<u8>> = model.keys().cloned().collect();
+            for _ in 0..rng.below(12) {
+                if existing.is_empty() {
+                    break;
+                }
+                let key = existing[rng.below(existing.len() as u64) as usize].clone();
+                let op = (rng.below(2) == 0).then(|| value_for(&mut rng));
+                batch.push((key, op));
+            }
+            batch.sort_by(|a, b| a.0.cmp(&b.0));
+            batch.dedup_by(|a, b| a.0 == b.0);
+            let mut w = TreeWriter::new(&store, root, Lsn(c + 1));
+            for (key, op) in batch {
+                match op {
+                    Some(value) => {
+                        let replaced = w.put(&key, &value).expect("put");
+                        let had = model.insert(key.clone(), value).is_some();
+                        assert_eq!(replaced, had, "{ctx}: put {key:?}");
+                    }
+                    None => {
+                        let had = w.delete(&key).expect("delete");
+                        assert_eq!(had, model.remove(&key).is_some(), "{ctx}: delete");
+                    }
+                }
+            }
+            root = w.finish().expect("finish");
+            store.reclaim();
+            verify(&store, root, &model, &mut rng, &ctx);
+            let all = scan(&store, root, Bound::Unbounded, Bound::Unbounded, false);
+            assert_eq!(all, model, "{ctx}: full scan");
+        }
+    }
+}

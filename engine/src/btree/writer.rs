@@ -13,6 +13,11 @@
 //!    [`PageStore::write_page`], then frees the old ids and returns the new root. Readers never
 //!    see a half-built tree: nothing they can reach changed.
 //!
+//! A sorted batch mostly lands in the leaf the previous put used: the writer remembers that leaf
+//! and the key interval its path assigns it ([`LeafHint`]), and a put inside the interval whose
+//! cell fits goes straight to it, so a batch descends about once per leaf rather than once per
+//! key. A split of that leaf, or any delete, forgets it.
+//!
 //! Large values are written to overflow chains as they are put; chains that a commit replaces
 //! or deletes are freed. After an error the writer must be dropped (or [`TreeWriter::abort`]ed):
 //! its in-memory tree may be partly updated.
@@ -65,6 +70,51 @@ pub struct TreeWriter<'s, S: PageStore + ?Sized> {
     allocated: IdSet,
     /// Pages of the previous tree this commit replaced; freed at `finish`.
     retired: Vec<PageId>,
+    /// The leaf the previous put went to, if it is still where the hint says.
+    hint: LeafHint,
+}
+
+/// The leaf the last descending put inserted into without splitting, with the key interval
+/// `[low, high)` its path assigns it (an absent bound is unbounded). Bounds come from the
+/// separators beside the leaf's pointer in its parent (or an ancestor's, at an edge): they move
+/// only when that leaf itself splits or merges, which clears the hint. The buffers are reused
+/// from one descent to the next.
+#[derive(Default)]
+struct LeafHint {
+    /// `PageId(0)`: no hint.
+    id: PageId,
+    low: Option<Vec<u8>>,
+    high: Option<Vec<u8>>,
+}
+
+impl LeafHint {
+    fn clear(&mut self) {
+        self.id = PageId(0);
+    }
+
+    fn set(&mut self, id: PageId, low: Option<&[u8]>, high: Option<&[u8]>) {
+        fn keep(buf: &mut Option<Vec<u8>>, bound: Option<&[u8]>) {
+            match (bound, buf.as_mut()) {
+                (Some(b), Some(v)) => {
+                    v.clear();
+                    v.extend_from_slice(b);
+                }
+                (Some(b), None) => *buf = Some(b.to_vec()),
+                (None, _) => *buf = None,
+            }
+        }
+        self.id = id;
+        keep(&mut self.low, low);
+        keep(&mut self.high, high);
+    }
+
+    /// The hinted leaf, if `key` falls inside its interval.
+    fn leaf_for(&self, key: &[u8]) -> Option<PageId> {
+        let inside = self.id.0 != 0
+            && self.low.as_deref().is_none_or(|low| key >= low)
+            && self.high.as_deref().is_none_or(|high| key < high);
+        inside.then_some(self.id)
+    }
 }
 
 /// What a recursive insert reports to its parent.
@@ -87,6 +137,7 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             owned: IdMap::default(),
             allocated: IdSet::default(),
             retired: Vec::new(),
+            hint: LeafHint::default(),
         }
     }
 
@@ -197,7 +248,10 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             self.root = id;
             return Ok(false);
         }
-        let done = self.insert(self.root, key, &cell, 0, true)?;
+        if self.insert_hinted(key, &cell)? {
+            return Ok(false);
+        }
+        let done = self.insert(self.root, key, &cell, 0, true, None, None)?;
         self.root = done.id;
         if let Some((sep, right)) = done.split {
             let id = self.alloc()?;
@@ -215,9 +269,29 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         }
     }
 
-    /// Inserts `cell` (for `key`) below node `id`. `rightmost`: the node is on the tree's right
-    /// edge (every ancestor descended into its last child), where an append splits off only the
-    /// new cell so that an ascending load leaves full pages behind.
+    /// Inserts `cell` for a new `key` straight into the hinted leaf, if `key` falls in its
+    /// interval and the cell fits there without a split. `false`: nothing changed; the caller
+    /// descends from the root (a replaced key always does, so its old overflow chain is freed
+    /// by the one path that handles it).
+    fn insert_hinted(&mut self, key: &[u8], cell: &[u8]) -> Result<bool> {
+        let Some(id) = self.hint.leaf_for(key) else {
+            return Ok(false);
+        };
+        let Some(page) = self.owned.get_mut(&id) else {
+            self.hint.clear();
+            return Ok(false);
+        };
+        let Err(pos) = NodeView::open(page, id)?.search(key)? else {
+            return Ok(false);
+        };
+        Ok(nb::insert(page, pos, cell))
+    }
+
+    /// Inserts `cell` (for `key`) below node `id`, whose keys lie in `[low, high)` (absent bound:
+    /// unbounded). `rightmost`: the node is on the tree's right edge (every ancestor descended
+    /// into its last child), where an append splits off only the new cell so that an ascending
+    /// load leaves full pages behind. The leaf it ends in becomes the hint unless it split.
+    #[allow(clippy::too_many_arguments)]
     fn insert(
         &mut self,
         id: PageId,
@@ -225,6 +299,8 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         cell: &[u8],
         depth: usize,
         rightmost: bool,
+        low: Option<&[u8]>,
+        high: Option<&[u8]>,
     ) -> Result<Inserted> {
         if depth > MAX_HEIGHT {
             return Err(Error::corruption(id, "tree deeper than the maximum height"));
@@ -245,7 +321,17 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             let idx = view.child_index(key)?;
             let child = view.child(idx)?;
             let last = rightmost && idx == view.count();
-            let done = self.insert(child, key, cell, depth + 1, last)?;
+            let child_low = if idx > 0 {
+                Some(view.key(idx - 1)?)
+            } else {
+                low
+            };
+            let child_high = if idx < view.count() {
+                Some(view.key(idx)?)
+            } else {
+                high
+            };
+            let done = self.insert(child, key, cell, depth + 1, last, child_low, child_high)?;
             old = done.old;
             nb::set_child(&mut page, idx, done.id);
             (
@@ -255,6 +341,7 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             )
         };
         let mut split = None;
+        let leaf = nb::is_leaf(&page);
         if let Some(new_cell) = new_cell
             && !nb::insert(&mut page, pos, &new_cell)
         {
@@ -263,6 +350,12 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             cells.insert(pos, new_cell.into_owned());
             let (sep, right) = self.split_into(&mut page, cells, append)?;
             split = Some((sep, right));
+        }
+        if leaf {
+            match split {
+                None => self.hint.set(id, low, high),
+                Some(_) => self.hint.clear(),
+            }
         }
         self.install(id, page);
         Ok(Inserted { id, split, old })
@@ -285,6 +378,8 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
     /// Removes `key`; returns whether it was present. A missing key changes nothing.
     pub fn delete(&mut self, key: &[u8]) -> Result<bool> {
         self.check_key(key)?;
+        // A delete can merge or redistribute leaves, moving their intervals.
+        self.hint.clear();
         if self.root.0 == 0 {
             return Ok(false);
         }
