@@ -37,8 +37,19 @@ pub fn metric_path(slug: &str) -> String {
     format!("metrics/{slug}")
 }
 
-/// Path, under the version root, of the published copy of `file` (relative to the run folder:
-/// `records/fmt.json`) of run `run`: the repository's `evidence/` layout.
+/// The site's evidence store, a folder of the site root beside the versions that every version
+/// links to ([`crate::site::output::evidence`]).
+pub const EVIDENCE_STORE: &str = "evidence";
+
+/// The link, from the version root, to the published copy of `file` (relative to the run
+/// folder: `records/fmt.json`) of run `run`: the store keeps the repository's `evidence/`
+/// layout, one level up from the version (`../evidence/<run>/<file>`).
 pub fn evidence_file(run: &str, file: &str) -> String {
-    format!("evidence/{run}/{file}")
+    evidence_link(&format!("{run}/{file}"))
+}
+
+/// The link, from the version root, to `path` in the evidence store (`<run>/records/x.json`,
+/// as the ledger's `evidence/` folder names it).
+pub fn evidence_link(path: &str) -> String {
+    format!("../{EVIDENCE_STORE}/{path}")
 }

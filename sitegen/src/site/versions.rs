@@ -46,11 +46,17 @@ pub fn validate_name(name: &str) -> Result<()> {
     }
     if matches!(
         name,
-        LATEST | "index.html" | "versions.json" | "versions.js" | "versions.html"
+        LATEST
+            | crate::site::urls::EVIDENCE_STORE
+            | "index.html"
+            | "versions.json"
+            | "versions.js"
+            | "versions.html"
     ) {
         bail!(
             "`{name}` is not a valid version name: it is reserved (`latest` names the newest \
-             version; the others are files of the site's root)"
+             version, `evidence` is the evidence store every version links to; the others are \
+             files of the site's root)"
         );
     }
     Ok(())

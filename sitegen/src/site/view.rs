@@ -127,8 +127,12 @@ pub fn evidence_json(e: &EvidenceRef) -> Value {
             .unwrap_or("");
         format!("runs/{run}/index.html#check-{check}")
     });
-    // A ledger record is published at `evidence/<path>` (`site::output::evidence`).
-    let file = e.run_id.as_ref().map(|_| format!("evidence/{}", e.path));
+    // A ledger record is published in the site's evidence store, `../evidence/<path>` from the
+    // version root (`site::output::evidence`).
+    let file = e
+        .run_id
+        .as_ref()
+        .map(|_| crate::site::urls::evidence_link(&e.path));
     json!({
         "run_id": e.run_id,
         "file": file,

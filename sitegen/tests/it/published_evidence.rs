@@ -60,9 +60,11 @@ fn every_hash_on_a_run_page_links_to_a_published_file_with_that_hash() {
         let target = page_dir.join(href);
         assert_eq!(&sha256_of(&target), hash, "{href}");
     }
-    // The published copy is byte for byte the ledger's file.
-    let record = site
-        .join("evidence")
+    // The published copy is byte for byte the ledger's file, in the evidence store beside
+    // the version.
+    let record = f
+        .root()
+        .join("site/evidence")
         .join(&run)
         .join("records/metrics.json");
     assert_eq!(
@@ -72,7 +74,9 @@ fn every_hash_on_a_run_page_links_to_a_published_file_with_that_hash() {
     // The dashboard's criteria link their record hashes too.
     let dash = std::fs::read_to_string(site.join("dashboard/index.html")).expect("dashboard");
     assert!(
-        dash.contains(&format!("href=\"../evidence/{run}/records/metrics.json\"")),
+        dash.contains(&format!(
+            "href=\"../../evidence/{run}/records/metrics.json\""
+        )),
         "criteria link to the published record"
     );
     assert!(html.contains("sha256sum -c SHA256SUMS") && html.contains("sitegen verify"));
@@ -82,7 +86,8 @@ fn every_hash_on_a_run_page_links_to_a_published_file_with_that_hash() {
 fn sha256sums_lists_every_file_of_the_run_and_checks() {
     let f = Fixture::new();
     let run = f.run(&["metrics"]);
-    let dir = built(&f).join("evidence").join(&run);
+    built(&f);
+    let dir = f.root().join("site/evidence").join(&run);
     let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).expect("SHA256SUMS");
     let lines: Vec<&str> = sums.lines().collect();
     assert!(lines[0].ends_with("  manifest.json"), "{sums}");
@@ -348,35 +353,42 @@ fn each_version_lists_its_pages_for_the_banner_of_older_versions() {
 }
 
 #[test]
-fn a_later_version_links_unchanged_evidence_and_recopies_a_changed_copy() {
+fn versions_share_one_evidence_store_and_a_changed_copy_is_restored_for_all() {
     use std::os::unix::fs::MetadataExt;
     let f = Fixture::new();
     let run = f.run(&["metrics"]);
     let v1 = built(&f);
-    f.run(&["metrics"]);
-    // Someone changes a file of the published v1 after the fact.
-    let record = format!("evidence/{run}/records/metrics.json");
-    std::fs::write(v1.join(&record), b"{\"forged\": true}").expect("tamper");
+    let store = f.root().join("site/evidence");
+    assert!(
+        !v1.join("evidence").exists(),
+        "a version holds its pages only, not a copy of the evidence"
+    );
+    let record = store.join(&run).join("records/metrics.json");
+    let inode = |p: &Path| std::fs::metadata(p).expect("stat").ino();
+    let kept = [
+        store.join(&run).join("run.json"),
+        store.join(&run).join("manifest.json"),
+        store.join(&run).join("SHA256SUMS"),
+    ];
+    let before: Vec<u64> = kept.iter().map(|p| inode(p)).collect();
+    let second = f.run(&["metrics"]);
+    // Someone changes a published file after the fact.
+    std::fs::write(&record, b"{\"forged\": true}").expect("tamper");
     let (code, out) = sitegen(&f, &["build", "--version", "v2"]);
     assert_eq!(code, 0, "{out}");
-    let v2 = f.root().join("site/v2");
-    let inode = |p: &Path| std::fs::metadata(p).expect("stat").ino();
-    // Unchanged evidence of the older run is the previous version's file, not a new copy.
-    for rel in [
-        format!("evidence/{run}/run.json"),
-        format!("evidence/{run}/manifest.json"),
-        format!("evidence/{run}/SHA256SUMS"),
-    ] {
-        assert_eq!(inode(&v1.join(&rel)), inode(&v2.join(&rel)), "{rel} shared");
+    // Unchanged files of the older run are left as they are; the new run is added.
+    let after: Vec<u64> = kept.iter().map(|p| inode(p)).collect();
+    assert_eq!(before, after, "unchanged store files were rewritten");
+    assert!(store.join(&second).join("SHA256SUMS").is_file());
+    // The changed copy holds the ledger's bytes again — for both versions, which link to it.
+    let ledger =
+        std::fs::read(f.evidence().join(&run).join("records/metrics.json")).expect("ledger");
+    assert_eq!(std::fs::read(&record).expect("published"), ledger);
+    for v in ["v1", "v2"] {
+        let page = f.root().join("site").join(v).join("runs").join(&run);
+        let html = std::fs::read_to_string(page.join("index.html")).expect("run page");
+        for (href, hash) in hash_links(&html) {
+            assert_eq!(sha256_of(&page.join(&href)), hash, "{v}: {href}");
+        }
     }
-    // The changed copy is not shared: v2 holds the ledger's bytes, and v1 keeps its own.
-    assert_ne!(inode(&v1.join(&record)), inode(&v2.join(&record)));
-    assert_eq!(
-        std::fs::read(v2.join(&record)).expect("published"),
-        std::fs::read(f.evidence().join(&run).join("records/metrics.json")).expect("ledger")
-    );
-    assert_eq!(
-        std::fs::read(v1.join(&record)).expect("v1"),
-        b"{\"forged\": true}"
-    );
 }

@@ -179,17 +179,14 @@ fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<
     // The evidence is in the page contexts now; free it before rendering.
     // Freeing a parsed ledger (millions of values) takes a while: a helper thread does it
     // while the pages render.
-    let mut published: Vec<_> = loaded
+    let evidence_files: Vec<_> = loaded
         .evidence
         .as_ref()
         .map(output_evidence::files)
         .unwrap_or_default();
     // The page list the banner of older versions reads (`versions::pages_js`).
     let paths: Vec<&str> = jobs.iter().map(|j| j.path.as_str()).collect();
-    published.push(output_evidence::Published::Generated {
-        rel: versions::PAGES_JS.to_string(),
-        bytes: versions::pages_js(&paths)?.into_bytes(),
-    });
+    let pages_js = versions::pages_js(&paths)?;
     if let Some(evidence) = loaded.evidence.take() {
         std::thread::spawn(move || drop(evidence));
     }
@@ -200,10 +197,13 @@ fn build_once(options: &BuildOptions, project: &Project, share: bool) -> Result<
             options.force,
             &loaded,
             &jobs,
-            &published,
-            previous.as_ref().map(|p| p.dir.as_path()),
+            evidence_files.iter().map(output_evidence::link_target),
         )?;
         staging.add_file(search::FILE, &search_index)?;
+        staging.add_file(versions::PAGES_JS, &pages_js)?;
+        // The evidence store, beside the versions: complete before any page linking to it is
+        // published.
+        output_evidence::publish(&site_dir, staging.root(), &evidence_files)?;
         anyhow::Ok(staging)
     })?;
     let rendered = phase(&mut timings, "render", || {

@@ -143,7 +143,7 @@ pub fn render(
             } else {
                 format!("{}/index.html", job.path)
             };
-            let scanned = links::scan(&file, &html, out.staging.files());
+            let scanned = links::scan(&file, &html, out.staging.linkable());
             Ok(RenderedPage {
                 path: job.path.clone(),
                 shared: false,

@@ -50,7 +50,7 @@ pub fn check(
                 .filter(|(p, _)| p.shared)
                 .map(|(p, file)| {
                     let html = staging.read_html(&p.path)?;
-                    Ok((file.clone(), links::scan(file, &html, staging.files())))
+                    Ok((file.clone(), links::scan(file, &html, staging.linkable())))
                 })
                 .collect::<Result<_>>()?;
             let mut fragments = Vec::new();

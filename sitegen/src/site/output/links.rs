@@ -162,8 +162,16 @@ fn resolve_link(
     let target = if path_part.is_empty() {
         page.to_string()
     } else {
-        // `None`: leaves the version tree (another version or the site root).
-        let mut resolved = resolve(dir, path_part)?;
+        // `None`: leaves the version tree — into the evidence store (checked: its files are
+        // known as `../evidence/…`), or to another version or the site root (not ours).
+        let Some(mut resolved) = resolve(dir, path_part) else {
+            let beside = resolve_beside(dir, path_part)?;
+            if !all_files.contains(&beside) {
+                return Some(Err(format!("broken link `{link}` (no file `{beside}`)")));
+            }
+            let fragment = fragment.filter(|f| !f.is_empty()).map(str::to_string);
+            return Some(Ok((beside, fragment)));
+        };
         if resolved.is_empty() || path_part.ends_with('/') {
             if !resolved.is_empty() {
                 resolved.push('/');
@@ -198,6 +206,19 @@ fn is_external(link: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// Resolves `rel`, which leaves the version root from `dir`, to `../evidence/<path>` when it
+/// lands in the site's evidence store; `None` for anywhere else.
+fn resolve_beside(dir: &str, rel: &str) -> Option<String> {
+    // One folder above the version root stands for the site root.
+    const VERSION: &str = "\u{0}";
+    let resolved = resolve(&format!("{VERSION}/{dir}"), rel)?;
+    let store = crate::site::urls::EVIDENCE_STORE;
+    resolved
+        .strip_prefix(store)
+        .filter(|rest| rest.starts_with('/'))
+        .map(|rest| format!("../{store}{rest}"))
 }
 
 /// Resolves `rel` against `dir` (both `/`-separated, relative to the version root). `None`
@@ -375,5 +396,26 @@ mod tests {
             "{err}"
         );
         assert!(err.starts_with("2 broken"), "{err}");
+    }
+
+    #[test]
+    fn links_into_the_evidence_store_are_checked_and_other_versions_are_not() {
+        let all = files(&["runs/r/index.html", "../evidence/r/SHA256SUMS"]);
+        let good = [(
+            "runs/r/index.html",
+            r#"<a href="../../../evidence/r/SHA256SUMS"></a><a href="../../../v0/index.html"></a><a href="../../../versions.html"></a>"#,
+        )];
+        check(&all, &good).expect("store link resolves; other versions are not ours");
+        let bad = [(
+            "runs/r/index.html",
+            r#"<a href="../../../evidence/r/records/gone.json"></a>"#,
+        )];
+        let err = check(&all, &bad)
+            .expect_err("missing store file")
+            .to_string();
+        assert!(
+            err.contains("no file `../evidence/r/records/gone.json`"),
+            "{err}"
+        );
     }
 }

@@ -8,7 +8,9 @@
 //!    and the assets. Staging lives under `target/sitegen-cache/` — outside the published folder,
 //!    on the same file system so that the final rename is atomic — and so does every other
 //!    temporary file or tree of a build ([`staging::STAGING`]); a build first removes what builds that
-//!    were killed left there ([`leftovers::remove_leftovers`]);
+//!    were killed left there ([`leftovers::remove_leftovers`]); then the evidence store
+//!    `site/evidence/`, beside the versions, is brought up to date with every run the version
+//!    shows ([`evidence::publish`]: complete files renamed into place, never a part);
 //! 2. (render phase) each page is written there as soon as it is rendered
 //!    ([`staging::Staging::write_page`]) — or hard-linked from the previous version when it is shared
 //!    ([`staging::Staging::share_page`]) — so no more than a page per thread is held in memory, and its

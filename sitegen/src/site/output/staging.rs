@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use super::evidence::Published;
 use crate::site::incremental::reuse::ReuseFailed;
 use crate::site::job::PageJob;
 use crate::site::load::Loaded;
@@ -31,6 +30,9 @@ pub struct Staging {
     /// temporary trees.
     pub(super) root: PathBuf,
     files: HashSet<String>,
+    /// `files` and the evidence store's files as pages link to them (`../evidence/…`): what
+    /// the link checker may find.
+    linkable: HashSet<String>,
     pub(super) published: bool,
 }
 
@@ -44,18 +46,16 @@ pub fn page_file(path: &str, name: &str) -> String {
 }
 
 impl Staging {
-    /// Step 1: the temporary tree for `jobs`, the template assets and the published `evidence`.
-    /// An evidence file that the previous version (`previous`, its folder) published with the
-    /// same bytes is hard-linked from there ([`super::evidence::link_previous`]); every other
-    /// one is copied from the ledger.
+    /// Step 1: the temporary tree for `jobs` and the template assets. `evidence` lists the
+    /// evidence store's files as pages link to them ([`super::evidence::link_target`]): they
+    /// are not part of the version (the store is beside it), but links to them are checked.
     pub fn create(
         site_dir: &Path,
         cache: &Path,
         force: bool,
         loaded: &Loaded,
         jobs: &[PageJob],
-        evidence: &[Published],
-        previous: Option<&Path>,
+        evidence: impl IntoIterator<Item = String>,
     ) -> Result<Staging> {
         let version = &loaded.version;
         if !force {
@@ -72,10 +72,6 @@ impl Staging {
             files.insert(format!("assets/{name}"));
             count += 1;
         }
-        for file in evidence {
-            files.insert(file.rel().to_string());
-            count += 1;
-        }
         if files.len() != count {
             bail!("two pages would be written to the same path; check content page names");
         }
@@ -84,10 +80,13 @@ impl Staging {
             .with_context(|| format!("while creating {}", staging_root.display()))?;
         let dir = staging_root.join(format!("{version}-{}", std::process::id()));
         remove_if_exists(&dir)?;
+        let mut linkable = files.clone();
+        linkable.extend(evidence);
         let staging = Staging {
             dir,
             root: staging_root,
             files,
+            linkable,
             published: false,
         };
         create_dirs(&staging.dir, &staging.files)?;
@@ -96,23 +95,16 @@ impl Staging {
             std::fs::write(&path, text)
                 .with_context(|| format!("while writing {}", path.display()))?;
         }
-        evidence.par_iter().try_for_each(|file| {
-            let path = staging.dir.join(file.rel());
-            if previous.is_some_and(|from| super::evidence::link_previous(file, from, &path)) {
-                return Ok(());
-            }
-            std::fs::write(&path, super::evidence::contents(file)?)
-                .with_context(|| format!("while writing {}", path.display()))
-        })?;
         Ok(staging)
     }
 
-    /// Writes a file that belongs to no page (`search-index.js`) at `rel` under the version
-    /// root, which must not be taken by a page or an asset.
+    /// Writes a file that belongs to no page (`search-index.js`, `pages.js`) at `rel` under the
+    /// version root, which must not be taken by a page or an asset.
     pub fn add_file(&mut self, rel: &str, text: &str) -> Result<()> {
         if !self.files.insert(rel.to_string()) {
             bail!("{rel} would be written twice");
         }
+        self.linkable.insert(rel.to_string());
         let path = self.dir.join(rel);
         std::fs::write(&path, text).with_context(|| format!("while writing {}", path.display()))
     }
@@ -120,6 +112,17 @@ impl Staging {
     /// Every file of the version, relative to its root.
     pub fn files(&self) -> &HashSet<String> {
         &self.files
+    }
+
+    /// Every file a page may link to: the version's, and the evidence store's as
+    /// `../evidence/…`.
+    pub fn linkable(&self) -> &HashSet<String> {
+        &self.linkable
+    }
+
+    /// The staging folder this tree is in (where other temporary files of the build go).
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Writes the two files of the page at `path`.

@@ -238,7 +238,7 @@ pub fn catalog_page(shared: &Shared, ev: Option<&Evidence>) -> Result<PageJob> {
             "title": "Schema catalog",
             "check": CATALOG_CHECK,
             "latest": {"run": latest.run, "sha256": latest.sha256, "record": latest.record,
-                       "file": format!("evidence/{}", latest.record),
+                       "file": crate::site::urls::evidence_link(latest.record),
                        "check_href": format!("runs/{}/index.html#check-{CATALOG_CHECK}", latest.run)},
             "format_version": latest.doc.get("format_version"),
             "engine_version": latest.doc.get("engine_version"),

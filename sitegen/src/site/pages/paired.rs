@@ -79,7 +79,7 @@ fn context(run: &Run) -> Value {
                 "id": r.record.check_id, "status": r.record.status.as_str(),
                 "not_pairable": p.not_pairable, "duration_ms": r.record.duration_ms,
                 "command": r.record.command.join(" "), "record": r.path, "sha256": r.sha256,
-                "file": format!("evidence/{}", r.path),
+                "file": crate::site::urls::evidence_link(&r.path),
                 "baseline": p.baseline, "current": p.current, "rounds": p.rounds,
                 "interval": p.interval, "names": names, "pairs": pairs, "metrics": metrics,
             }))

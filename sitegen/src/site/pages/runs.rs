@@ -263,7 +263,7 @@ fn run_context(ev: &Evidence, i: usize) -> Value {
                 "metrics": metrics, "artifacts": rec.artifacts,
                 "conditions": conditions_view(rec.conditions.as_ref()),
                 "stdout": excerpt(&rec.stdout), "stderr": excerpt(&rec.stderr),
-                "record": r.path, "sha256": r.sha256, "file": format!("evidence/{}", r.path),
+                "record": r.path, "sha256": r.sha256, "file": crate::site::urls::evidence_link(&r.path),
             })
         })
         .collect();
