@@ -7,7 +7,10 @@
 //! the line it starts on; statements before it that committed stay committed.
 //! Without statements, SQL is read from standard input line by line; a statement runs once a
 //! line ends with `;` (or at the end of the input). A failing statement prints its error and
-//! the input continues; the exit code is then 2. A prompt appears only on a terminal.
+//! the input continues; the exit code is then 2. On a terminal the input is line-edited
+//! (arrows, Ctrl-R history search; `rustyline`) with a prompt, Ctrl-C drops the statement
+//! being typed, Ctrl-D ends the input, and the lines entered are kept in the history file
+//! `$LDB_HISTORY` (default `~/.ldb_history`; empty: no history file).
 //! A transaction still open at the end is rolled back (with a note on standard error).
 //!
 //! Output: a query prints an aligned table and `(N rows)`; other statements print `KIND: N
@@ -100,24 +103,106 @@ fn run_text(session: &mut Session<'_>, text: &str, skip: u64, json: bool) -> Res
     Ok(true)
 }
 
+/// Where the lines of `ldb sql` without statements come from.
+enum Lines {
+    /// A pipe or a file: plain lines, no prompt.
+    Plain(std::io::Lines<std::io::StdinLock<'static>>),
+    /// A terminal: a line editor with history.
+    Editor(Box<rustyline::DefaultEditor>, Option<std::path::PathBuf>),
+}
+
+/// What reading one line gave.
+enum Line {
+    Text(String),
+    /// Ctrl-C on a terminal: drop what has been typed of the statement.
+    Cancelled,
+    End,
+}
+
+impl Lines {
+    fn open() -> Result<Lines> {
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            return Ok(Lines::Plain(stdin.lock().lines()));
+        }
+        let mut editor = rustyline::DefaultEditor::new().context("while opening the terminal")?;
+        let history = history_file();
+        if let Some(path) = &history {
+            // A missing or unreadable history file only means no earlier lines.
+            let _ = editor.load_history(path);
+        }
+        Ok(Lines::Editor(Box::new(editor), history))
+    }
+
+    fn next(&mut self, continued: bool) -> Result<Line> {
+        match self {
+            Lines::Plain(lines) => Ok(match lines.next() {
+                Some(line) => Line::Text(line.context("while reading standard input")?),
+                None => Line::End,
+            }),
+            Lines::Editor(editor, _) => {
+                use rustyline::error::ReadlineError;
+                match editor.readline(if continued { "  ...> " } else { "ldb> " }) {
+                    Ok(line) => {
+                        if !line.trim().is_empty() {
+                            let _ = editor.add_history_entry(line.as_str());
+                        }
+                        Ok(Line::Text(line))
+                    }
+                    Err(ReadlineError::Interrupted) => Ok(Line::Cancelled),
+                    Err(ReadlineError::Eof) => Ok(Line::End),
+                    Err(e) => Err(e).context("while reading the terminal"),
+                }
+            }
+        }
+    }
+
+    /// Saves the terminal's history (a failure is a note, not an error: the statements ran).
+    fn close(self) {
+        if let Lines::Editor(mut editor, Some(path)) = self
+            && let Err(e) = editor.save_history(&path)
+        {
+            errln!(
+                "ldb: note: the history was not saved to {}: {e}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// The history file of the interactive `ldb sql`: `$LDB_HISTORY`, else `~/.ldb_history`;
+/// `None` when `LDB_HISTORY` is empty or there is no home folder.
+fn history_file() -> Option<std::path::PathBuf> {
+    match std::env::var_os("LDB_HISTORY") {
+        Some(p) if p.is_empty() => None,
+        Some(p) => Some(p.into()),
+        None => std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".ldb_history")),
+    }
+}
+
 fn run_stdin(session: &mut Session<'_>, json: bool) -> Result<bool> {
-    let stdin = std::io::stdin();
-    let interactive = stdin.is_terminal();
+    let mut lines = Lines::open()?;
+    let result = read_statements(session, json, &mut lines);
+    lines.close();
+    result
+}
+
+fn read_statements(session: &mut Session<'_>, json: bool, lines: &mut Lines) -> Result<bool> {
     let mut ok = true;
     let mut buffer = String::new();
     // Input lines before the buffer's first line, and lines read so far.
     let (mut skip, mut read) = (0u64, 0u64);
-    let prompt = |continued: bool| {
-        if interactive {
-            use std::io::Write as _;
-            let mut e = std::io::stderr();
-            let _ = write!(e, "{}", if continued { "  ...> " } else { "ldb> " });
-            let _ = e.flush();
-        }
-    };
-    prompt(false);
-    for line in stdin.lock().lines() {
-        let line = line.context("while reading standard input")?;
+    loop {
+        let line = match lines.next(!buffer.trim().is_empty())? {
+            Line::Text(line) => line,
+            Line::Cancelled => {
+                buffer.clear();
+                read += 1;
+                skip = read;
+                continue;
+            }
+            Line::End => break,
+        };
         read += 1;
         buffer.push_str(&line);
         buffer.push('\n');
@@ -129,7 +214,6 @@ fn run_stdin(session: &mut Session<'_>, json: bool) -> Result<bool> {
                 return Ok(ok);
             }
         }
-        prompt(!buffer.trim().is_empty());
     }
     if !buffer.trim().is_empty() {
         ok &= run_text(session, &buffer, skip, json)?;

@@ -12,5 +12,6 @@ mod pitr;
 mod recover;
 mod recovery_drill;
 mod sql;
+mod sql_terminal;
 mod tpcc;
 mod txn;
