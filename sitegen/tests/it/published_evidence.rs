@@ -1,6 +1,7 @@
 //! The evidence as the site publishes it: every hash a page shows links to a published file
-//! whose sha256 is that hash, each run's `SHA256SUMS` checks with `sha256sum -c`, and recording
-//! a run before a build does not make the version dirty.
+//! whose sha256 is that hash, each run's `SHA256SUMS` checks with `sha256sum -c`, versions share
+//! one evidence store (`site/evidence/`) whose changed files the next build restores, and
+//! recording a run before a build does not make the version dirty.
 
 use std::path::Path;
 
