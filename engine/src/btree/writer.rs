@@ -92,7 +92,7 @@ impl LeafHint {
         self.id = PageId(0);
     }
 
-    fn set(&mut self, id: PageId, low: Option<&[u8]>, high: Option<&[u8]>) {
+    fn set(&mut self, id: PageId, Interval { low, high }: Interval<'_>) {
         fn keep(buf: &mut Option<Vec<u8>>, bound: Option<&[u8]>) {
             match (bound, buf.as_mut()) {
                 (Some(b), Some(v)) => {
@@ -115,6 +115,14 @@ impl LeafHint {
             && self.high.as_deref().is_none_or(|high| key < high);
         inside.then_some(self.id)
     }
+}
+
+/// The keys a node of the path is responsible for, `[low, high)`; an absent bound is
+/// unbounded.
+#[derive(Clone, Copy, Default)]
+struct Interval<'k> {
+    low: Option<&'k [u8]>,
+    high: Option<&'k [u8]>,
 }
 
 /// What a recursive insert reports to its parent.
@@ -251,7 +259,7 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         if self.insert_hinted(key, &cell)? {
             return Ok(false);
         }
-        let done = self.insert(self.root, key, &cell, 0, true, None, None)?;
+        let done = self.insert(self.root, key, &cell, 0, true, Interval::default())?;
         self.root = done.id;
         if let Some((sep, right)) = done.split {
             let id = self.alloc()?;
@@ -287,11 +295,10 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         Ok(nb::insert(page, pos, cell))
     }
 
-    /// Inserts `cell` (for `key`) below node `id`, whose keys lie in `[low, high)` (absent bound:
-    /// unbounded). `rightmost`: the node is on the tree's right edge (every ancestor descended
-    /// into its last child), where an append splits off only the new cell so that an ascending
-    /// load leaves full pages behind. The leaf it ends in becomes the hint unless it split.
-    #[allow(clippy::too_many_arguments)]
+    /// Inserts `cell` (for `key`) below node `id`, whose keys lie in `interval`. `rightmost`:
+    /// the node is on the tree's right edge (every ancestor descended into its last child),
+    /// where an append splits off only the new cell so that an ascending load leaves full pages
+    /// behind. The leaf it ends in becomes the hint unless it split.
     fn insert(
         &mut self,
         id: PageId,
@@ -299,8 +306,7 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         cell: &[u8],
         depth: usize,
         rightmost: bool,
-        low: Option<&[u8]>,
-        high: Option<&[u8]>,
+        interval: Interval<'_>,
     ) -> Result<Inserted> {
         if depth > MAX_HEIGHT {
             return Err(Error::corruption(id, "tree deeper than the maximum height"));
@@ -321,17 +327,19 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
             let idx = view.child_index(key)?;
             let child = view.child(idx)?;
             let last = rightmost && idx == view.count();
-            let child_low = if idx > 0 {
-                Some(view.key(idx - 1)?)
-            } else {
-                low
+            let below = Interval {
+                low: if idx > 0 {
+                    Some(view.key(idx - 1)?)
+                } else {
+                    interval.low
+                },
+                high: if idx < view.count() {
+                    Some(view.key(idx)?)
+                } else {
+                    interval.high
+                },
             };
-            let child_high = if idx < view.count() {
-                Some(view.key(idx)?)
-            } else {
-                high
-            };
-            let done = self.insert(child, key, cell, depth + 1, last, child_low, child_high)?;
+            let done = self.insert(child, key, cell, depth + 1, last, below)?;
             old = done.old;
             nb::set_child(&mut page, idx, done.id);
             (
@@ -353,7 +361,7 @@ impl<'s, S: PageStore + ?Sized> TreeWriter<'s, S> {
         }
         if leaf {
             match split {
-                None => self.hint.set(id, low, high),
+                None => self.hint.set(id, interval),
                 Some(_) => self.hint.clear(),
             }
         }

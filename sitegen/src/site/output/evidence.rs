@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use crate::evidence::hash;
 use crate::evidence::ledger::load::Run;
 use crate::site::load::evidence::Evidence;
-use crate::site::urls::{EVIDENCE_STORE, evidence_file};
+use crate::site::urls::{EVIDENCE_STORE, evidence_link};
 
 /// One file of the published evidence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,13 +118,10 @@ fn run_files(run: &Run) -> Vec<Published> {
     out
 }
 
-/// How pages link to `file` from their version's root ([`evidence_file`]): what the link
+/// How pages link to `file` from their version's root ([`evidence_link`]): what the link
 /// checker must find.
 pub fn link_target(file: &Published) -> String {
-    match file.rel().split_once('/') {
-        Some((run, path)) => evidence_file(run, path),
-        None => evidence_file(file.rel(), ""),
-    }
+    evidence_link(file.rel())
 }
 
 /// The bytes to write for `file`: a copy's bytes only when they hash to the listed sha256.
