@@ -195,7 +195,7 @@ mod tests {
         assert!(validate_name("v1.2.0-rc1").is_ok());
         assert!(validate_name("0a1b2c3d-dirty").is_ok());
         for bad in [
-            "", ".", "..", "../x", "a/b", ".hidden", ".cache", "latest", "a b",
+            "", ".", "..", "../x", "a/b", ".hidden", ".cache", "latest", "evidence", "a b",
         ] {
             assert!(validate_name(bad).is_err(), "{bad}");
         }

@@ -37,8 +37,9 @@ use sha2::{Digest, Sha256};
 /// Bumped whenever what a cached output depends on changes outside its inputs (e.g. how
 /// markdown is rendered), so old entries are not reused; part of every page key too
 /// ([`super::reuse::chrome_digest`]), so no page rendered by older rules is shared. 2: links
-/// and images with unsafe URL schemes are no longer rendered.
-pub const CACHE_VERSION: &str = concat!("sitegen-cache-3-", env!("CARGO_PKG_VERSION"));
+/// and images with unsafe URL schemes are no longer rendered. 4: evidence links point to the
+/// site's shared evidence store (`../evidence/…` from a version's root).
+pub const CACHE_VERSION: &str = concat!("sitegen-cache-4-", env!("CARGO_PKG_VERSION"));
 
 /// The index file's format version.
 const FORMAT_VERSION: u32 = 1;
