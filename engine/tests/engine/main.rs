@@ -21,5 +21,6 @@ mod schema_check;
 mod schema_concurrency;
 mod schema_ddl;
 mod sql;
+mod sql_aggregate;
 mod transactions;
 mod wal_damage;

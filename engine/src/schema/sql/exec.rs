@@ -15,6 +15,7 @@ use super::super::def::TableDef;
 use super::super::error::{Result, SchemaError};
 use super::super::table;
 use super::super::value::{ColumnType, Value};
+use super::aggregate::Groups;
 use super::bind::{Bound, ColumnDecl, Ddl, Insert, Select, Tables};
 use super::explain::explain;
 use super::expr::{Expr, is_true, sort_order};
@@ -170,6 +171,14 @@ fn select(txn: &mut Transaction<'_>, s: &Select, params: &[Value]) -> Result<Row
             };
             if keep { vec![Vec::new()] } else { Vec::new() }
         }
+        Some(t) if let Some(agg) = &s.aggregate => {
+            let mut groups = Groups::new(agg);
+            for_each_matching(txn, t, &s.plan, params, &mut |row| {
+                groups.add_row(&row, params)?;
+                Ok(true)
+            })?;
+            groups.finish(params)?
+        }
         Some(t) => {
             let stop = match (s.plan.needs_sort, limit) {
                 (false, Some(l)) => Some(offset.saturating_add(l)),
@@ -285,6 +294,22 @@ pub fn matching(
     if stop == 0 {
         return Ok(out);
     }
+    for_each_matching(txn, def, plan, params, &mut |row| {
+        out.push(row);
+        Ok(out.len() < stop)
+    })?;
+    Ok(out)
+}
+
+/// Calls `visit` with each row of `def` that `plan` finds and its residual filter keeps, in
+/// access order, until it returns `false`.
+pub fn for_each_matching(
+    txn: &mut Transaction<'_>,
+    def: &TableDef,
+    plan: &Plan,
+    params: &[Value],
+    visit: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
+) -> Result<()> {
     let keep = |row: &[Value]| -> Result<bool> {
         match &plan.residual {
             Some(f) => Ok(is_true(&f.eval(row, params)?)),
@@ -292,15 +317,15 @@ pub fn matching(
         }
     };
     let (index, lo, hi, reverse) = match &plan.access {
-        Access::Constant => return Ok(out),
+        Access::Constant => return Ok(()),
         Access::PkPoint(key) => {
             if let Some(pk) = key_values(key, params)?
                 && let Some(row) = table::get(txn, def, &pk)?
                 && keep(&row)?
             {
-                out.push(row);
+                visit(row)?;
             }
-            return Ok(out);
+            return Ok(());
         }
         Access::FullScan | Access::PkRange(_) => {
             let bounds = match &plan.access {
@@ -308,18 +333,15 @@ pub fn matching(
                 _ => Some((KeyBound::Unbounded, KeyBound::Unbounded)),
             };
             let Some((lo, hi)) = bounds else {
-                return Ok(out);
+                return Ok(());
             };
             for row in table::scan(txn, def, as_ref(&lo), as_ref(&hi), plan.reverse)? {
                 let row = row?;
-                if keep(&row)? {
-                    out.push(row);
-                    if out.len() >= stop {
-                        break;
-                    }
+                if keep(&row)? && !visit(row)? {
+                    break;
                 }
             }
-            return Ok(out);
+            return Ok(());
         }
         Access::IndexPoint { index, key } => match key_values(key, params)? {
             Some(k) => (
@@ -328,11 +350,11 @@ pub fn matching(
                 KeyBound::Included(k),
                 false,
             ),
-            None => return Ok(out),
+            None => return Ok(()),
         },
         Access::IndexRange { index, range } => match range_bounds(range, params)? {
             Some((lo, hi)) => (index, lo, hi, plan.reverse),
-            None => return Ok(out),
+            None => return Ok(()),
         },
     };
     // Index paths: each entry's primary key, then the row.
@@ -345,14 +367,11 @@ pub fn matching(
                 table::format_key(&pk)
             ),
         })?;
-        if keep(&row)? {
-            out.push(row);
-            if out.len() >= stop {
-                break;
-            }
+        if keep(&row)? && !visit(row)? {
+            break;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn column_spec(c: &ColumnDecl) -> ColumnSpec {

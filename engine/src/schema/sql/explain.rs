@@ -2,8 +2,9 @@
 //!
 //! The first line names the statement, its table and the access path — `PRIMARY KEY point`,
 //! `PRIMARY KEY range`, `INDEX <name> point`, `INDEX <name> range` or `FULL SCAN` — with the key
-//! bounds; the following lines give the residual filter, whether a sort is needed, the limit,
-//! and (for writes) what is written. Parameters print as `$1`, `$2`, … whatever style the
+//! bounds; the following lines give the residual filter, the hash aggregate of a grouped query
+//! (its group keys, aggregate calls and `HAVING`), whether a sort is needed, the limit, and (for
+//! writes) what is written. Parameters print as `$1`, `$2`, … whatever style the
 //! statement used.
 
 use std::fmt::Write as _;
@@ -18,6 +19,7 @@ pub fn expr(e: &Expr) -> String {
         Expr::Literal(v) => v.to_string(),
         Expr::Param(i) => format!("${}", i + 1),
         Expr::Column { name, .. } => name.clone(),
+        Expr::Aggregate { text, .. } => text.clone(),
         Expr::Coerce { expr: inner, .. } => expr(inner),
         Expr::Not(inner) => format!("NOT {}", expr(inner)),
         Expr::Neg(inner) => format!("-{}", expr(inner)),
@@ -174,6 +176,23 @@ pub fn explain(bound: &Bound) -> Vec<String> {
                 access(&s.plan, s.table.as_ref())
             ));
             plan_lines(&mut out, &s.plan);
+            if let Some(agg) = &s.aggregate {
+                let list = |v: Vec<String>| {
+                    if v.is_empty() {
+                        "()".to_string()
+                    } else {
+                        v.join(", ")
+                    }
+                };
+                out.push(format!(
+                    "  hash aggregate: group by {}; {}",
+                    list(agg.group_by.iter().map(expr).collect()),
+                    list(agg.calls.iter().map(|c| c.text.clone()).collect())
+                ));
+                if let Some(h) = &agg.having {
+                    out.push(format!("  having: {}", expr(h)));
+                }
+            }
             if !s.order_by.is_empty() {
                 let keys: Vec<String> = s
                     .order_by

@@ -149,6 +149,17 @@ pub enum Expr {
         /// `NOT BETWEEN`.
         negated: bool,
     },
+    /// The aggregate call at `index` of a grouped query. It exists only while a query is bound:
+    /// the binder rewrites it to the group-row column holding the call's result
+    /// ([`aggregate`](super::aggregate)), so evaluating one is an error.
+    Aggregate {
+        /// Index into the query's aggregate calls.
+        index: usize,
+        /// The result type, when known.
+        ty: Option<ColumnType>,
+        /// The call as written.
+        text: String,
+    },
     /// `expr [NOT] LIKE pattern` (`%` any run, `_` one character, case-sensitive).
     Like {
         /// The operand.
@@ -245,6 +256,9 @@ impl Expr {
                     Ok(inside)
                 }
             }
+            Expr::Aggregate { text, .. } => Err(runtime(format!(
+                "aggregate {text} is not allowed here (only in the SELECT list, HAVING and ORDER BY of a query)"
+            ))),
             Expr::Like {
                 expr,
                 pattern,
@@ -263,7 +277,7 @@ impl Expr {
     pub fn is_constant(&self) -> bool {
         match self {
             Expr::Literal(_) | Expr::Param(_) => true,
-            Expr::Column { .. } => false,
+            Expr::Column { .. } | Expr::Aggregate { .. } => false,
             Expr::Coerce { expr, .. } | Expr::Not(expr) | Expr::Neg(expr) => expr.is_constant(),
             Expr::IsNull { expr, .. } => expr.is_constant(),
             Expr::Binary { left, right, .. } => left.is_constant() && right.is_constant(),

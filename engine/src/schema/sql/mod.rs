@@ -1,10 +1,12 @@
 //! The SQL front end: text to statements ([`parse`]), names to definitions ([`bind`]), row
-//! access chosen by the planner ([`plan`]), expressions ([`expr`]), execution against the table
-//! layer ([`exec`]), `EXPLAIN` ([`explain`]), and the public face — [`SqlDatabase`], sessions
-//! with `BEGIN`/`COMMIT`/`ROLLBACK`, prepared statements and scripts ([`session`]).
+//! access chosen by the planner ([`plan`]), expressions ([`expr`]), `GROUP BY` and aggregates
+//! ([`aggregate`]), execution against the table layer ([`exec`]), `EXPLAIN` ([`explain`]), and
+//! the public face — [`SqlDatabase`], sessions with `BEGIN`/`COMMIT`/`ROLLBACK`, prepared
+//! statements and scripts ([`session`]).
 //!
 //! `docs/sql.md` describes the dialect, the types, the plans and the errors for users.
 
+pub mod aggregate;
 pub mod bind;
 pub mod exec;
 pub mod explain;

@@ -6,6 +6,7 @@ use sqlparser::ast::{self, BinaryOperator, Spanned, UnaryOperator, Value as AstV
 use super::super::super::def::TableDef;
 use super::super::super::error::{Result, SchemaError};
 use super::super::super::value::{ColumnType, Value};
+use super::super::aggregate::{AggCall, AggFunc};
 use super::super::expr::{BinOp, Expr};
 use super::super::parse::Parsed;
 
@@ -28,6 +29,10 @@ pub struct Scope<'a> {
     next_positional: usize,
     /// Number of parameter slots seen so far (highest slot + 1).
     pub params: usize,
+    /// The aggregate calls bound so far, when aggregates are allowed where binding is (the
+    /// `SELECT` list, `HAVING`, `ORDER BY`); `None` elsewhere (`WHERE`, `GROUP BY`, an
+    /// aggregate's own argument).
+    pub aggregates: Option<Vec<AggCall>>,
 }
 
 impl<'a> Scope<'a> {
@@ -40,6 +45,7 @@ impl<'a> Scope<'a> {
             style: None,
             next_positional: 0,
             params: 0,
+            aggregates: None,
         }
     }
 
@@ -211,10 +217,97 @@ impl<'a> Scope<'a> {
                 pattern: Box::new(self.bind(pattern)?),
                 negated: *negated,
             },
+            ast::Expr::Function(f) => self.function(e, f)?,
             other => {
                 return Err(self.err_at(e, format!("unsupported expression `{other}`")));
             }
         })
+    }
+
+    /// Binds an aggregate call (the only functions there are) to [`Expr::Aggregate`].
+    fn function(&mut self, e: &ast::Expr, f: &ast::Function) -> Result<Expr> {
+        let name = match f.name.0.as_slice() {
+            [ast::ObjectNamePart::Identifier(id)] => id.value.clone(),
+            _ => return Err(self.err_at(e, format!("unsupported function `{}`", f.name))),
+        };
+        let Some(func) = AggFunc::from_name(&name) else {
+            return Err(self.err_at(
+                e,
+                format!(
+                    "unknown function `{name}` (the functions are COUNT, SUM, AVG, MIN and MAX)"
+                ),
+            ));
+        };
+        if f.over.is_some()
+            || f.filter.is_some()
+            || !f.within_group.is_empty()
+            || f.null_treatment.is_some()
+            || !matches!(f.parameters, ast::FunctionArguments::None)
+        {
+            return Err(self.err_at(
+                e,
+                format!("unsupported form of {name}: no OVER, FILTER or WITHIN GROUP"),
+            ));
+        }
+        let ast::FunctionArguments::List(list) = &f.args else {
+            return Err(self.err_at(e, format!("{name} takes one argument")));
+        };
+        if matches!(
+            list.duplicate_treatment,
+            Some(ast::DuplicateTreatment::Distinct)
+        ) {
+            return Err(self.err_at(e, format!("{name}(DISTINCT …) is not supported")));
+        }
+        if !list.clauses.is_empty() {
+            return Err(self.err_at(e, format!("unsupported clause in {name}(…)")));
+        }
+        let [arg] = list.args.as_slice() else {
+            return Err(self.err_at(e, format!("{name} takes exactly one argument")));
+        };
+        let ast::FunctionArg::Unnamed(arg) = arg else {
+            return Err(self.err_at(e, format!("{name} takes no named arguments")));
+        };
+        let Some(mut calls) = self.aggregates.take() else {
+            return Err(self.err_at(
+                e,
+                format!("aggregate {name} is not allowed here (not in WHERE, GROUP BY or inside another aggregate)"),
+            ));
+        };
+        let bound = match arg {
+            ast::FunctionArgExpr::Wildcard if func == AggFunc::Count => {
+                Ok((AggFunc::CountStar, None))
+            }
+            ast::FunctionArgExpr::Expr(x) => self.bind(x).map(|b| (func, Some(b))),
+            _ => Err(self.err_at(e, format!("unsupported argument to {name}"))),
+        };
+        let result = bound.and_then(|(func, arg)| {
+            let arg_ty = arg.as_ref().and_then(|a| super::type_of(a, self.table));
+            if matches!(func, AggFunc::Sum | AggFunc::Avg)
+                && !matches!(arg_ty, Some(ColumnType::Int | ColumnType::Double) | None)
+            {
+                return Err(self.err_at(
+                    e,
+                    format!(
+                        "{name} needs a number, not {}",
+                        arg_ty.map_or("?", |t| t.sql_name())
+                    ),
+                ));
+            }
+            let text = e.to_string();
+            let index = calls.len();
+            calls.push(AggCall {
+                func,
+                arg,
+                text: text.clone(),
+            });
+            Ok(Expr::Aggregate {
+                index,
+                ty: func.result_type(arg_ty),
+                text,
+            })
+        });
+        self.aggregates = Some(calls);
+        result
     }
 
     fn is_bool(&mut self, inner: &ast::Expr, value: bool, negated: bool) -> Result<Expr> {

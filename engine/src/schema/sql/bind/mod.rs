@@ -12,6 +12,8 @@ use sqlparser::ast::{self, SelectItem, SetExpr, Statement as Ast};
 use super::super::def::TableDef;
 use super::super::error::{Result, SchemaError};
 use super::super::value::{ColumnType, Value};
+use super::aggregate::{AggCall, Aggregate};
+use super::explain;
 use super::expr::{BinOp, Expr};
 use super::parse::Parsed;
 use super::plan::{self, Plan};
@@ -52,6 +54,9 @@ pub struct Select {
     pub limit: Option<Expr>,
     /// `OFFSET` (a constant expression).
     pub offset: Option<Expr>,
+    /// `GROUP BY` and the aggregate calls, for a grouped query (one with `GROUP BY` or an
+    /// aggregate). Its output columns, `HAVING` and `ORDER BY` keys then read the group row.
+    pub aggregate: Option<Box<Aggregate>>,
 }
 
 /// A bound `INSERT`: each row's expressions in table column order, already coerced (defaults
@@ -227,10 +232,17 @@ fn bind_query(parsed: &Parsed, q: &ast::Query, tables: &dyn Tables) -> Result<Bo
     let SetExpr::Select(sel) = q.body.as_ref() else {
         return Err(parsed.error("only a single SELECT is supported (no UNION, VALUES, …)"));
     };
-    let group_by_empty = matches!(&sel.group_by, ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
-    if sel.distinct.is_some() || sel.having.is_some() || !group_by_empty || sel.into.is_some() {
-        return Err(parsed.error("DISTINCT, GROUP BY, HAVING and INTO are not supported"));
+    if sel.distinct.is_some() || sel.into.is_some() {
+        return Err(parsed.error("DISTINCT and INTO are not supported"));
     }
+    let group_exprs = match &sel.group_by {
+        ast::GroupByExpr::Expressions(e, m) if m.is_empty() => e,
+        _ => {
+            return Err(
+                parsed.error("GROUP BY ALL, ROLLUP, CUBE and GROUPING SETS are not supported")
+            );
+        }
+    };
     let (table, alias) = if sel.from.is_empty() {
         (None, None)
     } else {
@@ -239,6 +251,7 @@ fn bind_query(parsed: &Parsed, q: &ast::Query, tables: &dyn Tables) -> Result<Bo
     };
     let mut scope = Scope::new(parsed, table);
     scope.alias = alias;
+    scope.aggregates = Some(Vec::new());
     let mut columns = Vec::new();
     for item in &sel.projection {
         match item {
@@ -283,7 +296,14 @@ fn bind_query(parsed: &Parsed, q: &ast::Query, tables: &dyn Tables) -> Result<Bo
             }
         }
     }
+    let calls = scope.aggregates.take().unwrap_or_default();
     let filter = sel.selection.as_ref().map(|w| scope.bind(w)).transpose()?;
+    let group_by = group_exprs
+        .iter()
+        .map(|g| scope.bind(g))
+        .collect::<Result<Vec<_>>>()?;
+    scope.aggregates = Some(calls);
+    let having = sel.having.as_ref().map(|h| scope.bind(h)).transpose()?;
     let mut order_by = Vec::new();
     if let Some(ob) = &q.order_by {
         let ast::OrderByKind::Expressions(exprs) = &ob.kind else {
@@ -299,6 +319,7 @@ fn bind_query(parsed: &Parsed, q: &ast::Query, tables: &dyn Tables) -> Result<Bo
             order_by.push((order_key(&mut scope, &columns, &o.expr)?, desc));
         }
     }
+    let calls = scope.aggregates.take().unwrap_or_default();
     let (limit, offset) = match &q.limit_clause {
         None => (None, None),
         Some(ast::LimitClause::LimitOffset {
@@ -319,9 +340,39 @@ fn bind_query(parsed: &Parsed, q: &ast::Query, tables: &dyn Tables) -> Result<Bo
             return Err(parsed.error("LIMIT and OFFSET must be constants or parameters"));
         }
     }
-    let plan = match table {
-        Some(t) => plan::plan(t, filter, &order_by),
-        None => Plan::constant(filter),
+    let aggregate = if group_by.is_empty() && calls.is_empty() && having.is_none() {
+        None
+    } else {
+        let Some(t) = table else {
+            return Err(parsed.error("GROUP BY and aggregates need a FROM table"));
+        };
+        let grouped = Grouped {
+            parsed,
+            table: t,
+            group_by: &group_by,
+            calls: &calls,
+        };
+        for c in &mut columns {
+            c.expr = grouped.rewrite(&c.expr)?;
+        }
+        for (e, _) in &mut order_by {
+            *e = grouped.rewrite(e)?;
+        }
+        let having = having.as_ref().map(|h| grouped.rewrite(h)).transpose()?;
+        Some(Box::new(Aggregate {
+            group_by,
+            calls,
+            having,
+        }))
+    };
+    let plan = match (table, &aggregate) {
+        (Some(t), Some(_)) => {
+            let mut p = plan::plan(t, filter, &[]);
+            p.needs_sort = !order_by.is_empty();
+            p
+        }
+        (Some(t), None) => plan::plan(t, filter, &order_by),
+        (None, _) => Plan::constant(filter),
     };
     Ok(BoundStatement {
         params: scope.params,
@@ -332,8 +383,95 @@ fn bind_query(parsed: &Parsed, q: &ast::Query, tables: &dyn Tables) -> Result<Bo
             order_by,
             limit,
             offset,
+            aggregate,
         }),
     })
+}
+
+/// Rewrites a grouped query's expressions from the table row to the group row: a group-key
+/// expression becomes its key's column, an aggregate its result's column; a column outside
+/// both is an error.
+struct Grouped<'a> {
+    parsed: &'a Parsed,
+    table: &'a TableDef,
+    group_by: &'a [Expr],
+    calls: &'a [AggCall],
+}
+
+impl Grouped<'_> {
+    fn rewrite(&self, e: &Expr) -> Result<Expr> {
+        if let Some(i) = self.group_by.iter().position(|g| g == e) {
+            return Ok(Expr::Column {
+                pos: i,
+                name: explain::expr(e),
+            });
+        }
+        let r = |x: &Expr| self.rewrite(x).map(Box::new);
+        Ok(match e {
+            Expr::Aggregate { index, text, .. } => {
+                debug_assert!(*index < self.calls.len());
+                Expr::Column {
+                    pos: self.group_by.len() + index,
+                    name: text.clone(),
+                }
+            }
+            Expr::Column { name, .. } => {
+                return Err(self.parsed.error(format!(
+                    "column `{name}` of `{}` must appear in GROUP BY or be used in an aggregate",
+                    self.table.name
+                )));
+            }
+            Expr::Literal(_) | Expr::Param(_) => e.clone(),
+            Expr::Coerce { expr, ty, target } => Expr::Coerce {
+                expr: r(expr)?,
+                ty: *ty,
+                target: target.clone(),
+            },
+            Expr::Not(x) => Expr::Not(r(x)?),
+            Expr::Neg(x) => Expr::Neg(r(x)?),
+            Expr::Binary { op, left, right } => Expr::Binary {
+                op: *op,
+                left: r(left)?,
+                right: r(right)?,
+            },
+            Expr::IsNull { expr, negated } => Expr::IsNull {
+                expr: r(expr)?,
+                negated: *negated,
+            },
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => Expr::InList {
+                expr: r(expr)?,
+                list: list
+                    .iter()
+                    .map(|x| self.rewrite(x))
+                    .collect::<Result<_>>()?,
+                negated: *negated,
+            },
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => Expr::Between {
+                expr: r(expr)?,
+                low: r(low)?,
+                high: r(high)?,
+                negated: *negated,
+            },
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+            } => Expr::Like {
+                expr: r(expr)?,
+                pattern: r(pattern)?,
+                negated: *negated,
+            },
+        })
+    }
 }
 
 /// An `ORDER BY` key: an output alias, a 1-based output position, or an expression.
@@ -367,6 +505,7 @@ pub fn type_of(e: &Expr, table: Option<&TableDef>) -> Option<ColumnType> {
         Expr::Param(_) => None,
         Expr::Column { pos, .. } => table.and_then(|t| t.columns.get(*pos)).map(|c| c.ty),
         Expr::Coerce { ty, .. } => Some(*ty),
+        Expr::Aggregate { ty, .. } => *ty,
         Expr::Neg(inner) => type_of(inner, table),
         Expr::Binary { op, left, right } => match op {
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {

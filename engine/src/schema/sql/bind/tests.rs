@@ -162,7 +162,8 @@ fn unsupported_features_say_so_with_a_position() {
     for sql in [
         "SELECT * FROM orders o JOIN lines l ON o.id = l.order_id",
         "SELECT DISTINCT id FROM orders",
-        "SELECT customer FROM orders GROUP BY customer",
+        "SELECT customer FROM orders GROUP BY ROLLUP (customer)",
+        "SELECT COUNT(*) OVER () FROM orders",
         "SELECT 1 UNION SELECT 2",
     ] {
         match bound(sql) {
