@@ -1,7 +1,7 @@
 //! Lightning DB — an embedded transactional key-value and analytics engine.
 //!
 //! The engine is built in strict layers; each layer calls only the ones below it, never one
-//! above (vfs → storage → btree → wal → txn → db → schema → backup/integrity → harness):
+//! above (vfs → storage → btree → wal → txn → db → schema → backup/integrity → columnar → harness):
 //!
 //! 1. [`vfs`] — file I/O behind a trait: real files, and a simulated disk for crash and fault tests.
 //! 2. [`storage`] — checksummed fixed-size pages, the pager, the buffer pool and the freelist.
@@ -17,9 +17,11 @@
 //!    the catalog stored in the database itself, SQL, and versioned migrations.
 //! 8. [`backup`] — online consistent backups, verified and point-in-time restore; [`integrity`]
 //!    — the checker behind `ldb check` (including a database too damaged to open).
-//! 9. [`harness`] — what drives the database from above for proof and measurement: seeded
-//!    workloads, the crash loop, the process crash drill, the history checker, the anomaly
-//!    suite, the Phase 0 snapshots.
+//! 9. [`columnar`] — analytics segments: encoded column chunks, zone maps, statistics,
+//!    vectorized execution.
+//! 10. [`harness`] — what drives the database from above for proof and measurement: seeded
+//!     workloads, the crash loop, the process crash drill, the history checker, the anomaly
+//!     suite, the Phase 0 snapshots.
 //!
 //! Beside the layers: [`error`] and [`types`] (used by every layer), [`catalog`] (what the
 //! engine can describe about its own formats), and [`util`]: helpers every layer may use —
@@ -33,6 +35,7 @@
 pub mod backup;
 pub mod btree;
 pub mod catalog;
+pub mod columnar;
 pub mod db;
 pub mod error;
 pub mod harness;

@@ -1,0 +1,1 @@
+//! Tests of the columnar layer (seeded; a failure prints its seed).

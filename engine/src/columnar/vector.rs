@@ -1,0 +1,474 @@
+//! Column vectors: the in-memory form of one column of a chunk, as encodings produce and
+//! consume it and vectorized operators process it.
+//!
+//! * [`PhysicalType`] — the four storage shapes the six column types map onto.
+//! * [`Bitmap`] — a fixed-length bit set in `u64` words (validity masks, filter results).
+//! * [`ByteColumn`] — variable-length values as one data buffer and `u32` offsets.
+//! * [`Values`] and [`ColumnVector`] — typed values plus an optional validity bitmap (bit set =
+//!   not NULL; `None` = no NULLs). A NULL slot holds the type's default (0, 0.0, false, empty),
+//!   so encodings never see a hole.
+
+use crate::error::{Error, Result};
+use crate::schema::value::{ColumnType, Value};
+
+/// How a column's values are laid out in memory and in chunks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PhysicalType {
+    /// `i64` values: `BIGINT` and `TIMESTAMP` (microseconds).
+    Int,
+    /// `f64` values: `DOUBLE`.
+    Double,
+    /// `bool` values: `BOOLEAN`.
+    Bool,
+    /// Variable-length bytes: `TEXT` (UTF-8) and `BYTES`.
+    Bytes,
+}
+
+impl PhysicalType {
+    /// The physical type that stores columns of type `ty`.
+    pub fn of(ty: ColumnType) -> PhysicalType {
+        match ty {
+            ColumnType::Int | ColumnType::Timestamp => PhysicalType::Int,
+            ColumnType::Double => PhysicalType::Double,
+            ColumnType::Bool => PhysicalType::Bool,
+            ColumnType::Text | ColumnType::Bytes => PhysicalType::Bytes,
+        }
+    }
+
+    /// The one-byte tag in chunk headers (`engine/FORMAT.md`, "Columnar chunks").
+    pub fn tag(self) -> u8 {
+        match self {
+            PhysicalType::Int => 1,
+            PhysicalType::Double => 2,
+            PhysicalType::Bool => 3,
+            PhysicalType::Bytes => 4,
+        }
+    }
+
+    /// The type with tag `tag`, if there is one.
+    pub fn from_tag(tag: u8) -> Option<PhysicalType> {
+        [
+            PhysicalType::Int,
+            PhysicalType::Double,
+            PhysicalType::Bool,
+            PhysicalType::Bytes,
+        ]
+        .into_iter()
+        .find(|t| t.tag() == tag)
+    }
+}
+
+/// A fixed-length set of bits, 64 to a word, bit `i` in word `i / 64` at position `i % 64`.
+/// Bits at or past `len` are always zero.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bitmap {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Bitmap {
+    /// `len` bits, all set.
+    pub fn all(len: usize) -> Bitmap {
+        let mut b = Bitmap {
+            words: vec![u64::MAX; len.div_ceil(64)],
+            len,
+        };
+        b.clear_tail();
+        b
+    }
+
+    /// `len` bits, none set.
+    pub fn none(len: usize) -> Bitmap {
+        Bitmap {
+            words: vec![0; len.div_ceil(64)],
+            len,
+        }
+    }
+
+    /// A bitmap of `len` bits from its words; bits past `len` are cleared. Missing words read
+    /// as zero and extra words are dropped.
+    pub fn from_words(mut words: Vec<u64>, len: usize) -> Bitmap {
+        words.resize(len.div_ceil(64), 0);
+        let mut b = Bitmap { words, len };
+        b.clear_tail();
+        b
+    }
+
+    fn clear_tail(&mut self) {
+        let rem = self.len % 64;
+        if rem != 0
+            && let Some(last) = self.words.last_mut()
+        {
+            *last &= (1u64 << rem) - 1;
+        }
+    }
+
+    /// Number of bits.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the bitmap has no bits at all.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The words, least significant bit first.
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+
+    /// Bit `i` (`false` past the end).
+    pub fn get(&self, i: usize) -> bool {
+        i < self.len
+            && self
+                .words
+                .get(i / 64)
+                .is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    /// Sets bit `i` to `v` (ignored past the end).
+    pub fn set(&mut self, i: usize, v: bool) {
+        if i >= self.len {
+            return;
+        }
+        if let Some(w) = self.words.get_mut(i / 64) {
+            let m = 1u64 << (i % 64);
+            if v { *w |= m } else { *w &= !m }
+        }
+    }
+
+    /// Sets bits `range.start..range.end` (clamped to the length).
+    pub fn set_range(&mut self, start: usize, end: usize) {
+        let end = end.min(self.len);
+        let mut i = start;
+        while i < end {
+            let (wi, bit) = (i / 64, i % 64);
+            let n = (64 - bit).min(end - i);
+            let mask = if n == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << n) - 1) << bit
+            };
+            if let Some(w) = self.words.get_mut(wi) {
+                *w |= mask;
+            }
+            i += n;
+        }
+    }
+
+    /// Number of set bits.
+    pub fn count_ones(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Bitwise AND with `other` (bits past the shorter length are cleared).
+    pub fn and(&self, other: &Bitmap) -> Bitmap {
+        let words = self
+            .words
+            .iter()
+            .zip(other.words.iter().chain(std::iter::repeat(&0)))
+            .map(|(a, b)| a & b)
+            .collect();
+        Bitmap::from_words(words, self.len)
+    }
+
+    /// Bitwise OR with `other` (truncated to this bitmap's length).
+    pub fn or(&self, other: &Bitmap) -> Bitmap {
+        let words = self
+            .words
+            .iter()
+            .zip(other.words.iter().chain(std::iter::repeat(&0)))
+            .map(|(a, b)| a | b)
+            .collect();
+        Bitmap::from_words(words, self.len)
+    }
+
+    /// The indexes of the set bits, ascending.
+    pub fn iter_ones(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words.iter().enumerate().flat_map(|(wi, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let t = w.trailing_zeros() as usize;
+                w &= w - 1;
+                Some(wi * 64 + t)
+            })
+        })
+    }
+}
+
+/// Variable-length values: value `i` is `data[offsets[i]..offsets[i + 1]]`; `offsets` starts
+/// with 0 and never decreases.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ByteColumn {
+    offsets: Vec<u32>,
+    data: Vec<u8>,
+}
+
+impl Default for ByteColumn {
+    fn default() -> Self {
+        ByteColumn::new()
+    }
+}
+
+impl ByteColumn {
+    /// An empty column.
+    pub fn new() -> ByteColumn {
+        ByteColumn {
+            offsets: vec![0],
+            data: Vec::new(),
+        }
+    }
+
+    /// A column from its parts, if `offsets` starts with 0, never decreases and ends at
+    /// `data.len()`.
+    pub fn from_parts(offsets: Vec<u32>, data: Vec<u8>) -> Option<ByteColumn> {
+        let ok = offsets.first() == Some(&0)
+            && offsets.windows(2).all(|w| matches!(w, [a, b] if a <= b))
+            && offsets.last().is_some_and(|&l| l as usize == data.len());
+        ok.then_some(ByteColumn { offsets, data })
+    }
+
+    /// Appends a value.
+    ///
+    /// # Panics
+    /// If the column's data would exceed 4 GiB (chunks are far smaller).
+    pub fn push(&mut self, v: &[u8]) {
+        self.data.extend_from_slice(v);
+        let end = u32::try_from(self.data.len()).expect("byte column data exceeds 4 GiB");
+        self.offsets.push(end);
+    }
+
+    /// Value `i` (empty past the end).
+    pub fn get(&self, i: usize) -> &[u8] {
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.data.get(a as usize..b as usize).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The offsets (`len() + 1` of them).
+    pub fn offsets(&self) -> &[u32] {
+        &self.offsets
+    }
+
+    /// The concatenated values.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+/// A column's values, one variant per [`PhysicalType`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    /// [`PhysicalType::Int`] values.
+    Int(Vec<i64>),
+    /// [`PhysicalType::Double`] values.
+    Double(Vec<f64>),
+    /// [`PhysicalType::Bool`] values.
+    Bool(Vec<bool>),
+    /// [`PhysicalType::Bytes`] values.
+    Bytes(ByteColumn),
+}
+
+impl Values {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Int(v) => v.len(),
+            Values::Double(v) => v.len(),
+            Values::Bool(v) => v.len(),
+            Values::Bytes(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The physical type of the values.
+    pub fn physical_type(&self) -> PhysicalType {
+        match self {
+            Values::Int(_) => PhysicalType::Int,
+            Values::Double(_) => PhysicalType::Double,
+            Values::Bool(_) => PhysicalType::Bool,
+            Values::Bytes(_) => PhysicalType::Bytes,
+        }
+    }
+}
+
+/// One column of a chunk: values and which of them are NULL.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnVector {
+    /// The values; a NULL slot holds the type's default value.
+    pub values: Values,
+    /// Bit `i` set = row `i` is not NULL; `None` = no row is NULL.
+    pub validity: Option<Bitmap>,
+}
+
+impl ColumnVector {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether row `i` is NULL.
+    pub fn is_null(&self, i: usize) -> bool {
+        self.validity.as_ref().is_some_and(|v| !v.get(i))
+    }
+
+    /// Number of NULL rows.
+    pub fn null_count(&self) -> usize {
+        self.validity
+            .as_ref()
+            .map_or(0, |v| self.len() - v.count_ones())
+    }
+
+    /// The vector of `values`, all of type `ty` or `Null`; an [`Error::InvalidArgument`]
+    /// naming the first value of another type.
+    pub fn from_values(ty: ColumnType, values: &[Value]) -> Result<ColumnVector> {
+        let mismatch = |i: usize, v: &Value| {
+            Error::InvalidArgument(format!(
+                "value {i} of a {ty} column is {} ({v})",
+                v.type_name()
+            ))
+        };
+        let mut validity = Bitmap::all(values.len());
+        let vals = match PhysicalType::of(ty) {
+            PhysicalType::Int => Values::Int(
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| match (v, ty) {
+                        (Value::Int(x), ColumnType::Int)
+                        | (Value::Timestamp(x), ColumnType::Timestamp) => Ok(*x),
+                        (Value::Null, _) => Ok(0),
+                        _ => Err(mismatch(i, v)),
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            PhysicalType::Double => Values::Double(
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| match v {
+                        Value::Double(x) => Ok(*x),
+                        Value::Null => Ok(0.0),
+                        _ => Err(mismatch(i, v)),
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            PhysicalType::Bool => Values::Bool(
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| match v {
+                        Value::Bool(x) => Ok(*x),
+                        Value::Null => Ok(false),
+                        _ => Err(mismatch(i, v)),
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            PhysicalType::Bytes => {
+                let mut col = ByteColumn::new();
+                for (i, v) in values.iter().enumerate() {
+                    match (v, ty) {
+                        (Value::Text(s), ColumnType::Text) => col.push(s.as_bytes()),
+                        (Value::Bytes(b), ColumnType::Bytes) => col.push(b),
+                        (Value::Null, _) => col.push(&[]),
+                        _ => return Err(mismatch(i, v)),
+                    }
+                }
+                Values::Bytes(col)
+            }
+        };
+        for (i, v) in values.iter().enumerate() {
+            if v.is_null() {
+                validity.set(i, false);
+            }
+        }
+        let validity = (validity.count_ones() != values.len()).then_some(validity);
+        Ok(ColumnVector {
+            values: vals,
+            validity,
+        })
+    }
+
+    /// Row `i` as a [`Value`] of column type `ty` (`Null` for a NULL row or past the end; text
+    /// that is not UTF-8 is converted lossily).
+    pub fn value(&self, i: usize, ty: ColumnType) -> Value {
+        if self.is_null(i) || i >= self.len() {
+            return Value::Null;
+        }
+        match (&self.values, ty) {
+            (Values::Int(v), ColumnType::Timestamp) => {
+                v.get(i).map_or(Value::Null, |x| Value::Timestamp(*x))
+            }
+            (Values::Int(v), _) => v.get(i).map_or(Value::Null, |x| Value::Int(*x)),
+            (Values::Double(v), _) => v.get(i).map_or(Value::Null, |x| Value::Double(*x)),
+            (Values::Bool(v), _) => v.get(i).map_or(Value::Null, |x| Value::Bool(*x)),
+            (Values::Bytes(c), ColumnType::Text) => {
+                Value::Text(String::from_utf8_lossy(c.get(i)).into_owned())
+            }
+            (Values::Bytes(c), _) => Value::Bytes(c.get(i).to_vec()),
+        }
+    }
+
+    /// The rows at the positions `sel`, in that order (positions past the end become NULL).
+    pub fn gather(&self, sel: &[u32]) -> ColumnVector {
+        let idx = || sel.iter().map(|&i| i as usize);
+        let values = match &self.values {
+            Values::Int(v) => Values::Int(idx().map(|i| v.get(i).copied().unwrap_or(0)).collect()),
+            Values::Double(v) => {
+                Values::Double(idx().map(|i| v.get(i).copied().unwrap_or(0.0)).collect())
+            }
+            Values::Bool(v) => {
+                Values::Bool(idx().map(|i| v.get(i).copied().unwrap_or(false)).collect())
+            }
+            Values::Bytes(c) => {
+                let mut out = ByteColumn::new();
+                for i in idx() {
+                    out.push(c.get(i));
+                }
+                Values::Bytes(out)
+            }
+        };
+        let len = self.len();
+        let validity = if self.validity.is_some() || idx().any(|i| i >= len) {
+            let mut b = Bitmap::all(sel.len());
+            for (j, i) in idx().enumerate() {
+                if i >= len || self.is_null(i) {
+                    b.set(j, false);
+                }
+            }
+            Some(b)
+        } else {
+            None
+        };
+        ColumnVector { values, validity }
+    }
+}
