@@ -47,6 +47,7 @@ fn setup(dir: &tempfile::TempDir) -> (Database, TableDef) {
                 col("age", ColumnType::Int),
             ],
             primary_key: vec!["id".into()],
+            storage: Default::default(),
         },
     )
     .expect("table");

@@ -177,10 +177,6 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
-    /// A columnar chunk (or its zone map or statistics) failed its checksum or structural
-    /// validation.
-    #[error(transparent)]
-    ColumnarChunk(crate::columnar::ChunkError),
     /// An earlier durability failure (e.g. a failed fsync) left the handle unusable; the
     /// database must be reopened, which runs recovery. A failed fsync is never retried blindly.
     #[error("database handle is poisoned by an earlier failure: {reason}")]
@@ -222,8 +218,7 @@ impl Error {
             | Error::WalDamaged(_)
             | Error::NotADatabase { .. }
             | Error::UnsupportedVersion { .. }
-            | Error::Truncated { .. }
-            | Error::ColumnarChunk(_) => true,
+            | Error::Truncated { .. } => true,
             Error::Io { source, .. } => matches!(
                 source.kind(),
                 io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof

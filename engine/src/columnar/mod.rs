@@ -15,10 +15,16 @@
 //!
 //! Byte layouts are in `engine/FORMAT.md`, "Columnar chunks".
 
+pub mod aggregate;
 pub mod encoding;
 pub mod predicate;
+pub mod scan;
+pub mod segment;
 pub mod stats;
+pub mod store;
 pub mod vector;
+pub mod vexpr;
+pub mod write;
 pub mod zone;
 
 #[cfg(test)]

@@ -18,11 +18,11 @@ use std::ops::Bound;
 
 use super::catalog::Catalog;
 use super::catalog::codec::{Meta, encode_meta, encode_table};
-use super::def::{ColumnDef, IndexDef, TableDef};
+use super::def::{ColumnDef, IndexDef, ROW_GROUP_RANGE, Storage, TableDef};
 use super::error::{Result, SchemaError};
 use super::keys::{
-    CATALOG_META_KEY, catalog_table_key, decode_tuple, index_prefix, prefix_end, row_prefix,
-    table_indexes_prefix,
+    CATALOG_META_KEY, catalog_table_key, columnar_prefix, decode_tuple, index_prefix, prefix_end,
+    row_prefix, table_indexes_prefix,
 };
 use super::row::decode_row;
 use super::table::entry::{column_types, format_key, index_entry};
@@ -56,6 +56,8 @@ pub struct TableSpec {
     pub columns: Vec<ColumnSpec>,
     /// The primary-key column names, leading first.
     pub primary_key: Vec<String>,
+    /// How its rows are kept.
+    pub storage: Storage,
 }
 
 /// An index to create.
@@ -202,7 +204,20 @@ pub fn create_table(txn: &mut Transaction<'_>, spec: &TableSpec) -> Result<Table
         version: 1,
         next_column_id: 1,
         next_index_id: 1,
+        storage: spec.storage,
     };
+    if let Storage::Columnar { row_group } = spec.storage
+        && !ROW_GROUP_RANGE.contains(&row_group)
+    {
+        return Err(invalid(
+            &spec.name,
+            format!(
+                "row_group = {row_group} is outside {}..={}",
+                ROW_GROUP_RANGE.start(),
+                ROW_GROUP_RANGE.end()
+            ),
+        ));
+    }
     for c in &spec.columns {
         if def.column(&c.name).is_some() {
             return Err(invalid(
@@ -233,6 +248,7 @@ pub fn drop_table(txn: &mut Transaction<'_>, name: &str) -> Result<()> {
     settle(txn, def.id)?;
     delete_prefix(txn, &row_prefix(def.id))?;
     delete_prefix(txn, &table_indexes_prefix(def.id))?;
+    delete_prefix(txn, &columnar_prefix(def.id))?;
     txn.delete(&catalog_table_key(def.id))?;
     bump(txn, &cat, cat.next_table_id())
 }
@@ -251,6 +267,15 @@ pub fn create_index(txn: &mut Transaction<'_>, spec: &IndexSpec) -> Result<Index
     }
     let mut def = cat.table(&spec.table)?.clone();
     settle(txn, def.id)?;
+    if def.storage.is_columnar() {
+        return Err(invalid(
+            &spec.name,
+            format!(
+                "table `{}` is columnar: it has no secondary indexes (zone maps prune its segments instead)",
+                def.name
+            ),
+        ));
+    }
     if def.indexes.len() >= MAX_COLUMNS {
         return Err(invalid(
             &spec.name,

@@ -42,6 +42,34 @@ pub struct IndexDef {
     pub unique: bool,
 }
 
+/// The row-group size of a columnar table unless `CREATE TABLE … WITH (row_group = n)` says
+/// otherwise: the most rows one segment holds.
+pub const DEFAULT_ROW_GROUP: u32 = 65_536;
+/// The smallest and largest row-group sizes a columnar table may declare.
+pub const ROW_GROUP_RANGE: std::ops::RangeInclusive<u32> = 1_024..=1_048_576;
+
+/// How a table keeps its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Storage {
+    /// One B-tree entry per row, keyed by the primary key (the default).
+    #[default]
+    Row,
+    /// Columnar (`WITH (storage = 'columnar')`): immutable segments of up to `row_group` rows,
+    /// one encoded chunk per column, plus a delta of recent rows kept as row entries until it is
+    /// compacted into a segment (the `columnar` layer).
+    Columnar {
+        /// The most rows one segment holds.
+        row_group: u32,
+    },
+}
+
+impl Storage {
+    /// Whether the table is columnar.
+    pub fn is_columnar(self) -> bool {
+        matches!(self, Storage::Columnar { .. })
+    }
+}
+
 /// A table as the catalog records it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableDef {
@@ -61,6 +89,8 @@ pub struct TableDef {
     pub next_column_id: ColumnId,
     /// The next index id `CREATE INDEX` assigns.
     pub next_index_id: IndexId,
+    /// How the rows are kept.
+    pub storage: Storage,
 }
 
 impl TableDef {
@@ -119,6 +149,7 @@ mod tests {
             version: 1,
             next_column_id: 4,
             next_index_id: 2,
+            storage: Storage::Row,
         }
     }
 

@@ -35,6 +35,21 @@ pub const ROW_SPACE: u8 = 0x01;
 pub const INDEX_SPACE: u8 = 0x02;
 /// Migration history: `FF 53 03 <version u64 BE>`.
 pub const MIGRATION_SPACE: u8 = 0x03;
+/// Columnar tables' segments: `FF 53 04 <table id> <part> …` (see [`ColumnarKey`]).
+pub const COLUMNAR_SPACE: u8 = 0x04;
+
+/// The parts of a columnar table's keyspace, `FF 53 04 <table id u32 BE> <part u8> …`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnarKey {
+    /// `… 00`: the table's segment state (next segment id, rows in the delta).
+    State,
+    /// `… 01 <segment u64 BE>`: a segment's meta entry (rows, zone maps, chunk sizes).
+    Segment(u64),
+    /// `… 02 <segment u64 BE> <column id u32 BE>`: one column's encoded chunk of a segment.
+    Chunk(u64, u32),
+    /// `… 03 <segment u64 BE>`: the bitmap of a segment's deleted rows (absent: none).
+    Deleted(u64),
+}
 
 const NULL_TAG: u8 = 0x00;
 /// The one NaN the encoding stores (the positive quiet NaN).
@@ -81,6 +96,43 @@ pub fn index_prefix(table: TableId, index: IndexId) -> Vec<u8> {
 pub fn table_indexes_prefix(table: TableId) -> Vec<u8> {
     let mut k = vec![0xFF, 0x53, INDEX_SPACE];
     k.extend_from_slice(&table.to_be_bytes());
+    k
+}
+
+/// The prefix of every columnar key of table `id`: `FF 53 04 <id u32 BE>`.
+pub fn columnar_prefix(id: TableId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(24);
+    k.extend_from_slice(&[0xFF, 0x53, COLUMNAR_SPACE]);
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// The key of one part of table `id`'s columnar keyspace.
+pub fn columnar_key(id: TableId, part: ColumnarKey) -> Vec<u8> {
+    let mut k = columnar_prefix(id);
+    match part {
+        ColumnarKey::State => k.push(0x00),
+        ColumnarKey::Segment(seg) => {
+            k.push(0x01);
+            k.extend_from_slice(&seg.to_be_bytes());
+        }
+        ColumnarKey::Chunk(seg, column) => {
+            k.push(0x02);
+            k.extend_from_slice(&seg.to_be_bytes());
+            k.extend_from_slice(&column.to_be_bytes());
+        }
+        ColumnarKey::Deleted(seg) => {
+            k.push(0x03);
+            k.extend_from_slice(&seg.to_be_bytes());
+        }
+    }
+    k
+}
+
+/// The prefix of every segment meta key of table `id` (`… 01`).
+pub fn columnar_segments_prefix(id: TableId) -> Vec<u8> {
+    let mut k = columnar_prefix(id);
+    k.push(0x01);
     k
 }
 

@@ -178,6 +178,7 @@ mod tests {
             version: 1,
             next_column_id: 10,
             next_index_id: 1,
+            storage: crate::schema::def::Storage::Row,
         }
     }
 

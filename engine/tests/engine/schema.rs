@@ -50,6 +50,7 @@ pub fn users(db: &Database) -> TableDef {
                 col("age", ColumnType::Int),
             ],
             primary_key: vec!["id".into()],
+            storage: Default::default(),
         },
     )
     .expect("create table");
@@ -372,6 +373,7 @@ fn ddl_rolled_back_is_gone_and_ids_are_never_reused() {
             name: "t2".into(),
             columns: vec![col("k", ColumnType::Text)],
             primary_key: vec!["k".into()],
+            storage: Default::default(),
         };
         let t2 = ddl::create_table(&mut txn, &spec).expect("create");
         assert!(

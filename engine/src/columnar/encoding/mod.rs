@@ -73,12 +73,6 @@ pub enum ChunkError {
     },
 }
 
-impl From<ChunkError> for crate::Error {
-    fn from(e: ChunkError) -> Self {
-        crate::Error::ColumnarChunk(e)
-    }
-}
-
 /// A [`ChunkError::Invalid`] saying `what`.
 pub(crate) fn invalid(what: impl Into<String>) -> ChunkError {
     ChunkError::Invalid { what: what.into() }

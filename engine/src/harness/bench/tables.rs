@@ -77,6 +77,7 @@ pub fn run(rows: u64, seed: u64, repeat: usize, dir: &Path) -> HarnessResult<Tab
                 column("b", ColumnType::Text),
             ],
             primary_key: vec!["id".into()],
+            storage: Default::default(),
         },
     )
     .map_err(schema)?;

@@ -53,6 +53,7 @@ pub fn create_schema(db: &Database) -> Result<()> {
                 column("created", ColumnType::Timestamp, false),
             ],
             primary_key: vec!["id".into()],
+            storage: Default::default(),
         },
     )?;
     ddl::create_table(
@@ -66,6 +67,7 @@ pub fn create_schema(db: &Database) -> Result<()> {
                 column("note", ColumnType::Text, false),
             ],
             primary_key: vec!["customer".into(), "seq".into()],
+            storage: Default::default(),
         },
     )?;
     for spec in [

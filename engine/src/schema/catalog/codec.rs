@@ -4,14 +4,21 @@
 //! every string a `u16` length and UTF-8 bytes. Decoding checks every length and refuses
 //! trailing bytes.
 
-use crate::schema::def::{ColumnDef, IndexDef, TableDef};
+use crate::schema::def::{ColumnDef, IndexDef, ROW_GROUP_RANGE, Storage, TableDef};
 use crate::schema::error::{Result, SchemaError};
 use crate::schema::row::{decode_cell, encode_cell};
 use crate::schema::value::ColumnType;
 use crate::util::codec::{Reader, push_u16, push_u32, push_u64};
 
-/// The catalog entry format version.
+/// The catalog entry format version (of the meta entry, and of a row table's entry).
 pub const CATALOG_FORMAT: u8 = 1;
+/// The format of a table entry that carries a storage section (a columnar table's): format 1's
+/// fields, then `storage u8 (1: columnar) | row_group u32`. A row table is still written in
+/// format 1, so its bytes — and the schema digest — are what they always were.
+pub const CATALOG_FORMAT_STORAGE: u8 = 2;
+
+/// The storage section's tag for a columnar table.
+const STORAGE_COLUMNAR: u8 = 1;
 
 /// The catalog meta entry: the version every DDL bumps and the next table id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +85,11 @@ fn push_count(out: &mut Vec<u8>, n: usize) {
 
 /// Encodes a table's catalog entry.
 pub fn encode_table(def: &TableDef) -> Vec<u8> {
-    let mut out = vec![CATALOG_FORMAT];
+    let format = match def.storage {
+        Storage::Row => CATALOG_FORMAT,
+        Storage::Columnar { .. } => CATALOG_FORMAT_STORAGE,
+    };
+    let mut out = vec![format];
     push_u32(&mut out, def.id);
     push_u64(&mut out, def.version);
     push_u32(&mut out, def.next_column_id);
@@ -111,6 +122,10 @@ pub fn encode_table(def: &TableDef) -> Vec<u8> {
         for id in &i.columns {
             push_u32(&mut out, *id);
         }
+    }
+    if let Storage::Columnar { row_group } = def.storage {
+        out.push(STORAGE_COLUMNAR);
+        push_u32(&mut out, row_group);
     }
     out
 }
@@ -167,8 +182,10 @@ pub fn decode_table(key_id: u32, bytes: &[u8]) -> Result<TableDef> {
         what: format!("catalog entry of table id {key_id}"),
     };
     let format = e.u8()?;
-    if format != CATALOG_FORMAT {
-        return Err(e.corrupt(format!("format {format}, expected {CATALOG_FORMAT}")));
+    if format != CATALOG_FORMAT && format != CATALOG_FORMAT_STORAGE {
+        return Err(e.corrupt(format!(
+            "format {format}, expected {CATALOG_FORMAT} or {CATALOG_FORMAT_STORAGE}"
+        )));
     }
     let id = e.u32()?;
     if id != key_id {
@@ -217,10 +234,29 @@ pub fn decode_table(key_id: u32, bytes: &[u8]) -> Result<TableDef> {
             unique,
         });
     }
+    let storage = if format == CATALOG_FORMAT_STORAGE {
+        match e.u8()? {
+            STORAGE_COLUMNAR => {
+                let row_group = e.u32()?;
+                if !ROW_GROUP_RANGE.contains(&row_group) {
+                    return Err(e.corrupt(format!(
+                        "row group of {row_group} rows is outside {}..={}",
+                        ROW_GROUP_RANGE.start(),
+                        ROW_GROUP_RANGE.end()
+                    )));
+                }
+                Storage::Columnar { row_group }
+            }
+            tag => return Err(e.corrupt(format!("storage tag {tag}, expected {STORAGE_COLUMNAR}"))),
+        }
+    } else {
+        Storage::Row
+    };
     if !e.r.is_empty() {
         return Err(e.corrupt(format!("{} trailing bytes", e.r.remaining())));
     }
     let def = TableDef {
+        storage,
         id,
         name,
         columns,
@@ -255,6 +291,9 @@ fn validate(def: &TableDef) -> std::result::Result<(), String> {
     let known = |id: &u32| def.position(*id).is_some();
     if !def.primary_key.iter().all(known) {
         return Err("primary key names an unknown column id".into());
+    }
+    if def.storage.is_columnar() && !def.indexes.is_empty() {
+        return Err("a columnar table has secondary indexes".into());
     }
     for i in &def.indexes {
         if i.id >= def.next_index_id || i.columns.is_empty() || !i.columns.iter().all(known) {
@@ -300,5 +339,10 @@ pub fn canonical(def: &TableDef, out: &mut Vec<u8>) {
         for id in &i.columns {
             push_str(out, col_name(id));
         }
+    }
+    // Row tables hash as they always have; a columnar table's storage is part of what it is.
+    if let Storage::Columnar { row_group } = def.storage {
+        out.push(STORAGE_COLUMNAR);
+        push_u32(out, row_group);
     }
 }

@@ -98,6 +98,7 @@ impl Engine for KvEngine {
                 version: 1,
                 next_column_id: 1,
                 next_index_id: 1,
+                storage: crate::schema::def::Storage::Row,
             });
         }
         Ok(SchemaState {

@@ -17,6 +17,7 @@ use super::super::table;
 use super::super::value::{ColumnType, Value};
 use super::aggregate::Groups;
 use super::bind::{Bound, ColumnDecl, Ddl, Insert, Select, Tables};
+use super::columnar;
 use super::explain::explain;
 use super::expr::{Expr, is_true, sort_order};
 use super::plan::{Access, KeyRange, Plan};
@@ -89,6 +90,17 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
             })
         }
         Bound::Insert(ins) => insert(txn, ins, params).map(done),
+        Bound::Update(up) if up.table.storage.is_columnar() => columnar::update(
+            txn,
+            &up.table,
+            up.plan.residual.as_ref(),
+            &up.assignments,
+            params,
+        )
+        .map(done),
+        Bound::Delete(del) if del.table.storage.is_columnar() => {
+            columnar::delete(txn, &del.table, del.plan.residual.as_ref(), params).map(done)
+        }
         Bound::Update(up) => {
             let matched = matching(txn, &up.table, &up.plan, params, None)?;
             let mut n = 0;
@@ -138,6 +150,14 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
 }
 
 fn insert(txn: &mut Transaction<'_>, ins: &Insert, params: &[Value]) -> Result<u64> {
+    if ins.table.storage.is_columnar() {
+        let rows = ins
+            .rows
+            .iter()
+            .map(|exprs| exprs.iter().map(|e| e.eval(&[], params)).collect())
+            .collect::<Result<Vec<Vec<Value>>>>()?;
+        return crate::columnar::write::insert(txn, &ins.table, rows);
+    }
     let mut row = Vec::with_capacity(ins.table.columns.len());
     for exprs in &ins.rows {
         row.clear();
@@ -170,6 +190,13 @@ fn select(txn: &mut Transaction<'_>, s: &Select, params: &[Value]) -> Result<Row
                 None => true,
             };
             if keep { vec![Vec::new()] } else { Vec::new() }
+        }
+        Some(t) if t.storage.is_columnar() => {
+            let stop = match (s.plan.needs_sort || s.aggregate.is_some(), limit) {
+                (false, Some(l)) => Some(offset.saturating_add(l)),
+                _ => None,
+            };
+            columnar::select(txn, s, t, params, stop)?.0
         }
         Some(t) if let Some(agg) = &s.aggregate => {
             let mut groups = Groups::new(agg);
@@ -318,6 +345,14 @@ pub fn for_each_matching(
     };
     let (index, lo, hi, reverse) = match &plan.access {
         Access::Constant => return Ok(()),
+        Access::ColumnarScan => {
+            for (_, row) in columnar::matching(txn, def, plan.residual.as_ref(), params)? {
+                if !visit(row)? {
+                    break;
+                }
+            }
+            return Ok(());
+        }
         Access::PkPoint(key) => {
             if let Some(pk) = key_values(key, params)?
                 && let Some(row) = table::get(txn, def, &pk)?
@@ -407,6 +442,7 @@ fn run_ddl(txn: &mut Transaction<'_>, d: &Ddl) -> Result<()> {
                 name: table.name.clone(),
                 columns: table.columns.iter().map(column_spec).collect(),
                 primary_key: table.primary_key.clone(),
+                storage: table.storage,
             };
             ddl::create_table(txn, &spec)?;
             for u in unique {

@@ -122,6 +122,7 @@ pub fn access(plan: &Plan, table: Option<&super::super::def::TableDef>) -> Strin
     let mut out = match &plan.access {
         Access::Constant => "CONSTANT ROW".to_string(),
         Access::FullScan => "FULL SCAN".to_string(),
+        Access::ColumnarScan => "COLUMNAR SCAN".to_string(),
         Access::PkPoint(key) => {
             let r = KeyRange {
                 eq: key.clone(),

@@ -1,6 +1,7 @@
 //! The SQL front end: text to statements ([`parse`]), names to definitions ([`bind`]), row
 //! access chosen by the planner ([`plan`]), expressions ([`expr`]), `GROUP BY` and aggregates
-//! ([`aggregate`]), execution against the table layer ([`exec`]), `EXPLAIN` ([`explain`]), and
+//! ([`aggregate`]), execution against the table layer ([`exec`]) or, for columnar tables, the
+//! columnar layer ([`columnar`]), `EXPLAIN` ([`explain`]), and
 //! the public face — [`SqlDatabase`], sessions with `BEGIN`/`COMMIT`/`ROLLBACK`, prepared
 //! statements and scripts ([`session`]).
 //!
@@ -8,6 +9,7 @@
 
 pub mod aggregate;
 pub mod bind;
+pub mod columnar;
 pub mod exec;
 pub mod explain;
 pub mod expr;

@@ -19,6 +19,10 @@
 //! skipping ones pinned by equalities, follow the key's columns (an index's entries are ordered by
 //! its columns, then — for a non-unique index — the primary key), all in one direction (a
 //! descending order reads the key backwards). `NULL` sorts first, as in the key encoding.
+//!
+//! A columnar table has no keys to choose from: its plan is `COLUMNAR SCAN` with the whole
+//! filter, whose pushable conjuncts the scan evaluates on encoded chunks
+//! ([`columnar`](super::columnar)).
 
 use super::super::def::{IndexDef, TableDef};
 use super::expr::{BinOp, Expr};
@@ -60,6 +64,9 @@ pub enum Access {
     },
     /// Every row, in primary-key order.
     FullScan,
+    /// Every row of a columnar table: its segments (pruned by zone maps, filtered on encoded
+    /// chunks by the filter's pushable conjuncts) and its delta, in no particular order.
+    ColumnarScan,
 }
 
 /// A plan for reading a table's rows.
@@ -172,6 +179,14 @@ fn candidate(key: &[usize], bounds: &[ColumnBounds]) -> (usize, KeyRange, Vec<us
 
 /// Plans reading `table`'s rows that pass `filter`, in `order_by` order if given.
 pub fn plan(table: &TableDef, filter: Option<Expr>, order_by: &[(Expr, bool)]) -> Plan {
+    if table.storage.is_columnar() {
+        return Plan {
+            access: Access::ColumnarScan,
+            residual: filter,
+            reverse: false,
+            needs_sort: !order_by.is_empty(),
+        };
+    }
     let conjuncts: Vec<&Expr> = filter.as_ref().map(Expr::conjuncts).unwrap_or_default();
     let bounds = collect(&conjuncts, table.columns.len());
     let pk = table.primary_key_positions();

@@ -61,6 +61,7 @@ pub(crate) fn fixture() -> Fixture {
         version: 1,
         next_column_id: 6,
         next_index_id: 3,
+        storage: crate::schema::def::Storage::Row,
     };
     let lines = TableDef {
         id: 2,
@@ -75,6 +76,7 @@ pub(crate) fn fixture() -> Fixture {
         version: 1,
         next_column_id: 4,
         next_index_id: 1,
+        storage: crate::schema::def::Storage::Row,
     };
     Fixture(vec![orders, lines])
 }

@@ -37,6 +37,18 @@ pub fn guard(txn: &mut Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a columnar table: its rows live in segments this layer does not read
+/// ([`crate::columnar`] writes and scans them).
+fn row_storage(def: &TableDef) -> Result<()> {
+    if def.storage.is_columnar() {
+        return Err(SchemaError::InvalidDefinition {
+            name: def.name.clone(),
+            reason: "is a columnar table: its rows are written and read through the columnar layer (lightning_db::columnar), not row by row".into(),
+        });
+    }
+    Ok(())
+}
+
 fn pk_violation(def: &TableDef, pk: &[Value]) -> SchemaError {
     SchemaError::UniqueViolation {
         table: def.name.clone(),
@@ -56,6 +68,7 @@ fn unique_violation(def: &TableDef, index: &IndexDef, row: &[Value]) -> SchemaEr
 /// Inserts `row` (one value per column, in `def.columns` order).
 pub fn insert(txn: &mut Transaction<'_>, def: &TableDef, row: &[Value]) -> Result<()> {
     guard(txn)?;
+    row_storage(def)?;
     check_row(def, row)?;
     let pk = pk_values(def, row);
     let key = row_key(def, &pk);
@@ -86,6 +99,7 @@ pub fn update(
     new_row: &[Value],
 ) -> Result<bool> {
     guard(txn)?;
+    row_storage(def)?;
     check_key(def, &def.primary_key, pk, false)?;
     check_row(def, new_row)?;
     let old_key = row_key(def, pk);
@@ -130,6 +144,7 @@ pub fn update(
 /// Deletes the row whose primary key is `pk` and its index entries; `false` if there is none.
 pub fn delete(txn: &mut Transaction<'_>, def: &TableDef, pk: &[Value]) -> Result<bool> {
     guard(txn)?;
+    row_storage(def)?;
     check_key(def, &def.primary_key, pk, false)?;
     let key = row_key(def, pk);
     let Some(bytes) = txn.get_for_update(&key)? else {
@@ -146,6 +161,7 @@ pub fn delete(txn: &mut Transaction<'_>, def: &TableDef, pk: &[Value]) -> Result
 /// The row whose primary key is `pk`, if there is one.
 pub fn get(txn: &mut Transaction<'_>, def: &TableDef, pk: &[Value]) -> Result<Option<Vec<Value>>> {
     guard(txn)?;
+    row_storage(def)?;
     check_key(def, &def.primary_key, pk, false)?;
     match txn.get(&row_key(def, pk))? {
         Some(bytes) => Ok(Some(decode_row(def, &bytes)?)),
@@ -163,6 +179,7 @@ pub fn scan<'db>(
     reverse: bool,
 ) -> Result<RowIter<'db>> {
     guard(txn)?;
+    row_storage(def)?;
     for b in [lo, hi] {
         if let Bound::Included(v) | Bound::Excluded(v) = b {
             check_key(def, &def.primary_key, v, true)?;

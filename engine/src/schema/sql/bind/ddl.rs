@@ -6,6 +6,7 @@
 
 use sqlparser::ast::{self, ColumnOption, Statement as Ast, TableConstraint};
 
+use super::super::super::def::{DEFAULT_ROW_GROUP, Storage};
 use super::super::super::error::{Result, SchemaError};
 use super::super::super::value::{ColumnType, Value};
 use super::super::expr::coerce;
@@ -35,6 +36,8 @@ pub struct TableDecl {
     pub columns: Vec<ColumnDecl>,
     /// Primary-key column names, leading first.
     pub primary_key: Vec<String>,
+    /// `WITH (storage = 'row' | 'columnar', row_group = n)`.
+    pub storage: Storage,
 }
 
 /// An index as `CREATE INDEX` (or a `UNIQUE` constraint) declares it.
@@ -261,15 +264,96 @@ fn create_table(parsed: &Parsed, ct: &ast::CreateTable) -> Result<Ddl> {
             }
         }
     }
+    let storage = table_storage(parsed, &name, &ct.table_options)?;
+    if storage.is_columnar() && !unique.is_empty() {
+        return Err(invalid(
+            &name,
+            "a columnar table has no UNIQUE constraints other than its PRIMARY KEY",
+        ));
+    }
     Ok(Ddl::CreateTable {
         table: TableDecl {
             name,
             columns,
             primary_key: pk,
+            storage,
         },
         unique,
         if_not_exists: ct.if_not_exists,
     })
+}
+
+/// The storage `WITH (storage = 'columnar', row_group = 65536)` asks for (row storage without
+/// options).
+fn table_storage(
+    parsed: &Parsed,
+    table: &str,
+    options: &ast::CreateTableOptions,
+) -> Result<Storage> {
+    let list = match options {
+        ast::CreateTableOptions::None => return Ok(Storage::Row),
+        ast::CreateTableOptions::With(list) => list,
+        other => {
+            return Err(parsed.error(format!(
+                "unsupported table options `{other}` (use WITH (storage = 'columnar'))"
+            )));
+        }
+    };
+    let (mut columnar, mut row_group) = (false, None);
+    for option in list {
+        let ast::SqlOption::KeyValue { key, value } = option else {
+            return Err(parsed.error(format!("unsupported table option `{option}`")));
+        };
+        let key = key.to_string().to_ascii_lowercase();
+        let text = match value {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) | ast::Value::Number(s, _) => s.clone(),
+                other => other.to_string(),
+            },
+            ast::Expr::Identifier(id) => id.value.clone(),
+            other => other.to_string(),
+        };
+        match key.as_str() {
+            "storage" => {
+                columnar = match text.to_ascii_lowercase().as_str() {
+                    "columnar" => true,
+                    "row" => false,
+                    other => {
+                        return Err(invalid(
+                            table,
+                            format!("storage = '{other}': expected 'row' or 'columnar'"),
+                        ));
+                    }
+                };
+            }
+            "row_group" => {
+                row_group = Some(text.parse::<u32>().map_err(|_| {
+                    invalid(
+                        table,
+                        format!("row_group = {text}: expected a whole number of rows"),
+                    )
+                })?);
+            }
+            other => {
+                return Err(invalid(
+                    table,
+                    format!(
+                        "unknown table option `{other}` (the options are storage and row_group)"
+                    ),
+                ));
+            }
+        }
+    }
+    match (columnar, row_group) {
+        (true, g) => Ok(Storage::Columnar {
+            row_group: g.unwrap_or(DEFAULT_ROW_GROUP),
+        }),
+        (false, None) => Ok(Storage::Row),
+        (false, Some(_)) => Err(invalid(
+            table,
+            "row_group applies only to storage = 'columnar'",
+        )),
+    }
 }
 
 fn alter_table(parsed: &Parsed, at: &ast::AlterTable) -> Result<Ddl> {

@@ -1,0 +1,219 @@
+//! Segments in the transactional store: writing one (its chunks and meta entry, in the caller's
+//! transaction, so a segment appears at commit or not at all and is as durable as any commit),
+//! listing a table's segments as a snapshot sees them, and reading chunks and deleted-row
+//! bitmaps back — checksums checked, nothing from disk trusted.
+//!
+//! Keys are in the schema's reserved keyspace ([`ColumnarKey`]); layouts in
+//! [`segment`](super::segment).
+
+use std::ops::Bound;
+
+use super::ChunkError;
+use super::encoding::{EncodeOptions, decode, encode};
+use super::segment::{
+    ChunkMeta, SegmentMeta, State, decode_deleted, decode_meta, decode_state, encode_deleted,
+    encode_meta, encode_state,
+};
+use super::vector::{Bitmap, ColumnVector, PhysicalType};
+use crate::Transaction;
+use crate::schema::def::TableDef;
+use crate::schema::error::{Result, SchemaError};
+use crate::schema::keys::{ColumnarKey, columnar_key, columnar_segments_prefix, prefix_end};
+use crate::schema::value::Value;
+
+/// A segment as a scan sees it: its id and meta entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    /// The segment id.
+    pub id: u64,
+    /// Its meta entry.
+    pub meta: SegmentMeta,
+}
+
+/// `err` as a corruption of `what` in table `def`.
+pub fn corrupt(def: &TableDef, what: impl std::fmt::Display, err: ChunkError) -> SchemaError {
+    SchemaError::Corrupt {
+        what: format!("columnar table `{}`, {what}", def.name),
+        reason: err.to_string(),
+    }
+}
+
+/// The table's segment state (the default before its first segment or delta row).
+pub fn state(txn: &mut Transaction<'_>, def: &TableDef, for_update: bool) -> Result<State> {
+    let key = columnar_key(def.id, ColumnarKey::State);
+    let bytes = if for_update {
+        txn.get_for_update(&key)?
+    } else {
+        txn.get(&key)?
+    };
+    match bytes {
+        Some(b) => decode_state(&b).map_err(|e| corrupt(def, "segment state", e)),
+        None => Ok(State::default()),
+    }
+}
+
+/// Stores the table's segment state.
+pub fn put_state(txn: &mut Transaction<'_>, def: &TableDef, s: &State) -> Result<()> {
+    txn.put(&columnar_key(def.id, ColumnarKey::State), &encode_state(s))?;
+    Ok(())
+}
+
+/// Encodes `columns` (one vector per column of `def`, in column order, all of one length) into
+/// a new segment with id `id`, written in `txn`. Returns its meta entry.
+pub fn write_segment(
+    txn: &mut Transaction<'_>,
+    def: &TableDef,
+    id: u64,
+    columns: &[ColumnVector],
+) -> Result<SegmentMeta> {
+    let rows = columns.first().map_or(0, ColumnVector::len);
+    let mut chunks = Vec::with_capacity(columns.len());
+    for (col, vector) in def.columns.iter().zip(columns) {
+        debug_assert_eq!(vector.len(), rows);
+        let chunk = encode(vector, &EncodeOptions::default());
+        txn.put(
+            &columnar_key(def.id, ColumnarKey::Chunk(id, col.id)),
+            &chunk.bytes,
+        )?;
+        chunks.push(ChunkMeta {
+            column: col.id,
+            ty: PhysicalType::of(col.ty),
+            bytes: chunk.bytes.len() as u32,
+            zone: chunk.zone,
+            encoding: chunk.encoding.to_string(),
+        });
+    }
+    let meta = SegmentMeta {
+        rows: rows as u32,
+        chunks,
+    };
+    txn.put(
+        &columnar_key(def.id, ColumnarKey::Segment(id)),
+        &encode_meta(&meta),
+    )?;
+    Ok(meta)
+}
+
+/// Every segment of the table the transaction sees, in id order.
+pub fn segments(txn: &mut Transaction<'_>, def: &TableDef) -> Result<Vec<Segment>> {
+    let prefix = columnar_segments_prefix(def.id);
+    let end = prefix_end(&prefix).unwrap_or_default();
+    let mut out = Vec::new();
+    for entry in txn.range(Bound::Included(&prefix), Bound::Excluded(&end), false)? {
+        let (key, bytes) = entry?;
+        let id = key
+            .get(prefix.len()..)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes)
+            .ok_or_else(|| SchemaError::Corrupt {
+                what: format!("columnar table `{}`", def.name),
+                reason: format!("a segment key of {} bytes", key.len()),
+            })?;
+        let meta =
+            decode_meta(&bytes).map_err(|e| corrupt(def, format_args!("segment {id} meta"), e))?;
+        out.push(Segment { id, meta });
+    }
+    Ok(out)
+}
+
+/// The raw chunk of column `column` (a position in `def.columns`) of `seg`, or `None` when the
+/// segment predates the column.
+pub fn chunk_bytes(
+    txn: &mut Transaction<'_>,
+    def: &TableDef,
+    seg: &Segment,
+    column: usize,
+) -> Result<Option<Vec<u8>>> {
+    let Some(col) = def.columns.get(column) else {
+        return Ok(None);
+    };
+    let Some(meta) = seg.meta.chunk(col.id) else {
+        return Ok(None);
+    };
+    let key = columnar_key(def.id, ColumnarKey::Chunk(seg.id, col.id));
+    let bytes = txn.get(&key)?.ok_or_else(|| SchemaError::Corrupt {
+        what: format!("columnar table `{}`, segment {}", def.name, seg.id),
+        reason: format!("the chunk of column `{}` is missing", col.name),
+    })?;
+    if bytes.len() != meta.bytes as usize {
+        return Err(SchemaError::Corrupt {
+            what: format!("columnar table `{}`, segment {}", def.name, seg.id),
+            reason: format!(
+                "the chunk of column `{}` has {} bytes, its meta entry says {}",
+                col.name,
+                bytes.len(),
+                meta.bytes
+            ),
+        });
+    }
+    Ok(Some(bytes))
+}
+
+/// Column `column` (a position in `def.columns`) of `seg`, decoded. A column the segment
+/// predates reads as its default in every row.
+pub fn read_column(
+    txn: &mut Transaction<'_>,
+    def: &TableDef,
+    seg: &Segment,
+    column: usize,
+) -> Result<ColumnVector> {
+    let rows = seg.meta.rows as usize;
+    let Some(col) = def.columns.get(column) else {
+        return Err(SchemaError::Corrupt {
+            what: format!("columnar table `{}`", def.name),
+            reason: format!("column position {column} is past the table's columns"),
+        });
+    };
+    match chunk_bytes(txn, def, seg, column)? {
+        Some(bytes) => decode(&bytes, PhysicalType::of(col.ty), rows).map_err(|e| {
+            corrupt(
+                def,
+                format_args!("segment {} column `{}`", seg.id, col.name),
+                e,
+            )
+        }),
+        None => {
+            let fill = col.default.clone().unwrap_or(Value::Null);
+            ColumnVector::from_values(col.ty, &vec![fill; rows]).map_err(SchemaError::from)
+        }
+    }
+}
+
+/// The deleted rows of `seg` (`None`: none deleted).
+pub fn deleted(txn: &mut Transaction<'_>, def: &TableDef, seg: &Segment) -> Result<Option<Bitmap>> {
+    let key = columnar_key(def.id, ColumnarKey::Deleted(seg.id));
+    match txn.get(&key)? {
+        Some(b) => decode_deleted(&b, seg.meta.rows)
+            .map(Some)
+            .map_err(|e| corrupt(def, format_args!("segment {} deleted rows", seg.id), e)),
+        None => Ok(None),
+    }
+}
+
+/// Marks rows `rows` of `seg` deleted (read-modify-write of its bitmap under the key's lock).
+/// Returns how many were not deleted before.
+pub fn mark_deleted(
+    txn: &mut Transaction<'_>,
+    def: &TableDef,
+    seg: &Segment,
+    rows: &[u32],
+) -> Result<u64> {
+    let key = columnar_key(def.id, ColumnarKey::Deleted(seg.id));
+    let mut bits = match txn.get_for_update(&key)? {
+        Some(b) => decode_deleted(&b, seg.meta.rows)
+            .map_err(|e| corrupt(def, format_args!("segment {} deleted rows", seg.id), e))?,
+        None => Bitmap::none(seg.meta.rows as usize),
+    };
+    let mut newly = 0;
+    for &r in rows {
+        let r = r as usize;
+        if r < bits.len() && !bits.get(r) {
+            bits.set(r, true);
+            newly += 1;
+        }
+    }
+    if newly > 0 {
+        txn.put(&key, &encode_deleted(&bits))?;
+    }
+    Ok(newly)
+}
