@@ -42,7 +42,7 @@ fn constant(col: &ColumnVector, rng: &mut SplitMix64) -> Scalar {
             2 => Scalar::Double(x as f64 - 0.25),
             3 => Scalar::Double(x as f64),
             4 => Scalar::Double(
-                [f64::NAN, 1e300, -1e300, 9.223372036854775808e18][rng.below(4) as usize],
+                [f64::NAN, 1e300, -1e300, (1u64 << 63) as f64][rng.below(4) as usize],
             ),
             5 => Scalar::Int([i64::MIN, i64::MAX][rng.below(2) as usize]),
             _ => Scalar::Int(x),
