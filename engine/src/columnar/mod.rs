@@ -3,7 +3,8 @@
 //!
 //! This part is pure and storage-independent — it turns column values into bytes and back, and
 //! answers questions about those bytes; segment storage and SQL build on it:
-//! * [`vector`] — column vectors ([`ColumnVector`]): typed values, validity [`Bitmap`]s;
+//! * [`vector`] — column vectors ([`ColumnVector`]): typed values, validity [`Bitmap`]s
+//!   ([`bitmap`]);
 //! * [`encoding`] — the chunk format ([`encode`], [`decode`]) and its cascading encodings
 //!   (plain, bit-packing, frame of reference, dictionary, run-length, delta, pseudodecimal),
 //!   chosen per chunk by sampling;
@@ -15,6 +16,7 @@
 //!
 //! Byte layouts are in `engine/FORMAT.md`, "Columnar chunks".
 
+pub mod bitmap;
 pub mod encoding;
 pub mod predicate;
 pub mod stats;
