@@ -1,7 +1,8 @@
 //! Lightning DB — an embedded transactional key-value and analytics engine.
 //!
 //! The engine is built in strict layers; each layer calls only the ones below it, never one
-//! above (vfs → storage → btree → wal → txn → db → schema → backup/integrity → columnar → harness):
+//! above (vfs → storage → btree → wal → txn → db → schema → columnar → SQL/migrations →
+//! backup/integrity → harness; `docs/ARCHITECTURE.md` is the map `archcheck` enforces):
 //!
 //! 1. [`vfs`] — file I/O behind a trait: real files, and a simulated disk for crash and fault tests.
 //! 2. [`storage`] — checksummed fixed-size pages, the pager, the buffer pool and the freelist.
@@ -14,12 +15,14 @@
 //!    serializable), commits, snapshots, checkpoints, recovery, the integrity check of a
 //!    snapshot; [`ReadOnlyDatabase`], a view that writes nothing.
 //! 7. [`schema`] — tables, typed columns, primary keys and secondary indexes over transactions,
-//!    the catalog stored in the database itself, SQL, and versioned migrations.
-//! 8. [`backup`] — online consistent backups, verified and point-in-time restore; [`integrity`]
-//!    — the checker behind `ldb check` (including a database too damaged to open).
-//! 9. [`columnar`] — analytics segments: encoded column chunks, zone maps, statistics,
-//!    vectorized execution.
-//! 10. [`harness`] — what drives the database from above for proof and measurement: seeded
+//!    the catalog stored in the database itself, DDL.
+//! 8. [`columnar`] — analytics storage: encoded column chunks, zone maps, statistics; columnar
+//!    tables' segments, writes and scans; vectorized expressions and aggregation.
+//! 9. [`schema::sql`] and [`schema::migrate`] — SQL over row and columnar tables, and versioned
+//!    migrations run through it.
+//! 10. [`backup`] — online consistent backups, verified and point-in-time restore; [`integrity`]
+//!     — the checker behind `ldb check` (including a database too damaged to open).
+//! 11. [`harness`] — what drives the database from above for proof and measurement: seeded
 //!     workloads, the crash loop, the process crash drill, the history checker, the anomaly
 //!     suite, the Phase 0 snapshots.
 //!

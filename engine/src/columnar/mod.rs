@@ -1,9 +1,10 @@
 //! The columnar layer: analytics segments as encoded column chunks, with zone maps, statistics
 //! and vectorized predicate evaluation.
 //!
-//! This part is pure and storage-independent — it turns column values into bytes and back, and
-//! answers questions about those bytes; segment storage and SQL build on it:
-//! * [`vector`] — column vectors ([`ColumnVector`]): typed values, validity [`Bitmap`]s;
+//! Bottom up, first the pure, storage-independent part — it turns column values into bytes and
+//! back, and answers questions about those bytes:
+//! * [`vector`] — column vectors ([`ColumnVector`]): typed values, validity [`Bitmap`]s
+//!   ([`bitmap`]);
 //! * [`encoding`] — the chunk format ([`encode`], [`decode`]) and its cascading encodings
 //!   (plain, bit-packing, frame of reference, dictionary, run-length, delta, pseudodecimal),
 //!   chosen per chunk by sampling;
@@ -13,9 +14,22 @@
 //! * [`stats`] — column statistics for the optimizer: HyperLogLog distinct counts, equi-depth
 //!   histograms, mergeable across segments.
 //!
-//! Byte layouts are in `engine/FORMAT.md`, "Columnar chunks".
+//! Then the storage and execution part, over transactions:
+//! * [`segment`] — segment meta entries (rows, per-column chunk size, encoding, zone map), the
+//!   table's segment state, deleted-row bitmaps;
+//! * [`store`] — segments in the store: written in the caller's transaction, listed and read
+//!   back as its snapshot sees them;
+//! * [`write`] — inserts (whole row groups to segments, the rest to the delta), compaction,
+//!   deletes, the primary key across delta and segments;
+//! * [`scan`] — the scan: zone-map pruning, predicates on encoded chunks, late
+//!   materialization, batches of rows;
+//! * [`vexpr`] and [`aggregate`] — vectorized arithmetic and hash aggregation over batches.
+//!
+//! The SQL front end reaches columnar tables through `schema::sql::columnar`. Byte layouts are in
+//! `engine/FORMAT.md`, "Columnar chunks" and "Columnar tables".
 
 pub mod aggregate;
+pub mod bitmap;
 pub mod encoding;
 pub mod predicate;
 pub mod scan;
