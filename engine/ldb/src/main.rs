@@ -33,8 +33,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cmd::{
-    backup, bench, catalog, check, crashtest, drill, kv, migrate, recover, snapshot, sql, stats,
-    txn,
+    backup, bench, catalog, check, crashtest, drill, export, import, kv, migrate, recover,
+    snapshot, sql, stats, tpch, txn,
 };
 
 /// Lightning DB — an embedded transactional key-value engine.
@@ -96,6 +96,14 @@ enum Command {
     /// Run SQL: statements given (separated by `;`), or read from standard input until `;`
     /// (exit code 2 if a statement fails).
     Sql(sql::SqlArgs),
+    /// Load a CSV file (header of column names) into a table: validated whole first, then
+    /// inserted in batches of `--batch` rows.
+    Import(import::ImportArgs),
+    /// Write a table as CSV (header, rows in primary-key order) to standard output or `--out`.
+    Export(export::ExportArgs),
+    /// TPC-H data for the analytics comparison (docs/tpch.md).
+    #[command(subcommand)]
+    Tpch(TpchCommand),
     /// Write an online, consistent, compressed backup of a database into a new directory.
     Backup(backup::BackupArgs),
     /// Verify a backup and restore it into a new database directory, then check it.
@@ -123,6 +131,13 @@ enum Command {
 enum SnapshotCommand {
     /// Create a seeded dataset, its compressed backup and `snapshot.json` in a new directory.
     Create(snapshot::SnapshotArgs),
+}
+
+/// `ldb tpch` subcommands.
+#[derive(Subcommand, Debug)]
+enum TpchCommand {
+    /// Write TPC-H tables as CSV files (`DIR/<table>.csv`), generated on the fly with tpchgen.
+    Generate(tpch::generate::GenerateArgs),
 }
 
 /// `ldb drill` subcommands.
@@ -158,6 +173,10 @@ enum BenchCommand {
     /// TPC-C-style New-Order/Payment mix in SQL on Lightning and on SQLite side by side:
     /// transactions/s, p50/p95/p99 latency, retries, and a consistency check of both.
     Tpcc(bench::tpcc::TpccArgs),
+    /// TPC-H queries (engine/ldb/tpch/queries) on the DuckDB peer over data from `ldb tpch
+    /// generate`: load seconds, database size, per-query milliseconds (needs
+    /// scripts/olap/setup-duckdb).
+    Tpch(bench::tpch::TpchArgs),
     /// Compare a metrics JSON file with a baseline; exit code 1 on a regression beyond the
     /// threshold.
     Compare(bench::compare::CompareArgs),
@@ -181,6 +200,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Crashtest(args) => crashtest::crashtest_cmd(args),
         Command::Sql(args) => sql::sql_cmd(args),
         Command::Migrate(command) => migrate::migrate_cmd(command),
+        Command::Import(args) => done(import::import_cmd(args)),
+        Command::Export(args) => done(export::export_cmd(args)),
+        Command::Tpch(TpchCommand::Generate(args)) => done(tpch::generate::generate_cmd(args)),
         Command::Backup(args) => done(backup::backup_cmd(args)),
         Command::Restore(args) => done(backup::restore_cmd(args)),
         Command::Snapshot(SnapshotCommand::Create(args)) => {
@@ -198,6 +220,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Oltp(args)) => done(bench::oltp::oltp_cmd(args)),
         Command::Bench(BenchCommand::Tables(args)) => done(bench::tables::tables_cmd(args)),
         Command::Bench(BenchCommand::Tpcc(args)) => done(bench::tpcc::tpcc_cmd(args)),
+        Command::Bench(BenchCommand::Tpch(args)) => done(bench::tpch::tpch_cmd(args)),
         Command::Bench(BenchCommand::Compare(args)) => bench::compare::compare_cmd(args),
     }
 }

@@ -12,13 +12,15 @@
 //! never-stale [`CatalogCache`]), [`table`] (row operations maintaining every index),
 //! [`ddl`] (transactional schema changes), [`check`] (table integrity against one snapshot).
 //! Above it: [`sql`] (the SQL front end) and [`migrate`] (versioned migration files run through
-//! it, each in one transaction with its entry in the hash-chained applied history).
+//! it, each in one transaction with its entry in the hash-chained applied history), and
+//! [`import`] (CSV files into tables and tables out to CSV, behind `ldb import` / `ldb export`).
 
 pub mod catalog;
 pub mod check;
 pub mod ddl;
 pub mod def;
 pub mod error;
+pub mod import;
 pub mod keys;
 pub mod migrate;
 pub mod row;

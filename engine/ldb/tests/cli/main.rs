@@ -6,6 +6,7 @@ mod check_tables;
 mod commands;
 mod common;
 mod compare;
+mod import_export;
 mod isolation;
 mod migrate;
 mod pitr;
