@@ -88,6 +88,12 @@ impl Buffered {
     }
 }
 
+/// Standard output, locked and buffered, for a library function that writes into any
+/// `&mut dyn Write` (`export_csv`): the caller flushes it and treats a broken pipe as the end.
+pub fn stdout_writer() -> BufWriter<io::StdoutLock<'static>> {
+    BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
 /// Prints a line to standard output through [`print`]; evaluates to `Result<(), StdoutError>`.
 macro_rules! outln {
     () => {

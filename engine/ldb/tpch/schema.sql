@@ -1,6 +1,7 @@
 -- TPC-H tables of the analytics comparison (docs/tpch.md), in the types both Lightning and
 -- DuckDB run: BIGINT for keys and quantities, DOUBLE for decimals, TEXT for flags and
 -- strings, TIMESTAMP for dates. Column order is the order of `ldb tpch generate`'s CSV files.
+-- Lightning keeps both tables columnar; the DuckDB peer drops the WITH clause.
 
 CREATE TABLE lineitem (
     l_orderkey      BIGINT    NOT NULL,
@@ -20,7 +21,7 @@ CREATE TABLE lineitem (
     l_shipmode      TEXT      NOT NULL,
     l_comment       TEXT      NOT NULL,
     PRIMARY KEY (l_orderkey, l_linenumber)
-);
+) WITH (storage = 'columnar');
 
 CREATE TABLE orders (
     o_orderkey      BIGINT    NOT NULL,
@@ -33,4 +34,4 @@ CREATE TABLE orders (
     o_shippriority  BIGINT    NOT NULL,
     o_comment       TEXT      NOT NULL,
     PRIMARY KEY (o_orderkey)
-);
+) WITH (storage = 'columnar');

@@ -23,6 +23,7 @@
 //!   deletes, the primary key across delta and segments;
 //! * [`scan`] — the scan: zone-map pruning, predicates on encoded chunks, late
 //!   materialization, batches of rows;
+//! * [`sizes`] — each column's stored and plain bytes and its encodings;
 //! * [`vexpr`] and [`aggregate`] — vectorized arithmetic and hash aggregation over batches.
 //!
 //! The SQL front end reaches columnar tables through `schema::sql::columnar`. Byte layouts are in
@@ -34,6 +35,7 @@ pub mod encoding;
 pub mod predicate;
 pub mod scan;
 pub mod segment;
+pub mod sizes;
 pub mod stats;
 pub mod store;
 pub mod vector;

@@ -7,7 +7,7 @@
 //! ending in a crc32c of the bytes before it:
 //!
 //! - segment meta: `01 | rows u32 | columns u16 | per column: id u32 | type u8 | chunk bytes
-//!   u32 | zone map | encoding text (u16 length, UTF-8) | crc32c u32`;
+//!   u32 | plain bytes u64 | zone map | encoding text (u16 length, UTF-8) | crc32c u32`;
 //! - state: `01 | next segment u64 | delta rows u64 | crc32c u32`;
 //! - deleted rows: `01 | rows u32 | words u64 × ⌈rows/64⌉ | crc32c u32`.
 
@@ -33,6 +33,10 @@ pub struct ChunkMeta {
     pub ty: PhysicalType,
     /// The chunk's size in bytes (checksum included).
     pub bytes: u32,
+    /// The column's plain fixed-width size: 8 bytes a value for integers, timestamps and
+    /// doubles, 1 for booleans, the bytes plus a 4-byte offset for text (the baseline of
+    /// compression ratios).
+    pub plain_bytes: u64,
     /// Its zone map.
     pub zone: ZoneMap,
     /// The encoding chosen, as [`Encoding`](super::Encoding) prints it (`dict(bitpack[3])`).
@@ -97,6 +101,7 @@ pub fn encode_meta(meta: &SegmentMeta) -> Vec<u8> {
         push_u32(&mut out, c.column);
         out.push(c.ty.tag());
         push_u32(&mut out, c.bytes);
+        push_u64(&mut out, c.plain_bytes);
         c.zone.encode(&mut out);
         let text = c.encoding.as_bytes();
         let text = text
@@ -125,6 +130,7 @@ pub fn decode_meta(bytes: &[u8]) -> Result<SegmentMeta, ChunkError> {
         let ty = PhysicalType::from_tag(tag)
             .ok_or_else(|| invalid(format!("segment meta: column {column} has type tag {tag}")))?;
         let bytes = r.u32()?;
+        let plain_bytes = r.u64()?;
         let zone = ZoneMap::decode(&mut r)?;
         if zone.rows != rows {
             return Err(invalid(format!(
@@ -147,6 +153,7 @@ pub fn decode_meta(bytes: &[u8]) -> Result<SegmentMeta, ChunkError> {
             column,
             ty,
             bytes,
+            plain_bytes,
             zone,
             encoding,
         });
@@ -241,6 +248,7 @@ mod tests {
                 column: 2,
                 ty: PhysicalType::Int,
                 bytes: 40,
+                plain_bytes: 24,
                 zone: ZoneMap {
                     rows: 3,
                     null_count: 1,

@@ -14,7 +14,7 @@ use super::segment::{
     ChunkMeta, SegmentMeta, State, decode_deleted, decode_meta, decode_state, encode_deleted,
     encode_meta, encode_state,
 };
-use super::vector::{Bitmap, ColumnVector, PhysicalType};
+use super::vector::{Bitmap, ColumnVector, PhysicalType, Values};
 use crate::Transaction;
 use crate::schema::def::TableDef;
 use crate::schema::error::{Result, SchemaError};
@@ -79,6 +79,7 @@ pub fn write_segment(
             column: col.id,
             ty: PhysicalType::of(col.ty),
             bytes: chunk.bytes.len() as u32,
+            plain_bytes: plain_size(vector),
             zone: chunk.zone,
             encoding: chunk.encoding.to_string(),
         });
@@ -92,6 +93,16 @@ pub fn write_segment(
         &encode_meta(&meta),
     )?;
     Ok(meta)
+}
+
+/// The plain fixed-width size of `v` ([`ChunkMeta::plain_bytes`]).
+pub fn plain_size(v: &ColumnVector) -> u64 {
+    match &v.values {
+        Values::Int(x) => 8 * x.len() as u64,
+        Values::Double(x) => 8 * x.len() as u64,
+        Values::Bool(x) => x.len() as u64,
+        Values::Bytes(c) => c.data().len() as u64 + 4 * c.len() as u64,
+    }
 }
 
 /// Every segment of the table the transaction sees, in id order.

@@ -46,7 +46,7 @@ pub fn export_cmd(args: ExportArgs) -> Result<()> {
                 .with_context(|| format!("while exporting `{}` to {}", args.table, path.display()))
         }
         None => {
-            let mut w = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let mut w = crate::out::stdout_writer();
             match export_csv(&db, &args.table, &mut w) {
                 Ok(r) => Ok(Some(r)),
                 // The reader of the pipe went away: stop quietly.

@@ -7,6 +7,8 @@
 //!    an error naming the file, the line, the column and what was expected — nothing written.
 //! 3. **Insert pass**: the file read again, rows inserted with [`table::insert`] (every index
 //!    maintained) in transactions of `batch_rows` rows, each committed before the next begins.
+//!    A columnar table's rows go through [`crate::columnar::write::insert`] instead, in
+//!    transactions of whole row groups (`batch_rows` rounded up to one), each one segment or more.
 //!    A failure here (a key that already exists in the table, a write conflict, a table changed
 //!    by DDL meanwhile) names its line and says how many rows were committed before it.
 //!
@@ -27,7 +29,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::catalog::Catalog;
-use super::def::TableDef;
+use super::def::{Storage, TableDef};
 use super::error::SchemaError;
 use super::table::{self, pk_values, row_key};
 use super::value::{ColumnType, Value};
@@ -247,7 +249,15 @@ pub fn import_csv(
     }
     let validate_seconds = started.elapsed().as_secs_f64();
 
-    // Insert pass.
+    // Insert pass. A columnar table takes whole row groups per transaction, so each batch
+    // becomes whole segments rather than a delta to compact.
+    let batch_rows = match def.storage {
+        Storage::Columnar { row_group } => {
+            let g = row_group as usize;
+            batch_rows.div_ceil(g).max(1) * g
+        }
+        Storage::Row => batch_rows,
+    };
     let insert_started = Instant::now();
     let mut rows = open_rows(path, &def)?;
     let (mut committed, mut batches, mut last_commit) = (0u64, 0u64, None);
@@ -277,14 +287,23 @@ pub fn import_csv(
             ));
         }
         let mut in_batch = 0u64;
+        let mut pending = Vec::new();
         while in_batch < batch_rows as u64 {
             if !rows.next_row(&mut row)? {
                 more = false;
                 break;
             }
-            table::insert(&mut txn, &def, &row)
-                .map_err(|e| insert_error(rows.line(), committed, e))?;
+            if def.storage.is_columnar() {
+                pending.push(row.clone());
+            } else {
+                table::insert(&mut txn, &def, &row)
+                    .map_err(|e| insert_error(rows.line(), committed, e))?;
+            }
             in_batch += 1;
+        }
+        if !pending.is_empty() {
+            crate::columnar::write::insert(&mut txn, &def, pending)
+                .map_err(|e| insert_error(first_line, committed, e))?;
         }
         if in_batch == 0 {
             txn.rollback();
@@ -348,7 +367,7 @@ fn duplicate(
 }
 
 /// Writes `table` to `out` as CSV: a header of its column names, then every row in primary-key
-/// order, all from one snapshot.
+/// order (a columnar table's in segment order, then its delta), all from one snapshot.
 pub fn export_csv(
     db: &Database,
     table: &str,
@@ -365,10 +384,39 @@ pub fn export_csv(
     }
     out.write_all(b"\n").map_err(ExportError::Write)?;
     let mut rows = 0u64;
-    for row in table::scan(&mut txn, &def, Bound::Unbounded, Bound::Unbounded, false)? {
-        let row: Vec<Value> = row?;
-        write::write_record(out, &row).map_err(ExportError::Write)?;
-        rows += 1;
+    if def.storage.is_columnar() {
+        let spec = crate::columnar::scan::ScanSpec {
+            columns: (0..def.columns.len()).collect(),
+            predicates: Vec::new(),
+            batch_size: crate::columnar::scan::DEFAULT_BATCH,
+            locations: false,
+        };
+        let mut failed = None;
+        crate::columnar::scan::scan(&mut txn, &def, &spec, &mut |b| {
+            for i in 0..b.len {
+                let row: Vec<Value> = def
+                    .columns
+                    .iter()
+                    .zip(&b.columns)
+                    .map(|(c, v)| v.as_ref().map_or(Value::Null, |v| v.value(i, c.ty)))
+                    .collect();
+                if let Err(e) = write::write_record(out, &row) {
+                    failed = Some(e);
+                    return Ok(false);
+                }
+                rows += 1;
+            }
+            Ok(true)
+        })?;
+        if let Some(e) = failed {
+            return Err(ExportError::Write(e));
+        }
+    } else {
+        for row in table::scan(&mut txn, &def, Bound::Unbounded, Bound::Unbounded, false)? {
+            let row: Vec<Value> = row?;
+            write::write_record(out, &row).map_err(ExportError::Write)?;
+            rows += 1;
+        }
     }
     out.flush().map_err(ExportError::Write)?;
     txn.rollback();

@@ -195,7 +195,7 @@ mod tests {
     fn duckdb_loads_generated_data_and_answers_q6() {
         let root = workspace_root().expect("the tests run inside the repository");
         if !root.join(VENV_PYTHON).is_file() {
-            println!(
+            errln!(
                 "skipped: no DuckDB venv at {} (run scripts/olap/setup-duckdb)",
                 root.join(VENV_PYTHON).display()
             );

@@ -11,3 +11,4 @@ pub mod tables;
 pub mod tpcc;
 pub mod tpcc_sqlite;
 pub mod tpch;
+pub mod tpch_lightning;
