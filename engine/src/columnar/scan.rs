@@ -121,14 +121,21 @@ pub fn scan(
         if !go_on {
             break;
         }
-        let Some(sel) = select(txn, def, seg, spec, &mut stats)? else {
+        let Some((sel, mut fetched)) = select(txn, def, seg, spec, &mut stats)? else {
             continue;
         };
         let mut columns: Vec<Option<ColumnVector>> = vec![None; def.columns.len()];
         for &pos in &spec.columns {
             if columns.get(pos).is_some_and(Option::is_none) {
-                stats.chunks_read += 1;
-                columns[pos] = Some(store::read_column(txn, def, seg, pos)?);
+                // A chunk the filter already fetched is decoded from those bytes.
+                let bytes = fetched
+                    .iter_mut()
+                    .find(|(p, _)| *p == pos)
+                    .map(|(_, b)| std::mem::take(b));
+                if bytes.is_none() {
+                    stats.chunks_read += 1;
+                }
+                columns[pos] = Some(store::read_column_from(txn, def, seg, pos, bytes)?);
             }
         }
         let whole = sel.len() == seg.meta.rows as usize;
@@ -175,6 +182,9 @@ pub fn scan(
     Ok(stats)
 }
 
+/// A segment's selected rows, and the chunks fetched to select them (column position, bytes).
+type Selection = (Vec<u32>, Vec<(usize, Vec<u8>)>);
+
 /// The selected rows of `seg` (`None`: pruned or nothing selected).
 fn select(
     txn: &mut Transaction<'_>,
@@ -182,7 +192,7 @@ fn select(
     seg: &Segment,
     spec: &ScanSpec,
     stats: &mut ScanStats,
-) -> Result<Option<Vec<u32>>> {
+) -> Result<Option<Selection>> {
     let rows = seg.meta.rows as usize;
     for (pos, pred) in &spec.predicates {
         let Some(col) = def.columns.get(*pos) else {
@@ -203,6 +213,7 @@ fn select(
         Some(d) => and_not(&Bitmap::all(rows), &d),
         None => Bitmap::all(rows),
     };
+    let mut fetched: Vec<(usize, Vec<u8>)> = Vec::new();
     for (pos, pred) in &spec.predicates {
         if sel.count_ones() == 0 {
             break;
@@ -210,8 +221,16 @@ fn select(
         let Some(col) = def.columns.get(*pos) else {
             continue;
         };
-        if let Some(bytes) = store::chunk_bytes(txn, def, seg, *pos)? {
-            stats.chunks_read += 1;
+        let known = fetched.iter().position(|(p, _)| p == pos);
+        let bytes = match known {
+            Some(i) => Some(fetched.swap_remove(i).1),
+            None => {
+                let b = store::chunk_bytes(txn, def, seg, *pos)?;
+                stats.chunks_read += u64::from(b.is_some());
+                b
+            }
+        };
+        if let Some(bytes) = bytes {
             let passed = filter(&bytes, PhysicalType::of(col.ty), rows, pred).map_err(|e| {
                 store::corrupt(
                     def,
@@ -220,11 +239,12 @@ fn select(
                 )
             })?;
             sel = sel.and(&passed);
+            fetched.push((*pos, bytes));
         }
     }
     let picked: Vec<u32> = sel.iter_ones().map(|i| i as u32).collect();
     stats.rows_selected += picked.len() as u64;
-    Ok((!picked.is_empty()).then_some(picked))
+    Ok((!picked.is_empty()).then_some((picked, fetched)))
 }
 
 fn delta_batch(

@@ -168,6 +168,18 @@ pub fn read_column(
     seg: &Segment,
     column: usize,
 ) -> Result<ColumnVector> {
+    read_column_from(txn, def, seg, column, None)
+}
+
+/// [`read_column`], decoding `bytes` when the caller already fetched the chunk (with
+/// [`chunk_bytes`]).
+pub fn read_column_from(
+    txn: &mut Transaction<'_>,
+    def: &TableDef,
+    seg: &Segment,
+    column: usize,
+    bytes: Option<Vec<u8>>,
+) -> Result<ColumnVector> {
     let rows = seg.meta.rows as usize;
     let Some(col) = def.columns.get(column) else {
         return Err(SchemaError::Corrupt {
@@ -175,7 +187,11 @@ pub fn read_column(
             reason: format!("column position {column} is past the table's columns"),
         });
     };
-    match chunk_bytes(txn, def, seg, column)? {
+    let bytes = match bytes {
+        Some(b) => Some(b),
+        None => chunk_bytes(txn, def, seg, column)?,
+    };
+    match bytes {
         Some(bytes) => decode(&bytes, PhysicalType::of(col.ty), rows).map_err(|e| {
             corrupt(
                 def,

@@ -8,7 +8,8 @@
 //! 3. **Insert pass**: the file read again, rows inserted with [`table::insert`] (every index
 //!    maintained) in transactions of `batch_rows` rows, each committed before the next begins.
 //!    A columnar table's rows go through [`crate::columnar::write::insert`] instead, in
-//!    transactions of whole row groups (`batch_rows` rounded up to one), each one segment or more.
+//!    transactions of whole row groups (`batch_rows` rounded up to one), each one segment or more;
+//!    a last transaction compacts the file's tail from the delta into a (smaller) segment.
 //!    A failure here (a key that already exists in the table, a write conflict, a table changed
 //!    by DDL meanwhile) names its line and says how many rows were committed before it.
 //!
@@ -314,6 +315,22 @@ pub fn import_csv(
             .map_err(|e| insert_error(first_line, committed, e.into()))?;
         committed += in_batch;
         batches += 1;
+        last_commit = Some(info.lsn);
+    }
+    if def.storage.is_columnar() && committed > 0 {
+        // The file's tail (less than a row group) is in the delta: a bulk load ends compacted,
+        // so every imported row is in a segment.
+        let mut txn = db
+            .begin(IsolationLevel::RepeatableRead)
+            .map_err(SchemaError::from)?;
+        let compact_error = |source: SchemaError| ImportError::Insert {
+            file: file.clone(),
+            line: rows.line(),
+            committed,
+            source: Box::new(source),
+        };
+        crate::columnar::write::compact(&mut txn, &def, true).map_err(compact_error)?;
+        let info = txn.commit().map_err(|e| compact_error(e.into()))?;
         last_commit = Some(info.lsn);
     }
     debug_assert_eq!(committed, total);

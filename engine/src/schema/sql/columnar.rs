@@ -26,7 +26,7 @@ use crate::columnar::aggregate::{AggKind, AggSpec, HashAggregate};
 use crate::columnar::scan::{self, Batch, DEFAULT_BATCH, MIN_BATCH, ScanSpec, ScanStats};
 use crate::columnar::vexpr::{ArithOp, VExpr};
 use crate::columnar::write::{self, Location};
-use crate::columnar::{ChunkPredicate, CmpOp};
+use crate::columnar::{ChunkPredicate, CmpOp, Scalar};
 
 static BATCH_ROWS: AtomicUsize = AtomicUsize::new(DEFAULT_BATCH);
 
@@ -64,7 +64,7 @@ fn cmp_op(op: BinOp) -> Option<CmpOp> {
 }
 
 /// A constant's value as a chunk constant: `Ok(None)` for NULL, `Err` if it is not constant.
-fn constant(e: &Expr, params: &[Value]) -> Result<Option<Option<crate::columnar::Scalar>>> {
+fn constant(e: &Expr, params: &[Value]) -> Result<Option<Option<Scalar>>> {
     if !e.is_constant() {
         return Ok(None);
     }
@@ -152,12 +152,64 @@ pub fn pushdown(filter: Option<&Expr>, params: &[Value]) -> Result<Pushdown> {
             Pushed::No => rest.push(c.clone()),
         }
     }
+    out.predicates = merge_ranges(std::mem::take(&mut out.predicates));
     out.residual = rest.into_iter().reduce(|a, b| Expr::Binary {
         op: BinOp::And,
         left: Box::new(a),
         right: Box::new(b),
     });
     Ok(out)
+}
+
+/// An inclusive bound equivalent to `op value` on the lower (`Ge`) or upper (`Le`) side, for
+/// integers and doubles (an exclusive bound moves to the next representable value).
+fn inclusive(op: CmpOp, value: &Scalar) -> Option<(bool, Scalar)> {
+    use Scalar as S;
+    Some(match (op, value) {
+        (CmpOp::Ge, v) => (true, v.clone()),
+        (CmpOp::Le, v) => (false, v.clone()),
+        (CmpOp::Gt, S::Int(x)) => (true, S::Int(x.checked_add(1)?)),
+        (CmpOp::Lt, S::Int(x)) => (false, S::Int(x.checked_sub(1)?)),
+        (CmpOp::Gt, S::Double(x)) if x.is_finite() => (true, S::Double(x.next_up())),
+        (CmpOp::Lt, S::Double(x)) if x.is_finite() => (false, S::Double(x.next_down())),
+        _ => return None,
+    })
+}
+
+/// Merges a lower and an upper bound on one column (`a >= x AND a < y`) into one `BETWEEN`,
+/// so the scan filters that column's chunk once.
+fn merge_ranges(preds: Vec<(usize, ChunkPredicate)>) -> Vec<(usize, ChunkPredicate)> {
+    let mut out: Vec<(usize, ChunkPredicate)> = Vec::with_capacity(preds.len());
+    for (pos, p) in preds {
+        let bound = match &p {
+            ChunkPredicate::Cmp { op, value } if !matches!(value, Scalar::Bytes(_)) => {
+                inclusive(*op, value)
+            }
+            _ => None,
+        };
+        let partner = bound.as_ref().and_then(|(lower, _)| {
+            out.iter().position(|(q, other)| {
+                *q == pos
+                    && matches!(other, ChunkPredicate::Cmp { op, value }
+                        if !matches!(value, Scalar::Bytes(_))
+                        && inclusive(*op, value).is_some_and(|(l, _)| l != *lower))
+            })
+        });
+        match (bound, partner) {
+            (Some((lower, v)), Some(i)) => {
+                let ChunkPredicate::Cmp { op, value } = &out[i].1 else {
+                    continue;
+                };
+                let Some((_, w)) = inclusive(*op, value) else {
+                    continue;
+                };
+                let (lo, hi) = if lower { (v, w) } else { (w, v) };
+                out[i].1 = ChunkPredicate::Between { lo, hi };
+            }
+            _ => out.push((pos, p)),
+        }
+    }
+    out
 }
 
 /// Adds the table positions `e` reads to `out`.
