@@ -45,15 +45,86 @@ pub struct AggSpec {
     pub ty: Option<ColumnType>,
 }
 
-/// One aggregate's state for one group.
+/// One aggregate's state, one slot per group (struct of arrays, so each loop is a tight one).
 #[derive(Clone, Debug)]
-enum State {
-    Count(i64),
-    SumInt(Option<i64>),
-    SumDouble(Option<f64>),
-    Avg(f64, i64),
-    Extreme(Option<Value>),
+enum Acc {
+    /// `COUNT(*)` / `COUNT(x)`.
+    Count(Vec<i64>),
+    /// `SUM` of integers: sums and whether a value was seen.
+    SumInt(Vec<i64>, Vec<bool>),
+    /// `SUM` of doubles (or of integers once a double came): sums and seen flags.
+    SumDouble(Vec<f64>, Vec<bool>),
+    /// `AVG`: sums and counts.
+    Avg(Vec<f64>, Vec<i64>),
+    /// `MIN`/`MAX` so far.
+    Extreme(Vec<Option<Value>>),
 }
+
+impl Acc {
+    fn push_group(&mut self) {
+        match self {
+            Acc::Count(c) => c.push(0),
+            Acc::SumInt(s, seen) => {
+                s.push(0);
+                seen.push(false);
+            }
+            Acc::SumDouble(s, seen) => {
+                s.push(0.0);
+                seen.push(false);
+            }
+            Acc::Avg(s, n) => {
+                s.push(0.0);
+                n.push(0);
+            }
+            Acc::Extreme(v) => v.push(None),
+        }
+    }
+
+    fn result(&self, g: usize) -> Value {
+        let seen = |v: &Vec<bool>| v.get(g).copied().unwrap_or(false);
+        match self {
+            Acc::Count(c) => Value::Int(c.get(g).copied().unwrap_or(0)),
+            Acc::SumInt(s, f) if seen(f) => Value::Int(s.get(g).copied().unwrap_or(0)),
+            Acc::SumDouble(s, f) if seen(f) => Value::Double(s.get(g).copied().unwrap_or(0.0)),
+            Acc::SumInt(..) | Acc::SumDouble(..) => Value::Null,
+            Acc::Avg(s, n) => match (s.get(g), n.get(g)) {
+                (Some(s), Some(&n)) if n > 0 => Value::Double(s / n as f64),
+                _ => Value::Null,
+            },
+            Acc::Extreme(v) => v.get(g).cloned().flatten().unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// A multiply-rotate hasher for group keys (keys are short byte strings this process built;
+/// no attacker chooses them), much cheaper per row than the default SipHash.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write_u64(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+type KeyMap = HashMap<Vec<u8>, u32, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// Up to this many groups, a row's key is found by comparing with each group's key in turn
+/// (cheaper than hashing for the few groups analytics queries often have).
+const LINEAR_GROUPS: usize = 16;
 
 fn runtime(message: String) -> SchemaError {
     SchemaError::Sql(SqlError {
@@ -67,73 +138,141 @@ fn runtime(message: String) -> SchemaError {
 pub struct HashAggregate {
     keys: Vec<(usize, ColumnType)>,
     aggs: Vec<AggSpec>,
-    groups: HashMap<Vec<u8>, u32>,
+    accs: Vec<Acc>,
+    coders: Vec<Coder>,
+    codes: Vec<u32>,
+    tuples: HashMap<Vec<u32>, u32, std::hash::BuildHasherDefault<KeyHasher>>,
+    packed: HashMap<u64, u32, std::hash::BuildHasherDefault<KeyHasher>>,
     key_values: Vec<Vec<Value>>,
-    states: Vec<Vec<State>>,
     ids: Vec<u32>,
-    buf: Vec<u8>,
 }
 
-fn push_key(buf: &mut Vec<u8>, col: &ColumnVector, i: usize) {
-    if col.is_null(i) {
-        buf.push(0);
-        return;
-    }
-    buf.push(1);
-    match &col.values {
-        Values::Int(v) => buf.extend_from_slice(&v.get(i).copied().unwrap_or(0).to_le_bytes()),
-        Values::Double(v) => {
-            let x = v.get(i).copied().unwrap_or(0.0);
-            // -0.0 and 0.0 are one group, as they compare equal.
-            let x = if x == 0.0 { 0.0 } else { x };
-            buf.extend_from_slice(&x.to_bits().to_le_bytes());
+/// NULL's number in every key column (no column has 2^32 - 1 distinct values).
+const NULL_CODE: u32 = u32::MAX;
+
+/// Numbers the distinct values of one key column as they are met.
+#[derive(Default)]
+struct Coder {
+    /// Each value's key bytes (the raw bytes of text, 8 little-endian bytes of a number), by
+    /// number.
+    values: Vec<Vec<u8>>,
+    /// Key bytes to number, once there are more than [`LINEAR_GROUPS`] values.
+    map: KeyMap,
+    /// The previous row's number.
+    last: Option<u32>,
+}
+
+impl Coder {
+    /// The number of row `i`'s value.
+    fn code(&mut self, col: &ColumnVector, i: usize) -> u32 {
+        if col.is_null(i) {
+            return NULL_CODE;
         }
-        Values::Bool(v) => buf.push(u8::from(v.get(i).copied().unwrap_or(false))),
-        Values::Bytes(c) => {
-            let b = c.get(i);
-            buf.extend_from_slice(&(b.len() as u32).to_le_bytes());
-            buf.extend_from_slice(b);
+        let mut fixed = [0u8; 8];
+        let key: &[u8] = match &col.values {
+            // Text and bytes are compared as they are.
+            Values::Bytes(c) => c.get(i),
+            Values::Int(v) => {
+                fixed = v.get(i).copied().unwrap_or(0).to_le_bytes();
+                &fixed
+            }
+            Values::Double(v) => {
+                let x = v.get(i).copied().unwrap_or(0.0);
+                // -0.0 and 0.0 are one group, as they compare equal.
+                let x = if x == 0.0 { 0.0 } else { x };
+                fixed = x.to_bits().to_le_bytes();
+                &fixed
+            }
+            Values::Bool(v) => {
+                fixed[0] = u8::from(v.get(i).copied().unwrap_or(false));
+                &fixed[..1]
+            }
+        };
+        if let Some(n) = self.last
+            && self
+                .values
+                .get(n as usize)
+                .is_some_and(|v| v.as_slice() == key)
+        {
+            return n;
         }
+        let found = if self.values.len() <= LINEAR_GROUPS {
+            // Length and first byte reject most candidates without a comparison call.
+            let first = key.first();
+            self.values
+                .iter()
+                .position(|v| v.len() == key.len() && v.first() == first && v.as_slice() == key)
+                .map(|p| p as u32)
+        } else {
+            self.map.get(key).copied()
+        };
+        let n = match found {
+            Some(n) => n,
+            None => {
+                let n = self.values.len() as u32;
+                self.values.push(key.to_vec());
+                if self.values.len() > LINEAR_GROUPS {
+                    if self.map.is_empty() {
+                        for (j, v) in self.values.iter().enumerate() {
+                            self.map.insert(v.clone(), j as u32);
+                        }
+                    } else {
+                        self.map.insert(key.to_vec(), n);
+                    }
+                }
+                n
+            }
+        };
+        self.last = Some(n);
+        n
     }
 }
 
 impl HashAggregate {
     /// An aggregation grouping by the columns `keys` (table position and type).
     pub fn new(keys: Vec<(usize, ColumnType)>, aggs: Vec<AggSpec>) -> HashAggregate {
+        let accs = aggs
+            .iter()
+            .map(|a| match a.kind {
+                AggKind::CountStar | AggKind::Count => Acc::Count(Vec::new()),
+                AggKind::Sum => match a.ty {
+                    Some(ColumnType::Double) => Acc::SumDouble(Vec::new(), Vec::new()),
+                    _ => Acc::SumInt(Vec::new(), Vec::new()),
+                },
+                AggKind::Avg => Acc::Avg(Vec::new(), Vec::new()),
+                AggKind::Min | AggKind::Max => Acc::Extreme(Vec::new()),
+            })
+            .collect();
         HashAggregate {
             keys,
             aggs,
-            groups: HashMap::new(),
+            accs,
+            coders: Vec::new(),
+            codes: Vec::new(),
+            tuples: HashMap::default(),
+            packed: HashMap::default(),
             key_values: Vec::new(),
-            states: Vec::new(),
             ids: Vec::new(),
-            buf: Vec::new(),
         }
     }
 
-    fn fresh(&self) -> Vec<State> {
-        self.aggs
-            .iter()
-            .map(|a| match a.kind {
-                AggKind::CountStar | AggKind::Count => State::Count(0),
-                AggKind::Sum => match a.ty {
-                    Some(ColumnType::Double) => State::SumDouble(None),
-                    _ => State::SumInt(None),
-                },
-                AggKind::Avg => State::Avg(0.0, 0),
-                AggKind::Min | AggKind::Max => State::Extreme(None),
-            })
-            .collect()
+    fn new_group(&mut self, key: Vec<Value>) -> u32 {
+        let id = self.key_values.len() as u32;
+        self.key_values.push(key);
+        for a in &mut self.accs {
+            a.push_group();
+        }
+        id
     }
 
-    /// The group ids of the batch's rows (new groups created as met).
+    /// The group ids of the batch's rows (new groups created as met). Each key column's
+    /// values are first numbered by that column's [`Coder`]; the tuple of numbers finds the
+    /// group — no per-row key bytes are built or compared.
     fn group_ids(&mut self, batch: &Batch) -> Result<()> {
         self.ids.clear();
         if self.keys.is_empty() {
-            if self.states.is_empty() {
-                let s = self.fresh();
-                self.states.push(s);
-                self.key_values.push(Vec::new());
+            if self.key_values.is_empty() {
+                self.new_group(Vec::new());
             }
             self.ids.resize(batch.len, 0);
             return Ok(());
@@ -149,27 +288,67 @@ impl HashAggregate {
                     .ok_or_else(|| runtime(format!("group column {pos} was not read by the scan")))
             })
             .collect::<Result<Vec<_>>>()?;
-        for i in 0..batch.len {
-            self.buf.clear();
-            for c in &cols {
-                push_key(&mut self.buf, c, i);
+        if self.coders.len() != cols.len() {
+            self.coders = cols.iter().map(|_| Coder::default()).collect();
+        }
+        self.codes.clear();
+        self.codes.resize(batch.len * cols.len(), 0);
+        for (k, c) in cols.iter().enumerate() {
+            let coder = &mut self.coders[k];
+            for i in 0..batch.len {
+                self.codes[i * cols.len() + k] = coder.code(c, i);
             }
-            let id = match self.groups.get(self.buf.as_slice()) {
-                Some(id) => *id,
+        }
+        let width = cols.len();
+        let mut last: Option<(u64, u32)> = None;
+        for i in 0..batch.len {
+            let key = &self.codes[i * width..(i + 1) * width];
+            // Up to four columns of fewer than 65,535 values (NULL included) pack into one
+            // word; wider keys use the tuple itself.
+            let packed = if width <= 4 {
+                key.iter().try_fold(0u64, |acc, &c| {
+                    let c = match c {
+                        NULL_CODE => 0xFFFF,
+                        c if c < 0xFFFF => c,
+                        _ => return None,
+                    };
+                    Some((acc << 16) | u64::from(c))
+                })
+            } else {
+                None
+            };
+            if let (Some(p), Some((q, id))) = (packed, last)
+                && p == q
+            {
+                self.ids.push(id);
+                continue;
+            }
+            let found = match packed {
+                Some(p) => self.packed.get(&p).copied(),
+                None => self.tuples.get(key).copied(),
+            };
+            let id = match found {
+                Some(id) => id,
                 None => {
-                    let id = self.states.len() as u32;
-                    self.groups.insert(self.buf.clone(), id);
-                    let fresh = self.fresh();
-                    self.states.push(fresh);
-                    self.key_values.push(
-                        cols.iter()
-                            .zip(&self.keys)
-                            .map(|(c, (_, ty))| c.value(i, *ty))
-                            .collect(),
-                    );
+                    let key = key.to_vec();
+                    let values = cols
+                        .iter()
+                        .zip(&self.keys)
+                        .map(|(c, (_, ty))| c.value(i, *ty))
+                        .collect();
+                    let id = self.new_group(values);
+                    match packed {
+                        Some(p) => {
+                            self.packed.insert(p, id);
+                        }
+                        None => {
+                            self.tuples.insert(key, id);
+                        }
+                    }
                     id
                 }
             };
+            last = packed.map(|p| (p, id));
             self.ids.push(id);
         }
         Ok(())
@@ -179,130 +358,137 @@ impl HashAggregate {
     pub fn add(&mut self, batch: &Batch) -> Result<()> {
         self.group_ids(batch)?;
         for a in 0..self.aggs.len() {
-            let spec = self.aggs[a].clone();
-            let Some(arg) = &spec.arg else {
-                for &g in &self.ids {
-                    if let State::Count(n) = &mut self.states[g as usize][a] {
-                        *n += 1;
+            let Some(arg) = &self.aggs[a].arg else {
+                if let Some(Acc::Count(c)) = self.accs.get_mut(a) {
+                    for &g in &self.ids {
+                        c[g as usize] += 1;
                     }
                 }
                 continue;
             };
             let v = arg.eval(batch)?;
-            self.feed(a, &spec, &v)?;
-        }
-        Ok(())
-    }
-
-    fn feed(&mut self, a: usize, spec: &AggSpec, v: &ColumnVector) -> Result<()> {
-        let ids = &self.ids;
-        let states = &mut self.states;
-        let valid = |i: usize| !v.is_null(i);
-        match (&v.values, spec.kind) {
-            (_, AggKind::Count) => {
-                for (i, &g) in ids.iter().enumerate() {
-                    if valid(i)
-                        && let State::Count(n) = &mut states[g as usize][a]
-                    {
-                        *n += 1;
-                    }
-                }
-            }
-            (Values::Double(x), AggKind::Sum | AggKind::Avg) => {
-                for (i, (&g, &val)) in ids.iter().zip(x).enumerate() {
-                    if !valid(i) {
-                        continue;
-                    }
-                    match &mut states[g as usize][a] {
-                        State::SumDouble(s) => *s = Some(s.unwrap_or(0.0) + val),
-                        State::SumInt(s) => {
-                            let base = s.map_or(0.0, |s| s as f64);
-                            states[g as usize][a] = State::SumDouble(Some(base + val));
-                        }
-                        State::Avg(s, n) => {
-                            *s += val;
-                            *n += 1;
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            (Values::Int(x), AggKind::Sum | AggKind::Avg) => {
-                for (i, (&g, &val)) in ids.iter().zip(x).enumerate() {
-                    if !valid(i) {
-                        continue;
-                    }
-                    match &mut states[g as usize][a] {
-                        State::SumInt(s) => {
-                            let sum = s.unwrap_or(0);
-                            *s = Some(sum.checked_add(val).ok_or_else(|| {
-                                runtime(format!("integer overflow in SUM ({sum} + {val})"))
-                            })?);
-                        }
-                        State::SumDouble(s) => *s = Some(s.unwrap_or(0.0) + val as f64),
-                        State::Avg(s, n) => {
-                            *s += val as f64;
-                            *n += 1;
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            (_, AggKind::Min | AggKind::Max) => {
-                let ty = spec.ty.unwrap_or(ColumnType::Int);
-                let want = if spec.kind == AggKind::Max {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                };
-                for (i, &g) in ids.iter().enumerate() {
-                    if !valid(i) {
-                        continue;
-                    }
-                    if let State::Extreme(best) = &mut states[g as usize][a] {
-                        let better = match best {
-                            None => true,
-                            Some(b) => compare_at(v, i, b) == Some(want),
-                        };
-                        if better {
-                            *best = Some(v.value(i, ty));
-                        }
-                    }
-                }
-            }
-            _ => return Err(runtime("SUM and AVG need numbers".into())),
+            let (kind, ty) = (self.aggs[a].kind, self.aggs[a].ty);
+            feed(&mut self.accs[a], kind, ty, &self.ids, &v)?;
         }
         Ok(())
     }
 
     /// The group rows — key values, then each aggregate's result — sorted by key.
     pub fn finish(mut self) -> Vec<Vec<Value>> {
-        if self.keys.is_empty() && self.states.is_empty() {
-            let s = self.fresh();
-            self.states.push(s);
-            self.key_values.push(Vec::new());
+        if self.keys.is_empty() && self.key_values.is_empty() {
+            self.new_group(Vec::new());
         }
+        let accs = self.accs;
         let mut rows: Vec<(Vec<u8>, Vec<Value>)> = self
             .key_values
             .into_iter()
-            .zip(self.states)
-            .map(|(mut key, states)| {
+            .enumerate()
+            .map(|(g, mut key)| {
                 let mut sort_key = Vec::new();
                 encode_tuple(&mut sort_key, &key);
-                key.extend(states.into_iter().map(|s| match s {
-                    State::Count(n) => Value::Int(n),
-                    State::SumInt(s) => s.map_or(Value::Null, Value::Int),
-                    State::SumDouble(s) => s.map_or(Value::Null, Value::Double),
-                    State::Avg(_, 0) => Value::Null,
-                    State::Avg(s, n) => Value::Double(s / n as f64),
-                    State::Extreme(v) => v.unwrap_or(Value::Null),
-                }));
+                key.extend(accs.iter().map(|a| a.result(g)));
                 (sort_key, key)
             })
             .collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         rows.into_iter().map(|(_, r)| r).collect()
     }
+}
+
+/// Adds the argument vector `v` of one aggregate into its groups `ids`.
+fn feed(
+    acc: &mut Acc,
+    kind: AggKind,
+    ty: Option<ColumnType>,
+    ids: &[u32],
+    v: &ColumnVector,
+) -> Result<()> {
+    let valid = |i: usize| !v.is_null(i);
+    let all_valid = v.validity.is_none();
+    match (acc, &v.values) {
+        (Acc::Count(c), _) => {
+            for (i, &g) in ids.iter().enumerate() {
+                if all_valid || valid(i) {
+                    c[g as usize] += 1;
+                }
+            }
+        }
+        (Acc::SumDouble(s, seen), Values::Double(x)) => {
+            for (i, (&g, &val)) in ids.iter().zip(x).enumerate() {
+                if all_valid || valid(i) {
+                    s[g as usize] += val;
+                    seen[g as usize] = true;
+                }
+            }
+        }
+        (Acc::SumDouble(s, seen), Values::Int(x)) => {
+            for (i, (&g, &val)) in ids.iter().zip(x).enumerate() {
+                if all_valid || valid(i) {
+                    s[g as usize] += val as f64;
+                    seen[g as usize] = true;
+                }
+            }
+        }
+        (acc @ Acc::SumInt(..), Values::Double(_)) => {
+            // An integer sum meeting a double becomes a double sum, as in the row aggregator.
+            if let Acc::SumInt(s, seen) = acc {
+                let s = s.iter().map(|&x| x as f64).collect();
+                *acc = Acc::SumDouble(s, std::mem::take(seen));
+            }
+            return feed(acc, kind, ty, ids, v);
+        }
+        (Acc::SumInt(s, seen), Values::Int(x)) => {
+            for (i, (&g, &val)) in ids.iter().zip(x).enumerate() {
+                if all_valid || valid(i) {
+                    let g = g as usize;
+                    let sum = s[g];
+                    s[g] = sum.checked_add(val).ok_or_else(|| {
+                        runtime(format!("integer overflow in SUM ({sum} + {val})"))
+                    })?;
+                    seen[g] = true;
+                }
+            }
+        }
+        (Acc::Avg(s, n), Values::Double(x)) => {
+            for (i, (&g, &val)) in ids.iter().zip(x).enumerate() {
+                if all_valid || valid(i) {
+                    s[g as usize] += val;
+                    n[g as usize] += 1;
+                }
+            }
+        }
+        (Acc::Avg(s, n), Values::Int(x)) => {
+            for (i, (&g, &val)) in ids.iter().zip(x).enumerate() {
+                if all_valid || valid(i) {
+                    s[g as usize] += val as f64;
+                    n[g as usize] += 1;
+                }
+            }
+        }
+        (Acc::Extreme(best), _) => {
+            let ty = ty.unwrap_or(ColumnType::Int);
+            let want = if kind == AggKind::Max {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            };
+            for (i, &g) in ids.iter().enumerate() {
+                if !valid(i) {
+                    continue;
+                }
+                let slot = &mut best[g as usize];
+                let better = match slot {
+                    None => true,
+                    Some(b) => compare_at(v, i, b) == Some(want),
+                };
+                if better {
+                    *slot = Some(v.value(i, ty));
+                }
+            }
+        }
+        _ => return Err(runtime("SUM and AVG need numbers".into())),
+    }
+    Ok(())
 }
 
 /// Row `i` of `v` compared with `b` (of the same type).

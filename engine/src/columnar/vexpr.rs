@@ -110,12 +110,65 @@ impl VExpr {
                     validity: v.validity.clone(),
                 })
             }
-            VExpr::Arith(op, l, r) => {
-                let (a, b) = (l.eval(batch)?, r.eval(batch)?);
-                Cow::Owned(arith(*op, &a, &b)?)
-            }
+            // A constant operand of a `DOUBLE` vector is applied as a scalar, not spread into
+            // a vector first.
+            VExpr::Arith(op, l, r) => match (l.constant(), r.constant()) {
+                (Some(c), None) => {
+                    let v = r.eval(batch)?;
+                    match scalar_arith(*op, c, &v, true) {
+                        Some(out) => Cow::Owned(out),
+                        None => {
+                            let lv = l.eval(batch)?;
+                            Cow::Owned(arith(*op, &lv, &v)?)
+                        }
+                    }
+                }
+                (None, Some(c)) => {
+                    let v = l.eval(batch)?;
+                    match scalar_arith(*op, c, &v, false) {
+                        Some(out) => Cow::Owned(out),
+                        None => {
+                            let rv = r.eval(batch)?;
+                            Cow::Owned(arith(*op, &v, &rv)?)
+                        }
+                    }
+                }
+                _ => {
+                    let (a, b) = (l.eval(batch)?, r.eval(batch)?);
+                    Cow::Owned(arith(*op, &a, &b)?)
+                }
+            },
         })
     }
+}
+
+impl VExpr {
+    /// The expression's value as a double, if it is a constant.
+    fn constant(&self) -> Option<f64> {
+        match self {
+            VExpr::Int(v) => Some(*v as f64),
+            VExpr::Double(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+/// `c op v` (`left`) or `v op c` for a `DOUBLE` vector `v` (`None` for any other vector: an
+/// integer one stays with integer arithmetic).
+fn scalar_arith(op: ArithOp, c: f64, v: &ColumnVector, left: bool) -> Option<ColumnVector> {
+    let f = |x: f64| match (op, left) {
+        (ArithOp::Add, _) => c + x,
+        (ArithOp::Mul, _) => c * x,
+        (ArithOp::Sub, true) => c - x,
+        (ArithOp::Sub, false) => x - c,
+    };
+    let Values::Double(x) = &v.values else {
+        return None;
+    };
+    Some(ColumnVector {
+        values: Values::Double(x.iter().map(|&x| f(x)).collect()),
+        validity: v.validity.clone(),
+    })
 }
 
 fn arith(op: ArithOp, a: &ColumnVector, b: &ColumnVector) -> Result<ColumnVector> {

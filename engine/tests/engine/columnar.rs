@@ -77,7 +77,7 @@ fn a_random_history_answers_like_a_row_table() {
     let queries = [
         "SELECT * FROM {} ORDER BY id",
         "SELECT g, COUNT(*), COUNT(x), SUM(x), MIN(d), MAX(d), MIN(t), MAX(g) FROM {} GROUP BY g ORDER BY g",
-        "SELECT COUNT(*), SUM(x * 3 - 1), AVG(d) FROM {} WHERE x BETWEEN -200 AND 350 AND d >= 100.5",
+        "SELECT COUNT(*), SUM(x * 3 - 1), AVG(d), SUM(1.5 - d * 2), SUM((1 - d) * x) FROM {} WHERE x BETWEEN -200 AND 350 AND d >= 100.5",
         "SELECT id, g FROM {} WHERE g IN ('east', 'west') AND t < TIMESTAMP '2026-04-01 00:00:00' ORDER BY id DESC LIMIT 7",
         "SELECT g, SUM(d) FROM {} WHERE x IS NULL OR d IS NULL GROUP BY g HAVING COUNT(*) > 1 ORDER BY g",
         "SELECT COUNT(*) FROM {} WHERE id >= 500 AND id < 2500 AND g <> 'north'",
