@@ -7,15 +7,18 @@
 //!    an error naming the file, the line, the column and what was expected — nothing written.
 //! 3. **Insert pass**: the file read again, rows inserted with [`table::insert`] (every index
 //!    maintained) in transactions of `batch_rows` rows, each committed before the next begins.
-//!    A columnar table's rows go through [`crate::columnar::write::insert`] instead, in
-//!    transactions of whole row groups (`batch_rows` rounded up to one), each one segment or more;
-//!    a last transaction compacts the file's tail from the delta into a (smaller) segment.
+//!
+//! A columnar table is imported in **one pass and one transaction** instead
+//! ([`columnar::import`]): rows are parsed a row group at a time and written as segments, and
+//! the file's tail becomes a last, smaller segment; a bad line or a duplicate key rolls the
+//! whole import back, so again nothing is written.
 //!    A failure here (a key that already exists in the table, a write conflict, a table changed
 //!    by DDL meanwhile) names its line and says how many rows were committed before it.
 //!
 //! [`export_csv`] writes the header and every row in primary-key order from one snapshot, in
 //! the formats the reader parses back to the same values ([`write`]).
 
+mod columnar;
 pub mod read;
 pub mod write;
 
@@ -30,7 +33,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::catalog::Catalog;
-use super::def::{Storage, TableDef};
+use super::def::TableDef;
 use super::error::SchemaError;
 use super::table::{self, pk_values, row_key};
 use super::value::{ColumnType, Value};
@@ -220,6 +223,9 @@ pub fn import_csv(
     }
     let started = Instant::now();
     let def = table_def(db, table)?;
+    if def.storage.is_columnar() {
+        return columnar::import(db, &def, path, started);
+    }
     let file = path.display().to_string();
 
     // Validation pass: every row parses; no primary key twice.
@@ -250,15 +256,7 @@ pub fn import_csv(
     }
     let validate_seconds = started.elapsed().as_secs_f64();
 
-    // Insert pass. A columnar table takes whole row groups per transaction, so each batch
-    // becomes whole segments rather than a delta to compact.
-    let batch_rows = match def.storage {
-        Storage::Columnar { row_group } => {
-            let g = row_group as usize;
-            batch_rows.div_ceil(g).max(1) * g
-        }
-        Storage::Row => batch_rows,
-    };
+    // Insert pass.
     let insert_started = Instant::now();
     let mut rows = open_rows(path, &def)?;
     let (mut committed, mut batches, mut last_commit) = (0u64, 0u64, None);
@@ -288,23 +286,14 @@ pub fn import_csv(
             ));
         }
         let mut in_batch = 0u64;
-        let mut pending = Vec::new();
         while in_batch < batch_rows as u64 {
             if !rows.next_row(&mut row)? {
                 more = false;
                 break;
             }
-            if def.storage.is_columnar() {
-                pending.push(row.clone());
-            } else {
-                table::insert(&mut txn, &def, &row)
-                    .map_err(|e| insert_error(rows.line(), committed, e))?;
-            }
+            table::insert(&mut txn, &def, &row)
+                .map_err(|e| insert_error(rows.line(), committed, e))?;
             in_batch += 1;
-        }
-        if !pending.is_empty() {
-            crate::columnar::write::insert(&mut txn, &def, pending)
-                .map_err(|e| insert_error(first_line, committed, e))?;
         }
         if in_batch == 0 {
             txn.rollback();
@@ -315,22 +304,6 @@ pub fn import_csv(
             .map_err(|e| insert_error(first_line, committed, e.into()))?;
         committed += in_batch;
         batches += 1;
-        last_commit = Some(info.lsn);
-    }
-    if def.storage.is_columnar() && committed > 0 {
-        // The file's tail (less than a row group) is in the delta: a bulk load ends compacted,
-        // so every imported row is in a segment.
-        let mut txn = db
-            .begin(IsolationLevel::RepeatableRead)
-            .map_err(SchemaError::from)?;
-        let compact_error = |source: SchemaError| ImportError::Insert {
-            file: file.clone(),
-            line: rows.line(),
-            committed,
-            source: Box::new(source),
-        };
-        crate::columnar::write::compact(&mut txn, &def, true).map_err(compact_error)?;
-        let info = txn.commit().map_err(|e| compact_error(e.into()))?;
         last_commit = Some(info.lsn);
     }
     debug_assert_eq!(committed, total);

@@ -353,3 +353,101 @@ fn a_key_already_in_the_table_stops_the_insert_and_says_what_was_committed() {
     );
     assert_eq!(count(&db), 3);
 }
+
+fn columnar_database(dir: &Path) -> SqlDatabase {
+    let db = SqlDatabase::create(dir.join("db"), Options::default()).expect("succeeds");
+    db.execute(
+        "CREATE TABLE facts (id BIGINT PRIMARY KEY, region TEXT, amount DOUBLE) \
+         WITH (storage = 'columnar', row_group = 1024)",
+        &[],
+    )
+    .expect("succeeds");
+    db
+}
+
+fn facts_csv(rows: u64, bad_line: Option<u64>) -> String {
+    let mut text = String::from("id,region,amount\n");
+    for i in 1..=rows {
+        // Line i + 1 holds row i.
+        if bad_line == Some(i + 1) {
+            text.push_str(&format!("{i},east,lots\n"));
+        } else {
+            text.push_str(&format!("{i},r{},{}.25\n", i % 5, i % 100));
+        }
+    }
+    text
+}
+
+#[test]
+fn a_columnar_import_is_one_transaction_of_whole_segments() {
+    let dir = tempfile::tempdir().expect("succeeds");
+    let db = columnar_database(dir.path());
+    let path = dir.path().join("facts.csv");
+    std::fs::write(&path, facts_csv(2500, None)).expect("succeeds");
+    let report = import_csv(db.database(), "facts", &path, 100).expect("succeeds");
+    assert_eq!((report.rows, report.batches), (2500, 1));
+    // Two whole row groups and the tail: three segments, nothing left in the delta.
+    let mut txn = db.database().begin_read_only().expect("succeeds");
+    let def = Catalog::load(&mut txn)
+        .expect("succeeds")
+        .table("facts")
+        .expect("succeeds")
+        .clone();
+    let segs = crate::columnar::store::segments(&mut txn, &def).expect("succeeds");
+    let rows: Vec<u32> = segs.iter().map(|s| s.meta.rows).collect();
+    assert_eq!(rows, vec![1024, 1024, 452]);
+    assert_eq!(
+        crate::columnar::store::state(&mut txn, &def, false)
+            .expect("succeeds")
+            .delta_rows,
+        0
+    );
+    drop(txn);
+    let sums = db
+        .query(
+            "SELECT COUNT(*), SUM(amount) FROM facts WHERE region = 'r3'",
+            &[],
+        )
+        .expect("succeeds");
+    let want: f64 = (1..=2500u64)
+        .filter(|i| i % 5 == 3)
+        .map(|i| (i % 100) as f64 + 0.25)
+        .sum();
+    assert_eq!(sums.rows, vec![vec![Value::Int(500), Value::Double(want)]]);
+    // The export reads every row back (segment order is primary-key order here).
+    let mut out = Vec::new();
+    export_csv(db.database(), "facts", &mut out).expect("succeeds");
+    assert_eq!(
+        String::from_utf8(out).expect("succeeds"),
+        facts_csv(2500, None)
+    );
+}
+
+#[test]
+fn a_bad_line_late_in_a_columnar_import_writes_nothing() {
+    let dir = tempfile::tempdir().expect("succeeds");
+    let db = columnar_database(dir.path());
+    let path = dir.path().join("facts.csv");
+    // Two row groups are written before line 2200 fails to parse.
+    std::fs::write(&path, facts_csv(2500, Some(2200))).expect("succeeds");
+    let err = import_csv(db.database(), "facts", &path, 100).expect_err("must fail");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with(&format!("{}:2200:", path.display())),
+        "{msg}"
+    );
+    let n = db
+        .query("SELECT COUNT(*) FROM facts", &[])
+        .expect("succeeds");
+    assert_eq!(n.rows, vec![vec![Value::Int(0)]], "nothing was written");
+    // A key repeated across row groups is refused the same way.
+    let mut dup = facts_csv(2000, None);
+    dup.push_str("5,east,1.0\n");
+    std::fs::write(&path, dup).expect("succeeds");
+    let err = import_csv(db.database(), "facts", &path, 100).expect_err("must fail");
+    assert!(err.to_string().contains("(5) already exists"), "{err}");
+    let n = db
+        .query("SELECT COUNT(*) FROM facts", &[])
+        .expect("succeeds");
+    assert_eq!(n.rows, vec![vec![Value::Int(0)]]);
+}
