@@ -491,6 +491,9 @@ pub fn coerce(v: Value, ty: ColumnType, table: &str, column: &str) -> Result<Val
 /// Microseconds since the epoch of an RFC 3339 timestamp (or `YYYY-MM-DD[ HH:MM:SS[.f]]`, UTC).
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let s = s.trim();
+    if let Some(t) = parse_plain_datetime(s) {
+        return Some(t);
+    }
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_micros());
     }
@@ -503,6 +506,32 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc().timestamp_micros())
+}
+
+/// The fast path of [`parse_timestamp`] for the two forms bulk data uses, `YYYY-MM-DD` and
+/// `YYYY-MM-DD HH:MM:SS`: fixed-position digits checked by chrono's calendar (no format
+/// interpretation). Anything else is left to the general parsers.
+fn parse_plain_datetime(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let digits = b.get(r)?;
+        digits.iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    let (hms, len_ok) = match b.len() {
+        10 => ((0, 0, 0), true),
+        19 if b.get(10) == Some(&b' ') && b.get(13) == Some(&b':') && b.get(16) == Some(&b':') => {
+            ((num(11..13)?, num(14..16)?, num(17..19)?), true)
+        }
+        _ => ((0, 0, 0), false),
+    };
+    if !len_ok || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let t = date.and_hms_opt(hms.0, hms.1, hms.2)?;
+    Some(t.and_utc().timestamp_micros())
 }
 
 /// SQL `LIKE`: `%` matches any run of characters, `_` exactly one; case-sensitive, no escape.

@@ -150,3 +150,36 @@ fn sort_order_puts_null_first() {
     v.sort_by(sort_order);
     assert_eq!(v, vec![Value::Null, Value::Int(1), Value::Int(3)]);
 }
+
+#[test]
+fn plain_dates_parse_on_the_fast_path_exactly_as_the_general_one() {
+    use super::parse_timestamp;
+    let general = |s: &str| {
+        chrono::NaiveDateTime::parse_from_str(&format!("{s} 00:00:00"), "%Y-%m-%d %H:%M:%S")
+            .ok()
+            .map(|t| t.and_utc().timestamp_micros())
+    };
+    for s in [
+        "1970-01-01",
+        "1992-02-29",
+        "1998-12-01",
+        "2026-12-31",
+        "0001-01-01",
+    ] {
+        assert_eq!(parse_timestamp(s), general(s), "{s}");
+    }
+    assert_eq!(
+        parse_timestamp("1998-09-02 12:34:56"),
+        parse_timestamp("1998-09-02T12:34:56Z")
+    );
+    // Impossible dates and times are refused, not wrapped.
+    for s in [
+        "1993-02-29",
+        "1998-13-01",
+        "1998-00-10",
+        "1998-09-02 24:00:00",
+        "19980902xx",
+    ] {
+        assert_eq!(parse_timestamp(s), None, "{s}");
+    }
+}
