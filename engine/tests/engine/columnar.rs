@@ -378,3 +378,43 @@ fn a_crash_at_every_io_operation_leaves_whole_segments() {
         violations.join("\n")
     );
 }
+
+#[test]
+fn explain_analyze_reports_pruning_pushdown_and_operators() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(dir.path());
+    db.execute(
+        &format!("CREATE TABLE c {COLUMNS} WITH (storage = 'columnar', row_group = 1024)"),
+        &[],
+    )
+    .expect("create");
+    let mut rng = SplitMix64::new(11);
+    let batch: Vec<String> = (0..4096).map(|i| random_row(&mut rng, i)).collect();
+    db.execute(&format!("INSERT INTO c VALUES {}", batch.join(", ")), &[])
+        .expect("four segments");
+    let plan: Vec<String> = rows(
+        &db,
+        "EXPLAIN ANALYZE SELECT g, COUNT(*) FROM c WHERE id >= 1024 AND id < 2048 AND g LIKE 'e%' GROUP BY g",
+    )
+    .into_iter()
+    .map(|r| match &r[0] {
+        Value::Text(s) => s.clone(),
+        other => other.to_string(),
+    })
+    .collect();
+    let text = plan.join("\n");
+    assert!(text.contains("COLUMNAR SCAN"), "{text}");
+    assert!(
+        text.contains("pushed down to chunks (zone maps, encoded data): id BETWEEN 1024 AND 2047"),
+        "{text}"
+    );
+    assert!(text.contains("row filter: g LIKE 'e%'"), "{text}");
+    // Segments hold ids 0–1023, 1024–2047, …: three are pruned, one is scanned.
+    assert!(text.contains("4 segments, 3 pruned by zone maps"), "{text}");
+    assert!(text.contains("1024 rows scanned, 1024 selected"), "{text}");
+    assert!(text.contains("sort, limit and output: 1 rows"), "{text}");
+    let refused = db
+        .query("EXPLAIN ANALYZE DELETE FROM c", &[])
+        .expect_err("queries only");
+    assert!(refused.to_string().contains("SELECT"), "{refused}");
+}

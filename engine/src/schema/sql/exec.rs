@@ -143,6 +143,23 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
                 }),
             })
         }
+        Bound::ExplainAnalyze(inner) => {
+            let Bound::Select(q) = inner.as_ref() else {
+                return Err(invalid_param("EXPLAIN ANALYZE runs queries only".into()));
+            };
+            let (rows, times) = select_analyzed(txn, q, params)?;
+            let mut lines = explain(inner);
+            lines.extend(super::explain::analyzed(&times, rows.rows.len()));
+            Ok(ExecResult {
+                kind,
+                rows_affected: lines.len() as u64,
+                rows: Some(Rows {
+                    columns: vec!["plan".into()],
+                    types: vec![Some(ColumnType::Text)],
+                    rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+                }),
+            })
+        }
         Bound::Begin(_) | Bound::Commit | Bound::Rollback => Err(invalid_param(format!(
             "{kind} controls a session's transaction and cannot run inside another statement's"
         ))),
@@ -181,6 +198,32 @@ fn count(e: &Option<Expr>, what: &str, params: &[Value]) -> Result<Option<usize>
 }
 
 fn select(txn: &mut Transaction<'_>, s: &Select, params: &[Value]) -> Result<Rows> {
+    select_analyzed(txn, s, params).map(|(rows, _)| rows)
+}
+
+/// What running a query took: the columnar scan's statistics (for a columnar table), the time
+/// to produce the rows before sorting (scan and aggregation), and the time of sort, limit and
+/// projection.
+#[derive(Clone, Debug, Default)]
+pub struct QueryTimes {
+    /// The columnar scan's statistics.
+    pub scan: Option<crate::columnar::scan::ScanStats>,
+    /// Rows before sorting (table rows, or a grouped query's groups).
+    pub rows_in: u64,
+    /// Time to read (and aggregate) them.
+    pub read: std::time::Duration,
+    /// Time to sort, limit and project.
+    pub finish: std::time::Duration,
+}
+
+/// Runs a query and says what it took ([`QueryTimes`]).
+pub fn select_analyzed(
+    txn: &mut Transaction<'_>,
+    s: &Select,
+    params: &[Value],
+) -> Result<(Rows, QueryTimes)> {
+    let mut times = QueryTimes::default();
+    let started = std::time::Instant::now();
     let limit = count(&s.limit, "LIMIT", params)?;
     let offset = count(&s.offset, "OFFSET", params)?.unwrap_or(0);
     let mut rows = match &s.table {
@@ -196,7 +239,9 @@ fn select(txn: &mut Transaction<'_>, s: &Select, params: &[Value]) -> Result<Row
                 (false, Some(l)) => Some(offset.saturating_add(l)),
                 _ => None,
             };
-            columnar::select(txn, s, t, params, stop)?.0
+            let (rows, stats) = columnar::select(txn, s, t, params, stop)?;
+            times.scan = Some(stats);
+            rows
         }
         Some(t) if let Some(agg) = &s.aggregate => {
             let mut groups = Groups::new(agg);
@@ -214,6 +259,9 @@ fn select(txn: &mut Transaction<'_>, s: &Select, params: &[Value]) -> Result<Row
             matching(txn, t, &s.plan, params, stop)?
         }
     };
+    times.read = started.elapsed();
+    times.rows_in = rows.len() as u64;
+    let finishing = std::time::Instant::now();
     if s.plan.needs_sort && !s.order_by.is_empty() {
         let mut keyed = Vec::with_capacity(rows.len());
         for row in rows {
@@ -247,11 +295,15 @@ fn select(txn: &mut Transaction<'_>, s: &Select, params: &[Value]) -> Result<Row
             .collect::<Result<Vec<_>>>()?;
         out.push(projected);
     }
-    Ok(Rows {
-        columns: s.columns.iter().map(|c| c.name.clone()).collect(),
-        types: s.columns.iter().map(|c| c.ty).collect(),
-        rows: out,
-    })
+    times.finish = finishing.elapsed();
+    Ok((
+        Rows {
+            columns: s.columns.iter().map(|c| c.name.clone()).collect(),
+            types: s.columns.iter().map(|c| c.ty).collect(),
+            rows: out,
+        },
+        times,
+    ))
 }
 
 /// Evaluated key values, or `None` if one is `NULL` (no key equals `NULL`, so no row matches).

@@ -160,10 +160,111 @@ pub fn access(plan: &Plan, table: Option<&super::super::def::TableDef>) -> Strin
     out
 }
 
+/// What a columnar scan evaluates on encoded chunks and what stays a row filter.
+fn pushdown_lines(plan: &Plan, table: Option<&super::super::def::TableDef>) -> Vec<String> {
+    let Ok(p) = super::columnar::pushdown(plan.residual.as_ref(), &[]) else {
+        // Parameters are not known before execution: the split is made then.
+        return vec!["  pushdown: decided when the parameters are known".into()];
+    };
+    let mut out = Vec::new();
+    if !p.predicates.is_empty() {
+        let list: Vec<String> = p
+            .predicates
+            .iter()
+            .map(|(pos, pred)| predicate_text(table.and_then(|t| t.columns.get(*pos)), pred))
+            .collect();
+        out.push(format!(
+            "  pushed down to chunks (zone maps, encoded data): {}",
+            list.join("; ")
+        ));
+    }
+    if let Some(r) = &p.residual {
+        out.push(format!("  row filter: {}", expr(r)));
+    }
+    out
+}
+
+/// A chunk predicate as SQL-like text, its constants shown in the column's type.
+fn predicate_text(
+    col: Option<&super::super::def::ColumnDef>,
+    p: &crate::columnar::ChunkPredicate,
+) -> String {
+    use super::super::value::{ColumnType, Value};
+    use crate::columnar::{ChunkPredicate as P, CmpOp, Scalar};
+    let name = col.map_or("?", |c| c.name.as_str());
+    let ty = col.map(|c| c.ty);
+    let v = |s: &Scalar| -> String {
+        match (s, ty) {
+            (Scalar::Int(x), Some(ColumnType::Timestamp)) => Value::Timestamp(*x).to_string(),
+            (Scalar::Int(x), _) => x.to_string(),
+            (Scalar::Double(x), _) => Value::Double(*x).to_string(),
+            (Scalar::Bool(b), _) => b.to_string(),
+            (Scalar::Bytes(b), _) => format!("'{}'", String::from_utf8_lossy(b)),
+        }
+    };
+    match p {
+        P::Cmp { op, value } => {
+            let sym = match op {
+                CmpOp::Eq => "=",
+                CmpOp::Ne => "<>",
+                CmpOp::Lt => "<",
+                CmpOp::Le => "<=",
+                CmpOp::Gt => ">",
+                CmpOp::Ge => ">=",
+            };
+            format!("{name} {sym} {}", v(value))
+        }
+        P::Between { lo, hi } => format!("{name} BETWEEN {} AND {}", v(lo), v(hi)),
+        P::IsNull => format!("{name} IS NULL"),
+        P::IsNotNull => format!("{name} IS NOT NULL"),
+        P::InList(items) => format!(
+            "{name} IN ({})",
+            items.iter().map(v).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
 fn plan_lines(out: &mut Vec<String>, plan: &Plan) {
     if let Some(f) = &plan.residual {
         out.push(format!("  filter: {}", expr(f)));
     }
+}
+
+/// Milliseconds, for `EXPLAIN ANALYZE`.
+fn ms(d: std::time::Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+/// The lines `EXPLAIN ANALYZE` adds after the plan: what the scan read (for a columnar table:
+/// segments, pruned segments, chunks, rows scanned and selected, delta rows, batches), the time
+/// of reading and aggregating, of sorting and projecting, and the rows returned.
+pub fn analyzed(t: &super::exec::QueryTimes, rows_out: usize) -> Vec<String> {
+    let mut out = vec!["analyze:".to_string()];
+    if let Some(s) = &t.scan {
+        out.push(format!(
+            "  columnar scan: {} segments, {} pruned by zone maps, {} chunks read, {} rows scanned, {} selected ({} from the delta), {} batches, {}",
+            s.segments,
+            s.segments_pruned,
+            s.chunks_read,
+            s.rows_scanned,
+            s.rows_selected,
+            s.delta_rows,
+            s.batches,
+            ms(s.time)
+        ));
+        out.push(format!(
+            "  operators over the batches (filter, projection, aggregation): {}",
+            ms(t.read.saturating_sub(s.time))
+        ));
+    } else {
+        out.push(format!("  read: {} rows in {}", t.rows_in, ms(t.read)));
+    }
+    out.push(format!(
+        "  sort, limit and output: {rows_out} rows in {}",
+        ms(t.finish)
+    ));
+    out.push(format!("  total: {}", ms(t.read + t.finish)));
+    out
 }
 
 /// The lines `EXPLAIN` prints for `bound`.
@@ -177,6 +278,9 @@ pub fn explain(bound: &Bound) -> Vec<String> {
                 access(&s.plan, s.table.as_ref())
             ));
             plan_lines(&mut out, &s.plan);
+            if s.table.as_ref().is_some_and(|t| t.storage.is_columnar()) {
+                out.extend(pushdown_lines(&s.plan, s.table.as_ref()));
+            }
             if let Some(agg) = &s.aggregate {
                 let list = |v: Vec<String>| {
                     if v.is_empty() {

@@ -110,6 +110,8 @@ pub enum Bound {
     Rollback,
     /// `EXPLAIN statement`: the plan, not the rows.
     Explain(Box<Bound>),
+    /// `EXPLAIN ANALYZE query`: the query run, its plan and what each step read and took.
+    ExplainAnalyze(Box<Bound>),
 }
 
 impl Bound {
@@ -125,6 +127,7 @@ impl Bound {
             Bound::Commit => "COMMIT",
             Bound::Rollback => "ROLLBACK",
             Bound::Explain(_) => "EXPLAIN",
+            Bound::ExplainAnalyze(_) => "EXPLAIN ANALYZE",
         }
     }
 }
@@ -177,13 +180,19 @@ fn bind_ast(parsed: &Parsed, ast: &Ast, tables: &dyn Tables) -> Result<BoundStat
             savepoint: None, ..
         } => plain(Bound::Rollback),
         Ast::Explain {
-            statement,
-            analyze: false,
-            ..
+            statement, analyze, ..
         } => {
             let inner = bind_ast(parsed, statement, tables)?;
+            let bound = if *analyze {
+                if !matches!(inner.bound, Bound::Select(_)) {
+                    return Err(parsed.error("EXPLAIN ANALYZE runs queries only (SELECT)"));
+                }
+                Bound::ExplainAnalyze(Box::new(inner.bound))
+            } else {
+                Bound::Explain(Box::new(inner.bound))
+            };
             Ok(BoundStatement {
-                bound: Bound::Explain(Box::new(inner.bound)),
+                bound,
                 params: inner.params,
             })
         }
