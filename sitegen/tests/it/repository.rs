@@ -44,6 +44,7 @@ fn measurements_are_bench_checks_that_run_last_and_alone() {
         "engine-olap-kv",
         "engine-oltp",
         "engine-tpcc",
+        "engine-tpch",
         "engine-tpcc-full",
         "sitegen-site-bench",
         "engine-bench",
