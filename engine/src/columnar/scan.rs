@@ -20,14 +20,17 @@ use std::ops::Bound;
 use std::time::{Duration, Instant};
 
 use super::predicate::eval;
-use super::store::{self, Segment};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::store::{self, Segment, Source};
 use super::vector::{Bitmap, ColumnVector};
 use super::write::Location;
 use super::{ChunkPredicate, PhysicalType, Scalar, filter, may_match};
 use crate::Transaction;
+use crate::db::SnapshotReader;
 use crate::schema::def::TableDef;
 use crate::schema::error::Result;
-use crate::schema::keys::{prefix_end, row_prefix};
+use crate::schema::keys::{columnar_prefix, prefix_end, row_prefix};
 use crate::schema::row::decode_row;
 use crate::schema::value::Value;
 
@@ -81,6 +84,18 @@ pub struct ScanStats {
     pub time: Duration,
 }
 
+impl ScanStats {
+    /// Adds `other`'s counts (not its time) to these.
+    pub fn add(&mut self, other: &ScanStats) {
+        self.segments_pruned += other.segments_pruned;
+        self.chunks_read += other.chunks_read;
+        self.rows_scanned += other.rows_scanned;
+        self.rows_selected += other.rows_selected;
+        self.delta_rows += other.delta_rows;
+        self.batches += other.batches;
+    }
+}
+
 /// `Value` as a predicate constant (`None` for NULL).
 pub fn scalar(v: &Value) -> Option<Scalar> {
     Some(match v {
@@ -104,6 +119,12 @@ fn and_not(a: &Bitmap, b: &Bitmap) -> Bitmap {
 }
 
 /// Scans `def` as `txn` sees it, calling `visit` with each batch until it returns `false`.
+///
+/// With more than one scan thread ([`scan_threads`]) and a transaction whose reads of the table
+/// are plain snapshot reads ([`Transaction::snapshot_reader`]), worker threads take the
+/// segments in turn (segment *i* to worker *i* mod *n*) and prepare their batches in parallel;
+/// this thread visits them in segment order, so a query's results do not depend on the thread
+/// count. At most two prepared segments per worker wait to be visited.
 pub fn scan(
     txn: &mut Transaction<'_>,
     def: &TableDef,
@@ -113,73 +134,184 @@ pub fn scan(
     let mut stats = ScanStats::default();
     let started = Instant::now();
     let mut visiting = Duration::ZERO;
-    let batch = spec.batch_size.max(MIN_BATCH);
     let segments = store::segments(txn, def)?;
     stats.segments = segments.len() as u64;
-    let mut go_on = true;
-    for seg in &segments {
-        if !go_on {
-            break;
-        }
-        let Some((sel, mut fetched)) = select(txn, def, seg, spec, &mut stats)? else {
-            continue;
-        };
-        let mut columns: Vec<Option<ColumnVector>> = vec![None; def.columns.len()];
-        for &pos in &spec.columns {
-            if columns.get(pos).is_some_and(Option::is_none) {
-                // A chunk the filter already fetched is decoded from those bytes.
-                let bytes = fetched
-                    .iter_mut()
-                    .find(|(p, _)| *p == pos)
-                    .map(|(_, b)| std::mem::take(b));
-                if bytes.is_none() {
-                    stats.chunks_read += 1;
+    let threads = scan_threads().min(segments.len());
+    let prefix = columnar_prefix(def.id);
+    let reader = if threads > 1 {
+        txn.snapshot_reader(&prefix, &prefix_end(&prefix).unwrap_or_default())
+    } else {
+        None
+    };
+    let mut timed = |b: Batch| -> Result<bool> {
+        let t = Instant::now();
+        let go_on = visit(b)?;
+        visiting += t.elapsed();
+        Ok(go_on)
+    };
+    let go_on = match reader {
+        Some(reader) => parallel(
+            &reader, def, spec, &segments, threads, &mut stats, &mut timed,
+        )?,
+        None => {
+            let mut go_on = true;
+            for seg in &segments {
+                go_on = segment_batches(txn, def, seg, spec, &mut stats, &mut timed)?;
+                if !go_on {
+                    break;
                 }
-                columns[pos] = Some(store::read_column_from(txn, def, seg, pos, bytes)?);
             }
+            go_on
         }
-        let whole = sel.len() == seg.meta.rows as usize;
-        for part in sel.chunks(batch) {
-            let cols = columns
-                .iter()
-                .map(|c| {
-                    c.as_ref().map(|v| {
-                        if whole && part.len() == v.len() {
-                            v.clone()
-                        } else {
-                            v.gather(part)
-                        }
-                    })
-                })
-                .collect();
-            let locations = if spec.locations {
-                part.iter()
-                    .map(|&row| Location::Segment {
-                        segment: seg.id,
-                        row,
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            stats.batches += 1;
-            let t = Instant::now();
-            go_on = visit(Batch {
-                columns: cols,
-                len: part.len(),
-                locations,
-            })?;
-            visiting += t.elapsed();
-            if !go_on {
-                break;
-            }
-        }
-    }
+    };
     if go_on {
-        visiting += scan_delta(txn, def, spec, batch, &mut stats, visit)?;
+        scan_delta(txn, def, spec, &mut stats, &mut timed)?;
     }
     stats.time = started.elapsed().saturating_sub(visiting);
     Ok(stats)
+}
+
+static SCAN_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets the threads of columnar scans in this process (0: the default, two when the machine
+/// has them).
+pub fn set_scan_threads(n: usize) {
+    SCAN_THREADS.store(n, Ordering::Relaxed);
+}
+
+/// The threads a columnar scan uses.
+pub fn scan_threads() -> usize {
+    match SCAN_THREADS.load(Ordering::Relaxed) {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(2)),
+        n => n,
+    }
+}
+
+/// One worker's prepared segment: its batches, or the error that stopped it.
+type Prepared = Result<(Vec<Batch>, ScanStats)>;
+
+/// The segments on `threads` workers, visited here in segment order (see [`scan`]).
+fn parallel(
+    reader: &SnapshotReader<'_>,
+    def: &TableDef,
+    spec: &ScanSpec,
+    segments: &[Segment],
+    threads: usize,
+    stats: &mut ScanStats,
+    visit: &mut dyn FnMut(Batch) -> Result<bool>,
+) -> Result<bool> {
+    std::thread::scope(|scope| {
+        let mut inboxes = Vec::with_capacity(threads);
+        for w in 0..threads {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Prepared>(2);
+            inboxes.push(rx);
+            let mut reader = reader.clone();
+            scope.spawn(move || {
+                for seg in segments.iter().skip(w).step_by(threads) {
+                    let mut local = ScanStats::default();
+                    let mut batches = Vec::new();
+                    let result =
+                        segment_batches(&mut reader, def, seg, spec, &mut local, &mut |b| {
+                            batches.push(b);
+                            Ok(true)
+                        });
+                    let failed = result.is_err();
+                    let message = result.map(|_| (batches, local));
+                    // A closed inbox means the visitor stopped: so does the worker.
+                    if tx.send(message).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+        }
+        for i in 0..segments.len() {
+            let Some(inbox) = inboxes.get(i % threads) else {
+                break;
+            };
+            let Ok(prepared) = inbox.recv() else {
+                break;
+            };
+            let (batches, local) = prepared?;
+            stats.add(&local);
+            for b in batches {
+                if !visit(b)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    })
+}
+
+/// Prunes, filters and decodes one segment, handing its batches to `emit`; `false` when
+/// `emit` asked to stop.
+fn segment_batches(
+    src: &mut (impl Source + ?Sized),
+    def: &TableDef,
+    seg: &Segment,
+    spec: &ScanSpec,
+    stats: &mut ScanStats,
+    emit: &mut dyn FnMut(Batch) -> Result<bool>,
+) -> Result<bool> {
+    let batch = spec.batch_size.max(MIN_BATCH);
+    let Some((sel, mut fetched)) = select(src, def, seg, spec, stats)? else {
+        return Ok(true);
+    };
+    let mut columns: Vec<Option<ColumnVector>> = vec![None; def.columns.len()];
+    for &pos in &spec.columns {
+        if columns.get(pos).is_some_and(Option::is_none) {
+            // A chunk the filter already fetched is decoded from those bytes.
+            let bytes = fetched
+                .iter_mut()
+                .find(|(p, _)| *p == pos)
+                .map(|(_, b)| std::mem::take(b));
+            if bytes.is_none() {
+                stats.chunks_read += 1;
+            }
+            columns[pos] = Some(store::read_column_from(src, def, seg, pos, bytes)?);
+        }
+    }
+    let whole = sel.len() == seg.meta.rows as usize && sel.len() <= batch;
+    for part in sel.chunks(batch) {
+        // A run of consecutive rows (every row selected, say) is copied as a slice.
+        let run = match (part.first(), part.last()) {
+            (Some(&a), Some(&b)) if (b - a) as usize + 1 == part.len() => Some(a as usize),
+            _ => None,
+        };
+        let cols = columns
+            .iter_mut()
+            .map(|c| {
+                if whole {
+                    c.take()
+                } else {
+                    c.as_ref().map(|v| match run {
+                        Some(start) => v.slice(start, part.len()),
+                        None => v.gather(part),
+                    })
+                }
+            })
+            .collect();
+        let locations = if spec.locations {
+            part.iter()
+                .map(|&row| Location::Segment {
+                    segment: seg.id,
+                    row,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        stats.batches += 1;
+        let go_on = emit(Batch {
+            columns: cols,
+            len: part.len(),
+            locations,
+        })?;
+        if !go_on {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// A segment's selected rows, and the chunks fetched to select them (column position, bytes).
@@ -187,7 +319,7 @@ type Selection = (Vec<u32>, Vec<(usize, Vec<u8>)>);
 
 /// The selected rows of `seg` (`None`: pruned or nothing selected).
 fn select(
-    txn: &mut Transaction<'_>,
+    txn: &mut (impl Source + ?Sized),
     def: &TableDef,
     seg: &Segment,
     spec: &ScanSpec,
@@ -273,18 +405,17 @@ fn delta_batch(
     })
 }
 
-/// Scans the delta; returns the time spent in `visit`.
+/// Scans the delta.
 fn scan_delta(
     txn: &mut Transaction<'_>,
     def: &TableDef,
     spec: &ScanSpec,
-    batch: usize,
     stats: &mut ScanStats,
     visit: &mut dyn FnMut(Batch) -> Result<bool>,
-) -> Result<Duration> {
+) -> Result<()> {
+    let batch = spec.batch_size.max(MIN_BATCH);
     let prefix = row_prefix(def.id);
     let end = prefix_end(&prefix).unwrap_or_default();
-    let mut visiting = Duration::ZERO;
     let mut rows: Vec<Vec<Value>> = Vec::new();
     let mut locations = Vec::new();
     let mut iter = txn.range(Bound::Included(&prefix), Bound::Excluded(&end), false)?;
@@ -312,10 +443,7 @@ fn scan_delta(
             let b = delta_batch(def, spec, &rows, std::mem::take(&mut locations))?;
             rows.clear();
             stats.batches += 1;
-            let t = Instant::now();
-            let go_on = visit(b)?;
-            visiting += t.elapsed();
-            if !go_on {
+            if !visit(b)? {
                 break;
             }
         }
@@ -323,5 +451,5 @@ fn scan_delta(
             break;
         }
     }
-    Ok(visiting)
+    Ok(())
 }

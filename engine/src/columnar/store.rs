@@ -16,10 +16,30 @@ use super::segment::{
 };
 use super::vector::{Bitmap, ColumnVector, PhysicalType, Values};
 use crate::Transaction;
+use crate::db::SnapshotReader;
 use crate::schema::def::TableDef;
 use crate::schema::error::{Result, SchemaError};
 use crate::schema::keys::{ColumnarKey, columnar_key, columnar_segments_prefix, prefix_end};
 use crate::schema::value::Value;
+
+/// Where segment entries are read from: the caller's transaction, or — for the worker threads
+/// of a parallel scan — a [`SnapshotReader`] of that transaction's snapshot.
+pub trait Source {
+    /// The value of `key` as the reader sees it.
+    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+}
+
+impl Source for Transaction<'_> {
+    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.get(key)?)
+    }
+}
+
+impl Source for SnapshotReader<'_> {
+    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.get(key)?)
+    }
+}
 
 /// A segment as a scan sees it: its id and meta entry.
 #[derive(Clone, Debug, PartialEq)]
@@ -130,7 +150,7 @@ pub fn segments(txn: &mut Transaction<'_>, def: &TableDef) -> Result<Vec<Segment
 /// The raw chunk of column `column` (a position in `def.columns`) of `seg`, or `None` when the
 /// segment predates the column.
 pub fn chunk_bytes(
-    txn: &mut Transaction<'_>,
+    txn: &mut (impl Source + ?Sized),
     def: &TableDef,
     seg: &Segment,
     column: usize,
@@ -142,7 +162,7 @@ pub fn chunk_bytes(
         return Ok(None);
     };
     let key = columnar_key(def.id, ColumnarKey::Chunk(seg.id, col.id));
-    let bytes = txn.get(&key)?.ok_or_else(|| SchemaError::Corrupt {
+    let bytes = txn.read(&key)?.ok_or_else(|| SchemaError::Corrupt {
         what: format!("columnar table `{}`, segment {}", def.name, seg.id),
         reason: format!("the chunk of column `{}` is missing", col.name),
     })?;
@@ -163,7 +183,7 @@ pub fn chunk_bytes(
 /// Column `column` (a position in `def.columns`) of `seg`, decoded. A column the segment
 /// predates reads as its default in every row.
 pub fn read_column(
-    txn: &mut Transaction<'_>,
+    txn: &mut (impl Source + ?Sized),
     def: &TableDef,
     seg: &Segment,
     column: usize,
@@ -174,7 +194,7 @@ pub fn read_column(
 /// [`read_column`], decoding `bytes` when the caller already fetched the chunk (with
 /// [`chunk_bytes`]).
 pub fn read_column_from(
-    txn: &mut Transaction<'_>,
+    txn: &mut (impl Source + ?Sized),
     def: &TableDef,
     seg: &Segment,
     column: usize,
@@ -207,9 +227,13 @@ pub fn read_column_from(
 }
 
 /// The deleted rows of `seg` (`None`: none deleted).
-pub fn deleted(txn: &mut Transaction<'_>, def: &TableDef, seg: &Segment) -> Result<Option<Bitmap>> {
+pub fn deleted(
+    txn: &mut (impl Source + ?Sized),
+    def: &TableDef,
+    seg: &Segment,
+) -> Result<Option<Bitmap>> {
     let key = columnar_key(def.id, ColumnarKey::Deleted(seg.id));
-    match txn.get(&key)? {
+    match txn.read(&key)? {
         Some(b) => decode_deleted(&b, seg.meta.rows)
             .map(Some)
             .map_err(|e| corrupt(def, format_args!("segment {} deleted rows", seg.id), e)),

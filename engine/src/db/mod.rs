@@ -50,7 +50,7 @@ pub use read_only::{PendingRecovery, ReadOnlyDatabase, ReadOnlyRange};
 pub use snapshot::Snapshot;
 use snapshot::SnapshotRegistry;
 pub use stats::{Stats, TxnStats};
-pub use transaction::{Transaction, TxnRange};
+pub use transaction::{SnapshotReader, Transaction, TxnRange};
 
 /// File name of the page file inside a database directory.
 pub const DATA_FILE: &str = "data.ldb";

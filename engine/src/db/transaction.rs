@@ -74,6 +74,21 @@ pub struct Transaction<'db> {
     released: bool,
 }
 
+/// Reads of one transaction's snapshot from other threads (a parallel scan's workers): see
+/// [`Transaction::snapshot_reader`]. Cheap to clone; `Send` and `Sync`.
+#[derive(Clone, Debug)]
+pub struct SnapshotReader<'db> {
+    db: &'db Database,
+    snap: Arc<Snapshot>,
+}
+
+impl SnapshotReader<'_> {
+    /// Reads `key` as the transaction would.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.db.get_at(&self.snap, key)
+    }
+}
+
 /// A range scan inside a transaction: the committed entries it may see, with its own writes
 /// merged in. Yields `(key, value)` pairs.
 pub type TxnRange<'db> = MergedRange<super::Range<'db>>;
@@ -155,6 +170,23 @@ impl<'db> Transaction<'db> {
             }
         };
         self.db.get_at(&snap, key)
+    }
+
+    /// A reader of exactly what this transaction's [`get`](Self::get) would return for keys in
+    /// `[from, to)`, usable from other threads — when those reads are plain snapshot reads: the
+    /// transaction is active, reads a snapshot (repeatable read or read-only) and has written
+    /// nothing in the range. `None` otherwise (serializable reads take locks; its own writes
+    /// would have to be merged in).
+    pub fn snapshot_reader(&self, from: &[u8], to: &[u8]) -> Option<SnapshotReader<'db>> {
+        self.check_active().ok()?;
+        let snap = self.snapshot.as_ref()?;
+        let own = self
+            .writes
+            .range(Bound::Included(from), Bound::Excluded(to), false);
+        own.is_empty().then(|| SnapshotReader {
+            db: self.db,
+            snap: Arc::clone(snap),
+        })
     }
 
     /// Reads `key` for an update this transaction is about to make (a locking read, like SQL's

@@ -216,3 +216,26 @@ fn vectors_convert_from_and_to_values() {
     assert_eq!(b.and(&Bitmap::all(130)).count_ones(), 11);
     assert_eq!(b.or(&Bitmap::none(130)), b);
 }
+
+#[test]
+fn a_slice_equals_the_gather_of_its_run() {
+    use crate::schema::value::{ColumnType, Value};
+    let values: Vec<Value> = (0..300)
+        .map(|i| {
+            if i % 7 == 0 {
+                Value::Null
+            } else {
+                Value::Text(format!("v{i}"))
+            }
+        })
+        .collect();
+    let col = ColumnVector::from_values(ColumnType::Text, &values).expect("vector");
+    for (start, len) in [(0, 300), (5, 64), (63, 65), (299, 1), (290, 50), (300, 4)] {
+        let run: Vec<u32> = (start..(start + len).min(300)).map(|i| i as u32).collect();
+        assert_eq!(
+            col.slice(start, len),
+            col.gather(&run),
+            "slice({start}, {len})"
+        );
+    }
+}

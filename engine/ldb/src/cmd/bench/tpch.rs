@@ -55,7 +55,7 @@ pub struct TpchArgs {
     /// The queries to run (repeatable) [default: q1, q6, filtered_sum, groupby].
     #[arg(long)]
     query: Vec<String>,
-    /// DuckDB worker threads.
+    /// Threads of each engine's queries (DuckDB's worker threads, Lightning's scan threads).
     #[arg(long, default_value_t = 2)]
     threads: usize,
     /// Runs of each query.
@@ -107,6 +107,7 @@ pub fn tpch_cmd(args: TpchArgs) -> Result<()> {
             .load(&data, &tables, &schema, &dir.join("tpch.duckdb"))
             .with_context(|| format!("while loading {} into DuckDB", data.display()))?;
         peer.set_threads(args.threads)?;
+        lightning_db::columnar::scan::set_scan_threads(args.threads);
         let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
         let our_bytes = ours.data_bytes()?;
         let mut metrics = vec![
