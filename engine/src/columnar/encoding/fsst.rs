@@ -76,27 +76,85 @@ impl Symbol {
     }
 }
 
-/// A symbol table and, for encoding, the codes of the symbols starting with each byte, longest
-/// first.
+/// A symbol table and, for encoding, an index: the codes of the symbols of two bytes or more
+/// grouped by their first two bytes (longest first), and the one-byte symbol of each byte.
 #[derive(Clone, Debug, Default)]
 pub struct Table {
     symbols: Vec<Symbol>,
-    by_first: Vec<Vec<u8>>,
+    /// Per code, the symbol's bytes as a little-endian word and the mask of its length.
+    words: Vec<(u64, u64)>,
+    /// `codes[starts[p]..starts[p + 1]]` start with the two bytes `p` (first byte low).
+    starts: Vec<u32>,
+    codes: Vec<u8>,
+    /// The code of the one-byte symbol of each byte, or 256.
+    single: Vec<u16>,
+}
+
+/// The first 8 bytes of `b` as a little-endian word, zero-padded.
+fn word(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => {
+            let mut w = [0u8; 8];
+            for (d, s) in w.iter_mut().zip(b) {
+                *d = *s;
+            }
+            u64::from_le_bytes(w)
+        }
+    }
 }
 
 impl Table {
     fn new(mut symbols: Vec<Symbol>) -> Table {
         symbols.truncate(MAX_SYMBOLS);
-        let mut by_first = vec![Vec::new(); 256];
-        for (code, s) in symbols.iter().enumerate() {
-            if let Some(list) = by_first.get_mut(s.bytes[0] as usize) {
-                list.push(code as u8);
+        let words = symbols
+            .iter()
+            .map(|s| {
+                let mask = if s.len >= 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * s.len)) - 1
+                };
+                (word(s.as_slice()) & mask, mask)
+            })
+            .collect();
+        let prefix = |s: &Symbol| usize::from(s.bytes[0]) | usize::from(s.bytes[1]) << 8;
+        let mut order: Vec<u8> = (0..symbols.len())
+            .filter(|&c| symbols.get(c).is_some_and(|s| s.len >= 2))
+            .map(|c| c as u8)
+            .collect();
+        order.sort_by_key(|&c| {
+            symbols
+                .get(c as usize)
+                .map(|s| (prefix(s), std::cmp::Reverse(s.len)))
+        });
+        let mut starts = vec![0u32; (1 << 16) + 1];
+        for &c in &order {
+            if let Some(slot) = symbols
+                .get(c as usize)
+                .and_then(|s| starts.get_mut(prefix(s) + 1))
+            {
+                *slot += 1;
             }
         }
-        for list in &mut by_first {
-            list.sort_by_key(|&c| std::cmp::Reverse(symbols.get(c as usize).map_or(0, |s| s.len)));
+        let mut acc = 0;
+        for slot in &mut starts {
+            acc += *slot;
+            *slot = acc;
         }
-        Table { symbols, by_first }
+        let mut single = vec![256u16; 256];
+        for (c, s) in symbols.iter().enumerate().filter(|(_, s)| s.len == 1) {
+            if let Some(slot) = single.get_mut(usize::from(s.bytes[0])) {
+                *slot = c as u16;
+            }
+        }
+        Table {
+            symbols,
+            words,
+            starts,
+            codes: order,
+            single,
+        }
     }
 
     /// The number of symbols.
@@ -112,11 +170,30 @@ impl Table {
     /// The longest symbol `rest` starts with: its code and length.
     fn longest(&self, rest: &[u8]) -> Option<(u8, usize)> {
         let first = *rest.first()?;
-        self.by_first.get(first as usize)?.iter().find_map(|&c| {
-            let s = self.symbols.get(c as usize)?;
-            rest.starts_with(s.as_slice())
-                .then_some((c, s.len as usize))
-        })
+        if let Some(&second) = rest.get(1) {
+            let p = usize::from(first) | usize::from(second) << 8;
+            if let (Some(&a), Some(&b)) = (self.starts.get(p), self.starts.get(p + 1)) {
+                let w = word(rest);
+                let found = self
+                    .codes
+                    .get(a as usize..b as usize)
+                    .unwrap_or_default()
+                    .iter()
+                    .find(|&&c| {
+                        self.words.get(c as usize).is_some_and(|&(sw, mask)| {
+                            w & mask == sw && mask.count_ones() as usize <= 8 * rest.len()
+                        })
+                    });
+                if let Some(&c) = found {
+                    let len = self.symbols.get(c as usize).map_or(1, |s| s.len as usize);
+                    return Some((c, len));
+                }
+            }
+        }
+        match self.single.get(usize::from(first)) {
+            Some(&c) if c < 256 => Some((c as u8, 1)),
+            _ => None,
+        }
     }
 
     /// Appends the compressed form of `value`.
@@ -222,9 +299,10 @@ impl Table {
             }
             symbols.push(Symbol::of(r.bytes(len)?));
         }
+        // Decoding needs no index.
         Ok(Table {
             symbols,
-            by_first: Vec::new(),
+            ..Table::default()
         })
     }
 
@@ -352,10 +430,27 @@ impl Parts<'_> {
             })?;
             offsets.push(end);
         }
-        let mut data = Vec::with_capacity(total as usize);
-        for i in 0..self.lens.len() {
-            self.value_into(i, &mut data);
+        // Every symbol is copied as a whole word and the cursor advanced by its length, so
+        // the buffer has 8 bytes of slack; escapes never cross values (checked by `split`), so
+        // the compressed values decode as one sequence.
+        let total = total as usize;
+        let mut data = vec![0u8; total + MAX_SYMBOL_LEN];
+        let mut pos = 0usize;
+        let mut it = self.data.iter();
+        while let Some(&c) = it.next() {
+            if c == ESCAPE {
+                if let (Some(&b), Some(d)) = (it.next(), data.get_mut(pos)) {
+                    *d = b;
+                }
+                pos += 1;
+            } else if let Some(sym) = self.table.symbols.get(c as usize) {
+                if let Some(d) = data.get_mut(pos..pos + MAX_SYMBOL_LEN) {
+                    d.copy_from_slice(&sym.bytes);
+                }
+                pos += sym.len as usize;
+            }
         }
+        data.truncate(total);
         super::plain::offsets_to_column(offsets, data)
     }
 }
