@@ -1,6 +1,8 @@
 //! Criterion benchmarks of the columnar chunk codecs: encode and decode 128k-row chunks of
 //! sorted `i64` keys, two-decimal prices and 25-distinct strings (rows/s), and `filter` with
-//! a `BETWEEN` on a frame-of-reference bit-packed `i64` chunk, evaluated on the packed data.
+//! a `BETWEEN` on a frame-of-reference bit-packed `i64` chunk, evaluated on the packed data;
+//! and encode/decode of 64k TPC-H-like comments (vocabulary words, 10–40 bytes) as FSST beside
+//! plain (rows/s; bytes/row printed).
 
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
@@ -84,5 +86,118 @@ fn codecs(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, codecs);
+const VOCABULARY: [&str; 50] = [
+    "the",
+    "furiously",
+    "quickly",
+    "carefully",
+    "slyly",
+    "blithely",
+    "final",
+    "regular",
+    "express",
+    "special",
+    "pending",
+    "ironic",
+    "bold",
+    "even",
+    "silent",
+    "unusual",
+    "fluffy",
+    "idle",
+    "ruthless",
+    "daring",
+    "requests",
+    "deposits",
+    "packages",
+    "accounts",
+    "foxes",
+    "ideas",
+    "theodolites",
+    "pinto",
+    "beans",
+    "instructions",
+    "dependencies",
+    "excuses",
+    "platelets",
+    "asymptotes",
+    "courts",
+    "dolphins",
+    "sleep",
+    "wake",
+    "haggle",
+    "nag",
+    "use",
+    "boost",
+    "detect",
+    "integrate",
+    "cajole",
+    "among",
+    "across",
+    "above",
+    "after",
+    "according",
+];
+
+fn comments(n: usize) -> ColumnVector {
+    let mut rng = Rng::new(0xC033);
+    let mut col = ByteColumn::new();
+    for _ in 0..n {
+        let target = rng.range_inclusive(10, 40) as usize;
+        let mut s = String::new();
+        while s.len() < target {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(VOCABULARY[rng.below(VOCABULARY.len() as u64) as usize]);
+        }
+        s.truncate(target);
+        col.push(s.as_bytes());
+    }
+    ColumnVector {
+        values: Values::Bytes(col),
+        validity: None,
+    }
+}
+
+fn fsst(c: &mut Criterion) {
+    const N: usize = 64 * 1024;
+    let col = comments(N);
+    let mut g = c.benchmark_group("columnar");
+    g.throughput(Throughput::Elements(N as u64));
+    for (name, kind) in [
+        ("fsst", EncodingKind::Fsst),
+        ("fsst_plain", EncodingKind::Plain),
+    ] {
+        let opts = EncodeOptions {
+            sample: true,
+            force: Some(kind),
+        };
+        let chunk = encode(&col, &opts);
+        eprintln!(
+            "comments {name}: {} -> {} bytes ({:.2} bytes/row)",
+            chunk.encoding,
+            chunk.bytes.len(),
+            chunk.bytes.len() as f64 / N as f64
+        );
+        g.bench_function(format!("encode/comments_{name}"), |b| {
+            b.iter(|| encode(&col, &opts))
+        });
+        g.bench_function(format!("decode/comments_{name}"), |b| {
+            b.iter(|| decode(&chunk.bytes, PhysicalType::Bytes, N).expect("decodes"))
+        });
+    }
+    let chunk = encode(&col, &EncodeOptions::default());
+    let pred = ChunkPredicate::Cmp {
+        op: lightning_db::columnar::CmpOp::Eq,
+        value: Scalar::Bytes(b"furiously final foxes".to_vec()),
+    };
+    eprintln!("comments chosen: {}", chunk.encoding);
+    g.bench_function("filter_eq/comments_fsst", |b| {
+        b.iter(|| filter(&chunk.bytes, PhysicalType::Bytes, N, &pred).expect("filters"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, codecs, fsst);
 criterion_main!(benches);

@@ -15,6 +15,8 @@
 //! * run-length — evaluated once per run;
 //! * pseudodecimal — the constant becomes a range of mantissas (exactly: the smallest mantissa
 //!   whose double is ≥ / > the constant, by binary search), tested on the mantissa stream;
+//! * FSST — `=` and `IN` reject a value whose decoded length (known from its codes) differs
+//!   from every constant's, and decode only the others; other predicates decode every value;
 //! * otherwise — decoded and compared value by value.
 //!
 //! [`may_match`] prunes with a zone map: it is false only when no row can match.
@@ -24,7 +26,7 @@ mod ranges;
 
 use std::cmp::Ordering;
 
-use super::encoding::{self, ChunkError, EncodingKind, decimal, dict, rle, stream};
+use super::encoding::{self, ChunkError, EncodingKind, decimal, dict, fsst, rle, stream};
 use super::vector::{Bitmap, PhysicalType, Values};
 use super::zone::ZoneMap;
 
@@ -252,11 +254,51 @@ fn filter_values(
             }
             Ok(out)
         }
+        (PhysicalType::Bytes, EncodingKind::Fsst) => fsst_filter(enc, payload, n, pred),
         _ => {
             let values = stream::decode(enc, ty, payload, n)?;
             Ok(bits_of(&per_value(&values, pred)))
         }
     }
+}
+
+/// `pred` on an FSST stream: equality decodes only the values of a constant's length.
+fn fsst_filter(
+    enc: &encoding::Encoding,
+    payload: &[u8],
+    n: usize,
+    pred: &ChunkPredicate,
+) -> Result<Bitmap, ChunkError> {
+    let parts = fsst::split(enc, payload, n)?;
+    let constants: Vec<&[u8]> = match pred {
+        ChunkPredicate::Cmp {
+            op: CmpOp::Eq,
+            value,
+        } => vec![value],
+        ChunkPredicate::InList(list) => list.iter().collect(),
+        _ => {
+            let values = Values::Bytes(parts.decode_all()?);
+            return Ok(bits_of(&per_value(&values, pred)));
+        }
+    }
+    .into_iter()
+    .filter_map(|c| match c {
+        Scalar::Bytes(b) => Some(b.as_slice()),
+        _ => None,
+    })
+    .collect();
+    let mut out = Bitmap::none(n);
+    let mut scratch = Vec::new();
+    for (i, &len) in parts.lens.iter().enumerate() {
+        if constants.iter().any(|c| c.len() == len as usize) {
+            scratch.clear();
+            parts.value_into(i, &mut scratch);
+            if constants.contains(&scratch.as_slice()) {
+                out.set(i, true);
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn bits_of(hits: &[bool]) -> Bitmap {

@@ -14,7 +14,7 @@
 //! The layout is written down in `engine/FORMAT.md`, "Columnar chunks".
 //!
 //! One file per encoding: [`plain`], [`bitpack`], [`frame`] (frame of reference), [`dict`],
-//! [`rle`], [`delta`], [`decimal`]; [`tree`] holds the [`Encoding`] tree, [`select`] is the
+//! [`rle`], [`delta`], [`decimal`], [`fsst`] (symbol-table compression of text); [`tree`] holds the [`Encoding`] tree, [`select`] is the
 //! chooser and [`stream`] the dispatch from an encoding tree to those modules.
 #![deny(clippy::indexing_slicing)]
 
@@ -23,6 +23,7 @@ pub mod decimal;
 pub mod delta;
 pub mod dict;
 pub mod frame;
+pub mod fsst;
 pub mod plain;
 pub mod rle;
 pub mod select;

@@ -3,8 +3,9 @@
 //!
 //! 1. List the candidates for the stream's type: plain (always), bit-packing and frame of
 //!    reference for integers, and — while the cascade is less than [`MAX_DEPTH`] deep —
-//!    dictionary, run-length, delta and pseudodecimal, whose own integer streams are chosen
-//!    by the same procedure one level deeper.
+//!    dictionary, run-length, delta, pseudodecimal, and for bytes the high-cardinality
+//!    fallback and FSST, whose own integer streams are chosen by the same procedure one level
+//!    deeper.
 //! 2. Take the sample: streams of at most [`SAMPLE_RUNS`] × [`SAMPLE_RUN_LEN`] values are
 //!    used whole (and the winner's encoding is the result); longer ones contribute
 //!    [`SAMPLE_RUNS`] runs of [`SAMPLE_RUN_LEN`] consecutive values spread evenly over the
@@ -14,7 +15,9 @@
 //!    decimal or non-negative where the whole stream is not).
 #![deny(clippy::indexing_slicing)]
 
-use super::{Encoding, EncodingKind, MAX_DEPTH, bitpack, decimal, delta, dict, frame, plain, rle};
+use super::{
+    Encoding, EncodingKind, MAX_DEPTH, bitpack, decimal, delta, dict, frame, fsst, plain, rle,
+};
 use crate::columnar::vector::{ByteColumn, PhysicalType, Values};
 
 /// How many runs the sample takes from a long stream.
@@ -55,7 +58,7 @@ fn candidates(ty: PhysicalType, depth: usize) -> &'static [EncodingKind] {
         (PhysicalType::Bool, true) => &[K::Bitmap],
         (PhysicalType::Bool, false) => &[K::Bitmap, K::Rle],
         (PhysicalType::Bytes, true) => &[K::Plain],
-        (PhysicalType::Bytes, false) => &[K::Plain, K::Fallback, K::Dict],
+        (PhysicalType::Bytes, false) => &[K::Plain, K::Fallback, K::Dict, K::Fsst],
     }
 }
 
@@ -93,6 +96,7 @@ pub fn encode_as(
         }
         (Values::Bytes(c), K::Plain) => Some((Encoding::leaf(K::Plain, 0), plain::encode_bytes(c))),
         (Values::Bytes(c), K::Fallback) => Some(plain::encode_fallback(c, depth, sample)),
+        (Values::Bytes(c), K::Fsst) => Some(fsst::encode(c, depth, sample)),
         (_, K::Dict) => dict::encode(values, depth, sample),
         (_, K::Rle) => rle::encode(values, depth, sample),
         _ => None,

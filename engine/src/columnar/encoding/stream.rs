@@ -4,7 +4,7 @@
 #![deny(clippy::indexing_slicing)]
 
 use super::{ChunkError, Encoding, EncodingKind, invalid};
-use super::{bitpack, decimal, delta, dict, frame, plain, rle};
+use super::{bitpack, decimal, delta, dict, frame, fsst, plain, rle};
 use crate::columnar::vector::{PhysicalType, Values};
 
 /// Decodes a stream of `n` values of type `ty` encoded as `enc`.
@@ -24,6 +24,7 @@ pub fn decode(
         (PhysicalType::Bytes, K::Fallback) => {
             Values::Bytes(plain::decode_fallback(enc, payload, n)?)
         }
+        (PhysicalType::Bytes, K::Fsst) => Values::Bytes(fsst::decode(enc, payload, n)?),
         (_, K::Dict) => dict::decode(enc, ty, payload, n)?,
         (_, K::Rle) => rle::decode(enc, ty, payload, n)?,
         (ty, kind) => return Err(invalid(format!("encoding {kind:?} for a {ty:?} stream"))),

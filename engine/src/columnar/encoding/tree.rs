@@ -33,11 +33,14 @@ pub enum EncodingKind {
     Decimal,
     /// High-cardinality bytes: the offsets as an integer child stream, then the data.
     Fallback,
+    /// High-cardinality text: a symbol table of up to 255 symbols of 1–8 bytes, the offsets of
+    /// the compressed values as an integer child stream, then the compressed values.
+    Fsst,
 }
 
 impl EncodingKind {
     /// Every kind, in tag order.
-    pub const ALL: [EncodingKind; 9] = [
+    pub const ALL: [EncodingKind; 10] = [
         EncodingKind::Plain,
         EncodingKind::BitPack,
         EncodingKind::For,
@@ -47,6 +50,7 @@ impl EncodingKind {
         EncodingKind::Delta,
         EncodingKind::Decimal,
         EncodingKind::Fallback,
+        EncodingKind::Fsst,
     ];
 
     /// The kind's tag in a chunk's encoding tree.
@@ -61,6 +65,7 @@ impl EncodingKind {
             EncodingKind::Delta => 7,
             EncodingKind::Decimal => 8,
             EncodingKind::Fallback => 9,
+            EncodingKind::Fsst => 10,
         }
     }
 
@@ -79,7 +84,7 @@ impl EncodingKind {
             ),
             PhysicalType::Double => matches!(self, K::Plain | K::Dict | K::Rle | K::Decimal),
             PhysicalType::Bool => matches!(self, K::Bitmap | K::Rle),
-            PhysicalType::Bytes => matches!(self, K::Plain | K::Dict | K::Fallback),
+            PhysicalType::Bytes => matches!(self, K::Plain | K::Dict | K::Fallback | K::Fsst),
         }
     }
 
@@ -91,7 +96,7 @@ impl EncodingKind {
             (EncodingKind::Rle, PhysicalType::Double) => &[PhysicalType::Double, PhysicalType::Int],
             (EncodingKind::Rle, _) => &[PhysicalType::Bool, PhysicalType::Int],
             (EncodingKind::Dict | EncodingKind::Delta, _) => INT,
-            (EncodingKind::Decimal | EncodingKind::Fallback, _) => INT,
+            (EncodingKind::Decimal | EncodingKind::Fallback | EncodingKind::Fsst, _) => INT,
             _ => &[],
         }
     }
@@ -171,7 +176,8 @@ impl Encoding {
 impl fmt::Display for Encoding {
     /// `plain`, `bitpack[4]`, `for+bitpack[17]`, `bitmap`, `dict(bitpack[4])`,
     /// `rle(values=bitpack[7],runs=bitpack[3])`, `delta(for+bitpack[3])`,
-    /// `decimal[2](for+bitpack[17])`, `fallback(offsets=delta(for+bitpack[5]))`.
+    /// `decimal[2](for+bitpack[17])`, `fallback(offsets=delta(for+bitpack[5]))`,
+    /// `fsst(offsets=delta(bitpack[6]))`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let child = |i: usize| {
             self.children
@@ -189,6 +195,7 @@ impl fmt::Display for Encoding {
             EncodingKind::Delta => write!(f, "delta({})", child(0)),
             EncodingKind::Decimal => write!(f, "decimal[{}]({})", self.param, child(0)),
             EncodingKind::Fallback => write!(f, "fallback(offsets={})", child(0)),
+            EncodingKind::Fsst => write!(f, "fsst(offsets={})", child(0)),
         }
     }
 }

@@ -64,7 +64,12 @@ fn every_flipped_or_cut_byte_is_an_error() {
 }
 
 /// A chunk with a valid checksum from its header fields, tree and payload.
-fn seal(ty: PhysicalType, rows: u32, tree: &[(EncodingKind, u8)], payload: &[u8]) -> Vec<u8> {
+pub(super) fn seal(
+    ty: PhysicalType,
+    rows: u32,
+    tree: &[(EncodingKind, u8)],
+    payload: &[u8],
+) -> Vec<u8> {
     let mut b = vec![crate::columnar::encoding::CHUNK_MAGIC, ty.tag()];
     push_u32(&mut b, rows);
     b.push(0);
@@ -78,7 +83,7 @@ fn seal(ty: PhysicalType, rows: u32, tree: &[(EncodingKind, u8)], payload: &[u8]
     b
 }
 
-fn plain_ints(v: &[i64]) -> Vec<u8> {
+pub(super) fn plain_ints(v: &[i64]) -> Vec<u8> {
     let mut out = Vec::new();
     for &x in v {
         push_u64(&mut out, x as u64);
@@ -86,12 +91,12 @@ fn plain_ints(v: &[i64]) -> Vec<u8> {
     out
 }
 
-fn child(out: &mut Vec<u8>, c: &[u8]) {
+pub(super) fn child(out: &mut Vec<u8>, c: &[u8]) {
     push_u32(out, c.len() as u32);
     out.extend_from_slice(c);
 }
 
-fn invalid_says(r: Result<ColumnVector, ChunkError>, needle: &str) {
+pub(super) fn invalid_says(r: Result<ColumnVector, ChunkError>, needle: &str) {
     match r {
         Err(ChunkError::Invalid { what }) => {
             assert!(what.contains(needle), "{what:?} lacks {needle:?}")

@@ -5,9 +5,11 @@
 //!   chooser picks;
 //! * `corrupt` — flipped and cut bytes, and structurally invalid chunks with valid checksums;
 //! * `predicates` — `filter` against the naive evaluation, `may_match` against `filter`;
-//! * `statistics` — sketches, histograms, merging, the zone map and stats codecs.
+//! * `statistics` — sketches, histograms, merging, the zone map and stats codecs;
+//! * `fsst` — the FSST encoding: round trips, what the chooser picks, damaged tables.
 
 mod corrupt;
+mod fsst;
 mod predicates;
 mod roundtrip;
 mod statistics;
@@ -104,8 +106,86 @@ pub(super) fn bytes(shape: Shape, n: usize, rng: &mut SplitMix64) -> ByteColumn 
             }
             Shape::Sorted => col.push(format!("key{i:08}").as_bytes()),
             Shape::Extremes => col.push(&vec![0xFF; rng.below(100) as usize]),
+            Shape::Negative => col.push(&comment(rng)),
             _ => col.push(words[(k.unsigned_abs() % words.len() as u64) as usize].as_bytes()),
         }
+    }
+    col
+}
+
+/// Words of TPC-H-like comments.
+const VOCABULARY: [&str; 50] = [
+    "the",
+    "furiously",
+    "quickly",
+    "carefully",
+    "slyly",
+    "blithely",
+    "final",
+    "regular",
+    "express",
+    "special",
+    "pending",
+    "ironic",
+    "bold",
+    "even",
+    "silent",
+    "unusual",
+    "fluffy",
+    "idle",
+    "ruthless",
+    "daring",
+    "requests",
+    "deposits",
+    "packages",
+    "accounts",
+    "foxes",
+    "ideas",
+    "theodolites",
+    "pinto",
+    "beans",
+    "instructions",
+    "dependencies",
+    "excuses",
+    "platelets",
+    "asymptotes",
+    "courts",
+    "dolphins",
+    "sleep",
+    "wake",
+    "haggle",
+    "nag",
+    "use",
+    "boost",
+    "detect",
+    "integrate",
+    "cajole",
+    "among",
+    "across",
+    "above",
+    "after",
+    "according",
+];
+
+/// A comment of 10 to 40 characters: vocabulary words joined by spaces.
+pub(super) fn comment(rng: &mut SplitMix64) -> Vec<u8> {
+    let target = rng.range_inclusive(10, 40) as usize;
+    let mut s = String::new();
+    while s.len() < target {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(VOCABULARY[rng.below(VOCABULARY.len() as u64) as usize]);
+    }
+    s.truncate(target);
+    s.into_bytes()
+}
+
+/// `n` comments.
+pub(super) fn comments(n: usize, rng: &mut SplitMix64) -> ByteColumn {
+    let mut col = ByteColumn::new();
+    for _ in 0..n {
+        col.push(&comment(rng));
     }
     col
 }
