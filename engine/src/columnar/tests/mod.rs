@@ -1,5 +1,6 @@
 //! Tests of the columnar layer. Every randomized test is seeded and names its seed (and the
-//! case) in its failure message, so a failure replays exactly.
+//! case) in its failure message, so a failure replays exactly; `LDB_COLUMNAR_SEEDS=n` runs n
+//! seeds of each instead of the few `cargo test` runs.
 //!
 //! * `roundtrip` — every encoding (forced) and the chooser on many data shapes, and what the
 //!   chooser picks;
@@ -15,6 +16,15 @@ mod roundtrip;
 mod statistics;
 
 use super::vector::{Bitmap, ByteColumn, ColumnVector, PhysicalType, Values};
+
+/// How many seeds a randomized test runs: `default`, or `LDB_COLUMNAR_SEEDS` when set (a longer
+/// run than `cargo test`'s, e.g. nightly).
+pub(super) fn seeds(default: u64) -> u64 {
+    std::env::var("LDB_COLUMNAR_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
 use crate::util::SplitMix64;
 
 /// Shapes of generated data.

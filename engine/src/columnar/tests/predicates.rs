@@ -95,7 +95,7 @@ fn filter_equals_naive_evaluation_on_every_encoding() {
         PhysicalType::Bool,
         PhysicalType::Bytes,
     ];
-    for seed in 0..40u64 {
+    for seed in 0..seeds(12) {
         let mut rng = SplitMix64::new(0xF117E2 + seed);
         for ty in types {
             for shape in SHAPES {
