@@ -160,13 +160,79 @@ struct Coder {
     map: KeyMap,
     /// The previous row's number.
     last: Option<u32>,
+    /// Values that fit in one word (numbers, booleans, text of up to 7 bytes), with their
+    /// numbers: compared as words, never as byte strings.
+    words: Vec<(u64, u32)>,
+    /// Word to number, once there are more than [`LINEAR_GROUPS`] words.
+    word_map: HashMap<u64, u32, std::hash::BuildHasherDefault<KeyHasher>>,
+    /// The previous row's word and number.
+    last_word: Option<(u64, u32)>,
+}
+
+/// Row `i`'s value as one word, if it fits: an integer's or a double's bits (−0.0 as 0.0), a
+/// boolean, or text of up to 7 bytes with its length in the top byte.
+fn word_of(col: &ColumnVector, i: usize) -> Option<u64> {
+    Some(match &col.values {
+        Values::Int(v) => *v.get(i)? as u64,
+        Values::Double(v) => {
+            let x = *v.get(i)?;
+            if x == 0.0 { 0 } else { x.to_bits() }
+        }
+        Values::Bool(v) => u64::from(*v.get(i)?),
+        Values::Bytes(c) => {
+            let b = c.get(i);
+            if b.len() > 7 {
+                return None;
+            }
+            let mut w = [0u8; 8];
+            w[..b.len()].copy_from_slice(b);
+            w[7] = b.len() as u8;
+            u64::from_le_bytes(w)
+        }
+    })
 }
 
 impl Coder {
+    /// The number of the value whose word is `w`.
+    fn code_word(&mut self, w: u64) -> u32 {
+        if let Some((lw, n)) = self.last_word
+            && lw == w
+        {
+            return n;
+        }
+        let found = if self.words.len() <= LINEAR_GROUPS {
+            self.words.iter().find(|(x, _)| *x == w).map(|(_, n)| *n)
+        } else {
+            self.word_map.get(&w).copied()
+        };
+        let n = match found {
+            Some(n) => n,
+            None => {
+                let n = self.values.len() as u32;
+                // The number is taken from the one counter both kinds of key share.
+                self.values.push(Vec::new());
+                self.words.push((w, n));
+                if self.words.len() > LINEAR_GROUPS {
+                    if self.word_map.is_empty() {
+                        self.word_map.extend(self.words.iter().copied());
+                    } else {
+                        self.word_map.insert(w, n);
+                    }
+                }
+                n
+            }
+        };
+        self.last_word = Some((w, n));
+        n
+    }
+
     /// The number of row `i`'s value.
     fn code(&mut self, col: &ColumnVector, i: usize) -> u32 {
         if col.is_null(i) {
             return NULL_CODE;
+        }
+        if let Some(w) = word_of(col, i) {
+            return self.code_word(w);
         }
         let mut fixed = [0u8; 8];
         let key: &[u8] = match &col.values {
