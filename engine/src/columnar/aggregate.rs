@@ -143,8 +143,27 @@ pub struct HashAggregate {
     codes: Vec<u32>,
     tuples: HashMap<Vec<u32>, u32, std::hash::BuildHasherDefault<KeyHasher>>,
     packed: HashMap<u64, u32, std::hash::BuildHasherDefault<KeyHasher>>,
+    /// Group ids of keys of one or two columns whose numbers are below 255 (NULL as 255),
+    /// indexed by `first << 8 | second`: found without hashing. Empty until first used.
+    direct: Vec<u32>,
     key_values: Vec<Vec<Value>>,
     ids: Vec<u32>,
+    /// Each group's key (as [`encode_tuple`] bytes) to its id, for [`HashAggregate::merge`].
+    by_key: HashMap<Vec<u8>, u32, std::hash::BuildHasherDefault<KeyHasher>>,
+}
+
+/// The [`HashAggregate::direct`] slot of a key of one or two column numbers, if it has one.
+fn direct_slot(key: &[u32]) -> Option<usize> {
+    let small = |c: u32| match c {
+        NULL_CODE => Some(255),
+        c if c < 255 => Some(c as usize),
+        _ => None,
+    };
+    match key {
+        [a] => small(*a),
+        [a, b] => Some(small(*a)? << 8 | small(*b)?),
+        _ => None,
+    }
 }
 
 /// NULL's number in every key column (no column has 2^32 - 1 distinct values).
@@ -167,6 +186,17 @@ struct Coder {
     word_map: HashMap<u64, u32, std::hash::BuildHasherDefault<KeyHasher>>,
     /// The previous row's word and number.
     last_word: Option<(u64, u32)>,
+    /// A direct-mapped cache of words met, (word, number + 1; 0: empty), slot by a
+    /// multiplicative hash: a hit costs one multiply and one comparison, and for the few
+    /// distinct values group keys usually have, every row hits.
+    cache: Vec<(u64, u32)>,
+}
+
+/// Slots of [`Coder::cache`] (a power of two).
+const WORD_CACHE: usize = 256;
+
+fn cache_slot(w: u64) -> usize {
+    (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % WORD_CACHE
 }
 
 /// Row `i`'s value as one word, if it fits: an integer's or a double's bits (−0.0 as 0.0), a
@@ -179,22 +209,32 @@ fn word_of(col: &ColumnVector, i: usize) -> Option<u64> {
             if x == 0.0 { 0 } else { x.to_bits() }
         }
         Values::Bool(v) => u64::from(*v.get(i)?),
-        Values::Bytes(c) => {
-            let b = c.get(i);
-            if b.len() > 7 {
-                return None;
-            }
-            let mut w = [0u8; 8];
-            w[..b.len()].copy_from_slice(b);
-            w[7] = b.len() as u8;
-            u64::from_le_bytes(w)
-        }
+        Values::Bytes(c) => c.word(i)?,
     })
 }
 
 impl Coder {
     /// The number of the value whose word is `w`.
     fn code_word(&mut self, w: u64) -> u32 {
+        let slot = cache_slot(w);
+        if let Some(&(cw, n1)) = self.cache.get(slot)
+            && cw == w
+            && n1 != 0
+        {
+            return n1 - 1;
+        }
+        let n = self.code_word_slow(w);
+        if self.cache.is_empty() {
+            self.cache = vec![(0, 0); WORD_CACHE];
+        }
+        if let Some(c) = self.cache.get_mut(slot) {
+            *c = (w, n + 1);
+        }
+        n
+    }
+
+    /// [`Coder::code_word`] past the cache.
+    fn code_word_slow(&mut self, w: u64) -> u32 {
         if let Some((lw, n)) = self.last_word
             && lw == w
         {
@@ -317,9 +357,57 @@ impl HashAggregate {
             codes: Vec::new(),
             tuples: HashMap::default(),
             packed: HashMap::default(),
+            direct: Vec::new(),
             key_values: Vec::new(),
             ids: Vec::new(),
+            by_key: HashMap::default(),
         }
+    }
+
+    /// A new, empty aggregation of the same keys and aggregates (a partial state for one
+    /// segment of a parallel scan, see [`super::scan::fold`]).
+    pub fn empty_like(&self) -> HashAggregate {
+        HashAggregate::new(self.keys.clone(), self.aggs.clone())
+    }
+
+    /// Adds the groups of `other`, an aggregation of the same keys and aggregates over other
+    /// rows: counts and sums add, `AVG`'s sums and counts add, `MIN`/`MAX` keep the better.
+    pub fn merge(&mut self, other: HashAggregate) -> Result<()> {
+        if self.by_key.len() != self.key_values.len() {
+            self.by_key = self
+                .key_values
+                .iter()
+                .enumerate()
+                .map(|(g, k)| {
+                    let mut bytes = Vec::new();
+                    encode_tuple(&mut bytes, k);
+                    (bytes, g as u32)
+                })
+                .collect();
+        }
+        let HashAggregate {
+            key_values, accs, ..
+        } = other;
+        let mut bytes = Vec::new();
+        for (g, key) in key_values.into_iter().enumerate() {
+            bytes.clear();
+            encode_tuple(&mut bytes, &key);
+            let id = match self.by_key.get(&bytes) {
+                Some(&id) => id,
+                None => {
+                    let id = self.new_group(key);
+                    self.by_key.insert(bytes.clone(), id);
+                    id
+                }
+            };
+            for (a, theirs) in accs.iter().enumerate() {
+                let kind = self.aggs.get(a).map(|s| s.kind);
+                if let (Some(mine), Some(kind)) = (self.accs.get_mut(a), kind) {
+                    combine(mine, id as usize, theirs, g, kind)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn new_group(&mut self, key: Vec<Value>) -> u32 {
@@ -389,6 +477,18 @@ impl HashAggregate {
                 self.ids.push(id);
                 continue;
             }
+            let slot = direct_slot(key);
+            if let Some(slot) = slot {
+                if self.direct.is_empty() {
+                    self.direct = vec![u32::MAX; 1 << 16];
+                }
+                if let Some(&id) = self.direct.get(slot)
+                    && id != u32::MAX
+                {
+                    self.ids.push(id);
+                    continue;
+                }
+            }
             let found = match packed {
                 Some(p) => self.packed.get(&p).copied(),
                 None => self.tuples.get(key).copied(),
@@ -403,6 +503,9 @@ impl HashAggregate {
                         .map(|(c, (_, ty))| c.value(i, *ty))
                         .collect();
                     let id = self.new_group(values);
+                    if let Some(d) = slot.and_then(|slot| self.direct.get_mut(slot)) {
+                        *d = id;
+                    }
                     match packed {
                         Some(p) => {
                             self.packed.insert(p, id);
@@ -458,6 +561,89 @@ impl HashAggregate {
             .collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         rows.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
+/// Adds group `theirs_g` of the state `theirs` into group `g` of `mine` (same aggregate).
+fn combine(mine: &mut Acc, g: usize, theirs: &Acc, theirs_g: usize, kind: AggKind) -> Result<()> {
+    if let (Acc::SumInt(..), Acc::SumDouble(..)) = (&*mine, theirs)
+        && let Acc::SumInt(s, seen) = mine
+    {
+        // An integer sum meeting a double one becomes a double sum, as in `feed`.
+        let s = s.iter().map(|&x| x as f64).collect();
+        *mine = Acc::SumDouble(s, std::mem::take(seen));
+    }
+    if g >= group_count(mine) {
+        return Ok(());
+    }
+    match (mine, theirs) {
+        (Acc::Count(c), Acc::Count(o)) => c[g] += o.get(theirs_g).copied().unwrap_or(0),
+        (Acc::SumInt(s, seen), Acc::SumInt(o, oseen)) => {
+            if oseen.get(theirs_g).copied().unwrap_or(false) {
+                let (sum, val) = (s[g], o.get(theirs_g).copied().unwrap_or(0));
+                s[g] = sum
+                    .checked_add(val)
+                    .ok_or_else(|| runtime(format!("integer overflow in SUM ({sum} + {val})")))?;
+                seen[g] = true;
+            }
+        }
+        (Acc::SumDouble(s, seen), Acc::SumDouble(o, oseen)) => {
+            if oseen.get(theirs_g).copied().unwrap_or(false) {
+                s[g] += o.get(theirs_g).copied().unwrap_or(0.0);
+                seen[g] = true;
+            }
+        }
+        (Acc::SumDouble(s, seen), Acc::SumInt(o, oseen)) => {
+            if oseen.get(theirs_g).copied().unwrap_or(false) {
+                s[g] += o.get(theirs_g).copied().unwrap_or(0) as f64;
+                seen[g] = true;
+            }
+        }
+        (Acc::Avg(s, n), Acc::Avg(os, on)) => {
+            s[g] += os.get(theirs_g).copied().unwrap_or(0.0);
+            n[g] += on.get(theirs_g).copied().unwrap_or(0);
+        }
+        (Acc::Extreme(best), Acc::Extreme(o)) => {
+            if let Some(Some(v)) = o.get(theirs_g) {
+                let want = if kind == AggKind::Max {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                };
+                let better = match &best[g] {
+                    None => true,
+                    Some(b) => compare_values(v, b) == Some(want),
+                };
+                if better {
+                    best[g] = Some(v.clone());
+                }
+            }
+        }
+        _ => return Err(runtime("partial aggregates of different kinds".into())),
+    }
+    Ok(())
+}
+
+/// Groups a state has slots for.
+fn group_count(acc: &Acc) -> usize {
+    match acc {
+        Acc::Count(c) => c.len(),
+        Acc::SumInt(s, _) => s.len(),
+        Acc::SumDouble(s, _) => s.len(),
+        Acc::Avg(s, _) => s.len(),
+        Acc::Extreme(v) => v.len(),
+    }
+}
+
+/// Two values of one column type compared (`None` across types or with a NaN).
+fn compare_values(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Int(x) | Value::Timestamp(x), Value::Int(y) | Value::Timestamp(y)) => Some(x.cmp(y)),
+        (Value::Double(x), Value::Double(y)) => x.partial_cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
+        (Value::Bytes(x), Value::Bytes(y)) => Some(x.cmp(y)),
+        _ => None,
     }
 }
 

@@ -80,8 +80,14 @@ pub struct ScanStats {
     pub delta_rows: u64,
     /// Batches returned.
     pub batches: u64,
-    /// Time spent in the scan itself (the visitor's time excluded).
+    /// Time spent in the scan itself (the visitor's time excluded). With [`fold`], the
+    /// per-segment operators run on the scan's threads: this is then the scan's wall time with
+    /// them included, and [`ScanStats::operator_cpu`] says how much of it they took.
     pub time: Duration,
+    /// Threads that read segments (1: the calling thread alone).
+    pub threads: u64,
+    /// Time [`fold`]'s per-segment operators took, summed over the scan's threads.
+    pub operator_cpu: Duration,
 }
 
 impl ScanStats {
@@ -93,6 +99,7 @@ impl ScanStats {
         self.rows_selected += other.rows_selected;
         self.delta_rows += other.delta_rows;
         self.batches += other.batches;
+        self.operator_cpu += other.operator_cpu;
     }
 }
 
@@ -149,10 +156,33 @@ pub fn scan(
         visiting += t.elapsed();
         Ok(go_on)
     };
+    stats.threads = if reader.is_some() { threads as u64 } else { 1 };
     let go_on = match reader {
-        Some(reader) => parallel(
-            &reader, def, spec, &segments, threads, &mut stats, &mut timed,
-        )?,
+        Some(reader) => {
+            let prepare = |r: &mut SnapshotReader<'_>, seg: &Segment, st: &mut ScanStats| {
+                let mut batches = Vec::new();
+                segment_batches(r, def, seg, spec, st, &mut |b| {
+                    batches.push(b);
+                    Ok(true)
+                })?;
+                Ok(batches)
+            };
+            on_segments(
+                &reader,
+                &segments,
+                threads,
+                &prepare,
+                &mut stats,
+                &mut |batches| {
+                    for b in batches {
+                        if !timed(b)? {
+                            return Ok(false);
+                        }
+                    }
+                    Ok(true)
+                },
+            )?
+        }
         None => {
             let mut go_on = true;
             for seg in &segments {
@@ -168,6 +198,88 @@ pub fn scan(
         scan_delta(txn, def, spec, &mut stats, &mut timed)?;
     }
     stats.time = started.elapsed().saturating_sub(visiting);
+    Ok(stats)
+}
+
+/// Folds `def` as `txn` sees it: each segment's batches (and then the delta's) go to `step`
+/// on a fresh state from `init`, on the thread that read the segment, and the states come to
+/// `merge` on this thread **in segment order**, the delta's last.
+///
+/// This is how operators such as hash aggregation run on every scan thread: each segment is
+/// aggregated where it is decoded, and only the (small) partial states cross threads. Because
+/// the partial states and their merge order are the same whatever the thread count, so is the
+/// result — down to the rounding of floating-point sums.
+pub fn fold<S: Send>(
+    txn: &mut Transaction<'_>,
+    def: &TableDef,
+    spec: &ScanSpec,
+    init: &(dyn Fn() -> S + Sync),
+    step: &(dyn Fn(&mut S, Batch) -> Result<()> + Sync),
+    merge: &mut dyn FnMut(S) -> Result<()>,
+) -> Result<ScanStats> {
+    let mut stats = ScanStats::default();
+    let started = Instant::now();
+    let mut merging = Duration::ZERO;
+    let segments = store::segments(txn, def)?;
+    stats.segments = segments.len() as u64;
+    let threads = scan_threads().min(segments.len());
+    let prefix = columnar_prefix(def.id);
+    let reader = if threads > 1 {
+        txn.snapshot_reader(&prefix, &prefix_end(&prefix).unwrap_or_default())
+    } else {
+        None
+    };
+    let one = |src: &mut dyn Source, seg: &Segment, st: &mut ScanStats| -> Result<S> {
+        let mut state = init();
+        let mut cpu = Duration::ZERO;
+        segment_batches(src, def, seg, spec, st, &mut |b| {
+            let t = Instant::now();
+            step(&mut state, b)?;
+            cpu += t.elapsed();
+            Ok(true)
+        })?;
+        st.operator_cpu += cpu;
+        Ok(state)
+    };
+    let mut timed_merge = |s: S| -> Result<bool> {
+        let t = Instant::now();
+        merge(s)?;
+        merging += t.elapsed();
+        Ok(true)
+    };
+    stats.threads = if reader.is_some() { threads as u64 } else { 1 };
+    match reader {
+        Some(reader) => {
+            let prepare = |r: &mut SnapshotReader<'_>, seg: &Segment, st: &mut ScanStats| {
+                one(r, seg, st)
+            };
+            on_segments(
+                &reader,
+                &segments,
+                threads,
+                &prepare,
+                &mut stats,
+                &mut timed_merge,
+            )?;
+        }
+        None => {
+            for seg in &segments {
+                let s = one(txn, seg, &mut stats)?;
+                timed_merge(s)?;
+            }
+        }
+    }
+    let mut state = init();
+    let mut cpu = Duration::ZERO;
+    scan_delta(txn, def, spec, &mut stats, &mut |b| {
+        let t = Instant::now();
+        step(&mut state, b)?;
+        cpu += t.elapsed();
+        Ok(true)
+    })?;
+    stats.operator_cpu += cpu;
+    timed_merge(state)?;
+    stats.time = started.elapsed().saturating_sub(merging);
     Ok(stats)
 }
 
@@ -187,38 +299,31 @@ pub fn scan_threads() -> usize {
     }
 }
 
-/// One worker's prepared segment: its batches, or the error that stopped it.
-type Prepared = Result<(Vec<Batch>, ScanStats)>;
-
-/// The segments on `threads` workers, visited here in segment order (see [`scan`]).
-fn parallel(
+/// Runs `work` on every segment, segment *i* on worker *i* mod `threads`, and hands each
+/// result to `take` on this thread in segment order, until `take` returns `false` (then the
+/// workers stop too). At most two finished segments per worker wait to be taken. `false` when
+/// `take` stopped the scan.
+fn on_segments<T: Send>(
     reader: &SnapshotReader<'_>,
-    def: &TableDef,
-    spec: &ScanSpec,
     segments: &[Segment],
     threads: usize,
+    work: &(dyn Fn(&mut SnapshotReader<'_>, &Segment, &mut ScanStats) -> Result<T> + Sync),
     stats: &mut ScanStats,
-    visit: &mut dyn FnMut(Batch) -> Result<bool>,
+    take: &mut dyn FnMut(T) -> Result<bool>,
 ) -> Result<bool> {
     std::thread::scope(|scope| {
         let mut inboxes = Vec::with_capacity(threads);
         for w in 0..threads {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Prepared>(2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(T, ScanStats)>>(2);
             inboxes.push(rx);
             let mut reader = reader.clone();
             scope.spawn(move || {
                 for seg in segments.iter().skip(w).step_by(threads) {
                     let mut local = ScanStats::default();
-                    let mut batches = Vec::new();
-                    let result =
-                        segment_batches(&mut reader, def, seg, spec, &mut local, &mut |b| {
-                            batches.push(b);
-                            Ok(true)
-                        });
+                    let result = work(&mut reader, seg, &mut local);
                     let failed = result.is_err();
-                    let message = result.map(|_| (batches, local));
                     // A closed inbox means the visitor stopped: so does the worker.
-                    if tx.send(message).is_err() || failed {
+                    if tx.send(result.map(|t| (t, local))).is_err() || failed {
                         return;
                     }
                 }
@@ -228,15 +333,13 @@ fn parallel(
             let Some(inbox) = inboxes.get(i % threads) else {
                 break;
             };
-            let Ok(prepared) = inbox.recv() else {
+            let Ok(done) = inbox.recv() else {
                 break;
             };
-            let (batches, local) = prepared?;
+            let (t, local) = done?;
             stats.add(&local);
-            for b in batches {
-                if !visit(b)? {
-                    return Ok(false);
-                }
+            if !take(t)? {
+                return Ok(false);
             }
         }
         Ok(true)

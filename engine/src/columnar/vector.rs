@@ -114,6 +114,49 @@ impl ByteColumn {
         self.offsets.len().saturating_sub(1)
     }
 
+    /// Values `start..end` (clamped to the column) as a new column: one copy of their bytes.
+    pub fn slice(&self, start: usize, end: usize) -> ByteColumn {
+        let end = end.min(self.len());
+        let start = start.min(end);
+        let offs = self.offsets.get(start..=end).unwrap_or(&[0]);
+        let base = offs.first().copied().unwrap_or(0);
+        let last = offs.last().copied().unwrap_or(base);
+        ByteColumn {
+            offsets: offs.iter().map(|&o| o - base).collect(),
+            data: self
+                .data
+                .get(base as usize..last as usize)
+                .unwrap_or_default()
+                .to_vec(),
+        }
+    }
+
+    /// Value `i` as one word if it has at most 7 bytes: its bytes little-endian, its length in
+    /// the top byte (`None` for longer values or past the end).
+    pub fn word(&self, i: usize) -> Option<u64> {
+        let (a, b) = (
+            *self.offsets.get(i)? as usize,
+            *self.offsets.get(i + 1)? as usize,
+        );
+        let len = b.checked_sub(a)?;
+        if len > 7 {
+            return None;
+        }
+        let bytes = match self.data.get(a..a + 8) {
+            // Eight bytes from the value's start, masked to its length: no copy loop.
+            Some(eight) => {
+                let w = u64::from_le_bytes(eight.try_into().ok()?);
+                if len == 0 { 0 } else { w & (u64::MAX >> (64 - 8 * len)) }
+            }
+            None => {
+                let mut w = [0u8; 8];
+                w.get_mut(..len)?.copy_from_slice(self.data.get(a..b)?);
+                u64::from_le_bytes(w)
+            }
+        };
+        Some(bytes | ((len as u64) << 56))
+    }
+
     /// Whether there are no values.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -306,13 +349,7 @@ impl ColumnVector {
             Values::Int(v) => Values::Int(v.get(start..end).unwrap_or_default().to_vec()),
             Values::Double(v) => Values::Double(v.get(start..end).unwrap_or_default().to_vec()),
             Values::Bool(v) => Values::Bool(v.get(start..end).unwrap_or_default().to_vec()),
-            Values::Bytes(c) => {
-                let mut out = ByteColumn::new();
-                for i in start..end {
-                    out.push(c.get(i));
-                }
-                Values::Bytes(out)
-            }
+            Values::Bytes(c) => Values::Bytes(c.slice(start, end)),
         };
         let validity = self.validity.as_ref().map(|v| {
             let mut b = Bitmap::all(end - start);

@@ -41,10 +41,27 @@ pub struct SqlArgs {
     /// One JSON object per statement per line instead of tables.
     #[arg(long)]
     json: bool,
+    /// Threads of columnar scans (0: two when the machine has them).
+    #[arg(long, default_value_t = 0)]
+    scan_threads: usize,
+    /// Rows per batch of columnar scans (at least 1,024; 0: the default, 2,048).
+    #[arg(long, default_value_t = 0)]
+    batch_rows: usize,
 }
 
 /// Runs `ldb sql`; exit code 2 if a statement failed.
 pub fn sql_cmd(args: SqlArgs) -> Result<std::process::ExitCode> {
+    if args.batch_rows != 0 && args.batch_rows < lightning_db::columnar::scan::MIN_BATCH {
+        anyhow::bail!(
+            "--batch-rows {}: a batch holds at least {} rows",
+            args.batch_rows,
+            lightning_db::columnar::scan::MIN_BATCH
+        );
+    }
+    lightning_db::columnar::scan::set_scan_threads(args.scan_threads);
+    if args.batch_rows != 0 {
+        lightning_db::schema::sql::columnar::set_batch_rows(args.batch_rows);
+    }
     let db = SqlDatabase::new(open(&args.db)?);
     let ok = {
         let mut session = db.session();

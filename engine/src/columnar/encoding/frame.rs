@@ -3,7 +3,7 @@
 //! Constant streams pack at width 0: the payload is the minimum alone.
 #![deny(clippy::indexing_slicing)]
 
-use super::bitpack::{self, Unpacker};
+use super::bitpack;
 use super::{ChunkError, invalid};
 use crate::columnar::vector::Bitmap;
 use crate::util::codec::{Reader, push_u64};
@@ -33,14 +33,16 @@ fn split(payload: &[u8]) -> Result<(i64, &[u8]), ChunkError> {
 /// Decodes a payload of `n` values at width `w`; values past `i64::MAX` are refused.
 pub fn decode_ints(payload: &[u8], n: usize, w: u8) -> Result<Vec<i64>, ChunkError> {
     let (min, packed) = split(payload)?;
-    let mut u = Unpacker::new(packed, n, w)?;
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let v = (min as i128) + i128::from(u.next_value());
-        let v = i64::try_from(v).map_err(|_| invalid("frame-of-reference value past i64::MAX"))?;
-        out.push(v);
+    let offsets = bitpack::unpack(packed, n, w)?;
+    // The largest offset decides whether any value passes i64::MAX; then none does.
+    let top = offsets.iter().copied().max().unwrap_or(0);
+    if i64::try_from(i128::from(min) + i128::from(top)).is_err() {
+        return Err(invalid("frame-of-reference value past i64::MAX"));
     }
-    Ok(out)
+    Ok(offsets
+        .into_iter()
+        .map(|o| min.wrapping_add(o as i64))
+        .collect())
 }
 
 /// Which of the `n` values lie in one of `ranges` (half-open, over `i128` so that `i64::MAX`

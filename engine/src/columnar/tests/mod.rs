@@ -7,10 +7,12 @@
 //! * `corrupt` — flipped and cut bytes, and structurally invalid chunks with valid checksums;
 //! * `predicates` — `filter` against the naive evaluation, `may_match` against `filter`;
 //! * `statistics` — sketches, histograms, merging, the zone map and stats codecs;
-//! * `fsst` — the FSST encoding: round trips, what the chooser picks, damaged tables.
+//! * `fsst` — the FSST encoding: round trips, what the chooser picks, damaged tables;
+//! * `kernels` — fast paths of the hot loops against their plain definitions.
 
 mod corrupt;
 mod fsst;
+mod kernels;
 mod predicates;
 mod roundtrip;
 mod statistics;

@@ -368,10 +368,15 @@ pub fn select(
             }
             let spec = spec_for(needed, &push, false);
             if let (None, Some(mut hash)) = (&push.residual, vectorized(def, agg, params)?) {
+                // Each segment is aggregated on the scan thread that decoded it; the partial
+                // states merge here in segment order.
                 let stats = if push.empty {
                     ScanStats::default()
                 } else {
-                    scan::scan(txn, def, &spec, &mut |b| hash.add(&b).map(|()| true))?
+                    let proto = hash.empty_like();
+                    let init = || proto.empty_like();
+                    let step = |h: &mut HashAggregate, b: Batch| h.add(&b);
+                    scan::fold(txn, def, &spec, &init, &step, &mut |part| hash.merge(part))?
                 };
                 let mut rows = hash.finish();
                 if let Some(h) = &agg.having {

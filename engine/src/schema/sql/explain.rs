@@ -252,10 +252,21 @@ pub fn analyzed(t: &super::exec::QueryTimes, rows_out: usize) -> Vec<String> {
             s.batches,
             ms(s.time)
         ));
-        out.push(format!(
-            "  operators over the batches (filter, projection, aggregation): {}",
-            ms(t.read.saturating_sub(s.time))
-        ));
+        if s.threads > 1 {
+            out.push(format!("  scan threads: {}", s.threads));
+        }
+        if s.operator_cpu.is_zero() {
+            out.push(format!(
+                "  operators over the batches (filter, projection, aggregation): {}",
+                ms(t.read.saturating_sub(s.time))
+            ));
+        } else {
+            out.push(format!(
+                "  aggregation per segment on the scan threads: {} CPU (inside the scan's time); merging the partial states: {}",
+                ms(s.operator_cpu),
+                ms(t.read.saturating_sub(s.time))
+            ));
+        }
     } else {
         out.push(format!("  read: {} rows in {}", t.rows_in, ms(t.read)));
     }
