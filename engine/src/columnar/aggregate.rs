@@ -638,7 +638,9 @@ fn group_count(acc: &Acc) -> usize {
 /// Two values of one column type compared (`None` across types or with a NaN).
 fn compare_values(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
-        (Value::Int(x) | Value::Timestamp(x), Value::Int(y) | Value::Timestamp(y)) => Some(x.cmp(y)),
+        (Value::Int(x) | Value::Timestamp(x), Value::Int(y) | Value::Timestamp(y)) => {
+            Some(x.cmp(y))
+        }
         (Value::Double(x), Value::Double(y)) => x.partial_cmp(y),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),

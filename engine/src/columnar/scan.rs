@@ -250,9 +250,8 @@ pub fn fold<S: Send>(
     stats.threads = if reader.is_some() { threads as u64 } else { 1 };
     match reader {
         Some(reader) => {
-            let prepare = |r: &mut SnapshotReader<'_>, seg: &Segment, st: &mut ScanStats| {
-                one(r, seg, st)
-            };
+            let prepare =
+                |r: &mut SnapshotReader<'_>, seg: &Segment, st: &mut ScanStats| one(r, seg, st);
             on_segments(
                 &reader,
                 &segments,

@@ -146,7 +146,11 @@ impl ByteColumn {
             // Eight bytes from the value's start, masked to its length: no copy loop.
             Some(eight) => {
                 let w = u64::from_le_bytes(eight.try_into().ok()?);
-                if len == 0 { 0 } else { w & (u64::MAX >> (64 - 8 * len)) }
+                if len == 0 {
+                    0
+                } else {
+                    w & (u64::MAX >> (64 - 8 * len))
+                }
             }
             None => {
                 let mut w = [0u8; 8];

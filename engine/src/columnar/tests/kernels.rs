@@ -34,7 +34,14 @@ fn unpacking_by_windows_equals_the_sequential_reader_at_every_width() {
 fn byte_column_slices_and_words_match_their_values() {
     let mut rng = SplitMix64::new(0x5_11CE);
     let col = bytes(Shape::RandomWide, 300, &mut rng);
-    for (start, end) in [(0, 0), (0, 300), (5, 17), (299, 300), (250, 400), (400, 500)] {
+    for (start, end) in [
+        (0, 0),
+        (0, 300),
+        (5, 17),
+        (299, 300),
+        (250, 400),
+        (400, 500),
+    ] {
         let s = col.slice(start, end);
         let expect: Vec<&[u8]> = (start.min(300)..end.min(300)).map(|i| col.get(i)).collect();
         assert_eq!(s.iter().collect::<Vec<_>>(), expect, "slice {start}..{end}");
@@ -126,7 +133,8 @@ fn merged_partial_aggregates_equal_one_aggregate_of_all_rows() {
         assert!(!a.is_empty(), "seed {seed}");
         assert_eq!(a, b, "seed {seed}");
         // Every group's key is unique.
-        let mut keys: Vec<(Value, Value)> = a.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+        let mut keys: Vec<(Value, Value)> =
+            a.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
         keys.dedup();
         assert_eq!(keys.len(), a.len(), "seed {seed}");
     }
