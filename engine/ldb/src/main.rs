@@ -30,6 +30,12 @@ mod tests;
 
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: columnar queries allocate and free column vectors
+/// of hundreds of kilobytes per segment, which glibc's allocator serves with fresh `mmap`s and
+/// their page faults every time (see adr/0014-ldb-allocates-through-mimalloc.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 use crate::cmd::{

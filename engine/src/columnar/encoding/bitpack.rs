@@ -114,25 +114,31 @@ pub fn unpack(bytes: &[u8], n: usize, w: u8) -> Result<Vec<u64>, ChunkError> {
         0
     };
     let mut out = Vec::with_capacity(n);
-    for i in 0..fast {
-        let bit = i * wu;
-        let window = bytes
-            .get(bit / 8..bit / 8 + 8)
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map_or(0, u64::from_le_bytes);
-        out.push((window >> (bit % 8)) & mask);
-    }
-    for i in fast..n {
-        let bit = i * wu;
-        let rest = bytes.get(bit / 8..).unwrap_or_default();
-        let mut window = [0u8; 8];
-        let take = rest.len().min(8);
-        if let (Some(dst), Some(src)) = (window.get_mut(..take), rest.get(..take)) {
-            dst.copy_from_slice(src);
-        }
-        out.push((u64::from_le_bytes(window) >> (bit % 8)) & mask);
-    }
+    out.extend((0..fast).map(|i| window_at(bytes, i * wu) & mask));
+    out.extend((fast..n).map(|i| padded_window_at(bytes, i * wu) & mask));
     Ok(out)
+}
+
+/// The 64 bits from bit `bit` of `bytes` on, shifted down (the top `bit mod 8` bits are zero):
+/// the eight bytes from byte `bit / 8`, which must lie inside `bytes` (0 otherwise).
+#[inline(always)]
+fn window_at(bytes: &[u8], bit: usize) -> u64 {
+    bytes
+        .get(bit / 8..bit / 8 + 8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, u64::from_le_bytes)
+        >> (bit % 8)
+}
+
+/// [`window_at`] for a window that runs past the end of `bytes` (read as zeros there).
+fn padded_window_at(bytes: &[u8], bit: usize) -> u64 {
+    let rest = bytes.get(bit / 8..).unwrap_or_default();
+    let mut window = [0u8; 8];
+    let take = rest.len().min(8);
+    if let (Some(dst), Some(src)) = (window.get_mut(..take), rest.get(..take)) {
+        dst.copy_from_slice(src);
+    }
+    u64::from_le_bytes(window) >> (bit % 8)
 }
 
 /// Which of the `n` packed values lie in one of `ranges` (inclusive, in the packed domain),
@@ -145,25 +151,51 @@ pub fn filter_ranges(
 ) -> Result<Bitmap, ChunkError> {
     let mut u = Unpacker::new(bytes, n, w)?;
     let mut words = Vec::with_capacity(n.div_ceil(64));
-    let mut left = n;
     // One range (the common case) is one subtraction and one comparison a value.
     let single = match ranges {
         [(lo, hi)] => Some((*lo, hi.wrapping_sub(*lo))),
         _ => None,
     };
-    while left > 0 {
-        let m = left.min(64);
+    let hit = |v: u64| match single {
+        Some((lo, span)) => v.wrapping_sub(lo) <= span,
+        None => ranges.iter().any(|&(lo, hi)| lo <= v && v <= hi),
+    };
+    if w == 0 || w > 56 {
+        let mut left = n;
+        while left > 0 {
+            let m = left.min(64);
+            let mut word = 0u64;
+            for i in 0..m {
+                word |= u64::from(hit(u.next_value())) << i;
+            }
+            words.push(word);
+            left -= m;
+        }
+        return Ok(Bitmap::from_words(words, n));
+    }
+    // Values by eight-byte windows (see [`unpack`]), 64 to a result word.
+    let wu = usize::from(w);
+    let mask = (1u64 << w) - 1;
+    let fast = if bytes.len() >= 8 {
+        (((bytes.len() - 8) * 8) / wu + 1).min(n)
+    } else {
+        0
+    };
+    let mut start = 0;
+    while start < n {
+        let m = (n - start).min(64);
         let mut word = 0u64;
-        for i in 0..m {
-            let v = u.next_value();
-            let hit = match single {
-                Some((lo, span)) => v.wrapping_sub(lo) <= span,
-                None => ranges.iter().any(|&(lo, hi)| lo <= v && v <= hi),
-            };
-            word |= u64::from(hit) << i;
+        for j in 0..m {
+            let i = start + j;
+            let v = if i < fast {
+                window_at(bytes, i * wu)
+            } else {
+                padded_window_at(bytes, i * wu)
+            } & mask;
+            word |= u64::from(hit(v)) << j;
         }
         words.push(word);
-        left -= m;
+        start += m;
     }
     Ok(Bitmap::from_words(words, n))
 }
