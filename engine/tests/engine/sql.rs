@@ -580,3 +580,62 @@ fn planned_access_paths_agree_with_a_model() {
         assert_eq!(got, want, "seed {seed:#x} round {round}: {sql}");
     }
 }
+
+/// Pathological nesting is a typed error with a position, never a stack overflow: long
+/// operator chains (parsed in a loop by `sqlparser`, bounded by the binder) and deep
+/// parentheses (bounded by `sqlparser`'s own recursion limit), on a thread with the 2 MiB stack
+/// Rust gives spawned threads, in a debug build (whose frames are the largest).
+#[test]
+fn deeply_nested_expressions_are_refused_not_a_stack_overflow() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(&dir);
+    setup(&db);
+    let db = std::sync::Arc::new(db);
+    let run = move || {
+        let chain = format!(
+            "SELECT id FROM orders\nWHERE id = 0{}",
+            " + 1".repeat(100_000)
+        );
+        match db.execute(&chain, &[]) {
+            Err(SchemaError::Sql(e)) => {
+                assert!(
+                    e.message.contains("more than 1000 operators in a row"),
+                    "{e}"
+                );
+                // The 1,001st operator (`=` is the first): the 1,000th `+`, after
+                // `WHERE id = 0` (12 characters) and 999 ` + 1`s.
+                assert_eq!((e.line, e.column), (2, 13 + 4 * 999 + 1), "{e}");
+            }
+            other => panic!("expected an operator-chain error, got {other:?}"),
+        }
+        // Under the parser's bound but past the binder's depth.
+        let deep = format!("SELECT id FROM orders\nWHERE id = 0{}", " + 1".repeat(500));
+        match db.execute(&deep, &[]) {
+            Err(SchemaError::Sql(e)) => {
+                assert!(e.message.contains("nested deeper than 64 levels"), "{e}");
+                assert_eq!(e.line, 2, "{e}");
+            }
+            other => panic!("expected a nesting error, got {other:?}"),
+        }
+        let parens = format!(
+            "SELECT {}1{} FROM orders",
+            "(".repeat(20_000),
+            ")".repeat(20_000)
+        );
+        assert!(matches!(db.execute(&parens, &[]), Err(SchemaError::Sql(_))));
+        let nots = format!("SELECT id FROM orders WHERE {}TRUE", "NOT ".repeat(20_000));
+        assert!(matches!(db.execute(&nots, &[]), Err(SchemaError::Sql(_))));
+        // A chain within the bound still runs.
+        let fine = format!(
+            "SELECT id FROM orders WHERE id = 0{} ORDER BY id",
+            " + 1".repeat(50)
+        );
+        assert!(db.execute(&fine, &[]).is_ok());
+    };
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(run)
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow");
+}

@@ -127,6 +127,7 @@ pub fn parse_script(sql: &str) -> Result<Vec<Parsed>> {
                 e.location.column,
             )
         })?;
+    bound_operator_chains(&tokens)?;
     let mut line_starts = vec![0];
     line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
     // Byte ranges of the statements: between top-level semicolons.
@@ -181,6 +182,76 @@ pub fn parse_script(sql: &str) -> Result<Vec<Parsed>> {
         });
     }
     Ok(out)
+}
+
+/// The most binary operators an expression may chain at one level of parentheses.
+pub const MAX_OPERATOR_CHAIN: usize = 1000;
+
+/// Refuses a chain of more than [`MAX_OPERATOR_CHAIN`] binary operators between two commas
+/// at one level of parentheses, before `sqlparser` sees it. `sqlparser` bounds its recursion
+/// (nested parentheses, prefix operators) but parses such a chain in a loop into a tree as deep
+/// as the chain is long, which dropping or printing the tree then walks recursively — a long
+/// enough `1 + 1 + … + 1` would overflow the stack. The binder refuses far shallower trees
+/// (`bind::expr::MAX_EXPR_DEPTH`); this bound only keeps the parser's own tree droppable.
+fn bound_operator_chains(tokens: &[sqlparser::tokenizer::TokenWithSpan]) -> Result<()> {
+    let mut chains = vec![0usize];
+    for tok in tokens {
+        let is_operator = match &tok.token {
+            Token::LParen => {
+                chains.push(0);
+                false
+            }
+            Token::RParen => {
+                if chains.len() > 1 {
+                    chains.pop();
+                }
+                false
+            }
+            Token::Comma | Token::SemiColon => {
+                if let Some(c) = chains.last_mut() {
+                    *c = 0;
+                }
+                false
+            }
+            Token::Plus
+            | Token::Minus
+            | Token::Mul
+            | Token::Div
+            | Token::Mod
+            | Token::Eq
+            | Token::DoubleEq
+            | Token::Neq
+            | Token::Lt
+            | Token::Gt
+            | Token::LtEq
+            | Token::GtEq
+            | Token::StringConcat
+            | Token::Caret
+            | Token::Ampersand
+            | Token::Pipe => true,
+            Token::Word(w) => matches!(
+                w.keyword,
+                sqlparser::keywords::Keyword::AND
+                    | sqlparser::keywords::Keyword::OR
+                    | sqlparser::keywords::Keyword::IS
+            ),
+            _ => false,
+        };
+        if is_operator && let Some(c) = chains.last_mut() {
+            *c += 1;
+            if *c > MAX_OPERATOR_CHAIN {
+                return Err(syntax_error(
+                    format!(
+                        "more than {MAX_OPERATOR_CHAIN} operators in a row in one expression \
+                         (split it, or use IN (…) for long OR lists)"
+                    ),
+                    tok.span.start.line,
+                    tok.span.start.column,
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses exactly one statement (a trailing `;` is allowed).

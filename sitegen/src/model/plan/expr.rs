@@ -271,9 +271,16 @@ fn describe(t: &Option<Tok>) -> String {
     }
 }
 
+/// How deeply parentheses may nest. The parser, printing, evaluation and dropping of an
+/// expression all recurse once per level, so an unbounded depth would let one line of
+/// `plan.toml` overflow the stack; no real criterion needs more than a few levels.
+pub const MAX_NESTING: usize = 32;
+
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    /// Parentheses open at the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -312,7 +319,12 @@ impl Parser {
     fn primary(&mut self) -> Result<Expr> {
         match self.next() {
             Some(Tok::Open) => {
+                if self.depth == MAX_NESTING {
+                    bail!("parentheses nested deeper than {MAX_NESTING} levels");
+                }
+                self.depth += 1;
                 let e = self.expr()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(Tok::Close) => Ok(e),
                     _ => bail!("expected `)`"),
@@ -373,6 +385,7 @@ pub fn parse(src: &str) -> Result<Expr> {
     let mut p = Parser {
         toks: lex(src)?,
         pos: 0,
+        depth: 0,
     };
     let e = p.expr()?;
     if let Some(t) = p.peek() {
@@ -454,6 +467,25 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    fn nested(levels: usize) -> String {
+        format!("{}a >= 1{}", "(".repeat(levels), ")".repeat(levels))
+    }
+
+    #[test]
+    fn nesting_is_bounded_with_an_error_not_a_stack_overflow() {
+        let deepest = parse(&nested(MAX_NESTING)).expect("the limit itself parses");
+        assert_eq!(deepest.comparisons().len(), 1);
+        for levels in [MAX_NESTING + 1, 12_000] {
+            let msg = parse(&nested(levels)).expect_err("too deep").to_string();
+            assert!(msg.contains("nested deeper than 32 levels"), "{msg}");
+        }
+        // Unbalanced input past the limit is refused the same way, before any `)` is needed.
+        let msg = parse(&"(".repeat(100_000))
+            .expect_err("open only")
+            .to_string();
+        assert!(msg.contains("nested deeper"), "{msg}");
     }
 }
 

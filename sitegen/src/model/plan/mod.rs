@@ -113,13 +113,24 @@ impl Decider {
     }
 }
 
+/// `text` as an error message quotes it: whole up to 80 characters, else its first 60 and
+/// how long it is (a pathological expression must not make a 12,000-character message).
+fn abbreviated(text: &str) -> String {
+    if text.chars().count() <= 80 {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(60).collect();
+    format!("{head}… ({} characters)", text.chars().count())
+}
+
 impl Criterion {
     /// The decider; errors when not exactly one is given or the expression does not parse.
     pub fn decider(&self) -> Result<Decider> {
         let mut found = Vec::new();
         if let Some(m) = &self.metric {
-            let e = expr::parse(m)
-                .map_err(|e| anyhow::anyhow!("criterion `{}`: metric `{m}`: {e}", self.id))?;
+            let e = expr::parse(m).map_err(|e| {
+                anyhow::anyhow!("criterion `{}`: metric `{}`: {e}", self.id, abbreviated(m))
+            })?;
             found.push(Decider::Metric(e));
         }
         if let Some(c) = &self.check {
@@ -437,6 +448,12 @@ metric = "tps >= 1.2 * baseline || p95 <= 0.8 * baseline"
             &OK.replace("id = 1\n", "id = \"one\"\n"),
             13,
             "invalid type",
+        );
+        let deep = format!("{}tps > 0{}", "(".repeat(12_000), ")".repeat(12_000));
+        fails_at(
+            &OK.replace("tps >= 1.2 * baseline || p95 <= 0.8 * baseline", &deep),
+            26,
+            "parentheses nested deeper than 32 levels",
         );
         fails_at(
             &OK.replace(

@@ -10,6 +10,13 @@ use super::super::aggregate::{AggCall, AggFunc};
 use super::super::expr::{BinOp, Expr};
 use super::super::parse::Parsed;
 
+/// How deeply a bound expression may nest (operators, parentheses, function arguments).
+/// `sqlparser` bounds its own recursion, but a chain of left-associative operators
+/// (`1 + 1 + … + 1`) parses in a loop into a tree as deep as the chain is long; binding,
+/// evaluating and printing that tree recurse once per level, so the depth is bounded here,
+/// with an error, before any of them can overflow the stack.
+pub const MAX_EXPR_DEPTH: usize = 64;
+
 /// Which parameter style a statement uses (they may not be mixed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Style {
@@ -33,6 +40,8 @@ pub struct Scope<'a> {
     /// `SELECT` list, `HAVING`, `ORDER BY`); `None` elsewhere (`WHERE`, `GROUP BY`, an
     /// aggregate's own argument).
     pub aggregates: Option<Vec<AggCall>>,
+    /// Expressions being bound around the current one (see [`MAX_EXPR_DEPTH`]).
+    depth: usize,
 }
 
 impl<'a> Scope<'a> {
@@ -46,6 +55,7 @@ impl<'a> Scope<'a> {
             next_positional: 0,
             params: 0,
             aggregates: None,
+            depth: 0,
         }
     }
 
@@ -104,8 +114,21 @@ impl<'a> Scope<'a> {
         Ok(Expr::Param(slot))
     }
 
-    /// Binds `e`.
+    /// Binds `e`; an error past [`MAX_EXPR_DEPTH`] levels of nesting.
     pub fn bind(&mut self, e: &ast::Expr) -> Result<Expr> {
+        if self.depth == MAX_EXPR_DEPTH {
+            return Err(self.parsed.error_at(
+                leftmost(e).span().start,
+                format!("expression nested deeper than {MAX_EXPR_DEPTH} levels"),
+            ));
+        }
+        self.depth += 1;
+        let bound = self.bind_node(e);
+        self.depth -= 1;
+        bound
+    }
+
+    fn bind_node(&mut self, e: &ast::Expr) -> Result<Expr> {
         Ok(match e {
             ast::Expr::Identifier(id) => self.column(id, None)?,
             ast::Expr::CompoundIdentifier(parts) => match parts.as_slice() {
@@ -438,4 +461,20 @@ pub fn column_type(ty: &ast::DataType) -> std::result::Result<ColumnType, String
             ));
         }
     })
+}
+
+/// The innermost operand at the left edge of `e`, found by a loop: where binding stops at the
+/// depth limit the subtree may be very deep, and `Spanned::span` of an operator recurses into
+/// both operands.
+fn leftmost(mut e: &ast::Expr) -> &ast::Expr {
+    loop {
+        e = match e {
+            ast::Expr::BinaryOp { left, .. } => left,
+            ast::Expr::Nested(inner)
+            | ast::Expr::UnaryOp { expr: inner, .. }
+            | ast::Expr::IsNull(inner)
+            | ast::Expr::IsNotNull(inner) => inner,
+            _ => return e,
+        };
+    }
 }
