@@ -132,6 +132,30 @@ mod tests {
         assert!(msg.contains("titel"), "{msg}");
     }
 
+    /// TOML nesting is bounded by the `toml` parser itself: an error naming file and line, on
+    /// the 2 MiB stack of a worker thread (pages are read on rayon's threads) in a debug build.
+    #[test]
+    fn deeply_nested_front_matter_is_an_error_naming_file_and_line() {
+        let text = format!(
+            "+++\ntitle = \"T\"\nweight = {}1{}\n+++\n",
+            "[".repeat(50_000),
+            "]".repeat(50_000)
+        );
+        let msg = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || parse::<Meta>(Path::new("c/deep.md"), &text).map(|_| ()))
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow")
+            .expect_err("too deep")
+            .to_string();
+        assert!(
+            msg.starts_with("c/deep.md:3: invalid front matter"),
+            "{msg}"
+        );
+        assert!(msg.contains("recursion"), "{msg}");
+    }
+
     #[test]
     fn missing_or_unclosed_block_is_an_error() {
         assert!(parse::<Meta>(Path::new("a.md"), "# no front matter\n").is_err());

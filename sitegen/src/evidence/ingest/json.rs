@@ -24,3 +24,32 @@ pub fn parse_any(origin: &str, text: &str) -> Result<Vec<Metric>> {
          `metrics`, or Bencher Metric Format)"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// JSON we ingest is parsed by serde_json, whose recursion limit (128) refuses deep nesting
+    /// with an error naming the file and line, on a small stack.
+    #[test]
+    fn deeply_nested_json_is_an_error_naming_the_file() {
+        let deep = format!(
+            "{{\"metrics\":\n{}{}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let msg = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || parse_any("results/deep.json", &deep).map(|_| ()))
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow")
+            .expect_err("too deep")
+            .to_string();
+        assert!(
+            msg.starts_with("results/deep.json:2: not valid JSON"),
+            "{msg}"
+        );
+        assert!(msg.contains("recursion limit"), "{msg}");
+    }
+}

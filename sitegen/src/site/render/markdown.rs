@@ -384,6 +384,26 @@ mod tests {
         render(src, &RenderOptions::default()).html
     }
 
+    /// Markdown is parsed and rendered from an event stream, without recursion: pathological
+    /// nesting in a content page renders (slowly at worst), it does not overflow the stack.
+    #[test]
+    fn pathological_nesting_renders_on_a_small_stack() {
+        let quotes = format!("{}deep", "> ".repeat(50_000));
+        let lists = (0..5_000)
+            .map(|i| format!("{}- item {i}\n", "  ".repeat(i)))
+            .collect::<String>();
+        let brackets = format!("{}x{}", "[".repeat(50_000), "](u)".repeat(50_000));
+        let out = std::thread::Builder::new()
+            .stack_size(512 << 10)
+            .spawn(move || [html(&quotes), html(&lists), html(&brackets)])
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        assert!(out[0].contains("deep") && out[0].matches("<blockquote>").count() > 100);
+        assert!(out[1].contains("item 4999"));
+        assert!(out[2].contains('x'));
+    }
+
     #[test]
     fn headings_get_unique_ids_and_toc() {
         let r = render(
