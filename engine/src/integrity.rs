@@ -99,13 +99,60 @@ pub fn check_database(path: &Path, opts: Options) -> Result<IntegrityReport> {
             }),
         };
     }
+    // Page 0 as it is on disk, before opening: recovery's first checkpoint rewrites the
+    // inactive meta slot, so damage there is only visible now.
+    let page0 = page0_on_disk(vfs.as_ref(), &data);
     match Database::open(path, opts) {
-        Ok(db) => check_all(&db),
+        Ok(db) => {
+            let mut report = check_all(&db)?;
+            for problem in page0 {
+                if !report
+                    .findings
+                    .iter()
+                    .any(|f| f.page == 0 && f.problem == problem)
+                {
+                    report.findings.push(Finding {
+                        layer: "storage",
+                        page: 0,
+                        problem: format!("{problem} (on disk before opening)"),
+                    });
+                    report.clean = false;
+                }
+            }
+            Ok(report)
+        }
         Err(e) if e.is_damage() => Ok(IntegrityReport::unopenable(format!(
             "cannot open the database: {e}"
         ))),
         Err(e) => Err(e),
     }
+}
+
+/// What [`crate::storage::page0::verify`] finds in page 0 of `data` as stored, taking the slot
+/// opening would choose as the active one. Empty when the file cannot be read or its header
+/// does not decode: opening reports those.
+fn page0_on_disk(vfs: &dyn crate::vfs::Vfs, data: &Path) -> Vec<String> {
+    use crate::storage::{header, page::MAX_PAGE_SIZE, page0};
+    let Ok(file) = vfs.open(data, crate::vfs::OpenMode::ReadOnly) else {
+        return Vec::new();
+    };
+    let Ok(len) = file.len() else {
+        return Vec::new();
+    };
+    let mut bytes = vec![
+        0u8;
+        usize::try_from(len)
+            .unwrap_or(MAX_PAGE_SIZE)
+            .min(MAX_PAGE_SIZE)
+    ];
+    if file.read_at(&mut bytes, 0).is_err() {
+        return Vec::new();
+    }
+    let Ok(h) = header::decode(data, &bytes, len) else {
+        return Vec::new();
+    };
+    bytes.truncate(h.page_size);
+    page0::verify(data, &bytes, h.page_size, h.active, &h.meta)
 }
 
 /// Appends the schema layer's findings about `db` (a damaged migration history) to `report`.

@@ -5,7 +5,10 @@
 //!    of range, ids the tree reaches twice, ids both free and reachable, and ids free twice;
 //! 2. verifies the checksum, self id and type of every reachable and chain page (the cached image
 //!    when it is dirty — it has not reached the file yet — otherwise the bytes on disk);
-//! 3. reports pages that are neither reachable nor free as leaked.
+//! 3. reports pages that are neither reachable nor free as leaked;
+//! 4. verifies every byte of page 0 ([`crate::storage::page0`]).
+//!
+//! Free pages are not read: their bytes mean nothing (see "Data file" in `engine/FORMAT.md`).
 //!
 //! It never stops at the first problem: everything goes into an [`IntegrityReport`].
 #![deny(clippy::indexing_slicing)]
@@ -150,6 +153,7 @@ impl Storage {
             }
         }
         report.findings = findings;
+        report.findings.extend(self.check_page0());
         for (i, o) in owner.iter().enumerate().skip(1) {
             match o {
                 Owner::None => report.leaked.push(PageId(i as u64)),
@@ -159,6 +163,30 @@ impl Storage {
             }
         }
         report
+    }
+}
+
+impl Storage {
+    /// Page 0, every byte of it (see [`crate::storage::page0`]).
+    fn check_page0(&self) -> Vec<Finding> {
+        let (meta, active) = *crate::storage::store::lock_meta(self);
+        let problems = match self.pager.read_header_page() {
+            Ok(bytes) => crate::storage::page0::verify(
+                self.pager.path(),
+                &bytes,
+                self.pager.page_size(),
+                active,
+                &meta,
+            ),
+            Err(e) => vec![e.to_string()],
+        };
+        problems
+            .into_iter()
+            .map(|problem| Finding {
+                page: PageId(0),
+                problem,
+            })
+            .collect()
     }
 }
 

@@ -14,6 +14,7 @@ pub mod freelist;
 pub mod header;
 pub mod integrity;
 pub mod page;
+pub mod page0;
 pub mod pager;
 pub mod store;
 

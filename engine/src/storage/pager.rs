@@ -146,6 +146,15 @@ impl Pager {
         Ok(page)
     }
 
+    /// Reads page 0 (the file header and meta slots) as raw bytes, for the integrity check.
+    pub fn read_header_page(&self) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; self.page_size];
+        self.file
+            .read_at(&mut buf, 0)
+            .map_err(|e| Error::io("reading the header page of", &self.path, e))?;
+        Ok(buf)
+    }
+
     /// Seals a copy of `page` (computes its checksum) and writes it at its own id's position.
     /// Not durable until [`Pager::sync`]. Sealing here, on the way to the file, means a page
     /// rewritten many times while cached pays for its checksum once per write-back.

@@ -340,6 +340,11 @@ impl Storage {
     }
 }
 
+/// The meta of the last durable checkpoint and the slot it is in, for the integrity check.
+pub(crate) fn lock_meta(s: &Storage) -> MutexGuard<'_, (Meta, Slot)> {
+    lock(&s.meta)
+}
+
 /// Locks the freelist of `s` (for the integrity check).
 pub(crate) fn lock_freelist(s: &Storage) -> MutexGuard<'_, FreeList> {
     lock(&s.freelist)
