@@ -151,6 +151,9 @@ enum TpchCommand {
 enum DrillCommand {
     /// Back up a live database under write load, restore it, verify it; report RTO/RPO.
     BackupRestore(drill::backup_restore::DrillArgs),
+    /// Fill a small tmpfs under a writer in both WAL modes, free space, reopen: every commit
+    /// that returned must be there and the database usable (skipped where no tmpfs mounts).
+    Enospc(drill::enospc::EnospcArgs),
     /// Run the seeded history workload at both isolation levels and check its histories for
     /// dependency cycles (exit code 1 on any).
     History(drill::history::HistoryArgs),
@@ -217,6 +220,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Drill(DrillCommand::BackupRestore(args)) => {
             drill::backup_restore::backup_restore_cmd(args)
         }
+        Command::Drill(DrillCommand::Enospc(args)) => drill::enospc::enospc_cmd(args),
         Command::Drill(DrillCommand::History(args)) => drill::history::history_cmd(args),
         Command::Drill(DrillCommand::Isolation(args)) => drill::isolation::isolation_cmd(&args),
         Command::Drill(DrillCommand::Recovery(args)) => drill::recovery::recovery_cmd(args),

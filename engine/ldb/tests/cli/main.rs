@@ -6,6 +6,7 @@ mod check_tables;
 mod commands;
 mod common;
 mod compare;
+mod enospc_drill;
 mod import_export;
 mod isolation;
 mod migrate;

@@ -2,5 +2,6 @@
 //! directory and returns what it found; the CLI names the figures as metrics and prints them.
 
 pub mod backup_restore;
+pub mod enospc;
 pub mod history;
 pub mod recovery;

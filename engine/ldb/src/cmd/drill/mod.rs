@@ -2,6 +2,7 @@
 //! and the hidden writer process the recovery drill kills.
 
 pub mod backup_restore;
+pub mod enospc;
 pub mod history;
 pub mod isolation;
 pub mod recovery;
