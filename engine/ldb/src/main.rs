@@ -163,6 +163,9 @@ enum DrillCommand {
     /// Crash loop over real files: SIGKILL a writer process at seeded points, reopen, verify
     /// every acknowledged commit; report crashes, recovery time p50/p95, commits lost.
     Recovery(drill::recovery::RecoveryArgs),
+    /// Differential testing against SQLite: the same seeded statements on both engines, every
+    /// outcome compared (exit code 1 on the first disagreement of any seed).
+    SqlDiff(drill::sql_diff::SqlDiffArgs),
 }
 
 /// What `ldb bench` measures.
@@ -224,6 +227,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Drill(DrillCommand::History(args)) => drill::history::history_cmd(args),
         Command::Drill(DrillCommand::Isolation(args)) => drill::isolation::isolation_cmd(&args),
         Command::Drill(DrillCommand::Recovery(args)) => drill::recovery::recovery_cmd(args),
+        Command::Drill(DrillCommand::SqlDiff(args)) => drill::sql_diff::sql_diff_cmd(args),
         Command::DrillWriter(args) => done(drill::recovery::writer_cmd(args)),
         Command::Bench(BenchCommand::Storage(args)) => done(bench::storage::run(args)),
         Command::Bench(BenchCommand::OlapKv(args)) => done(bench::olap_kv::olap_kv_cmd(args)),

@@ -14,6 +14,7 @@ mod pitr;
 mod recover;
 mod recovery_drill;
 mod sql;
+mod sql_diff;
 mod sql_terminal;
 mod tpcc;
 mod txn;

@@ -6,3 +6,4 @@ pub mod enospc;
 pub mod history;
 pub mod isolation;
 pub mod recovery;
+pub mod sql_diff;
