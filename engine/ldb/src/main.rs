@@ -39,7 +39,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 
 use crate::cmd::{
-    backup, bench, catalog, check, crashtest, drill, export, import, kv, migrate, recover,
+    backup, bench, catalog, check, crashtest, drill, export, fuzz, import, kv, migrate, recover,
     snapshot, sql, stats, tpch, txn,
 };
 
@@ -99,6 +99,9 @@ enum Command {
     /// Crash-loop test on the simulated disk: crash at every I/O operation of a seeded workload,
     /// recover, verify (exit code 1 on any violation).
     Crashtest(crashtest::CrashtestArgs),
+    /// Fuzz the engine's decoders (pages, WAL, backup manifest, catalog, rows, keys, columnar
+    /// chunks, SQL) with seeded mutations of real encodings; exit code 1 on any crash.
+    Fuzz(fuzz::FuzzArgs),
     /// Run SQL: statements given (separated by `;`), or read from standard input until `;`
     /// (exit code 2 if a statement fails).
     Sql(sql::SqlArgs),
@@ -210,6 +213,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Catalog(args) => done(catalog::catalog_cmd(args)),
         Command::Txn(args) => done(txn::txn_cmd(args)),
         Command::Crashtest(args) => crashtest::crashtest_cmd(args),
+        Command::Fuzz(args) => fuzz::fuzz_cmd(args),
         Command::Sql(args) => sql::sql_cmd(args),
         Command::Migrate(command) => migrate::migrate_cmd(command),
         Command::Import(args) => done(import::import_cmd(args)),

@@ -21,6 +21,7 @@ pub mod crashdrill;
 pub mod crashtest;
 pub mod drill;
 pub mod error;
+pub mod fuzz;
 pub mod history;
 pub mod isolation;
 pub mod snapshot;

@@ -49,7 +49,9 @@ const FL_HEADER: usize = PAGE_HEADER_LEN + layout::IDS;
 
 /// How many page ids one freelist page holds.
 pub fn ids_per_page(page_size: usize) -> usize {
-    (page_size - FL_HEADER) / layout::ID_LEN
+    // Saturating: a page shorter than the header holds no ids (verified pages never are; see
+    // the fuzz fixture `freelist_page_shorter_than_its_header`).
+    page_size.saturating_sub(FL_HEADER) / layout::ID_LEN
 }
 
 /// Encodes one freelist page.

@@ -153,11 +153,19 @@ impl Page {
         Arc::ptr_eq(&self.buf, &other.buf)
     }
 
-    /// Checks the checksum, the self id and the page type of a page read from disk.
+    /// Checks the size, the checksum, the self id and the page type of a page read from disk.
+    /// A page is never shorter than [`MIN_PAGE_SIZE`]: every decoder of a verified page relies
+    /// on that (a freelist page's capacity is computed from its size).
     pub fn verify(&self, expected: PageId) -> Result<()> {
         let short = || Error::corruption(expected, "page shorter than its header");
-        if self.buf.len() < PAGE_HEADER_LEN {
-            return Err(short());
+        if self.buf.len() < MIN_PAGE_SIZE {
+            return Err(Error::corruption(
+                expected,
+                format!(
+                    "page is {} bytes, shorter than the smallest page size {MIN_PAGE_SIZE}",
+                    self.buf.len()
+                ),
+            ));
         }
         let stored = read_u32_at(&self.buf, layout::CRC.offset).map_err(|_| short())?;
         let actual = crc32c::crc32c(self.checksummed());

@@ -9,6 +9,7 @@ pub mod check;
 pub mod crashtest;
 pub mod drill;
 pub mod export;
+pub mod fuzz;
 pub mod import;
 pub mod kv;
 pub mod migrate;

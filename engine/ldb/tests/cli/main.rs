@@ -7,6 +7,7 @@ mod commands;
 mod common;
 mod compare;
 mod enospc_drill;
+mod fuzz;
 mod import_export;
 mod isolation;
 mod migrate;
