@@ -132,7 +132,12 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
         }
         Bound::Ddl(d) => run_ddl(txn, d).map(|_| done(0)),
         Bound::Explain(inner) => {
-            let lines = explain(inner);
+            let mut lines = explain(inner);
+            if let Bound::Select(q) = inner.as_ref()
+                && let Some((_, line)) = super::stats::estimate_lines(txn, q, params)?
+            {
+                insert_before_output(&mut lines, line);
+            }
             Ok(ExecResult {
                 kind,
                 rows_affected: lines.len() as u64,
@@ -149,7 +154,19 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
             };
             let (rows, times) = select_analyzed(txn, q, params)?;
             let mut lines = explain(inner);
+            let estimate = super::stats::estimate_lines(txn, q, params)?;
+            if let Some((_, line)) = &estimate {
+                insert_before_output(&mut lines, line.clone());
+            }
             lines.extend(super::explain::analyzed(&times, rows.rows.len()));
+            if let (Some((est, _)), Some(scan)) = (&estimate, &times.scan)
+                && est.is_finite()
+            {
+                lines.push(format!(
+                    "  estimate against actual: {est:.0} rows estimated, {} selected by the scan",
+                    scan.rows_selected
+                ));
+            }
             Ok(ExecResult {
                 kind,
                 rows_affected: lines.len() as u64,
@@ -160,10 +177,28 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
                 }),
             })
         }
+        Bound::Analyze(target) => super::stats::analyze(txn, target.as_ref()).map(done),
+        Bound::ShowStats(def) => {
+            let rows = super::stats::show_stats(txn, def)?;
+            Ok(ExecResult {
+                kind,
+                rows_affected: rows.rows.len() as u64,
+                rows: Some(rows),
+            })
+        }
         Bound::Begin(_) | Bound::Commit | Bound::Rollback => Err(invalid_param(format!(
             "{kind} controls a session's transaction and cannot run inside another statement's"
         ))),
     }
+}
+
+/// Puts `line` before the `output:` line of an `EXPLAIN` (at the end if there is none).
+fn insert_before_output(lines: &mut Vec<String>, line: String) {
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("  output:"))
+        .unwrap_or(lines.len());
+    lines.insert(at, line);
 }
 
 fn insert(txn: &mut Transaction<'_>, ins: &Insert, params: &[Value]) -> Result<u64> {
