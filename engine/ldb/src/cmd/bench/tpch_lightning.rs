@@ -1,6 +1,6 @@
 //! Lightning's side of `ldb bench tpch`: the TPC-H tables created from `schema.sql` (columnar),
 //! the CSV files imported, the data file's size after a checkpoint, each column's stored and
-//! plain bytes, the queries run; and the comparison of Lightning's answers with DuckDB's,
+//! plain bytes, its column statistics verified, the queries run; and the comparison of Lightning's answers with DuckDB's,
 //! value for value.
 
 use std::path::Path;
@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use lightning_db::Options;
 use lightning_db::columnar::sizes::{ColumnSize, column_sizes};
+use lightning_db::columnar::table_stats::verify::verify;
 use lightning_db::schema::import::import_csv;
 use lightning_db::schema::sql::SqlDatabase;
 use lightning_db::schema::{Catalog, Value};
@@ -55,6 +56,24 @@ impl Lightning {
         let mut txn = self.db.database().begin_read_only()?;
         let def = Catalog::load(&mut txn)?.table(table)?.clone();
         Ok(column_sizes(&mut txn, &def)?)
+    }
+
+    /// Columns of `tables` whose stored statistics fail verification against the segments
+    /// (`columnar::table_stats::verify`); each failure is printed on standard error.
+    pub fn stats_failures(&self, tables: &[&str]) -> Result<u64> {
+        let mut txn = self.db.database().begin_read_only()?;
+        let catalog = Catalog::load(&mut txn)?;
+        let mut failures = 0;
+        for t in tables {
+            let def = catalog.table(t)?;
+            for v in verify(&mut txn, def)? {
+                if !v.passes() {
+                    errln!("{t}.{}: statistics: {}", v.column, v.problems.join("; "));
+                    failures += 1;
+                }
+            }
+        }
+        Ok(failures)
     }
 
     /// Runs `sql`: its seconds and rows.
