@@ -13,6 +13,7 @@
 //! counts).
 #![deny(clippy::indexing_slicing)]
 
+mod build;
 pub mod estimate;
 mod hll;
 
@@ -174,22 +175,10 @@ pub fn scalars(col: &ColumnVector) -> Vec<Scalar> {
 }
 
 impl ColumnStats {
-    /// The statistics of `col`, with a histogram of at most `buckets` buckets.
+    /// The statistics of `col`, with a histogram of at most `buckets` buckets (values sorted
+    /// in their own type, see [`build`]).
     pub fn of(col: &ColumnVector, buckets: usize) -> ColumnStats {
-        let values = scalars(col);
-        let mut distinct = HyperLogLog::new();
-        for s in &values {
-            distinct.add(s);
-        }
-        let histogram = EquiDepthHistogram::build(&values, buckets);
-        ColumnStats {
-            rows: col.len() as u64,
-            null_count: col.null_count() as u64,
-            min: histogram.bounds.first().cloned(),
-            max: histogram.bounds.last().cloned(),
-            distinct,
-            histogram,
-        }
+        build::column_stats(col, buckets)
     }
 
     /// Merges the statistics of another segment of the same column in.

@@ -141,3 +141,40 @@ fn estimates_follow_a_known_distribution() {
         1.0
     );
 }
+
+#[test]
+fn statistics_built_per_type_equal_those_built_from_scalars() {
+    use crate::columnar::stats::{EquiDepthHistogram, HyperLogLog, scalars};
+    for seed in 0..seeds(3) {
+        let mut rng = SplitMix64::new(0x5747 + seed);
+        for ty in [
+            PhysicalType::Int,
+            PhysicalType::Double,
+            PhysicalType::Bool,
+            PhysicalType::Bytes,
+        ] {
+            for shape in SHAPES {
+                let n = 1 + rng.below(3000) as usize;
+                let nulls = rng.below(3);
+                let col = column(values(ty, shape, n, &mut rng), nulls, &mut rng);
+                let vals = scalars(&col);
+                let mut sketch = HyperLogLog::new();
+                for v in &vals {
+                    sketch.add(v);
+                }
+                let hist = EquiDepthHistogram::build(&vals, 16);
+                let got = ColumnStats::of(&col, 16);
+                let what = format!("seed {seed} {ty:?} {shape:?} n {n}");
+                assert_eq!(got.histogram, hist, "{what}");
+                assert_eq!(got.distinct, sketch, "{what}");
+                assert_eq!(got.rows, n as u64, "{what}");
+                assert_eq!(got.null_count, col.null_count() as u64, "{what}");
+                assert_eq!(
+                    (got.min.as_ref(), got.max.as_ref()),
+                    (hist.bounds.first(), hist.bounds.last()),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
