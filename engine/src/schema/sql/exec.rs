@@ -133,10 +133,8 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
         Bound::Ddl(d) => run_ddl(txn, d).map(|_| done(0)),
         Bound::Explain(inner) => {
             let mut lines = explain(inner);
-            if let Bound::Select(q) = inner.as_ref()
-                && let Some((_, line)) = super::stats::estimate_lines(txn, q, params)?
-            {
-                insert_before_output(&mut lines, line);
+            if let Bound::Select(q) = inner.as_ref() {
+                super::stats::add_estimate(txn, q, params, &mut lines, None)?;
             }
             Ok(ExecResult {
                 kind,
@@ -154,19 +152,8 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
             };
             let (rows, times) = select_analyzed(txn, q, params)?;
             let mut lines = explain(inner);
-            let estimate = super::stats::estimate_lines(txn, q, params)?;
-            if let Some((_, line)) = &estimate {
-                insert_before_output(&mut lines, line.clone());
-            }
             lines.extend(super::explain::analyzed(&times, rows.rows.len()));
-            if let (Some((est, _)), Some(scan)) = (&estimate, &times.scan)
-                && est.is_finite()
-            {
-                lines.push(format!(
-                    "  estimate against actual: {est:.0} rows estimated, {} selected by the scan",
-                    scan.rows_selected
-                ));
-            }
+            super::stats::add_estimate(txn, q, params, &mut lines, times.scan.as_ref())?;
             Ok(ExecResult {
                 kind,
                 rows_affected: lines.len() as u64,
@@ -190,15 +177,6 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
             "{kind} controls a session's transaction and cannot run inside another statement's"
         ))),
     }
-}
-
-/// Puts `line` before the `output:` line of an `EXPLAIN` (at the end if there is none).
-fn insert_before_output(lines: &mut Vec<String>, line: String) {
-    let at = lines
-        .iter()
-        .position(|l| l.starts_with("  output:"))
-        .unwrap_or(lines.len());
-    lines.insert(at, line);
 }
 
 fn insert(txn: &mut Transaction<'_>, ins: &Insert, params: &[Value]) -> Result<u64> {

@@ -1,7 +1,7 @@
 //! The statistics statements of columnar tables, run: `ANALYZE` (rebuild every column's
 //! statistics from a full pass, in the statement's transaction), `SHOW STATS t` (one row per
 //! column), and the row estimate `EXPLAIN` prints for a columnar scan's pushed-down
-//! predicates ([`estimate_lines`]; the rules are `columnar::stats::estimate`'s).
+//! predicates ([`add_estimate`]; the rules are `columnar::stats::estimate`'s).
 
 use super::super::catalog::Catalog;
 use super::super::def::TableDef;
@@ -11,6 +11,7 @@ use super::bind::Select;
 use super::exec::Rows;
 use crate::Transaction;
 use crate::columnar::Scalar;
+use crate::columnar::scan::ScanStats;
 use crate::columnar::stats::estimate::selectivity;
 use crate::columnar::store;
 use crate::columnar::table_stats::{self, StoredStats};
@@ -103,10 +104,39 @@ pub fn show_stats(txn: &mut Transaction<'_>, def: &TableDef) -> Result<Rows> {
     })
 }
 
+/// Adds the estimate of a columnar `SELECT`'s scan to its `EXPLAIN` `lines`: the
+/// `estimated rows:` line before `output:`, and with the scan's figures of `EXPLAIN ANALYZE`
+/// (`scan`) an `estimate against actual:` line at the end. Nothing for a row table.
+pub fn add_estimate(
+    txn: &mut Transaction<'_>,
+    s: &Select,
+    params: &[Value],
+    lines: &mut Vec<String>,
+    scan: Option<&ScanStats>,
+) -> Result<()> {
+    let Some((est, line)) = estimate(txn, s, params)? else {
+        return Ok(());
+    };
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("  output:"))
+        .unwrap_or(lines.len());
+    lines.insert(at, line);
+    if let Some(scan) = scan
+        && est.is_finite()
+    {
+        lines.push(format!(
+            "  estimate against actual: {est:.0} rows estimated, {} selected by the scan",
+            scan.rows_selected
+        ));
+    }
+    Ok(())
+}
+
 /// The estimated rows of a columnar `SELECT`'s scan (after its pushed-down predicates) and the
-/// `EXPLAIN` line saying so; `None` for a table that is not columnar or a plan whose
-/// predicates wait for parameters.
-pub fn estimate_lines(
+/// `EXPLAIN` line saying so (the estimate NaN when there is none to give: no statistics, or
+/// predicates waiting for parameters); `None` for a table that is not columnar.
+fn estimate(
     txn: &mut Transaction<'_>,
     s: &Select,
     params: &[Value],
