@@ -124,6 +124,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_loaded_tables_statistics_verify_and_a_wrong_entry_is_counted() {
+        use crate::cmd::tpch::generate::{Table, generate};
+        use lightning_db::columnar::table_stats;
+        use lightning_db::schema::keys::{ColumnarKey, columnar_key};
+        let data = tempfile::tempdir().expect("temp dir");
+        for table in [Table::Lineitem, Table::Orders] {
+            generate(table, 0.002, data.path()).expect("generates");
+        }
+        let root = super::super::duckdb::workspace_root().expect("inside the repository");
+        let schema = root.join("engine/ldb/tpch/schema.sql");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ours = load(
+            &dir.path().join("db"),
+            &schema,
+            data.path(),
+            &["lineitem", "orders"],
+        )
+        .expect("loads");
+        assert_eq!(
+            ours.stats_failures(&["lineitem", "orders"])
+                .expect("verifies"),
+            0
+        );
+        // One column's stored row count off by one.
+        let raw = ours.db.database();
+        let mut txn = raw.begin_read_only().expect("read");
+        let def = Catalog::load(&mut txn)
+            .expect("catalog")
+            .table("orders")
+            .expect("orders")
+            .clone();
+        let col = def.columns[1].clone();
+        let mut stored = table_stats::load(&mut txn, &def, &col)
+            .expect("decodes")
+            .expect("stored");
+        drop(txn);
+        stored.stats.rows += 1;
+        let key = columnar_key(def.id, ColumnarKey::Stats(col.id));
+        raw.put(&key, &stored.encode()).expect("put");
+        assert_eq!(
+            ours.stats_failures(&["lineitem", "orders"])
+                .expect("verifies"),
+            1
+        );
+    }
+
+    #[test]
     fn answers_compare_value_for_value_with_a_tolerance_for_double_sums() {
         let ours = vec![vec![
             Value::Text("A".into()),
