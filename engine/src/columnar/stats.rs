@@ -13,7 +13,7 @@
 //! counts).
 #![deny(clippy::indexing_slicing)]
 
-mod build;
+pub mod build;
 pub mod estimate;
 mod hll;
 

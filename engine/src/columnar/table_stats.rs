@@ -11,7 +11,8 @@
 //!   stale-but-conservative (counts at least, bounds at least as wide as the live rows') and its
 //!   `deleted` counter grows.
 //! * [`analyze`] rebuilds every entry from the live rows of every segment (one pass; each
-//!   segment's histogram built exactly, all of them merged in one [`EquiDepthHistogram::merge_all`])
+//!   segment's histogram built by [`ColumnStats::of`], all of them merged in one
+//!   [`EquiDepthHistogram::merge_all`])
 //!   and resets the counters.
 //!
 //! The delta (rows not yet in a segment, fewer than a row group) is not covered until it is
@@ -130,7 +131,8 @@ pub fn live_stats(col: &ColumnVector, deleted: Option<&super::Bitmap>) -> Column
 
 /// Statistics of every column of `def` (in column order) recomputed from the live rows of
 /// every segment `txn` sees, except segment `skip`; `extra` (one per column) is merged in
-/// last. Each segment's statistics are exact; the histograms are merged in one pass.
+/// last. Each segment's statistics come from [`ColumnStats::of`] (counts, bounds and sketch
+/// exact); the histograms are merged in one pass.
 pub fn compute(
     txn: &mut Transaction<'_>,
     def: &TableDef,

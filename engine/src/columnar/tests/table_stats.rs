@@ -178,3 +178,48 @@ fn statistics_built_per_type_equal_those_built_from_scalars() {
         }
     }
 }
+
+#[test]
+fn a_large_segment_histogram_from_a_sample_keeps_exact_bounds_and_counts() {
+    use crate::columnar::stats::build::HISTOGRAM_SAMPLE;
+    use crate::columnar::stats::{EquiDepthHistogram, scalars};
+    for seed in 0..seeds(2) {
+        let mut rng = SplitMix64::new(0x5A3F + seed);
+        for ty in [PhysicalType::Int, PhysicalType::Double, PhysicalType::Bytes] {
+            for shape in [
+                Shape::Sorted,
+                Shape::RandomWide,
+                Shape::FewDistinct,
+                Shape::Runs,
+            ] {
+                let n = HISTOGRAM_SAMPLE * 4 + rng.below(5000) as usize;
+                let col = column(values(ty, shape, n, &mut rng), 1, &mut rng);
+                let vals = scalars(&col);
+                let exact = EquiDepthHistogram::build(&vals, HISTOGRAM_BUCKETS);
+                let got = ColumnStats::of(&col, HISTOGRAM_BUCKETS);
+                let what = format!("seed {seed} {ty:?} {shape:?} n {n}");
+                let h = &got.histogram;
+                assert_eq!(
+                    h.counts.iter().sum::<u64>(),
+                    exact.counts.iter().sum::<u64>(),
+                    "{what}"
+                );
+                assert_eq!(
+                    (h.bounds.first(), h.bounds.last()),
+                    (exact.bounds.first(), exact.bounds.last()),
+                    "{what}"
+                );
+                assert!(h.counts.len() <= HISTOGRAM_BUCKETS, "{what}");
+                let worst = *exact.counts.iter().max().unwrap_or(&0) as f64;
+                for _ in 0..50 {
+                    let x = &vals[rng.below(vals.len() as u64) as usize];
+                    let (est, want) = (h.estimate_le(x), exact.estimate_le(x));
+                    assert!(
+                        (est - want).abs() <= 2.0 * worst + 8.0,
+                        "{what} {x:?}: {est} against {want}"
+                    );
+                }
+            }
+        }
+    }
+}
