@@ -23,6 +23,8 @@
 //!   deletes, the primary key across delta and segments;
 //! * [`scan`] — the scan: zone-map pruning, predicates on encoded chunks, late
 //!   materialization, batches of rows;
+//! * [`table_stats`] — each column's statistics stored per table, maintained as segments are
+//!   written, rebuilt by `ANALYZE`, verified against the segments ([`table_stats::verify`]);
 //! * [`sizes`] — each column's stored and plain bytes and its encodings;
 //! * [`vexpr`] and [`aggregate`] — vectorized arithmetic and hash aggregation over batches.
 //!
@@ -38,6 +40,7 @@ pub mod segment;
 pub mod sizes;
 pub mod stats;
 pub mod store;
+pub mod table_stats;
 pub mod vector;
 pub mod vexpr;
 pub mod write;

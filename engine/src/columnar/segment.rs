@@ -59,14 +59,14 @@ impl SegmentMeta {
     }
 }
 
-fn seal(mut out: Vec<u8>) -> Vec<u8> {
+pub(super) fn seal(mut out: Vec<u8>) -> Vec<u8> {
     let crc = crc32c::crc32c(&out);
     push_u32(&mut out, crc);
     out
 }
 
 /// Checks the trailing crc32c and returns the bytes it covers.
-fn unseal<'a>(bytes: &'a [u8], what: &str) -> Result<&'a [u8], ChunkError> {
+pub(super) fn unseal<'a>(bytes: &'a [u8], what: &str) -> Result<&'a [u8], ChunkError> {
     let Some(split) = bytes.len().checked_sub(4) else {
         return Err(invalid(format!(
             "{what}: {} bytes, too short for a checksum",

@@ -1,6 +1,6 @@
 //! Column statistics, kept as segments are written and merged across segments, for the
 //! optimizer's estimates: row and NULL counts, bounds, a distinct-count sketch
-//! ([`HyperLogLog`]) and an [`EquiDepthHistogram`].
+//! ([`HyperLogLog`]) and an [`EquiDepthHistogram`]; [`estimate`] turns them into row estimates.
 //!
 //! Hash of the sketch ([`hash64`]), fixed forever since sketches are stored: FNV-1a 64 over the
 //! value's bytes, then the SplitMix64 finalizer. A value's bytes: an integer's 8 bytes
@@ -13,6 +13,8 @@
 //! counts).
 #![deny(clippy::indexing_slicing)]
 
+pub mod build;
+pub mod estimate;
 mod hll;
 
 pub use hll::{HLL_PRECISION, HyperLogLog, hash_scalar, hash64};
@@ -105,15 +107,23 @@ impl EquiDepthHistogram {
     /// The histogram of the union of the values of `self` and `other` (approximate: each
     /// bucket counts as its weight at its upper bound), with as many buckets as the larger.
     pub fn merge(&self, other: &EquiDepthHistogram) -> EquiDepthHistogram {
+        let buckets = self.counts.len().max(other.counts.len());
+        EquiDepthHistogram::merge_all(&[self, other], buckets)
+    }
+
+    /// The histogram of the union of the values of all of `parts` in one pass (each bucket
+    /// counts as its weight at its upper bound, each first bound as weight 0), cut into at most
+    /// `buckets` buckets. One pass over every part loses less than merging pairwise.
+    pub fn merge_all(parts: &[&EquiDepthHistogram], buckets: usize) -> EquiDepthHistogram {
         let mut points: Vec<(&Scalar, u64)> = Vec::new();
-        for h in [self, other] {
+        for h in parts {
             if let Some(first) = h.bounds.first() {
                 points.push((first, 0));
             }
             points.extend(h.bounds.iter().skip(1).zip(h.counts.iter().copied()));
         }
         points.sort_by(|a, b| total(a.0, b.0));
-        EquiDepthHistogram::from_weighted(&points, self.counts.len().max(other.counts.len()))
+        EquiDepthHistogram::from_weighted(&points, buckets)
     }
 }
 
@@ -165,22 +175,10 @@ pub fn scalars(col: &ColumnVector) -> Vec<Scalar> {
 }
 
 impl ColumnStats {
-    /// The statistics of `col`, with a histogram of at most `buckets` buckets.
+    /// The statistics of `col`, with a histogram of at most `buckets` buckets (values sorted
+    /// in their own type, see [`build`]).
     pub fn of(col: &ColumnVector, buckets: usize) -> ColumnStats {
-        let values = scalars(col);
-        let mut distinct = HyperLogLog::new();
-        for s in &values {
-            distinct.add(s);
-        }
-        let histogram = EquiDepthHistogram::build(&values, buckets);
-        ColumnStats {
-            rows: col.len() as u64,
-            null_count: col.null_count() as u64,
-            min: histogram.bounds.first().cloned(),
-            max: histogram.bounds.last().cloned(),
-            distinct,
-            histogram,
-        }
+        build::column_stats(col, buckets)
     }
 
     /// Merges the statistics of another segment of the same column in.

@@ -1,5 +1,6 @@
 //! Segments in the transactional store: writing one (its chunks and meta entry, in the caller's
-//! transaction, so a segment appears at commit or not at all and is as durable as any commit),
+//! transaction, so a segment appears at commit or not at all and is as durable as any commit,
+//! together with the column statistics it updates),
 //! listing a table's segments as a snapshot sees them, and reading chunks and deleted-row
 //! bitmaps back — checksums checked, nothing from disk trusted.
 //!
@@ -79,7 +80,8 @@ pub fn put_state(txn: &mut Transaction<'_>, def: &TableDef, s: &State) -> Result
 }
 
 /// Encodes `columns` (one vector per column of `def`, in column order, all of one length) into
-/// a new segment with id `id`, written in `txn`. Returns its meta entry.
+/// a new segment with id `id`, written in `txn`, its statistics merged into the table's
+/// ([`super::table_stats::on_segment`]). Returns its meta entry.
 pub fn write_segment(
     txn: &mut Transaction<'_>,
     def: &TableDef,
@@ -112,6 +114,7 @@ pub fn write_segment(
         &columnar_key(def.id, ColumnarKey::Segment(id)),
         &encode_meta(&meta),
     )?;
+    super::table_stats::on_segment(txn, def, id, columns)?;
     Ok(meta)
 }
 

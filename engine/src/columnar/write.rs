@@ -1,7 +1,7 @@
 //! Writing a columnar table: inserts (a batch of rows becomes whole segments directly, the rest
 //! goes to the delta), compaction of the delta into segments, and deletes (a segment row is
-//! marked in the segment's deleted-rows bitmap; a delta row is removed). An update is a delete
-//! and an insert.
+//! marked in the segment's deleted-rows bitmap and counted in the column statistics; a delta
+//! row is removed). An update is a delete and an insert.
 //!
 //! Every write first takes the table's segment-state entry for update. That entry is the
 //! table's write lock: two writers of one columnar table run one after the other, and under
@@ -272,11 +272,14 @@ pub fn delete(txn: &mut Transaction<'_>, def: &TableDef, locations: &[Location])
     }
     if !by_segment.is_empty() {
         let segments: Vec<Segment> = store::segments(txn, def)?;
+        let mut from_segments = 0;
         for (id, rows) in by_segment {
             if let Some(seg) = segments.iter().find(|s| s.id == id) {
-                n += store::mark_deleted(txn, def, seg, &rows)?;
+                from_segments += store::mark_deleted(txn, def, seg, &rows)?;
             }
         }
+        super::table_stats::on_delete(txn, def, from_segments)?;
+        n += from_segments;
     }
     store::put_state(txn, def, &state)?;
     Ok(n)

@@ -49,6 +49,9 @@ pub enum ColumnarKey {
     Chunk(u64, u32),
     /// `… 03 <segment u64 BE>`: the bitmap of a segment's deleted rows (absent: none).
     Deleted(u64),
+    /// `… 04 <column id u32 BE>`: one column's statistics over the table's segments
+    /// (`columnar::table_stats`).
+    Stats(u32),
 }
 
 const NULL_TAG: u8 = 0x00;
@@ -125,7 +128,18 @@ pub fn columnar_key(id: TableId, part: ColumnarKey) -> Vec<u8> {
             k.push(0x03);
             k.extend_from_slice(&seg.to_be_bytes());
         }
+        ColumnarKey::Stats(column) => {
+            k.push(0x04);
+            k.extend_from_slice(&column.to_be_bytes());
+        }
     }
+    k
+}
+
+/// The prefix of every column-statistics key of table `id` (`… 04`).
+pub fn columnar_stats_prefix(id: TableId) -> Vec<u8> {
+    let mut k = columnar_prefix(id);
+    k.push(0x04);
     k
 }
 

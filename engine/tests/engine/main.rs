@@ -7,6 +7,7 @@
 mod backup;
 mod bank;
 mod catalog;
+mod column_stats;
 mod columnar;
 mod concurrency;
 mod crash_loop;

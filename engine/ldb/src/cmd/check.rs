@@ -1,6 +1,7 @@
 //! `ldb check`: every page checksum, the B+tree structure and the freelist, then every table and
 //! index (orphaned and missing index entries, constraints, rows that do not decode, counts and
-//! fingerprints, foreign keys in the reserved schema prefix); exit code 1 on findings. A
+//! fingerprints, columnar tables' column statistics against their segments, foreign keys in the
+//! reserved schema prefix); exit code 1 on findings. A
 //! database too damaged to open is a finding, not an error. `--read-only` checks the storage
 //! core only.
 
@@ -27,7 +28,7 @@ pub struct CheckArgs {
     /// (`<prefix>.errors`, `.pages_verified`, `.leaked_pages`, `.keys`; when tables were
     /// checked also `.tables`, `.rows`, `.index_entries`, `.orphaned_index_entries`,
     /// `.missing_index_entries`, `.constraint_violations`, `.undecodable_rows`,
-    /// `.foreign_keys`).
+    /// `.foreign_keys`, `.column_stats`).
     #[arg(long, value_name = "PREFIX")]
     metrics: Option<String>,
     /// Open without writing anything (no recovery writes, no lock file created), e.g. a
@@ -109,6 +110,7 @@ fn metrics(prefix: &str, report: &IntegrityReport) -> Vec<Metric> {
             ("constraint_violations", t.constraint_violations),
             ("undecodable_rows", t.undecodable_rows),
             ("foreign_keys", t.foreign_keys),
+            ("column_stats", t.column_stats),
         ] {
             metrics.push(Metric::lower(
                 format!("{prefix}.{name}"),

@@ -3,6 +3,7 @@
 
 mod backup;
 mod check_tables;
+mod column_stats;
 mod commands;
 mod common;
 mod compare;

@@ -7,6 +7,7 @@
 //! * `corrupt` — flipped and cut bytes, and structurally invalid chunks with valid checksums;
 //! * `predicates` — `filter` against the naive evaluation, `may_match` against `filter`;
 //! * `statistics` — sketches, histograms, merging, the zone map and stats codecs;
+//! * `table_stats` — stored statistics entries, their verification, row estimates;
 //! * `fsst` — the FSST encoding: round trips, what the chooser picks, damaged tables;
 //! * `kernels` — fast paths of the hot loops against their plain definitions.
 
@@ -16,6 +17,7 @@ mod kernels;
 mod predicates;
 mod roundtrip;
 mod statistics;
+mod table_stats;
 
 use super::vector::{Bitmap, ByteColumn, ColumnVector, PhysicalType, Values};
 

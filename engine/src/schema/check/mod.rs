@@ -3,7 +3,8 @@
 //! NULL, every index holds exactly the entries its rows imply (no orphaned entry, none
 //! missing, unique values unique), per-index counts agree, and an order-independent
 //! fingerprint of (index key, primary key) pairs recomputed from the rows matches the one
-//! read from the index. Keys inside the reserved prefix that belong to no table, index,
+//! read from the index. A columnar table's stored column statistics are verified against its
+//! segments ([`stats`]). Keys inside the reserved prefix that belong to no table, index,
 //! catalog entry or migration history entry are reported as foreign.
 //!
 //! Run it in a read-only transaction ([`Database::begin_read_only`](crate::Database)) to check
@@ -19,6 +20,7 @@
 mod drill;
 mod foreign;
 mod pass;
+mod stats;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -49,20 +51,25 @@ pub enum FindingKind {
     UndecodableRow,
     /// A key inside the reserved prefix that no table, index, catalog entry or migration owns.
     ForeignKey,
+    /// A columnar table's stored column statistics that disagree with its segments (or do not
+    /// decode).
+    ColumnStats,
 }
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 5] = [
+    pub const ALL: [FindingKind; 6] = [
         FindingKind::OrphanedEntry,
         FindingKind::MissingEntry,
         FindingKind::ConstraintViolation,
         FindingKind::UndecodableRow,
         FindingKind::ForeignKey,
+        FindingKind::ColumnStats,
     ];
 
     /// The kind's name in reports and metrics: `orphaned_index_entries`,
-    /// `missing_index_entries`, `constraint_violations`, `undecodable_rows`, `foreign_keys`.
+    /// `missing_index_entries`, `constraint_violations`, `undecodable_rows`, `foreign_keys`,
+    /// `column_stats`.
     pub fn metric_name(self) -> &'static str {
         match self {
             FindingKind::OrphanedEntry => "orphaned_index_entries",
@@ -70,6 +77,7 @@ impl FindingKind {
             FindingKind::ConstraintViolation => "constraint_violations",
             FindingKind::UndecodableRow => "undecodable_rows",
             FindingKind::ForeignKey => "foreign_keys",
+            FindingKind::ColumnStats => "column_stats",
         }
     }
 }
@@ -210,6 +218,7 @@ pub fn check(txn: &mut Transaction<'_>) -> Result<SchemaReport> {
             }
         }
         report.tables.push(table);
+        stats::check_stats(txn, def, &mut report)?;
     }
     foreign::foreign_keys(txn, &catalog, &mut report)?;
     Ok(report)

@@ -132,7 +132,10 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
         }
         Bound::Ddl(d) => run_ddl(txn, d).map(|_| done(0)),
         Bound::Explain(inner) => {
-            let lines = explain(inner);
+            let mut lines = explain(inner);
+            if let Bound::Select(q) = inner.as_ref() {
+                super::stats::add_estimate(txn, q, params, &mut lines, None)?;
+            }
             Ok(ExecResult {
                 kind,
                 rows_affected: lines.len() as u64,
@@ -150,6 +153,7 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
             let (rows, times) = select_analyzed(txn, q, params)?;
             let mut lines = explain(inner);
             lines.extend(super::explain::analyzed(&times, rows.rows.len()));
+            super::stats::add_estimate(txn, q, params, &mut lines, times.scan.as_ref())?;
             Ok(ExecResult {
                 kind,
                 rows_affected: lines.len() as u64,
@@ -158,6 +162,15 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
                     types: vec![Some(ColumnType::Text)],
                     rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
                 }),
+            })
+        }
+        Bound::Analyze(target) => super::stats::analyze(txn, target.as_ref()).map(done),
+        Bound::ShowStats(def) => {
+            let rows = super::stats::show_stats(txn, def)?;
+            Ok(ExecResult {
+                kind,
+                rows_affected: rows.rows.len() as u64,
+                rows: Some(rows),
             })
         }
         Bound::Begin(_) | Bound::Commit | Bound::Rollback => Err(invalid_param(format!(

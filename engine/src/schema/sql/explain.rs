@@ -185,7 +185,7 @@ fn pushdown_lines(plan: &Plan, table: Option<&super::super::def::TableDef>) -> V
 }
 
 /// A chunk predicate as SQL-like text, its constants shown in the column's type.
-fn predicate_text(
+pub(super) fn predicate_text(
     col: Option<&super::super::def::ColumnDef>,
     p: &crate::columnar::ChunkPredicate,
 ) -> String {

@@ -1,7 +1,8 @@
 //! The SQL front end: text to statements ([`parse`]), names to definitions ([`bind`]), row
 //! access chosen by the planner ([`plan`]), expressions ([`expr`]), `GROUP BY` and aggregates
 //! ([`aggregate`]), execution against the table layer ([`exec`]) or, for columnar tables, the
-//! columnar layer ([`columnar`]), `EXPLAIN` ([`explain`]), and
+//! columnar layer ([`columnar`]), `EXPLAIN` ([`explain`]), `ANALYZE` and `SHOW STATS`
+//! ([`stats`]), and
 //! the public face — [`SqlDatabase`], sessions with `BEGIN`/`COMMIT`/`ROLLBACK`, prepared
 //! statements and scripts ([`session`]).
 //!
@@ -16,6 +17,7 @@ pub mod expr;
 pub mod parse;
 pub mod plan;
 pub mod session;
+pub mod stats;
 
 pub use exec::{ExecResult, Rows};
 pub use session::{Session, SqlDatabase, Statement, StatementEffect, execute_in, execute_script};

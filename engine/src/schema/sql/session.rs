@@ -97,7 +97,10 @@ fn is_control(ast: &Ast) -> bool {
 }
 
 fn is_read_only(ast: &Ast) -> bool {
-    matches!(ast, Ast::Query(_) | Ast::Explain { .. })
+    matches!(
+        ast,
+        Ast::Query(_) | Ast::Explain { .. } | Ast::ShowVariable { .. }
+    )
 }
 
 /// A statement parsed once, bound and planned once per catalog (see the module docs).

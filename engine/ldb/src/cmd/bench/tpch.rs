@@ -12,7 +12,8 @@
 //!
 //! Metrics: `tpch.{lightning,duckdb}.load_s`, `tpch.load_ratio`, `tpch.{lightning,duckdb}.db_mib`,
 //! `tpch.size_ratio`, `columnar.compression_ratio[.lineitem.<column>]`,
-//! `columnar.vector_batch_size`; per query `tpch.<q>.{lightning,duckdb}_ms` (all samples),
+//! `columnar.vector_batch_size`, `columnar.stats_failures` (columns of the loaded tables whose
+//! stored statistics fail verification against their segments); per query `tpch.<q>.{lightning,duckdb}_ms` (all samples),
 //! `tpch.<q>.speed_ratio` (DuckDB's median time over Lightning's: Lightning's rows/s as a
 //! fraction of DuckDB's), `tpch.<q>_rows`; `olap.aggregate.rows_per_s` (lineitem rows over
 //! Lightning's Q6 time) and `columnar.validation_failures` (queries whose answers differ).
@@ -165,6 +166,12 @@ pub fn tpch_cmd(args: TpchArgs) -> Result<()> {
                 HIGHER,
             ));
         }
+        metrics.push(metric(
+            "columnar.stats_failures",
+            ours.stats_failures(&tables)? as f64,
+            "columns",
+            LOWER,
+        ));
         let lineitem_rows = ours.query("SELECT COUNT(*) FROM lineitem")?.1;
         let lineitem_rows = match lineitem_rows.first().and_then(|r| r.first()) {
             Some(lightning_db::schema::Value::Int(n)) => *n as f64,

@@ -1,6 +1,6 @@
 //! Lightning's side of `ldb bench tpch`: the TPC-H tables created from `schema.sql` (columnar),
 //! the CSV files imported, the data file's size after a checkpoint, each column's stored and
-//! plain bytes, the queries run; and the comparison of Lightning's answers with DuckDB's,
+//! plain bytes, its column statistics verified, the queries run; and the comparison of Lightning's answers with DuckDB's,
 //! value for value.
 
 use std::path::Path;
@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use lightning_db::Options;
 use lightning_db::columnar::sizes::{ColumnSize, column_sizes};
+use lightning_db::columnar::table_stats::verify::verify;
 use lightning_db::schema::import::import_csv;
 use lightning_db::schema::sql::SqlDatabase;
 use lightning_db::schema::{Catalog, Value};
@@ -57,6 +58,24 @@ impl Lightning {
         Ok(column_sizes(&mut txn, &def)?)
     }
 
+    /// Columns of `tables` whose stored statistics fail verification against the segments
+    /// (`columnar::table_stats::verify`); each failure is printed on standard error.
+    pub fn stats_failures(&self, tables: &[&str]) -> Result<u64> {
+        let mut txn = self.db.database().begin_read_only()?;
+        let catalog = Catalog::load(&mut txn)?;
+        let mut failures = 0;
+        for t in tables {
+            let def = catalog.table(t)?;
+            for v in verify(&mut txn, def)? {
+                if !v.passes() {
+                    errln!("{t}.{}: statistics: {}", v.column, v.problems.join("; "));
+                    failures += 1;
+                }
+            }
+        }
+        Ok(failures)
+    }
+
     /// Runs `sql`: its seconds and rows.
     pub fn query(&self, sql: &str) -> Result<(f64, Vec<Vec<Value>>)> {
         let started = Instant::now();
@@ -103,6 +122,53 @@ pub fn compare(ours: &[Vec<Value>], theirs: &[Vec<Json>]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_loaded_tables_statistics_verify_and_a_wrong_entry_is_counted() {
+        use crate::cmd::tpch::generate::{Table, generate};
+        use lightning_db::columnar::table_stats;
+        use lightning_db::schema::keys::{ColumnarKey, columnar_key};
+        let data = tempfile::tempdir().expect("temp dir");
+        for table in [Table::Lineitem, Table::Orders] {
+            generate(table, 0.002, data.path()).expect("generates");
+        }
+        let root = super::super::duckdb::workspace_root().expect("inside the repository");
+        let schema = root.join("engine/ldb/tpch/schema.sql");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ours = load(
+            &dir.path().join("db"),
+            &schema,
+            data.path(),
+            &["lineitem", "orders"],
+        )
+        .expect("loads");
+        assert_eq!(
+            ours.stats_failures(&["lineitem", "orders"])
+                .expect("verifies"),
+            0
+        );
+        // One column's stored row count off by one.
+        let raw = ours.db.database();
+        let mut txn = raw.begin_read_only().expect("read");
+        let def = Catalog::load(&mut txn)
+            .expect("catalog")
+            .table("orders")
+            .expect("orders")
+            .clone();
+        let col = def.columns[1].clone();
+        let mut stored = table_stats::load(&mut txn, &def, &col)
+            .expect("decodes")
+            .expect("stored");
+        drop(txn);
+        stored.stats.rows += 1;
+        let key = columnar_key(def.id, ColumnarKey::Stats(col.id));
+        raw.put(&key, &stored.encode()).expect("put");
+        assert_eq!(
+            ours.stats_failures(&["lineitem", "orders"])
+                .expect("verifies"),
+            1
+        );
+    }
 
     #[test]
     fn answers_compare_value_for_value_with_a_tolerance_for_double_sums() {

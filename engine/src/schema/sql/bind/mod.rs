@@ -6,6 +6,7 @@
 
 pub mod ddl;
 pub mod expr;
+pub mod stats;
 
 use sqlparser::ast::{self, SelectItem, SetExpr, Statement as Ast};
 
@@ -112,6 +113,10 @@ pub enum Bound {
     Explain(Box<Bound>),
     /// `EXPLAIN ANALYZE query`: the query run, its plan and what each step read and took.
     ExplainAnalyze(Box<Bound>),
+    /// `ANALYZE t` (a columnar table) or bare `ANALYZE` (`None`: every columnar table).
+    Analyze(Option<TableDef>),
+    /// `SHOW STATS t`: a columnar table's stored column statistics.
+    ShowStats(TableDef),
 }
 
 impl Bound {
@@ -128,6 +133,8 @@ impl Bound {
             Bound::Rollback => "ROLLBACK",
             Bound::Explain(_) => "EXPLAIN",
             Bound::ExplainAnalyze(_) => "EXPLAIN ANALYZE",
+            Bound::Analyze(_) => "ANALYZE",
+            Bound::ShowStats(_) => "SHOW STATS",
         }
     }
 }
@@ -148,6 +155,9 @@ pub fn bind(parsed: &Parsed, tables: &dyn Tables) -> Result<BoundStatement> {
 
 fn bind_ast(parsed: &Parsed, ast: &Ast, tables: &dyn Tables) -> Result<BoundStatement> {
     let plain = |bound| Ok(BoundStatement { bound, params: 0 });
+    if let Some(bound) = stats::bind_stats(parsed, ast, tables) {
+        return plain(bound?);
+    }
     match ast {
         Ast::Query(q) => bind_query(parsed, q, tables),
         Ast::Insert(ins) => bind_insert(parsed, ins, tables),
