@@ -48,7 +48,8 @@ pub enum Target {
     KeyTuple,
     /// Columnar chunks of every type and encoding.
     Chunk,
-    /// Columnar keyspace entries: segment state, segment meta, deleted-row bitmaps.
+    /// Columnar keyspace entries: segment state, segment meta, deleted-row bitmaps, stored
+    /// column statistics.
     SegmentEntry,
     /// SQL text, through the parser.
     Sql,
@@ -254,6 +255,9 @@ impl Target {
                     0x00 => segment::decode_state(value).map(|_| ()).map_err(err),
                     0x01 => segment::decode_meta(value).map(|_| ()).map_err(err),
                     0x03 => segment::decode_deleted(value, 65_536)
+                        .map(|_| ())
+                        .map_err(err),
+                    0x04 => crate::columnar::table_stats::StoredStats::decode(value)
                         .map(|_| ())
                         .map_err(err),
                     _ => {
