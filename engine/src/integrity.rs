@@ -59,6 +59,7 @@ fn summary(report: &SchemaReport) -> TablesCheck {
         constraint_violations: report.count(FindingKind::ConstraintViolation),
         undecodable_rows: report.count(FindingKind::UndecodableRow),
         foreign_keys: report.count(FindingKind::ForeignKey),
+        view_mismatches: report.count(FindingKind::ViewMismatch),
         unreadable: None,
         findings: report
             .findings

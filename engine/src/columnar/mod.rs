@@ -24,7 +24,9 @@
 //! * [`scan`] — the scan: zone-map pruning, predicates on encoded chunks, late
 //!   materialization, batches of rows;
 //! * [`sizes`] — each column's stored and plain bytes and its encodings;
-//! * [`vexpr`] and [`aggregate`] — vectorized arithmetic and hash aggregation over batches.
+//! * [`vexpr`] and [`aggregate`] — vectorized arithmetic and hash aggregation over batches;
+//! * [`mv`] — materialized views' change logs (appended by every insert and delete) and
+//!   refresh states.
 //!
 //! The SQL front end reaches columnar tables through `schema::sql::columnar`. Byte layouts are in
 //! `engine/FORMAT.md`, "Columnar chunks" and "Columnar tables".
@@ -32,6 +34,7 @@
 pub mod aggregate;
 pub mod bitmap;
 pub mod encoding;
+pub mod mv;
 pub mod predicate;
 pub mod scan;
 pub mod segment;

@@ -104,6 +104,9 @@ pub struct TablesCheck {
     pub undecodable_rows: u64,
     /// Keys in the reserved schema prefix that no table, index, catalog or migration owns.
     pub foreign_keys: u64,
+    /// Materialized views whose stored result (with their change log applied) differs from a
+    /// full recomputation, or whose state or log does not decode.
+    pub view_mismatches: u64,
     /// Why the tables could not be checked at all (e.g. a catalog entry that does not decode).
     pub unreadable: Option<String>,
     /// The findings, at most a bounded number of them.
@@ -120,6 +123,7 @@ impl TablesCheck {
             + self.constraint_violations
             + self.undecodable_rows
             + self.foreign_keys
+            + self.view_mismatches
             + u64::from(self.unreadable.is_some())
     }
 }
@@ -128,7 +132,7 @@ impl TablesCheck {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TableFinding {
     /// `orphaned_index_entries`, `missing_index_entries`, `constraint_violations`,
-    /// `undecodable_rows` or `foreign_keys`.
+    /// `undecodable_rows`, `foreign_keys` or `view_mismatches`.
     pub kind: &'static str,
     /// The table (empty for a foreign key).
     pub table: String,
@@ -233,7 +237,7 @@ impl fmt::Display for IntegrityReport {
         match &self.tables {
             Some(t) => writeln!(
                 f,
-                "tables: {} ({} rows, {} index entries): {} orphaned, {} missing index entries, {} constraint violations, {} undecodable rows, {} foreign keys",
+                "tables: {} ({} rows, {} index entries): {} orphaned, {} missing index entries, {} constraint violations, {} undecodable rows, {} foreign keys, {} view mismatches",
                 t.tables,
                 t.rows,
                 t.index_entries,
@@ -242,6 +246,7 @@ impl fmt::Display for IntegrityReport {
                 t.constraint_violations,
                 t.undecodable_rows,
                 t.foreign_keys,
+                t.view_mismatches,
             )?,
             None => writeln!(f, "tables: not checked")?,
         }

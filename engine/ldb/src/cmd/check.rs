@@ -27,7 +27,7 @@ pub struct CheckArgs {
     /// (`<prefix>.errors`, `.pages_verified`, `.leaked_pages`, `.keys`; when tables were
     /// checked also `.tables`, `.rows`, `.index_entries`, `.orphaned_index_entries`,
     /// `.missing_index_entries`, `.constraint_violations`, `.undecodable_rows`,
-    /// `.foreign_keys`).
+    /// `.foreign_keys`, `.view_mismatches`).
     #[arg(long, value_name = "PREFIX")]
     metrics: Option<String>,
     /// Open without writing anything (no recovery writes, no lock file created), e.g. a
@@ -109,6 +109,7 @@ fn metrics(prefix: &str, report: &IntegrityReport) -> Vec<Metric> {
             ("constraint_violations", t.constraint_violations),
             ("undecodable_rows", t.undecodable_rows),
             ("foreign_keys", t.foreign_keys),
+            ("view_mismatches", t.view_mismatches),
         ] {
             metrics.push(Metric::lower(
                 format!("{prefix}.{name}"),

@@ -3,4 +3,5 @@
 
 pub mod backup_restore;
 pub mod history;
+pub mod mv;
 pub mod recovery;

@@ -4,7 +4,9 @@
 //! missing, unique values unique), per-index counts agree, and an order-independent
 //! fingerprint of (index key, primary key) pairs recomputed from the rows matches the one
 //! read from the index. Keys inside the reserved prefix that belong to no table, index,
-//! catalog entry or migration history entry are reported as foreign.
+//! catalog entry or migration history entry are reported as foreign. Each materialized view
+//! is verified against its base table (`sql::mv::verify`): its stored result with its change
+//! log applied must equal a full recomputation.
 //!
 //! Run it in a read-only transaction ([`Database::begin_read_only`](crate::Database)) to check
 //! one snapshot while writers continue. Each finding names the table, the index and the primary
@@ -49,20 +51,25 @@ pub enum FindingKind {
     UndecodableRow,
     /// A key inside the reserved prefix that no table, index, catalog entry or migration owns.
     ForeignKey,
+    /// A materialized view that disagrees with a full recomputation, or whose state or change
+    /// log does not decode.
+    ViewMismatch,
 }
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 5] = [
+    pub const ALL: [FindingKind; 6] = [
         FindingKind::OrphanedEntry,
         FindingKind::MissingEntry,
         FindingKind::ConstraintViolation,
         FindingKind::UndecodableRow,
         FindingKind::ForeignKey,
+        FindingKind::ViewMismatch,
     ];
 
     /// The kind's name in reports and metrics: `orphaned_index_entries`,
-    /// `missing_index_entries`, `constraint_violations`, `undecodable_rows`, `foreign_keys`.
+    /// `missing_index_entries`, `constraint_violations`, `undecodable_rows`, `foreign_keys`,
+    /// `view_mismatches`.
     pub fn metric_name(self) -> &'static str {
         match self {
             FindingKind::OrphanedEntry => "orphaned_index_entries",
@@ -70,6 +77,7 @@ impl FindingKind {
             FindingKind::ConstraintViolation => "constraint_violations",
             FindingKind::UndecodableRow => "undecodable_rows",
             FindingKind::ForeignKey => "foreign_keys",
+            FindingKind::ViewMismatch => "view_mismatches",
         }
     }
 }
@@ -210,6 +218,18 @@ pub fn check(txn: &mut Transaction<'_>) -> Result<SchemaReport> {
             }
         }
         report.tables.push(table);
+    }
+    for view in catalog.views() {
+        let found = super::sql::mv::verify(txn, &catalog, view)?;
+        for problem in found.problems {
+            report.push(Finding {
+                kind: FindingKind::ViewMismatch,
+                table: view.name.clone(),
+                index: None,
+                key: String::new(),
+                detail: problem,
+            });
+        }
     }
     foreign::foreign_keys(txn, &catalog, &mut report)?;
     Ok(report)
