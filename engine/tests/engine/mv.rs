@@ -73,6 +73,14 @@ fn keys_under(db: &SqlDatabase, prefix: &[u8]) -> usize {
         .count()
 }
 
+fn base_id(db: &SqlDatabase) -> u32 {
+    db.catalog()
+        .expect("catalog")
+        .table("t")
+        .expect("table t")
+        .id
+}
+
 fn pending(db: &SqlDatabase, name: &str) -> u64 {
     let id = view_id(db, name);
     let mut txn = db.database().begin_read_only().expect("begin");
@@ -207,10 +215,7 @@ fn a_rolled_back_transaction_leaves_views_and_logs_unchanged() {
     create(&db, "m", "manual");
     create(&db, "c", "on_commit");
     let (m0, c0) = (rows(&db, "SELECT * FROM m"), rows(&db, "SELECT * FROM c"));
-    let log_m = columnar_mvlog_prefix(
-        db.catalog().unwrap().table("t").unwrap().id,
-        view_id(&db, "m"),
-    );
+    let log_m = columnar_mvlog_prefix(base_id(&db), view_id(&db, "m"));
     let mut s = db.session();
     s.execute("BEGIN", &[]).expect("begin");
     s.execute("INSERT INTO t VALUES (6, 'z', 1)", &[])
@@ -247,7 +252,7 @@ fn drop_removes_every_key_the_view_owned() {
     create(&db, "v", "manual");
     exec(&db, "INSERT INTO t VALUES (6, 'c', 1)");
     let id = view_id(&db, "v");
-    let base = db.catalog().unwrap().table("t").unwrap().id;
+    let base = base_id(&db);
     assert!(keys_under(&db, &row_prefix(id)) > 0);
     assert!(keys_under(&db, &mv_prefix(id)) > 0);
     assert_eq!(keys_under(&db, &columnar_mvlog_prefix(base, id)), 1);
@@ -313,13 +318,13 @@ fn a_corrupt_group_state_is_found_by_the_check() {
         .begin(IsolationLevel::RepeatableRead)
         .expect("begin");
     let prefix = row_prefix(id);
-    let end = prefix_end(&prefix).unwrap();
+    let end = prefix_end(&prefix).expect("end");
     let (k, _) = txn
         .range(Bound::Included(&prefix), Bound::Excluded(&end), false)
-        .unwrap()
+        .expect("range")
         .next()
-        .unwrap()
-        .unwrap();
+        .expect("a result row")
+        .expect("readable");
     txn.delete(&k).expect("delete");
     txn.delete(&mv_key(id, MvKey::Group(&k[prefix.len()..])))
         .expect("delete");

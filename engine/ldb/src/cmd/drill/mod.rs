@@ -4,4 +4,5 @@
 pub mod backup_restore;
 pub mod history;
 pub mod isolation;
+pub mod mv;
 pub mod recovery;
