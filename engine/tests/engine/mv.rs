@@ -147,6 +147,40 @@ fn a_view_reads_like_its_query_and_manual_views_wait_for_refresh() {
 }
 
 #[test]
+fn compaction_logs_nothing_and_unaliased_columns_are_named_as_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(dir.path());
+    setup(&db);
+    exec(
+        &db,
+        "CREATE MATERIALIZED VIEW v AS SELECT g, COUNT(*), max(x) FROM t WHERE x IS NOT NULL GROUP BY g",
+    );
+    let cols = db.query("SELECT * FROM v", &[]).expect("select").columns;
+    assert_eq!(cols, vec!["g", "COUNT(*)", "max(x)"]);
+    exec(&db, "INSERT INTO t VALUES (6, 'c', 1)");
+    assert_eq!(pending(&db, "v"), 1);
+    let mut txn = db
+        .database()
+        .begin(IsolationLevel::Serializable)
+        .expect("begin");
+    let cat = lightning_db::schema::Catalog::load(&mut txn).expect("catalog");
+    let t = cat.table("t").expect("t").clone();
+    let moved = lightning_db::columnar::write::compact(&mut txn, &t, true).expect("compact");
+    txn.commit().expect("commit");
+    assert!(moved >= 6, "the delta moved to a segment ({moved} rows)");
+    assert_eq!(pending(&db, "v"), 1, "compaction is not a change");
+    exec(&db, "DELETE FROM t WHERE id = 6");
+    exec(&db, "REFRESH MATERIALIZED VIEW v INCREMENTAL");
+    assert_eq!(
+        rows(&db, "SELECT * FROM v"),
+        rows(
+            &db,
+            "SELECT g, COUNT(*), max(x) FROM t WHERE x IS NOT NULL GROUP BY g"
+        )
+    );
+}
+
+#[test]
 fn on_commit_refreshes_in_every_committing_transaction() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = open(dir.path());

@@ -124,7 +124,11 @@ fn incremental_refresh(text: &str) -> Option<&str> {
     let cut = rest.len().checked_sub("incremental".len())?;
     let tail = rest.get(cut..)?;
     let before = rest.get(..cut)?;
-    (tail.eq_ignore_ascii_case("incremental") && before.ends_with(char::is_whitespace))
+    // `REFRESH MATERIALIZED VIEW <name> INCREMENTAL`: at least four words before it (a view
+    // named `incremental` is still a plain refresh).
+    (tail.eq_ignore_ascii_case("incremental")
+        && before.ends_with(char::is_whitespace)
+        && before.split_whitespace().count() >= 4)
         .then_some(before)
 }
 
@@ -250,6 +254,17 @@ mod tests {
         assert_eq!((line, col), (1, 3));
         let (line, _, _) = err_pos("SELECT 'unterminated");
         assert_eq!(line, 1);
+    }
+
+    #[test]
+    fn refresh_incremental_is_read_from_the_text() {
+        let p = parse_one("REFRESH MATERIALIZED VIEW v INCREMENTAL").expect("parses");
+        assert!(is_incremental_refresh(&p.text));
+        let p = parse_one("refresh materialized view v").expect("parses");
+        assert!(!is_incremental_refresh(&p.text));
+        let p = parse_one("REFRESH MATERIALIZED VIEW incremental").expect("parses");
+        assert!(!is_incremental_refresh(&p.text));
+        assert!(parse_one("REFRESH MATERIALIZED VIEW v INCREMENTAL INCREMENTAL").is_err());
     }
 
     #[test]

@@ -465,7 +465,7 @@ pub fn execute_script(txn: &mut Transaction<'_>, sql: &str) -> Result<Vec<Statem
         let b = bind(parsed, &cat).map_err(|e| in_statement(parsed, e))?;
         check_params(b.params, &[]).map_err(|e| in_statement(parsed, e))?;
         let r = execute(txn, &b.bound, &[]).map_err(|e| in_statement(parsed, e))?;
-        if !matches!(b.bound, Bound::Ddl(_)) {
+        if !matches!(b.bound, Bound::Ddl(_) | Bound::View(_)) {
             catalog = Some(cat);
         }
         out.push(StatementEffect {
