@@ -9,6 +9,7 @@ mod compare;
 mod import_export;
 mod isolation;
 mod migrate;
+mod mv;
 mod pitr;
 mod recover;
 mod recovery_drill;
