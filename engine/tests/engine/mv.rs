@@ -279,6 +279,33 @@ fn a_rolled_back_transaction_leaves_views_and_logs_unchanged() {
 }
 
 #[test]
+fn views_and_logs_survive_closing_and_reopening() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(dir.path());
+    setup(&db);
+    create(&db, "v", "every 2 commits");
+    exec(&db, "INSERT INTO t VALUES (6, 'c', 1)");
+    let before = rows(&db, "SELECT * FROM v");
+    drop(db);
+    let db = SqlDatabase::open(dir.path().join("db"), Options::default()).expect("reopen");
+    assert_eq!(pending(&db, "v"), 1, "the unapplied entry is durable");
+    assert_eq!(rows(&db, "SELECT * FROM v"), before);
+    exec(&db, "DELETE FROM t WHERE id = 1");
+    assert_eq!(
+        pending(&db, "v"),
+        0,
+        "the second commit after reopening fired"
+    );
+    assert_eq!(rows(&db, "SELECT * FROM v"), rows(&db, QUERY));
+    let report = lightning_db::integrity::check_all(db.database()).expect("check");
+    assert_eq!(
+        report.tables.as_ref().map(|t| t.total()),
+        Some(0),
+        "{report:?}"
+    );
+}
+
+#[test]
 fn drop_removes_every_key_the_view_owned() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = open(dir.path());

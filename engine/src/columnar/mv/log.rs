@@ -9,6 +9,8 @@
 //! Reading the log decodes every entry with bounds checks and requires the sequence numbers to
 //! run without a gap from the view's applied position to its next position.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::ops::Bound;
 
 use super::state::{self, ViewState};

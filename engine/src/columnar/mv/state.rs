@@ -8,6 +8,8 @@
 //! Every writer of the base table updates this entry (it appends to the log), and so does every
 //! refresh: it serializes refreshes with the base table's writers.
 
+#![deny(clippy::indexing_slicing)]
+
 use crate::Transaction;
 use crate::schema::error::{Result, SchemaError};
 use crate::schema::keys::{MvKey, mv_key};
@@ -108,6 +110,7 @@ pub fn put(txn: &mut Transaction<'_>, view: u32, s: &ViewState) -> Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

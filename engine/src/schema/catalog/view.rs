@@ -5,6 +5,8 @@
 //! rows can be row entries `FF 53 01 <view id> …` that no table's rows can collide with.
 //! Decoding checks every length and refuses trailing bytes.
 
+#![deny(clippy::indexing_slicing)]
+
 use crate::schema::def::{ColumnDef, Storage, TableDef, TableId};
 use crate::schema::error::{Result, SchemaError};
 use crate::schema::value::ColumnType;
@@ -250,6 +252,7 @@ pub fn decode_view(id: u32, bytes: &[u8]) -> Result<ViewDef> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

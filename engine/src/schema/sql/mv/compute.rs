@@ -4,6 +4,8 @@
 //! (one scan for all of them). Both write nothing; `refresh` stores the result and `verify`
 //! compares the two.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 

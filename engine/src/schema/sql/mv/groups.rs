@@ -8,6 +8,8 @@
 //! `MIN`/`MAX` follow inserts; deleting a value equal to the current extreme marks the group
 //! stale, and the refresh recomputes that group from the base table.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::cmp::Ordering;
 
 use super::super::super::error::{Result, SchemaError, SqlError};

@@ -3,6 +3,8 @@
 //! rows u64 | at_us u64 | fingerprint [32]` (74 bytes, little-endian). The newest
 //! [`KEPT_RECORDS`] are kept; a refresh deletes the one that falls out.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::ops::Bound;
 
 use super::super::super::catalog::ViewDef;
