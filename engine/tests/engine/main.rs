@@ -16,6 +16,7 @@ mod history;
 mod isolation;
 mod model;
 mod mv;
+mod mv_crash;
 mod pitr;
 mod range_locks;
 mod schema;
