@@ -17,7 +17,7 @@ use super::super::bind::view::Shape;
 use super::super::exec::for_each_matching;
 use super::super::expr::is_true;
 use super::super::plan::{Access, Plan};
-use super::groups::{GroupState, decode_group};
+use super::groups::{GroupState, canonical, decode_group};
 use crate::Transaction;
 use crate::columnar::mv::{Change, ChangeKind};
 
@@ -29,7 +29,7 @@ pub fn group_of(shape: &Shape, row: &[Value]) -> (Vec<u8>, Vec<Value>) {
     let values: Vec<Value> = shape
         .group
         .iter()
-        .map(|&p| row.get(p).cloned().unwrap_or(Value::Null))
+        .map(|&p| row.get(p).map_or(Value::Null, canonical))
         .collect();
     let mut key = Vec::new();
     encode_tuple(&mut key, &values);

@@ -50,6 +50,17 @@ pub struct GroupState {
     pub aggs: Vec<AggState>,
 }
 
+/// `v` with the one representation the key encoding gives its class of equal values: `-0.0`
+/// as `0.0`, every NaN as one NaN. Group values and extremes are kept canonical, so which of
+/// two equal values arrived first never shows in the result.
+pub fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Double(d) if *d == 0.0 => Value::Double(0.0),
+        Value::Double(d) if d.is_nan() => Value::Double(f64::NAN),
+        other => other.clone(),
+    }
+}
+
 fn runtime(message: String) -> SchemaError {
     SchemaError::Sql(SqlError {
         message,
@@ -112,7 +123,7 @@ impl GroupState {
                     };
                     if insert {
                         if value.is_null() || compare(v, value) == want {
-                            *value = v.clone();
+                            *value = canonical(v);
                         }
                     } else if compare(v, value) == Ordering::Equal {
                         *stale = true;
