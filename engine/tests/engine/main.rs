@@ -17,6 +17,7 @@ mod isolation;
 mod model;
 mod mv;
 mod mv_crash;
+mod mv_errors;
 mod pitr;
 mod range_locks;
 mod schema;
