@@ -169,3 +169,30 @@ fn bad_definitions_are_refused_by_name() {
     assert!(err.to_string().contains("materialized view `v`"), "{err}");
     assert!(db.execute("SHOW REFRESHES nope", &[]).is_err());
 }
+
+#[test]
+fn create_refuses_a_snapshot_that_misses_committed_base_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(dir.path());
+    setup(&db);
+    let mut s = db.session();
+    s.execute("BEGIN", &[]).expect("begin");
+    s.execute("SELECT COUNT(*) FROM t", &[])
+        .expect("snapshot taken");
+    exec(&db, "INSERT INTO t VALUES (6, 'late', 1)");
+    let err = s
+        .execute(
+            "CREATE MATERIALIZED VIEW v AS SELECT g, COUNT(*) AS n FROM t GROUP BY g",
+            &[],
+        )
+        .expect_err("the snapshot misses a committed row");
+    assert!(err.is_retryable(), "{err}");
+    s.execute("ROLLBACK", &[]).expect("rollback");
+    drop(s);
+    create(&db, "v", "manual");
+    let n = db
+        .query("SELECT n FROM v WHERE g = 'late'", &[])
+        .expect("select")
+        .rows;
+    assert_eq!(n.len(), 1, "the retried CREATE saw the row");
+}

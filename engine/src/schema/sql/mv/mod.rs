@@ -26,7 +26,9 @@ use super::super::catalog::Catalog;
 use super::super::catalog::view::{ViewDef, encode_view, result_table};
 use super::super::ddl::{begin, bump, check_name, delete_prefix};
 use super::super::error::{Result, SchemaError};
-use super::super::keys::{catalog_view_key, columnar_mvlog_prefix, mv_prefix, row_prefix};
+use super::super::keys::{
+    catalog_view_key, columnar_mvlog_prefix, columnar_prefix, mv_prefix, prefix_end, row_prefix,
+};
 use super::bind::ViewStmt;
 use super::exec::ExecResult;
 use crate::Transaction;
@@ -119,6 +121,13 @@ fn create(txn: &mut Transaction<'_>, spec: &ViewDef, if_not_exists: bool) -> Res
         table: result_table(id, &spec.name, &columns, &key),
         ..spec.clone()
     };
+    // The full refresh below must read every committed row of the base table: under
+    // `RepeatableRead`, rows committed after this snapshot are a retryable write conflict
+    // (while the catalog is locked no new one can commit).
+    for prefix in [row_prefix(view.base), columnar_prefix(view.base)] {
+        let end = prefix_end(&prefix).unwrap_or_default();
+        txn.check_unchanged(&prefix, &end)?;
+    }
     txn.put(&catalog_view_key(id), &encode_view(&view))?;
     bump(txn, &cat, next)?;
     state::put(txn, id, &ViewState::default())?;
