@@ -182,3 +182,57 @@ pub fn clear(txn: &mut Transaction<'_>, base: u32, view: u32) -> Result<u64> {
     }
     Ok(keys.len() as u64)
 }
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::schema::def::{ColumnDef, Storage};
+    use crate::schema::value::ColumnType;
+
+    fn table() -> TableDef {
+        let col = |id, name: &str, ty| ColumnDef {
+            id,
+            name: name.into(),
+            ty,
+            not_null: false,
+            default: None,
+        };
+        TableDef {
+            id: 3,
+            name: "t".into(),
+            columns: vec![col(1, "id", ColumnType::Int), col(2, "g", ColumnType::Text)],
+            primary_key: vec![1],
+            indexes: Vec::new(),
+            version: 1,
+            next_column_id: 3,
+            next_index_id: 1,
+            storage: Storage::Columnar { row_group: 1024 },
+        }
+    }
+
+    #[test]
+    fn entries_round_trip_and_every_truncation_is_refused() {
+        let def = table();
+        let rows = vec![
+            vec![Value::Int(1), Value::Text("a".into())],
+            vec![Value::Int(2), Value::Null],
+        ];
+        let b = encode_entry(&def, ChangeKind::Delete, &rows);
+        let c = decode_entry(&def, "v", 5, &b).expect("decodes");
+        assert_eq!((c.seq, c.kind, c.rows), (5, ChangeKind::Delete, rows));
+        for cut in 0..b.len() {
+            assert!(
+                decode_entry(&def, "v", 5, &b[..cut]).is_err(),
+                "cut at {cut}"
+            );
+        }
+        let mut bad = b.clone();
+        bad[0] = 3;
+        let err = decode_entry(&def, "v", 5, &bad).expect_err("kind 3");
+        assert!(err.to_string().contains("`v`, entry 5"), "{err}");
+        let mut longer = b;
+        longer.push(0);
+        assert!(decode_entry(&def, "v", 5, &longer).is_err());
+    }
+}

@@ -188,3 +188,34 @@ pub fn rows(records: &[RefreshRecord]) -> Rows {
             .collect(),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_and_bad_bytes_are_refused() {
+        let r = RefreshRecord {
+            number: 4,
+            kind: RefreshKind::Incremental,
+            lsn: 1234,
+            log_position: 9,
+            delta_rows: 17,
+            rows: 3,
+            at_us: 1_800_000_000_000_000,
+            fingerprint: [7; 32],
+        };
+        let b = encode_record(&r);
+        assert_eq!(b.len(), RECORD_LEN);
+        assert_eq!(decode_record("v", 4, &b).expect("decodes"), r);
+        for cut in 0..b.len() {
+            assert!(decode_record("v", 4, &b[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut bad = b.clone();
+        bad[1] = 9;
+        let err = decode_record("v", 4, &bad).expect_err("kind 9");
+        assert!(err.to_string().contains("kind 9"), "{err}");
+        assert!(err.to_string().contains("`v`, refresh record 4"), "{err}");
+    }
+}
