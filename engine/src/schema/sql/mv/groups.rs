@@ -238,3 +238,106 @@ pub fn decode_group(shape: &Shape, bytes: &[u8], what: &str) -> Result<GroupStat
     }
     Ok(GroupState { rows, aggs })
 }
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::schema::def::{ColumnDef, Storage, TableDef};
+    use crate::schema::sql::bind::view::ViewAgg;
+    use crate::schema::value::ColumnType;
+
+    fn shape() -> Shape {
+        let col = |id, name: &str, ty| ColumnDef {
+            id,
+            name: name.into(),
+            ty,
+            not_null: false,
+            default: None,
+        };
+        let base = TableDef {
+            id: 1,
+            name: "t".into(),
+            columns: vec![
+                col(1, "id", ColumnType::Int),
+                col(2, "g", ColumnType::Text),
+                col(3, "x", ColumnType::Int),
+            ],
+            primary_key: vec![1],
+            indexes: Vec::new(),
+            version: 1,
+            next_column_id: 4,
+            next_index_id: 1,
+            storage: Storage::Columnar { row_group: 1024 },
+        };
+        let agg = |func, arg| ViewAgg { func, arg };
+        Shape {
+            base,
+            filter: None,
+            group: vec![1],
+            aggs: vec![
+                agg(AggFunc::CountStar, None),
+                agg(AggFunc::Avg, Some(2)),
+                agg(AggFunc::Max, Some(2)),
+            ],
+            outputs: vec![
+                ViewOutput::Group(0),
+                ViewOutput::Agg(0),
+                ViewOutput::Agg(1),
+                ViewOutput::Agg(2),
+            ],
+            columns: Vec::new(),
+            key: vec![0],
+        }
+    }
+
+    fn row(x: i64) -> Vec<Value> {
+        vec![Value::Int(x), Value::Text("a".into()), Value::Int(x)]
+    }
+
+    #[test]
+    fn inserts_and_deletes_are_exact_and_losing_the_maximum_marks_the_group() {
+        let s = shape();
+        let mut g = GroupState::new(&s);
+        for x in [4, 9, 2] {
+            g.apply(&s, &row(x), true);
+        }
+        g.apply(&s, &row(2), false);
+        assert!(!g.stale(), "2 was not the maximum");
+        let out = g
+            .output(&s, &[Value::Text("a".into())], "v")
+            .expect("output");
+        assert_eq!(
+            out,
+            vec![
+                Value::Text("a".into()),
+                Value::Int(2),
+                Value::Double(6.5),
+                Value::Int(9)
+            ]
+        );
+        g.apply(&s, &row(9), false);
+        assert!(g.stale(), "the maximum was deleted");
+    }
+
+    #[test]
+    fn stored_states_round_trip_and_bad_bytes_are_refused() {
+        let s = shape();
+        let mut g = GroupState::new(&s);
+        g.apply(&s, &row(5), true);
+        let b = encode_group(&g);
+        assert_eq!(decode_group(&s, &b, "g").expect("decodes"), g);
+        for cut in 0..b.len() {
+            assert!(decode_group(&s, &b[..cut], "g").is_err(), "cut at {cut}");
+        }
+        let mut bad = b.clone();
+        bad[9] = 3; // the first aggregate's tag: a count, not an extreme
+        let err = decode_group(&s, &bad, "g").expect_err("tag");
+        assert!(err.to_string().contains("state tag 3, expected 1"), "{err}");
+        let empty = GroupState {
+            rows: 0,
+            ..g.clone()
+        };
+        assert!(decode_group(&s, &encode_group(&empty), "g").is_err());
+    }
+}
