@@ -60,6 +60,7 @@ fn summary(report: &SchemaReport) -> TablesCheck {
         undecodable_rows: report.count(FindingKind::UndecodableRow),
         foreign_keys: report.count(FindingKind::ForeignKey),
         column_stats: report.count(FindingKind::ColumnStats),
+        view_mismatches: report.count(FindingKind::ViewMismatch),
         unreadable: None,
         findings: report
             .findings

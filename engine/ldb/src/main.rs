@@ -163,6 +163,10 @@ enum DrillCommand {
     /// Run the Hermitage-style anomaly suite at both isolation levels and measure deadlock
     /// detection latency (exit code 1 if a level fails to give its guarantees).
     Isolation(drill::isolation::IsolationArgs),
+    /// Seeded inserts, deletes and updates on a columnar table with materialized views of
+    /// every refresh policy; after each step every view's incremental state is compared with a
+    /// full recomputation (exit code 1 on any mismatch).
+    Mv(drill::mv::MvArgs),
     /// Crash loop over real files: SIGKILL a writer process at seeded points, reopen, verify
     /// every acknowledged commit; report crashes, recovery time p50/p95, commits lost.
     Recovery(drill::recovery::RecoveryArgs),
@@ -232,6 +236,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Drill(DrillCommand::Isolation(args)) => drill::isolation::isolation_cmd(&args),
         Command::Drill(DrillCommand::Recovery(args)) => drill::recovery::recovery_cmd(args),
         Command::Drill(DrillCommand::SqlDiff(args)) => drill::sql_diff::sql_diff_cmd(args),
+        Command::Drill(DrillCommand::Mv(args)) => drill::mv::mv_cmd(args),
         Command::DrillWriter(args) => done(drill::recovery::writer_cmd(args)),
         Command::Bench(BenchCommand::Storage(args)) => done(bench::storage::run(args)),
         Command::Bench(BenchCommand::OlapKv(args)) => done(bench::olap_kv::olap_kv_cmd(args)),

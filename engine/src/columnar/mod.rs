@@ -26,7 +26,9 @@
 //! * [`table_stats`] — each column's statistics stored per table, maintained as segments are
 //!   written, rebuilt by `ANALYZE`, verified against the segments ([`table_stats::verify`]);
 //! * [`sizes`] — each column's stored and plain bytes and its encodings;
-//! * [`vexpr`] and [`aggregate`] — vectorized arithmetic and hash aggregation over batches.
+//! * [`vexpr`] and [`aggregate`] — vectorized arithmetic and hash aggregation over batches;
+//! * [`mv`] — materialized views' change logs (appended by every insert and delete) and
+//!   refresh states.
 //!
 //! The SQL front end reaches columnar tables through `schema::sql::columnar`. Byte layouts are in
 //! `engine/FORMAT.md`, "Columnar chunks" and "Columnar tables".
@@ -34,6 +36,7 @@
 pub mod aggregate;
 pub mod bitmap;
 pub mod encoding;
+pub mod mv;
 pub mod predicate;
 pub mod scan;
 pub mod segment;

@@ -15,6 +15,7 @@
 use std::collections::HashSet;
 use std::ops::Bound;
 
+use super::mv::ChangeKind;
 use super::store::{self, Segment};
 use super::vector::ColumnVector;
 use super::{ChunkPredicate, Scalar, may_match};
@@ -187,6 +188,7 @@ pub fn insert(txn: &mut Transaction<'_>, def: &TableDef, mut rows: Vec<Vec<Value
     check_segments(txn, def, &keys, &lo, &hi)?;
     drop(keys);
     let rows: Vec<Vec<Value>> = keyed.into_iter().map(|(_, r)| r).collect();
+    super::mv::log::record(txn, def, ChangeKind::Insert, &rows)?;
     let full = rows.len() / group * group;
     for chunk in rows[..full].chunks(group) {
         let columns = to_columns(def, chunk)?;
@@ -252,6 +254,9 @@ pub fn delete(txn: &mut Transaction<'_>, def: &TableDef, locations: &[Location])
     row_group(def)?;
     table::guard(txn)?;
     let mut state = store::state(txn, def, true)?;
+    // The deleted rows' values, for the change logs of the table's materialized views.
+    let logged = !super::mv::log::views_of(txn, def)?.is_empty();
+    let mut gone: Vec<Vec<Value>> = Vec::new();
     let mut by_segment: std::collections::BTreeMap<u64, Vec<u32>> = Default::default();
     let mut n = 0;
     for loc in locations {
@@ -262,7 +267,10 @@ pub fn delete(txn: &mut Transaction<'_>, def: &TableDef, locations: &[Location])
             Location::Delta(pk) => {
                 let mut key = row_prefix(def.id);
                 key.extend_from_slice(pk);
-                if txn.get_for_update(&key)?.is_some() {
+                if let Some(bytes) = txn.get_for_update(&key)? {
+                    if logged {
+                        gone.push(decode_row(def, &bytes)?);
+                    }
                     txn.delete(&key)?;
                     state.delta_rows = state.delta_rows.saturating_sub(1);
                     n += 1;
@@ -273,14 +281,46 @@ pub fn delete(txn: &mut Transaction<'_>, def: &TableDef, locations: &[Location])
     if !by_segment.is_empty() {
         let segments: Vec<Segment> = store::segments(txn, def)?;
         let mut from_segments = 0;
-        for (id, rows) in by_segment {
+        for (id, mut rows) in by_segment {
             if let Some(seg) = segments.iter().find(|s| s.id == id) {
+                if logged {
+                    rows.sort_unstable();
+                    rows.dedup();
+                    gone.extend(live_rows(txn, def, seg, &rows)?);
+                }
                 from_segments += store::mark_deleted(txn, def, seg, &rows)?;
             }
         }
         super::table_stats::on_delete(txn, def, from_segments)?;
         n += from_segments;
     }
+    super::mv::log::record(txn, def, ChangeKind::Delete, &gone)?;
     store::put_state(txn, def, &state)?;
     Ok(n)
+}
+
+/// The values of rows `rows` (sorted, distinct) of `seg` that are not deleted yet.
+fn live_rows(
+    txn: &mut Transaction<'_>,
+    def: &TableDef,
+    seg: &Segment,
+    rows: &[u32],
+) -> Result<Vec<Vec<Value>>> {
+    let deleted = store::deleted(txn, def, seg)?;
+    let live: Vec<usize> = rows
+        .iter()
+        .map(|&r| r as usize)
+        .filter(|&r| r < seg.meta.rows as usize && !deleted.as_ref().is_some_and(|d| d.get(r)))
+        .collect();
+    if live.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = vec![Vec::with_capacity(def.columns.len()); live.len()];
+    for (pos, col) in def.columns.iter().enumerate() {
+        let vector = store::read_column(txn, def, seg, pos)?;
+        for (row, &r) in out.iter_mut().zip(&live) {
+            row.push(vector.value(r, col.ty));
+        }
+    }
+    Ok(out)
 }

@@ -106,6 +106,9 @@ pub struct TablesCheck {
     pub foreign_keys: u64,
     /// Columns of columnar tables whose stored statistics disagree with their segments.
     pub column_stats: u64,
+    /// Materialized views whose stored result (with their change log applied) differs from a
+    /// full recomputation, or whose state or log does not decode.
+    pub view_mismatches: u64,
     /// Why the tables could not be checked at all (e.g. a catalog entry that does not decode).
     pub unreadable: Option<String>,
     /// The findings, at most a bounded number of them.
@@ -123,6 +126,7 @@ impl TablesCheck {
             + self.undecodable_rows
             + self.foreign_keys
             + self.column_stats
+            + self.view_mismatches
             + u64::from(self.unreadable.is_some())
     }
 }
@@ -131,7 +135,7 @@ impl TablesCheck {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TableFinding {
     /// `orphaned_index_entries`, `missing_index_entries`, `constraint_violations`,
-    /// `undecodable_rows`, `foreign_keys` or `column_stats`.
+    /// `undecodable_rows`, `foreign_keys`, `column_stats` or `view_mismatches`.
     pub kind: &'static str,
     /// The table (empty for a foreign key).
     pub table: String,
@@ -236,7 +240,7 @@ impl fmt::Display for IntegrityReport {
         match &self.tables {
             Some(t) => writeln!(
                 f,
-                "tables: {} ({} rows, {} index entries): {} orphaned, {} missing index entries, {} constraint violations, {} undecodable rows, {} foreign keys, {} column statistics",
+                "tables: {} ({} rows, {} index entries): {} orphaned, {} missing index entries, {} constraint violations, {} undecodable rows, {} foreign keys, {} column statistics, {} view mismatches",
                 t.tables,
                 t.rows,
                 t.index_entries,
@@ -246,6 +250,7 @@ impl fmt::Display for IntegrityReport {
                 t.undecodable_rows,
                 t.foreign_keys,
                 t.column_stats,
+                t.view_mismatches,
             )?,
             None => writeln!(f, "tables: not checked")?,
         }

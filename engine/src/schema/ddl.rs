@@ -80,7 +80,7 @@ fn invalid(name: &str, reason: impl Into<String>) -> SchemaError {
     }
 }
 
-fn check_name(name: &str) -> Result<()> {
+pub(crate) fn check_name(name: &str) -> Result<()> {
     if name.is_empty() || name.len() > MAX_NAME_LEN {
         return Err(invalid(
             name,
@@ -91,7 +91,7 @@ fn check_name(name: &str) -> Result<()> {
 }
 
 /// Locks the catalog for a change and reads it.
-fn begin(txn: &mut Transaction<'_>) -> Result<Catalog> {
+pub(crate) fn begin(txn: &mut Transaction<'_>) -> Result<Catalog> {
     txn.get_for_update(&CATALOG_META_KEY)?;
     Catalog::load(txn)
 }
@@ -118,7 +118,8 @@ fn save(
     bump(txn, cat, next_table_id)
 }
 
-fn bump(txn: &mut Transaction<'_>, cat: &Catalog, next_table_id: u32) -> Result<()> {
+/// Writes the meta entry with the version bumped and `next_table_id`.
+pub(crate) fn bump(txn: &mut Transaction<'_>, cat: &Catalog, next_table_id: u32) -> Result<()> {
     let meta = Meta {
         version: cat.version() + 1,
         next_table_id,
@@ -169,7 +170,7 @@ fn column_ids(def: &TableDef, names: &[String], what: &str) -> Result<Vec<u32>> 
 }
 
 /// Deletes every key under `prefix`.
-fn delete_prefix(txn: &mut Transaction<'_>, prefix: &[u8]) -> Result<u64> {
+pub(crate) fn delete_prefix(txn: &mut Transaction<'_>, prefix: &[u8]) -> Result<u64> {
     let end = prefix_end(prefix).expect("schema keys start with FF 53");
     let mut deleted = 0;
     for entry in txn.range(Bound::Included(prefix), Bound::Excluded(&end), false)? {
@@ -183,7 +184,7 @@ fn delete_prefix(txn: &mut Transaction<'_>, prefix: &[u8]) -> Result<u64> {
 pub fn create_table(txn: &mut Transaction<'_>, spec: &TableSpec) -> Result<TableDef> {
     let cat = begin(txn)?;
     check_name(&spec.name)?;
-    if cat.table(&spec.name).is_ok() {
+    if cat.table(&spec.name).is_ok() || cat.view(&spec.name).is_some() {
         return Err(SchemaError::AlreadyExists {
             kind: "table",
             name: spec.name.clone(),
@@ -245,12 +246,27 @@ pub fn create_table(txn: &mut Transaction<'_>, spec: &TableSpec) -> Result<Table
 pub fn drop_table(txn: &mut Transaction<'_>, name: &str) -> Result<()> {
     let cat = begin(txn)?;
     let def = cat.table(name)?;
+    refuse_if_viewed(&cat, def)?;
     settle(txn, def.id)?;
     delete_prefix(txn, &row_prefix(def.id))?;
     delete_prefix(txn, &table_indexes_prefix(def.id))?;
     delete_prefix(txn, &columnar_prefix(def.id))?;
     txn.delete(&catalog_table_key(def.id))?;
     bump(txn, &cat, cat.next_table_id())
+}
+
+/// Refuses to drop (a column of) a table a materialized view reads.
+fn refuse_if_viewed(cat: &Catalog, def: &TableDef) -> Result<()> {
+    match cat.views_of(def.id).next() {
+        Some(v) => Err(invalid(
+            &def.name,
+            format!(
+                "materialized view `{}` reads this table; drop the view first",
+                v.name
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Creates an index and builds its entries from the table's rows in the same transaction;
@@ -392,6 +408,7 @@ pub fn add_column(txn: &mut Transaction<'_>, table: &str, spec: &ColumnSpec) -> 
 pub fn drop_column(txn: &mut Transaction<'_>, table: &str, column: &str) -> Result<TableDef> {
     let cat = begin(txn)?;
     let mut def = cat.table(table)?.clone();
+    refuse_if_viewed(&cat, &def)?;
     let (pos, col) = def
         .column(column)
         .ok_or_else(|| SchemaError::UnknownColumn {

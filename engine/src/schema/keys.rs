@@ -37,6 +37,21 @@ pub const INDEX_SPACE: u8 = 0x02;
 pub const MIGRATION_SPACE: u8 = 0x03;
 /// Columnar tables' segments: `FF 53 04 <table id> <part> …` (see [`ColumnarKey`]).
 pub const COLUMNAR_SPACE: u8 = 0x04;
+/// Materialized views' state: `FF 53 05 <view id> <part> …` (see [`MvKey`]).
+pub const MV_SPACE: u8 = 0x05;
+
+/// The parts of a materialized view's own keyspace, `FF 53 05 <view id u32 BE> <part u8> …`.
+/// (The view's result rows are row entries `FF 53 01 <view id> <group key>`.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MvKey<'a> {
+    /// `… 00`: the view's refresh state (log positions, commits and time of the last refresh).
+    State,
+    /// `… 01 <group key>`: one group's aggregate state (the group key is the memcomparable
+    /// encoding of its group-column values).
+    Group(&'a [u8]),
+    /// `… 02 <refresh number u64 BE>`: the record of one refresh.
+    Refresh(u64),
+}
 
 /// The parts of a columnar table's keyspace, `FF 53 04 <table id u32 BE> <part u8> …`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +67,9 @@ pub enum ColumnarKey {
     /// `… 04 <column id u32 BE>`: one column's statistics over the table's segments
     /// (`columnar::table_stats`).
     Stats(u32),
+    /// `… 05 <view id u32 BE> <seq u64 BE>`: one entry of a materialized view's change log
+    /// (the rows one write inserted into or deleted from the table, not yet applied).
+    MvLog(u32, u64),
 }
 
 const NULL_TAG: u8 = 0x00;
@@ -74,6 +92,18 @@ pub fn catalog_tables_prefix() -> Vec<u8> {
 /// The catalog entry key of table `id`: `FF 53 00 01 <id u32 BE>`.
 pub fn catalog_table_key(id: TableId) -> Vec<u8> {
     let mut k = catalog_tables_prefix();
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// The prefix of every materialized view's catalog entry: `FF 53 00 02`.
+pub fn catalog_views_prefix() -> Vec<u8> {
+    vec![0xFF, 0x53, CATALOG_SPACE, 0x02]
+}
+
+/// The catalog entry key of materialized view `id`: `FF 53 00 02 <id u32 BE>`.
+pub fn catalog_view_key(id: u32) -> Vec<u8> {
+    let mut k = catalog_views_prefix();
     k.extend_from_slice(&id.to_be_bytes());
     k
 }
@@ -132,6 +162,11 @@ pub fn columnar_key(id: TableId, part: ColumnarKey) -> Vec<u8> {
             k.push(0x04);
             k.extend_from_slice(&column.to_be_bytes());
         }
+        ColumnarKey::MvLog(view, seq) => {
+            k.push(0x05);
+            k.extend_from_slice(&view.to_be_bytes());
+            k.extend_from_slice(&seq.to_be_bytes());
+        }
     }
     k
 }
@@ -140,6 +175,45 @@ pub fn columnar_key(id: TableId, part: ColumnarKey) -> Vec<u8> {
 pub fn columnar_stats_prefix(id: TableId) -> Vec<u8> {
     let mut k = columnar_prefix(id);
     k.push(0x04);
+    k
+}
+
+/// The prefix of every change-log entry of view `view` over table `table` (`… 05 <view>`).
+pub fn columnar_mvlog_prefix(table: TableId, view: u32) -> Vec<u8> {
+    let mut k = columnar_prefix(table);
+    k.push(0x05);
+    k.extend_from_slice(&view.to_be_bytes());
+    k
+}
+
+/// The prefix of every key of view `view`'s own keyspace: `FF 53 05 <view id u32 BE>`.
+pub fn mv_prefix(view: u32) -> Vec<u8> {
+    let mut k = vec![0xFF, 0x53, MV_SPACE];
+    k.extend_from_slice(&view.to_be_bytes());
+    k
+}
+
+/// The key of one part of view `view`'s keyspace.
+pub fn mv_key(view: u32, part: MvKey<'_>) -> Vec<u8> {
+    let mut k = mv_prefix(view);
+    match part {
+        MvKey::State => k.push(0x00),
+        MvKey::Group(key) => {
+            k.push(0x01);
+            k.extend_from_slice(key);
+        }
+        MvKey::Refresh(n) => {
+            k.push(0x02);
+            k.extend_from_slice(&n.to_be_bytes());
+        }
+    }
+    k
+}
+
+/// The prefix of one part of view `view`'s keyspace (`part` 01: groups, 02: refresh records).
+pub fn mv_part_prefix(view: u32, part: u8) -> Vec<u8> {
+    let mut k = mv_prefix(view);
+    k.push(part);
     k
 }
 

@@ -28,7 +28,7 @@ pub struct CheckArgs {
     /// (`<prefix>.errors`, `.pages_verified`, `.leaked_pages`, `.keys`; when tables were
     /// checked also `.tables`, `.rows`, `.index_entries`, `.orphaned_index_entries`,
     /// `.missing_index_entries`, `.constraint_violations`, `.undecodable_rows`,
-    /// `.foreign_keys`, `.column_stats`).
+    /// `.foreign_keys`, `.column_stats`, `.view_mismatches`).
     #[arg(long, value_name = "PREFIX")]
     metrics: Option<String>,
     /// Open without writing anything (no recovery writes, no lock file created), e.g. a
@@ -111,6 +111,7 @@ fn metrics(prefix: &str, report: &IntegrityReport) -> Vec<Metric> {
             ("undecodable_rows", t.undecodable_rows),
             ("foreign_keys", t.foreign_keys),
             ("column_stats", t.column_stats),
+            ("view_mismatches", t.view_mismatches),
         ] {
             metrics.push(Metric::lower(
                 format!("{prefix}.{name}"),

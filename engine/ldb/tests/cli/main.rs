@@ -12,6 +12,7 @@ mod fuzz;
 mod import_export;
 mod isolation;
 mod migrate;
+mod mv;
 mod pitr;
 mod recover;
 mod recovery_drill;

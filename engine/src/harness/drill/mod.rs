@@ -4,4 +4,5 @@
 pub mod backup_restore;
 pub mod enospc;
 pub mod history;
+pub mod mv;
 pub mod recovery;

@@ -5,10 +5,12 @@
 //! `FF 53 00 01 <table id u32 BE>`. Every DDL statement rewrites the meta entry (bumping the
 //! version), so DDL takes the meta entry's exclusive lock; every reader and writer of tables
 //! guards it with [`Transaction::lock_shared`] first. See [`cache`] for why that makes a cached
-//! catalog safe to use without reading it again.
+//! catalog safe to use without reading it again. Materialized views have one entry each under
+//! `FF 53 00 02 <view id u32 BE>` ([`view`]).
 
 pub mod cache;
 pub mod codec;
+pub mod view;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -17,16 +19,38 @@ use sha2::{Digest, Sha256};
 
 use super::def::TableDef;
 use super::error::{Result, SchemaError};
-use super::keys::{catalog_meta_key, catalog_tables_prefix, prefix_end};
+use super::keys::{catalog_meta_key, catalog_tables_prefix, catalog_views_prefix, prefix_end};
 use crate::Transaction;
 pub use cache::CatalogCache;
 use codec::Meta;
+pub use view::{Policy, ViewDef};
 
-/// The tables of a database as one transaction sees them, by lowercase name.
+/// The tables (and materialized views) of a database as one transaction sees them, by
+/// lowercase name.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Catalog {
     tables: BTreeMap<String, TableDef>,
+    views: BTreeMap<String, ViewDef>,
     meta: Meta,
+}
+
+/// Every materialized view's catalog entry as `txn` sees it, in id order.
+pub fn load_views(txn: &mut Transaction<'_>) -> Result<Vec<ViewDef>> {
+    let prefix = catalog_views_prefix();
+    let end = prefix_end(&prefix).expect("the catalog prefix is not all 0xFF");
+    let mut out = Vec::new();
+    for entry in txn.range(Bound::Included(&prefix), Bound::Excluded(&end), false)? {
+        let (key, value) = entry?;
+        let id_bytes: [u8; 4] = key
+            .get(prefix.len()..)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| SchemaError::Corrupt {
+                what: "catalog".into(),
+                reason: format!("key {} is not a view entry key", key.escape_ascii()),
+            })?;
+        out.push(view::decode_view(u32::from_be_bytes(id_bytes), &value)?);
+    }
+    Ok(out)
 }
 
 /// Reads the meta entry as `txn` sees it (the default when no DDL ever ran).
@@ -74,7 +98,45 @@ impl Catalog {
                 });
             }
         }
-        Ok(Catalog { tables, meta })
+        let mut views = BTreeMap::new();
+        for v in load_views(txn)? {
+            let lower = v.name.to_lowercase();
+            if v.id >= meta.next_table_id || tables.contains_key(&lower) {
+                return Err(SchemaError::Corrupt {
+                    what: format!("catalog entry of materialized view `{}`", v.name),
+                    reason: format!(
+                        "id {} is not below the next table id {}, or a table has its name",
+                        v.id, meta.next_table_id
+                    ),
+                });
+            }
+            if views.insert(lower, v).is_some() {
+                return Err(SchemaError::Corrupt {
+                    what: "catalog".into(),
+                    reason: "two materialized views share a name".into(),
+                });
+            }
+        }
+        Ok(Catalog {
+            tables,
+            views,
+            meta,
+        })
+    }
+
+    /// The materialized view named `name` (case-insensitive).
+    pub fn view(&self, name: &str) -> Option<&ViewDef> {
+        self.views.get(&name.to_lowercase())
+    }
+
+    /// Every materialized view, by name.
+    pub fn views(&self) -> impl Iterator<Item = &ViewDef> {
+        self.views.values()
+    }
+
+    /// The materialized views over table `base`, by name.
+    pub fn views_of(&self, base: u32) -> impl Iterator<Item = &ViewDef> {
+        self.views.values().filter(move |v| v.base == base)
     }
 
     /// The table named `name` (case-insensitive).

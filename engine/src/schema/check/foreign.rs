@@ -11,8 +11,8 @@ use crate::Transaction;
 use crate::schema::catalog::Catalog;
 use crate::schema::error::Result;
 use crate::schema::keys::{
-    MIGRATION_SPACE, RESERVED_PREFIX, catalog_meta_key, catalog_table_key, columnar_prefix,
-    index_prefix, prefix_end, row_prefix,
+    MIGRATION_SPACE, RESERVED_PREFIX, catalog_meta_key, catalog_table_key, catalog_view_key,
+    columnar_mvlog_prefix, columnar_prefix, index_prefix, mv_prefix, prefix_end, row_prefix,
 };
 
 /// Reports every key in the reserved prefix outside the spaces the catalog accounts for (when
@@ -46,6 +46,12 @@ pub(super) fn foreign_keys(
         if t.storage.is_columnar() {
             own(columnar_prefix(t.id));
         }
+    }
+    for v in catalog.views() {
+        own(catalog_view_key(v.id));
+        own(row_prefix(v.id));
+        own(mv_prefix(v.id));
+        own(columnar_mvlog_prefix(v.base, v.id));
     }
     owned.sort();
     let mut cursor = RESERVED_PREFIX.to_vec();

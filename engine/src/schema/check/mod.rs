@@ -5,7 +5,9 @@
 //! fingerprint of (index key, primary key) pairs recomputed from the rows matches the one
 //! read from the index. A columnar table's stored column statistics are verified against its
 //! segments ([`stats`]). Keys inside the reserved prefix that belong to no table, index,
-//! catalog entry or migration history entry are reported as foreign.
+//! catalog entry or migration history entry are reported as foreign. Each materialized view
+//! is verified against its base table (`sql::mv::verify`): its stored result with its change
+//! log applied must equal a full recomputation.
 //!
 //! Run it in a read-only transaction ([`Database::begin_read_only`](crate::Database)) to check
 //! one snapshot while writers continue. Each finding names the table, the index and the primary
@@ -54,22 +56,26 @@ pub enum FindingKind {
     /// A columnar table's stored column statistics that disagree with its segments (or do not
     /// decode).
     ColumnStats,
+    /// A materialized view that disagrees with a full recomputation, or whose state or change
+    /// log does not decode.
+    ViewMismatch,
 }
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 6] = [
+    pub const ALL: [FindingKind; 7] = [
         FindingKind::OrphanedEntry,
         FindingKind::MissingEntry,
         FindingKind::ConstraintViolation,
         FindingKind::UndecodableRow,
         FindingKind::ForeignKey,
         FindingKind::ColumnStats,
+        FindingKind::ViewMismatch,
     ];
 
     /// The kind's name in reports and metrics: `orphaned_index_entries`,
     /// `missing_index_entries`, `constraint_violations`, `undecodable_rows`, `foreign_keys`,
-    /// `column_stats`.
+    /// `column_stats`, `view_mismatches`.
     pub fn metric_name(self) -> &'static str {
         match self {
             FindingKind::OrphanedEntry => "orphaned_index_entries",
@@ -78,6 +84,7 @@ impl FindingKind {
             FindingKind::UndecodableRow => "undecodable_rows",
             FindingKind::ForeignKey => "foreign_keys",
             FindingKind::ColumnStats => "column_stats",
+            FindingKind::ViewMismatch => "view_mismatches",
         }
     }
 }
@@ -219,6 +226,18 @@ pub fn check(txn: &mut Transaction<'_>) -> Result<SchemaReport> {
         }
         report.tables.push(table);
         stats::check_stats(txn, def, &mut report)?;
+    }
+    for view in catalog.views() {
+        let found = super::sql::mv::verify(txn, &catalog, view)?;
+        for problem in found.problems {
+            report.push(Finding {
+                kind: FindingKind::ViewMismatch,
+                table: view.name.clone(),
+                index: None,
+                key: String::new(),
+                detail: problem,
+            });
+        }
     }
     foreign::foreign_keys(txn, &catalog, &mut report)?;
     Ok(report)

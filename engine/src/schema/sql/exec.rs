@@ -25,7 +25,22 @@ use crate::Transaction;
 
 impl Tables for Catalog {
     fn table(&self, name: &str) -> Result<&TableDef> {
+        if self.view(name).is_some() {
+            return Err(SchemaError::InvalidDefinition {
+                name: name.to_string(),
+                reason:
+                    "is a materialized view: it is read-only (REFRESH MATERIALIZED VIEW changes it)"
+                        .into(),
+            });
+        }
         Catalog::table(self, name)
+    }
+
+    fn readable(&self, name: &str) -> Result<&TableDef> {
+        match self.view(name) {
+            Some(v) => Ok(&v.table),
+            None => Catalog::table(self, name),
+        }
     }
 }
 
@@ -131,6 +146,7 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
             Ok(done(n))
         }
         Bound::Ddl(d) => run_ddl(txn, d).map(|_| done(0)),
+        Bound::View(v) => super::mv::execute(txn, v),
         Bound::Explain(inner) => {
             let mut lines = explain(inner);
             if let Bound::Select(q) = inner.as_ref() {

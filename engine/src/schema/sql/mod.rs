@@ -14,6 +14,7 @@ pub mod columnar;
 pub mod exec;
 pub mod explain;
 pub mod expr;
+pub mod mv;
 pub mod parse;
 pub mod plan;
 pub mod session;

@@ -114,6 +114,34 @@ fn offset_of(line_starts: &[usize], text: &str, loc: Location) -> usize {
         .map_or(text.len(), |(i, _)| start + i)
 }
 
+/// The words of `REFRESH MATERIALIZED VIEW v INCREMENTAL`, when `text` is that statement.
+fn incremental_refresh(text: &str) -> Option<&str> {
+    let rest = text.trim_end();
+    let head = rest.get(..7)?;
+    if !head.eq_ignore_ascii_case("refresh") {
+        return None;
+    }
+    let cut = rest.len().checked_sub("incremental".len())?;
+    let tail = rest.get(cut..)?;
+    let before = rest.get(..cut)?;
+    // `REFRESH MATERIALIZED VIEW <name> INCREMENTAL`: at least four words before it (a view
+    // named `incremental` is still a plain refresh).
+    (tail.eq_ignore_ascii_case("incremental")
+        && before.ends_with(char::is_whitespace)
+        && before.split_whitespace().count() >= 4)
+        .then_some(before)
+}
+
+/// Whether `text` is `REFRESH MATERIALIZED VIEW v INCREMENTAL` (`sqlparser` parses the statement
+/// without its last word; the binder reads it from the text).
+pub fn is_incremental_refresh(text: &str) -> bool {
+    incremental_refresh(text).is_some()
+}
+
+fn without_incremental(text: &str) -> &str {
+    incremental_refresh(text).unwrap_or(text)
+}
+
 /// Parses every statement of `sql` (empty statements, such as a trailing `;` or a comment-only
 /// tail, are skipped).
 pub fn parse_script(sql: &str) -> Result<Vec<Parsed>> {
@@ -159,7 +187,7 @@ pub fn parse_script(sql: &str) -> Result<Vec<Parsed>> {
             .get(line_start..begin)
             .map_or(1, |s| s.chars().count() as u64 + 1);
         let mut asts = Parser::new(&dialect)
-            .try_with_sql(text)
+            .try_with_sql(without_incremental(text))
             .and_then(|mut p| p.parse_statements())
             .map_err(|e| parser_error(e, line, column))?;
         match asts.len() {
@@ -297,6 +325,17 @@ mod tests {
         assert_eq!((line, col), (1, 3));
         let (line, _, _) = err_pos("SELECT 'unterminated");
         assert_eq!(line, 1);
+    }
+
+    #[test]
+    fn refresh_incremental_is_read_from_the_text() {
+        let p = parse_one("REFRESH MATERIALIZED VIEW v INCREMENTAL").expect("parses");
+        assert!(is_incremental_refresh(&p.text));
+        let p = parse_one("refresh materialized view v").expect("parses");
+        assert!(!is_incremental_refresh(&p.text));
+        let p = parse_one("REFRESH MATERIALIZED VIEW incremental").expect("parses");
+        assert!(!is_incremental_refresh(&p.text));
+        assert!(parse_one("REFRESH MATERIALIZED VIEW v INCREMENTAL INCREMENTAL").is_err());
     }
 
     #[test]

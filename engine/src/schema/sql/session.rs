@@ -15,6 +15,10 @@
 //! `COMMIT` ends it with an error saying nothing was committed. So a failed statement is never
 //! half-applied and a later `COMMIT` can never commit part of the work by surprise.
 //!
+//! **Materialized views.** Just before an autocommit write or a session's `COMMIT` commits,
+//! the refresh policies of the views whose base tables it changed fire inside it
+//! ([`mv::hook`](super::mv::hook)); a failure there rolls it back.
+//!
 //! **Prepared statements** ([`SqlDatabase::prepare`]) are parsed once; the bound and planned
 //! form is cached with the catalog it was bound against and reused while the database's
 //! catalog cache ([`CatalogCache`]) hands out that same catalog — any committed DDL makes a new
@@ -31,6 +35,7 @@ use super::super::error::{Result, SchemaError, SqlError};
 use super::super::value::Value;
 use super::bind::{Bound, BoundStatement, Tables, bind};
 use super::exec::{ExecResult, Rows, check_params, execute};
+use super::mv;
 use super::parse::{Parsed, parse_one, parse_script};
 use crate::{Database, IsolationLevel, Options, Transaction};
 
@@ -253,6 +258,13 @@ impl SqlDatabase {
         execute(txn, &b.bound, params)
     }
 
+    /// Fires the materialized views' refresh policies in a transaction about to commit
+    /// ([`mv::before_commit`]).
+    fn before_commit(&self, txn: &mut Transaction<'_>) -> Result<()> {
+        let catalog = self.catalogs.get(txn)?;
+        mv::before_commit(txn, &catalog)
+    }
+
     fn autocommit(
         &self,
         parsed: &Parsed,
@@ -274,6 +286,9 @@ impl SqlDatabase {
                 self.db.begin(IsolationLevel::RepeatableRead)?
             };
             let outcome = self.run_in(&mut txn, parsed, stmt, params).and_then(|r| {
+                if !read_only {
+                    self.before_commit(&mut txn)?;
+                }
                 txn.commit()?;
                 Ok(r)
             });
@@ -371,7 +386,11 @@ impl<'a> Session<'a> {
                         ),
                     ));
                 }
-                if let Some(txn) = self.txn.take() {
+                if let Some(mut txn) = self.txn.take() {
+                    if let Err(e) = self.db.before_commit(&mut txn) {
+                        txn.rollback();
+                        return Err(e);
+                    }
                     txn.commit()?;
                 }
                 Ok(done("COMMIT"))
@@ -449,7 +468,7 @@ pub fn execute_script(txn: &mut Transaction<'_>, sql: &str) -> Result<Vec<Statem
         let b = bind(parsed, &cat).map_err(|e| in_statement(parsed, e))?;
         check_params(b.params, &[]).map_err(|e| in_statement(parsed, e))?;
         let r = execute(txn, &b.bound, &[]).map_err(|e| in_statement(parsed, e))?;
-        if !matches!(b.bound, Bound::Ddl(_)) {
+        if !matches!(b.bound, Bound::Ddl(_) | Bound::View(_)) {
             catalog = Some(cat);
         }
         out.push(StatementEffect {

@@ -5,5 +5,6 @@ pub mod backup_restore;
 pub mod enospc;
 pub mod history;
 pub mod isolation;
+pub mod mv;
 pub mod recovery;
 pub mod sql_diff;

@@ -7,6 +7,7 @@
 pub mod ddl;
 pub mod expr;
 pub mod stats;
+pub mod view;
 
 use sqlparser::ast::{self, SelectItem, SetExpr, Statement as Ast};
 
@@ -22,11 +23,17 @@ use crate::txn::IsolationLevel;
 
 pub use ddl::{ColumnDecl, Ddl, IndexDecl, TableDecl};
 pub use expr::Scope;
+pub use view::ViewStmt;
 
 /// Where the binder looks tables up (the catalog as the statement's transaction sees it).
 pub trait Tables {
     /// The table named `name` (case-insensitive), or [`SchemaError::UnknownTable`].
     fn table(&self, name: &str) -> Result<&TableDef>;
+
+    /// The table or materialized view (as its result table) named `name`, for reading.
+    fn readable(&self, name: &str) -> Result<&TableDef> {
+        self.table(name)
+    }
 }
 
 /// One output column of a query.
@@ -117,6 +124,8 @@ pub enum Bound {
     Analyze(Option<TableDef>),
     /// `SHOW STATS t`: a columnar table's stored column statistics.
     ShowStats(TableDef),
+    /// A materialized-view statement.
+    View(ViewStmt),
 }
 
 impl Bound {
@@ -135,6 +144,7 @@ impl Bound {
             Bound::ExplainAnalyze(_) => "EXPLAIN ANALYZE",
             Bound::Analyze(_) => "ANALYZE",
             Bound::ShowStats(_) => "SHOW STATS",
+            Bound::View(v) => v.kind(),
         }
     }
 }
@@ -206,6 +216,22 @@ fn bind_ast(parsed: &Parsed, ast: &Ast, tables: &dyn Tables) -> Result<BoundStat
                 params: inner.params,
             })
         }
+        Ast::CreateView(cv) if cv.materialized => {
+            plain(Bound::View(view::bind_create(parsed, cv, tables)?))
+        }
+        Ast::Drop {
+            object_type: ast::ObjectType::MaterializedView,
+            if_exists,
+            names,
+            cascade: false,
+            ..
+        } => plain(Bound::View(view::bind_drop(parsed, names, *if_exists)?)),
+        Ast::RefreshMaterializedView(r) => plain(Bound::View(view::bind_refresh(parsed, r)?)),
+        Ast::ShowVariable { variable } if view::bind_show(parsed, variable).is_some() => {
+            let stmt = view::bind_show(parsed, variable)
+                .unwrap_or_else(|| Err(parsed.error("expected SHOW REFRESHES <view>")))?;
+            plain(Bound::View(stmt))
+        }
         other => ddl::bind_ddl(parsed, other).map(|d| BoundStatement {
             bound: Bound::Ddl(d),
             params: 0,
@@ -218,6 +244,7 @@ fn single_table<'t>(
     parsed: &Parsed,
     from: &[ast::TableWithJoins],
     tables: &'t dyn Tables,
+    read: bool,
 ) -> Result<(&'t TableDef, Option<String>)> {
     let [only] = from else {
         return Err(parsed.error("exactly one table is supported in FROM (no joins)"));
@@ -229,7 +256,12 @@ fn single_table<'t>(
         ast::TableFactor::Table {
             name, alias, args, ..
         } if args.is_none() => {
-            let table = tables.table(&object_name(parsed, name)?)?;
+            let name = object_name(parsed, name)?;
+            let table = if read {
+                tables.readable(&name)?
+            } else {
+                tables.table(&name)?
+            };
             Ok((table, alias.as_ref().map(|a| a.name.value.clone())))
         }
         other => Err(parsed.error(format!("unsupported table reference `{other}`"))),
@@ -265,7 +297,7 @@ fn bind_query(parsed: &Parsed, q: &ast::Query, tables: &dyn Tables) -> Result<Bo
     let (table, alias) = if sel.from.is_empty() {
         (None, None)
     } else {
-        let (t, a) = single_table(parsed, &sel.from, tables)?;
+        let (t, a) = single_table(parsed, &sel.from, tables, true)?;
         (Some(t), a)
     };
     let mut scope = Scope::new(parsed, table);
@@ -617,7 +649,7 @@ fn bind_update(parsed: &Parsed, up: &ast::Update, tables: &dyn Tables) -> Result
     if up.from.is_some() || up.returning.is_some() || up.limit.is_some() {
         return Err(parsed.error("UPDATE … FROM, RETURNING and LIMIT are not supported"));
     }
-    let (table, alias) = single_table(parsed, std::slice::from_ref(&up.table), tables)?;
+    let (table, alias) = single_table(parsed, std::slice::from_ref(&up.table), tables, false)?;
     let mut scope = Scope::new(parsed, Some(table));
     scope.alias = alias;
     let mut assignments = Vec::new();
@@ -667,7 +699,7 @@ fn bind_delete(parsed: &Parsed, del: &ast::Delete, tables: &dyn Tables) -> Resul
     let from = match &del.from {
         ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
     };
-    let (table, alias) = single_table(parsed, from, tables)?;
+    let (table, alias) = single_table(parsed, from, tables, false)?;
     let mut scope = Scope::new(parsed, Some(table));
     scope.alias = alias;
     let filter = del.selection.as_ref().map(|w| scope.bind(w)).transpose()?;
