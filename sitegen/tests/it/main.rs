@@ -10,6 +10,7 @@ mod bench_site;
 mod drill;
 mod errors;
 mod evidence_site;
+mod full_disk;
 mod gate;
 mod hostile_inputs;
 mod ingest;

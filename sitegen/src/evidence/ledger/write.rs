@@ -143,13 +143,51 @@ pub fn append(evidence: &Path, run: NewRun) -> Result<String> {
         baseline_change: run.baseline_change,
     };
     let tmp = evidence.join(format!("{TMP_PREFIX}{id}"));
+    // A failure on the way (a full disk, say) leaves nothing behind: the temporary folder is
+    // removed, and a run already renamed into place is removed again when the chain head
+    // cannot be written, so the ledger is exactly what it was.
+    let manifest_bytes = match stage(&tmp, &info, &run.records, &id, previous) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    let dest = evidence.join(&id);
+    if let Err(e) = std::fs::rename(&tmp, &dest) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e)
+            .with_context(|| format!("while renaming {} to {}", tmp.display(), dest.display()));
+    }
+    let head = ChainHead {
+        format_version: FORMAT_VERSION,
+        run_id: id.clone(),
+        manifest_sha256: hash::bytes(&manifest_bytes),
+    };
+    if let Err(e) = sync_dir(evidence).and_then(|()| write_chain_head(evidence, &head)) {
+        let _ = std::fs::remove_dir_all(&dest);
+        let _ = sync_dir(evidence);
+        return Err(e.context(format!("the run {id} was not recorded")));
+    }
+    Ok(id)
+}
+
+/// Writes run `id` into the temporary folder `tmp` (its info, records and manifest, each
+/// synced); returns the manifest's bytes.
+fn stage(
+    tmp: &Path,
+    info: &RunInfo,
+    records: &[EvidenceRecord],
+    id: &str,
+    previous: Option<Link>,
+) -> Result<Vec<u8>> {
     std::fs::create_dir_all(tmp.join(RECORDS))
         .with_context(|| format!("while creating {}", tmp.display()))?;
     let mut files = BTreeMap::new();
-    let info_bytes = to_json(&info)?;
+    let info_bytes = to_json(info)?;
     write_synced(&tmp.join(RUN_INFO), &info_bytes)?;
     files.insert(RUN_INFO.to_string(), hash::bytes(&info_bytes));
-    for r in &run.records {
+    for r in records {
         let bytes = to_json(r)?;
         let rel = format!("{RECORDS}/{}.json", r.check_id);
         write_synced(&tmp.join(&rel), &bytes)?;
@@ -158,24 +196,12 @@ pub fn append(evidence: &Path, run: NewRun) -> Result<String> {
     sync_dir(&tmp.join(RECORDS))?;
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
-        run_id: id.clone(),
+        run_id: id.to_string(),
         previous,
         files,
     };
     let manifest_bytes = to_json(&manifest)?;
     write_synced(&tmp.join(MANIFEST), &manifest_bytes)?;
-    sync_dir(&tmp)?;
-    let dest = evidence.join(&id);
-    std::fs::rename(&tmp, &dest)
-        .with_context(|| format!("while renaming {} to {}", tmp.display(), dest.display()))?;
-    sync_dir(evidence)?;
-    write_chain_head(
-        evidence,
-        &ChainHead {
-            format_version: FORMAT_VERSION,
-            run_id: id.clone(),
-            manifest_sha256: hash::bytes(&manifest_bytes),
-        },
-    )?;
-    Ok(id)
+    sync_dir(tmp)?;
+    Ok(manifest_bytes)
 }

@@ -28,8 +28,13 @@ pub struct Fixture {
 impl Fixture {
     /// Creates and commits the fixture repository.
     pub fn new() -> Fixture {
+        Fixture::new_in(&std::env::temp_dir())
+    }
+
+    /// Creates and commits the fixture repository in a new folder under `parent`.
+    pub fn new_in(parent: &Path) -> Fixture {
         let f = Fixture {
-            dir: tempfile::tempdir().expect("tempdir"),
+            dir: tempfile::tempdir_in(parent).expect("tempdir"),
         };
         f.write("sitegen.toml", CONFIG);
         f.write("content/plan.toml", PLAN);
