@@ -21,6 +21,9 @@
 //!   back as its snapshot sees them;
 //! * [`write`] — inserts (whole row groups to segments, the rest to the delta), compaction,
 //!   deletes, the primary key across delta and segments;
+//! * [`partition`] and [`partitioned`] — range partitions: a value's partition, labels and
+//!   the partition entry (pure), then routing rows to partitions, pruning whole partitions
+//!   before a scan, dropping and describing them;
 //! * [`scan`] — the scan: zone-map pruning, predicates on encoded chunks, late
 //!   materialization, batches of rows;
 //! * [`sizes`] — each column's stored and plain bytes and its encodings;
@@ -32,6 +35,8 @@
 pub mod aggregate;
 pub mod bitmap;
 pub mod encoding;
+pub mod partition;
+pub mod partitioned;
 pub mod predicate;
 pub mod scan;
 pub mod segment;

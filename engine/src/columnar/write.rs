@@ -140,7 +140,9 @@ fn check_segments(
 /// Inserts `rows` (full rows in column order) into the columnar table `def`: checked like any
 /// insert, the primary key enforced against the batch, the delta and the segments; whole row
 /// groups are written as segments at once, the remainder goes to the delta, and the delta is
-/// compacted when it reaches a row group. Returns the number of rows inserted.
+/// compacted when it reaches a row group. A partitioned table's rows go to their partitions'
+/// own segments instead ([`partitioned::insert`](super::partitioned::insert)). Returns the
+/// number of rows inserted.
 pub fn insert(txn: &mut Transaction<'_>, def: &TableDef, mut rows: Vec<Vec<Value>>) -> Result<u64> {
     let group = row_group(def)?;
     table::guard(txn)?;
@@ -187,6 +189,11 @@ pub fn insert(txn: &mut Transaction<'_>, def: &TableDef, mut rows: Vec<Vec<Value
     check_segments(txn, def, &keys, &lo, &hi)?;
     drop(keys);
     let rows: Vec<Vec<Value>> = keyed.into_iter().map(|(_, r)| r).collect();
+    if let Some(spec) = &def.partition {
+        super::partitioned::insert(txn, def, spec, rows, group)?;
+        store::put_state(txn, def, &state)?;
+        return Ok(n);
+    }
     let full = rows.len() / group * group;
     for chunk in rows[..full].chunks(group) {
         let columns = to_columns(def, chunk)?;

@@ -18,7 +18,9 @@ use std::ops::Bound;
 
 use super::catalog::Catalog;
 use super::catalog::codec::{Meta, encode_meta, encode_table};
-use super::def::{ColumnDef, IndexDef, ROW_GROUP_RANGE, Storage, TableDef};
+use super::def::{
+    ColumnDef, IndexDef, PartitionInterval, PartitionSpec, ROW_GROUP_RANGE, Storage, TableDef,
+};
 use super::error::{Result, SchemaError};
 use super::keys::{
     CATALOG_META_KEY, catalog_table_key, columnar_prefix, decode_tuple, index_prefix, prefix_end,
@@ -181,6 +183,16 @@ fn delete_prefix(txn: &mut Transaction<'_>, prefix: &[u8]) -> Result<u64> {
 
 /// Creates a table. Primary-key columns are NOT NULL whether declared so or not.
 pub fn create_table(txn: &mut Transaction<'_>, spec: &TableSpec) -> Result<TableDef> {
+    create_partitioned_table(txn, spec, None)
+}
+
+/// Creates a table, range-partitioned by the column named in `partition` at its interval when
+/// given (a columnar table only; the column's type must fit the interval).
+pub fn create_partitioned_table(
+    txn: &mut Transaction<'_>,
+    spec: &TableSpec,
+    partition: Option<(&str, PartitionInterval)>,
+) -> Result<TableDef> {
     let cat = begin(txn)?;
     check_name(&spec.name)?;
     if cat.table(&spec.name).is_ok() {
@@ -205,6 +217,7 @@ pub fn create_table(txn: &mut Transaction<'_>, spec: &TableSpec) -> Result<Table
         next_column_id: 1,
         next_index_id: 1,
         storage: spec.storage,
+        partition: None,
     };
     if let Storage::Columnar { row_group } = spec.storage
         && !ROW_GROUP_RANGE.contains(&row_group)
@@ -233,12 +246,64 @@ pub fn create_table(txn: &mut Transaction<'_>, spec: &TableSpec) -> Result<Table
     for c in &mut def.columns {
         c.not_null |= def.primary_key.contains(&c.id);
     }
+    if let Some((column, interval)) = partition {
+        let spec = partition_spec(&def, column, interval)?;
+        // Every row belongs to a partition: the partition column is NOT NULL.
+        for c in &mut def.columns {
+            c.not_null |= c.id == spec.column;
+        }
+        def.partition = Some(spec);
+    }
     let next = def
         .id
         .checked_add(1)
         .ok_or_else(|| invalid(&spec.name, "table ids are exhausted"))?;
     save(txn, &cat, &def, next)?;
     Ok(def)
+}
+
+/// The partition spec of `def` on `column` by `interval`: the table must be columnar, the
+/// column must exist, and its type must fit the interval (months and days cut a `TIMESTAMP`,
+/// a width an integer).
+fn partition_spec(
+    def: &TableDef,
+    column: &str,
+    interval: PartitionInterval,
+) -> Result<PartitionSpec> {
+    if !def.storage.is_columnar() {
+        return Err(invalid(
+            &def.name,
+            "only a columnar table can be partitioned (add storage = 'columnar')",
+        ));
+    }
+    let (_, col) = def
+        .column(column)
+        .ok_or_else(|| SchemaError::UnknownColumn {
+            table: def.name.clone(),
+            column: column.to_string(),
+        })?;
+    let fits = match interval {
+        PartitionInterval::Month | PartitionInterval::Day => col.ty == ColumnType::Timestamp,
+        PartitionInterval::Width(w) => col.ty == ColumnType::Int && w > 0,
+    };
+    if !fits {
+        let wanted = match interval {
+            PartitionInterval::Month | PartitionInterval::Day => {
+                "a month or day interval partitions a TIMESTAMP column"
+            }
+            PartitionInterval::Width(_) => {
+                "an integer width partitions a BIGINT column (and is at least 1)"
+            }
+        };
+        return Err(invalid(
+            &def.name,
+            format!("partition column `{}` is {}: {wanted}", col.name, col.ty),
+        ));
+    }
+    Ok(PartitionSpec {
+        column: col.id,
+        interval,
+    })
 }
 
 /// Drops a table with all its rows and index entries.
@@ -401,6 +466,12 @@ pub fn drop_column(txn: &mut Transaction<'_>, table: &str, column: &str) -> Resu
     let qualified = format!("{}.{}", def.name, col.name);
     if def.primary_key.contains(&col.id) {
         return Err(invalid(&qualified, "the column is part of the primary key"));
+    }
+    if def.partition.is_some_and(|p| p.column == col.id) {
+        return Err(invalid(
+            &qualified,
+            "the table is partitioned by the column",
+        ));
     }
     if let Some(i) = def.indexes.iter().find(|i| i.columns.contains(&col.id)) {
         return Err(invalid(

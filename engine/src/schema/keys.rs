@@ -49,6 +49,10 @@ pub enum ColumnarKey {
     Chunk(u64, u32),
     /// `… 03 <segment u64 BE>`: the bitmap of a segment's deleted rows (absent: none).
     Deleted(u64),
+    /// `… 06 <partition u32 BE>`: a partitioned table's partition entry (its bounds and next
+    /// segment number). The partition's segments are those whose id's high 32 bits are the
+    /// partition number (`columnar::partition`).
+    Partition(u32),
 }
 
 const NULL_TAG: u8 = 0x00;
@@ -125,7 +129,18 @@ pub fn columnar_key(id: TableId, part: ColumnarKey) -> Vec<u8> {
             k.push(0x03);
             k.extend_from_slice(&seg.to_be_bytes());
         }
+        ColumnarKey::Partition(p) => {
+            k.push(0x06);
+            k.extend_from_slice(&p.to_be_bytes());
+        }
     }
+    k
+}
+
+/// The prefix of every partition entry of table `id` (`… 06`).
+pub fn columnar_partitions_prefix(id: TableId) -> Vec<u8> {
+    let mut k = columnar_prefix(id);
+    k.push(0x06);
     k
 }
 

@@ -11,8 +11,8 @@ use crate::Transaction;
 use crate::schema::catalog::Catalog;
 use crate::schema::error::Result;
 use crate::schema::keys::{
-    MIGRATION_SPACE, RESERVED_PREFIX, catalog_meta_key, catalog_table_key, index_prefix,
-    prefix_end, row_prefix,
+    MIGRATION_SPACE, RESERVED_PREFIX, catalog_meta_key, catalog_table_key, columnar_prefix,
+    index_prefix, prefix_end, row_prefix,
 };
 
 /// Reports every key in the reserved prefix outside the spaces the catalog accounts for (when
@@ -40,6 +40,9 @@ pub(super) fn foreign_keys(
     for t in catalog.tables() {
         own(catalog_table_key(t.id));
         own(row_prefix(t.id));
+        if t.storage.is_columnar() {
+            own(columnar_prefix(t.id));
+        }
         for i in &t.indexes {
             own(index_prefix(t.id, i.id));
         }

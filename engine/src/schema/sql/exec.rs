@@ -130,9 +130,25 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
             }
             Ok(done(n))
         }
+        Bound::Ddl(Ddl::DropPartition {
+            table,
+            labels,
+            if_exists,
+        }) => super::partitions::drop(txn, table, labels, *if_exists).map(done),
         Bound::Ddl(d) => run_ddl(txn, d).map(|_| done(0)),
+        Bound::ShowPartitions(def) => {
+            let rows = super::partitions::show(txn, def)?;
+            Ok(ExecResult {
+                kind,
+                rows_affected: rows.rows.len() as u64,
+                rows: Some(rows),
+            })
+        }
         Bound::Explain(inner) => {
-            let lines = explain(inner);
+            let mut lines = explain(inner);
+            if let Some(line) = super::partitions::explain_line(txn, inner)? {
+                lines.push(line);
+            }
             Ok(ExecResult {
                 kind,
                 rows_affected: lines.len() as u64,
@@ -149,6 +165,9 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
             };
             let (rows, times) = select_analyzed(txn, q, params)?;
             let mut lines = explain(inner);
+            if let Some(c) = times.scan.as_ref().and_then(|s| s.partitions) {
+                lines.push(super::partitions::line(c));
+            }
             lines.extend(super::explain::analyzed(&times, rows.rows.len()));
             Ok(ExecResult {
                 kind,
@@ -496,7 +515,8 @@ fn run_ddl(txn: &mut Transaction<'_>, d: &Ddl) -> Result<()> {
                 primary_key: table.primary_key.clone(),
                 storage: table.storage,
             };
-            ddl::create_table(txn, &spec)?;
+            let partition = table.partition.as_ref().map(|(c, i)| (c.as_str(), *i));
+            ddl::create_partitioned_table(txn, &spec, partition)?;
             for u in unique {
                 ddl::create_index(txn, &index_spec(u))?;
             }
@@ -552,6 +572,13 @@ fn run_ddl(txn: &mut Transaction<'_>, d: &Ddl) -> Result<()> {
                 }
                 ddl::drop_column(txn, table, c)?;
             }
+        }
+        Ddl::DropPartition {
+            table,
+            labels,
+            if_exists,
+        } => {
+            super::partitions::drop(txn, table, labels, *if_exists)?;
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ pub mod exec;
 pub mod explain;
 pub mod expr;
 pub mod parse;
+pub mod partitions;
 pub mod plan;
 pub mod session;
 

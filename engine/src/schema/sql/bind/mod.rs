@@ -6,6 +6,7 @@
 
 pub mod ddl;
 pub mod expr;
+pub mod partition;
 
 use sqlparser::ast::{self, SelectItem, SetExpr, Statement as Ast};
 
@@ -112,6 +113,8 @@ pub enum Bound {
     Explain(Box<Bound>),
     /// `EXPLAIN ANALYZE query`: the query run, its plan and what each step read and took.
     ExplainAnalyze(Box<Bound>),
+    /// `SHOW PARTITIONS t`: a partitioned table's partitions.
+    ShowPartitions(Box<TableDef>),
 }
 
 impl Bound {
@@ -128,6 +131,7 @@ impl Bound {
             Bound::Rollback => "ROLLBACK",
             Bound::Explain(_) => "EXPLAIN",
             Bound::ExplainAnalyze(_) => "EXPLAIN ANALYZE",
+            Bound::ShowPartitions(_) => "SHOW PARTITIONS",
         }
     }
 }
@@ -195,6 +199,11 @@ fn bind_ast(parsed: &Parsed, ast: &Ast, tables: &dyn Tables) -> Result<BoundStat
                 bound,
                 params: inner.params,
             })
+        }
+        Ast::ShowVariable { variable }
+            if let Some(t) = partition::show_target(parsed, variable) =>
+        {
+            plain(Bound::ShowPartitions(Box::new(tables.table(&t?)?.clone())))
         }
         other => ddl::bind_ddl(parsed, other).map(|d| BoundStatement {
             bound: Bound::Ddl(d),
