@@ -23,7 +23,8 @@
 //!   deletes, the primary key across delta and segments;
 //! * [`partition`] and [`partitioned`] — range partitions: a value's partition, labels and
 //!   the partition entry (pure), then routing rows to partitions, pruning whole partitions
-//!   before a scan, dropping and describing them;
+//!   before a scan, dropping and describing them; [`partition_merge`] merges a partition's
+//!   small segments;
 //! * [`scan`] — the scan: zone-map pruning, predicates on encoded chunks, late
 //!   materialization, batches of rows;
 //! * [`sizes`] — each column's stored and plain bytes and its encodings;
@@ -36,6 +37,7 @@ pub mod aggregate;
 pub mod bitmap;
 pub mod encoding;
 pub mod partition;
+pub mod partition_merge;
 pub mod partitioned;
 pub mod predicate;
 pub mod scan;

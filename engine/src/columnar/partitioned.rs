@@ -5,7 +5,9 @@
 //! Every partition owns its segments: ids `partition << 32 | n` ([`partition::segment_id`]),
 //! so a partition's segment meta entries, chunks and deleted-row bitmaps are each one key
 //! range. A partitioned table keeps no delta: an insert writes each partition's rows as
-//! segments of at most a row group directly, so a partition is exactly its segments.
+//! segments of at most a row group directly, so a partition is exactly its segments; its
+//! segments of fewer rows are merged once they fill a row group
+//! ([`partition_merge`](super::partition_merge)).
 //! Every operation here first takes the table's segment-state entry for update, the table's
 //! write lock (see [`write`](super::write)).
 
@@ -55,7 +57,8 @@ pub fn list(txn: &mut Transaction<'_>, def: &TableDef) -> Result<Vec<Partition>>
     Ok(out)
 }
 
-fn put(txn: &mut Transaction<'_>, def: &TableDef, p: &Partition) -> Result<()> {
+/// Stores partition `p`'s entry.
+pub fn put(txn: &mut Transaction<'_>, def: &TableDef, p: &Partition) -> Result<()> {
     txn.put(
         &columnar_key(def.id, ColumnarKey::Partition(p.number)),
         &encode_entry(p),
@@ -86,7 +89,8 @@ fn key_of(def: &TableDef, spec: &PartitionSpec, row: &[Value]) -> Result<i64> {
 }
 
 /// Writes `rows` (checked, in primary-key order) to their partitions: each partition's rows
-/// become segments of at most `group` rows, the partition created if it is new.
+/// become segments of at most `group` rows, the partition created if it is new; then the
+/// partition's small segments are merged if they fill a row group.
 pub fn insert(
     txn: &mut Transaction<'_>,
     def: &TableDef,
@@ -141,6 +145,7 @@ pub fn insert(
             })?;
         }
         put(txn, def, &p)?;
+        super::partition_merge::merge(txn, def, &mut p, group, false)?;
     }
     Ok(())
 }

@@ -213,12 +213,16 @@ pub fn insert(txn: &mut Transaction<'_>, def: &TableDef, mut rows: Vec<Vec<Value
 }
 
 /// Moves the delta into segments: every whole row group of it, and with `all` the remainder
-/// too. Returns the number of rows moved.
+/// too; of a partitioned table, merges each partition's small segments instead
+/// ([`partition_merge`](super::partition_merge)). Returns the number of rows moved.
 pub fn compact(txn: &mut Transaction<'_>, def: &TableDef, all: bool) -> Result<u64> {
     row_group(def)?;
     table::guard(txn)?;
     let mut state = store::state(txn, def, true)?;
-    let moved = compact_into(txn, def, &mut state, all)?;
+    let moved = match def.partition {
+        Some(_) => super::partition_merge::compact_all(txn, def, row_group(def)?, all)?,
+        None => compact_into(txn, def, &mut state, all)?,
+    };
     store::put_state(txn, def, &state)?;
     Ok(moved)
 }

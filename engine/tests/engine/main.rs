@@ -15,6 +15,7 @@ mod faults;
 mod history;
 mod isolation;
 mod model;
+mod partitions;
 mod pitr;
 mod range_locks;
 mod schema;

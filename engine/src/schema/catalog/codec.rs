@@ -407,3 +407,7 @@ pub fn canonical(def: &TableDef, out: &mut Vec<u8>) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "codec_tests.rs"]
+mod tests;
