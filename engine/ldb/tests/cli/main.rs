@@ -9,6 +9,7 @@ mod compare;
 mod import_export;
 mod isolation;
 mod migrate;
+mod partitions;
 mod pitr;
 mod recover;
 mod recovery_drill;
