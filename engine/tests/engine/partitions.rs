@@ -529,3 +529,52 @@ fn the_check_catches_a_segment_outside_its_partition() {
         report.findings
     );
 }
+
+#[test]
+fn a_partitioned_import_writes_whole_segments_and_is_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(dir.path());
+    exec(
+        &db,
+        &format!("CREATE TABLE m (id BIGINT PRIMARY KEY, t TIMESTAMP, v BIGINT) {MONTHLY}"),
+    );
+    // About 2,500 rows in each of January and February and 600 in each of ten later months,
+    // mixed: the two big months reach whole row groups (1,024) while the small ones wait, and
+    // the rows waiting pass four row groups, so the fullest partitions are written out early
+    // (and merged by the compaction before the commit).
+    let mut csv = String::from("id,t,v\n");
+    let id: u64 = 11_000;
+    for i in 0..id {
+        let month = if i % 11 < 5 { 1 + i % 2 } else { 3 + i % 10 };
+        csv.push_str(&format!("{i},2024-{month:02}-{:02},{i}\n", 1 + i % 28));
+    }
+    let file = dir.path().join("m.csv");
+    std::fs::write(&file, &csv).expect("csv");
+    let report =
+        lightning_db::schema::import::import_csv(db.database(), "m", &file, 1000).expect("import");
+    assert_eq!(report.rows, id);
+    let parts = partitions(&db, "m");
+    let total: i64 = parts.iter().map(|p| p.2).sum();
+    assert_eq!(total as u64, id);
+    for (label, segments, rows) in &parts {
+        // Whole row groups, then at most one smaller segment per partition.
+        let most = (*rows as usize).div_ceil(1024) as i64;
+        assert_eq!(
+            *segments, most,
+            "{label}: {segments} segments for {rows} rows"
+        );
+    }
+    assert_eq!(
+        rows(&db, "SELECT COUNT(*) FROM m"),
+        vec![vec![Value::Int(id as i64)]]
+    );
+    // A duplicate key anywhere in a second file: nothing of it is written.
+    let dup = dir.path().join("dup.csv");
+    std::fs::write(&dup, "id,t,v\n100000,2024-05-01,1\n5,2024-06-01,1\n").expect("csv");
+    let err = lightning_db::schema::import::import_csv(db.database(), "m", &dup, 1000)
+        .expect_err("duplicate");
+    assert!(err.to_string().contains("duplicate key"), "{err}");
+    assert_eq!(partitions(&db, "m"), parts);
+    let report = check(&mut db.database().begin_read_only().expect("read")).expect("check");
+    assert_eq!(report.total(), 0, "{:?}", report.findings);
+}
