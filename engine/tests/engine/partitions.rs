@@ -188,7 +188,7 @@ fn random_predicate(rng: &mut SplitMix64) -> String {
 
 #[test]
 fn pruned_scans_answer_like_the_unpartitioned_table() {
-    let seed = std::env::var("PARTITION_SEED")
+    let seed = std::env::var("LDB_PARTITION_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5EED_0006);
@@ -540,8 +540,8 @@ fn a_partitioned_import_writes_whole_segments_and_is_all_or_nothing() {
     );
     // About 2,500 rows in each of January and February and 600 in each of ten later months,
     // mixed: the two big months reach whole row groups (1,024) while the small ones wait, and
-    // the rows waiting pass four row groups, so the fullest partitions are written out early
-    // (and merged by the compaction before the commit).
+    // the rows waiting pass four row groups, so all of them are written out early (and the
+    // smaller segments merged by the compaction before the commit).
     let mut csv = String::from("id,t,v\n");
     let id: u64 = 11_000;
     for i in 0..id {

@@ -3,9 +3,9 @@
 //! segment (checking the primary key against the file's earlier segments by their zone maps);
 //! the tail is compacted into a last, smaller segment; then one commit. A bad line, a duplicate
 //! key or a failed commit leaves the table as it was. A partitioned table's rows are held per
-//! partition until they fill a row group (at most a few row groups of rows in all, the
-//! fullest partition written out first), so most of its segments are written once and whole;
-//! the compaction before the commit merges each partition's smaller ones. The transaction holds the file's encoded
+//! partition until they fill a row group (at most four row groups of rows in all, then all
+//! written out in one insert), so few small segments are written; the compaction before the
+//! commit merges each partition's smaller ones. The transaction holds the file's encoded
 //! segments until it commits — memory of the order of the table's compressed size.
 
 use std::collections::BTreeMap;
@@ -119,8 +119,9 @@ fn finish(
 
 /// The rows of a partitioned import waiting for their partition's row group: a partition's
 /// rows go out as one batch when they fill a row group, and when more than
-/// [`BUFFERED_GROUPS`] row groups of rows wait, the partition with the most goes out — so most
-/// segments are written once, whole, and memory stays bounded.
+/// [`BUFFERED_GROUPS`] row groups of rows wait, they all go out as one batch (one insert, so
+/// one primary-key check against the segments written before) — so most segments are written
+/// whole or a few times smaller, and memory stays bounded.
 struct Buffers<'a> {
     def: &'a TableDef,
     spec: PartitionSpec,
@@ -129,8 +130,7 @@ struct Buffers<'a> {
     rows: usize,
 }
 
-/// How many row groups of rows a partitioned import holds before it writes the largest
-/// partition's rows out.
+/// How many row groups of rows a partitioned import holds before it writes them all out.
 const BUFFERED_GROUPS: usize = 4;
 
 impl<'a> Buffers<'a> {
@@ -161,9 +161,7 @@ impl<'a> Buffers<'a> {
             return Some(std::mem::take(rows));
         }
         if self.rows > BUFFERED_GROUPS * self.group {
-            let largest = self.waiting.values_mut().max_by_key(|r| r.len())?;
-            self.rows -= largest.len();
-            return Some(std::mem::take(largest));
+            return Some(self.drain().flatten().collect());
         }
         None
     }
