@@ -18,9 +18,7 @@ use std::ops::Bound;
 
 use super::catalog::Catalog;
 use super::catalog::codec::{Meta, encode_meta, encode_table};
-use super::def::{
-    ColumnDef, IndexDef, PartitionInterval, PartitionSpec, ROW_GROUP_RANGE, Storage, TableDef,
-};
+use super::def::{ColumnDef, IndexDef, PartitionInterval, ROW_GROUP_RANGE, Storage, TableDef};
 use super::error::{Result, SchemaError};
 use super::keys::{
     CATALOG_META_KEY, catalog_table_key, columnar_prefix, decode_tuple, index_prefix, prefix_end,
@@ -30,6 +28,8 @@ use super::row::decode_row;
 use super::table::entry::{column_types, format_key, index_entry};
 use super::value::{ColumnType, Value};
 use crate::Transaction;
+
+mod partition;
 
 /// The longest table, column or index name, in bytes.
 pub const MAX_NAME_LEN: usize = 128;
@@ -247,7 +247,7 @@ pub fn create_partitioned_table(
         c.not_null |= def.primary_key.contains(&c.id);
     }
     if let Some((column, interval)) = partition {
-        let spec = partition_spec(&def, column, interval)?;
+        let spec = partition::spec(&def, column, interval)?;
         // Every row belongs to a partition: the partition column is NOT NULL.
         for c in &mut def.columns {
             c.not_null |= c.id == spec.column;
@@ -260,50 +260,6 @@ pub fn create_partitioned_table(
         .ok_or_else(|| invalid(&spec.name, "table ids are exhausted"))?;
     save(txn, &cat, &def, next)?;
     Ok(def)
-}
-
-/// The partition spec of `def` on `column` by `interval`: the table must be columnar, the
-/// column must exist, and its type must fit the interval (months and days cut a `TIMESTAMP`,
-/// a width an integer).
-fn partition_spec(
-    def: &TableDef,
-    column: &str,
-    interval: PartitionInterval,
-) -> Result<PartitionSpec> {
-    if !def.storage.is_columnar() {
-        return Err(invalid(
-            &def.name,
-            "only a columnar table can be partitioned (add storage = 'columnar')",
-        ));
-    }
-    let (_, col) = def
-        .column(column)
-        .ok_or_else(|| SchemaError::UnknownColumn {
-            table: def.name.clone(),
-            column: column.to_string(),
-        })?;
-    let fits = match interval {
-        PartitionInterval::Month | PartitionInterval::Day => col.ty == ColumnType::Timestamp,
-        PartitionInterval::Width(w) => col.ty == ColumnType::Int && w > 0,
-    };
-    if !fits {
-        let wanted = match interval {
-            PartitionInterval::Month | PartitionInterval::Day => {
-                "a month or day interval partitions a TIMESTAMP column"
-            }
-            PartitionInterval::Width(_) => {
-                "an integer width partitions a BIGINT column (and is at least 1)"
-            }
-        };
-        return Err(invalid(
-            &def.name,
-            format!("partition column `{}` is {}: {wanted}", col.name, col.ty),
-        ));
-    }
-    Ok(PartitionSpec {
-        column: col.id,
-        interval,
-    })
 }
 
 /// Drops a table with all its rows and index entries.

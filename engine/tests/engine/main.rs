@@ -16,6 +16,7 @@ mod history;
 mod isolation;
 mod model;
 mod partitions;
+mod partitions_write;
 mod pitr;
 mod range_locks;
 mod schema;

@@ -1,9 +1,9 @@
 //! Range-partitioned columnar tables end to end: rows land in the partition of their month,
 //! day or integer range (created on first write); queries answer exactly like an
 //! unpartitioned copy of the same seeded random rows while whole partitions are pruned;
-//! `DROP PARTITION` is atomic under rollback; bad partition specs are typed errors; small
-//! segments of a partition are merged; and `ldb check`'s table check catches a segment stored
-//! in the wrong partition, or in none.
+//! `DROP PARTITION` is atomic under rollback; bad partition specs are typed errors; and
+//! `ldb check`'s table check catches a segment stored in the wrong partition, or in none.
+//! Merging and importing are in `partitions_write`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,7 +17,7 @@ use lightning_db::txn::IsolationLevel;
 use lightning_db::util::rng::SplitMix64;
 use lightning_db::{Database, Options};
 
-fn open(dir: &Path) -> SqlDatabase {
+pub(crate) fn open(dir: &Path) -> SqlDatabase {
     SqlDatabase::create(
         dir.join("db"),
         Options {
@@ -28,18 +28,18 @@ fn open(dir: &Path) -> SqlDatabase {
     .expect("create")
 }
 
-fn rows(db: &SqlDatabase, sql: &str) -> Vec<Vec<Value>> {
+pub(crate) fn rows(db: &SqlDatabase, sql: &str) -> Vec<Vec<Value>> {
     db.query(sql, &[])
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .rows
 }
 
-fn exec(db: &SqlDatabase, sql: &str) {
+pub(crate) fn exec(db: &SqlDatabase, sql: &str) {
     db.execute(sql, &[])
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-fn def(db: &Database, name: &str) -> TableDef {
+pub(crate) fn def(db: &Database, name: &str) -> TableDef {
     let mut txn = db.begin_read_only().expect("read");
     Catalog::load(&mut txn)
         .expect("catalog")
@@ -56,7 +56,7 @@ fn text(v: &Value) -> String {
 }
 
 /// (label, segments, rows) per partition, from `SHOW PARTITIONS`.
-fn partitions(db: &SqlDatabase, table: &str) -> Vec<(String, i64, i64)> {
+pub(crate) fn partitions(db: &SqlDatabase, table: &str) -> Vec<(String, i64, i64)> {
     rows(db, &format!("SHOW PARTITIONS {table}"))
         .iter()
         .map(|r| {
@@ -69,7 +69,7 @@ fn partitions(db: &SqlDatabase, table: &str) -> Vec<(String, i64, i64)> {
         .collect()
 }
 
-const MONTHLY: &str = "WITH (storage = 'columnar', row_group = 1024, partition_interval = 'month') PARTITION BY RANGE (t)";
+pub(crate) const MONTHLY: &str = "WITH (storage = 'columnar', row_group = 1024, partition_interval = 'month') PARTITION BY RANGE (t)";
 
 #[test]
 fn rows_land_in_the_partition_of_their_month_day_or_range() {
@@ -426,46 +426,6 @@ fn bad_partition_specs_are_typed_errors() {
 }
 
 #[test]
-fn small_segments_of_a_partition_are_merged() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = open(dir.path());
-    exec(
-        &db,
-        &format!("CREATE TABLE m (id BIGINT PRIMARY KEY, t TIMESTAMP, v BIGINT) {MONTHLY}"),
-    );
-    // 1100 single-row inserts into one month: once the small segments hold a row group
-    // (1024 rows), they become one full segment.
-    for i in 0..1100 {
-        exec(
-            &db,
-            &format!(
-                "INSERT INTO m VALUES ({i}, '2024-05-{:02}', {i})",
-                1 + i % 28
-            ),
-        );
-    }
-    let p = partitions(&db, "m");
-    assert_eq!(p.len(), 1);
-    assert!(p[0].1 <= 1 + 1100 - 1024, "{p:?}");
-    assert_eq!(p[0].2, 1100);
-    exec(&db, "DELETE FROM m WHERE v % 2 = 0");
-    // Compaction of everything (what `ldb import` ends with) leaves one segment per partition.
-    let raw = db.database();
-    let t = def(raw, "m");
-    let mut txn = raw.begin(IsolationLevel::Serializable).expect("begin");
-    write::compact(&mut txn, &t, true).expect("compact");
-    txn.commit().expect("commit");
-    assert_eq!(partitions(&db, "m"), vec![("2024-05".to_string(), 2, 550)]);
-    assert_eq!(
-        rows(&db, "SELECT COUNT(*), SUM(v) FROM m"),
-        vec![vec![
-            Value::Int(550),
-            Value::Int((0..1100).filter(|v| v % 2 == 1).sum())
-        ]]
-    );
-}
-
-#[test]
 fn the_check_catches_a_segment_outside_its_partition() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = open(dir.path());
@@ -528,53 +488,4 @@ fn the_check_catches_a_segment_outside_its_partition() {
         "{:?}",
         report.findings
     );
-}
-
-#[test]
-fn a_partitioned_import_writes_whole_segments_and_is_all_or_nothing() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = open(dir.path());
-    exec(
-        &db,
-        &format!("CREATE TABLE m (id BIGINT PRIMARY KEY, t TIMESTAMP, v BIGINT) {MONTHLY}"),
-    );
-    // About 2,500 rows in each of January and February and 600 in each of ten later months,
-    // mixed: the two big months reach whole row groups (1,024) while the small ones wait, and
-    // the rows waiting pass four row groups, so all of them are written out early (and the
-    // smaller segments merged by the compaction before the commit).
-    let mut csv = String::from("id,t,v\n");
-    let id: u64 = 11_000;
-    for i in 0..id {
-        let month = if i % 11 < 5 { 1 + i % 2 } else { 3 + i % 10 };
-        csv.push_str(&format!("{i},2024-{month:02}-{:02},{i}\n", 1 + i % 28));
-    }
-    let file = dir.path().join("m.csv");
-    std::fs::write(&file, &csv).expect("csv");
-    let report =
-        lightning_db::schema::import::import_csv(db.database(), "m", &file, 1000).expect("import");
-    assert_eq!(report.rows, id);
-    let parts = partitions(&db, "m");
-    let total: i64 = parts.iter().map(|p| p.2).sum();
-    assert_eq!(total as u64, id);
-    for (label, segments, rows) in &parts {
-        // Whole row groups, then at most one smaller segment per partition.
-        let most = (*rows as usize).div_ceil(1024) as i64;
-        assert_eq!(
-            *segments, most,
-            "{label}: {segments} segments for {rows} rows"
-        );
-    }
-    assert_eq!(
-        rows(&db, "SELECT COUNT(*) FROM m"),
-        vec![vec![Value::Int(id as i64)]]
-    );
-    // A duplicate key anywhere in a second file: nothing of it is written.
-    let dup = dir.path().join("dup.csv");
-    std::fs::write(&dup, "id,t,v\n100000,2024-05-01,1\n5,2024-06-01,1\n").expect("csv");
-    let err = lightning_db::schema::import::import_csv(db.database(), "m", &dup, 1000)
-        .expect_err("duplicate");
-    assert!(err.to_string().contains("duplicate key"), "{err}");
-    assert_eq!(partitions(&db, "m"), parts);
-    let report = check(&mut db.database().begin_read_only().expect("read")).expect("check");
-    assert_eq!(report.total(), 0, "{:?}", report.findings);
 }
