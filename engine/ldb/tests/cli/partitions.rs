@@ -57,7 +57,8 @@ fn a_partitioned_table_imports_lists_prunes_drops_and_checks_clean() {
         plan.contains("partitions: scanned 1 of 3 (pruned 2)"),
         "{plan}"
     );
-    ok(&["sql", &db, "ALTER TABLE ev DROP PARTITION ('2024-02')"]);
+    let dropped = ok(&["sql", &db, "ALTER TABLE ev DROP PARTITION ('2024-02')"]);
+    assert_eq!(dropped.trim(), "ALTER TABLE DROP PARTITION: 1000 row(s)");
     let count = ok(&["sql", &db, "SELECT COUNT(*) FROM ev"]);
     assert!(count.contains("2000"), "{count}");
     let check = ok(&["check", &db]);
