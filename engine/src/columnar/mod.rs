@@ -21,6 +21,10 @@
 //!   back as its snapshot sees them;
 //! * [`write`] — inserts (whole row groups to segments, the rest to the delta), compaction,
 //!   deletes, the primary key across delta and segments;
+//! * [`partition`] and [`partitioned`] — range partitions: a value's partition, labels and
+//!   the partition entry (pure), then routing rows to partitions, pruning whole partitions
+//!   before a scan, dropping and describing them; [`partition_merge`] merges a partition's
+//!   small segments;
 //! * [`scan`] — the scan: zone-map pruning, predicates on encoded chunks, late
 //!   materialization, batches of rows;
 //! * [`table_stats`] — each column's statistics stored per table, maintained as segments are
@@ -37,6 +41,9 @@ pub mod aggregate;
 pub mod bitmap;
 pub mod encoding;
 pub mod mv;
+pub mod partition;
+pub mod partition_merge;
+pub mod partitioned;
 pub mod predicate;
 pub mod scan;
 pub mod segment;

@@ -1,7 +1,9 @@
 //! The columnar scan: a table's rows as a transaction's snapshot sees them, in batches of column
 //! vectors, with predicates pushed down to the chunks.
 //!
-//! For each segment, in order:
+//! A partitioned table's partitions whose bounds the predicates exclude are skipped first,
+//! from the partition entries alone ([`partitioned`](super::partitioned)). Then for each
+//! segment, in order:
 //!
 //! 1. **Prune** — if a pushed-down predicate cannot hold anywhere in a chunk's zone map, the
 //!    segment is skipped without reading a chunk.
@@ -66,7 +68,10 @@ pub struct Batch {
 /// What a scan read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScanStats {
-    /// Segments in the table.
+    /// Partitions scanned and in the table (a partitioned table's; partitions whose bounds
+    /// the predicates exclude are skipped before their segments are listed).
+    pub partitions: Option<super::partitioned::Chosen>,
+    /// Segments in the table (of the partitions scanned, for a partitioned table).
     pub segments: u64,
     /// Segments skipped by zone maps.
     pub segments_pruned: u64,
@@ -141,7 +146,8 @@ pub fn scan(
     let mut stats = ScanStats::default();
     let started = Instant::now();
     let mut visiting = Duration::ZERO;
-    let segments = store::segments(txn, def)?;
+    let (segments, chosen) = super::partitioned::scan_segments(txn, def, &spec.predicates)?;
+    stats.partitions = chosen;
     stats.segments = segments.len() as u64;
     let threads = scan_threads().min(segments.len());
     let prefix = columnar_prefix(def.id);
@@ -220,7 +226,8 @@ pub fn fold<S: Send>(
     let mut stats = ScanStats::default();
     let started = Instant::now();
     let mut merging = Duration::ZERO;
-    let segments = store::segments(txn, def)?;
+    let (segments, chosen) = super::partitioned::scan_segments(txn, def, &spec.predicates)?;
+    stats.partitions = chosen;
     stats.segments = segments.len() as u64;
     let threads = scan_threads().min(segments.len());
     let prefix = columnar_prefix(def.id);

@@ -132,8 +132,35 @@ pub fn plain_size(v: &ColumnVector) -> u64 {
 pub fn segments(txn: &mut Transaction<'_>, def: &TableDef) -> Result<Vec<Segment>> {
     let prefix = columnar_segments_prefix(def.id);
     let end = prefix_end(&prefix).unwrap_or_default();
+    segments_in(txn, def, &prefix, &end)
+}
+
+/// The segments of the table with ids in `from..to` (to `None`: all from `from` on), in id
+/// order.
+pub fn segments_between(
+    txn: &mut Transaction<'_>,
+    def: &TableDef,
+    from: u64,
+    to: Option<u64>,
+) -> Result<Vec<Segment>> {
+    let prefix = columnar_segments_prefix(def.id);
+    let start = columnar_key(def.id, ColumnarKey::Segment(from));
+    let end = match to {
+        Some(to) => columnar_key(def.id, ColumnarKey::Segment(to)),
+        None => prefix_end(&prefix).unwrap_or_default(),
+    };
+    segments_in(txn, def, &start, &end)
+}
+
+fn segments_in(
+    txn: &mut Transaction<'_>,
+    def: &TableDef,
+    start: &[u8],
+    end: &[u8],
+) -> Result<Vec<Segment>> {
+    let prefix = columnar_segments_prefix(def.id);
     let mut out = Vec::new();
-    for entry in txn.range(Bound::Included(&prefix), Bound::Excluded(&end), false)? {
+    for entry in txn.range(Bound::Included(start), Bound::Excluded(end), false)? {
         let (key, bytes) = entry?;
         let id = key
             .get(prefix.len()..)

@@ -141,7 +141,9 @@ fn check_segments(
 /// Inserts `rows` (full rows in column order) into the columnar table `def`: checked like any
 /// insert, the primary key enforced against the batch, the delta and the segments; whole row
 /// groups are written as segments at once, the remainder goes to the delta, and the delta is
-/// compacted when it reaches a row group. Returns the number of rows inserted.
+/// compacted when it reaches a row group. A partitioned table's rows go to their partitions'
+/// own segments instead ([`partitioned::insert`](super::partitioned::insert)). Returns the
+/// number of rows inserted.
 pub fn insert(txn: &mut Transaction<'_>, def: &TableDef, mut rows: Vec<Vec<Value>>) -> Result<u64> {
     let group = row_group(def)?;
     table::guard(txn)?;
@@ -189,6 +191,11 @@ pub fn insert(txn: &mut Transaction<'_>, def: &TableDef, mut rows: Vec<Vec<Value
     drop(keys);
     let rows: Vec<Vec<Value>> = keyed.into_iter().map(|(_, r)| r).collect();
     super::mv::log::record(txn, def, ChangeKind::Insert, &rows)?;
+    if let Some(spec) = &def.partition {
+        super::partitioned::insert(txn, def, spec, rows, group)?;
+        store::put_state(txn, def, &state)?;
+        return Ok(n);
+    }
     let full = rows.len() / group * group;
     for chunk in rows[..full].chunks(group) {
         let columns = to_columns(def, chunk)?;
@@ -208,12 +215,16 @@ pub fn insert(txn: &mut Transaction<'_>, def: &TableDef, mut rows: Vec<Vec<Value
 }
 
 /// Moves the delta into segments: every whole row group of it, and with `all` the remainder
-/// too. Returns the number of rows moved.
+/// too; of a partitioned table, merges each partition's small segments instead
+/// ([`partition_merge`](super::partition_merge)). Returns the number of rows moved.
 pub fn compact(txn: &mut Transaction<'_>, def: &TableDef, all: bool) -> Result<u64> {
     row_group(def)?;
     table::guard(txn)?;
     let mut state = store::state(txn, def, true)?;
-    let moved = compact_into(txn, def, &mut state, all)?;
+    let moved = match def.partition {
+        Some(_) => super::partition_merge::compact_all(txn, def, row_group(def)?, all)?,
+        None => compact_into(txn, def, &mut state, all)?,
+    };
     store::put_state(txn, def, &state)?;
     Ok(moved)
 }

@@ -18,7 +18,7 @@ use std::ops::Bound;
 
 use super::catalog::Catalog;
 use super::catalog::codec::{Meta, encode_meta, encode_table};
-use super::def::{ColumnDef, IndexDef, ROW_GROUP_RANGE, Storage, TableDef};
+use super::def::{ColumnDef, IndexDef, PartitionInterval, ROW_GROUP_RANGE, Storage, TableDef};
 use super::error::{Result, SchemaError};
 use super::keys::{
     CATALOG_META_KEY, catalog_table_key, columnar_prefix, decode_tuple, index_prefix, prefix_end,
@@ -28,6 +28,8 @@ use super::row::decode_row;
 use super::table::entry::{column_types, format_key, index_entry};
 use super::value::{ColumnType, Value};
 use crate::Transaction;
+
+mod partition;
 
 /// The longest table, column or index name, in bytes.
 pub const MAX_NAME_LEN: usize = 128;
@@ -182,6 +184,16 @@ pub(crate) fn delete_prefix(txn: &mut Transaction<'_>, prefix: &[u8]) -> Result<
 
 /// Creates a table. Primary-key columns are NOT NULL whether declared so or not.
 pub fn create_table(txn: &mut Transaction<'_>, spec: &TableSpec) -> Result<TableDef> {
+    create_partitioned_table(txn, spec, None)
+}
+
+/// Creates a table, range-partitioned by the column named in `partition` at its interval when
+/// given (a columnar table only; the column's type must fit the interval).
+pub fn create_partitioned_table(
+    txn: &mut Transaction<'_>,
+    spec: &TableSpec,
+    partition: Option<(&str, PartitionInterval)>,
+) -> Result<TableDef> {
     let cat = begin(txn)?;
     check_name(&spec.name)?;
     if cat.table(&spec.name).is_ok() || cat.view(&spec.name).is_some() {
@@ -206,6 +218,7 @@ pub fn create_table(txn: &mut Transaction<'_>, spec: &TableSpec) -> Result<Table
         next_column_id: 1,
         next_index_id: 1,
         storage: spec.storage,
+        partition: None,
     };
     if let Storage::Columnar { row_group } = spec.storage
         && !ROW_GROUP_RANGE.contains(&row_group)
@@ -233,6 +246,14 @@ pub fn create_table(txn: &mut Transaction<'_>, spec: &TableSpec) -> Result<Table
     def.primary_key = column_ids(&def, &spec.primary_key, &spec.name)?;
     for c in &mut def.columns {
         c.not_null |= def.primary_key.contains(&c.id);
+    }
+    if let Some((column, interval)) = partition {
+        let spec = partition::spec(&def, column, interval)?;
+        // Every row belongs to a partition: the partition column is NOT NULL.
+        for c in &mut def.columns {
+            c.not_null |= c.id == spec.column;
+        }
+        def.partition = Some(spec);
     }
     let next = def
         .id
@@ -418,6 +439,12 @@ pub fn drop_column(txn: &mut Transaction<'_>, table: &str, column: &str) -> Resu
     let qualified = format!("{}.{}", def.name, col.name);
     if def.primary_key.contains(&col.id) {
         return Err(invalid(&qualified, "the column is part of the primary key"));
+    }
+    if def.partition.is_some_and(|p| p.column == col.id) {
+        return Err(invalid(
+            &qualified,
+            "the table is partitioned by the column",
+        ));
     }
     if let Some(i) = def.indexes.iter().find(|i| i.columns.contains(&col.id)) {
         return Err(invalid(

@@ -70,6 +70,28 @@ impl Storage {
     }
 }
 
+/// How a partitioned table cuts its partition column's values into ranges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartitionInterval {
+    /// Calendar months (UTC) of a `TIMESTAMP` column.
+    Month,
+    /// Days (UTC) of a `TIMESTAMP` column.
+    Day,
+    /// Ranges of this many values of an integer column, aligned at multiples of it.
+    Width(u64),
+}
+
+/// Range partitioning of a columnar table (`PARTITION BY RANGE (column)` with
+/// `partition_interval`): every row belongs to the range of the interval its partition column
+/// falls in, and each range's rows are kept in segments of their own (`columnar::partition`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartitionSpec {
+    /// The partition column's id.
+    pub column: ColumnId,
+    /// The interval.
+    pub interval: PartitionInterval,
+}
+
 /// A table as the catalog records it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableDef {
@@ -91,6 +113,8 @@ pub struct TableDef {
     pub next_index_id: IndexId,
     /// How the rows are kept.
     pub storage: Storage,
+    /// Range partitioning (columnar tables only; `None`: not partitioned).
+    pub partition: Option<PartitionSpec>,
 }
 
 impl TableDef {
@@ -150,6 +174,7 @@ mod tests {
             next_column_id: 4,
             next_index_id: 2,
             storage: Storage::Row,
+            partition: None,
         }
     }
 

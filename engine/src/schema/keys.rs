@@ -70,6 +70,10 @@ pub enum ColumnarKey {
     /// `… 05 <view id u32 BE> <seq u64 BE>`: one entry of a materialized view's change log
     /// (the rows one write inserted into or deleted from the table, not yet applied).
     MvLog(u32, u64),
+    /// `… 06 <partition u32 BE>`: a partitioned table's partition entry (its bounds and next
+    /// segment number). The partition's segments are those whose id's high 32 bits are the
+    /// partition number (`columnar::partition`).
+    Partition(u32),
 }
 
 const NULL_TAG: u8 = 0x00;
@@ -167,6 +171,10 @@ pub fn columnar_key(id: TableId, part: ColumnarKey) -> Vec<u8> {
             k.extend_from_slice(&view.to_be_bytes());
             k.extend_from_slice(&seq.to_be_bytes());
         }
+        ColumnarKey::Partition(p) => {
+            k.push(0x06);
+            k.extend_from_slice(&p.to_be_bytes());
+        }
     }
     k
 }
@@ -214,6 +222,13 @@ pub fn mv_key(view: u32, part: MvKey<'_>) -> Vec<u8> {
 pub fn mv_part_prefix(view: u32, part: u8) -> Vec<u8> {
     let mut k = mv_prefix(view);
     k.push(part);
+    k
+}
+
+/// The prefix of every partition entry of table `id` (`… 06`).
+pub fn columnar_partitions_prefix(id: TableId) -> Vec<u8> {
+    let mut k = columnar_prefix(id);
+    k.push(0x06);
     k
 }
 

@@ -179,6 +179,7 @@ mod tests {
             next_column_id: 10,
             next_index_id: 1,
             storage: crate::schema::def::Storage::Row,
+            partition: None,
         }
     }
 

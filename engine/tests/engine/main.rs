@@ -19,6 +19,8 @@ mod model;
 mod mv;
 mod mv_crash;
 mod mv_errors;
+mod partitions;
+mod partitions_write;
 mod pitr;
 mod range_locks;
 mod schema;

@@ -295,7 +295,9 @@ fn print_result(parsed: &Parsed, r: &ExecResult, json: bool) -> Result<()> {
         Some(rows) => print_table(rows),
         None => {
             match r.kind {
-                "INSERT" | "UPDATE" | "DELETE" => outln!("{}: {} row(s)", r.kind, r.rows_affected)?,
+                "INSERT" | "UPDATE" | "DELETE" | "ALTER TABLE DROP PARTITION" => {
+                    outln!("{}: {} row(s)", r.kind, r.rows_affected)?
+                }
                 kind => outln!("{kind}: done")?,
             }
             Ok(())

@@ -13,6 +13,7 @@ mod import_export;
 mod isolation;
 mod migrate;
 mod mv;
+mod partitions;
 mod pitr;
 mod recover;
 mod recovery_drill;

@@ -208,6 +208,7 @@ mod tests {
             next_column_id: 3,
             next_index_id: 1,
             storage: Storage::Columnar { row_group: 1024 },
+            partition: None,
         }
     }
 

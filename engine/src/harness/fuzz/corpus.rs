@@ -122,7 +122,10 @@ impl Corpus {
             "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT NOT NULL, amount DOUBLE, ok BOOLEAN, at TIMESTAMP, raw BYTES DEFAULT NULL);
              CREATE UNIQUE INDEX t_name ON t (name);
              CREATE INDEX t_amount_ok ON t (amount, ok);
-             CREATE TABLE f (id BIGINT PRIMARY KEY, region TEXT, qty BIGINT, price DOUBLE) WITH (storage = 'columnar');",
+             CREATE TABLE f (id BIGINT PRIMARY KEY, region TEXT, qty BIGINT, price DOUBLE) WITH (storage = 'columnar');
+             CREATE TABLE p (id BIGINT PRIMARY KEY, at TIMESTAMP, n BIGINT) WITH (storage = 'columnar', partition_interval = 'month') PARTITION BY RANGE (at);
+             INSERT INTO p VALUES (1, '2024-01-05', 10), (2, '2024-02-01', 20), (3, '2024-03-09', 30);
+             ANALYZE f;",
         )?;
         for i in 0..40i64 {
             db.execute(

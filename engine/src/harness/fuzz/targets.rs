@@ -49,7 +49,7 @@ pub enum Target {
     /// Columnar chunks of every type and encoding.
     Chunk,
     /// Columnar keyspace entries: segment state, segment meta, deleted-row bitmaps, stored
-    /// column statistics.
+    /// column statistics, partition entries.
     SegmentEntry,
     /// SQL text, through the parser.
     Sql,
@@ -258,6 +258,9 @@ impl Target {
                         .map(|_| ())
                         .map_err(err),
                     0x04 => crate::columnar::table_stats::StoredStats::decode(value)
+                        .map(|_| ())
+                        .map_err(err),
+                    0x06 => crate::columnar::partition::decode_entry(7, value)
                         .map(|_| ())
                         .map_err(err),
                     _ => {

@@ -4,7 +4,9 @@
 //! every string a `u16` length and UTF-8 bytes. Decoding checks every length and refuses
 //! trailing bytes.
 
-use crate::schema::def::{ColumnDef, IndexDef, ROW_GROUP_RANGE, Storage, TableDef};
+use crate::schema::def::{
+    ColumnDef, IndexDef, PartitionInterval, PartitionSpec, ROW_GROUP_RANGE, Storage, TableDef,
+};
 use crate::schema::error::{Result, SchemaError};
 use crate::schema::row::{decode_cell, encode_cell};
 use crate::schema::value::ColumnType;
@@ -16,6 +18,15 @@ pub const CATALOG_FORMAT: u8 = 1;
 /// fields, then `storage u8 (1: columnar) | row_group u32`. A row table is still written in
 /// format 1, so its bytes — and the schema digest — are what they always were.
 pub const CATALOG_FORMAT_STORAGE: u8 = 2;
+
+/// The format of a partitioned columnar table's entry: format 2's fields, then the partition
+/// section `column id u32 | interval u8 (1 month, 2 day, 3 width) | width u64 (interval 3
+/// only)`. Unpartitioned tables keep formats 1 and 2, so their bytes are unchanged.
+pub const CATALOG_FORMAT_PARTITION: u8 = 3;
+
+const INTERVAL_MONTH: u8 = 1;
+const INTERVAL_DAY: u8 = 2;
+const INTERVAL_WIDTH: u8 = 3;
 
 /// The storage section's tag for a columnar table.
 const STORAGE_COLUMNAR: u8 = 1;
@@ -85,9 +96,10 @@ fn push_count(out: &mut Vec<u8>, n: usize) {
 
 /// Encodes a table's catalog entry.
 pub fn encode_table(def: &TableDef) -> Vec<u8> {
-    let format = match def.storage {
-        Storage::Row => CATALOG_FORMAT,
-        Storage::Columnar { .. } => CATALOG_FORMAT_STORAGE,
+    let format = match (def.storage, def.partition) {
+        (Storage::Row, _) => CATALOG_FORMAT,
+        (Storage::Columnar { .. }, None) => CATALOG_FORMAT_STORAGE,
+        (Storage::Columnar { .. }, Some(_)) => CATALOG_FORMAT_PARTITION,
     };
     let mut out = vec![format];
     push_u32(&mut out, def.id);
@@ -126,8 +138,23 @@ pub fn encode_table(def: &TableDef) -> Vec<u8> {
     if let Storage::Columnar { row_group } = def.storage {
         out.push(STORAGE_COLUMNAR);
         push_u32(&mut out, row_group);
+        if let Some(p) = def.partition {
+            push_u32(&mut out, p.column);
+            push_interval(&mut out, p.interval);
+        }
     }
     out
+}
+
+fn push_interval(out: &mut Vec<u8>, interval: PartitionInterval) {
+    match interval {
+        PartitionInterval::Month => out.push(INTERVAL_MONTH),
+        PartitionInterval::Day => out.push(INTERVAL_DAY),
+        PartitionInterval::Width(w) => {
+            out.push(INTERVAL_WIDTH);
+            push_u64(out, w);
+        }
+    }
 }
 
 struct EntryReader<'a> {
@@ -182,9 +209,9 @@ pub fn decode_table(key_id: u32, bytes: &[u8]) -> Result<TableDef> {
         what: format!("catalog entry of table id {key_id}"),
     };
     let format = e.u8()?;
-    if format != CATALOG_FORMAT && format != CATALOG_FORMAT_STORAGE {
+    if !(CATALOG_FORMAT..=CATALOG_FORMAT_PARTITION).contains(&format) {
         return Err(e.corrupt(format!(
-            "format {format}, expected {CATALOG_FORMAT} or {CATALOG_FORMAT_STORAGE}"
+            "format {format}, expected {CATALOG_FORMAT} to {CATALOG_FORMAT_PARTITION}"
         )));
     }
     let id = e.u32()?;
@@ -234,7 +261,7 @@ pub fn decode_table(key_id: u32, bytes: &[u8]) -> Result<TableDef> {
             unique,
         });
     }
-    let storage = if format == CATALOG_FORMAT_STORAGE {
+    let storage = if format >= CATALOG_FORMAT_STORAGE {
         match e.u8()? {
             STORAGE_COLUMNAR => {
                 let row_group = e.u32()?;
@@ -252,11 +279,24 @@ pub fn decode_table(key_id: u32, bytes: &[u8]) -> Result<TableDef> {
     } else {
         Storage::Row
     };
+    let partition = if format == CATALOG_FORMAT_PARTITION {
+        let column = e.u32()?;
+        let interval = match e.u8()? {
+            INTERVAL_MONTH => PartitionInterval::Month,
+            INTERVAL_DAY => PartitionInterval::Day,
+            INTERVAL_WIDTH => PartitionInterval::Width(e.u64()?),
+            tag => return Err(e.corrupt(format!("partition interval tag {tag}, expected 1 to 3"))),
+        };
+        Some(PartitionSpec { column, interval })
+    } else {
+        None
+    };
     if !e.r.is_empty() {
         return Err(e.corrupt(format!("{} trailing bytes", e.r.remaining())));
     }
     let def = TableDef {
         storage,
+        partition,
         id,
         name,
         columns,
@@ -294,6 +334,22 @@ fn validate(def: &TableDef) -> std::result::Result<(), String> {
     }
     if def.storage.is_columnar() && !def.indexes.is_empty() {
         return Err("a columnar table has secondary indexes".into());
+    }
+    if let Some(p) = def.partition {
+        let col = def
+            .position(p.column)
+            .and_then(|pos| def.columns.get(pos))
+            .ok_or("the partition column id names no column")?;
+        let fits = match p.interval {
+            PartitionInterval::Month | PartitionInterval::Day => col.ty == ColumnType::Timestamp,
+            PartitionInterval::Width(w) => col.ty == ColumnType::Int && w > 0,
+        };
+        if !fits {
+            return Err(format!(
+                "partition column `{}` ({}) does not fit its interval",
+                col.name, col.ty
+            ));
+        }
     }
     for i in &def.indexes {
         if i.id >= def.next_index_id || i.columns.is_empty() || !i.columns.iter().all(known) {
@@ -344,5 +400,14 @@ pub fn canonical(def: &TableDef, out: &mut Vec<u8>) {
     if let Storage::Columnar { row_group } = def.storage {
         out.push(STORAGE_COLUMNAR);
         push_u32(out, row_group);
+        // An unpartitioned table hashes as it always has.
+        if let Some(p) = def.partition {
+            push_str(out, col_name(&p.column));
+            push_interval(out, p.interval);
+        }
     }
 }
+
+#[cfg(test)]
+#[path = "codec_tests.rs"]
+mod tests;

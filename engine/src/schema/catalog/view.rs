@@ -112,6 +112,7 @@ pub fn result_table(
         version: 1,
         next_index_id: 1,
         storage: Storage::Row,
+        partition: None,
     }
 }
 

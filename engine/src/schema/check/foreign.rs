@@ -40,6 +40,9 @@ pub(super) fn foreign_keys(
     for t in catalog.tables() {
         own(catalog_table_key(t.id));
         own(row_prefix(t.id));
+        if t.storage.is_columnar() {
+            own(columnar_prefix(t.id));
+        }
         for i in &t.indexes {
             own(index_prefix(t.id, i.id));
         }

@@ -16,11 +16,13 @@
 //! Memory stays bounded whatever the table's size: the rows are streamed once, and each index
 //! is summarised by a count and a fingerprint on both sides ([`pass`]); only an index whose
 //! figures disagree is walked again, entry by entry and row by row with point reads, to name
-//! the keys ([`drill`]). The list of findings is capped at [`MAX_LISTED`]; the counts are
+//! the keys ([`drill`]). A partitioned columnar table's partitions are checked against their
+//! bounds and segments ([`partitions`]). The list of findings is capped at [`MAX_LISTED`]; the counts are
 //! always exact. Foreign keys are found by [`foreign`].
 
 mod drill;
 mod foreign;
+mod partitions;
 mod pass;
 mod stats;
 
@@ -218,6 +220,7 @@ pub fn check(txn: &mut Transaction<'_>) -> Result<SchemaReport> {
     let mut report = SchemaReport::default();
     for def in catalog.tables() {
         let mut table = pass::check_table(txn, def, &mut report)?;
+        partitions::check_partitions(txn, def, &mut report)?;
         for (index, figures) in def.indexes.iter().zip(table.indexes.iter_mut()) {
             if !figures.agrees() {
                 figures.drilled = true;

@@ -99,6 +99,7 @@ impl Engine for KvEngine {
                 next_column_id: 1,
                 next_index_id: 1,
                 storage: crate::schema::def::Storage::Row,
+                partition: None,
             });
         }
         Ok(SchemaState {

@@ -145,10 +145,26 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
             }
             Ok(done(n))
         }
+        Bound::Ddl(Ddl::DropPartition {
+            table,
+            labels,
+            if_exists,
+        }) => super::partitions::drop(txn, table, labels, *if_exists).map(done),
         Bound::Ddl(d) => run_ddl(txn, d).map(|_| done(0)),
         Bound::View(v) => super::mv::execute(txn, v),
+        Bound::ShowPartitions(def) => {
+            let rows = super::partitions::show(txn, def)?;
+            Ok(ExecResult {
+                kind,
+                rows_affected: rows.rows.len() as u64,
+                rows: Some(rows),
+            })
+        }
         Bound::Explain(inner) => {
             let mut lines = explain(inner);
+            if let Some(line) = super::partitions::explain_line(txn, inner)? {
+                lines.push(line);
+            }
             if let Bound::Select(q) = inner.as_ref() {
                 super::stats::add_estimate(txn, q, params, &mut lines, None)?;
             }
@@ -168,6 +184,9 @@ pub fn execute(txn: &mut Transaction<'_>, bound: &Bound, params: &[Value]) -> Re
             };
             let (rows, times) = select_analyzed(txn, q, params)?;
             let mut lines = explain(inner);
+            if let Some(c) = times.scan.as_ref().and_then(|s| s.partitions) {
+                lines.push(super::partitions::line(c));
+            }
             lines.extend(super::explain::analyzed(&times, rows.rows.len()));
             super::stats::add_estimate(txn, q, params, &mut lines, times.scan.as_ref())?;
             Ok(ExecResult {
@@ -525,7 +544,8 @@ fn run_ddl(txn: &mut Transaction<'_>, d: &Ddl) -> Result<()> {
                 primary_key: table.primary_key.clone(),
                 storage: table.storage,
             };
-            ddl::create_table(txn, &spec)?;
+            let partition = table.partition.as_ref().map(|(c, i)| (c.as_str(), *i));
+            ddl::create_partitioned_table(txn, &spec, partition)?;
             for u in unique {
                 ddl::create_index(txn, &index_spec(u))?;
             }
@@ -581,6 +601,13 @@ fn run_ddl(txn: &mut Transaction<'_>, d: &Ddl) -> Result<()> {
                 }
                 ddl::drop_column(txn, table, c)?;
             }
+        }
+        Ddl::DropPartition {
+            table,
+            labels,
+            if_exists,
+        } => {
+            super::partitions::drop(txn, table, labels, *if_exists)?;
         }
     }
     Ok(())

@@ -16,6 +16,7 @@ pub mod explain;
 pub mod expr;
 pub mod mv;
 pub mod parse;
+pub mod partitions;
 pub mod plan;
 pub mod session;
 pub mod stats;

@@ -62,6 +62,7 @@ pub(crate) fn fixture() -> Fixture {
         next_column_id: 6,
         next_index_id: 3,
         storage: crate::schema::def::Storage::Row,
+        partition: None,
     };
     let lines = TableDef {
         id: 2,
@@ -77,6 +78,7 @@ pub(crate) fn fixture() -> Fixture {
         next_column_id: 4,
         next_index_id: 1,
         storage: crate::schema::def::Storage::Row,
+        partition: None,
     };
     Fixture(vec![orders, lines])
 }

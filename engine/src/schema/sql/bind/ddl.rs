@@ -6,7 +6,7 @@
 
 use sqlparser::ast::{self, ColumnOption, Statement as Ast, TableConstraint};
 
-use super::super::super::def::{DEFAULT_ROW_GROUP, Storage};
+use super::super::super::def::{DEFAULT_ROW_GROUP, PartitionInterval, Storage};
 use super::super::super::error::{Result, SchemaError};
 use super::super::super::value::{ColumnType, Value};
 use super::super::expr::coerce;
@@ -38,6 +38,8 @@ pub struct TableDecl {
     pub primary_key: Vec<String>,
     /// `WITH (storage = 'row' | 'columnar', row_group = n)`.
     pub storage: Storage,
+    /// `PARTITION BY RANGE (column)` with `WITH (partition_interval = …)`.
+    pub partition: Option<(String, PartitionInterval)>,
 }
 
 /// An index as `CREATE INDEX` (or a `UNIQUE` constraint) declares it.
@@ -95,6 +97,15 @@ pub enum Ddl {
         /// `IF NOT EXISTS`.
         if_not_exists: bool,
     },
+    /// `ALTER TABLE … DROP PARTITION ('label', …)`: the partitions' rows are dropped with them.
+    DropPartition {
+        /// The table.
+        table: String,
+        /// The partitions' labels, as `SHOW PARTITIONS` prints them.
+        labels: Vec<String>,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
     /// `ALTER TABLE … DROP COLUMN`.
     DropColumn {
         /// The table.
@@ -116,6 +127,7 @@ impl Ddl {
             Ddl::DropIndex { .. } => "DROP INDEX",
             Ddl::AddColumn { .. } => "ALTER TABLE ADD COLUMN",
             Ddl::DropColumn { .. } => "ALTER TABLE DROP COLUMN",
+            Ddl::DropPartition { .. } => "ALTER TABLE DROP PARTITION",
         }
     }
 }
@@ -264,7 +276,14 @@ fn create_table(parsed: &Parsed, ct: &ast::CreateTable) -> Result<Ddl> {
             }
         }
     }
-    let storage = table_storage(parsed, &name, &ct.table_options)?;
+    let (storage, interval) = table_storage(parsed, &name, &ct.table_options)?;
+    let partition = super::partition::clause(
+        parsed,
+        &name,
+        ct.partition_by.as_deref(),
+        interval.as_deref(),
+        storage.is_columnar(),
+    )?;
     if storage.is_columnar() && !unique.is_empty() {
         return Err(invalid(
             &name,
@@ -277,6 +296,7 @@ fn create_table(parsed: &Parsed, ct: &ast::CreateTable) -> Result<Ddl> {
             columns,
             primary_key: pk,
             storage,
+            partition,
         },
         unique,
         if_not_exists: ct.if_not_exists,
@@ -284,14 +304,14 @@ fn create_table(parsed: &Parsed, ct: &ast::CreateTable) -> Result<Ddl> {
 }
 
 /// The storage `WITH (storage = 'columnar', row_group = 65536)` asks for (row storage without
-/// options).
+/// options), and the text of its `partition_interval` option.
 fn table_storage(
     parsed: &Parsed,
     table: &str,
     options: &ast::CreateTableOptions,
-) -> Result<Storage> {
+) -> Result<(Storage, Option<String>)> {
     let list = match options {
-        ast::CreateTableOptions::None => return Ok(Storage::Row),
+        ast::CreateTableOptions::None => return Ok((Storage::Row, None)),
         ast::CreateTableOptions::With(list) => list,
         other => {
             return Err(parsed.error(format!(
@@ -299,7 +319,7 @@ fn table_storage(
             )));
         }
     };
-    let (mut columnar, mut row_group) = (false, None);
+    let (mut columnar, mut row_group, mut interval) = (false, None, None);
     for option in list {
         let ast::SqlOption::KeyValue { key, value } = option else {
             return Err(parsed.error(format!("unsupported table option `{option}`")));
@@ -334,21 +354,25 @@ fn table_storage(
                     )
                 })?);
             }
+            "partition_interval" => interval = Some(text),
             other => {
                 return Err(invalid(
                     table,
                     format!(
-                        "unknown table option `{other}` (the options are storage and row_group)"
+                        "unknown table option `{other}` (the options are storage, row_group and partition_interval)"
                     ),
                 ));
             }
         }
     }
     match (columnar, row_group) {
-        (true, g) => Ok(Storage::Columnar {
-            row_group: g.unwrap_or(DEFAULT_ROW_GROUP),
-        }),
-        (false, None) => Ok(Storage::Row),
+        (true, g) => Ok((
+            Storage::Columnar {
+                row_group: g.unwrap_or(DEFAULT_ROW_GROUP),
+            },
+            interval,
+        )),
+        (false, None) => Ok((Storage::Row, interval)),
         (false, Some(_)) => Err(invalid(
             table,
             "row_group applies only to storage = 'columnar'",
@@ -389,6 +413,14 @@ fn alter_table(parsed: &Parsed, at: &ast::AlterTable) -> Result<Ddl> {
         } => Ok(Ddl::DropColumn {
             table,
             columns: column_names.iter().map(|c| c.value.clone()).collect(),
+            if_exists: *if_exists,
+        }),
+        ast::AlterTableOperation::DropPartitions {
+            partitions,
+            if_exists,
+        } => Ok(Ddl::DropPartition {
+            labels: super::partition::labels(parsed, &table, partitions)?,
+            table,
             if_exists: *if_exists,
         }),
         other => Err(parsed.error(format!("unsupported ALTER TABLE operation `{other}`"))),

@@ -6,6 +6,7 @@
 
 pub mod ddl;
 pub mod expr;
+pub mod partition;
 pub mod stats;
 pub mod view;
 
@@ -126,6 +127,8 @@ pub enum Bound {
     ShowStats(TableDef),
     /// A materialized-view statement.
     View(ViewStmt),
+    /// `SHOW PARTITIONS t`: a partitioned table's partitions.
+    ShowPartitions(Box<TableDef>),
 }
 
 impl Bound {
@@ -145,6 +148,7 @@ impl Bound {
             Bound::Analyze(_) => "ANALYZE",
             Bound::ShowStats(_) => "SHOW STATS",
             Bound::View(v) => v.kind(),
+            Bound::ShowPartitions(_) => "SHOW PARTITIONS",
         }
     }
 }
@@ -231,6 +235,11 @@ fn bind_ast(parsed: &Parsed, ast: &Ast, tables: &dyn Tables) -> Result<BoundStat
             let stmt = view::bind_show(parsed, variable)
                 .unwrap_or_else(|| Err(parsed.error("expected SHOW REFRESHES <view>")))?;
             plain(Bound::View(stmt))
+        }
+        Ast::ShowVariable { variable }
+            if let Some(t) = partition::show_target(parsed, variable) =>
+        {
+            plain(Bound::ShowPartitions(Box::new(tables.table(&t?)?.clone())))
         }
         other => ddl::bind_ddl(parsed, other).map(|d| BoundStatement {
             bound: Bound::Ddl(d),

@@ -269,6 +269,7 @@ mod tests {
             next_column_id: 4,
             next_index_id: 1,
             storage: Storage::Columnar { row_group: 1024 },
+            partition: None,
         };
         let agg = |func, arg| ViewAgg { func, arg };
         Shape {
