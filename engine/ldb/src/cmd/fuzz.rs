@@ -127,7 +127,7 @@ pub fn fuzz_cmd(args: FuzzArgs) -> Result<ExitCode> {
             "count",
         ));
         metrics.push(Metric::higher(
-            &format!("fuzz.{name}.distinct_refusals"),
+            format!("fuzz.{name}.distinct_refusals"),
             r.distinct_refusals as f64,
             "count",
         ));

@@ -218,7 +218,7 @@ pub fn run_with(
     let mut refusals = BTreeSet::new();
     let done = |executions: u64| match budget {
         Budget::Executions(n) => executions >= n,
-        Budget::Time(t) => executions % 64 == 0 && start.elapsed() >= t,
+        Budget::Time(t) => executions.is_multiple_of(64) && start.elapsed() >= t,
     };
     while !done(report.executions) && !seeds.is_empty() {
         let pick = |rng: &mut SplitMix64| {
