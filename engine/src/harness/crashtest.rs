@@ -273,16 +273,20 @@ fn damage_is_refused(
         .map_err(|e| format!("commit before the damage check failed: {e}"))?;
     drop(db);
     let wal = std::path::Path::new(DB_DIR).join(crate::db::WAL_DIR);
+    // The segment holding the first commit's records: the newest one starting before its
+    // end. If the log rolled over for it, its records begin at that segment's first LSN (the
+    // old segment ends with its closing record), not at `start`.
     let segment = image
         .read_dir(&wal)
         .map_err(|e| e.to_string())?
         .into_iter()
         .filter_map(|p| crate::wal::parse_segment_name(&p).map(|l| (l, p)))
-        .filter(|(l, _)| *l <= start)
+        .filter(|(l, _)| *l < first.lsn)
         .max()
-        .ok_or_else(|| format!("no WAL segment holds {start}"))?;
-    let record_len = first.lsn.0 - start.0;
-    let in_record = SEGMENT_HEADER_LEN + (start.0 - segment.0.0) + point % record_len;
+        .ok_or_else(|| format!("no WAL segment holds the records before {}", first.lsn))?;
+    let record_start = start.0.max(segment.0.0);
+    let record_len = first.lsn.0 - record_start;
+    let in_record = SEGMENT_HEADER_LEN + (record_start - segment.0.0) + point % record_len;
     for (what, offset) in [
         ("a record in the middle of the log", in_record),
         ("a segment header", point % SEGMENT_HEADER_LEN),

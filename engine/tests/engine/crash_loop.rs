@@ -50,3 +50,15 @@ fn every_crash_point_recovers_unified_mode() {
     }
     assert!(points >= 300, "only {points} crash points ran");
 }
+
+/// Seed 8's damage check writes its first commit just as the log rolls over to a new
+/// segment: the bit to flip lies in that new segment, not in the old one's zero tail after its
+/// closing record (where the loop once flipped it, and nothing could notice).
+#[test]
+fn the_damage_check_finds_its_record_across_a_roll_over() {
+    run(CrashConfig {
+        seed: 8,
+        wal_mode: WalMode::Standard,
+        ..CrashConfig::default()
+    });
+}
