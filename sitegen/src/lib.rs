@@ -40,6 +40,7 @@ pub mod bench;
 pub mod cmd;
 pub mod evaluate;
 pub mod evidence;
+pub mod fuzz;
 pub mod model;
 pub mod project;
 pub mod site;

@@ -14,6 +14,7 @@ pub mod baseline;
 pub mod bench_site;
 pub mod build;
 pub mod drill;
+pub mod fuzz;
 pub mod gate;
 pub mod pair;
 pub mod publish;
@@ -65,6 +66,10 @@ pub enum Command {
         #[command(subcommand)]
         action: drill::Action,
     },
+    /// Fuzz sitegen's own parsers (plan, config, ADRs, front matter, metrics JSON, JUnit,
+    /// evidence files, caches) with seeded mutations of this repository's inputs; exit code 1
+    /// on any crash.
+    Fuzz(fuzz::FuzzArgs),
     /// Manage the baseline.
     Baseline {
         /// What to do.
@@ -137,6 +142,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
         Command::Gate(args) => gate::execute(&project, args),
         Command::Pair(args) => pair::execute(&project, args),
         Command::Drill { action } => drill::execute(&project, action),
+        Command::Fuzz(args) => fuzz::execute(&project, args),
         Command::Baseline { action } => baseline::execute(&project, action),
         Command::Build(args) => build::execute(&project, args),
         Command::Publish(args) => publish::execute(&project, args),

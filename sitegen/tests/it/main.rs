@@ -11,6 +11,7 @@ mod drill;
 mod errors;
 mod evidence_site;
 mod full_disk;
+mod fuzz;
 mod gate;
 mod hostile_inputs;
 mod ingest;

@@ -84,8 +84,9 @@ pub fn fuzz_cmd(args: FuzzArgs) -> Result<ExitCode> {
     })?;
     let mut metrics = Vec::new();
     let (mut executions, mut crashes) = (0u64, 0u64);
-    for r in &reports {
-        let name = r.target.name();
+    for report in &reports {
+        let name = report.target.name();
+        let r = &report.found;
         errln!(
             "ldb: fuzz {name}: {} executions in {:.1} s, {} accepted, {} distinct refusals, {} crashes",
             r.executions,
