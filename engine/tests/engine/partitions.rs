@@ -286,18 +286,23 @@ fn explain_counts_partitions_scanned_and_pruned() {
     );
 }
 
-#[test]
-fn drop_partition_is_atomic_under_rollback() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = open(dir.path());
+/// Table `m`, monthly on `t`: 3,000 rows spread over January to March 2024.
+fn three_months(db: &SqlDatabase) {
     exec(
-        &db,
+        db,
         &format!("CREATE TABLE m (id BIGINT PRIMARY KEY, t TIMESTAMP, v BIGINT) {MONTHLY}"),
     );
     let values: Vec<String> = (0..3000)
         .map(|i| format!("({i}, '2024-{:02}-{:02}', {i})", 1 + i % 3, 1 + i % 28))
         .collect();
-    exec(&db, &format!("INSERT INTO m VALUES {}", values.join(", ")));
+    exec(db, &format!("INSERT INTO m VALUES {}", values.join(", ")));
+}
+
+#[test]
+fn drop_partition_is_atomic_under_rollback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = open(dir.path());
+    three_months(&db);
     let before = partitions(&db, "m");
     assert_eq!(before.len(), 3);
     let count = |db: &SqlDatabase| rows(db, "SELECT COUNT(*), SUM(v) FROM m");
@@ -498,14 +503,7 @@ fn the_check_catches_a_segment_outside_its_partition() {
 fn dropped_partitions_keep_statistics_verifiable_and_views_refuse_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = open(dir.path());
-    exec(
-        &db,
-        &format!("CREATE TABLE m (id BIGINT PRIMARY KEY, t TIMESTAMP, v BIGINT) {MONTHLY}"),
-    );
-    let values: Vec<String> = (0..3000)
-        .map(|i| format!("({i}, '2024-{:02}-{:02}', {i})", 1 + i % 3, 1 + i % 28))
-        .collect();
-    exec(&db, &format!("INSERT INTO m VALUES {}", values.join(", ")));
+    three_months(&db);
     let clean = |db: &SqlDatabase, when: &str| {
         let report = check(&mut db.database().begin_read_only().expect("read")).expect("check");
         assert_eq!(report.total(), 0, "{when}: {:?}", report.findings);

@@ -2,6 +2,7 @@
 //! binary: every command, its output format, its exit codes and its errors on bad input.
 
 mod backup;
+mod check_damage;
 mod check_tables;
 mod column_stats;
 mod commands;
