@@ -12,11 +12,40 @@
 //!
 //! Without coverage instrumentation there are no paths to count: the report counts distinct
 //! refusal messages (digits masked) as a rough measure of how many checks the inputs reached.
+//! Panics inside a loop are recorded, not printed; a panic anywhere else (another thread, a
+//! test running beside the loop) still reaches the panic hook that was installed before.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex};
+use std::sync::Once;
 use std::time::{Duration, Instant};
+
+thread_local! {
+    /// Whether this thread is inside [`run_with`]'s loop (its panics are crashes to record).
+    static FUZZING: Cell<bool> = const { Cell::new(false) };
+    /// The message of this thread's last panic inside the loop.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+static HOOK: Once = Once::new();
+
+/// Installs, once per process, a panic hook that records the panics of threads inside the loop
+/// (silently: they are expected, and reported as crashes) and hands every other panic to the
+/// hook that was there before — so loops on several threads, and other code panicking at the
+/// same time (a test harness's other tests), each keep their own messages.
+fn install_hook() {
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if FUZZING.with(Cell::get) {
+                LAST_PANIC.with(|m| *m.borrow_mut() = Some(info.to_string()));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
 
 /// SplitMix64: the mutator's deterministic random stream.
 #[derive(Clone, Debug)]
@@ -197,8 +226,8 @@ pub fn shape(message: &str) -> String {
 }
 
 /// The mutation loop over `seeds`: each execution mutates a seed input, reseals half of them
-/// with `reseal`, and feeds the result to `exec`, catching panics (the process's panic hook is
-/// silenced for the duration and restored after, so run one loop at a time).
+/// with `reseal`, and feeds the result to `exec`, catching panics as crashes (their messages
+/// recorded by a process-wide hook for the threads inside a loop; see [`install_hook`]).
 pub fn run_with(
     seeds: &[Vec<u8>],
     budget: Budget,
@@ -206,15 +235,8 @@ pub fn run_with(
     reseal: impl Fn(&mut Vec<u8>),
     exec: impl Fn(&[u8]) -> Result<(), String>,
 ) -> LoopReport {
+    install_hook();
     let mut rng = Rng::new(seed);
-    let last_panic: Arc<Mutex<String>> = Arc::new(Mutex::new(String::new()));
-    let hook_panic = Arc::clone(&last_panic);
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if let Ok(mut m) = hook_panic.lock() {
-            *m = info.to_string();
-        }
-    }));
     let start = Instant::now();
     let mut report = LoopReport::default();
     let mut refusals = BTreeSet::new();
@@ -222,6 +244,7 @@ pub fn run_with(
         Budget::Executions(n) => executions >= n,
         Budget::Time(t) => executions.is_multiple_of(64) && start.elapsed() >= t,
     };
+    FUZZING.with(|f| f.set(true));
     while !done(report.executions) && !seeds.is_empty() {
         let pick = |rng: &mut Rng| {
             seeds
@@ -244,14 +267,16 @@ pub fn run_with(
             }
             Err(_) => {
                 report.crash_count += 1;
-                let message = last_panic.lock().map(|m| m.clone()).unwrap_or_default();
+                let message = LAST_PANIC
+                    .with(|m| m.borrow_mut().take())
+                    .unwrap_or_default();
                 if report.crashes.len() < 16 {
                     report.crashes.push(Crash { message, input });
                 }
             }
         }
     }
-    std::panic::set_hook(previous);
+    FUZZING.with(|f| f.set(false));
     report.distinct_refusals = refusals.len();
     report.elapsed = start.elapsed();
     report
@@ -302,6 +327,48 @@ mod tests {
             "the same seed finds the same crashes"
         );
         assert!(r.distinct_refusals >= 1);
+    }
+
+    #[test]
+    fn loops_on_two_threads_at_once_keep_their_own_crash_messages() {
+        let seeds = vec![b"abcdefgh".to_vec()];
+        let planted = |tag: &'static str| {
+            move |input: &[u8]| -> Result<(), String> {
+                if input.len() > 12 {
+                    panic!("{tag}: too long");
+                }
+                Ok(())
+            }
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let a =
+                s.spawn(|| run_with(&seeds, Budget::Executions(3000), 1, |_| {}, planted("left")));
+            let b = s.spawn(|| {
+                run_with(
+                    &seeds,
+                    Budget::Executions(3000),
+                    2,
+                    |_| {},
+                    planted("right"),
+                )
+            });
+            (a.join().expect("left"), b.join().expect("right"))
+        });
+        assert!(a.crash_count > 0 && b.crash_count > 0);
+        assert!(
+            a.crashes
+                .iter()
+                .all(|c| c.message.contains("left: too long")),
+            "{:?}",
+            a.crashes
+        );
+        assert!(
+            b.crashes
+                .iter()
+                .all(|c| c.message.contains("right: too long")),
+            "{:?}",
+            b.crashes
+        );
     }
 
     #[test]
