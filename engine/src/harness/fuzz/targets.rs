@@ -10,23 +10,51 @@
 use std::path::Path;
 
 use crate::btree::node::NodeView;
+use crate::btree::overflow;
 use crate::columnar::encoding;
 use crate::columnar::segment;
 use crate::columnar::vector::PhysicalType;
+use crate::error::Error;
 use crate::harness::fuzz::Corpus;
 use crate::schema::catalog::codec;
 use crate::schema::{ColumnType, keys, row};
+use crate::storage::PageStore;
 use crate::storage::page::Page;
 use crate::storage::{PageType, freelist, header, page0};
 use crate::types::{Lsn, PageId};
 use crate::util::codec::Reader;
 use crate::wal::format::{self, SegmentHeader};
 
+/// A page store holding one page, the input: what a chain walk reads. Nothing can be written.
+struct OnePage(std::sync::Arc<Page>);
+
+impl PageStore for OnePage {
+    fn page_size(&self) -> usize {
+        self.0.size()
+    }
+    fn read_page(&self, id: PageId) -> crate::error::Result<std::sync::Arc<Page>> {
+        if id == self.0.id() {
+            Ok(std::sync::Arc::clone(&self.0))
+        } else {
+            Err(Error::corruption(id, "not in the fuzz input"))
+        }
+    }
+    fn allocate(&self) -> crate::error::Result<PageId> {
+        Err(Error::InvalidArgument("the fuzz store is read-only".into()))
+    }
+    fn write_page(&self, _page: Page) -> crate::error::Result<()> {
+        Err(Error::InvalidArgument("the fuzz store is read-only".into()))
+    }
+    fn free(&self, _id: PageId) -> crate::error::Result<()> {
+        Err(Error::InvalidArgument("the fuzz store is read-only".into()))
+    }
+}
+
 /// A decoder family under fuzzing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Target {
-    /// Data pages: checksum, header, then a B+tree node's cells, slots and children, or a
-    /// freelist page's ids.
+    /// Data pages: checksum, header, then a B+tree node's cells, slots and children, a
+    /// freelist page's ids, or an overflow page walked as a chain.
     Page,
     /// Page 0: the file header, both meta slots, and the integrity check's byte-by-byte check.
     Page0,
@@ -153,7 +181,19 @@ impl Target {
                         }
                         node.search(b"t0000000030-01").map(|_| ()).map_err(err)
                     }
-                    _ => Ok(()),
+                    Some(PageType::Overflow) => {
+                        // A chain of this one page, as long as the page says it holds (its
+                        // successor, if it names one, is not in the input: a refusal).
+                        let len = crate::util::codec::read_u32_at(
+                            page.body(),
+                            overflow::layout::LEN.offset,
+                        )
+                        .unwrap_or(0);
+                        let store = OnePage(std::sync::Arc::new(page));
+                        overflow::walk_chain(&store, PageId(id), u64::from(len), |_, _| {})
+                            .map_err(err)
+                    }
+                    None => Ok(()),
                 }
             }
             Target::Page0 => {
