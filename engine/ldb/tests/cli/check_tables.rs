@@ -3,18 +3,7 @@
 //! planted with raw-KV commands, fail the check (exit 1), are named in the text report and
 //! counted in `--json` and `--metrics`.
 
-use crate::common::{ldb, ok, s};
-
-fn metric(json: &str, name: &str) -> f64 {
-    let doc: serde_json::Value = serde_json::from_str(json).expect("metrics JSON");
-    doc["metrics"]
-        .as_array()
-        .expect("metrics array")
-        .iter()
-        .find(|m| m["name"] == name)
-        .and_then(|m| m["value"].as_f64())
-        .unwrap_or_else(|| panic!("no metric {name} in {json}"))
-}
+use crate::common::{ldb, metric, ok, s};
 
 #[test]
 fn check_reports_table_findings_by_table_index_and_key() {

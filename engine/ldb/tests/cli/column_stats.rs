@@ -2,18 +2,7 @@
 //! `ANALYZE`, `EXPLAIN`'s estimate, and `ldb check` counting a damaged statistics entry as a
 //! `column_stats` finding (text, `--metrics`).
 
-use crate::common::{ldb, ok, s};
-
-fn metric(json: &str, name: &str) -> f64 {
-    let doc: serde_json::Value = serde_json::from_str(json).expect("metrics JSON");
-    doc["metrics"]
-        .as_array()
-        .expect("metrics array")
-        .iter()
-        .find(|m| m["name"] == name)
-        .and_then(|m| m["value"].as_f64())
-        .unwrap_or_else(|| panic!("no metric {name} in {json}"))
-}
+use crate::common::{ldb, metric, ok, s};
 
 #[test]
 fn statistics_are_shown_used_analyzed_and_checked() {

@@ -1,5 +1,6 @@
 //! Helpers shared by the `ldb` command-line tests: run the binary, or run it and require success.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -35,4 +36,33 @@ pub fn ok(args: &[&str]) -> String {
 /// A path as a command-line argument.
 pub fn s(p: &Path) -> String {
     p.display().to_string()
+}
+
+/// The value of metric `name` in the metrics JSON `json` (panics, naming it, if absent).
+pub fn metric(json: &str, name: &str) -> f64 {
+    let doc: serde_json::Value = serde_json::from_str(json).expect("metrics JSON");
+    doc["metrics"]
+        .as_array()
+        .expect("metrics array")
+        .iter()
+        .find(|m| m["name"] == name)
+        .and_then(|m| m["value"].as_f64())
+        .unwrap_or_else(|| panic!("no metric {name} in {json}"))
+}
+
+/// Every metric of the metrics JSON on `stdout` (format version 1), by name.
+pub fn metrics(stdout: &[u8]) -> HashMap<String, f64> {
+    let doc: serde_json::Value = serde_json::from_slice(stdout).expect("metrics JSON");
+    assert_eq!(doc["format_version"], 1);
+    doc["metrics"]
+        .as_array()
+        .expect("metrics array")
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().expect("name").to_string(),
+                m["value"].as_f64().expect("value"),
+            )
+        })
+        .collect()
 }

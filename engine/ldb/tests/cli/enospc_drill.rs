@@ -2,23 +2,9 @@
 //! at a checkpoint and in the log, and every acknowledged commit survives; where no tmpfs can
 //! be mounted the drill says so and reports no figures at all.
 
-use std::collections::HashMap;
 use std::process::Command;
 
-fn metrics(stdout: &[u8]) -> HashMap<String, f64> {
-    let doc: serde_json::Value = serde_json::from_slice(stdout).expect("metrics JSON");
-    doc["metrics"]
-        .as_array()
-        .expect("metrics array")
-        .iter()
-        .map(|m| {
-            (
-                m["name"].as_str().expect("name").to_string(),
-                m["value"].as_f64().expect("value"),
-            )
-        })
-        .collect()
-}
+use crate::common::metrics;
 
 #[test]
 fn a_full_disk_loses_no_acknowledged_commit_in_either_mode() {

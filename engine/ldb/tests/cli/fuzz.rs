@@ -1,29 +1,15 @@
 //! `ldb fuzz` end to end: every target runs its budget over a fresh corpus without a crash,
 //! figures as metrics JSON, and bad arguments are errors naming what was expected.
 
-use std::process::Command;
-
-fn ldb(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ldb"))
-        .args(args)
-        .output()
-        .expect("run ldb")
-}
+use crate::common::{ldb, metric};
 
 #[test]
 fn every_target_runs_its_budget_without_a_crash() {
     let out = ldb(&["fuzz", "--executions", "300", "--seed", "11", "--json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metrics JSON");
-    let metrics = doc["metrics"].as_array().expect("metrics");
-    let value = |name: &str| {
-        metrics
-            .iter()
-            .find(|m| m["name"] == name)
-            .and_then(|m| m["value"].as_f64())
-            .unwrap_or_else(|| panic!("no {name}: {stderr}"))
-    };
+    let json = String::from_utf8_lossy(&out.stdout);
+    let value = |name: &str| metric(&json, name);
     assert_eq!(value("fuzz.executions"), 13.0 * 300.0);
     assert_eq!(value("fuzz.crashes"), 0.0);
     for t in ["page", "wal_payload", "chunk", "sql", "backup_manifest"] {

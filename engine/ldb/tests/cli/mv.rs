@@ -2,18 +2,7 @@
 //! refreshes of a view (aligned and `--json`), `ldb check` verifies it and counts
 //! `view_mismatches`, and `ldb drill mv --json` reports `columnar.mv_refresh_failures` = 0.
 
-use crate::common::{ldb, ok, s};
-
-fn metric(json: &str, name: &str) -> f64 {
-    let doc: serde_json::Value = serde_json::from_str(json).expect("metrics JSON");
-    doc["metrics"]
-        .as_array()
-        .expect("metrics array")
-        .iter()
-        .find(|m| m["name"] == name)
-        .and_then(|m| m["value"].as_f64())
-        .unwrap_or_else(|| panic!("no metric {name} in {json}"))
-}
+use crate::common::{ldb, metric, ok, s};
 
 #[test]
 fn views_are_created_read_refreshed_listed_and_checked() {

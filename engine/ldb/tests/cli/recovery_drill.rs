@@ -2,24 +2,9 @@
 //! SIGKILLed at seeded points) survives every crash, loses no acknowledged commit, shows no
 //! partial transaction, and reports its figures as metrics JSON.
 
-use std::collections::HashMap;
 use std::process::Command;
 
-fn metrics(stdout: &[u8]) -> HashMap<String, f64> {
-    let doc: serde_json::Value = serde_json::from_slice(stdout).expect("metrics JSON");
-    assert_eq!(doc["format_version"], 1);
-    doc["metrics"]
-        .as_array()
-        .expect("metrics array")
-        .iter()
-        .map(|m| {
-            (
-                m["name"].as_str().expect("name").to_string(),
-                m["value"].as_f64().expect("value"),
-            )
-        })
-        .collect()
-}
+use crate::common::metrics;
 
 #[test]
 fn a_short_drill_survives_every_crash_without_losing_a_commit() {
