@@ -136,17 +136,9 @@ pub fn run(cfg: &EnospcConfig, dir: &Path, space: &mut dyn Space) -> HarnessResu
             let folder = dir.join(format!("{name}-{round}"));
             std::fs::create_dir_all(&folder)
                 .context_with(|| format!("while creating {}", folder.display()))?;
-            let ballast = cfg.ballast_bytes + round * (97 << 10);
-            let mut run = run_mode(
-                cfg,
-                &folder,
-                drill_options(mode, round % 2 == 1),
-                ballast,
-                space,
-            )
-            .context_with(|| format!("in {name} mode, fill {round}"))?;
-            run.mode = name;
-            run.round = round;
+            let fill = Fill { mode, name, round };
+            let run = run_mode(cfg, &folder, &fill, space)
+                .context_with(|| format!("in {name} mode, fill {round}"))?;
             std::fs::remove_dir_all(&folder)
                 .context_with(|| format!("while removing {}", folder.display()))?;
             space.reset()?;
@@ -156,13 +148,22 @@ pub fn run(cfg: &EnospcConfig, dir: &Path, space: &mut dyn Space) -> HarnessResu
     Ok(runs)
 }
 
+/// One fill: its WAL mode (and that mode's name) and its number, which sets the ballast
+/// (`k × 97 KiB` more for fill `k`) and whether it checkpoints (odd fills never do).
+struct Fill {
+    mode: WalMode,
+    name: &'static str,
+    round: u64,
+}
+
 fn run_mode(
     cfg: &EnospcConfig,
     folder: &Path,
-    opts: Options,
-    ballast_bytes: u64,
+    fill: &Fill,
     space: &mut dyn Space,
 ) -> HarnessResult<EnospcRun> {
+    let opts = drill_options(fill.mode, fill.round % 2 == 1);
+    let ballast_bytes = cfg.ballast_bytes + fill.round * (97 << 10);
     let ballast = folder.join("ballast");
     let chunk = vec![0x5Au8; 64 << 10];
     {
@@ -254,8 +255,8 @@ fn run_mode(
         }
     };
     Ok(EnospcRun {
-        mode: "",
-        round: 0,
+        mode: fill.name,
+        round: fill.round,
         commits_before_full: acknowledged.len() as u64,
         first_error,
         reopen_needed_more_space,
